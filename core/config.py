@@ -1,0 +1,124 @@
+"""Configuration: every setting is an environment variable with the ``VATS_`` prefix.
+
+All of them are declared in ``SETTINGS`` below, the one place that lists them; ``vats config``
+prints them with their current values and masks the secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+import platformdirs
+
+
+class Setting(msgspec.Struct, frozen=True, kw_only=True):
+    """One environment variable: its name, default, meaning and whether it is a secret."""
+
+    name: str
+    default: str | None
+    doc: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(name="VATS_HOST", default="127.0.0.1", doc="address `vats serve` listens on"),
+    Setting(name="VATS_PORT", default="8000", doc="HTTP port of `vats serve`"),
+    Setting(
+        name="VATS_DATABASE_URL",
+        default=None,
+        doc="PostgreSQL URL of an existing server (its user runs the migrations); "
+        "unset: an embedded PostgreSQL in VATS_DATA_DIR",
+        secret=True,
+    ),
+    Setting(
+        name="VATS_DATA_DIR",
+        default=platformdirs.user_data_dir("vats"),
+        doc="folder for the embedded PostgreSQL and other local state",
+    ),
+    Setting(
+        name="VATS_PLUGINS",
+        default=None,
+        doc="comma-separated allow-list of plugin names to load (unset: all installed)",
+    ),
+    Setting(
+        name="VATS_DEMO",
+        default="1",
+        doc="create a demo tenant when `vats serve` starts on an empty database (0 to disable)",
+    ),
+    Setting(name="VATS_LOG_LEVEL", default="INFO", doc="logging level"),
+    Setting(
+        name="VATS_OPERATOR_TOKEN",
+        default=None,
+        doc="bearer token of the PBX operator for /api/operator/...",
+        secret=True,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True):
+    """The settings in force, read once from the environment."""
+
+    host: str
+    port: int
+    database_url: str | None
+    data_dir: Path
+    plugins: frozenset[str] | None
+    demo: bool
+    log_level: str
+    operator_token: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value if value not in (None, "") else _BY_NAME[name].default
+
+        port_text = get("VATS_PORT") or "8000"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValueError(f"VATS_PORT must be a TCP port number, got {port_text!r}")
+        plugins = get("VATS_PLUGINS")
+        return cls(
+            host=get("VATS_HOST") or "127.0.0.1",
+            port=int(port_text),
+            database_url=get("VATS_DATABASE_URL"),
+            data_dir=Path(get("VATS_DATA_DIR") or "."),
+            plugins=frozenset(p.strip() for p in plugins.split(",") if p.strip())
+            if plugins
+            else None,
+            demo=(get("VATS_DEMO") or "1").lower() not in ("0", "false", "no", "off"),
+            log_level=(get("VATS_LOG_LEVEL") or "INFO").upper(),
+            operator_token=get("VATS_OPERATOR_TOKEN"),
+        )
+
+
+def mask(value: str) -> str:
+    """Hide a secret but keep enough to tell two values apart (never the whole of it)."""
+    if "://" in value:  # a URL: keep scheme and host, hide credentials
+        scheme, rest = value.split("://", 1)
+        if "@" in rest:
+            rest = "***@" + rest.rsplit("@", 1)[1]
+        return f"{scheme}://{rest}"
+    return "***" if len(value) < 12 else value[:2] + "***"
+
+
+def describe(env: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(name, shown value, doc) for every setting; secrets masked, unset ones marked."""
+    env = os.environ if env is None else env
+    rows = []
+    for s in SETTINGS:
+        raw = env.get(s.name)
+        if raw:
+            shown = mask(raw) if s.secret else raw
+        elif s.default is not None:
+            shown = f"{s.default} (default)"
+        else:
+            shown = "(unset)"
+        rows.append((s.name, shown, s.doc))
+    return rows

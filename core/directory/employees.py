@@ -1,0 +1,407 @@
+"""Employees with their terminals (SIP lines and external numbers), absences and extra periods.
+
+Every query is scoped by ``tenant_id``; the connection comes from ``Database.tenant()``, so
+row-level security backs each WHERE clause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import msgspec
+
+from vats.core.db.database import Connection
+from vats.core.directory._sql import changes, translated_errors, update_row
+from vats.core.directory.forwarding import check_target, rules_of, save_rule, target_from_row
+from vats.core.directory.models import (
+    SIP_LINE_KINDS,
+    Absence,
+    AbsenceCreate,
+    Availability,
+    Employee,
+    EmployeeCreate,
+    EmployeeUpdate,
+    ExtraPeriod,
+    ExtraPeriodCreate,
+    Tenant,
+    Terminal,
+    TerminalSecret,
+    TerminalUpdate,
+)
+from vats.core.directory.schedules import default_calendar_id, default_schedule_id
+from vats.core.directory.secrets import generate_password
+from vats.core.directory.validation import (
+    check_email,
+    check_extension,
+    check_name,
+    check_range,
+    check_time_zone,
+    next_free_extension,
+    normalise_phone,
+)
+from vats.core.errors import LimitError, NotFoundError, ValidationError
+
+_EMPLOYEE_COLUMNS = {
+    "full_name", "email", "role", "position", "extension", "dial_through", "caller_id_number_id",
+    "time_zone", "schedule_id", "calendar_id", "availability", "recording", "ring_mode",
+    "no_answer_after_s",
+}  # fmt: skip
+_TERMINAL_COLUMNS = {"active", "is_primary", "schedule_id", "ring_delay_s", "ring_time_s", "channels", "position"}
+
+
+def _terminal(r: Any) -> Terminal:
+    return Terminal(
+        id=r["id"], kind=r["kind"], sip_login=r["sip_login"], external_number=r["external_number"],
+        active=r["active"], is_primary=r["is_primary"], schedule_id=r["schedule_id"],
+        ring_delay_s=r["ring_delay_s"], ring_time_s=r["ring_time_s"], channels=r["channels"],
+        position=r["position"],
+    )  # fmt: skip
+
+
+async def _hydrate(conn: Connection, tenant_id: uuid.UUID, rows: list[Any]) -> list[Employee]:
+    """Employees with their children, loaded in one query per child table."""
+    ids = [r["id"] for r in rows]
+    terminals: dict[uuid.UUID, list[Terminal]] = defaultdict(list)
+    for r in await conn.fetch(
+        "SELECT * FROM terminals WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[])"
+        " ORDER BY position, kind",
+        tenant_id, ids,
+    ):
+        terminals[r["employee_id"]].append(_terminal(r))
+    absences: dict[uuid.UUID, list[Absence]] = defaultdict(list)
+    for r in await conn.fetch(
+        "SELECT * FROM absences WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[]) ORDER BY starts_on",
+        tenant_id, ids,
+    ):
+        absences[r["employee_id"]].append(
+            Absence(id=r["id"], kind=r["kind"], starts_on=r["starts_on"], ends_on=r["ends_on"],
+                    forward=target_from_row(r))
+        )
+    periods: dict[uuid.UUID, list[ExtraPeriod]] = defaultdict(list)
+    for r in await conn.fetch(
+        "SELECT * FROM extra_periods WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[])"
+        " ORDER BY starts_at",
+        tenant_id, ids,
+    ):
+        periods[r["employee_id"]].append(
+            ExtraPeriod(id=r["id"], available=r["available"], starts_at=r["starts_at"],
+                        ends_at=r["ends_at"], note=r["note"])
+        )
+    groups: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for r in await conn.fetch(
+        "SELECT employee_id, group_id FROM group_members m JOIN groups g ON g.id = m.group_id"
+        " WHERE m.tenant_id = $1 AND m.employee_id = ANY($2::uuid[]) ORDER BY g.name",
+        tenant_id, ids,
+    ):
+        groups[r["employee_id"]].append(r["group_id"])
+    rules = await rules_of(conn, tenant_id, "employee", ids)
+    return [
+        Employee(
+            id=r["id"], tenant_id=r["tenant_id"], full_name=r["full_name"], email=r["email"],
+            role=r["role"], position=r["position"], extension=r["extension"],
+            dial_through=r["dial_through"], caller_id_number_id=r["caller_id_number_id"],
+            time_zone=r["time_zone"], schedule_id=r["schedule_id"], calendar_id=r["calendar_id"],
+            availability=r["availability"], recording=r["recording"], ring_mode=r["ring_mode"],
+            no_answer_after_s=r["no_answer_after_s"],
+            invitation_accepted=r["invitation_accepted_at"] is not None,
+            on_no_answer=rules.get(r["id"], {}).get("no_answer"),
+            off_hours=rules.get(r["id"], {}).get("off_hours"),
+            terminals=terminals[r["id"]], absences=absences[r["id"]],
+            extra_periods=periods[r["id"]], group_ids=groups[r["id"]],
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+async def get_employee(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> Employee:
+    row = await conn.fetchrow(
+        "SELECT * FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, employee_id
+    )
+    if row is None:
+        raise NotFoundError("no such employee", field="employee_id")
+    return (await _hydrate(conn, tenant_id, [row]))[0]
+
+
+async def list_employees(
+    conn: Connection, tenant_id: uuid.UUID, *, limit: int = 1000, offset: int = 0
+) -> list[Employee]:
+    rows = await conn.fetch(
+        "SELECT * FROM employees WHERE tenant_id = $1 ORDER BY full_name LIMIT $2 OFFSET $3",
+        tenant_id, limit, offset,
+    )
+    return await _hydrate(conn, tenant_id, rows)
+
+
+async def _new_sip_login(conn: Connection) -> str:
+    n = await conn.fetchval("SELECT nextval('sip_login_seq')")
+    return f"005{n:07d}"
+
+
+async def _add_external(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, number: str, position: int) -> uuid.UUID:
+    with translated_errors():
+        terminal_id: uuid.UUID = await conn.fetchval(
+            "INSERT INTO terminals (tenant_id, employee_id, kind, external_number, position, ring_delay_s)"
+            " VALUES ($1, $2, 'external', $3, $4, 0) RETURNING id",
+            tenant_id, employee_id, number, position,
+        )
+    return terminal_id
+
+
+async def _claim_extension(conn: Connection, tenant_id: uuid.UUID, extension: str | None, field: str) -> str:
+    if extension is None:
+        taken = [r["extension"] for r in await conn.fetch("SELECT extension FROM extensions WHERE tenant_id = $1", tenant_id)]
+        return next_free_extension(taken)
+    return check_extension(extension, field)
+
+
+async def create_employee(
+    conn: Connection, tenant: Tenant, data: EmployeeCreate
+) -> tuple[Employee, list[TerminalSecret]]:
+    """Create an employee with three SIP lines (mobile app, softphone, webphone) and the given
+    external numbers; returns the employee and the new lines' credentials."""
+    tid = tenant.id
+    # Serialise creations per tenant so the seat count and the next free extension hold.
+    seats_max = await conn.fetchval("SELECT seats_max FROM tenants WHERE id = $1 FOR UPDATE", tid)
+    count = await conn.fetchval("SELECT count(*) FROM employees WHERE tenant_id = $1", tid)
+    if count >= seats_max:
+        raise LimitError(f"the tariff allows at most {seats_max} employees", field="seats")
+    full_name = check_name(data.full_name, "full_name")
+    email = check_email(data.email, tenant.settings.denied_email_domains)
+    extension = await _claim_extension(conn, tid, data.extension, "extension")
+    if data.time_zone is not None:
+        check_time_zone(data.time_zone)
+    check_range(data.no_answer_after_s, 5, 600, "no_answer_after_s")
+    externals = [normalise_phone(n, f"external_numbers[{i}]") for i, n in enumerate(data.external_numbers)]
+    with translated_errors():
+        row = await conn.fetchrow(
+            "INSERT INTO employees (tenant_id, full_name, email, role, position, extension, dial_through,"
+            " caller_id_number_id, time_zone, schedule_id, calendar_id, availability, recording,"
+            " ring_mode, no_answer_after_s)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+            tid, full_name, email, data.role, data.position.strip(), extension, data.dial_through,
+            data.caller_id_number_id, data.time_zone,
+            data.schedule_id or await default_schedule_id(conn, tid),
+            data.calendar_id or await default_calendar_id(conn, tid),
+            data.availability, data.recording, data.ring_mode, data.no_answer_after_s,
+        )
+        employee_id: uuid.UUID = row["id"]
+        await conn.execute(
+            "INSERT INTO extensions (tenant_id, extension, employee_id) VALUES ($1, $2, $3)",
+            tid, extension, employee_id,
+        )
+    secrets_ = []
+    for position, kind in enumerate(SIP_LINE_KINDS):
+        login, password = await _new_sip_login(conn), generate_password()
+        terminal_id = await conn.fetchval(
+            "INSERT INTO terminals (tenant_id, employee_id, kind, sip_login, sip_password, position)"
+            " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            tid, employee_id, kind, login, password, position,
+        )
+        secrets_.append(TerminalSecret(terminal_id=terminal_id, sip_login=login, sip_password=password))
+    for i, number in enumerate(externals):
+        await _add_external(conn, tid, employee_id, number, len(SIP_LINE_KINDS) + i)
+    for group_id in data.group_ids:
+        await add_membership(conn, tid, group_id, employee_id)
+    await save_rule(conn, tid, "employee", employee_id, "no_answer", data.on_no_answer)
+    await save_rule(conn, tid, "employee", employee_id, "off_hours", data.off_hours)
+    return await get_employee(conn, tid, employee_id), secrets_
+
+
+async def add_membership(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UUID, employee_id: uuid.UUID) -> None:
+    """Append the employee to the end of the group's order (no-op if already a member)."""
+    with translated_errors():
+        await conn.execute(
+            "INSERT INTO group_members (tenant_id, group_id, employee_id, position)"
+            " SELECT $1, $2, $3, coalesce(max(position) + 1, 0) FROM group_members"
+            " WHERE tenant_id = $1 AND group_id = $2 ON CONFLICT DO NOTHING",
+            tenant_id, group_id, employee_id,
+        )
+
+
+async def update_employee(
+    conn: Connection, tenant: Tenant, employee_id: uuid.UUID, data: EmployeeUpdate
+) -> Employee:
+    tid = tenant.id
+    current = await get_employee(conn, tid, employee_id)
+    values = changes(data, _EMPLOYEE_COLUMNS)
+    if "full_name" in values:
+        values["full_name"] = check_name(values["full_name"], "full_name")
+    if "email" in values:
+        values["email"] = check_email(values["email"], tenant.settings.denied_email_domains)
+        if values["email"] != current.email and current.invitation_accepted:
+            raise ValidationError(
+                "the e-mail is the log-in and cannot change after the invitation was accepted",
+                field="email",
+            )
+    if values.get("time_zone") is not None:
+        check_time_zone(values["time_zone"])
+    if "no_answer_after_s" in values:
+        check_range(values["no_answer_after_s"], 5, 600, "no_answer_after_s")
+    if "role" in values and current.role == "admin" and values["role"] != "admin":
+        await _keep_one_admin(conn, tid, employee_id)
+    if "extension" in values and values["extension"] != current.extension:
+        values["extension"] = check_extension(values["extension"])
+        with translated_errors():
+            await conn.execute(
+                "UPDATE extensions SET extension = $3 WHERE tenant_id = $1 AND employee_id = $2",
+                tid, employee_id, values["extension"],
+            )
+    await update_row(conn, "employees", tid, employee_id, values)
+    for field, situation in (("on_no_answer", "no_answer"), ("off_hours", "off_hours")):
+        target = getattr(data, field)
+        if target is not msgspec.UNSET:
+            await save_rule(conn, tid, "employee", employee_id, situation, target)
+    return await get_employee(conn, tid, employee_id)
+
+
+async def _keep_one_admin(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
+    others = await conn.fetchval(
+        "SELECT count(*) FROM employees WHERE tenant_id = $1 AND role = 'admin' AND id <> $2",
+        tenant_id, employee_id,
+    )
+    if not others:
+        raise ValidationError("a PBX keeps at least one admin", field="role")
+
+
+async def set_availability(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, mode: Availability
+) -> None:
+    await update_row(conn, "employees", tenant_id, employee_id, {"availability": mode})
+
+
+async def delete_employee_row(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
+    """Remove the row (children cascade); callers check references first (see references.py)."""
+    await _keep_one_admin_if_admin(conn, tenant_id, employee_id)
+    await conn.execute("DELETE FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, employee_id)
+
+
+async def _keep_one_admin_if_admin(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
+    role = await conn.fetchval("SELECT role FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, employee_id)
+    if role is None:
+        raise NotFoundError("no such employee", field="employee_id")
+    if role == "admin":
+        await _keep_one_admin(conn, tenant_id, employee_id)
+
+
+# --- terminals ----------------------------------------------------------------------------
+
+
+async def add_external_number(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, number: str) -> Terminal:
+    await get_employee(conn, tenant_id, employee_id)
+    e164 = normalise_phone(number, "external_number")
+    position = await conn.fetchval(
+        "SELECT coalesce(max(position) + 1, 0) FROM terminals WHERE tenant_id = $1 AND employee_id = $2",
+        tenant_id, employee_id,
+    )
+    terminal_id = await _add_external(conn, tenant_id, employee_id, e164, position)
+    return await get_terminal(conn, tenant_id, employee_id, terminal_id)
+
+
+async def get_terminal(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID) -> Terminal:
+    row = await conn.fetchrow(
+        "SELECT * FROM terminals WHERE tenant_id = $1 AND employee_id = $2 AND id = $3",
+        tenant_id, employee_id, terminal_id,
+    )
+    if row is None:
+        raise NotFoundError("no such terminal", field="terminal_id")
+    return _terminal(row)
+
+
+async def update_terminal(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID, data: TerminalUpdate
+) -> Terminal:
+    await get_terminal(conn, tenant_id, employee_id, terminal_id)
+    values = changes(data, _TERMINAL_COLUMNS)
+    for field, (low, high) in {"ring_delay_s": (0, 300), "ring_time_s": (5, 300), "channels": (1, 100)}.items():
+        if field in values:
+            check_range(values[field], low, high, field)
+    await update_row(conn, "terminals", tenant_id, terminal_id, values)
+    return await get_terminal(conn, tenant_id, employee_id, terminal_id)
+
+
+async def remove_external_number(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID) -> None:
+    terminal = await get_terminal(conn, tenant_id, employee_id, terminal_id)
+    if terminal.kind != "external":
+        raise ValidationError("SIP lines cannot be removed, only switched off", field="terminal_id")
+    await conn.execute("DELETE FROM terminals WHERE tenant_id = $1 AND id = $2", tenant_id, terminal_id)
+
+
+async def sip_secrets(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> list[TerminalSecret]:
+    rows = await conn.fetch(
+        "SELECT id, sip_login, sip_password FROM terminals WHERE tenant_id = $1 AND employee_id = $2"
+        " AND sip_login IS NOT NULL ORDER BY position",
+        tenant_id, employee_id,
+    )
+    return [TerminalSecret(terminal_id=r["id"], sip_login=r["sip_login"], sip_password=r["sip_password"]) for r in rows]
+
+
+async def reset_sip_password(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID
+) -> TerminalSecret:
+    terminal = await get_terminal(conn, tenant_id, employee_id, terminal_id)
+    if terminal.sip_login is None:
+        raise ValidationError("an external number has no SIP password", field="terminal_id")
+    password = generate_password()
+    await conn.execute(
+        "UPDATE terminals SET sip_password = $3 WHERE tenant_id = $1 AND id = $2", tenant_id, terminal_id, password
+    )
+    return TerminalSecret(terminal_id=terminal_id, sip_login=terminal.sip_login, sip_password=password)
+
+
+# --- absences and extra periods -----------------------------------------------------------
+
+
+async def add_absence(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, data: AbsenceCreate) -> Absence:
+    await get_employee(conn, tenant_id, employee_id)
+    if data.ends_on < data.starts_on:
+        raise ValidationError("the absence ends before it starts", field="ends_on")
+    target = check_target(data.forward, "forward")
+    if target.employee_id == employee_id:
+        raise ValidationError("an absent employee cannot take their own calls", field="forward.employee_id")
+    with translated_errors():
+        absence_id = await conn.fetchval(
+            "INSERT INTO absences (tenant_id, employee_id, kind, starts_on, ends_on, action,"
+            " target_employee_id, target_group_id, external_number)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            tenant_id, employee_id, data.kind, data.starts_on, data.ends_on, target.action,
+            target.employee_id, target.group_id, target.external_number,
+        )
+    return Absence(id=absence_id, kind=data.kind, starts_on=data.starts_on, ends_on=data.ends_on, forward=target)
+
+
+async def delete_absence(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, absence_id: uuid.UUID) -> None:
+    status = await conn.execute(
+        "DELETE FROM absences WHERE tenant_id = $1 AND employee_id = $2 AND id = $3", tenant_id, employee_id, absence_id
+    )
+    if status.endswith(" 0"):
+        raise NotFoundError("no such absence", field="absence_id")
+
+
+async def add_extra_period(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, data: ExtraPeriodCreate
+) -> ExtraPeriod:
+    await get_employee(conn, tenant_id, employee_id)
+    for field in ("starts_at", "ends_at"):
+        if getattr(data, field).tzinfo is None:
+            raise ValidationError("give a time zone offset, e.g. 2026-01-10T09:00:00+03:00", field=field)
+    if data.ends_at <= data.starts_at:
+        raise ValidationError("the period ends before it starts", field="ends_at")
+    if data.ends_at - data.starts_at > dt.timedelta(days=366):
+        raise ValidationError("a period lasts at most a year", field="ends_at")
+    period_id = await conn.fetchval(
+        "INSERT INTO extra_periods (tenant_id, employee_id, available, starts_at, ends_at, note)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        tenant_id, employee_id, data.available, data.starts_at, data.ends_at, data.note,
+    )
+    return ExtraPeriod(id=period_id, available=data.available, starts_at=data.starts_at, ends_at=data.ends_at, note=data.note)
+
+
+async def delete_extra_period(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, period_id: uuid.UUID) -> None:
+    status = await conn.execute(
+        "DELETE FROM extra_periods WHERE tenant_id = $1 AND employee_id = $2 AND id = $3", tenant_id, employee_id, period_id
+    )
+    if status.endswith(" 0"):
+        raise NotFoundError("no such period", field="period_id")

@@ -1,0 +1,344 @@
+"""Domain models of the directory: tenants, employees, terminals, groups, schedules, calendars,
+numbers and tags. Frozen msgspec Structs; the ``*Create``/``*Update`` Structs are the inputs
+that the CLI and the API decode (``UNSET`` in an update means "leave as it is").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
+
+Role = Literal["admin", "head", "user", "restricted"]
+Availability = Literal["unavailable", "by_schedule", "available"]
+RecordingOverride = Literal["default", "on", "off"]
+RingMode = Literal["parallel", "sequential"]
+TerminalKind = Literal["mobile_app", "softphone", "webphone", "external"]
+GroupStrategy = Literal["all", "uniform", "one_by_one", "incremental", "least_busy"]
+ForwardAction = Literal["drop", "employee", "group", "voicemail", "external"]
+AbsenceKind = Literal["vacation", "sick_leave", "other"]
+TagKind = Literal["contact", "call", "number"]
+DayKind = Literal["day_off", "working"]
+
+SIP_LINE_KINDS: tuple[TerminalKind, ...] = ("mobile_app", "softphone", "webphone")
+
+
+class Model(Struct, frozen=True, kw_only=True):
+    """Base of the stored domain objects."""
+
+
+class Input(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Base of inputs: unknown fields are an error, not silently ignored."""
+
+
+# --- tenant -------------------------------------------------------------------------------
+
+
+class TenantSettings(Struct, frozen=True, kw_only=True):
+    """Tenant-wide settings. Vendor rules from the seeds are settings, off by default."""
+
+    # E-mail domains refused for employees (e.g. ["ru"] refuses every *.ru address).
+    denied_email_domains: list[str] = []
+    recording_default: bool = False
+
+
+class Tenant(Model, kw_only=True):
+    id: uuid.UUID
+    name: str
+    time_zone: str
+    seats_included: int
+    seats_max: int
+    settings: TenantSettings
+    suspended: bool
+    created_at: dt.datetime
+
+
+# --- schedules and calendars --------------------------------------------------------------
+
+
+class Interval(Struct, frozen=True, kw_only=True):
+    """Working time on one weekday (0 = Monday), ``start`` < ``end``, "HH:MM"; "24:00" ends a day."""
+
+    day: int
+    start: str
+    end: str
+
+
+class Schedule(Model, kw_only=True):
+    id: uuid.UUID
+    name: str
+    is_default: bool
+    intervals: list[Interval]
+
+
+class ScheduleCreate(Input, kw_only=True):
+    name: str
+    intervals: list[Interval] = []
+    is_default: bool = False
+
+
+class ScheduleUpdate(Input, kw_only=True):
+    name: str | UnsetType = UNSET
+    intervals: list[Interval] | UnsetType = UNSET
+    is_default: bool | UnsetType = UNSET
+
+
+class CalendarDay(Model, kw_only=True):
+    day: dt.date
+    kind: DayKind
+    origin: Literal["official", "custom"]
+    note: str = ""
+
+
+class Calendar(Model, kw_only=True):
+    id: uuid.UUID
+    name: str
+    is_default: bool
+    official_country: str | None
+    weekend_schedule_id: uuid.UUID | None
+
+
+class CalendarOverride(Input, kw_only=True):
+    """Mark one day or an inclusive range of days as days off or working days."""
+
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    kind: DayKind
+    note: str = ""
+
+
+# --- numbers and tags ---------------------------------------------------------------------
+
+
+class Number(Model, kw_only=True):
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    e164: str
+    name: str
+    recording: bool
+    number_as_caller_id: bool
+    scenario_id: uuid.UUID | None
+    tag_ids: list[uuid.UUID] = []
+
+
+class NumberUpdate(Input, kw_only=True):
+    name: str | UnsetType = UNSET
+    recording: bool | UnsetType = UNSET
+    number_as_caller_id: bool | UnsetType = UNSET
+    scenario_id: uuid.UUID | None | UnsetType = UNSET
+    tag_ids: list[uuid.UUID] | UnsetType = UNSET
+
+
+class Tag(Model, kw_only=True):
+    id: uuid.UUID
+    kind: TagKind
+    name: str
+    color: str
+
+
+class TagCreate(Input, kw_only=True):
+    kind: TagKind
+    name: str
+    color: str = ""
+
+
+# --- forwarding, terminals, absences --------------------------------------------------------
+
+
+class ForwardTarget(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where a direct call goes: dropped, a colleague, a group, voicemail or an outside number."""
+
+    action: ForwardAction
+    employee_id: uuid.UUID | None = None
+    group_id: uuid.UUID | None = None
+    external_number: str | None = None
+
+
+class Terminal(Model, kw_only=True):
+    id: uuid.UUID
+    kind: TerminalKind
+    sip_login: str | None
+    external_number: str | None
+    active: bool
+    is_primary: bool
+    schedule_id: uuid.UUID | None
+    ring_delay_s: int
+    ring_time_s: int
+    channels: int
+    position: int
+
+
+class TerminalSecret(Model, kw_only=True):
+    """A SIP line's credentials: shown only to the line's owner and to admins."""
+
+    terminal_id: uuid.UUID
+    sip_login: str
+    sip_password: str
+
+
+class TerminalUpdate(Input, kw_only=True):
+    active: bool | UnsetType = UNSET
+    is_primary: bool | UnsetType = UNSET
+    schedule_id: uuid.UUID | None | UnsetType = UNSET
+    ring_delay_s: int | UnsetType = UNSET
+    ring_time_s: int | UnsetType = UNSET
+    channels: int | UnsetType = UNSET
+    position: int | UnsetType = UNSET
+
+
+class Absence(Model, kw_only=True):
+    id: uuid.UUID
+    kind: AbsenceKind
+    starts_on: dt.date
+    ends_on: dt.date
+    forward: ForwardTarget
+
+
+class AbsenceCreate(Input, kw_only=True):
+    kind: AbsenceKind
+    starts_on: dt.date
+    ends_on: dt.date
+    forward: ForwardTarget = ForwardTarget(action="drop")
+
+
+class ExtraPeriod(Model, kw_only=True):
+    """Extra availability (``available``) or unavailability for an instant range."""
+
+    id: uuid.UUID
+    available: bool
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    note: str = ""
+
+
+class ExtraPeriodCreate(Input, kw_only=True):
+    available: bool
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    note: str = ""
+
+
+# --- employees and groups -----------------------------------------------------------------
+
+
+class Employee(Model, kw_only=True):
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    full_name: str
+    email: str
+    role: Role
+    position: str
+    extension: str
+    dial_through: bool
+    caller_id_number_id: uuid.UUID | None
+    time_zone: str | None
+    schedule_id: uuid.UUID
+    calendar_id: uuid.UUID
+    availability: Availability
+    recording: RecordingOverride
+    ring_mode: RingMode
+    no_answer_after_s: int
+    invitation_accepted: bool
+    on_no_answer: ForwardTarget | None = None
+    off_hours: ForwardTarget | None = None
+    terminals: list[Terminal] = []
+    absences: list[Absence] = []
+    extra_periods: list[ExtraPeriod] = []
+    group_ids: list[uuid.UUID] = []
+
+
+class EmployeeCreate(Input, kw_only=True):
+    full_name: str
+    email: str
+    role: Role = "user"
+    position: str = ""
+    extension: str | None = None
+    dial_through: bool = False
+    caller_id_number_id: uuid.UUID | None = None
+    time_zone: str | None = None
+    schedule_id: uuid.UUID | None = None
+    calendar_id: uuid.UUID | None = None
+    availability: Availability = "by_schedule"
+    recording: RecordingOverride = "default"
+    ring_mode: RingMode = "parallel"
+    no_answer_after_s: int = 20
+    external_numbers: list[str] = []
+    group_ids: list[uuid.UUID] = []
+    on_no_answer: ForwardTarget | None = None
+    off_hours: ForwardTarget | None = None
+
+
+class EmployeeUpdate(Input, kw_only=True):
+    full_name: str | UnsetType = UNSET
+    email: str | UnsetType = UNSET
+    role: Role | UnsetType = UNSET
+    position: str | UnsetType = UNSET
+    extension: str | UnsetType = UNSET
+    dial_through: bool | UnsetType = UNSET
+    caller_id_number_id: uuid.UUID | None | UnsetType = UNSET
+    time_zone: str | None | UnsetType = UNSET
+    schedule_id: uuid.UUID | UnsetType = UNSET
+    calendar_id: uuid.UUID | UnsetType = UNSET
+    availability: Availability | UnsetType = UNSET
+    recording: RecordingOverride | UnsetType = UNSET
+    ring_mode: RingMode | UnsetType = UNSET
+    no_answer_after_s: int | UnsetType = UNSET
+    on_no_answer: ForwardTarget | None | UnsetType = UNSET
+    off_hours: ForwardTarget | None | UnsetType = UNSET
+
+
+class Group(Model, kw_only=True):
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    name: str
+    extension: str
+    dial_through: bool
+    strategy: GroupStrategy
+    ring_time_s: int
+    step_delay_s: int
+    no_answer_after_s: int
+    on_no_answer: ForwardTarget | None = None
+    member_ids: list[uuid.UUID] = []
+
+
+class GroupCreate(Input, kw_only=True):
+    name: str
+    extension: str | None = None
+    dial_through: bool = False
+    strategy: GroupStrategy = "all"
+    ring_time_s: int = 30
+    step_delay_s: int = 10
+    no_answer_after_s: int = 60
+    member_ids: list[uuid.UUID] = []
+    on_no_answer: ForwardTarget | None = None
+
+
+class GroupUpdate(Input, kw_only=True):
+    name: str | UnsetType = UNSET
+    extension: str | UnsetType = UNSET
+    dial_through: bool | UnsetType = UNSET
+    strategy: GroupStrategy | UnsetType = UNSET
+    ring_time_s: int | UnsetType = UNSET
+    step_delay_s: int | UnsetType = UNSET
+    no_answer_after_s: int | UnsetType = UNSET
+    member_ids: list[uuid.UUID] | UnsetType = UNSET
+    on_no_answer: ForwardTarget | None | UnsetType = UNSET
+
+
+# --- deletion -----------------------------------------------------------------------------
+
+
+class Reference(Struct, frozen=True, kw_only=True):
+    """Something that still points at an object being deleted (shown in the refusal)."""
+
+    kind: str  # e.g. "group_member", "forward_rule", "scenario"
+    id: str
+    description: str
+
+
+def to_builtins(obj: object) -> object:
+    """JSON-ready builtins of a Struct (UUIDs and dates as strings)."""
+    return msgspec.to_builtins(obj)

@@ -1,0 +1,260 @@
+"""The directory as frontends use it: each method is one scoped transaction, checks the rules,
+and tells the plugins what changed (event hooks run inside the same transaction)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from vats.core.db.database import Connection, Database
+from vats.core.directory import employees as employees_repo
+from vats.core.directory import groups as groups_repo
+from vats.core.directory import numbers as numbers_repo
+from vats.core.directory._sql import translated_errors
+from vats.core.directory.models import (
+    Availability,
+    Employee,
+    EmployeeCreate,
+    EmployeeUpdate,
+    Group,
+    GroupCreate,
+    GroupUpdate,
+    Number,
+    Reference,
+    ScheduleCreate,
+    Tenant,
+    TenantSettings,
+    TerminalSecret,
+)
+from vats.core.directory.schedules import WORKWEEK, DEFAULT_CALENDAR_NAME, DEFAULT_SCHEDULE_NAME, create_calendar, create_schedule
+from vats.core.directory.secrets import generate_password, hash_password
+from vats.core.directory.validation import check_name, check_time_zone
+from vats.core.errors import NotFoundError, ReferencedError
+from vats.core.plugins import PluginHost
+
+
+class TenantCreated(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``vats tenant create`` prints: ids and the admin's one-time password."""
+
+    tenant_id: uuid.UUID
+    admin_id: uuid.UUID
+    admin_email: str
+    admin_password: str
+    schedule_id: uuid.UUID
+    calendar_id: uuid.UUID
+
+
+def _tenant(row: Any) -> Tenant:
+    return Tenant(
+        id=row["id"], name=row["name"], time_zone=row["time_zone"],
+        seats_included=row["seats_included"], seats_max=row["seats_max"],
+        settings=msgspec.convert(row["settings"], TenantSettings), suspended=row["suspended"],
+        created_at=row["created_at"],
+    )  # fmt: skip
+
+
+async def load_tenant(conn: Connection, tenant_id: uuid.UUID) -> Tenant:
+    row = await conn.fetchrow("SELECT * FROM tenants WHERE id = $1", tenant_id)
+    if row is None:
+        raise NotFoundError("no such tenant", field="tenant")
+    return _tenant(row)
+
+
+async def _scope_to(conn: Connection, tenant_id: uuid.UUID) -> None:
+    """Narrow a system transaction to one tenant (so plugins' hooks see only that tenant)."""
+    await conn.execute(
+        "SELECT set_config('vats.tenant_id', $1, true), set_config('vats.system', '', true)", str(tenant_id)
+    )
+
+
+class Directory:
+    """Tenants, employees, groups and numbers, with plugin events."""
+
+    def __init__(self, db: Database, plugins: PluginHost) -> None:
+        self.db = db
+        self.plugins = plugins
+
+    # --- tenants --------------------------------------------------------------------------
+
+    async def create_tenant(
+        self,
+        *,
+        name: str,
+        admin_email: str,
+        admin_phone: str | None = None,
+        admin_name: str = "Администратор",
+        time_zone: str = "Europe/Moscow",
+        seats_max: int = 50,
+        settings: TenantSettings | None = None,
+    ) -> TenantCreated:
+        name = check_name(name, "name")
+        check_time_zone(time_zone)
+        password = generate_password()
+        async with self.db.system() as conn:
+            with translated_errors():
+                row = await conn.fetchrow(
+                    "INSERT INTO tenants (name, time_zone, seats_max, settings) VALUES ($1, $2, $3, $4)"
+                    " RETURNING *",
+                    name, time_zone, seats_max, msgspec.to_builtins(settings or TenantSettings()),
+                )
+            tenant = _tenant(row)
+            await _scope_to(conn, tenant.id)
+            schedule = await create_schedule(
+                conn, tenant.id, ScheduleCreate(name=DEFAULT_SCHEDULE_NAME, intervals=WORKWEEK, is_default=True)
+            )
+            calendar = await create_calendar(conn, tenant.id, DEFAULT_CALENDAR_NAME, is_default=True)
+            admin, _ = await employees_repo.create_employee(
+                conn,
+                tenant,
+                EmployeeCreate(
+                    full_name=admin_name, email=admin_email, role="admin",
+                    external_numbers=[admin_phone] if admin_phone else [],
+                ),
+            )
+            # The first admin bought the PBX: their account is active from the start.
+            await conn.execute(
+                "UPDATE employees SET password_hash = $3, invitation_accepted_at = now()"
+                " WHERE tenant_id = $1 AND id = $2",
+                tenant.id, admin.id, hash_password(password),
+            )
+            await self.plugins.emit("tenant_created", tenant_id=tenant.id, conn=conn, tenant=tenant, admin_id=admin.id)
+            await self.plugins.emit(
+                "employee_changed", tenant_id=tenant.id, conn=conn, employee_id=admin.id, change="created"
+            )
+        return TenantCreated(
+            tenant_id=tenant.id, admin_id=admin.id, admin_email=admin.email, admin_password=password,
+            schedule_id=schedule.id, calendar_id=calendar.id,
+        )
+
+    async def list_tenants(self) -> list[Tenant]:
+        async with self.db.system() as conn:
+            return [_tenant(r) for r in await conn.fetch("SELECT * FROM tenants ORDER BY created_at")]
+
+    async def get_tenant(self, tenant_id: uuid.UUID) -> Tenant:
+        async with self.db.tenant(tenant_id) as conn:
+            return await load_tenant(conn, tenant_id)
+
+    async def find_tenant(self, key: str) -> Tenant:
+        """A tenant by id or by exact name (for the CLI)."""
+        async with self.db.system() as conn:
+            try:
+                row = await conn.fetchrow("SELECT * FROM tenants WHERE id = $1", uuid.UUID(key))
+            except ValueError:
+                rows = await conn.fetch("SELECT * FROM tenants WHERE name = $1", key)
+                if len(rows) > 1:
+                    raise NotFoundError(f"several tenants are named {key!r}; give the id", field="tenant") from None
+                row = rows[0] if rows else None
+        if row is None:
+            raise NotFoundError(f"no tenant {key!r}", field="tenant")
+        return _tenant(row)
+
+    # --- numbers --------------------------------------------------------------------------
+
+    async def assign_number(self, tenant_id: uuid.UUID, number: str, name: str = "") -> Number:
+        async with self.db.tenant(tenant_id) as conn:
+            assigned = await numbers_repo.assign_number(conn, tenant_id, number, name)
+            await self.plugins.emit("number_assigned", tenant_id=tenant_id, conn=conn, number=assigned)
+            return await numbers_repo.get_number(conn, tenant_id, assigned.id)
+
+    # --- employees ------------------------------------------------------------------------
+
+    async def create_employee(self, tenant_id: uuid.UUID, data: EmployeeCreate) -> tuple[Employee, list[TerminalSecret]]:
+        async with self.db.tenant(tenant_id) as conn:
+            tenant = await load_tenant(conn, tenant_id)
+            employee, lines = await employees_repo.create_employee(conn, tenant, data)
+            await self.plugins.emit("employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee.id, change="created")
+            return employee, lines
+
+    async def update_employee(self, tenant_id: uuid.UUID, employee_id: uuid.UUID, data: EmployeeUpdate) -> Employee:
+        async with self.db.tenant(tenant_id) as conn:
+            tenant = await load_tenant(conn, tenant_id)
+            employee = await employees_repo.update_employee(conn, tenant, employee_id, data)
+            await self.plugins.emit("employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="updated")
+            return employee
+
+    async def set_availability(self, tenant_id: uuid.UUID, employee_id: uuid.UUID, mode: Availability) -> None:
+        async with self.db.tenant(tenant_id) as conn:
+            await employees_repo.set_availability(conn, tenant_id, employee_id, mode)
+            await self.plugins.emit("employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="updated")
+
+    async def delete_employee(self, tenant_id: uuid.UUID, employee_id: uuid.UUID, *, force: bool = False) -> list[Reference]:
+        """Delete; refused with the list of references unless ``force``, which removes them."""
+        async with self.db.tenant(tenant_id) as conn:
+            await employees_repo.get_employee(conn, tenant_id, employee_id)
+            refs = await self._references(conn, tenant_id, "employee", employee_id)
+            if refs and not force:
+                raise ReferencedError("the employee is still referenced", field="employee_id", references=refs)
+            await self._drop_references(conn, tenant_id, "employee", employee_id)
+            await employees_repo.delete_employee_row(conn, tenant_id, employee_id)
+            await self.plugins.emit("employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="deleted")
+            return refs
+
+    # --- groups ---------------------------------------------------------------------------
+
+    async def create_group(self, tenant_id: uuid.UUID, data: GroupCreate) -> Group:
+        async with self.db.tenant(tenant_id) as conn:
+            group = await groups_repo.create_group(conn, tenant_id, data)
+            await self.plugins.emit("group_changed", tenant_id=tenant_id, conn=conn, group_id=group.id, change="created")
+            return group
+
+    async def update_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, data: GroupUpdate) -> Group:
+        async with self.db.tenant(tenant_id) as conn:
+            group = await groups_repo.update_group(conn, tenant_id, group_id, data)
+            await self.plugins.emit("group_changed", tenant_id=tenant_id, conn=conn, group_id=group_id, change="updated")
+            return group
+
+    async def delete_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, *, force: bool = False) -> list[Reference]:
+        async with self.db.tenant(tenant_id) as conn:
+            await groups_repo.get_group(conn, tenant_id, group_id)
+            refs = await self._references(conn, tenant_id, "group", group_id)
+            if refs and not force:
+                raise ReferencedError("the group is still referenced", field="group_id", references=refs)
+            await self._drop_references(conn, tenant_id, "group", group_id)
+            await groups_repo.delete_group_row(conn, tenant_id, group_id)
+            await self.plugins.emit("group_changed", tenant_id=tenant_id, conn=conn, group_id=group_id, change="deleted")
+            return refs
+
+    # --- references -----------------------------------------------------------------------
+
+    async def _references(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> list[Reference]:
+        refs: list[Reference] = []
+        target = "target_employee_id" if kind == "employee" else "target_group_id"
+        if kind == "employee":
+            refs += [
+                Reference(kind="group_member", id=str(r["id"]), description=f"member of group {r['name']}")
+                for r in await conn.fetch(
+                    "SELECT g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id"
+                    " WHERE m.tenant_id = $1 AND m.employee_id = $2 ORDER BY g.name",
+                    tenant_id, object_id,
+                )
+            ]
+        for r in await conn.fetch(
+            f"SELECT f.id, f.situation, coalesce(e.full_name, g.name) AS owner FROM forward_rules f"
+            f" LEFT JOIN employees e ON e.id = f.employee_id LEFT JOIN groups g ON g.id = f.group_id"
+            f" WHERE f.tenant_id = $1 AND f.{target} = $2",
+            tenant_id, object_id,
+        ):
+            refs.append(Reference(kind="forward_rule", id=str(r["id"]), description=f"{r['situation']} forwarding of {r['owner']}"))
+        for r in await conn.fetch(
+            f"SELECT a.id, e.full_name FROM absences a JOIN employees e ON e.id = a.employee_id"
+            f" WHERE a.tenant_id = $1 AND a.{target} = $2",
+            tenant_id, object_id,
+        ):
+            refs.append(Reference(kind="absence", id=str(r["id"]), description=f"absence forwarding of {r['full_name']}"))
+        for found in await self.plugins.emit("collect_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id):
+            refs.extend(found)
+        return refs
+
+    async def _drop_references(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> None:
+        target = "target_employee_id" if kind == "employee" else "target_group_id"
+        # A rule whose target goes away is removed: the owner falls back to dropping the call.
+        await conn.execute(f"DELETE FROM forward_rules WHERE tenant_id = $1 AND {target} = $2", tenant_id, object_id)
+        await conn.execute(
+            f"UPDATE absences SET action = 'drop', {target} = NULL WHERE tenant_id = $1 AND {target} = $2",
+            tenant_id, object_id,
+        )
+        if kind == "employee":
+            await conn.execute("DELETE FROM group_members WHERE tenant_id = $1 AND employee_id = $2", tenant_id, object_id)
+        await self.plugins.emit("drop_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id)

@@ -1,0 +1,142 @@
+"""The hooks a vats plugin may implement.
+
+Two kinds, as in datasette and simonw/llm:
+
+* registration hooks (``register_*``) are called once at start-up, synchronously; they return
+  lists of objects (migration folders, block types, API controllers, bot routers, CLI
+  commands) whose own methods may be async;
+* event hooks (``tenant_created``, ``employee_changed``, ...) are called by the kernel after
+  something happened, with a database connection inside the transaction that did it; an
+  implementation may be a plain function or return an awaitable, which the kernel awaits.
+  Each implementation runs in its own savepoint: one that raises is logged with its plugin's
+  name and rolled back, and the others still run.
+
+Always call hooks with keyword arguments. Every hook here is documented, with an example, in
+``docs/plugins.md`` (a test fails when one is missing there or has no test).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from vats.core.db.database import Connection
+    from vats.core.db.migrate import MigrationSource
+    from vats.core.directory.models import Number, Reference, Tenant
+
+hookspec = pluggy.HookspecMarker("vats")
+hookimpl = pluggy.HookimplMarker("vats")
+
+
+# --- registration hooks -------------------------------------------------------------------
+
+
+@hookspec
+def register_migrations() -> Sequence[MigrationSource]:
+    """Return the plugin's SQL migration folders.
+
+    Called by ``vats db migrate`` and ``vats serve`` before anything else. Each folder holds
+    ``NNNN_name.sql`` files applied once, in name order, after the kernel's own. A table with
+    a ``tenant_id`` column must get row-level security: end the migration with
+    ``SELECT vats_enable_tenant_rls('my_table');``.
+    """
+
+
+@hookspec
+def register_blocks() -> Sequence[type[Any]]:
+    """Return scenario block types: msgspec Structs declared with a ``tag`` (``type`` field).
+
+    Called once at start-up; the kernel joins the blocks of all plugins into one tagged union,
+    so a third-party block decodes from JSON exactly like a built-in one.
+    """
+
+
+@hookspec
+def register_routes() -> Sequence[Any]:
+    """Return Litestar route handlers or controllers to mount in the cabinet API.
+
+    Called once when the web app is built. Return new objects on every call (an app may be
+    built more than once, e.g. in tests).
+    """
+
+
+@hookspec
+def register_bot_routers() -> Sequence[Any]:
+    """Return aiogram ``Router`` objects to include in the Telegram bot's dispatcher.
+
+    Called when the dispatcher is built. A Router attaches to one dispatcher only, so return
+    new Router objects on every call.
+    """
+
+
+@hookspec
+def register_commands() -> Sequence[Any]:
+    """Return ``typer.Typer`` apps, each created with a ``name``, to add to ``vats``.
+
+    Called when the ``vats`` command line starts; ``vats NAME ...`` then runs the plugin's
+    commands. A name that clashes with a built-in command is ignored with a warning.
+    """
+
+
+# --- event hooks --------------------------------------------------------------------------
+
+
+@hookspec
+def tenant_created(tenant: Tenant, admin_id: uuid.UUID, conn: Connection) -> Any:
+    """A tenant was created (with its first admin, default schedule and calendar).
+
+    Called inside the creating transaction, scoped to the new tenant: add the plugin's defaults
+    here (e.g. the default scenario). May return an awaitable.
+    """
+
+
+@hookspec
+def employee_changed(
+    tenant_id: uuid.UUID, employee_id: uuid.UUID, change: str, conn: Connection
+) -> Any:
+    """An employee was ``"created"``, ``"updated"`` or ``"deleted"``.
+
+    Called inside the transaction that made the change, scoped to the tenant. May return an
+    awaitable.
+    """
+
+
+@hookspec
+def group_changed(tenant_id: uuid.UUID, group_id: uuid.UUID, change: str, conn: Connection) -> Any:
+    """A group was ``"created"``, ``"updated"`` (members included) or ``"deleted"``.
+
+    Called inside the transaction that made the change, scoped to the tenant.
+    """
+
+
+@hookspec
+def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection) -> Any:
+    """The operator assigned a number (DID) to a tenant.
+
+    Called inside the assigning transaction, scoped to the tenant: e.g. bind it to the
+    tenant's default scenario.
+    """
+
+
+@hookspec
+def collect_references(
+    tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection
+) -> Any:
+    """Say what of the plugin's still refers to an object about to be deleted.
+
+    ``kind`` is ``"employee"``, ``"group"``, ``"schedule"`` or ``"number"``. Return (or return an
+    awaitable of) a list of ``Reference``; a non-empty list makes the deletion refuse unless
+    forced.
+    """
+
+
+@hookspec
+def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> Any:
+    """A forced deletion is about to remove an object: remove the plugin's references to it.
+
+    Called inside the deleting transaction, before the row goes.
+    """

@@ -1,0 +1,100 @@
+"""The running kernel: configuration, database (embedded or given), migrations, plugins and
+the directory service, started and stopped together by every frontend (CLI, API, bot)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from vats.core.blocks import BlockRegistry
+from vats.core.config import Config
+from vats.core.db.database import Database
+from vats.core.db.embedded import EmbeddedPostgres
+from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migrations
+from vats.core.directory.service import Directory
+from vats.core.plugins import PluginHost
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "vats"
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database (keeps query parameters, e.g. host=)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+async def ensure_database(server_url: str, database: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        if not await conn.fetchval("SELECT true FROM pg_database WHERE datname = $1", database):
+            await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()
+
+
+class Kernel:
+    """Everything a frontend needs, opened with ``start`` and closed with ``stop``."""
+
+    def __init__(self, config: Config, plugins: PluginHost | None = None) -> None:
+        self.config = config
+        self.plugins = plugins if plugins is not None else PluginHost()
+        self.embedded: EmbeddedPostgres | None = None
+        self.owner_url = ""
+        self.db: Database | None = None
+        self.blocks: BlockRegistry | None = None
+        self.applied: list[tuple[str, str]] = []  # migrations applied by start()
+
+    @property
+    def directory(self) -> Directory:
+        if self.db is None:
+            raise RuntimeError("Kernel.start() was not called")
+        return Directory(self.db, self.plugins)
+
+    def migration_sources(self) -> list[MigrationSource]:
+        return [MigrationSource(package="core", folder=KERNEL_MIGRATIONS), *self.plugins.collect("register_migrations")]
+
+    async def connect_database(self) -> str:
+        """The owner URL: VATS_DATABASE_URL, or an embedded server started now."""
+        if self.config.database_url:
+            return self.config.database_url
+        self.embedded = EmbeddedPostgres(self.config.data_dir)
+        server_url = self.embedded.start()
+        await ensure_database(server_url, EMBEDDED_DATABASE)
+        return with_database(server_url, EMBEDDED_DATABASE)
+
+    async def migrate(self, progress: Callable[[str, str], None] | None = None) -> list[tuple[str, str]]:
+        return await apply_migrations(self.owner_url, self.migration_sources(), progress=progress)
+
+    async def start(
+        self,
+        *,
+        load_plugins: bool = True,
+        migrate: bool = True,
+        progress: Callable[[str, str], None] | None = None,
+    ) -> Kernel:
+        if load_plugins:
+            self.plugins.load_installed(self.config.plugins)
+        self.blocks = BlockRegistry(self.plugins.collect("register_blocks"))
+        try:
+            self.owner_url = await self.connect_database()
+            if migrate:
+                self.applied = await self.migrate(progress)
+            self.db = Database(self.owner_url)
+            await self.db.open()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def stop(self) -> None:
+        if self.db is not None:
+            await self.db.close()
+            self.db = None
+        if self.embedded is not None:
+            self.embedded.stop()
+            self.embedded = None
