@@ -26,7 +26,6 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 
 from msgspec import Struct
-
 from vats.core.directory.models import CalendarDay, Employee, Interval, Terminal
 
 
@@ -97,9 +96,7 @@ def working_intervals_for(
     return result
 
 
-def is_working_time(
-    at: dt.datetime, time_zone: str, schedule: Sequence[Interval], calendar: CalendarFacts
-) -> bool:
+def is_working_time(at: dt.datetime, time_zone: str, schedule: Sequence[Interval], calendar: CalendarFacts) -> bool:
     """Is instant ``at`` inside working hours of ``schedule`` + ``calendar`` in ``time_zone``?"""
     local = at.astimezone(zoneinfo.ZoneInfo(time_zone))
     spans = working_intervals_for(local.date(), schedule, calendar)
@@ -139,8 +136,6 @@ def can_ring(
             return Verdict(True, "extra availability period")
     if not is_working_time(at, zone.key, schedule, calendar):
         return Verdict(False, "outside the employee's working hours")
-    if terminal_schedule is not None and not _within(
-        terminal_schedule, local.weekday(), _minute_of_day(local)
-    ):
+    if terminal_schedule is not None and not _within(terminal_schedule, local.weekday(), _minute_of_day(local)):
         return Verdict(False, "outside the terminal's schedule")
     return Verdict(True, "inside working hours")

@@ -89,9 +89,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             port=int(port_text),
             database_url=get("VATS_DATABASE_URL"),
             data_dir=Path(get("VATS_DATA_DIR") or "."),
-            plugins=frozenset(p.strip() for p in plugins.split(",") if p.strip())
-            if plugins
-            else None,
+            plugins=frozenset(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None,
             demo=(get("VATS_DEMO") or "1").lower() not in ("0", "false", "no", "off"),
             log_level=(get("VATS_LOG_LEVEL") or "INFO").upper(),
             operator_token=get("VATS_OPERATOR_TOKEN"),

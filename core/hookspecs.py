@@ -1,3 +1,4 @@
+# mypy: disable-error-code="empty-body"
 """The hooks a vats plugin may implement.
 
 Two kinds, as in datasette and simonw/llm:
@@ -26,7 +27,7 @@ import pluggy
 if TYPE_CHECKING:
     from vats.core.db.database import Connection
     from vats.core.db.migrate import MigrationSource
-    from vats.core.directory.models import Number, Reference, Tenant
+    from vats.core.directory.models import Number, Tenant
 
 hookspec = pluggy.HookspecMarker("vats")
 hookimpl = pluggy.HookimplMarker("vats")
@@ -95,9 +96,7 @@ def tenant_created(tenant: Tenant, admin_id: uuid.UUID, conn: Connection) -> Any
 
 
 @hookspec
-def employee_changed(
-    tenant_id: uuid.UUID, employee_id: uuid.UUID, change: str, conn: Connection
-) -> Any:
+def employee_changed(tenant_id: uuid.UUID, employee_id: uuid.UUID, change: str, conn: Connection) -> Any:
     """An employee was ``"created"``, ``"updated"`` or ``"deleted"``.
 
     Called inside the transaction that made the change, scoped to the tenant. May return an
@@ -123,9 +122,7 @@ def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection) -> A
 
 
 @hookspec
-def collect_references(
-    tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection
-) -> Any:
+def collect_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> Any:
     """Say what of the plugin's still refers to an object about to be deleted.
 
     ``kind`` is ``"employee"``, ``"group"``, ``"schedule"`` or ``"number"``. Return (or return an

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-
 from vats.core.blocks import BlockRegistry
 from vats.core.config import Config
 from vats.core.db.database import Database

@@ -17,7 +17,6 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy
-
 from vats.core import hookspecs
 from vats.core.db.database import Connection
 
@@ -103,17 +102,13 @@ class PluginHost:
         return pairs
 
     async def disabled_for(self, conn: Connection, tenant_id: uuid.UUID) -> set[str]:
-        rows = await conn.fetch(
-            "SELECT plugin FROM tenant_plugins WHERE tenant_id = $1 AND NOT enabled", tenant_id
-        )
+        rows = await conn.fetch("SELECT plugin FROM tenant_plugins WHERE tenant_id = $1 AND NOT enabled", tenant_id)
         return {r["plugin"] for r in rows}
 
     async def is_enabled(self, conn: Connection, tenant_id: uuid.UUID, plugin: str) -> bool:
         return plugin not in await self.disabled_for(conn, tenant_id)
 
-    async def set_enabled(
-        self, conn: Connection, tenant_id: uuid.UUID, plugin: str, enabled: bool
-    ) -> None:
+    async def set_enabled(self, conn: Connection, tenant_id: uuid.UUID, plugin: str, enabled: bool) -> None:
         if self.pm.get_plugin(plugin) is None:
             from vats.core.errors import NotFoundError
 

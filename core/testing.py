@@ -29,7 +29,6 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-
 from vats.core.config import Config
 from vats.core.db.embedded import EmbeddedPostgres
 from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migrations

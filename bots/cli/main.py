@@ -19,17 +19,23 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
-
 from vats.core.config import Config, describe
 from vats.core.errors import VatsError
 from vats.core.kernel import Kernel
 from vats.core.plugins import PluginHost
 
-app = typer.Typer(help="vats: a plugin-based multi-tenant virtual PBX.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="vats: a plugin-based multi-tenant virtual PBX.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 tenant_app = typer.Typer(help="Tenants (the operator's customers).", no_args_is_help=True)
 number_app = typer.Typer(help="Numbers (DIDs); only the operator assigns them.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)
-plugins_app = typer.Typer(help="Loaded plugins; without a subcommand: list them and their hooks.", invoke_without_command=True)
+plugins_app = typer.Typer(
+    help="Loaded plugins; without a subcommand: list them and their hooks.", invoke_without_command=True
+)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(number_app, name="number")
 app.add_typer(db_app, name="db")
@@ -85,19 +91,46 @@ def serve(
     port: Annotated[int | None, typer.Option(help="listen port [env VATS_PORT]")] = None,
 ) -> None:
     """Apply migrations and serve the API (a demo tenant is created on an empty database)."""
-    config = Config.from_env() if (host, port) == (None, None) else _override(host, port)
+    try:
+        config = Config.from_env()
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    config = msgspec.structs.replace(config, host=host or config.host, port=port or config.port)
     setup_logging(config.log_level)
     run(_serve(config))
 
 
-def _override(host: str | None, port: int | None) -> Config:
-    base = Config.from_env()
-    return msgspec.structs.replace(base, host=host or base.host, port=port or base.port)
+def _uvicorn_server(app: Any, config: Config) -> Any:
+    import signal
+    import threading
+    from contextlib import contextmanager
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn re-raises SIGINT after its graceful shutdown, so a script exits with 130
+        before it can close its own resources. vats stops the database afterwards and exits 0,
+        so here the signals only ask the server to stop."""
+
+        @contextmanager
+        def capture_signals(self) -> Any:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            handled = (signal.SIGINT, signal.SIGTERM)
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    return Server(
+        uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level.lower(), lifespan="on")
+    )
 
 
 async def _serve(config: Config) -> None:
-    import uvicorn
-
     from vats.bots.web.app import create_app
     from vats.core.directory.demo import ensure_demo
 
@@ -109,11 +142,19 @@ async def _serve(config: Config) -> None:
             # Plain print: one line a person can copy and a script can parse. Shown once, on the
             # terminal only; it never goes to a log.
             print(f"Demo tenant created. Admin log-in: {demo.admin_email} password: {demo.admin_password} (shown once)")
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(kernel), host=config.host, port=config.port, log_level=config.log_level.lower(), lifespan="on")
-        )
-        print(f"vats is serving on {base}  (API docs: {base}/schema, health: {base}/health)", flush=True)
-        await server.serve()
+        server = _uvicorn_server(create_app(kernel), config)
+
+        async def announce() -> None:
+            # uvicorn offers no event for "listening"; poll its flag so the line means the port is open.
+            while not server.started:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            print(f"vats is serving on {base}  (API docs: {base}/schema, health: {base}/health)", flush=True)
+
+        announcer = asyncio.create_task(announce())
+        try:
+            await server.serve()
+        finally:
+            announcer.cancel()
     finally:
         await kernel.stop()
         out.print("vats stopped")
@@ -175,7 +216,9 @@ def number_add(
 
 
 @plugins_app.callback()
-def plugins_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+def plugins_list(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False
+) -> None:
     """List the loaded plugins and the hooks each implements."""
     if ctx.invoked_subcommand is not None:
         return

@@ -7,7 +7,6 @@ this is where plugin routers are attached.)
 from __future__ import annotations
 
 from aiogram import Dispatcher, Router
-
 from vats.core.plugins import PluginHost
 
 

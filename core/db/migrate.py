@@ -15,7 +15,6 @@ from pathlib import Path
 
 import asyncpg
 import msgspec
-
 from vats.core.db.database import APP_ROLE
 
 log = logging.getLogger(__name__)
@@ -107,16 +106,13 @@ async def apply_migrations(
                         async with conn.transaction():
                             await conn.execute(sql)
                             await conn.execute(
-                                "INSERT INTO vats_migrations (package, name, checksum)"
-                                " VALUES ($1, $2, $3)",
+                                "INSERT INTO vats_migrations (package, name, checksum) VALUES ($1, $2, $3)",
                                 source.package,
                                 path.name,
                                 checksum,
                             )
                     except asyncpg.PostgresError as exc:
-                        raise MigrationError(
-                            f"migration {source.package}/{path.name} failed: {exc}"
-                        ) from exc
+                        raise MigrationError(f"migration {source.package}/{path.name} failed: {exc}") from exc
                     log.info("applied migration %s/%s", source.package, path.name)
                     applied_now.append(key)
             await conn.execute(_GRANTS)

@@ -9,7 +9,6 @@ from typing import Any
 
 import asyncpg
 import msgspec
-
 from vats.core.db.database import Connection
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 
@@ -65,9 +64,7 @@ async def update_row(
 ) -> None:
     """UPDATE one tenant-scoped row; NotFoundError if it is not there."""
     if not values:
-        exists = await conn.fetchval(
-            f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, row_id
-        )
+        exists = await conn.fetchval(f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, row_id)
         if not exists:
             raise NotFoundError(f"no such {table[:-1]}", field="id")
         return

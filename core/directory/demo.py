@@ -20,19 +20,31 @@ async def ensure_demo(directory: Directory) -> TenantCreated | None:
     )
     tid = created.tenant_id
     async with directory.db.tenant(tid) as conn:
+        halves = (("09:00", "13:00"), ("14:00", "18:00"))
+        intervals = [Interval(day=d, start=start, end=end) for d in range(5) for start, end in halves]
         lunch = await schedules_repo.create_schedule(
-            conn, tid,
-            ScheduleCreate(
-                name="Пн-Пт с обедом",
-                intervals=[Interval(day=d, start=s, end=e) for d in range(5) for s, e in (("09:00", "13:00"), ("14:00", "18:00"))],
-            ),
-        )  # fmt: skip
+            conn, tid, ScheduleCreate(name="Пн-Пт с обедом", intervals=intervals)
+        )
     sales, _ = await directory.create_employee(
-        tid, EmployeeCreate(full_name="Борис Продажин", email="boris@demo.vats.example", position="Менеджер по продажам", schedule_id=lunch.id)
+        tid,
+        EmployeeCreate(
+            full_name="Борис Продажин",
+            email="boris@demo.vats.example",
+            position="Менеджер по продажам",
+            schedule_id=lunch.id,
+        ),
     )
     support, _ = await directory.create_employee(
-        tid, EmployeeCreate(full_name="Вера Поддержкина", email="vera@demo.vats.example", position="Инженер поддержки", availability="available")
+        tid,
+        EmployeeCreate(
+            full_name="Вера Поддержкина",
+            email="vera@demo.vats.example",
+            position="Инженер поддержки",
+            availability="available",
+        ),
     )
-    await directory.create_group(tid, GroupCreate(name="Продажи", strategy="uniform", member_ids=[sales.id, support.id]))
+    await directory.create_group(
+        tid, GroupCreate(name="Продажи", strategy="uniform", member_ids=[sales.id, support.id])
+    )
     await directory.assign_number(tid, DEMO_NUMBER, "Основной")
     return created

@@ -12,7 +12,6 @@ from collections import defaultdict
 from typing import Any
 
 import msgspec
-
 from vats.core.db.database import Connection
 from vats.core.directory._sql import changes, translated_errors, update_row
 from vats.core.directory.forwarding import check_target, rules_of, save_rule, target_from_row
@@ -66,35 +65,39 @@ async def _hydrate(conn: Connection, tenant_id: uuid.UUID, rows: list[Any]) -> l
     ids = [r["id"] for r in rows]
     terminals: dict[uuid.UUID, list[Terminal]] = defaultdict(list)
     for r in await conn.fetch(
-        "SELECT * FROM terminals WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[])"
-        " ORDER BY position, kind",
-        tenant_id, ids,
+        "SELECT * FROM terminals WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[]) ORDER BY position, kind",
+        tenant_id,
+        ids,
     ):
         terminals[r["employee_id"]].append(_terminal(r))
     absences: dict[uuid.UUID, list[Absence]] = defaultdict(list)
     for r in await conn.fetch(
         "SELECT * FROM absences WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[]) ORDER BY starts_on",
-        tenant_id, ids,
+        tenant_id,
+        ids,
     ):
         absences[r["employee_id"]].append(
-            Absence(id=r["id"], kind=r["kind"], starts_on=r["starts_on"], ends_on=r["ends_on"],
-                    forward=target_from_row(r))
+            Absence(
+                id=r["id"], kind=r["kind"], starts_on=r["starts_on"], ends_on=r["ends_on"], forward=target_from_row(r)
+            )
         )
     periods: dict[uuid.UUID, list[ExtraPeriod]] = defaultdict(list)
     for r in await conn.fetch(
-        "SELECT * FROM extra_periods WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[])"
-        " ORDER BY starts_at",
-        tenant_id, ids,
+        "SELECT * FROM extra_periods WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[]) ORDER BY starts_at",
+        tenant_id,
+        ids,
     ):
         periods[r["employee_id"]].append(
-            ExtraPeriod(id=r["id"], available=r["available"], starts_at=r["starts_at"],
-                        ends_at=r["ends_at"], note=r["note"])
+            ExtraPeriod(
+                id=r["id"], available=r["available"], starts_at=r["starts_at"], ends_at=r["ends_at"], note=r["note"]
+            )
         )
     groups: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for r in await conn.fetch(
         "SELECT employee_id, group_id FROM group_members m JOIN groups g ON g.id = m.group_id"
         " WHERE m.tenant_id = $1 AND m.employee_id = ANY($2::uuid[]) ORDER BY g.name",
-        tenant_id, ids,
+        tenant_id,
+        ids,
     ):
         groups[r["employee_id"]].append(r["group_id"])
     rules = await rules_of(conn, tenant_id, "employee", ids)
@@ -117,9 +120,7 @@ async def _hydrate(conn: Connection, tenant_id: uuid.UUID, rows: list[Any]) -> l
 
 
 async def get_employee(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> Employee:
-    row = await conn.fetchrow(
-        "SELECT * FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, employee_id
-    )
+    row = await conn.fetchrow("SELECT * FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, employee_id)
     if row is None:
         raise NotFoundError("no such employee", field="employee_id")
     return (await _hydrate(conn, tenant_id, [row]))[0]
@@ -130,7 +131,9 @@ async def list_employees(
 ) -> list[Employee]:
     rows = await conn.fetch(
         "SELECT * FROM employees WHERE tenant_id = $1 ORDER BY full_name LIMIT $2 OFFSET $3",
-        tenant_id, limit, offset,
+        tenant_id,
+        limit,
+        offset,
     )
     return await _hydrate(conn, tenant_id, rows)
 
@@ -140,19 +143,26 @@ async def _new_sip_login(conn: Connection) -> str:
     return f"005{n:07d}"
 
 
-async def _add_external(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, number: str, position: int) -> uuid.UUID:
+async def _add_external(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, number: str, position: int
+) -> uuid.UUID:
     with translated_errors():
         terminal_id: uuid.UUID = await conn.fetchval(
             "INSERT INTO terminals (tenant_id, employee_id, kind, external_number, position, ring_delay_s)"
             " VALUES ($1, $2, 'external', $3, $4, 0) RETURNING id",
-            tenant_id, employee_id, number, position,
+            tenant_id,
+            employee_id,
+            number,
+            position,
         )
     return terminal_id
 
 
 async def _claim_extension(conn: Connection, tenant_id: uuid.UUID, extension: str | None, field: str) -> str:
     if extension is None:
-        taken = [r["extension"] for r in await conn.fetch("SELECT extension FROM extensions WHERE tenant_id = $1", tenant_id)]
+        taken = [
+            r["extension"] for r in await conn.fetch("SELECT extension FROM extensions WHERE tenant_id = $1", tenant_id)
+        ]
         return next_free_extension(taken)
     return check_extension(extension, field)
 
@@ -181,16 +191,29 @@ async def create_employee(
             " caller_id_number_id, time_zone, schedule_id, calendar_id, availability, recording,"
             " ring_mode, no_answer_after_s)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-            tid, full_name, email, data.role, data.position.strip(), extension, data.dial_through,
-            data.caller_id_number_id, data.time_zone,
+            tid,
+            full_name,
+            email,
+            data.role,
+            data.position.strip(),
+            extension,
+            data.dial_through,
+            data.caller_id_number_id,
+            data.time_zone,
             data.schedule_id or await default_schedule_id(conn, tid),
             data.calendar_id or await default_calendar_id(conn, tid),
-            data.availability, data.recording, data.ring_mode, data.no_answer_after_s,
+            data.availability,
+            data.recording,
+            data.ring_mode,
+            data.no_answer_after_s,
         )
+        assert row is not None  # INSERT ... RETURNING always returns the row
         employee_id: uuid.UUID = row["id"]
         await conn.execute(
             "INSERT INTO extensions (tenant_id, extension, employee_id) VALUES ($1, $2, $3)",
-            tid, extension, employee_id,
+            tid,
+            extension,
+            employee_id,
         )
     secrets_ = []
     for position, kind in enumerate(SIP_LINE_KINDS):
@@ -198,7 +221,12 @@ async def create_employee(
         terminal_id = await conn.fetchval(
             "INSERT INTO terminals (tenant_id, employee_id, kind, sip_login, sip_password, position)"
             " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            tid, employee_id, kind, login, password, position,
+            tid,
+            employee_id,
+            kind,
+            login,
+            password,
+            position,
         )
         secrets_.append(TerminalSecret(terminal_id=terminal_id, sip_login=login, sip_password=password))
     for i, number in enumerate(externals):
@@ -217,13 +245,13 @@ async def add_membership(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.
             "INSERT INTO group_members (tenant_id, group_id, employee_id, position)"
             " SELECT $1, $2, $3, coalesce(max(position) + 1, 0) FROM group_members"
             " WHERE tenant_id = $1 AND group_id = $2 ON CONFLICT DO NOTHING",
-            tenant_id, group_id, employee_id,
+            tenant_id,
+            group_id,
+            employee_id,
         )
 
 
-async def update_employee(
-    conn: Connection, tenant: Tenant, employee_id: uuid.UUID, data: EmployeeUpdate
-) -> Employee:
+async def update_employee(conn: Connection, tenant: Tenant, employee_id: uuid.UUID, data: EmployeeUpdate) -> Employee:
     tid = tenant.id
     current = await get_employee(conn, tid, employee_id)
     values = changes(data, _EMPLOYEE_COLUMNS)
@@ -247,7 +275,9 @@ async def update_employee(
         with translated_errors():
             await conn.execute(
                 "UPDATE extensions SET extension = $3 WHERE tenant_id = $1 AND employee_id = $2",
-                tid, employee_id, values["extension"],
+                tid,
+                employee_id,
+                values["extension"],
             )
     await update_row(conn, "employees", tid, employee_id, values)
     for field, situation in (("on_no_answer", "no_answer"), ("off_hours", "off_hours")):
@@ -260,15 +290,14 @@ async def update_employee(
 async def _keep_one_admin(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
     others = await conn.fetchval(
         "SELECT count(*) FROM employees WHERE tenant_id = $1 AND role = 'admin' AND id <> $2",
-        tenant_id, employee_id,
+        tenant_id,
+        employee_id,
     )
     if not others:
         raise ValidationError("a PBX keeps at least one admin", field="role")
 
 
-async def set_availability(
-    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, mode: Availability
-) -> None:
+async def set_availability(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, mode: Availability) -> None:
     await update_row(conn, "employees", tenant_id, employee_id, {"availability": mode})
 
 
@@ -294,16 +323,21 @@ async def add_external_number(conn: Connection, tenant_id: uuid.UUID, employee_i
     e164 = normalise_phone(number, "external_number")
     position = await conn.fetchval(
         "SELECT coalesce(max(position) + 1, 0) FROM terminals WHERE tenant_id = $1 AND employee_id = $2",
-        tenant_id, employee_id,
+        tenant_id,
+        employee_id,
     )
     terminal_id = await _add_external(conn, tenant_id, employee_id, e164, position)
     return await get_terminal(conn, tenant_id, employee_id, terminal_id)
 
 
-async def get_terminal(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID) -> Terminal:
+async def get_terminal(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID
+) -> Terminal:
     row = await conn.fetchrow(
         "SELECT * FROM terminals WHERE tenant_id = $1 AND employee_id = $2 AND id = $3",
-        tenant_id, employee_id, terminal_id,
+        tenant_id,
+        employee_id,
+        terminal_id,
     )
     if row is None:
         raise NotFoundError("no such terminal", field="terminal_id")
@@ -322,7 +356,9 @@ async def update_terminal(
     return await get_terminal(conn, tenant_id, employee_id, terminal_id)
 
 
-async def remove_external_number(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID) -> None:
+async def remove_external_number(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID
+) -> None:
     terminal = await get_terminal(conn, tenant_id, employee_id, terminal_id)
     if terminal.kind != "external":
         raise ValidationError("SIP lines cannot be removed, only switched off", field="terminal_id")
@@ -333,7 +369,8 @@ async def sip_secrets(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.
     rows = await conn.fetch(
         "SELECT id, sip_login, sip_password FROM terminals WHERE tenant_id = $1 AND employee_id = $2"
         " AND sip_login IS NOT NULL ORDER BY position",
-        tenant_id, employee_id,
+        tenant_id,
+        employee_id,
     )
     return [TerminalSecret(terminal_id=r["id"], sip_login=r["sip_login"], sip_password=r["sip_password"]) for r in rows]
 
@@ -366,8 +403,15 @@ async def add_absence(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.
             "INSERT INTO absences (tenant_id, employee_id, kind, starts_on, ends_on, action,"
             " target_employee_id, target_group_id, external_number)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            tenant_id, employee_id, data.kind, data.starts_on, data.ends_on, target.action,
-            target.employee_id, target.group_id, target.external_number,
+            tenant_id,
+            employee_id,
+            data.kind,
+            data.starts_on,
+            data.ends_on,
+            target.action,
+            target.employee_id,
+            target.group_id,
+            target.external_number,
         )
     return Absence(id=absence_id, kind=data.kind, starts_on=data.starts_on, ends_on=data.ends_on, forward=target)
 
@@ -394,14 +438,26 @@ async def add_extra_period(
     period_id = await conn.fetchval(
         "INSERT INTO extra_periods (tenant_id, employee_id, available, starts_at, ends_at, note)"
         " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        tenant_id, employee_id, data.available, data.starts_at, data.ends_at, data.note,
+        tenant_id,
+        employee_id,
+        data.available,
+        data.starts_at,
+        data.ends_at,
+        data.note,
     )
-    return ExtraPeriod(id=period_id, available=data.available, starts_at=data.starts_at, ends_at=data.ends_at, note=data.note)
+    return ExtraPeriod(
+        id=period_id, available=data.available, starts_at=data.starts_at, ends_at=data.ends_at, note=data.note
+    )
 
 
-async def delete_extra_period(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, period_id: uuid.UUID) -> None:
+async def delete_extra_period(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, period_id: uuid.UUID
+) -> None:
     status = await conn.execute(
-        "DELETE FROM extra_periods WHERE tenant_id = $1 AND employee_id = $2 AND id = $3", tenant_id, employee_id, period_id
+        "DELETE FROM extra_periods WHERE tenant_id = $1 AND employee_id = $2 AND id = $3",
+        tenant_id,
+        employee_id,
+        period_id,
     )
     if status.endswith(" 0"):
         raise NotFoundError("no such period", field="period_id")

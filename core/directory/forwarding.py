@@ -53,7 +53,9 @@ async def save_rule(
     column = "employee_id" if owner == "employee" else "group_id"
     await conn.execute(
         f"DELETE FROM forward_rules WHERE tenant_id = $1 AND {column} = $2 AND situation = $3",
-        tenant_id, owner_id, situation,
+        tenant_id,
+        owner_id,
+        situation,
     )
     if target is None:
         return
@@ -66,7 +68,12 @@ async def save_rule(
         await conn.execute(
             f"INSERT INTO forward_rules (tenant_id, {column}, situation, action, target_employee_id,"
             " target_group_id, external_number) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            tenant_id, owner_id, situation, target.action, target.employee_id, target.group_id,
+            tenant_id,
+            owner_id,
+            situation,
+            target.action,
+            target.employee_id,
+            target.group_id,
             target.external_number,
         )
 
@@ -78,7 +85,8 @@ async def rules_of(
     rows = await conn.fetch(
         f"SELECT {column} AS owner, situation, action, target_employee_id, target_group_id,"
         f" external_number FROM forward_rules WHERE tenant_id = $1 AND {column} = ANY($2::uuid[])",
-        tenant_id, owner_ids,
+        tenant_id,
+        owner_ids,
     )
     result: dict[uuid.UUID, dict[str, ForwardTarget]] = {}
     for r in rows:

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 import msgspec
-
 from vats.core.db.database import Connection
 from vats.core.directory._sql import changes, translated_errors, update_row
 from vats.core.directory.employees import _claim_extension
@@ -25,7 +24,8 @@ async def _hydrate(conn: Connection, tenant_id: uuid.UUID, rows: list[Any]) -> l
     for r in await conn.fetch(
         "SELECT group_id, employee_id FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])"
         " ORDER BY position",
-        tenant_id, ids,
+        tenant_id,
+        ids,
     ):
         members[r["group_id"]].append(r["employee_id"])
     rules = await rules_of(conn, tenant_id, "group", ids)
@@ -52,7 +52,9 @@ async def list_groups(conn: Connection, tenant_id: uuid.UUID) -> list[Group]:
     return await _hydrate(conn, tenant_id, rows)
 
 
-async def _set_members(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UUID, member_ids: list[uuid.UUID]) -> None:
+async def _set_members(
+    conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UUID, member_ids: list[uuid.UUID]
+) -> None:
     if len(set(member_ids)) != len(member_ids):
         raise ValidationError("an employee appears twice", field="member_ids")
     await conn.execute("DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2", tenant_id, group_id)
@@ -73,12 +75,20 @@ async def create_group(conn: Connection, tenant_id: uuid.UUID, data: GroupCreate
         group_id: uuid.UUID = await conn.fetchval(
             "INSERT INTO groups (tenant_id, name, extension, dial_through, strategy, ring_time_s,"
             " step_delay_s, no_answer_after_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            tenant_id, name, extension, data.dial_through, data.strategy, data.ring_time_s,
-            data.step_delay_s, data.no_answer_after_s,
+            tenant_id,
+            name,
+            extension,
+            data.dial_through,
+            data.strategy,
+            data.ring_time_s,
+            data.step_delay_s,
+            data.no_answer_after_s,
         )
         await conn.execute(
             "INSERT INTO extensions (tenant_id, extension, group_id) VALUES ($1, $2, $3)",
-            tenant_id, extension, group_id,
+            tenant_id,
+            extension,
+            group_id,
         )
     await _set_members(conn, tenant_id, group_id, data.member_ids)
     await save_rule(conn, tenant_id, "group", group_id, "no_answer", data.on_no_answer)
@@ -98,7 +108,9 @@ async def update_group(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UU
         with translated_errors():
             await conn.execute(
                 "UPDATE extensions SET extension = $3 WHERE tenant_id = $1 AND group_id = $2",
-                tenant_id, group_id, values["extension"],
+                tenant_id,
+                group_id,
+                values["extension"],
             )
     await update_row(conn, "groups", tenant_id, group_id, values)
     if data.member_ids is not msgspec.UNSET:

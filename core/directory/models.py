@@ -45,7 +45,7 @@ class TenantSettings(Struct, frozen=True, kw_only=True):
     recording_default: bool = False
 
 
-class Tenant(Model, kw_only=True):
+class Tenant(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     name: str
     time_zone: str
@@ -67,7 +67,7 @@ class Interval(Struct, frozen=True, kw_only=True):
     end: str
 
 
-class Schedule(Model, kw_only=True):
+class Schedule(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     name: str
     is_default: bool
@@ -86,14 +86,14 @@ class ScheduleUpdate(Input, kw_only=True):
     is_default: bool | UnsetType = UNSET
 
 
-class CalendarDay(Model, kw_only=True):
+class CalendarDay(Model, frozen=True, kw_only=True):
     day: dt.date
     kind: DayKind
     origin: Literal["official", "custom"]
     note: str = ""
 
 
-class Calendar(Model, kw_only=True):
+class Calendar(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     name: str
     is_default: bool
@@ -113,7 +113,7 @@ class CalendarOverride(Input, kw_only=True):
 # --- numbers and tags ---------------------------------------------------------------------
 
 
-class Number(Model, kw_only=True):
+class Number(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     tenant_id: uuid.UUID
     e164: str
@@ -128,11 +128,11 @@ class NumberUpdate(Input, kw_only=True):
     name: str | UnsetType = UNSET
     recording: bool | UnsetType = UNSET
     number_as_caller_id: bool | UnsetType = UNSET
-    scenario_id: uuid.UUID | None | UnsetType = UNSET
+    scenario_id: uuid.UUID | UnsetType | None = UNSET
     tag_ids: list[uuid.UUID] | UnsetType = UNSET
 
 
-class Tag(Model, kw_only=True):
+class Tag(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     kind: TagKind
     name: str
@@ -157,7 +157,7 @@ class ForwardTarget(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     external_number: str | None = None
 
 
-class Terminal(Model, kw_only=True):
+class Terminal(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     kind: TerminalKind
     sip_login: str | None
@@ -171,7 +171,7 @@ class Terminal(Model, kw_only=True):
     position: int
 
 
-class TerminalSecret(Model, kw_only=True):
+class TerminalSecret(Model, frozen=True, kw_only=True):
     """A SIP line's credentials: shown only to the line's owner and to admins."""
 
     terminal_id: uuid.UUID
@@ -182,14 +182,14 @@ class TerminalSecret(Model, kw_only=True):
 class TerminalUpdate(Input, kw_only=True):
     active: bool | UnsetType = UNSET
     is_primary: bool | UnsetType = UNSET
-    schedule_id: uuid.UUID | None | UnsetType = UNSET
+    schedule_id: uuid.UUID | UnsetType | None = UNSET
     ring_delay_s: int | UnsetType = UNSET
     ring_time_s: int | UnsetType = UNSET
     channels: int | UnsetType = UNSET
     position: int | UnsetType = UNSET
 
 
-class Absence(Model, kw_only=True):
+class Absence(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     kind: AbsenceKind
     starts_on: dt.date
@@ -204,7 +204,7 @@ class AbsenceCreate(Input, kw_only=True):
     forward: ForwardTarget = ForwardTarget(action="drop")
 
 
-class ExtraPeriod(Model, kw_only=True):
+class ExtraPeriod(Model, frozen=True, kw_only=True):
     """Extra availability (``available``) or unavailability for an instant range."""
 
     id: uuid.UUID
@@ -224,7 +224,7 @@ class ExtraPeriodCreate(Input, kw_only=True):
 # --- employees and groups -----------------------------------------------------------------
 
 
-class Employee(Model, kw_only=True):
+class Employee(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     tenant_id: uuid.UUID
     full_name: str
@@ -278,19 +278,19 @@ class EmployeeUpdate(Input, kw_only=True):
     position: str | UnsetType = UNSET
     extension: str | UnsetType = UNSET
     dial_through: bool | UnsetType = UNSET
-    caller_id_number_id: uuid.UUID | None | UnsetType = UNSET
-    time_zone: str | None | UnsetType = UNSET
+    caller_id_number_id: uuid.UUID | UnsetType | None = UNSET
+    time_zone: str | UnsetType | None = UNSET
     schedule_id: uuid.UUID | UnsetType = UNSET
     calendar_id: uuid.UUID | UnsetType = UNSET
     availability: Availability | UnsetType = UNSET
     recording: RecordingOverride | UnsetType = UNSET
     ring_mode: RingMode | UnsetType = UNSET
     no_answer_after_s: int | UnsetType = UNSET
-    on_no_answer: ForwardTarget | None | UnsetType = UNSET
-    off_hours: ForwardTarget | None | UnsetType = UNSET
+    on_no_answer: ForwardTarget | UnsetType | None = UNSET
+    off_hours: ForwardTarget | UnsetType | None = UNSET
 
 
-class Group(Model, kw_only=True):
+class Group(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     tenant_id: uuid.UUID
     name: str
@@ -325,7 +325,7 @@ class GroupUpdate(Input, kw_only=True):
     step_delay_s: int | UnsetType = UNSET
     no_answer_after_s: int | UnsetType = UNSET
     member_ids: list[uuid.UUID] | UnsetType = UNSET
-    on_no_answer: ForwardTarget | None | UnsetType = UNSET
+    on_no_answer: ForwardTarget | UnsetType | None = UNSET
 
 
 # --- deletion -----------------------------------------------------------------------------

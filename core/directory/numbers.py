@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import msgspec
-
 from vats.core.db.database import Connection
 from vats.core.directory._sql import changes, translated_errors, update_row
 from vats.core.directory.models import Number, NumberUpdate, Tag, TagCreate
@@ -27,7 +26,8 @@ async def _tags_of(conn: Connection, tenant_id: uuid.UUID, ids: list[uuid.UUID])
     result: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
     for r in await conn.fetch(
         "SELECT number_id, tag_id FROM number_tags WHERE tenant_id = $1 AND number_id = ANY($2::uuid[])",
-        tenant_id, ids,
+        tenant_id,
+        ids,
     ):
         result[r["number_id"]].append(r["tag_id"])
     return result
@@ -41,7 +41,9 @@ async def assign_number(conn: Connection, tenant_id: uuid.UUID, number: str, nam
     with translated_errors():
         row = await conn.fetchrow(
             "INSERT INTO numbers (tenant_id, e164, name) VALUES ($1, $2, $3) RETURNING *",
-            tenant_id, e164, name.strip() or e164,
+            tenant_id,
+            e164,
+            name.strip() or e164,
         )
     return _number(row, [])
 
@@ -89,7 +91,8 @@ async def release_number(conn: Connection, tenant_id: uuid.UUID, number_id: uuid
     await get_number(conn, tenant_id, number_id)
     await conn.execute(
         "UPDATE employees SET caller_id_number_id = NULL WHERE tenant_id = $1 AND caller_id_number_id = $2",
-        tenant_id, number_id,
+        tenant_id,
+        number_id,
     )
     await conn.execute("DELETE FROM numbers WHERE tenant_id = $1 AND id = $2", tenant_id, number_id)
 
@@ -106,7 +109,10 @@ async def create_tag(conn: Connection, tenant_id: uuid.UUID, data: TagCreate) ->
     with translated_errors():
         row = await conn.fetchrow(
             "INSERT INTO tags (tenant_id, kind, name, color) VALUES ($1, $2, $3, $4) RETURNING *",
-            tenant_id, data.kind, name, data.color,
+            tenant_id,
+            data.kind,
+            name,
+            data.color,
         )
     return _tag(row)
 
@@ -114,7 +120,8 @@ async def create_tag(conn: Connection, tenant_id: uuid.UUID, data: TagCreate) ->
 async def list_tags(conn: Connection, tenant_id: uuid.UUID, kind: str | None = None) -> list[Tag]:
     rows = await conn.fetch(
         "SELECT * FROM tags WHERE tenant_id = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY kind, name",
-        tenant_id, kind,
+        tenant_id,
+        kind,
     )
     return [_tag(r) for r in rows]
 

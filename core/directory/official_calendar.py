@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 
 import holidays
-
 from vats.core.directory.models import CalendarDay
 
 
@@ -23,8 +22,7 @@ def official_days(country: str, years: list[int]) -> list[CalendarDay]:
     except NotImplementedError as exc:  # unknown country code
         raise ValueError(f"no official calendar for country {country!r}") from exc
     days = [
-        CalendarDay(day=day, kind="day_off", origin="official", note=str(name))
-        for day, name in sorted(table.items())
+        CalendarDay(day=day, kind="day_off", origin="official", note=str(name)) for day, name in sorted(table.items())
     ]
     workdays: set[dt.date] = set(getattr(table, "weekend_workdays", set()))
     days.extend(

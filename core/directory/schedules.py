@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import msgspec
-
 from vats.core.availability import CalendarFacts
 from vats.core.db.database import Connection
 from vats.core.directory._sql import changes, translated_errors, update_row
@@ -48,12 +47,9 @@ async def create_schedule(conn: Connection, tenant_id: uuid.UUID, data: Schedule
     intervals = check_intervals(data.intervals)
     with translated_errors():
         if data.is_default:
-            await conn.execute(
-                "UPDATE schedules SET is_default = false WHERE tenant_id = $1 AND is_default", tenant_id
-            )
+            await conn.execute("UPDATE schedules SET is_default = false WHERE tenant_id = $1 AND is_default", tenant_id)
         row = await conn.fetchrow(
-            "INSERT INTO schedules (tenant_id, name, is_default, intervals) VALUES ($1, $2, $3, $4)"
-            " RETURNING *",
+            "INSERT INTO schedules (tenant_id, name, is_default, intervals) VALUES ($1, $2, $3, $4) RETURNING *",
             tenant_id,
             name,
             data.is_default,
@@ -63,9 +59,7 @@ async def create_schedule(conn: Connection, tenant_id: uuid.UUID, data: Schedule
 
 
 async def get_schedule(conn: Connection, tenant_id: uuid.UUID, schedule_id: uuid.UUID) -> Schedule:
-    row = await conn.fetchrow(
-        "SELECT * FROM schedules WHERE tenant_id = $1 AND id = $2", tenant_id, schedule_id
-    )
+    row = await conn.fetchrow("SELECT * FROM schedules WHERE tenant_id = $1 AND id = $2", tenant_id, schedule_id)
     if row is None:
         raise NotFoundError("no such schedule", field="schedule_id")
     return _schedule(row)
@@ -77,9 +71,7 @@ async def list_schedules(conn: Connection, tenant_id: uuid.UUID) -> list[Schedul
 
 
 async def default_schedule_id(conn: Connection, tenant_id: uuid.UUID) -> uuid.UUID:
-    value: uuid.UUID = await conn.fetchval(
-        "SELECT id FROM schedules WHERE tenant_id = $1 AND is_default", tenant_id
-    )
+    value: uuid.UUID = await conn.fetchval("SELECT id FROM schedules WHERE tenant_id = $1 AND is_default", tenant_id)
     return value
 
 
@@ -95,17 +87,13 @@ async def update_schedule(
     if data.is_default is False and current.is_default:
         raise ValidationError("make another schedule the default instead", field="is_default")
     if data.is_default is True and not current.is_default:
-        await conn.execute(
-            "UPDATE schedules SET is_default = false WHERE tenant_id = $1 AND is_default", tenant_id
-        )
+        await conn.execute("UPDATE schedules SET is_default = false WHERE tenant_id = $1 AND is_default", tenant_id)
         values["is_default"] = True
     await update_row(conn, "schedules", tenant_id, schedule_id, values)
     return await get_schedule(conn, tenant_id, schedule_id)
 
 
-async def schedule_references(
-    conn: Connection, tenant_id: uuid.UUID, schedule_id: uuid.UUID
-) -> list[Reference]:
+async def schedule_references(conn: Connection, tenant_id: uuid.UUID, schedule_id: uuid.UUID) -> list[Reference]:
     refs = [
         Reference(kind="employee", id=str(r["id"]), description=f"schedule of {r['full_name']}")
         for r in await conn.fetch(
@@ -148,15 +136,19 @@ async def delete_schedule(
     default_id = await default_schedule_id(conn, tenant_id)
     await conn.execute(
         "UPDATE employees SET schedule_id = $3 WHERE tenant_id = $1 AND schedule_id = $2",
-        tenant_id, schedule_id, default_id,
+        tenant_id,
+        schedule_id,
+        default_id,
     )
     await conn.execute(
         "UPDATE terminals SET schedule_id = NULL WHERE tenant_id = $1 AND schedule_id = $2",
-        tenant_id, schedule_id,
+        tenant_id,
+        schedule_id,
     )
     await conn.execute(
         "UPDATE calendars SET weekend_schedule_id = NULL WHERE tenant_id = $1 AND weekend_schedule_id = $2",
-        tenant_id, schedule_id,
+        tenant_id,
+        schedule_id,
     )
     await conn.execute("DELETE FROM schedules WHERE tenant_id = $1 AND id = $2", tenant_id, schedule_id)
 
@@ -196,8 +188,13 @@ async def create_calendar(
         row = await conn.fetchrow(
             "INSERT INTO calendars (tenant_id, name, is_default, official_country, weekend_schedule_id)"
             " VALUES ($1, $2, $3, $4, $5) RETURNING *",
-            tenant_id, name, is_default, official_country, weekend_schedule_id,
+            tenant_id,
+            name,
+            is_default,
+            official_country,
+            weekend_schedule_id,
         )
+    assert row is not None  # INSERT ... RETURNING always returns the row
     await conn.executemany(
         "INSERT INTO calendar_days (tenant_id, calendar_id, day, kind, origin, note)"
         " VALUES ($1, $2, $3, $4, 'official', $5)",
@@ -207,9 +204,7 @@ async def create_calendar(
 
 
 async def get_calendar(conn: Connection, tenant_id: uuid.UUID, calendar_id: uuid.UUID) -> Calendar:
-    row = await conn.fetchrow(
-        "SELECT * FROM calendars WHERE tenant_id = $1 AND id = $2", tenant_id, calendar_id
-    )
+    row = await conn.fetchrow("SELECT * FROM calendars WHERE tenant_id = $1 AND id = $2", tenant_id, calendar_id)
     if row is None:
         raise NotFoundError("no such calendar", field="calendar_id")
     return _calendar(row)
@@ -221,9 +216,7 @@ async def list_calendars(conn: Connection, tenant_id: uuid.UUID) -> list[Calenda
 
 
 async def default_calendar_id(conn: Connection, tenant_id: uuid.UUID) -> uuid.UUID:
-    value: uuid.UUID = await conn.fetchval(
-        "SELECT id FROM calendars WHERE tenant_id = $1 AND is_default", tenant_id
-    )
+    value: uuid.UUID = await conn.fetchval("SELECT id FROM calendars WHERE tenant_id = $1 AND is_default", tenant_id)
     return value
 
 
@@ -237,7 +230,10 @@ async def calendar_days(
     rows = await conn.fetch(
         "SELECT day, kind, origin, note FROM calendar_days WHERE tenant_id = $1 AND calendar_id = $2"
         " AND ($3::date IS NULL OR day >= $3) AND ($4::date IS NULL OR day <= $4) ORDER BY day, origin",
-        tenant_id, calendar_id, start, end,
+        tenant_id,
+        calendar_id,
+        start,
+        end,
     )
     return [CalendarDay(day=r["day"], kind=r["kind"], origin=r["origin"], note=r["note"]) for r in rows]
 
@@ -270,7 +266,10 @@ async def clear_calendar_days(
     await conn.execute(
         "DELETE FROM calendar_days WHERE tenant_id = $1 AND calendar_id = $2 AND origin = 'custom'"
         " AND day BETWEEN $3 AND $4",
-        tenant_id, calendar_id, start, end,
+        tenant_id,
+        calendar_id,
+        start,
+        end,
     )
 
 
@@ -290,19 +289,21 @@ async def delete_calendar(
         raise ValidationError("the default calendar cannot be deleted", field="calendar_id")
     users = await conn.fetch(
         "SELECT id, full_name FROM employees WHERE tenant_id = $1 AND calendar_id = $2",
-        tenant_id, calendar_id,
+        tenant_id,
+        calendar_id,
     )
     if users and not force:
         raise ReferencedError(
             "the calendar is in use",
             field="calendar_id",
             references=[
-                Reference(kind="employee", id=str(r["id"]), description=f"calendar of {r['full_name']}")
-                for r in users
+                Reference(kind="employee", id=str(r["id"]), description=f"calendar of {r['full_name']}") for r in users
             ],
         )
     await conn.execute(
         "UPDATE employees SET calendar_id = $3 WHERE tenant_id = $1 AND calendar_id = $2",
-        tenant_id, calendar_id, await default_calendar_id(conn, tenant_id),
+        tenant_id,
+        calendar_id,
+        await default_calendar_id(conn, tenant_id),
     )
     await conn.execute("DELETE FROM calendars WHERE tenant_id = $1 AND id = $2", tenant_id, calendar_id)

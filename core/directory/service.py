@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import msgspec
-
 from vats.core.db.database import Connection, Database
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import groups as groups_repo
@@ -28,7 +27,13 @@ from vats.core.directory.models import (
     TenantSettings,
     TerminalSecret,
 )
-from vats.core.directory.schedules import WORKWEEK, DEFAULT_CALENDAR_NAME, DEFAULT_SCHEDULE_NAME, create_calendar, create_schedule
+from vats.core.directory.schedules import (
+    DEFAULT_CALENDAR_NAME,
+    DEFAULT_SCHEDULE_NAME,
+    WORKWEEK,
+    create_calendar,
+    create_schedule,
+)
 from vats.core.directory.secrets import generate_password, hash_password
 from vats.core.directory.validation import check_name, check_time_zone
 from vats.core.errors import NotFoundError, ReferencedError
@@ -95,9 +100,11 @@ class Directory:
         async with self.db.system() as conn:
             with translated_errors():
                 row = await conn.fetchrow(
-                    "INSERT INTO tenants (name, time_zone, seats_max, settings) VALUES ($1, $2, $3, $4)"
-                    " RETURNING *",
-                    name, time_zone, seats_max, msgspec.to_builtins(settings or TenantSettings()),
+                    "INSERT INTO tenants (name, time_zone, seats_max, settings) VALUES ($1, $2, $3, $4) RETURNING *",
+                    name,
+                    time_zone,
+                    seats_max,
+                    msgspec.to_builtins(settings or TenantSettings()),
                 )
             tenant = _tenant(row)
             await _scope_to(conn, tenant.id)
@@ -109,7 +116,9 @@ class Directory:
                 conn,
                 tenant,
                 EmployeeCreate(
-                    full_name=admin_name, email=admin_email, role="admin",
+                    full_name=admin_name,
+                    email=admin_email,
+                    role="admin",
                     external_numbers=[admin_phone] if admin_phone else [],
                 ),
             )
@@ -117,15 +126,21 @@ class Directory:
             await conn.execute(
                 "UPDATE employees SET password_hash = $3, invitation_accepted_at = now()"
                 " WHERE tenant_id = $1 AND id = $2",
-                tenant.id, admin.id, hash_password(password),
+                tenant.id,
+                admin.id,
+                hash_password(password),
             )
             await self.plugins.emit("tenant_created", tenant_id=tenant.id, conn=conn, tenant=tenant, admin_id=admin.id)
             await self.plugins.emit(
                 "employee_changed", tenant_id=tenant.id, conn=conn, employee_id=admin.id, change="created"
             )
         return TenantCreated(
-            tenant_id=tenant.id, admin_id=admin.id, admin_email=admin.email, admin_password=password,
-            schedule_id=schedule.id, calendar_id=calendar.id,
+            tenant_id=tenant.id,
+            admin_id=admin.id,
+            admin_email=admin.email,
+            admin_password=password,
+            schedule_id=schedule.id,
+            calendar_id=calendar.id,
         )
 
     async def list_tenants(self) -> list[Tenant]:
@@ -160,26 +175,36 @@ class Directory:
 
     # --- employees ------------------------------------------------------------------------
 
-    async def create_employee(self, tenant_id: uuid.UUID, data: EmployeeCreate) -> tuple[Employee, list[TerminalSecret]]:
+    async def create_employee(
+        self, tenant_id: uuid.UUID, data: EmployeeCreate
+    ) -> tuple[Employee, list[TerminalSecret]]:
         async with self.db.tenant(tenant_id) as conn:
             tenant = await load_tenant(conn, tenant_id)
             employee, lines = await employees_repo.create_employee(conn, tenant, data)
-            await self.plugins.emit("employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee.id, change="created")
+            await self.plugins.emit(
+                "employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee.id, change="created"
+            )
             return employee, lines
 
     async def update_employee(self, tenant_id: uuid.UUID, employee_id: uuid.UUID, data: EmployeeUpdate) -> Employee:
         async with self.db.tenant(tenant_id) as conn:
             tenant = await load_tenant(conn, tenant_id)
             employee = await employees_repo.update_employee(conn, tenant, employee_id, data)
-            await self.plugins.emit("employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="updated")
+            await self.plugins.emit(
+                "employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="updated"
+            )
             return employee
 
     async def set_availability(self, tenant_id: uuid.UUID, employee_id: uuid.UUID, mode: Availability) -> None:
         async with self.db.tenant(tenant_id) as conn:
             await employees_repo.set_availability(conn, tenant_id, employee_id, mode)
-            await self.plugins.emit("employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="updated")
+            await self.plugins.emit(
+                "employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="updated"
+            )
 
-    async def delete_employee(self, tenant_id: uuid.UUID, employee_id: uuid.UUID, *, force: bool = False) -> list[Reference]:
+    async def delete_employee(
+        self, tenant_id: uuid.UUID, employee_id: uuid.UUID, *, force: bool = False
+    ) -> list[Reference]:
         """Delete; refused with the list of references unless ``force``, which removes them."""
         async with self.db.tenant(tenant_id) as conn:
             await employees_repo.get_employee(conn, tenant_id, employee_id)
@@ -188,7 +213,9 @@ class Directory:
                 raise ReferencedError("the employee is still referenced", field="employee_id", references=refs)
             await self._drop_references(conn, tenant_id, "employee", employee_id)
             await employees_repo.delete_employee_row(conn, tenant_id, employee_id)
-            await self.plugins.emit("employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="deleted")
+            await self.plugins.emit(
+                "employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="deleted"
+            )
             return refs
 
     # --- groups ---------------------------------------------------------------------------
@@ -196,13 +223,17 @@ class Directory:
     async def create_group(self, tenant_id: uuid.UUID, data: GroupCreate) -> Group:
         async with self.db.tenant(tenant_id) as conn:
             group = await groups_repo.create_group(conn, tenant_id, data)
-            await self.plugins.emit("group_changed", tenant_id=tenant_id, conn=conn, group_id=group.id, change="created")
+            await self.plugins.emit(
+                "group_changed", tenant_id=tenant_id, conn=conn, group_id=group.id, change="created"
+            )
             return group
 
     async def update_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, data: GroupUpdate) -> Group:
         async with self.db.tenant(tenant_id) as conn:
             group = await groups_repo.update_group(conn, tenant_id, group_id, data)
-            await self.plugins.emit("group_changed", tenant_id=tenant_id, conn=conn, group_id=group_id, change="updated")
+            await self.plugins.emit(
+                "group_changed", tenant_id=tenant_id, conn=conn, group_id=group_id, change="updated"
+            )
             return group
 
     async def delete_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, *, force: bool = False) -> list[Reference]:
@@ -213,12 +244,16 @@ class Directory:
                 raise ReferencedError("the group is still referenced", field="group_id", references=refs)
             await self._drop_references(conn, tenant_id, "group", group_id)
             await groups_repo.delete_group_row(conn, tenant_id, group_id)
-            await self.plugins.emit("group_changed", tenant_id=tenant_id, conn=conn, group_id=group_id, change="deleted")
+            await self.plugins.emit(
+                "group_changed", tenant_id=tenant_id, conn=conn, group_id=group_id, change="deleted"
+            )
             return refs
 
     # --- references -----------------------------------------------------------------------
 
-    async def _references(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> list[Reference]:
+    async def _references(
+        self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID
+    ) -> list[Reference]:
         refs: list[Reference] = []
         target = "target_employee_id" if kind == "employee" else "target_group_id"
         if kind == "employee":
@@ -227,23 +262,34 @@ class Directory:
                 for r in await conn.fetch(
                     "SELECT g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id"
                     " WHERE m.tenant_id = $1 AND m.employee_id = $2 ORDER BY g.name",
-                    tenant_id, object_id,
+                    tenant_id,
+                    object_id,
                 )
             ]
         for r in await conn.fetch(
             f"SELECT f.id, f.situation, coalesce(e.full_name, g.name) AS owner FROM forward_rules f"
             f" LEFT JOIN employees e ON e.id = f.employee_id LEFT JOIN groups g ON g.id = f.group_id"
             f" WHERE f.tenant_id = $1 AND f.{target} = $2",
-            tenant_id, object_id,
+            tenant_id,
+            object_id,
         ):
-            refs.append(Reference(kind="forward_rule", id=str(r["id"]), description=f"{r['situation']} forwarding of {r['owner']}"))
+            refs.append(
+                Reference(
+                    kind="forward_rule", id=str(r["id"]), description=f"{r['situation']} forwarding of {r['owner']}"
+                )
+            )
         for r in await conn.fetch(
             f"SELECT a.id, e.full_name FROM absences a JOIN employees e ON e.id = a.employee_id"
             f" WHERE a.tenant_id = $1 AND a.{target} = $2",
-            tenant_id, object_id,
+            tenant_id,
+            object_id,
         ):
-            refs.append(Reference(kind="absence", id=str(r["id"]), description=f"absence forwarding of {r['full_name']}"))
-        for found in await self.plugins.emit("collect_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id):
+            refs.append(
+                Reference(kind="absence", id=str(r["id"]), description=f"absence forwarding of {r['full_name']}")
+            )
+        for found in await self.plugins.emit(
+            "collect_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id
+        ):
             refs.extend(found)
         return refs
 
@@ -253,8 +299,11 @@ class Directory:
         await conn.execute(f"DELETE FROM forward_rules WHERE tenant_id = $1 AND {target} = $2", tenant_id, object_id)
         await conn.execute(
             f"UPDATE absences SET action = 'drop', {target} = NULL WHERE tenant_id = $1 AND {target} = $2",
-            tenant_id, object_id,
+            tenant_id,
+            object_id,
         )
         if kind == "employee":
-            await conn.execute("DELETE FROM group_members WHERE tenant_id = $1 AND employee_id = $2", tenant_id, object_id)
+            await conn.execute(
+                "DELETE FROM group_members WHERE tenant_id = $1 AND employee_id = $2", tenant_id, object_id
+            )
         await self.plugins.emit("drop_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id)

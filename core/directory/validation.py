@@ -8,7 +8,6 @@ import zoneinfo
 from collections.abc import Iterable
 
 import phonenumbers
-
 from vats.core.directory.models import Interval
 from vats.core.errors import ValidationError
 
@@ -17,8 +16,10 @@ RESERVED_EXTENSIONS = frozenset(
     {"112", "101", "102", "103", "104", "04", "100", "109", "115", "121", "123", "125", "141", "149"}
 )
 _EXTENSION = re.compile(r"[1-9][0-9]{1,4}")
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]|24:00")
 DEFAULT_PHONE_REGION = "RU"
 

@@ -24,7 +24,10 @@ def register_migrations() -> Sequence[MigrationSource]:
 async def _record(conn: Connection, tenant_id: uuid.UUID, subject: str, subject_id: uuid.UUID, change: str) -> None:
     await conn.execute(
         "INSERT INTO audit_log (tenant_id, subject, subject_id, change) VALUES ($1, $2, $3, $4)",
-        tenant_id, subject, subject_id, change,
+        tenant_id,
+        subject,
+        subject_id,
+        change,
     )
 
 
@@ -52,6 +55,7 @@ async def entries(conn: Connection, tenant_id: uuid.UUID, limit: int = 100) -> l
     """The tenant's latest audit entries, newest first."""
     rows = await conn.fetch(
         "SELECT at, subject, subject_id, change FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
-        tenant_id, limit,
+        tenant_id,
+        limit,
     )
     return [dict(r) for r in rows]

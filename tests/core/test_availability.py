@@ -1,4 +1,4 @@
-""""Can this terminal of this employee ring at instant T?" across modes, time zones, calendars,
+""" "Can this terminal of this employee ring at instant T?" across modes, time zones, calendars,
 absences, extra periods, terminal schedules and a DST change."""
 
 import datetime as dt
@@ -7,7 +7,6 @@ import zoneinfo
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from vats.core.availability import CalendarFacts, can_ring, is_working_time
 from vats.core.directory.models import Absence, Employee, ExtraPeriod, ForwardTarget, Interval, Terminal
 from vats.core.directory.official_calendar import official_days
@@ -19,10 +18,23 @@ RU = CalendarFacts.from_days(official_days("RU", [2025, 2026]))
 
 def employee(**changes: object) -> Employee:
     base = dict(
-        id=uuid.uuid4(), tenant_id=uuid.uuid4(), full_name="Анна", email="a@x.example", role="user",
-        position="", extension="200", dial_through=False, caller_id_number_id=None, time_zone=None,
-        schedule_id=uuid.uuid4(), calendar_id=uuid.uuid4(), availability="by_schedule", recording="default",
-        ring_mode="parallel", no_answer_after_s=20, invitation_accepted=True,
+        id=uuid.uuid4(),
+        tenant_id=uuid.uuid4(),
+        full_name="Анна",
+        email="a@x.example",
+        role="user",
+        position="",
+        extension="200",
+        dial_through=False,
+        caller_id_number_id=None,
+        time_zone=None,
+        schedule_id=uuid.uuid4(),
+        calendar_id=uuid.uuid4(),
+        availability="by_schedule",
+        recording="default",
+        ring_mode="parallel",
+        no_answer_after_s=20,
+        invitation_accepted=True,
     )
     base.update(changes)
     return Employee(**base)  # type: ignore[arg-type]
@@ -30,17 +42,39 @@ def employee(**changes: object) -> Employee:
 
 def terminal(**changes: object) -> Terminal:
     base = dict(
-        id=uuid.uuid4(), kind="softphone", sip_login="0050000001", external_number=None, active=True,
-        is_primary=True, schedule_id=None, ring_delay_s=0, ring_time_s=20, channels=1, position=0,
+        id=uuid.uuid4(),
+        kind="softphone",
+        sip_login="0050000001",
+        external_number=None,
+        active=True,
+        is_primary=True,
+        schedule_id=None,
+        ring_delay_s=0,
+        ring_time_s=20,
+        channels=1,
+        position=0,
     )
     base.update(changes)
     return Terminal(**base)  # type: ignore[arg-type]
 
 
-def ring(emp: Employee, at: dt.datetime, term: Terminal | None = None, term_schedule: list[Interval] | None = None,
-         calendar: CalendarFacts = RU, schedule: list[Interval] = WORKWEEK) -> bool:
-    return can_ring(emp, term or terminal(), at, schedule=schedule, calendar=calendar,
-                    terminal_schedule=term_schedule, tenant_time_zone="Europe/Moscow").can_ring
+def ring(
+    emp: Employee,
+    at: dt.datetime,
+    term: Terminal | None = None,
+    term_schedule: list[Interval] | None = None,
+    calendar: CalendarFacts = RU,
+    schedule: list[Interval] = WORKWEEK,
+) -> bool:
+    return can_ring(
+        emp,
+        term or terminal(),
+        at,
+        schedule=schedule,
+        calendar=calendar,
+        terminal_schedule=term_schedule,
+        tenant_time_zone="Europe/Moscow",
+    ).can_ring
 
 
 def msk(*args: int) -> dt.datetime:
@@ -94,8 +128,13 @@ def test_employee_time_zone_is_used() -> None:
 
 
 def test_absence_blocks_in_every_mode_and_ends_by_itself() -> None:
-    vacation = Absence(id=uuid.uuid4(), kind="vacation", starts_on=dt.date(2026, 11, 23), ends_on=dt.date(2026, 11, 27),
-                       forward=ForwardTarget(action="voicemail"))
+    vacation = Absence(
+        id=uuid.uuid4(),
+        kind="vacation",
+        starts_on=dt.date(2026, 11, 23),
+        ends_on=dt.date(2026, 11, 27),
+        forward=ForwardTarget(action="voicemail"),
+    )
     for mode in ("by_schedule", "available"):
         emp = employee(availability=mode, absences=[vacation])
         assert not ring(emp, msk(2026, 11, 24, 12, 0))
@@ -103,8 +142,12 @@ def test_absence_blocks_in_every_mode_and_ends_by_itself() -> None:
 
 
 def test_extra_periods() -> None:
-    off = ExtraPeriod(id=uuid.uuid4(), available=False, starts_at=msk(2026, 11, 24, 11, 0), ends_at=msk(2026, 11, 24, 13, 0))
-    extra = ExtraPeriod(id=uuid.uuid4(), available=True, starts_at=msk(2026, 11, 28, 10, 0), ends_at=msk(2026, 11, 28, 16, 0))
+    off = ExtraPeriod(
+        id=uuid.uuid4(), available=False, starts_at=msk(2026, 11, 24, 11, 0), ends_at=msk(2026, 11, 24, 13, 0)
+    )
+    extra = ExtraPeriod(
+        id=uuid.uuid4(), available=True, starts_at=msk(2026, 11, 28, 10, 0), ends_at=msk(2026, 11, 28, 16, 0)
+    )
     emp = employee(extra_periods=[off, extra])
     assert not ring(emp, msk(2026, 11, 24, 12, 0))  # inside working hours but given time off
     assert ring(emp, msk(2026, 11, 24, 14, 0))
@@ -132,8 +175,15 @@ def test_dst_change_day_uses_the_new_offset() -> None:
 
 
 def test_verdict_explains_the_reason() -> None:
-    verdict = can_ring(employee(availability="unavailable"), terminal(), msk(2026, 11, 24, 12, 0), schedule=WORKWEEK,
-                       calendar=RU, terminal_schedule=None, tenant_time_zone="Europe/Moscow")
+    verdict = can_ring(
+        employee(availability="unavailable"),
+        terminal(),
+        msk(2026, 11, 24, 12, 0),
+        schedule=WORKWEEK,
+        calendar=RU,
+        terminal_schedule=None,
+        tenant_time_zone="Europe/Moscow",
+    )
     assert "unavailable" in verdict.reason
 
 
@@ -150,14 +200,20 @@ def intervals(draw: st.DrawFn) -> list[Interval]:
     return result
 
 
-@given(intervals(), st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2027, 12, 31)),
-       st.sampled_from(["Europe/Moscow", "Asia/Vladivostok", "Europe/Berlin", "America/New_York"]))
-def test_working_time_agrees_with_a_naive_reading_of_the_schedule(schedule: list[Interval], when: dt.datetime, zone: str) -> None:
+@given(
+    intervals(),
+    st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2027, 12, 31)),
+    st.sampled_from(["Europe/Moscow", "Asia/Vladivostok", "Europe/Berlin", "America/New_York"]),
+)
+def test_working_time_agrees_with_a_naive_reading_of_the_schedule(
+    schedule: list[Interval], when: dt.datetime, zone: str
+) -> None:
     at = when.replace(tzinfo=dt.UTC)
     local = at.astimezone(zoneinfo.ZoneInfo(zone))
     m = local.hour * 60 + local.minute
     expected = any(
-        iv.day == local.weekday() and int(iv.start[:2]) * 60 + int(iv.start[3:]) <= m < int(iv.end[:2]) * 60 + int(iv.end[3:])
+        iv.day == local.weekday()
+        and int(iv.start[:2]) * 60 + int(iv.start[3:]) <= m < int(iv.end[:2]) * 60 + int(iv.end[3:])
         for iv in schedule
     )
     assert is_working_time(at, zone, schedule, CalendarFacts()) == expected

@@ -4,7 +4,6 @@ from the Government's transfer decrees (not from the holidays package under test
 import datetime as dt
 
 import pytest
-
 from vats.core.directory.official_calendar import default_years, official_days
 
 D = dt.date
@@ -18,7 +17,15 @@ OFFICIAL = {
     ),
     2026: (
         {D(2026, 1, d) for d in (1, 2, 5, 6, 7, 8, 9)}
-        | {D(2026, 2, 23), D(2026, 3, 9), D(2026, 5, 1), D(2026, 5, 11), D(2026, 6, 12), D(2026, 11, 4), D(2026, 12, 31)},
+        | {
+            D(2026, 2, 23),
+            D(2026, 3, 9),
+            D(2026, 5, 1),
+            D(2026, 5, 11),
+            D(2026, 6, 12),
+            D(2026, 11, 4),
+            D(2026, 12, 31),
+        },
         set(),
     ),
 }

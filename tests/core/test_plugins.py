@@ -10,13 +10,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import pluggy
 import pytest
 from aiogram import Router
 from litestar import get
-import httpx
-
 from vats.bots.telegram.dispatcher import build_dispatcher
 from vats.bots.web.app import create_app
 from vats.core import hookimpl
@@ -29,7 +28,7 @@ from vats.core.errors import ReferencedError
 from vats.core.kernel import Kernel
 from vats.core.plugins import PluginHost
 
-THIRD_PARTY = '''
+THIRD_PARTY = """
 from vats.core import hookimpl
 
 calls = []
@@ -40,7 +39,7 @@ async def tenant_created(tenant, conn):
     await conn.execute(
         "INSERT INTO tags (tenant_id, kind, name) VALUES ($1, 'contact', 'added-by-plugin')", tenant.id
     )
-'''
+"""
 
 
 def install_dist_info(root: Path, dist: str, module: str, source: str, ep_name: str) -> None:
@@ -77,7 +76,13 @@ async def test_third_party_plugin_installed_through_an_entry_point_is_loaded_and
 
 def test_vats_plugins_lists_the_third_party_plugin_and_its_hooks(third_party: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(third_party)}
-    out = subprocess.run([sys.executable, "-m", "vats.bots.cli", "plugins", "--json"], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "vats.bots.cli", "plugins", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     plugins = {p["name"]: p for p in msgspec.json.decode(out.stdout)}
     assert plugins["hello"]["hooks"] == ["tenant_created"]
     assert "audit" in plugins
@@ -131,7 +136,9 @@ async def test_hook_tenant_created(vats_kernel: Kernel, vats_register_plugin: An
     assert ("tenant_created", "Evented") in recorder.events
 
 
-async def test_hook_employee_changed(vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated) -> None:
+async def test_hook_employee_changed(
+    vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated
+) -> None:
     recorder = Recorder()
     vats_register_plugin(recorder)
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
@@ -150,7 +157,10 @@ async def test_hook_group_changed(vats_kernel: Kernel, vats_register_plugin: Any
     vats_register_plugin(recorder)
     group = await vats_kernel.directory.create_group(vats_tenant.tenant_id, GroupCreate(name="G"))
     await vats_kernel.directory.delete_group(vats_tenant.tenant_id, group.id)
-    assert [e for e in recorder.events if e[0] == "group_changed"] == [("group_changed", "created"), ("group_changed", "deleted")]
+    assert [e for e in recorder.events if e[0] == "group_changed"] == [
+        ("group_changed", "created"),
+        ("group_changed", "deleted"),
+    ]
 
 
 async def test_hook_number_assigned(vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated) -> None:
@@ -173,13 +183,17 @@ async def test_a_failing_plugin_is_logged_and_isolated(
     recorder = Recorder()
     vats_register_plugin(recorder, name="recorder")
     with caplog.at_level(logging.ERROR):
-        emp, _ = await vats_kernel.directory.create_employee(vats_tenant.tenant_id, EmployeeCreate(full_name="Ок", email="ok@t.example"))
+        emp, _ = await vats_kernel.directory.create_employee(
+            vats_tenant.tenant_id, EmployeeCreate(full_name="Ок", email="ok@t.example")
+        )
     assert "'broken'" in caplog.text and "employee_changed" in caplog.text
     assert ("employee_changed", ("Ок", "created")) in recorder.events  # the other plugin still ran
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
         assert await conn.fetchval("SELECT count(*) FROM employees WHERE id = $1", emp.id) == 1  # the change stands
-        assert await conn.fetchval("SELECT count(*) FROM tags WHERE name = 'half-done'") == 0  # broken's write rolled back
+        assert (
+            await conn.fetchval("SELECT count(*) FROM tags WHERE name = 'half-done'") == 0
+        )  # broken's write rolled back
         assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE subject_id = $1", emp.id) == 1
 
 
@@ -194,7 +208,9 @@ async def test_a_plugin_disabled_for_one_tenant_does_nothing_there(vats_kernel: 
     await d.create_employee(a.tenant_id, EmployeeCreate(full_name="X", email="x@a.example"))
     await d.create_employee(b.tenant_id, EmployeeCreate(full_name="X", email="x@b.example"))
     async with vats_kernel.db.system() as conn:
-        per_tenant = dict(await conn.fetch("SELECT tenant_id, count(*) FROM audit_log WHERE subject = 'employee' GROUP BY tenant_id"))
+        per_tenant = dict(
+            await conn.fetch("SELECT tenant_id, count(*) FROM audit_log WHERE subject = 'employee' GROUP BY tenant_id")
+        )
     assert per_tenant == {a.tenant_id: 1, b.tenant_id: 2}  # A: only the admin, before the switch
     async with vats_kernel.db.tenant(a.tenant_id) as conn:
         await vats_kernel.plugins.set_enabled(conn, a.tenant_id, "audit", True)
@@ -203,7 +219,9 @@ async def test_a_plugin_disabled_for_one_tenant_does_nothing_there(vats_kernel: 
         assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE subject = 'employee'") == 2
 
 
-async def test_hook_register_migrations(vats_kernel: Kernel, vats_register_plugin: Any, tmp_path: Path, vats_tenant: TenantCreated) -> None:
+async def test_hook_register_migrations(
+    vats_kernel: Kernel, vats_register_plugin: Any, tmp_path: Path, vats_tenant: TenantCreated
+) -> None:
     (tmp_path / "0001_notes.sql").write_text(
         "CREATE TABLE plugin_notes (tenant_id uuid NOT NULL REFERENCES tenants, body text);"
         " SELECT vats_enable_tenant_rls('plugin_notes');"
@@ -242,7 +260,9 @@ def test_hook_register_blocks() -> None:
     host = PluginHost()
     host.register(Blocks(), name="blocks")
     registry = BlockRegistry(host.collect("register_blocks"))
-    assert registry.decode(b'{"type": "webhook", "url": "https://crm.example/hook"}') == Webhook(url="https://crm.example/hook")
+    assert registry.decode(b'{"type": "webhook", "url": "https://crm.example/hook"}') == Webhook(
+        url="https://crm.example/hook"
+    )
     assert registry.convert({"type": "time_announcement"}) == Announce()
     with pytest.raises(msgspec.ValidationError, match="url"):
         registry.decode(b'{"type": "webhook"}')
@@ -284,8 +304,10 @@ def test_hook_register_bot_routers() -> None:
 
 def test_hook_register_commands(tmp_path: Path) -> None:
     install_dist_info(
-        tmp_path, "vats-greet", "vats_greet_plugin",
-        '''
+        tmp_path,
+        "vats-greet",
+        "vats_greet_plugin",
+        """
         import typer
         from vats.core import hookimpl
 
@@ -298,11 +320,13 @@ def test_hook_register_commands(tmp_path: Path) -> None:
                 print(f"hello {name}")
 
             return [app]
-        ''',
+        """,
         "greet",
     )
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "vats.bots.cli", "greet", "hello", "Ann"], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "vats.bots.cli", "greet", "hello", "Ann"], env=env, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "hello Ann"
 
@@ -325,8 +349,12 @@ class Holder:
         self.dropped.append(object_id)
 
 
-async def test_hook_collect_references(vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated) -> None:
-    emp, _ = await vats_kernel.directory.create_employee(vats_tenant.tenant_id, EmployeeCreate(full_name="Р", email="r@t.example"))
+async def test_hook_collect_references(
+    vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated
+) -> None:
+    emp, _ = await vats_kernel.directory.create_employee(
+        vats_tenant.tenant_id, EmployeeCreate(full_name="Р", email="r@t.example")
+    )
     vats_register_plugin(Holder(emp.id))
     with pytest.raises(ReferencedError) as info:
         await vats_kernel.directory.delete_employee(vats_tenant.tenant_id, emp.id)
@@ -334,7 +362,9 @@ async def test_hook_collect_references(vats_kernel: Kernel, vats_register_plugin
 
 
 async def test_hook_drop_references(vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated) -> None:
-    emp, _ = await vats_kernel.directory.create_employee(vats_tenant.tenant_id, EmployeeCreate(full_name="Р", email="r@t.example"))
+    emp, _ = await vats_kernel.directory.create_employee(
+        vats_tenant.tenant_id, EmployeeCreate(full_name="Р", email="r@t.example")
+    )
     holder = Holder(emp.id)
     vats_register_plugin(holder)
     removed = await vats_kernel.directory.delete_employee(vats_tenant.tenant_id, emp.id, force=True)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from vats.core.db.migrate import MigrationError, MigrationSource, apply_migrations
 from vats.core.kernel import Kernel
 
@@ -58,7 +57,8 @@ async def test_every_tenant_table_forces_rls_and_app_role_owns_nothing(vats_kern
         with_tenant = {
             r["table_name"]
             for r in await conn.fetch(
-                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id'"
+                "SELECT table_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND column_name = 'tenant_id'"
             )
         }
     finally:
@@ -125,7 +125,7 @@ async def test_a_failing_migration_leaves_nothing_behind(vats_kernel: Kernel, tm
     folder = tmp_path / "mig"
     folder.mkdir()
     (folder / "0001_bad.sql").write_text("CREATE TABLE half (x int); SELECT no_such_function();")
-    with pytest.raises(MigrationError, match="0001_bad.sql failed"):
+    with pytest.raises(MigrationError, match=r"0001_bad\.sql failed"):
         await apply_migrations(vats_kernel.owner_url, [MigrationSource(package="bad", folder=folder)])
     conn = await asyncpg.connect(vats_kernel.owner_url)
     try:

@@ -3,7 +3,6 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from vats.core.directory.models import Interval
 from vats.core.directory.validation import (
     RESERVED_EXTENSIONS,
@@ -23,7 +22,9 @@ def test_extension_rule_matches_the_seed(text: str) -> None:
     assert (extension_problem(text) is None) == expected_ok
 
 
-@pytest.mark.parametrize("reserved", ["112", "101", "102", "103", "104", "04", "100", "109", "115", "121", "123", "125", "141", "149"])
+@pytest.mark.parametrize(
+    "reserved", ["112", "101", "102", "103", "104", "04", "100", "109", "115", "121", "123", "125", "141", "149"]
+)
 def test_emergency_and_service_numbers_are_refused(reserved: str) -> None:
     with pytest.raises(ValidationError) as info:
         check_extension(reserved)
@@ -52,7 +53,11 @@ def test_first_automatic_extension_skips_service_numbers() -> None:
 
 @pytest.mark.parametrize(
     ("given_text", "e164"),
-    [("8 916 555-12-34", "+79165551234"), ("+7 (495) 123-45-67", "+74951234567"), ("+44 20 7946 0958", "+442079460958")],
+    [
+        ("8 916 555-12-34", "+79165551234"),
+        ("+7 (495) 123-45-67", "+74951234567"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
 )
 def test_phones_are_normalised_to_e164(given_text: str, e164: str) -> None:
     assert normalise_phone(given_text) == e164

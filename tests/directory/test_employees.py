@@ -5,7 +5,6 @@ import datetime as dt
 import uuid
 
 import pytest
-
 from vats.core.directory import employees as repo
 from vats.core.directory.models import (
     AbsenceCreate,
@@ -21,10 +20,16 @@ from vats.core.errors import ConflictError, NotFoundError, ReferencedError, Vali
 from vats.core.kernel import Kernel
 
 
-async def test_employee_gets_three_sip_lines_with_unique_logins_and_strong_passwords(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_employee_gets_three_sip_lines_with_unique_logins_and_strong_passwords(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     d = vats_kernel.directory
-    anna, lines = await d.create_employee(vats_tenant.tenant_id, EmployeeCreate(full_name="Анна", email="anna@t.example"))
-    boris, lines2 = await d.create_employee(vats_tenant.tenant_id, EmployeeCreate(full_name="Борис", email="boris@t.example"))
+    anna, lines = await d.create_employee(
+        vats_tenant.tenant_id, EmployeeCreate(full_name="Анна", email="anna@t.example")
+    )
+    _boris, lines2 = await d.create_employee(
+        vats_tenant.tenant_id, EmployeeCreate(full_name="Борис", email="boris@t.example")
+    )
     assert [t.kind for t in anna.terminals] == ["mobile_app", "softphone", "webphone"]
     logins = [s.sip_login for s in lines + lines2]
     assert len(set(logins)) == 6 and all(x.isdigit() and len(x) == 10 and x.startswith("005") for x in logins)
@@ -32,12 +37,16 @@ async def test_employee_gets_three_sip_lines_with_unique_logins_and_strong_passw
         assert len(s.sip_password) >= 16 and not s.sip_password.isalpha() and not s.sip_password.isdigit()
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
-        assert [s.sip_login for s in await repo.sip_secrets(conn, vats_tenant.tenant_id, anna.id)] == [s.sip_login for s in lines]
+        assert [s.sip_login for s in await repo.sip_secrets(conn, vats_tenant.tenant_id, anna.id)] == [
+            s.sip_login for s in lines
+        ]
         new = await repo.reset_sip_password(conn, vats_tenant.tenant_id, anna.id, lines[0].terminal_id)
         assert new.sip_password != lines[0].sip_password
 
 
-async def test_extensions_are_auto_assigned_and_shared_with_groups(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_extensions_are_auto_assigned_and_shared_with_groups(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
     admin_ext = (await d.create_employee(tid, EmployeeCreate(full_name="X", email="x@t.example"))), None
     first, _ = await d.create_employee(tid, EmployeeCreate(full_name="Y", email="y@t.example"))
@@ -65,8 +74,12 @@ async def test_other_tenants_may_reuse_extensions_but_not_emails(vats_kernel: Ke
     d = vats_kernel.directory
     a = await d.create_tenant(name="A", admin_email="a@a.example")
     b = await d.create_tenant(name="B", admin_email="b@b.example")
-    ea, _ = await d.create_employee(a.tenant_id, EmployeeCreate(full_name="Same Name", email="p@x.example", extension="300"))
-    eb, _ = await d.create_employee(b.tenant_id, EmployeeCreate(full_name="Same Name", email="q@x.example", extension="300"))
+    ea, _ = await d.create_employee(
+        a.tenant_id, EmployeeCreate(full_name="Same Name", email="p@x.example", extension="300")
+    )
+    eb, _ = await d.create_employee(
+        b.tenant_id, EmployeeCreate(full_name="Same Name", email="q@x.example", extension="300")
+    )
     assert ea.extension == eb.extension == "300"
     with pytest.raises(ConflictError) as info:
         await d.create_employee(b.tenant_id, EmployeeCreate(full_name="Other", email="P@X.example"))
@@ -83,7 +96,9 @@ async def test_full_name_is_unique_in_the_tenant(vats_kernel: Kernel, vats_tenan
         await d.create_employee(vats_tenant.tenant_id, EmployeeCreate(full_name="   ", email="3@t.example"))
 
 
-async def test_email_changes_only_until_the_invitation_is_accepted(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_email_changes_only_until_the_invitation_is_accepted(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
     emp, _ = await d.create_employee(tid, EmployeeCreate(full_name="Вика", email="vika@t.example"))
     emp = await d.update_employee(tid, emp.id, EmployeeUpdate(email="viktoria@t.example"))
@@ -95,14 +110,20 @@ async def test_email_changes_only_until_the_invitation_is_accepted(vats_kernel: 
 
 async def test_external_numbers_are_normalised_and_checked(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
-    emp, _ = await d.create_employee(tid, EmployeeCreate(full_name="Гена", email="g@t.example", external_numbers=["8 916 000-11-22"]))
+    emp, _ = await d.create_employee(
+        tid, EmployeeCreate(full_name="Гена", email="g@t.example", external_numbers=["8 916 000-11-22"])
+    )
     assert emp.terminals[-1].external_number == "+79160001122"
     with pytest.raises(ValidationError) as info:
-        await d.create_employee(tid, EmployeeCreate(full_name="Дина", email="d@t.example", external_numbers=["+7 916 000-11-23", "12"]))
+        await d.create_employee(
+            tid, EmployeeCreate(full_name="Дина", email="d@t.example", external_numbers=["+7 916 000-11-23", "12"])
+        )
     assert info.value.field == "external_numbers[1]"
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
-        assert await conn.fetchval("SELECT count(*) FROM employees WHERE full_name = 'Дина'") == 0  # nothing half-written
+        assert (
+            await conn.fetchval("SELECT count(*) FROM employees WHERE full_name = 'Дина'") == 0
+        )  # nothing half-written
         with pytest.raises(ConflictError):
             await repo.add_external_number(conn, tid, emp.id, "+79160001122")
     async with vats_kernel.db.tenant(tid) as conn:
@@ -115,11 +136,16 @@ async def test_external_numbers_are_normalised_and_checked(vats_kernel: Kernel, 
 
 async def test_terminal_settings(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
-    emp, _ = await d.create_employee(tid, EmployeeCreate(full_name="Ира", email="i@t.example", ring_mode="sequential", external_numbers=["+79160001199"]))
+    emp, _ = await d.create_employee(
+        tid,
+        EmployeeCreate(full_name="Ира", email="i@t.example", ring_mode="sequential", external_numbers=["+79160001199"]),
+    )
     mobile = emp.terminals[-1]
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
-        updated = await repo.update_terminal(conn, tid, emp.id, mobile.id, TerminalUpdate(ring_delay_s=5, ring_time_s=25, is_primary=False, channels=3))
+        updated = await repo.update_terminal(
+            conn, tid, emp.id, mobile.id, TerminalUpdate(ring_delay_s=5, ring_time_s=25, is_primary=False, channels=3)
+        )
         assert (updated.ring_delay_s, updated.ring_time_s, updated.is_primary, updated.channels) == (5, 25, False, 3)
         with pytest.raises(ValidationError) as info:
             await repo.update_terminal(conn, tid, emp.id, mobile.id, TerminalUpdate(ring_time_s=1))
@@ -134,7 +160,9 @@ async def test_reception_settings_absences_and_extra_periods(vats_kernel: Kernel
     emp, _ = await d.create_employee(
         tid,
         EmployeeCreate(
-            full_name="Петя", email="p@t.example", no_answer_after_s=15,
+            full_name="Петя",
+            email="p@t.example",
+            no_answer_after_s=15,
             on_no_answer=ForwardTarget(action="employee", employee_id=colleague.id),
             off_hours=ForwardTarget(action="voicemail"),
         ),
@@ -145,24 +173,52 @@ async def test_reception_settings_absences_and_extra_periods(vats_kernel: Kernel
         await d.update_employee(tid, emp.id, EmployeeUpdate(on_no_answer=ForwardTarget(action="group")))
     assert info.value.field == "on_no_answer.group_id"
     with pytest.raises(NotFoundError):
-        await d.update_employee(tid, emp.id, EmployeeUpdate(on_no_answer=ForwardTarget(action="group", group_id=uuid.uuid4())))
-    ext = await d.update_employee(tid, emp.id, EmployeeUpdate(on_no_answer=ForwardTarget(action="external", external_number="8 916 123 45 67")))
+        await d.update_employee(
+            tid, emp.id, EmployeeUpdate(on_no_answer=ForwardTarget(action="group", group_id=uuid.uuid4()))
+        )
+    ext = await d.update_employee(
+        tid, emp.id, EmployeeUpdate(on_no_answer=ForwardTarget(action="external", external_number="8 916 123 45 67"))
+    )
     assert ext.on_no_answer == ForwardTarget(action="external", external_number="+79161234567")
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
         absence = await repo.add_absence(
-            conn, tid, emp.id,
-            AbsenceCreate(kind="vacation", starts_on=dt.date(2026, 12, 1), ends_on=dt.date(2026, 12, 14),
-                          forward=ForwardTarget(action="employee", employee_id=colleague.id)),
+            conn,
+            tid,
+            emp.id,
+            AbsenceCreate(
+                kind="vacation",
+                starts_on=dt.date(2026, 12, 1),
+                ends_on=dt.date(2026, 12, 14),
+                forward=ForwardTarget(action="employee", employee_id=colleague.id),
+            ),
         )
         with pytest.raises(ValidationError):
-            await repo.add_absence(conn, tid, emp.id, AbsenceCreate(kind="sick_leave", starts_on=dt.date(2026, 12, 5), ends_on=dt.date(2026, 12, 1)))
+            await repo.add_absence(
+                conn,
+                tid,
+                emp.id,
+                AbsenceCreate(kind="sick_leave", starts_on=dt.date(2026, 12, 5), ends_on=dt.date(2026, 12, 1)),
+            )
         period = await repo.add_extra_period(
-            conn, tid, emp.id,
-            ExtraPeriodCreate(available=True, starts_at=dt.datetime(2026, 12, 19, 10, tzinfo=dt.UTC), ends_at=dt.datetime(2026, 12, 19, 14, tzinfo=dt.UTC)),
+            conn,
+            tid,
+            emp.id,
+            ExtraPeriodCreate(
+                available=True,
+                starts_at=dt.datetime(2026, 12, 19, 10, tzinfo=dt.UTC),
+                ends_at=dt.datetime(2026, 12, 19, 14, tzinfo=dt.UTC),
+            ),
         )
         with pytest.raises(ValidationError) as info2:
-            await repo.add_extra_period(conn, tid, emp.id, ExtraPeriodCreate(available=False, starts_at=dt.datetime(2026, 12, 19, 10), ends_at=dt.datetime(2026, 12, 19, 14)))
+            await repo.add_extra_period(
+                conn,
+                tid,
+                emp.id,
+                ExtraPeriodCreate(
+                    available=False, starts_at=dt.datetime(2026, 12, 19, 10), ends_at=dt.datetime(2026, 12, 19, 14)
+                ),
+            )
         assert info2.value.field == "starts_at"
     loaded = await vats_kernel_get(vats_kernel, tid, emp.id)
     assert loaded.absences[0].id == absence.id and loaded.extra_periods[0].id == period.id
@@ -174,11 +230,18 @@ async def vats_kernel_get(kernel: Kernel, tid: uuid.UUID, eid: uuid.UUID) -> rep
         return await repo.get_employee(conn, tid, eid)
 
 
-async def test_deleting_a_referenced_employee_is_refused_unless_forced(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_deleting_a_referenced_employee_is_refused_unless_forced(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
     target, _ = await d.create_employee(tid, EmployeeCreate(full_name="Нужный", email="n@t.example"))
     other, _ = await d.create_employee(
-        tid, EmployeeCreate(full_name="Другой", email="o@t.example", on_no_answer=ForwardTarget(action="employee", employee_id=target.id))
+        tid,
+        EmployeeCreate(
+            full_name="Другой",
+            email="o@t.example",
+            on_no_answer=ForwardTarget(action="employee", employee_id=target.id),
+        ),
     )
     group = await d.create_group(tid, GroupCreate(name="Отдел", member_ids=[target.id, other.id]))
     with pytest.raises(ReferencedError) as info:
@@ -224,11 +287,15 @@ async def test_another_tenants_employee_is_not_found(vats_kernel: Kernel) -> Non
         await d.delete_employee(b.tenant_id, a.admin_id, force=True)
     # references into another tenant are impossible even with a known id
     with pytest.raises(NotFoundError):
-        await d.create_employee(b.tenant_id, EmployeeCreate(full_name="X", email="x@b.example", schedule_id=a.schedule_id))
+        await d.create_employee(
+            b.tenant_id, EmployeeCreate(full_name="X", email="x@b.example", schedule_id=a.schedule_id)
+        )
     with pytest.raises(NotFoundError):
         await d.create_group(b.tenant_id, GroupCreate(name="G", member_ids=[a.admin_id]))
 
 
 async def test_availability_mode_is_stored(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
     await vats_kernel.directory.set_availability(vats_tenant.tenant_id, vats_tenant.admin_id, "unavailable")
-    assert (await vats_kernel_get(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)).availability == "unavailable"
+    assert (
+        await vats_kernel_get(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    ).availability == "unavailable"

@@ -4,7 +4,6 @@ import datetime as dt
 import uuid
 
 import pytest
-
 from vats.core.availability import is_working_time
 from vats.core.directory import schedules as repo
 from vats.core.directory.groups import get_group
@@ -24,11 +23,15 @@ from vats.core.errors import ConflictError, ReferencedError, ValidationError
 from vats.core.kernel import Kernel
 
 
-async def test_group_members_keep_their_order_and_an_employee_may_be_in_many(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_group_members_keep_their_order_and_an_employee_may_be_in_many(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
     a, _ = await d.create_employee(tid, EmployeeCreate(full_name="A", email="a@t.example"))
     b, _ = await d.create_employee(tid, EmployeeCreate(full_name="B", email="b@t.example"))
-    sales = await d.create_group(tid, GroupCreate(name="Продажи", strategy="one_by_one", step_delay_s=15, member_ids=[b.id, a.id]))
+    sales = await d.create_group(
+        tid, GroupCreate(name="Продажи", strategy="one_by_one", step_delay_s=15, member_ids=[b.id, a.id])
+    )
     support = await d.create_group(tid, GroupCreate(name="Поддержка", strategy="least_busy", member_ids=[a.id]))
     assert sales.member_ids == [b.id, a.id] and sales.strategy == "one_by_one" and sales.step_delay_s == 15
     reordered = await d.update_group(tid, sales.id, GroupUpdate(member_ids=[a.id, b.id], strategy="incremental"))
@@ -45,11 +48,16 @@ async def test_group_members_keep_their_order_and_an_employee_may_be_in_many(vat
         assert set((await get_employee(conn, tid, a.id)).group_ids) == {sales.id, support.id}
 
 
-async def test_group_no_answer_forwarding_and_deletion_references(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_group_no_answer_forwarding_and_deletion_references(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
     backup = await d.create_group(tid, GroupCreate(name="Резерв"))
     main = await d.create_group(
-        tid, GroupCreate(name="Главная", no_answer_after_s=45, on_no_answer=ForwardTarget(action="group", group_id=backup.id))
+        tid,
+        GroupCreate(
+            name="Главная", no_answer_after_s=45, on_no_answer=ForwardTarget(action="group", group_id=backup.id)
+        ),
     )
     assert main.on_no_answer == ForwardTarget(action="group", group_id=backup.id)
     with pytest.raises(ValidationError):
@@ -63,17 +71,25 @@ async def test_group_no_answer_forwarding_and_deletion_references(vats_kernel: K
         assert (await get_group(conn, tid, main.id)).on_no_answer is None
 
 
-async def test_default_schedule_cannot_be_deleted_and_others_refuse_while_used(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_default_schedule_cannot_be_deleted_and_others_refuse_while_used(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
         with pytest.raises(ValidationError, match="default"):
             await repo.delete_schedule(conn, tid, vats_tenant.schedule_id)
         lunch = await repo.create_schedule(
-            conn, tid,
-            ScheduleCreate(name="С обедом", intervals=[Interval(day=0, start="09:00", end="13:00"), Interval(day=0, start="14:00", end="18:00")]),
+            conn,
+            tid,
+            ScheduleCreate(
+                name="С обедом",
+                intervals=[Interval(day=0, start="09:00", end="13:00"), Interval(day=0, start="14:00", end="18:00")],
+            ),
         )
-    emp, _ = await d.create_employee(tid, EmployeeCreate(full_name="Обедающий", email="l@t.example", schedule_id=lunch.id))
+    emp, _ = await d.create_employee(
+        tid, EmployeeCreate(full_name="Обедающий", email="l@t.example", schedule_id=lunch.id)
+    )
     async with vats_kernel.db.tenant(tid) as conn:
         from vats.core.directory.employees import get_employee, update_terminal
 
@@ -92,7 +108,11 @@ async def test_switching_the_default_schedule(vats_kernel: Kernel, vats_tenant: 
     tid = vats_tenant.tenant_id
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
-        night = await repo.create_schedule(conn, tid, ScheduleCreate(name="Ночь", intervals=[Interval(day=d, start="20:00", end="24:00") for d in range(7)]))
+        night = await repo.create_schedule(
+            conn,
+            tid,
+            ScheduleCreate(name="Ночь", intervals=[Interval(day=d, start="20:00", end="24:00") for d in range(7)]),
+        )
         await repo.update_schedule(conn, tid, night.id, ScheduleUpdate(is_default=True))
         assert await repo.default_schedule_id(conn, tid) == night.id
         with pytest.raises(ValidationError):
@@ -100,22 +120,38 @@ async def test_switching_the_default_schedule(vats_kernel: Kernel, vats_tenant: 
         await repo.delete_schedule(conn, tid, vats_tenant.schedule_id, force=True)  # no longer the default
         assert (await repo.get_schedule(conn, tid, night.id)).is_default
         with pytest.raises(ValidationError) as info:
-            await repo.update_schedule(conn, tid, night.id, ScheduleUpdate(intervals=[Interval(day=1, start="10:00", end="09:00")]))
+            await repo.update_schedule(
+                conn, tid, night.id, ScheduleUpdate(intervals=[Interval(day=1, start="10:00", end="09:00")])
+            )
         assert info.value.field == "intervals[0].end"
 
 
-async def test_calendar_overrides_by_day_and_range_change_working_time(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_calendar_overrides_by_day_and_range_change_working_time(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     tid, cal = vats_tenant.tenant_id, vats_tenant.calendar_id
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
         workweek = (await repo.get_schedule(conn, tid, vats_tenant.schedule_id)).intervals
         today = dt.date.today()
         year = today.year
-        await repo.set_calendar_days(conn, tid, cal, CalendarOverride(starts_on=dt.date(year, 7, 1), ends_on=dt.date(year, 7, 10), kind="day_off", note="Корпоративный отпуск"))
+        await repo.set_calendar_days(
+            conn,
+            tid,
+            cal,
+            CalendarOverride(
+                starts_on=dt.date(year, 7, 1), ends_on=dt.date(year, 7, 10), kind="day_off", note="Корпоративный отпуск"
+            ),
+        )
         await repo.set_calendar_days(conn, tid, cal, CalendarOverride(starts_on=dt.date(year, 1, 9), kind="working"))
         facts = await repo.calendar_facts(conn, tid, cal)
         with pytest.raises(ValidationError) as info:
-            await repo.set_calendar_days(conn, tid, cal, CalendarOverride(starts_on=dt.date(year, 7, 10), ends_on=dt.date(year, 7, 1), kind="day_off"))
+            await repo.set_calendar_days(
+                conn,
+                tid,
+                cal,
+                CalendarOverride(starts_on=dt.date(year, 7, 10), ends_on=dt.date(year, 7, 1), kind="day_off"),
+            )
         assert info.value.field == "ends_on"
     july_5 = dt.datetime(year, 7, 5, 12, tzinfo=dt.UTC)
     jan_9 = dt.datetime(year, 1, 9, 10, tzinfo=dt.UTC)
@@ -129,7 +165,9 @@ async def test_calendar_overrides_by_day_and_range_change_working_time(vats_kern
         assert all(d.origin == "official" for d in days)
 
 
-async def test_default_calendar_cannot_be_deleted_custom_one_refuses_while_used(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+async def test_default_calendar_cannot_be_deleted_custom_one_refuses_while_used(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
     d, tid = vats_kernel.directory, vats_tenant.tenant_id
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:

@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-
 from vats.core.directory import numbers as numbers_repo
 from vats.core.directory import schedules as schedules_repo
 from vats.core.directory.employees import get_employee, list_employees
@@ -66,8 +65,12 @@ async def test_email_domain_deny_list_is_a_tenant_setting(vats_kernel: Kernel) -
     )
     lax = await vats_kernel.directory.create_tenant(name="Lax", admin_email="a@lax.example")
     with pytest.raises(ValidationError, match="not accepted"):
-        await vats_kernel.directory.create_employee(strict.tenant_id, EmployeeCreate(full_name="Иван", email="ivan@mail.ru"))
-    employee, _ = await vats_kernel.directory.create_employee(lax.tenant_id, EmployeeCreate(full_name="Иван", email="ivan@mail.ru"))
+        await vats_kernel.directory.create_employee(
+            strict.tenant_id, EmployeeCreate(full_name="Иван", email="ivan@mail.ru")
+        )
+    employee, _ = await vats_kernel.directory.create_employee(
+        lax.tenant_id, EmployeeCreate(full_name="Иван", email="ivan@mail.ru")
+    )
     assert employee.email == "ivan@mail.ru"
 
 
@@ -97,7 +100,10 @@ async def test_number_settings_and_tags(vats_kernel: Kernel, vats_tenant: Tenant
             await numbers_repo.create_tag(conn, tid, TagCreate(kind="number", name="Реклама"))
     async with vats_kernel.db.tenant(tid) as conn:
         updated = await numbers_repo.update_number(
-            conn, tid, number.id, NumberUpdate(name="Реклама в метро", recording=True, number_as_caller_id=True, tag_ids=[ad.id])
+            conn,
+            tid,
+            number.id,
+            NumberUpdate(name="Реклама в метро", recording=True, number_as_caller_id=True, tag_ids=[ad.id]),
         )
         assert updated.tag_ids == [ad.id] and updated.recording and updated.number_as_caller_id
         with pytest.raises(ValidationError) as info:

@@ -1,0 +1,36 @@
+"""The sample plugin's own tests, written with the fixtures vats ships for plugin authors."""
+
+from typing import Any
+
+import httpx
+import vats_greeting
+from vats.bots.web.app import create_app
+from vats.core.kernel import Kernel
+
+
+async def test_new_tenants_get_a_greeting_served_by_the_api(vats_kernel: Kernel, vats_register_plugin: Any) -> None:
+    vats_register_plugin(vats_greeting, name="greeting")
+    created = await vats_kernel.directory.create_tenant(name="Ромашка", admin_email="a@romashka.example")
+    transport = httpx.ASGITransport(app=create_app(vats_kernel))
+    async with httpx.AsyncClient(transport=transport, base_url="http://vats.test") as client:
+        response = await client.get(f"/api/greeting/{created.tenant_id}")
+    assert response.status_code == 200, response.text
+    assert response.json()["text"] == "Здравствуйте! Вы позвонили в Ромашка."
+
+
+async def test_another_tenants_greeting_is_invisible(vats_kernel: Kernel, vats_register_plugin: Any) -> None:
+    vats_register_plugin(vats_greeting, name="greeting")
+    a = await vats_kernel.directory.create_tenant(name="A", admin_email="a@a.example")
+    await vats_kernel.directory.create_tenant(name="B", admin_email="b@b.example")
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(a.tenant_id) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM greetings") == 1  # no WHERE: RLS keeps B out
+
+
+def test_the_block_decodes_like_a_built_in_one() -> None:
+    from vats.core.blocks import BlockRegistry
+
+    registry = BlockRegistry(vats_greeting.register_blocks())
+    assert registry.decode(b'{"type": "time_announcement", "voice": "male"}') == vats_greeting.TimeAnnouncement(
+        voice="male"
+    )

@@ -1,0 +1,62 @@
+"""vats-greeting: each tenant has a greeting text, created with the tenant, served by the API,
+and a "time_announcement" scenario block."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from vats.core import hookimpl
+from vats.core.db.database import Connection
+from vats.core.db.migrate import MigrationSource
+from vats.core.directory.models import Tenant
+
+DEFAULT_GREETING = "Здравствуйте! Вы позвонили в {name}."
+
+
+class TimeAnnouncement(msgspec.Struct, tag="time_announcement", tag_field="type", frozen=True, kw_only=True):
+    """A scenario block that tells the caller the time in the tenant's time zone."""
+
+    voice: str = "female"
+
+
+class Greeting(msgspec.Struct, frozen=True):
+    tenant_id: uuid.UUID
+    text: str
+
+
+@hookimpl
+def register_migrations() -> Sequence[MigrationSource]:
+    return [MigrationSource(package="greeting", folder=Path(__file__).with_name("migrations"))]
+
+
+@hookimpl
+async def tenant_created(tenant: Tenant, conn: Connection) -> None:
+    await conn.execute(
+        "INSERT INTO greetings (tenant_id, text) VALUES ($1, $2)", tenant.id, DEFAULT_GREETING.format(name=tenant.name)
+    )
+
+
+@hookimpl
+def register_blocks() -> Sequence[type[Any]]:
+    return [TimeAnnouncement]
+
+
+@hookimpl
+def register_routes() -> Sequence[Any]:
+    @get("/api/greeting/{tenant_id:uuid}", operation_id="getGreeting", tags=["greeting"])
+    async def greeting(request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID]) -> Greeting:
+        kernel = request.app.state.kernel
+        async with kernel.db.tenant(tenant_id) as conn:
+            text = await conn.fetchval("SELECT text FROM greetings WHERE tenant_id = $1", tenant_id)
+        if text is None:
+            raise NotFoundException("no greeting for this tenant")
+        return Greeting(tenant_id=tenant_id, text=text)
+
+    return [greeting]

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Sets everything up and runs the whole test suite: lint, types, tests, benchmark smoke runs.
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== mypy"
+# mypy checks the import package `vats` (core/, plugins/, bots/ under their installed names) through
+# a folder of links, so that `from vats.core ...` resolves to the real, typed modules.
+mkdir -p .mypy-src/vats
+for folder in core plugins bots; do ln -sfn "../../$folder" ".mypy-src/vats/$folder"; done
+MYPYPATH=.mypy-src .venv/bin/mypy -p vats
+echo "== benchmarks (smoke)"
+for bench in bench/*/run.py; do
+    [ -e "$bench" ] || continue
+    .venv/bin/python "$bench" --smoke
+done
+echo "== pytest"
+exec .venv/bin/pytest "$@"

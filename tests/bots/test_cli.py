@@ -1,0 +1,93 @@
+"""The ``vats`` command line, run as a real process against a real database."""
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+
+def vats(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "VATS_DATABASE_URL": db_url, "COLUMNS": "200", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "vats.bots.cli", *args], env=full_env, capture_output=True, text=True, timeout=60
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> Any:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_tenant_create_prints_ids_and_a_one_time_password(vats_database_url: str) -> None:
+    created = ok(
+        vats(
+            vats_database_url,
+            "tenant",
+            "create",
+            "--name",
+            "ООО Ромашка",
+            "--admin-email",
+            "boss@romashka.example",
+            "--admin-phone",
+            "+7 916 111-22-33",
+        )
+    )
+    assert set(created) == {"tenant_id", "admin_id", "admin_email", "admin_password", "schedule_id", "calendar_id"}
+    assert len(created["admin_password"]) >= 16
+    tenants = [json.loads(line) for line in vats(vats_database_url, "tenant", "list").stdout.splitlines()]
+    assert [t["name"] for t in tenants] == ["ООО Ромашка"]
+
+
+def test_bad_input_is_a_clear_message_and_exit_2_and_changes_nothing(vats_database_url: str) -> None:
+    ok(vats(vats_database_url, "tenant", "create", "--name", "A", "--admin-email", "a@a.example"))
+    dup = vats(vats_database_url, "tenant", "create", "--name", "B", "--admin-email", "A@A.example")
+    assert dup.returncode == 2 and "email" in dup.stderr and "Traceback" not in dup.stderr
+    bad_phone = vats(
+        vats_database_url, "tenant", "create", "--name", "C", "--admin-email", "c@c.example", "--admin-phone", "123"
+    )
+    assert bad_phone.returncode == 2 and "admin" not in bad_phone.stdout
+    assert "external_numbers[0]" in bad_phone.stderr
+    names = [json.loads(line)["name"] for line in vats(vats_database_url, "tenant", "list").stdout.splitlines()]
+    assert names == ["A"]
+
+
+def test_number_add_assigns_unique_dids(vats_database_url: str) -> None:
+    ok(vats(vats_database_url, "tenant", "create", "--name", "A", "--admin-email", "a@a.example"))
+    ok(vats(vats_database_url, "tenant", "create", "--name", "B", "--admin-email", "b@b.example"))
+    number = ok(vats(vats_database_url, "number", "add", "--tenant", "A", "8 495 765-43-21", "--name", "Офис"))
+    assert number["e164"] == "+74957654321" and number["name"] == "Офис"
+    taken = vats(vats_database_url, "number", "add", "--tenant", "B", "+74957654321")
+    assert taken.returncode == 2 and "already assigned" in taken.stderr
+    unknown = vats(vats_database_url, "number", "add", "--tenant", "Nobody", "+74957654322")
+    assert unknown.returncode == 2 and "no tenant" in unknown.stderr
+
+
+def test_db_migrate_is_idempotent(vats_database_url: str) -> None:
+    first = vats(vats_database_url, "db", "migrate")
+    assert first.returncode == 0 and "0 migration(s) applied" in first.stdout  # the template was migrated
+
+
+def test_config_masks_secrets(vats_database_url: str) -> None:
+    result = vats(
+        "postgresql://vats:s3cretpass@db.internal:5432/vats", "config", VATS_OPERATOR_TOKEN="op-token-very-secret-123"
+    )
+    assert result.returncode == 0
+    assert "s3cretpass" not in result.stdout and "very-secret" not in result.stdout
+    assert "db.internal" in result.stdout and "VATS_PORT" in result.stdout
+
+
+def test_plugins_enable_and_disable_per_tenant(vats_database_url: str) -> None:
+    ok(vats(vats_database_url, "tenant", "create", "--name", "A", "--admin-email", "a@a.example"))
+    off = vats(vats_database_url, "plugins", "disable", "audit", "--tenant", "A")
+    assert off.returncode == 0 and "disabled" in off.stdout
+    missing = vats(vats_database_url, "plugins", "disable", "nope", "--tenant", "A")
+    assert missing.returncode == 2 and "plugin" in missing.stderr
+
+
+@pytest.mark.parametrize("port", ["0", "99999", "http"])
+def test_bad_port_is_refused(vats_database_url: str, port: str) -> None:
+    result = vats(vats_database_url, "serve", VATS_PORT=port)
+    assert result.returncode == 2 and "VATS_PORT" in result.stderr

@@ -1,0 +1,93 @@
+"""`vats serve` as a newcomer runs it: embedded PostgreSQL, migrations, demo tenant, health,
+and a clean stop on Ctrl-C."""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    env = {k: v for k, v in os.environ.items() if k != "VATS_DATABASE_URL"}
+    env.update(VATS_DATA_DIR=str(data_dir), VATS_PORT=str(port), VATS_LOG_LEVEL="WARNING")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vats.bots.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "vats is serving on" in line:
+            return proc, lines
+    proc.kill()
+    raise AssertionError("vats serve did not start:\n" + "".join(lines))
+
+
+def postgres_running(data_dir: Path) -> bool:
+    for p in psutil.process_iter(["name", "cmdline"]):
+        if p.info["name"] == "postgres" and str(data_dir) in " ".join(p.info["cmdline"] or []):
+            return True
+    return False
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    return out
+
+
+def test_serve_on_embedded_postgres_with_demo_and_clean_stop(tmp_path: Path) -> None:
+    port = free_port()
+    proc, lines = start(tmp_path, port)
+    try:
+        text = "".join(lines)
+        login = re.search(r"Admin log-in: (\S+) password: (\S+)", text)
+        assert login and login.group(1) == "admin@demo.vats.example"
+        assert f"http://127.0.0.1:{port}/schema" in text
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
+            health = json.load(response)
+        assert health["status"] == "ok" and health["database"] == "ok" and "audit" in health["plugins"]
+        # Another vats command on the same data folder joins the running embedded server.
+        env = {k: v for k, v in os.environ.items() if k != "VATS_DATABASE_URL"}
+        listed = subprocess.run(
+            [sys.executable, "-m", "vats.bots.cli", "tenant", "list"],
+            env={**env, "VATS_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert json.loads(listed.stdout)["name"] == "Demo company"
+        assert postgres_running(tmp_path)
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0, out
+    assert "vats stopped" in out and "Traceback" not in out
+    assert not postgres_running(tmp_path)
+
+    # A second start keeps the data and does not create the demo again.
+    proc, lines = start(tmp_path, port)
+    out = "".join(lines) + stop(proc)
+    assert "Demo tenant created" not in out and proc.returncode == 0
+    assert login.group(2) not in out  # the password is never printed again
