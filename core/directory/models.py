@@ -101,6 +101,18 @@ class Calendar(Model, frozen=True, kw_only=True):
     weekend_schedule_id: uuid.UUID | None
 
 
+class CalendarCreate(Input, kw_only=True):
+    name: str
+    official_country: str | None = "RU"
+    weekend_schedule_id: uuid.UUID | None = None
+
+
+class CalendarUpdate(Input, kw_only=True):
+    name: str | UnsetType = UNSET
+    weekend_schedule_id: uuid.UUID | UnsetType | None = UNSET
+    is_default: bool | UnsetType = UNSET
+
+
 class CalendarOverride(Input, kw_only=True):
     """Mark one day or an inclusive range of days as days off or working days."""
 

@@ -14,6 +14,7 @@ from vats.core.directory.models import (
     Calendar,
     CalendarDay,
     CalendarOverride,
+    CalendarUpdate,
     Interval,
     Reference,
     Schedule,
@@ -218,6 +219,25 @@ async def list_calendars(conn: Connection, tenant_id: uuid.UUID) -> list[Calenda
 async def default_calendar_id(conn: Connection, tenant_id: uuid.UUID) -> uuid.UUID:
     value: uuid.UUID = await conn.fetchval("SELECT id FROM calendars WHERE tenant_id = $1 AND is_default", tenant_id)
     return value
+
+
+async def update_calendar(
+    conn: Connection, tenant_id: uuid.UUID, calendar_id: uuid.UUID, data: CalendarUpdate
+) -> Calendar:
+    """Rename, set the schedule for working weekend days, or make it the default calendar."""
+    current = await get_calendar(conn, tenant_id, calendar_id)
+    values = changes(data, {"name", "weekend_schedule_id"})
+    if "name" in values:
+        values["name"] = check_name(values["name"], "name")
+    if values.get("weekend_schedule_id") is not None:
+        await get_schedule(conn, tenant_id, values["weekend_schedule_id"])
+    if data.is_default is False and current.is_default:
+        raise ValidationError("make another calendar the default instead", field="is_default")
+    if data.is_default is True and not current.is_default:
+        await conn.execute("UPDATE calendars SET is_default = false WHERE tenant_id = $1 AND is_default", tenant_id)
+        values["is_default"] = True
+    await update_row(conn, "calendars", tenant_id, calendar_id, values)
+    return await get_calendar(conn, tenant_id, calendar_id)
 
 
 async def calendar_days(

@@ -9,6 +9,7 @@ from vats.core.directory import schedules as repo
 from vats.core.directory.groups import get_group
 from vats.core.directory.models import (
     CalendarOverride,
+    CalendarUpdate,
     EmployeeCreate,
     ForwardTarget,
     GroupCreate,
@@ -19,7 +20,7 @@ from vats.core.directory.models import (
     TerminalUpdate,
 )
 from vats.core.directory.service import TenantCreated
-from vats.core.errors import ConflictError, ReferencedError, ValidationError
+from vats.core.errors import ConflictError, NotFoundError, ReferencedError, ValidationError
 from vats.core.kernel import Kernel
 
 
@@ -163,6 +164,27 @@ async def test_calendar_overrides_by_day_and_range_change_working_time(
         await repo.clear_calendar_days(conn, tid, cal, dt.date(year, 7, 1), dt.date(year, 7, 10))
         days = await repo.calendar_days(conn, tid, cal, dt.date(year, 7, 1), dt.date(year, 7, 10))
         assert all(d.origin == "official" for d in days)
+
+
+async def test_calendar_weekend_schedule_and_default_switch(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+    tid = vats_tenant.tenant_id
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:
+        short = await repo.create_schedule(
+            conn, tid, ScheduleCreate(name="Короткий", intervals=[Interval(day=5, start="10:00", end="15:00")])
+        )
+        other = await repo.create_calendar(conn, tid, "Второй", official_country=None)
+        updated = await repo.update_calendar(
+            conn, tid, vats_tenant.calendar_id, CalendarUpdate(name="Производственный", weekend_schedule_id=short.id)
+        )
+        assert updated.name == "Производственный" and updated.weekend_schedule_id == short.id
+        facts = await repo.calendar_facts(conn, tid, vats_tenant.calendar_id)
+        assert facts.weekend_intervals == (Interval(day=5, start="10:00", end="15:00"),)
+        await repo.update_calendar(conn, tid, other.id, CalendarUpdate(is_default=True))
+        assert await repo.default_calendar_id(conn, tid) == other.id
+    async with vats_kernel.db.tenant(tid) as conn:
+        with pytest.raises(NotFoundError):
+            await repo.update_calendar(conn, tid, other.id, CalendarUpdate(weekend_schedule_id=uuid.uuid4()))
 
 
 async def test_default_calendar_cannot_be_deleted_custom_one_refuses_while_used(
