@@ -52,9 +52,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         name="VATS_OPERATOR_TOKEN",
         default=None,
-        doc="bearer token of the PBX operator for /api/operator/...",
+        doc="bearer token of the PBX operator for /api/operator/... (unset: operator API off)",
         secret=True,
     ),
+    Setting(
+        name="VATS_SECRET_KEY",
+        default=None,
+        doc="key that signs access tokens (unset: generated once into VATS_DATA_DIR/secret_key)",
+        secret=True,
+    ),
+    Setting(
+        name="VATS_PUBLIC_URL",
+        default=None,
+        doc="address people open the cabinet at, used in e-mailed links (unset: http://HOST:PORT)",
+    ),
+    Setting(
+        name="VATS_SMTP_URL",
+        default=None,
+        doc="smtp://user:password@host:port for outgoing mail (unset: the dev inbox, `vats mail list`)",
+        secret=True,
+    ),
+    Setting(name="VATS_MAIL_FROM", default="vats@localhost", doc="sender address of outgoing mail"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -71,6 +89,15 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     demo: bool
     log_level: str
     operator_token: str | None
+    secret_key: str | None = None
+    public_url: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = "vats@localhost"
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach the cabinet (links in e-mails point here)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -93,6 +120,10 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             demo=(get("VATS_DEMO") or "1").lower() not in ("0", "false", "no", "off"),
             log_level=(get("VATS_LOG_LEVEL") or "INFO").upper(),
             operator_token=get("VATS_OPERATOR_TOKEN"),
+            secret_key=get("VATS_SECRET_KEY"),
+            public_url=get("VATS_PUBLIC_URL"),
+            smtp_url=get("VATS_SMTP_URL"),
+            mail_from=get("VATS_MAIL_FROM") or "vats@localhost",
         )
 
 

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from vats.core.accounts.service import Accounts
 from vats.core.blocks import BlockRegistry
 from vats.core.config import Config
 from vats.core.db.database import Database
 from vats.core.db.embedded import EmbeddedPostgres
 from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migrations
 from vats.core.directory.service import Directory
+from vats.core.mail import DevInbox, Mailer, SmtpMailer
 from vats.core.plugins import PluginHost
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,35 @@ class Kernel:
         if self.db is None:
             raise RuntimeError("Kernel.start() was not called")
         return Directory(self.db, self.plugins)
+
+    @property
+    def mailer(self) -> Mailer:
+        if self.db is None:
+            raise RuntimeError("Kernel.start() was not called")
+        if self.config.smtp_url:
+            return SmtpMailer(self.config.smtp_url, self.config.mail_from)
+        return DevInbox(self.db)
+
+    @property
+    def accounts(self) -> Accounts:
+        if self.db is None:
+            raise RuntimeError("Kernel.start() was not called")
+        return Accounts(self.db, self.mailer, self.config.base_url)
+
+    def secret_key(self) -> str:
+        """VATS_SECRET_KEY, or a key generated once and kept in VATS_DATA_DIR (mode 0600)."""
+        if self.config.secret_key:
+            return self.config.secret_key
+        path = self.config.data_dir / "secret_key"
+        if not path.exists():
+            import os
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
 
     def migration_sources(self) -> list[MigrationSource]:
         return [MigrationSource(package="core", folder=KERNEL_MIGRATIONS), *self.plugins.collect("register_migrations")]

@@ -37,6 +37,7 @@ from vats.core.kernel import Kernel, with_database
 from vats.core.plugins import PluginHost
 
 _counter = itertools.count()
+OPERATOR_TOKEN = "test-operator-token-0123456789"
 
 
 def _installed_sources() -> list[MigrationSource]:
@@ -92,7 +93,9 @@ async def vats_database_url(vats_postgres_url: str, vats_template: str) -> Async
 
 @pytest.fixture
 def vats_config(vats_database_url: str, tmp_path: Path) -> Config:
-    return Config.from_env({"VATS_DATABASE_URL": vats_database_url, "VATS_DATA_DIR": str(tmp_path)})
+    return Config.from_env(
+        {"VATS_DATABASE_URL": vats_database_url, "VATS_DATA_DIR": str(tmp_path), "VATS_OPERATOR_TOKEN": OPERATOR_TOKEN}
+    )
 
 
 @pytest_asyncio.fixture

@@ -1,18 +1,43 @@
-"""The Litestar application: the kernel's health endpoint plus the routes plugins contribute.
-
-(The cabinet API proper, with sign-in and roles, grows here in its own issue.)
-"""
+"""The Litestar application: the cabinet API (one controller per domain folder), the routes
+plugins contribute, offline API docs, problem-details errors and a structured access log."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Router, get
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
-from vats.core.errors import VatsError
+from litestar.middleware import DefineMiddleware
+from vats.bots.web.access_log import access_log_middleware
+from vats.bots.web.auth import make_jwt_auth, operator_guard, plugin_guard, role_guard
+from vats.bots.web.docs import assets_router, openapi_config
+from vats.bots.web.domain.auth.controllers import AuthController, InvitationController, invite_page, reset_page
+from vats.bots.web.domain.employees.controllers import EmployeeController
+from vats.bots.web.domain.groups.controllers import GroupController
+from vats.bots.web.domain.me.controllers import MeController
+from vats.bots.web.domain.numbers.controllers import NumberController, TagController
+from vats.bots.web.domain.operator.controllers import OperatorController
+from vats.bots.web.domain.schedules.controllers import CalendarController, ScheduleController
+from vats.bots.web.domain.tenant.controllers import TenantController
+from vats.bots.web.problems import EXCEPTION_HANDLERS
 from vats.core.kernel import Kernel
+
+CONTROLLERS: list[Any] = [
+    AuthController,
+    InvitationController,
+    MeController,
+    EmployeeController,
+    GroupController,
+    ScheduleController,
+    CalendarController,
+    NumberController,
+    TagController,
+    TenantController,
+    OperatorController,
+    invite_page,
+    reset_page,
+]
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -22,7 +47,13 @@ class Health(msgspec.Struct, frozen=True):
 
 
 def create_app(kernel: Kernel) -> Litestar:
-    @get("/health", operation_id="health", tags=["system"], summary="Liveness and database check")
+    @get(
+        "/health",
+        operation_id="health",
+        tags=["system"],
+        summary="Liveness and database check",
+        opt={"exclude_from_auth": True},
+    )
     async def health() -> Health:
         assert kernel.db is not None
         ok = await kernel.db.fetchval("SELECT 1") == 1
@@ -30,13 +61,18 @@ def create_app(kernel: Kernel) -> Litestar:
             status="ok" if ok else "degraded", database="ok" if ok else "down", plugins=kernel.plugins.names()
         )
 
-    def problem(request: Request[Any, Any, Any], exc: VatsError) -> Response[dict[str, Any]]:
-        body = exc.to_problem() | {"instance": request.url.path}
-        return Response(body, status_code=exc.status, media_type="application/problem+json")
-
+    # Each plugin's routes sit behind a guard that hides them from tenants who switched it off.
+    plugin_routers = [
+        Router(path="/", route_handlers=[handler], guards=[plugin_guard(plugin)])
+        for plugin, handler in kernel.plugins.collect_by_plugin("register_routes")
+    ]
+    jwt_auth = make_jwt_auth(kernel)
     return Litestar(
-        route_handlers=[health, *kernel.plugins.collect("register_routes")],
-        exception_handlers={VatsError: problem},
-        openapi_config=OpenAPIConfig(title="vats", version="0.1.0", path="/schema"),
-        state=State({"kernel": kernel}),
+        route_handlers=[health, assets_router(), *CONTROLLERS, *plugin_routers],
+        guards=[operator_guard, role_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(),
+        on_app_init=[jwt_auth.on_app_init],
+        middleware=[DefineMiddleware(access_log_middleware)],
+        state=State({"kernel": kernel, "jwt_auth": jwt_auth}),
     )

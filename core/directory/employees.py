@@ -138,6 +138,64 @@ async def list_employees(
     return await _hydrate(conn, tenant_id, rows)
 
 
+EMPLOYEE_SORTS = {
+    "full_name": "full_name", "-full_name": "full_name DESC",
+    "extension": "length(extension), extension", "-extension": "length(extension) DESC, extension DESC",
+    "created_at": "created_at", "-created_at": "created_at DESC",
+}  # fmt: skip
+
+
+async def search_employees(
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    *,
+    only_ids: set[uuid.UUID] | None = None,
+    q: str | None = None,
+    role: str | None = None,
+    group_id: uuid.UUID | None = None,
+    availability: str | None = None,
+    sort: str = "full_name",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Employee], int]:
+    """A page of employees (with their children) and the total matching the filters.
+
+    ``q`` matches name, e-mail, extension or position; ``only_ids`` limits to what the caller
+    may see; ``sort`` is one of EMPLOYEE_SORTS.
+    """
+    if sort not in EMPLOYEE_SORTS:
+        raise ValidationError(f"sort is one of {', '.join(EMPLOYEE_SORTS)}", field="sort")
+    where = ["tenant_id = $1"]
+    args: list[Any] = [tenant_id]
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if only_ids is not None:
+        where.append(f"id = ANY({arg(list(only_ids))}::uuid[])")
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        p = arg(pattern)
+        where.append(f"(full_name ILIKE {p} OR email ILIKE {p} OR extension LIKE {p} OR position ILIKE {p})")
+    if role:
+        where.append(f"role = {arg(role)}")
+    if availability:
+        where.append(f"availability = {arg(availability)}")
+    if group_id:
+        where.append(
+            f"id IN (SELECT employee_id FROM group_members WHERE tenant_id = $1 AND group_id = {arg(group_id)})"
+        )
+    condition = " AND ".join(where)
+    total = await conn.fetchval(f"SELECT count(*) FROM employees WHERE {condition}", *args)
+    rows = await conn.fetch(
+        f"SELECT * FROM employees WHERE {condition} ORDER BY {EMPLOYEE_SORTS[sort]}, id"
+        f" LIMIT {arg(limit)} OFFSET {arg(offset)}",
+        *args,
+    )
+    return await _hydrate(conn, tenant_id, list(rows)), int(total)
+
+
 async def _new_sip_login(conn: Connection) -> str:
     n = await conn.fetchval("SELECT nextval('sip_login_seq')")
     return f"005{n:07d}"

@@ -37,12 +37,45 @@ class Input(Struct, kw_only=True, forbid_unknown_fields=True):
 # --- tenant -------------------------------------------------------------------------------
 
 
-class TenantSettings(Struct, frozen=True, kw_only=True):
-    """Tenant-wide settings. Vendor rules from the seeds are settings, off by default."""
+HistoryScope = Literal["own", "department", "company"]
+MissedCallManager = Literal["none", "first", "last_unanswered", "random", "default"]
+
+
+class RoleSettings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What one role may see ("Система прав"): history scope and rights on history/recordings."""
+
+    history_scope: HistoryScope = "department"
+    may_download_history: bool = True
+    may_play_recordings: bool = True
+
+
+class RolesSettings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Per-role settings; admins always see everything, restricted users only their own calls."""
+
+    head: RoleSettings = RoleSettings(history_scope="department")
+    user: RoleSettings = RoleSettings(history_scope="own")
+    restricted: RoleSettings = RoleSettings(history_scope="own", may_download_history=False, may_play_recordings=False)
+
+
+class PersonalManagerRules(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Who becomes a new contact's personal manager: a default employee, and on a missed call
+    the first addressee, the last one who did not answer, a random addressee or the default."""
+
+    default_employee_id: uuid.UUID | None = None
+    on_missed_call: MissedCallManager = "none"
+
+
+class TenantSettings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Tenant-wide settings ("Настройки ВАТС"). Vendor rules from the seeds are settings, off by default."""
 
     # E-mail domains refused for employees (e.g. ["ru"] refuses every *.ru address).
     denied_email_domains: list[str] = []
-    recording_default: bool = False
+    recording_enabled: bool = False  # the tenant has the call-recording service
+    recording_default: bool = False  # record calls unless a more specific setting says otherwise
+    tasks_for_failed_outbound: bool = False
+    auto_deals: bool = False
+    personal_manager: PersonalManagerRules = PersonalManagerRules()
+    roles: RolesSettings = RolesSettings()
 
 
 class Tenant(Model, frozen=True, kw_only=True):

@@ -151,6 +151,35 @@ class Directory:
         async with self.db.tenant(tenant_id) as conn:
             return await load_tenant(conn, tenant_id)
 
+    async def update_tenant(
+        self, tenant_id: uuid.UUID, *, time_zone: str | None = None, settings: TenantSettings | None = None
+    ) -> Tenant:
+        """Change the time zone or the settings (replaced whole); references are checked."""
+        async with self.db.tenant(tenant_id) as conn:
+            if time_zone is not None:
+                check_time_zone(time_zone)
+                await conn.execute("UPDATE tenants SET time_zone = $2 WHERE id = $1", tenant_id, time_zone)
+            if settings is not None:
+                manager = settings.personal_manager.default_employee_id
+                if manager is not None:
+                    await employees_repo.get_employee(conn, tenant_id, manager)
+                domains = [d.strip().lower().lstrip(".") for d in settings.denied_email_domains if d.strip()]
+                settings = msgspec.structs.replace(settings, denied_email_domains=domains)
+                await conn.execute(
+                    "UPDATE tenants SET settings = $2 WHERE id = $1", tenant_id, msgspec.to_builtins(settings)
+                )
+            return await load_tenant(conn, tenant_id)
+
+    async def set_suspended(self, tenant_id: uuid.UUID, suspended: bool) -> Tenant:
+        """Operator: a suspended tenant's employees cannot sign in and their sessions stop."""
+        async with self.db.system() as conn:
+            row = await conn.fetchrow(
+                "UPDATE tenants SET suspended = $2 WHERE id = $1 RETURNING *", tenant_id, suspended
+            )
+        if row is None:
+            raise NotFoundError("no such tenant", field="tenant_id")
+        return _tenant(row)
+
     async def find_tenant(self, key: str) -> Tenant:
         """A tenant by id or by exact name (for the CLI)."""
         async with self.db.system() as conn:

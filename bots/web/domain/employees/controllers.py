@@ -1,0 +1,292 @@
+"""Employees: directory CRUD, terminals, absences, extra periods, invitations (admins), and
+read access for heads within their scope."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, PathParameter
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
+from vats.bots.web.deps import Limit, Offset, caller, tenant_tx
+from vats.core.accounts.service import Principal
+from vats.core.directory import employees as repo
+from vats.core.directory.models import (
+    Absence,
+    AbsenceCreate,
+    Availability,
+    Employee,
+    EmployeeCreate,
+    EmployeeUpdate,
+    ExtraPeriod,
+    ExtraPeriodCreate,
+    Reference,
+    Role,
+    Terminal,
+    TerminalSecret,
+    TerminalUpdate,
+)
+from vats.core.directory.visibility import visible_employee_ids
+from vats.core.errors import NotFoundError
+
+
+class EmployeePage(msgspec.Struct, kw_only=True):
+    items: list[Employee]
+    total: Annotated[int, msgspec.Meta(examples=[3])]
+    limit: int
+    offset: int
+
+
+class EmployeeCreated(msgspec.Struct, kw_only=True):
+    """The new employee, the credentials of their three SIP lines, and whether the invitation
+    e-mail went out."""
+
+    employee: Employee
+    sip_lines: list[TerminalSecret]
+    invitation_sent: bool
+
+
+class AvailabilityIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    mode: Annotated[Availability, msgspec.Meta(examples=["unavailable"])]
+
+
+class ExternalNumberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    number: Annotated[str, msgspec.Meta(examples=["+7 916 123-45-67"], max_length=40)]
+
+
+class DeletedOut(msgspec.Struct, kw_only=True):
+    removed_references: list[Reference]
+
+
+def shown(employee: Employee, viewer: Principal) -> Employee:
+    """SIP log-ins are credentials: only the owner and admins see them."""
+    if viewer.role == "admin" or viewer.employee_id == employee.id:
+        return employee
+    return msgspec.structs.replace(
+        employee, terminals=[msgspec.structs.replace(t, sip_login=None) for t in employee.terminals]
+    )
+
+
+async def load_visible(request: Request[Any, Any, Any], employee_id: FromPath[uuid.UUID]) -> Employee:
+    async with tenant_tx(request) as (conn, tenant, me):
+        allowed = await visible_employee_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
+        if allowed is not None and employee_id not in allowed:
+            raise NotFoundError("no such employee", field="employee_id")
+        return shown(await repo.get_employee(conn, tenant.id, employee_id), me)
+
+
+EmployeeId = Annotated[uuid.UUID, PathParameter(description="employee id")]
+
+
+class EmployeeController(Controller):
+    path = "/api/employees"
+    tags = ["employees"]
+
+    @get(
+        operation_id="listEmployees",
+        summary="List employees (admins: all; heads: their scope)",
+        opt={"roles": MANAGERS},
+    )
+    async def list_employees(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Limit = 50,
+        offset: Offset = 0,
+        q: Annotated[
+            str | None, Parameter(description="search name, e-mail, extension, position", max_length=100)
+        ] = None,
+        role: FromQuery[Role | None] = None,
+        group_id: FromQuery[uuid.UUID | None] = None,
+        availability: FromQuery[Availability | None] = None,
+        sort: Annotated[
+            str, Parameter(description="full_name, extension, created_at; '-' for descending")
+        ] = "full_name",
+    ) -> EmployeePage:
+        async with tenant_tx(request) as (conn, tenant, me):
+            allowed = await visible_employee_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
+            items, total = await repo.search_employees(
+                conn, tenant.id, only_ids=allowed, q=q, role=role, group_id=group_id,
+                availability=availability, sort=sort, limit=limit, offset=offset,
+            )  # fmt: skip
+        return EmployeePage(items=[shown(e, me) for e in items], total=total, limit=limit, offset=offset)
+
+    @post(
+        operation_id="createEmployee",
+        summary="Create an employee (three SIP lines, invitation e-mail)",
+        opt={"roles": ADMIN},
+    )
+    async def create_employee(self, request: Request[Any, Any, Any], data: JSONBody[EmployeeCreate]) -> EmployeeCreated:
+        kernel = kernel_of(request)
+        me = caller(request)
+        employee, lines = await kernel.directory.create_employee(me.tenant_id, data)
+        await kernel.accounts.invite(me.tenant_id, employee.id)
+        return EmployeeCreated(employee=employee, sip_lines=lines, invitation_sent=True)
+
+    @get("/{employee_id:uuid}", operation_id="getEmployee", summary="One employee", opt={"roles": MANAGERS})
+    async def get_employee(self, request: Request[Any, Any, Any], employee_id: EmployeeId) -> Employee:
+        return await load_visible(request, employee_id)
+
+    @patch("/{employee_id:uuid}", operation_id="updateEmployee", summary="Change an employee", opt={"roles": ADMIN})
+    async def update_employee(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[EmployeeUpdate]
+    ) -> Employee:
+        return await kernel_of(request).directory.update_employee(caller(request).tenant_id, employee_id, data)
+
+    @delete(
+        "/{employee_id:uuid}",
+        operation_id="deleteEmployee",
+        summary="Delete an employee; refused (409, with the references) while referenced unless force=true",
+        opt={"roles": ADMIN},
+        status_code=200,
+    )
+    async def delete_employee(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, force: FromQuery[bool] = False
+    ) -> DeletedOut:
+        removed = await kernel_of(request).directory.delete_employee(
+            caller(request).tenant_id, employee_id, force=force
+        )
+        return DeletedOut(removed_references=removed)
+
+    @post(
+        "/{employee_id:uuid}/invitation",
+        operation_id="sendInvitation",
+        summary="(Re)send the invitation e-mail",
+        opt={"roles": ADMIN},
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def send_invitation(self, request: Request[Any, Any, Any], employee_id: EmployeeId) -> None:
+        await kernel_of(request).accounts.invite(caller(request).tenant_id, employee_id)
+
+    @put(
+        "/{employee_id:uuid}/availability",
+        operation_id="setEmployeeAvailability",
+        summary="Set an employee's availability mode",
+        opt={"roles": ADMIN},
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def set_availability(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[AvailabilityIn]
+    ) -> None:
+        await kernel_of(request).directory.set_availability(caller(request).tenant_id, employee_id, data.mode)
+
+    # --- terminals ----------------------------------------------------------------------
+
+    @get(
+        "/{employee_id:uuid}/sip-credentials",
+        operation_id="getSipCredentials",
+        summary="An employee's SIP log-ins and passwords (admins; employees see their own at /api/me)",
+        opt={"roles": ADMIN},
+    )
+    async def sip_credentials(self, request: Request[Any, Any, Any], employee_id: EmployeeId) -> list[TerminalSecret]:
+        async with tenant_tx(request) as (conn, tenant, _):
+            await repo.get_employee(conn, tenant.id, employee_id)
+            return await repo.sip_secrets(conn, tenant.id, employee_id)
+
+    @post(
+        "/{employee_id:uuid}/terminals/{terminal_id:uuid}/password",
+        operation_id="resetSipPassword",
+        summary="Generate a new SIP line password (admins; employees use /api/me)",
+        opt={"roles": ADMIN},
+        status_code=200,
+    )
+    async def reset_sip_password(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, terminal_id: FromPath[uuid.UUID]
+    ) -> TerminalSecret:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await repo.reset_sip_password(conn, tenant.id, employee_id, terminal_id)
+
+    @patch(
+        "/{employee_id:uuid}/terminals/{terminal_id:uuid}",
+        operation_id="updateTerminal",
+        summary="Terminal settings: active, primary, schedule, delays",
+        opt={"roles": ADMIN},
+    )
+    async def update_terminal(
+        self,
+        request: Request[Any, Any, Any],
+        employee_id: EmployeeId,
+        terminal_id: FromPath[uuid.UUID],
+        data: JSONBody[TerminalUpdate],
+    ) -> Terminal:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await repo.update_terminal(conn, tenant.id, employee_id, terminal_id, data)
+
+    @post(
+        "/{employee_id:uuid}/external-numbers",
+        operation_id="addExternalNumber",
+        summary="Add an external number (e.g. a mobile) as a terminal",
+        opt={"roles": ADMIN},
+    )
+    async def add_external_number(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[ExternalNumberIn]
+    ) -> Terminal:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await repo.add_external_number(conn, tenant.id, employee_id, data.number)
+
+    @delete(
+        "/{employee_id:uuid}/terminals/{terminal_id:uuid}",
+        operation_id="removeExternalNumber",
+        summary="Remove an external number",
+        opt={"roles": ADMIN},
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def remove_external_number(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, terminal_id: FromPath[uuid.UUID]
+    ) -> None:
+        async with tenant_tx(request) as (conn, tenant, _):
+            await repo.remove_external_number(conn, tenant.id, employee_id, terminal_id)
+
+    # --- absences and extra periods ------------------------------------------------------
+
+    @post(
+        "/{employee_id:uuid}/absences",
+        operation_id="addAbsence",
+        summary="Record a vacation or sick leave and where calls go meanwhile",
+        opt={"roles": ADMIN},
+    )
+    async def add_absence(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[AbsenceCreate]
+    ) -> Absence:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await repo.add_absence(conn, tenant.id, employee_id, data)
+
+    @delete(
+        "/{employee_id:uuid}/absences/{absence_id:uuid}",
+        operation_id="deleteAbsence",
+        summary="Remove an absence",
+        opt={"roles": ADMIN},
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_absence(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, absence_id: FromPath[uuid.UUID]
+    ) -> None:
+        async with tenant_tx(request) as (conn, tenant, _):
+            await repo.delete_absence(conn, tenant.id, employee_id, absence_id)
+
+    @post(
+        "/{employee_id:uuid}/extra-periods",
+        operation_id="addExtraPeriod",
+        summary="Add an extra availability or unavailability period",
+        opt={"roles": ADMIN},
+    )
+    async def add_extra_period(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[ExtraPeriodCreate]
+    ) -> ExtraPeriod:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await repo.add_extra_period(conn, tenant.id, employee_id, data)
+
+    @delete(
+        "/{employee_id:uuid}/extra-periods/{period_id:uuid}",
+        operation_id="deleteExtraPeriod",
+        summary="Remove an extra period",
+        opt={"roles": ADMIN},
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_extra_period(
+        self, request: Request[Any, Any, Any], employee_id: EmployeeId, period_id: FromPath[uuid.UUID]
+    ) -> None:
+        async with tenant_tx(request) as (conn, tenant, _):
+            await repo.delete_extra_period(conn, tenant.id, employee_id, period_id)

@@ -1,0 +1,82 @@
+"""Groups (departments): admins manage them; heads see their own (or all, by role settings)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import FromQuery, JSONBody, PathParameter
+from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
+from vats.bots.web.deps import caller, tenant_tx
+from vats.bots.web.domain.employees.controllers import DeletedOut
+from vats.core.directory import groups as repo
+from vats.core.directory.models import Group, GroupCreate, GroupUpdate
+from vats.core.directory.visibility import visible_group_ids
+from vats.core.errors import NotFoundError
+
+GroupId = Annotated[uuid.UUID, PathParameter(description="group id")]
+
+
+class MembersIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Members in ringing order."""
+
+    member_ids: list[uuid.UUID]
+
+
+class GroupController(Controller):
+    path = "/api/groups"
+    tags = ["groups"]
+
+    @get(operation_id="listGroups", summary="List groups", opt={"roles": MANAGERS})
+    async def list_groups(self, request: Request[Any, Any, Any]) -> list[Group]:
+        async with tenant_tx(request) as (conn, tenant, me):
+            allowed = await visible_group_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
+            return [g for g in await repo.list_groups(conn, tenant.id) if allowed is None or g.id in allowed]
+
+    @post(
+        operation_id="createGroup",
+        summary="Create a group with its extension, strategy and members",
+        opt={"roles": ADMIN},
+    )
+    async def create_group(self, request: Request[Any, Any, Any], data: JSONBody[GroupCreate]) -> Group:
+        return await kernel_of(request).directory.create_group(caller(request).tenant_id, data)
+
+    @get("/{group_id:uuid}", operation_id="getGroup", summary="One group", opt={"roles": MANAGERS})
+    async def get_group(self, request: Request[Any, Any, Any], group_id: GroupId) -> Group:
+        async with tenant_tx(request) as (conn, tenant, me):
+            allowed = await visible_group_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
+            if allowed is not None and group_id not in allowed:
+                raise NotFoundError("no such group", field="group_id")
+            return await repo.get_group(conn, tenant.id, group_id)
+
+    @patch("/{group_id:uuid}", operation_id="updateGroup", summary="Change a group", opt={"roles": ADMIN})
+    async def update_group(
+        self, request: Request[Any, Any, Any], group_id: GroupId, data: JSONBody[GroupUpdate]
+    ) -> Group:
+        return await kernel_of(request).directory.update_group(caller(request).tenant_id, group_id, data)
+
+    @put(
+        "/{group_id:uuid}/members",
+        operation_id="setGroupMembers",
+        summary="Replace the members, in ringing order",
+        opt={"roles": ADMIN},
+    )
+    async def set_members(self, request: Request[Any, Any, Any], group_id: GroupId, data: JSONBody[MembersIn]) -> Group:
+        return await kernel_of(request).directory.update_group(
+            caller(request).tenant_id, group_id, GroupUpdate(member_ids=data.member_ids)
+        )
+
+    @delete(
+        "/{group_id:uuid}",
+        operation_id="deleteGroup",
+        summary="Delete a group; refused (409, with the references) while referenced unless force=true",
+        opt={"roles": ADMIN},
+        status_code=200,
+    )
+    async def delete_group(
+        self, request: Request[Any, Any, Any], group_id: GroupId, force: FromQuery[bool] = False
+    ) -> DeletedOut:
+        removed = await kernel_of(request).directory.delete_group(caller(request).tenant_id, group_id, force=force)
+        return DeletedOut(removed_references=removed)

@@ -1,0 +1,135 @@
+"""The signed-in employee's own profile: availability, forwarding to their own mobile, SIP
+credentials and password. Every role has these."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_204_NO_CONTENT
+from vats.bots.web.auth import kernel_of
+from vats.bots.web.deps import caller, tenant_tx
+from vats.bots.web.domain.employees.controllers import AvailabilityIn, ExternalNumberIn
+from vats.core.directory import employees as repo
+from vats.core.directory.models import (
+    Employee,
+    EmployeeUpdate,
+    RingMode,
+    RoleSettings,
+    Terminal,
+    TerminalSecret,
+    TerminalUpdate,
+)
+from vats.core.errors import NotFoundError
+
+
+class Me(msgspec.Struct, kw_only=True):
+    employee: Employee
+    tenant_name: Annotated[str, msgspec.Meta(examples=["Demo company"])]
+    rights: RoleSettings | None  # None for admins: they may do everything
+
+
+class MeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    position: Annotated[str, msgspec.Meta(examples=["Менеджер"], max_length=200)] | msgspec.UnsetType = msgspec.UNSET
+    time_zone: Annotated[str, msgspec.Meta(examples=["Asia/Yekaterinburg"])] | msgspec.UnsetType | None = msgspec.UNSET
+    ring_mode: RingMode | msgspec.UnsetType = msgspec.UNSET
+
+
+class OwnTerminalUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What an employee may change on their own terminals (e.g. ring the mobile after 5 s)."""
+
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+    ring_delay_s: Annotated[int, msgspec.Meta(examples=[5])] | msgspec.UnsetType = msgspec.UNSET
+    ring_time_s: Annotated[int, msgspec.Meta(examples=[20])] | msgspec.UnsetType = msgspec.UNSET
+
+
+class PasswordChangeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    current_password: Annotated[str, msgspec.Meta(examples=["old-Passw0rd"], max_length=128)]
+    new_password: Annotated[str, msgspec.Meta(examples=["new-Passw0rd!"], max_length=128)]
+
+
+class MeController(Controller):
+    path = "/api/me"
+    tags = ["me"]
+
+    @get(operation_id="getMe", summary="My profile and my role's rights")
+    async def get_me(self, request: Request[Any, Any, Any]) -> Me:
+        async with tenant_tx(request) as (conn, tenant, me):
+            employee = await repo.get_employee(conn, tenant.id, me.employee_id)
+        rights = None if me.role == "admin" else getattr(tenant.settings.roles, me.role)
+        return Me(employee=employee, tenant_name=tenant.name, rights=rights)
+
+    @patch(operation_id="updateMe", summary="Change my position, time zone or ring mode")
+    async def update_me(self, request: Request[Any, Any, Any], data: JSONBody[MeUpdate]) -> Employee:
+        me = caller(request)
+        update = EmployeeUpdate(**{f: getattr(data, f) for f in data.__struct_fields__})
+        return await kernel_of(request).directory.update_employee(me.tenant_id, me.employee_id, update)
+
+    @put(
+        "/availability",
+        operation_id="setMyAvailability",
+        summary="Set my availability: unavailable, by_schedule or available",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def set_availability(self, request: Request[Any, Any, Any], data: JSONBody[AvailabilityIn]) -> None:
+        me = caller(request)
+        await kernel_of(request).directory.set_availability(me.tenant_id, me.employee_id, data.mode)
+
+    @post(
+        "/password",
+        operation_id="changeMyPassword",
+        summary="Change my password (signs out my other sessions)",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def change_password(self, request: Request[Any, Any, Any], data: JSONBody[PasswordChangeIn]) -> None:
+        await kernel_of(request).accounts.change_password(caller(request), data.current_password, data.new_password)
+
+    @get("/sip-credentials", operation_id="getMySipCredentials", summary="My SIP log-ins and passwords")
+    async def sip_credentials(self, request: Request[Any, Any, Any]) -> list[TerminalSecret]:
+        async with tenant_tx(request) as (conn, tenant, me):
+            return await repo.sip_secrets(conn, tenant.id, me.employee_id)
+
+    @post("/external-numbers", operation_id="addMyExternalNumber", summary="Forward my calls to my own mobile too")
+    async def add_external(self, request: Request[Any, Any, Any], data: JSONBody[ExternalNumberIn]) -> Terminal:
+        async with tenant_tx(request) as (conn, tenant, me):
+            return await repo.add_external_number(conn, tenant.id, me.employee_id, data.number)
+
+    @delete(
+        "/terminals/{terminal_id:uuid}",
+        operation_id="removeMyExternalNumber",
+        summary="Stop forwarding to one of my external numbers",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def remove_external(self, request: Request[Any, Any, Any], terminal_id: FromPath[uuid.UUID]) -> None:
+        async with tenant_tx(request) as (conn, tenant, me):
+            await repo.remove_external_number(conn, tenant.id, me.employee_id, terminal_id)
+
+    @patch(
+        "/terminals/{terminal_id:uuid}",
+        operation_id="updateMyTerminal",
+        summary="Switch my terminal on/off or change its delay and ring time",
+    )
+    async def update_terminal(
+        self, request: Request[Any, Any, Any], terminal_id: FromPath[uuid.UUID], data: JSONBody[OwnTerminalUpdate]
+    ) -> Terminal:
+        update = TerminalUpdate(**{f: getattr(data, f) for f in data.__struct_fields__})
+        async with tenant_tx(request) as (conn, tenant, me):
+            return await repo.update_terminal(conn, tenant.id, me.employee_id, terminal_id, update)
+
+    @post(
+        "/terminals/{terminal_id:uuid}/password",
+        operation_id="resetMySipPassword",
+        summary="New password for one of my SIP lines",
+        status_code=200,
+    )
+    async def reset_sip_password(
+        self, request: Request[Any, Any, Any], terminal_id: FromPath[uuid.UUID]
+    ) -> TerminalSecret:
+        async with tenant_tx(request) as (conn, tenant, me):
+            try:
+                return await repo.reset_sip_password(conn, tenant.id, me.employee_id, terminal_id)
+            except NotFoundError:
+                raise NotFoundError("no such terminal of yours", field="terminal_id") from None

@@ -1,0 +1,86 @@
+"""The PBX's own settings ("Настройки ВАТС") and per-tenant plugin switches."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, patch, put
+from litestar.params import FromPath, JSONBody
+from vats.bots.web.auth import ADMIN, EVERYONE, kernel_of
+from vats.bots.web.deps import caller, tenant_tx
+from vats.core.directory.models import Tenant, TenantSettings
+from vats.core.errors import NotFoundError
+
+
+class TenantUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    time_zone: Annotated[str, msgspec.Meta(examples=["Europe/Moscow"])] | None = None
+    settings: TenantSettings | None = None
+
+
+class TenantSummary(msgspec.Struct, kw_only=True):
+    name: str
+    time_zone: str
+
+
+class PluginState(msgspec.Struct, kw_only=True):
+    name: Annotated[str, msgspec.Meta(examples=["audit"])]
+    enabled: bool
+
+
+class PluginSwitch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    enabled: bool
+
+
+class TenantController(Controller):
+    path = "/api/tenant"
+    tags = ["tenant"]
+
+    @get(operation_id="getTenantSummary", summary="The PBX's name and time zone", opt={"roles": EVERYONE})
+    async def summary(self, request: Request[Any, Any, Any]) -> TenantSummary:
+        async with tenant_tx(request) as (_, tenant, _me):
+            return TenantSummary(name=tenant.name, time_zone=tenant.time_zone)
+
+    @get("/settings", operation_id="getTenantSettings", summary="All PBX settings", opt={"roles": ADMIN})
+    async def settings(self, request: Request[Any, Any, Any]) -> Tenant:
+        async with tenant_tx(request) as (_, tenant, _me):
+            return tenant
+
+    @patch(
+        "/settings",
+        operation_id="updateTenantSettings",
+        summary="Time zone, recording, personal-manager rules, role rights",
+        opt={"roles": ADMIN},
+    )
+    async def update(self, request: Request[Any, Any, Any], data: JSONBody[TenantUpdate]) -> Tenant:
+        return await kernel_of(request).directory.update_tenant(
+            caller(request).tenant_id, time_zone=data.time_zone, settings=data.settings
+        )
+
+    @get(
+        "/plugins",
+        operation_id="listTenantPlugins",
+        summary="Loaded plugins and whether each is on for this PBX",
+        opt={"roles": ADMIN},
+    )
+    async def plugins(self, request: Request[Any, Any, Any]) -> list[PluginState]:
+        kernel = kernel_of(request)
+        async with tenant_tx(request) as (conn, tenant, _):
+            disabled = await kernel.plugins.disabled_for(conn, tenant.id)
+        return [PluginState(name=n, enabled=n not in disabled) for n in kernel.plugins.names()]
+
+    @put(
+        "/plugins/{name:str}",
+        operation_id="switchTenantPlugin",
+        summary="Switch a plugin on or off for this PBX",
+        opt={"roles": ADMIN},
+    )
+    async def switch(
+        self, request: Request[Any, Any, Any], name: FromPath[str], data: JSONBody[PluginSwitch]
+    ) -> PluginState:
+        kernel = kernel_of(request)
+        async with tenant_tx(request) as (conn, tenant, _):
+            if name not in kernel.plugins.names():
+                raise NotFoundError(f"no plugin named {name!r}", field="name")
+            await kernel.plugins.set_enabled(conn, tenant.id, name, data.enabled)
+        return PluginState(name=name, enabled=data.enabled)

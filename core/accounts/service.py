@@ -1,0 +1,364 @@
+"""Accounts: sign-in with sessions and refresh tokens, rate-limited failures, invitations,
+password change and reset. Tokens are random and stored only as SHA-256 hashes; passwords
+only as argon2 hashes. No token, link or password is ever logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import uuid
+from typing import Literal
+
+import msgspec
+from vats.core.db.database import Connection, Database
+from vats.core.directory.models import Role
+from vats.core.directory.secrets import hash_password, verify_password
+from vats.core.errors import NotFoundError, ValidationError, VatsError
+from vats.core.mail import Mail, Mailer
+
+log = logging.getLogger(__name__)
+
+SESSION_LIFETIME = dt.timedelta(days=30)
+INVITATION_LIFETIME = dt.timedelta(days=7)
+RESET_LIFETIME = dt.timedelta(hours=2)
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+MIN_PASSWORD = 10
+
+# Compared against when the e-mail is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+class AuthError(VatsError):
+    status = 401
+    title = "Not authenticated"
+
+
+class ForbiddenError(VatsError):
+    status = 403
+    title = "Forbidden"
+
+
+class RateLimitedError(VatsError):
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """The signed-in employee, as every request sees them."""
+
+    session_id: uuid.UUID
+    tenant_id: uuid.UUID
+    employee_id: uuid.UUID
+    role: Role
+    email: str
+    full_name: str
+
+
+class SignIn(msgspec.Struct, frozen=True, kw_only=True):
+    principal: Principal
+    refresh_token: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"a password has at least {MIN_PASSWORD} characters", field=field)
+    if len(password) > 128:
+        raise ValidationError("a password has at most 128 characters", field=field)
+    if password.isdigit() or password.isalpha():
+        raise ValidationError("a password mixes letters with digits or symbols", field=field)
+
+
+class Accounts:
+    def __init__(self, db: Database, mailer: Mailer, base_url: str) -> None:
+        self.db = db
+        self.mailer = mailer
+        self.base_url = base_url
+
+    # --- sign-in --------------------------------------------------------------------------
+
+    async def _check_rate(self, conn: Connection, keys: list[tuple[str, int]]) -> None:
+        for key, limit in keys:
+            row = await conn.fetchrow(
+                "SELECT count(*) AS n, min(at) AS first FROM login_failures"
+                " WHERE key = $1 AND at > now() - $2::interval",
+                key,
+                FAILURE_WINDOW,
+            )
+            if row is not None and row["n"] >= limit:
+                retry = int((row["first"] + FAILURE_WINDOW - dt.datetime.now(dt.UTC)).total_seconds()) + 1
+                raise RateLimitedError("too many failed sign-ins; try again later", retry_after=max(retry, 1))
+
+    async def login(self, email: str, password: str, client_address: str) -> SignIn:
+        email_key = f"account:{email.strip().lower()}"
+        address_key = f"address:{client_address}"
+        async with self.db.system() as conn:
+            await self._check_rate(
+                conn, [(email_key, MAX_FAILURES_PER_ACCOUNT), (address_key, MAX_FAILURES_PER_ADDRESS)]
+            )
+            row = await conn.fetchrow(
+                "SELECT e.id, e.tenant_id, e.role, e.email, e.full_name, e.password_hash, t.suspended"
+                " FROM employees e JOIN tenants t ON t.id = e.tenant_id WHERE lower(e.email) = lower($1)",
+                email.strip(),
+            )
+            ok = verify_password(row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH, password)
+            failed = row is None or not ok or row["password_hash"] is None
+            if failed:
+                await conn.execute("INSERT INTO login_failures (key) VALUES ($1), ($2)", email_key, address_key)
+        if failed:
+            raise AuthError("wrong e-mail or password")  # raised after the commit, so the failure counts
+        assert row is not None
+        async with self.db.system() as conn:
+            if row["suspended"]:
+                raise ForbiddenError("this PBX is suspended; contact your operator")
+            await conn.execute("DELETE FROM login_failures WHERE key = $1", email_key)
+            refresh = _new_token()
+            session_id = await conn.fetchval(
+                "INSERT INTO sessions (tenant_id, employee_id, refresh_hash, expires_at)"
+                " VALUES ($1, $2, $3, now() + $4::interval) RETURNING id",
+                row["tenant_id"],
+                row["id"],
+                _hash(refresh),
+                SESSION_LIFETIME,
+            )
+        principal = Principal(
+            session_id=session_id,
+            tenant_id=row["tenant_id"],
+            employee_id=row["id"],
+            role=row["role"],
+            email=row["email"],
+            full_name=row["full_name"],
+        )
+        return SignIn(principal=principal, refresh_token=refresh)
+
+    async def refresh(self, refresh_token: str) -> SignIn:
+        """Exchange a refresh token for a new one (rotation: the old one stops working)."""
+        new = _new_token()
+        async with self.db.system() as conn:
+            row = await conn.fetchrow(
+                "UPDATE sessions s SET refresh_hash = $2, refreshed_at = now(), expires_at = now() + $3::interval"
+                " FROM employees e, tenants t"
+                " WHERE s.refresh_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()"
+                " AND e.id = s.employee_id AND t.id = s.tenant_id AND NOT t.suspended"
+                " RETURNING s.id, s.tenant_id, e.id AS employee_id, e.role, e.email, e.full_name",
+                _hash(refresh_token),
+                _hash(new),
+                SESSION_LIFETIME,
+            )
+        if row is None:
+            raise AuthError("the refresh token is not valid (expired, used or signed out)")
+        return SignIn(
+            principal=Principal(
+                session_id=row["id"],
+                tenant_id=row["tenant_id"],
+                employee_id=row["employee_id"],
+                role=row["role"],
+                email=row["email"],
+                full_name=row["full_name"],
+            ),
+            refresh_token=new,
+        )
+
+    async def logout(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> None:
+        async with self.db.tenant(tenant_id) as conn:
+            await conn.execute(
+                "UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL",
+                tenant_id,
+                session_id,
+            )
+
+    async def principal(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> Principal | None:
+        """The session's employee if the session is live and the tenant not suspended."""
+        async with self.db.tenant(tenant_id) as conn:
+            row = await conn.fetchrow(
+                "SELECT e.id, e.role, e.email, e.full_name FROM sessions s"
+                " JOIN employees e ON e.id = s.employee_id JOIN tenants t ON t.id = s.tenant_id"
+                " WHERE s.tenant_id = $1 AND s.id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()"
+                " AND NOT t.suspended",
+                tenant_id,
+                session_id,
+            )
+        if row is None:
+            return None
+        return Principal(
+            session_id=session_id,
+            tenant_id=tenant_id,
+            employee_id=row["id"],
+            role=row["role"],
+            email=row["email"],
+            full_name=row["full_name"],
+        )
+
+    # --- invitations and passwords --------------------------------------------------------
+
+    async def _issue(
+        self, conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, purpose: str, lifetime: dt.timedelta
+    ) -> str:
+        token = _new_token()
+        # A new token replaces every unused one of the same purpose: only the latest link works.
+        await conn.execute(
+            "UPDATE account_tokens SET used_at = now() WHERE tenant_id = $1 AND employee_id = $2"
+            " AND purpose = $3 AND used_at IS NULL",
+            tenant_id,
+            employee_id,
+            purpose,
+        )
+        await conn.execute(
+            "INSERT INTO account_tokens (tenant_id, employee_id, purpose, token_hash, expires_at)"
+            " VALUES ($1, $2, $3, $4, now() + $5::interval)",
+            tenant_id,
+            employee_id,
+            purpose,
+            _hash(token),
+            lifetime,
+        )
+        return token
+
+    async def invite(self, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
+        """(Re)send the invitation e-mail with a single-use link valid for seven days."""
+        async with self.db.tenant(tenant_id) as conn:
+            row = await conn.fetchrow(
+                "SELECT e.email, e.full_name, e.invitation_accepted_at, t.name AS tenant FROM employees e"
+                " JOIN tenants t ON t.id = e.tenant_id WHERE e.tenant_id = $1 AND e.id = $2",
+                tenant_id,
+                employee_id,
+            )
+            if row is None:
+                raise NotFoundError("no such employee", field="employee_id")
+            if row["invitation_accepted_at"] is not None:
+                raise ValidationError("the invitation was already accepted", field="employee_id")
+            token = await self._issue(conn, tenant_id, employee_id, "invitation", INVITATION_LIFETIME)
+        link = f"{self.base_url}/invite?token={token}"
+        await self.mailer.send(
+            Mail(
+                to=row["email"],
+                subject=f"Приглашение в виртуальную АТС «{row['tenant']}»",
+                text=(
+                    f"Здравствуйте, {row['full_name']}!\n\n"
+                    f"Вас пригласили в виртуальную АТС «{row['tenant']}». Ваш логин: {row['email']}.\n"
+                    f"Чтобы принять приглашение и задать пароль, откройте ссылку (действует 7 дней):\n{link}\n\n"
+                    f"Токен приглашения (для API, POST /api/invitations/accept): {token}\n"
+                ),
+            )
+        )
+
+    async def _consume(self, token: str, purpose: str) -> tuple[uuid.UUID, uuid.UUID]:
+        async with self.db.system() as conn:
+            row = await conn.fetchrow(
+                "UPDATE account_tokens SET used_at = now() WHERE token_hash = $1 AND purpose = $2"
+                " AND used_at IS NULL AND expires_at > now() RETURNING tenant_id, employee_id",
+                _hash(token),
+                purpose,
+            )
+        if row is None:
+            raise ValidationError("the link is not valid: it was used, replaced or has expired", field="token")
+        return row["tenant_id"], row["employee_id"]
+
+    async def invitation_details(self, token: str) -> dict[str, str]:
+        """Who an invitation is for (the accept page shows it); does not use the token up."""
+        async with self.db.system() as conn:
+            row = await conn.fetchrow(
+                "SELECT e.full_name, e.email, t.name AS tenant FROM account_tokens a"
+                " JOIN employees e ON e.id = a.employee_id JOIN tenants t ON t.id = a.tenant_id"
+                " WHERE a.token_hash = $1 AND a.purpose = 'invitation' AND a.used_at IS NULL AND a.expires_at > now()",
+                _hash(token),
+            )
+        if row is None:
+            raise ValidationError("the link is not valid: it was used, replaced or has expired", field="token")
+        return {"full_name": row["full_name"], "email": row["email"], "tenant": row["tenant"]}
+
+    async def accept_invitation(self, token: str, password: str) -> None:
+        check_password_strength(password)
+        tenant_id, employee_id = await self._consume(token, "invitation")
+        async with self.db.tenant(tenant_id) as conn:
+            await conn.execute(
+                "UPDATE employees SET password_hash = $3, invitation_accepted_at = now()"
+                " WHERE tenant_id = $1 AND id = $2",
+                tenant_id,
+                employee_id,
+                hash_password(password),
+            )
+
+    async def change_password(self, principal: Principal, current: str, new: str) -> None:
+        """Change one's own password; every other session of the employee is signed out."""
+        check_password_strength(new, "new_password")
+        async with self.db.tenant(principal.tenant_id) as conn:
+            stored = await conn.fetchval(
+                "SELECT password_hash FROM employees WHERE tenant_id = $1 AND id = $2",
+                principal.tenant_id,
+                principal.employee_id,
+            )
+            if not stored or not verify_password(stored, current):
+                raise ValidationError("the current password is wrong", field="current_password")
+            await conn.execute(
+                "UPDATE employees SET password_hash = $3 WHERE tenant_id = $1 AND id = $2",
+                principal.tenant_id,
+                principal.employee_id,
+                hash_password(new),
+            )
+            await conn.execute(
+                "UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND employee_id = $2 AND id <> $3"
+                " AND revoked_at IS NULL",
+                principal.tenant_id,
+                principal.employee_id,
+                principal.session_id,
+            )
+
+    async def request_password_reset(self, email: str) -> None:
+        """Mail a reset link if the account exists and is active; says nothing either way."""
+        async with self.db.system() as conn:
+            row = await conn.fetchrow(
+                "SELECT id, tenant_id, email FROM employees"
+                " WHERE lower(email) = lower($1) AND invitation_accepted_at IS NOT NULL",
+                email.strip(),
+            )
+            if row is None:
+                return
+            token = await self._issue(conn, row["tenant_id"], row["id"], "password_reset", RESET_LIFETIME)
+        await self.mailer.send(
+            Mail(
+                to=row["email"],
+                subject="Сброс пароля виртуальной АТС",
+                text=(
+                    "Чтобы задать новый пароль, откройте ссылку (действует 2 часа):\n"
+                    f"{self.base_url}/reset-password?token={token}\n\n"
+                    f"Токен (для API, POST /api/auth/password-reset/confirm): {token}\n"
+                    "Если вы не просили сбросить пароль, ничего не делайте.\n"
+                ),
+            )
+        )
+
+    async def reset_password(self, token: str, password: str) -> None:
+        check_password_strength(password)
+        tenant_id, employee_id = await self._consume(token, "password_reset")
+        async with self.db.tenant(tenant_id) as conn:
+            await conn.execute(
+                "UPDATE employees SET password_hash = $3 WHERE tenant_id = $1 AND id = $2",
+                tenant_id,
+                employee_id,
+                hash_password(password),
+            )
+            await conn.execute(
+                "UPDATE sessions SET revoked_at = now()"
+                " WHERE tenant_id = $1 AND employee_id = $2 AND revoked_at IS NULL",
+                tenant_id,
+                employee_id,
+            )
+
+
+TokenPurpose = Literal["invitation", "password_reset"]
