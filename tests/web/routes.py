@@ -1,0 +1,166 @@
+"""The route table the access tests are generated from: who may call each route, and a valid
+body for it. A route missing here fails the tests, so every new route gets an entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+A, H, U, R = "admin", "head", "user", "restricted"
+EVERYONE = {A, H, U, R}
+MANAGERS = {A, H}
+ADMIN = {A}
+PUBLIC = "public"
+OPERATOR = "operator"
+
+# "METHOD /path" -> roles allowed, "public" or "operator"
+ACCESS: dict[str, Any] = {
+    "GET /health": PUBLIC,
+    "GET /invite": PUBLIC,
+    "GET /reset-password": PUBLIC,
+    "POST /api/auth/login": PUBLIC,
+    "POST /api/auth/refresh": PUBLIC,
+    "POST /api/auth/logout": EVERYONE,
+    "POST /api/auth/password-reset": PUBLIC,
+    "POST /api/auth/password-reset/confirm": PUBLIC,
+    "POST /api/invitations/accept": PUBLIC,
+    "GET /api/invitations/{token:str}": PUBLIC,
+    "GET /api/me": EVERYONE,
+    "PATCH /api/me": EVERYONE,
+    "PUT /api/me/availability": EVERYONE,
+    "POST /api/me/password": EVERYONE,
+    "GET /api/me/sip-credentials": EVERYONE,
+    "POST /api/me/external-numbers": EVERYONE,
+    "DELETE /api/me/terminals/{terminal_id:uuid}": EVERYONE,
+    "PATCH /api/me/terminals/{terminal_id:uuid}": EVERYONE,
+    "POST /api/me/terminals/{terminal_id:uuid}/password": EVERYONE,
+    "GET /api/employees": MANAGERS,
+    "POST /api/employees": ADMIN,
+    "GET /api/employees/{employee_id:uuid}": MANAGERS,
+    "PATCH /api/employees/{employee_id:uuid}": ADMIN,
+    "DELETE /api/employees/{employee_id:uuid}": ADMIN,
+    "POST /api/employees/{employee_id:uuid}/invitation": ADMIN,
+    "PUT /api/employees/{employee_id:uuid}/availability": ADMIN,
+    "GET /api/employees/{employee_id:uuid}/sip-credentials": ADMIN,
+    "POST /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}/password": ADMIN,
+    "PATCH /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}": ADMIN,
+    "DELETE /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}": ADMIN,
+    "POST /api/employees/{employee_id:uuid}/external-numbers": ADMIN,
+    "POST /api/employees/{employee_id:uuid}/absences": ADMIN,
+    "DELETE /api/employees/{employee_id:uuid}/absences/{absence_id:uuid}": ADMIN,
+    "POST /api/employees/{employee_id:uuid}/extra-periods": ADMIN,
+    "DELETE /api/employees/{employee_id:uuid}/extra-periods/{period_id:uuid}": ADMIN,
+    "GET /api/groups": MANAGERS,
+    "POST /api/groups": ADMIN,
+    "GET /api/groups/{group_id:uuid}": MANAGERS,
+    "PATCH /api/groups/{group_id:uuid}": ADMIN,
+    "PUT /api/groups/{group_id:uuid}/members": ADMIN,
+    "DELETE /api/groups/{group_id:uuid}": ADMIN,
+    "GET /api/schedules": MANAGERS,
+    "POST /api/schedules": ADMIN,
+    "GET /api/schedules/{schedule_id:uuid}": MANAGERS,
+    "PATCH /api/schedules/{schedule_id:uuid}": ADMIN,
+    "DELETE /api/schedules/{schedule_id:uuid}": ADMIN,
+    "GET /api/calendars": MANAGERS,
+    "POST /api/calendars": ADMIN,
+    "GET /api/calendars/{calendar_id:uuid}": MANAGERS,
+    "PATCH /api/calendars/{calendar_id:uuid}": ADMIN,
+    "DELETE /api/calendars/{calendar_id:uuid}": ADMIN,
+    "GET /api/calendars/{calendar_id:uuid}/days": MANAGERS,
+    "PUT /api/calendars/{calendar_id:uuid}/days": ADMIN,
+    "DELETE /api/calendars/{calendar_id:uuid}/days": ADMIN,
+    "GET /api/numbers": ADMIN,
+    "GET /api/numbers/{number_id:uuid}": ADMIN,
+    "PATCH /api/numbers/{number_id:uuid}": ADMIN,
+    "GET /api/tags": EVERYONE,
+    "POST /api/tags": ADMIN,
+    "DELETE /api/tags/{tag_id:uuid}": ADMIN,
+    "GET /api/tenant": EVERYONE,
+    "GET /api/tenant/settings": ADMIN,
+    "PATCH /api/tenant/settings": ADMIN,
+    "GET /api/tenant/plugins": ADMIN,
+    "PUT /api/tenant/plugins/{name:str}": ADMIN,
+    "POST /api/operator/tenants": OPERATOR,
+    "GET /api/operator/tenants": OPERATOR,
+    "POST /api/operator/tenants/{tenant_id:uuid}/suspend": OPERATOR,
+    "POST /api/operator/tenants/{tenant_id:uuid}/resume": OPERATOR,
+    "POST /api/operator/tenants/{tenant_id:uuid}/numbers": OPERATOR,
+}
+
+# Valid bodies (so a refusal is about who calls, not about what they sent).
+BODIES: dict[str, Any] = {
+    "POST /api/auth/login": {"email": "nobody@nowhere.example", "password": "wrong-Passw0rd"},
+    "POST /api/auth/refresh": {"refresh_token": "not-a-token"},
+    "POST /api/auth/password-reset": {"email": "nobody@nowhere.example"},
+    "POST /api/auth/password-reset/confirm": {"token": "no-such-token", "password": "some-Passw0rd"},
+    "POST /api/invitations/accept": {"token": "no-such-token", "password": "some-Passw0rd"},
+    "PATCH /api/me": {"position": "Инженер"},
+    "PUT /api/me/availability": {"mode": "available"},
+    "POST /api/me/password": {"current_password": "wrong-Passw0rd", "new_password": "other-Passw0rd"},
+    "POST /api/me/external-numbers": {"number": "+79161112233"},
+    "PATCH /api/me/terminals/{terminal_id:uuid}": {"ring_delay_s": 5},
+    "POST /api/employees": {"full_name": "Новый {n}", "email": "new{n}@example.com"},
+    "PATCH /api/employees/{employee_id:uuid}": {"position": "Старший"},
+    "PUT /api/employees/{employee_id:uuid}/availability": {"mode": "unavailable"},
+    "PATCH /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}": {"ring_time_s": 25},
+    "POST /api/employees/{employee_id:uuid}/external-numbers": {"number": "+79161112244"},
+    "POST /api/employees/{employee_id:uuid}/absences": {"kind": "sick_leave", "starts_on": "2031-02-01", "ends_on": "2031-02-03"},
+    "POST /api/employees/{employee_id:uuid}/extra-periods": {
+        "available": False, "starts_at": "2031-02-01T10:00:00+03:00", "ends_at": "2031-02-01T12:00:00+03:00",
+    },
+    "POST /api/groups": {"name": "Группа {n}"},
+    "PATCH /api/groups/{group_id:uuid}": {"ring_time_s": 40},
+    "PUT /api/groups/{group_id:uuid}/members": {"member_ids": []},
+    "POST /api/schedules": {"name": "График {n}", "intervals": [{"day": 0, "start": "10:00", "end": "12:00"}]},
+    "PATCH /api/schedules/{schedule_id:uuid}": {"name": "Другое имя {n}"},
+    "POST /api/calendars": {"name": "Календарь {n}", "official_country": None},
+    "PATCH /api/calendars/{calendar_id:uuid}": {"name": "Календарь {n}"},
+    "PUT /api/calendars/{calendar_id:uuid}/days": {"starts_on": "2031-03-01", "kind": "day_off"},
+    "PATCH /api/numbers/{number_id:uuid}": {"name": "Реклама"},
+    "POST /api/tags": {"kind": "contact", "name": "Тег {n}"},
+    "PATCH /api/tenant/settings": {"time_zone": "Europe/Moscow"},
+    "PUT /api/tenant/plugins/{name:str}": {"enabled": True},
+    "POST /api/operator/tenants": {"name": "Оператор {n}", "admin_email": "op{n}@example.com"},
+    "POST /api/operator/tenants/{tenant_id:uuid}/numbers": {"number": "+7495765{n:04d}"},
+}
+
+QUERIES: dict[str, dict[str, str]] = {
+    "DELETE /api/calendars/{calendar_id:uuid}/days": {"start": "2031-03-01", "end": "2031-03-02"},
+}
+
+SKIPPED_PREFIXES = ("/schema",)  # the OpenAPI document, docs UI and its static assets
+
+
+def route_table(app: Litestar) -> list[str]:
+    keys = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith(SKIPPED_PREFIXES):
+            continue
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            keys.append(f"{method} {route.path}")
+    return sorted(keys)
+
+
+def fill(key: str, ids: dict[str, str], n: int) -> tuple[str, str, Any, dict[str, str]]:
+    """(method, concrete url, body, query) for a route key."""
+    method, path = key.split(" ", 1)
+    url = path
+    for name, value in ids.items():
+        for kind in ("uuid", "str"):
+            url = url.replace("{" + f"{name}:{kind}" + "}", value)
+    body = BODIES.get(key)
+    if body is not None:
+        body = _format(body, n)
+    return method, url, body, QUERIES.get(key, {})
+
+
+def _format(value: Any, n: int) -> Any:
+    if isinstance(value, str):
+        return value.format(n=n)
+    if isinstance(value, dict):
+        return {k: _format(v, n) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_format(v, n) for v in value]
+    return value

@@ -1,0 +1,79 @@
+"""A small company for the route-table tests: one employee per role, a department, and one
+of every object a route can name, plus a second tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+from vats.bots.web.testing import ApiClients
+from vats.core.directory import employees as employees_repo
+from vats.core.directory import numbers as numbers_repo
+from vats.core.directory import schedules as schedules_repo
+from vats.core.directory.models import (
+    AbsenceCreate,
+    EmployeeCreate,
+    ExtraPeriodCreate,
+    GroupCreate,
+    ScheduleCreate,
+    TagCreate,
+)
+from vats.core.kernel import Kernel
+
+ROLES = ("admin", "head", "user", "restricted")
+
+
+@dataclass
+class Company:
+    tenant_id: uuid.UUID
+    employees: dict[str, uuid.UUID] = field(default_factory=dict)  # role -> employee id
+    ids: dict[str, str] = field(default_factory=dict)  # path parameter -> an id of this tenant
+    clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+
+
+async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str) -> Company:
+    d = kernel.directory
+    created = await d.create_tenant(name=name, admin_email=f"admin@{domain}")
+    tid = created.tenant_id
+    company = Company(tenant_id=tid, employees={"admin": created.admin_id})
+    for role in ("head", "user", "restricted"):
+        emp, _ = await d.create_employee(
+            tid, EmployeeCreate(full_name=f"{role} {name}", email=f"{role}@{domain}", role=role, external_numbers=["+79160000000"])
+        )
+        company.employees[role] = emp.id
+    group = await d.create_group(tid, GroupCreate(name="Отдел", member_ids=[company.employees["head"], company.employees["user"]]))
+    target, _ = await d.create_employee(tid, EmployeeCreate(full_name=f"target {name}", email=f"target@{domain}", external_numbers=["+79160000001"]))
+    number = await d.assign_number(tid, "+7495" + str(abs(hash(domain)) % 10_000_000).zfill(7))
+    assert kernel.db is not None
+    async with kernel.db.tenant(tid) as conn:
+        schedule = await schedules_repo.create_schedule(conn, tid, ScheduleCreate(name="Extra"))
+        calendar = await schedules_repo.create_calendar(conn, tid, "Extra", official_country=None)
+        tag = await numbers_repo.create_tag(conn, tid, TagCreate(kind="call", name="x"))
+        absence = await employees_repo.add_absence(
+            conn, tid, target.id, AbsenceCreate(kind="vacation", starts_on=dt.date(2030, 1, 1), ends_on=dt.date(2030, 1, 5))
+        )
+        period = await employees_repo.add_extra_period(
+            conn, tid, target.id,
+            ExtraPeriodCreate(available=True, starts_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), ends_at=dt.datetime(2030, 1, 2, tzinfo=dt.UTC)),
+        )  # fmt: skip
+    external = [t for t in target.terminals if t.kind == "external"][0]
+    company.ids = {
+        "employee_id": str(target.id),
+        "terminal_id": str(external.id),
+        "absence_id": str(absence.id),
+        "period_id": str(period.id),
+        "group_id": str(group.id),
+        "schedule_id": str(schedule.id),
+        "calendar_id": str(calendar.id),
+        "number_id": str(number.id),
+        "tag_id": str(tag.id),
+        "tenant_id": str(tid),
+        "name": "audit",
+        "token": "no-such-token",
+    }
+    for role in ROLES:
+        company.clients[role] = await api.as_employee(tid, company.employees[role])
+    return company
