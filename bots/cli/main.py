@@ -40,6 +40,10 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(number_app, name="number")
 app.add_typer(db_app, name="db")
 app.add_typer(plugins_app, name="plugins")
+mail_app = typer.Typer(
+    help="The dev inbox: mail kept instead of sent when VATS_SMTP_URL is unset.", no_args_is_help=True
+)
+app.add_typer(mail_app, name="mail")
 
 err = Console(stderr=True)
 out = Console()
@@ -273,6 +277,30 @@ def db_migrate() -> None:
     run(body())
 
 
+@mail_app.command("list")
+def mail_list(
+    to: Annotated[str | None, typer.Option(help="only mail to this address")] = None,
+    limit: Annotated[int, typer.Option(help="how many, newest first")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
+) -> None:
+    """Show mail in the dev inbox (invitations, password resets), newest first."""
+
+    @with_kernel
+    async def body(kernel: Kernel) -> None:
+        from vats.core.mail import DevInbox
+
+        assert kernel.db is not None
+        for message in await DevInbox(kernel.db).messages(to=to, limit=limit):
+            if as_json:
+                print(msgspec.json.encode(message).decode())
+            else:
+                print(
+                    f"#{message.id} {message.created_at}  To: {message.to}\nSubject: {message.subject}\n\n{message.text}\n{'-' * 60}"
+                )
+
+    run(body())
+
+
 @app.command("config")
 def config_show() -> None:
     """Print every VATS_ setting with its current value (secrets masked)."""
@@ -292,7 +320,7 @@ def _plugin_commands() -> list[typer.Typer]:
     return list(host.collect("register_commands"))
 
 
-BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config"}
+BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config", "mail"}
 
 
 def main() -> None:

@@ -106,9 +106,15 @@ BODIES: dict[str, Any] = {
     "PUT /api/employees/{employee_id:uuid}/availability": {"mode": "unavailable"},
     "PATCH /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}": {"ring_time_s": 25},
     "POST /api/employees/{employee_id:uuid}/external-numbers": {"number": "+79161112244"},
-    "POST /api/employees/{employee_id:uuid}/absences": {"kind": "sick_leave", "starts_on": "2031-02-01", "ends_on": "2031-02-03"},
+    "POST /api/employees/{employee_id:uuid}/absences": {
+        "kind": "sick_leave",
+        "starts_on": "2031-02-01",
+        "ends_on": "2031-02-03",
+    },
     "POST /api/employees/{employee_id:uuid}/extra-periods": {
-        "available": False, "starts_at": "2031-02-01T10:00:00+03:00", "ends_at": "2031-02-01T12:00:00+03:00",
+        "available": False,
+        "starts_at": "2031-02-01T10:00:00+03:00",
+        "ends_at": "2031-02-01T12:00:00+03:00",
     },
     "POST /api/groups": {"name": "Группа {n}"},
     "PATCH /api/groups/{group_id:uuid}": {"ring_time_s": 40},

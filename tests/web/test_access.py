@@ -5,11 +5,11 @@ import itertools
 
 import httpx
 import pytest
+from vats.bots.web.testing import ApiClients
+from vats.core.kernel import Kernel
 
 from tests.web.routes import ACCESS, OPERATOR, PUBLIC, fill, route_table
 from tests.web.world import ROLES, build_company
-from vats.bots.web.testing import ApiClients
-from vats.core.kernel import Kernel
 
 counter = itertools.count(1)
 # Public routes that answer 401 for wrong credentials (the test sends wrong ones on purpose).
@@ -31,7 +31,9 @@ def test_every_route_has_an_access_entry(vats_api: ApiClients) -> None:
 
 async def test_every_role_against_every_route(vats_api: ApiClients, vats_kernel: Kernel) -> None:
     company = await build_company(vats_kernel, vats_api, "Alpha", "alpha.example")
-    spare = await vats_kernel.directory.create_tenant(name="Spare", admin_email="admin@spare.example")  # the operator suspends it
+    spare = await vats_kernel.directory.create_tenant(
+        name="Spare", admin_email="admin@spare.example"
+    )  # the operator suspends it
     anonymous = vats_api.client()
     failures = []
     for key in route_table(vats_api.app):
@@ -97,7 +99,9 @@ async def test_another_tenants_ids_answer_404_everywhere(vats_api: ApiClients, v
 
 
 @pytest.mark.parametrize("role", ["user", "restricted"])
-async def test_users_see_only_themselves_and_no_sip_secrets_of_others(vats_api: ApiClients, vats_kernel: Kernel, role: str) -> None:
+async def test_users_see_only_themselves_and_no_sip_secrets_of_others(
+    vats_api: ApiClients, vats_kernel: Kernel, role: str
+) -> None:
     company = await build_company(vats_kernel, vats_api, "Alpha", "alpha.example")
     me = (await company.clients[role].get("/api/me")).json()
     assert me["employee"]["id"] == str(company.employees[role])

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 
 import httpx
-
 from vats.bots.web.testing import ApiClients
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import numbers as numbers_repo
@@ -41,11 +40,18 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
     company = Company(tenant_id=tid, employees={"admin": created.admin_id})
     for role in ("head", "user", "restricted"):
         emp, _ = await d.create_employee(
-            tid, EmployeeCreate(full_name=f"{role} {name}", email=f"{role}@{domain}", role=role, external_numbers=["+79160000000"])
+            tid,
+            EmployeeCreate(
+                full_name=f"{role} {name}", email=f"{role}@{domain}", role=role, external_numbers=["+79160000000"]
+            ),
         )
         company.employees[role] = emp.id
-    group = await d.create_group(tid, GroupCreate(name="Отдел", member_ids=[company.employees["head"], company.employees["user"]]))
-    target, _ = await d.create_employee(tid, EmployeeCreate(full_name=f"target {name}", email=f"target@{domain}", external_numbers=["+79160000001"]))
+    group = await d.create_group(
+        tid, GroupCreate(name="Отдел", member_ids=[company.employees["head"], company.employees["user"]])
+    )
+    target, _ = await d.create_employee(
+        tid, EmployeeCreate(full_name=f"target {name}", email=f"target@{domain}", external_numbers=["+79160000001"])
+    )
     number = await d.assign_number(tid, "+7495" + str(abs(hash(domain)) % 10_000_000).zfill(7))
     assert kernel.db is not None
     async with kernel.db.tenant(tid) as conn:
@@ -53,7 +59,10 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         calendar = await schedules_repo.create_calendar(conn, tid, "Extra", official_country=None)
         tag = await numbers_repo.create_tag(conn, tid, TagCreate(kind="call", name="x"))
         absence = await employees_repo.add_absence(
-            conn, tid, target.id, AbsenceCreate(kind="vacation", starts_on=dt.date(2030, 1, 1), ends_on=dt.date(2030, 1, 5))
+            conn,
+            tid,
+            target.id,
+            AbsenceCreate(kind="vacation", starts_on=dt.date(2030, 1, 1), ends_on=dt.date(2030, 1, 5)),
         )
         period = await employees_repo.add_extra_period(
             conn, tid, target.id,
