@@ -294,9 +294,8 @@ def mail_list(
             if as_json:
                 print(msgspec.json.encode(message).decode())
             else:
-                print(
-                    f"#{message.id} {message.created_at}  To: {message.to}\nSubject: {message.subject}\n\n{message.text}\n{'-' * 60}"
-                )
+                print(f"#{message.id} {message.created_at}  To: {message.to}\nSubject: {message.subject}\n")
+                print(f"{message.text}\n{'-' * 60}")
 
     run(body())
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import httpx
 import pytest_asyncio
@@ -33,7 +34,7 @@ class ApiClients:
 
     def client(self, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
         # httpx's ASGI transport runs the app on the test's loop, where the kernel's pool lives.
-        transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50000))
+        transport = httpx.ASGITransport(app=cast(Any, self.app), client=("127.0.0.1", 50000))
         client = httpx.AsyncClient(transport=transport, base_url="http://vats.test", headers=headers)
         self._clients.append(client)
         return client

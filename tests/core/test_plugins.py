@@ -10,14 +10,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import msgspec
 import pluggy
 import pytest
 from aiogram import Router
 from litestar import get
 from vats.bots.telegram.dispatcher import build_dispatcher
-from vats.bots.web.app import create_app
+from vats.bots.web.testing import ApiClients
 from vats.core import hookimpl
 from vats.core.blocks import BlockRegistry, BlockRegistryError
 from vats.core.db.database import Connection
@@ -272,7 +271,7 @@ def test_hook_register_blocks() -> None:
         BlockRegistry([EmployeeCreate])
 
 
-async def test_hook_register_routes(vats_kernel: Kernel, vats_register_plugin: Any) -> None:
+async def test_hook_register_routes(vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated) -> None:
     class Routes:
         @hookimpl
         def register_routes(self) -> list[Any]:
@@ -283,11 +282,14 @@ async def test_hook_register_routes(vats_kernel: Kernel, vats_register_plugin: A
             return [hello]
 
     vats_register_plugin(Routes(), name="routes")
-    # httpx's ASGI transport runs the app on the test's own loop (the kernel's pool lives there).
-    transport = httpx.ASGITransport(app=create_app(vats_kernel))
-    async with httpx.AsyncClient(transport=transport, base_url="http://vats.test") as client:
-        assert (await client.get("/api/hello")).json() == {"hello": "world"}
-        assert (await client.get("/health")).json()["status"] == "ok"
+    api = ApiClients(vats_kernel)
+    admin = await api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
+    assert (await admin.get("/api/hello")).json() == {"hello": "world"}
+    assert (await api.client().get("/api/hello")).status_code == 401  # behind sign-in like every route
+    assert (await api.client().get("/health")).json()["status"] == "ok"
+    spec = (await api.client().get("/schema/openapi.json")).json()
+    assert spec["paths"]["/api/hello"]["get"]["operationId"] == "hello"
+    await api.close()
 
 
 def test_hook_register_bot_routers() -> None:

@@ -48,7 +48,7 @@ async def test_head_sees_own_department_or_company_by_role_settings(vats_api: Ap
     outsider = company.employees["restricted"]
     assert (await head.get(f"/api/employees/{outsider}")).status_code == 404
     listed = (await head.get("/api/employees")).json()["items"]
-    colleague = [e for e in listed if e["full_name"] == "user Alpha"][0]
+    colleague = next(e for e in listed if e["full_name"] == "user Alpha")
     assert all(t["sip_login"] is None for t in colleague["terminals"])  # not the head's credentials
     admin = company.clients["admin"]
     settings = (await admin.get("/api/tenant/settings")).json()["settings"]

@@ -68,7 +68,7 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
             conn, tid, target.id,
             ExtraPeriodCreate(available=True, starts_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), ends_at=dt.datetime(2030, 1, 2, tzinfo=dt.UTC)),
         )  # fmt: skip
-    external = [t for t in target.terminals if t.kind == "external"][0]
+    external = next(t for t in target.terminals if t.kind == "external")
     company.ids = {
         "employee_id": str(target.id),
         "terminal_id": str(external.id),

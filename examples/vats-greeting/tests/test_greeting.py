@@ -2,20 +2,21 @@
 
 from typing import Any
 
-import httpx
 import vats_greeting
-from vats.bots.web.app import create_app
+from vats.bots.web.testing import ApiClients
 from vats.core.kernel import Kernel
 
 
 async def test_new_tenants_get_a_greeting_served_by_the_api(vats_kernel: Kernel, vats_register_plugin: Any) -> None:
     vats_register_plugin(vats_greeting, name="greeting")
     created = await vats_kernel.directory.create_tenant(name="Ромашка", admin_email="a@romashka.example")
-    transport = httpx.ASGITransport(app=create_app(vats_kernel))
-    async with httpx.AsyncClient(transport=transport, base_url="http://vats.test") as client:
-        response = await client.get(f"/api/greeting/{created.tenant_id}")
+    api = ApiClients(vats_kernel)  # built after the plugin registered, so its route is mounted
+    admin = await api.as_employee(created.tenant_id, created.admin_id)
+    response = await admin.get("/api/greeting")
     assert response.status_code == 200, response.text
     assert response.json()["text"] == "Здравствуйте! Вы позвонили в Ромашка."
+    assert (await api.client().get("/api/greeting")).status_code == 401  # signed-in employees only
+    await api.close()
 
 
 async def test_another_tenants_greeting_is_invisible(vats_kernel: Kernel, vats_register_plugin: Any) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import msgspec
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
 from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
@@ -50,9 +49,10 @@ def register_blocks() -> Sequence[type[Any]]:
 
 @hookimpl
 def register_routes() -> Sequence[Any]:
-    @get("/api/greeting/{tenant_id:uuid}", operation_id="getGreeting", tags=["greeting"])
-    async def greeting(request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID]) -> Greeting:
+    @get("/api/greeting", operation_id="getGreeting", tags=["greeting"], summary="The caller's PBX greeting")
+    async def greeting(request: Request[Any, Any, Any]) -> Greeting:
         kernel = request.app.state.kernel
+        tenant_id = request.user.tenant_id  # the signed-in employee's PBX
         async with kernel.db.tenant(tenant_id) as conn:
             text = await conn.fetchval("SELECT text FROM greetings WHERE tenant_id = $1", tenant_id)
         if text is None:
