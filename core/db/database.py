@@ -36,6 +36,10 @@ async def _init_connection(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     )
 
 
+async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
+    return None
+
+
 class Database:
     """The application's view of PostgreSQL: scoped transactions on a pool of ``vats_app``."""
 
@@ -51,6 +55,9 @@ class Database:
             min_size=self._min_size,
             max_size=self._max_size,
             init=_init_connection,
+            # Every setting vats makes is transaction-local, so a released connection needs no
+            # RESET ALL round trip; asyncpg still rolls back any transaction left open.
+            reset=_keep_session,
             # The session's role is the unprivileged one; RESET ALL between uses returns here.
             server_settings={"role": APP_ROLE, "application_name": "vats"},
         )

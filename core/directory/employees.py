@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
 from vats.core.directory._sql import changes, translated_errors, update_row
-from vats.core.directory.forwarding import check_target, rules_of, save_rule, target_from_row
+from vats.core.directory.forwarding import check_target, save_rule
 from vats.core.directory.models import (
     SIP_LINE_KINDS,
     Absence,
@@ -22,6 +21,7 @@ from vats.core.directory.models import (
     Availability,
     Employee,
     EmployeeCreate,
+    EmployeeListItem,
     EmployeeUpdate,
     ExtraPeriod,
     ExtraPeriodCreate,
@@ -60,93 +60,35 @@ def _terminal(r: Any) -> Terminal:
     )  # fmt: skip
 
 
-async def _hydrate(conn: Connection, tenant_id: uuid.UUID, rows: list[Any]) -> list[Employee]:
-    """Employees with their children, loaded in one query per child table."""
-    ids = [r["id"] for r in rows]
-    terminals: dict[uuid.UUID, list[Terminal]] = defaultdict(list)
-    for r in await conn.fetch(
-        "SELECT * FROM terminals WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[]) ORDER BY position, kind",
-        tenant_id,
-        ids,
-    ):
-        terminals[r["employee_id"]].append(_terminal(r))
-    absences: dict[uuid.UUID, list[Absence]] = defaultdict(list)
-    for r in await conn.fetch(
-        "SELECT * FROM absences WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[]) ORDER BY starts_on",
-        tenant_id,
-        ids,
-    ):
-        absences[r["employee_id"]].append(
-            Absence(
-                id=r["id"], kind=r["kind"], starts_on=r["starts_on"], ends_on=r["ends_on"], forward=target_from_row(r)
-            )
-        )
-    periods: dict[uuid.UUID, list[ExtraPeriod]] = defaultdict(list)
-    for r in await conn.fetch(
-        "SELECT * FROM extra_periods WHERE tenant_id = $1 AND employee_id = ANY($2::uuid[]) ORDER BY starts_at",
-        tenant_id,
-        ids,
-    ):
-        periods[r["employee_id"]].append(
-            ExtraPeriod(
-                id=r["id"], available=r["available"], starts_at=r["starts_at"], ends_at=r["ends_at"], note=r["note"]
-            )
-        )
-    groups: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for r in await conn.fetch(
-        "SELECT employee_id, group_id FROM group_members m JOIN groups g ON g.id = m.group_id"
-        " WHERE m.tenant_id = $1 AND m.employee_id = ANY($2::uuid[]) ORDER BY g.name",
-        tenant_id,
-        ids,
-    ):
-        groups[r["employee_id"]].append(r["group_id"])
-    rules = await rules_of(conn, tenant_id, "employee", ids)
-    return [
-        Employee(
-            id=r["id"], tenant_id=r["tenant_id"], full_name=r["full_name"], email=r["email"],
-            role=r["role"], position=r["position"], extension=r["extension"],
-            dial_through=r["dial_through"], caller_id_number_id=r["caller_id_number_id"],
-            time_zone=r["time_zone"], schedule_id=r["schedule_id"], calendar_id=r["calendar_id"],
-            availability=r["availability"], recording=r["recording"], ring_mode=r["ring_mode"],
-            no_answer_after_s=r["no_answer_after_s"],
-            invitation_accepted=r["invitation_accepted_at"] is not None,
-            on_no_answer=rules.get(r["id"], {}).get("no_answer"),
-            off_hours=rules.get(r["id"], {}).get("off_hours"),
-            terminals=terminals[r["id"]], absences=absences[r["id"]],
-            extra_periods=periods[r["id"]], group_ids=groups[r["id"]],
-        )
-        for r in rows
-    ]  # fmt: skip
+_EMPLOYEE = msgspec.json.Decoder(Employee)
 
 
 async def get_employee(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> Employee:
-    row = await conn.fetchrow("SELECT * FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, employee_id)
-    if row is None:
-        raise NotFoundError("no such employee", field="employee_id")
-    return (await _hydrate(conn, tenant_id, [row]))[0]
-
-
-async def list_employees(
-    conn: Connection, tenant_id: uuid.UUID, *, limit: int = 1000, offset: int = 0
-) -> list[Employee]:
-    rows = await conn.fetch(
-        "SELECT * FROM employees WHERE tenant_id = $1 ORDER BY full_name LIMIT $2 OFFSET $3",
-        tenant_id,
-        limit,
-        offset,
+    # The database builds the whole employee as JSON (vats_employee_json): one round trip.
+    data = await conn.fetchval(
+        "SELECT vats_employee_json(e) FROM employees e WHERE e.tenant_id = $1 AND e.id = $2", tenant_id, employee_id
     )
-    return await _hydrate(conn, tenant_id, rows)
+    if data is None:
+        raise NotFoundError("no such employee", field="employee_id")
+    return _EMPLOYEE.decode(data)
 
 
-EMPLOYEE_SORTS = {
-    "full_name": "full_name", "-full_name": "full_name DESC",
-    "extension": "length(extension), extension", "-extension": "length(extension) DESC, extension DESC",
-    "created_at": "created_at", "-created_at": "created_at DESC",
-}  # fmt: skip
+async def list_employees(conn: Connection, tenant_id: uuid.UUID) -> list[Employee]:
+    """Every employee of the tenant with all details (for exports and the routing snapshot)."""
+    data = await conn.fetchval(
+        "SELECT coalesce(json_agg(vats_employee_json(e) ORDER BY e.full_name), '[]') FROM employees e"
+        " WHERE e.tenant_id = $1",
+        tenant_id,
+    )
+    return msgspec.json.decode(data, type=list[Employee])
 
 
-async def search_employees(
-    conn: Connection,
+# The sorts vats_employee_page knows (SQL migration 0003).
+EMPLOYEE_SORTS = ("full_name", "-full_name", "extension", "-extension", "created_at", "-created_at")
+
+
+async def employee_page_json(
+    db_or_conn: Any,
     tenant_id: uuid.UUID,
     *,
     only_ids: set[uuid.UUID] | None = None,
@@ -157,43 +99,37 @@ async def search_employees(
     sort: str = "full_name",
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Employee], int]:
-    """A page of employees (with their children) and the total matching the filters.
+) -> str:
+    """A page of the employee list as EmployeePage JSON ({"items", "total", "limit", "offset"}).
 
+    One statement (vats_employee_page sets the tenant scope itself), so it runs on a pool or a
+    connection without an explicit transaction: the list is the cabinet's busiest read.
     ``q`` matches name, e-mail, extension or position; ``only_ids`` limits to what the caller
     may see; ``sort`` is one of EMPLOYEE_SORTS.
     """
     if sort not in EMPLOYEE_SORTS:
         raise ValidationError(f"sort is one of {', '.join(EMPLOYEE_SORTS)}", field="sort")
-    where = ["tenant_id = $1"]
-    args: list[Any] = [tenant_id]
+    page: str = await db_or_conn.fetchval(
+        "SELECT vats_employee_page($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        tenant_id, list(only_ids) if only_ids is not None else None, q or None, role, group_id, availability,
+        sort, limit, offset,
+    )  # fmt: skip
+    return page
 
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
 
-    if only_ids is not None:
-        where.append(f"id = ANY({arg(list(only_ids))}::uuid[])")
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        p = arg(pattern)
-        where.append(f"(full_name ILIKE {p} OR email ILIKE {p} OR extension LIKE {p} OR position ILIKE {p})")
-    if role:
-        where.append(f"role = {arg(role)}")
-    if availability:
-        where.append(f"availability = {arg(availability)}")
-    if group_id:
-        where.append(
-            f"id IN (SELECT employee_id FROM group_members WHERE tenant_id = $1 AND group_id = {arg(group_id)})"
-        )
-    condition = " AND ".join(where)
-    total = await conn.fetchval(f"SELECT count(*) FROM employees WHERE {condition}", *args)
-    rows = await conn.fetch(
-        f"SELECT * FROM employees WHERE {condition} ORDER BY {EMPLOYEE_SORTS[sort]}, id"
-        f" LIMIT {arg(limit)} OFFSET {arg(offset)}",
-        *args,
-    )
-    return await _hydrate(conn, tenant_id, list(rows)), int(total)
+class EmployeePage(msgspec.Struct, kw_only=True):
+    items: list[EmployeeListItem]
+    total: int
+    limit: int
+    offset: int
+
+
+async def search_employees(
+    conn: Connection, tenant_id: uuid.UUID, **filters: Any
+) -> tuple[list[EmployeeListItem], int]:
+    """Like ``employee_page_json`` but decoded: (items, total)."""
+    page = msgspec.json.decode(await employee_page_json(conn, tenant_id, **filters), type=EmployeePage)
+    return page.items, page.total
 
 
 async def _new_sip_login(conn: Connection) -> str:

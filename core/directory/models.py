@@ -295,6 +295,22 @@ class Employee(Model, frozen=True, kw_only=True):
     group_ids: list[uuid.UUID] = []
 
 
+class EmployeeListItem(Model, frozen=True, kw_only=True):
+    """An employee as the list shows them; GET one employee for terminals, absences, forwarding."""
+
+    id: uuid.UUID
+    full_name: str
+    email: str
+    role: Role
+    position: str
+    extension: str
+    availability: Availability
+    dial_through: bool
+    invitation_accepted: bool
+    group_ids: list[uuid.UUID] = []
+    external_numbers: list[str] = []
+
+
 class EmployeeCreate(Input, kw_only=True):
     full_name: str
     email: str

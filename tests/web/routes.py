@@ -18,6 +18,8 @@ OPERATOR = "operator"
 # "METHOD /path" -> roles allowed, "public" or "operator"
 ACCESS: dict[str, Any] = {
     "GET /health": PUBLIC,
+    "GET /health/live": PUBLIC,
+    "GET /api/auth/session": EVERYONE,
     "GET /invite": PUBLIC,
     "GET /reset-password": PUBLIC,
     "POST /api/auth/login": PUBLIC,

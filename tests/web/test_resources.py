@@ -5,9 +5,11 @@ import json
 import logging
 from typing import Any
 
+import msgspec
 import pytest
 from vats.bots.web.testing import ApiClients
 from vats.core import hookimpl
+from vats.core.directory.employees import EmployeePage
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 
@@ -27,7 +29,11 @@ async def test_employee_list_paginates_filters_and_sorts(vats_api: ApiClients, v
             },
         )
         assert r.status_code == 201, r.text
-    page = (await admin.get("/api/employees", params={"limit": 2, "offset": 1})).json()
+    raw = await admin.get("/api/employees", params={"limit": 2, "offset": 1})
+    # The database writes this JSON; it must be exactly the documented EmployeePage.
+    strict = msgspec.json.decode(raw.content, type=EmployeePage, strict=True)
+    assert [e.full_name for e in strict.items] == ["Анна", "Борис"] and strict.total == 6
+    page = raw.json()
     assert page["total"] == 6 and page["limit"] == 2 and [e["full_name"] for e in page["items"]] == ["Анна", "Борис"]
     by_ext = (await admin.get("/api/employees", params={"sort": "-extension", "limit": 3})).json()
     assert [e["extension"] for e in by_ext["items"]] == ["304", "303", "302"]
@@ -48,8 +54,11 @@ async def test_head_sees_own_department_or_company_by_role_settings(vats_api: Ap
     outsider = company.employees["restricted"]
     assert (await head.get(f"/api/employees/{outsider}")).status_code == 404
     listed = (await head.get("/api/employees")).json()["items"]
-    colleague = next(e for e in listed if e["full_name"] == "user Alpha")
-    assert all(t["sip_login"] is None for t in colleague["terminals"])  # not the head's credentials
+    colleague_id = next(e["id"] for e in listed if e["full_name"] == "user Alpha")
+    colleague = (await head.get(f"/api/employees/{colleague_id}")).json()
+    assert colleague["terminals"] and all(t["sip_login"] is None for t in colleague["terminals"])  # not the head's
+    own = (await head.get(f"/api/employees/{company.employees['head']}")).json()
+    assert all(t["sip_login"] for t in own["terminals"] if t["kind"] != "external")
     admin = company.clients["admin"]
     settings = (await admin.get("/api/tenant/settings")).json()["settings"]
     settings["roles"]["head"]["history_scope"] = "company"

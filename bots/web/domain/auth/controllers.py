@@ -83,6 +83,14 @@ class AuthController(Controller):
     async def refresh(self, request: Request[Any, Any, Any], data: JSONBody[RefreshIn]) -> Tokens:
         return _tokens(request, await kernel_of(request).accounts.refresh(data.refresh_token))
 
+    @get(
+        "/session",
+        operation_id="getSession",
+        summary="Who this access token belongs to (no database work beyond the session check)",
+    )
+    async def session(self, request: Request[Principal, Any, Any]) -> Principal:
+        return request.user
+
     @post("/logout", operation_id="logout", summary="Sign out this session", status_code=HTTP_204_NO_CONTENT)
     async def logout(self, request: Request[Principal, Any, Any]) -> None:
         await kernel_of(request).accounts.logout(request.user.tenant_id, request.user.session_id)
