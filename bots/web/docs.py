@@ -1,8 +1,12 @@
-"""API docs that work offline: Swagger UI's assets come from the ``swagger-ui-bundle``
-package and are served by vats itself; the page references no external URL."""
+"""API docs that work offline: Swagger UI's assets come from the ``swagger-ui-py`` package
+(Swagger UI 5, which reads the OpenAPI 3.1 that Litestar writes; ``swagger-ui-bundle`` ships
+Swagger UI 4, which cannot) and are served by vats itself; the page references no external URL.
+Only the package's static folder is used, the package itself is never imported."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 from litestar import Router
@@ -10,14 +14,19 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
-from swagger_ui_bundle import swagger_ui_path
-
 ASSETS = "/schema/assets"
+
+
+def swagger_ui_path() -> Path:
+    spec = importlib.util.find_spec("swagger_ui")  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the swagger-ui-py package is missing (pip install swagger-ui-py)")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
 def assets_router() -> Router:
     return create_static_files_router(
-        path=ASSETS, directories=[swagger_ui_path], opt={"exclude_from_auth": True}, include_in_schema=False
+        path=ASSETS, directories=[swagger_ui_path()], opt={"exclude_from_auth": True}, include_in_schema=False
     )
 
 
