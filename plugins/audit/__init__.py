@@ -6,10 +6,15 @@ A default plugin written exactly as a third party would: it owns its table (thro
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Annotated, Any
 
+import msgspec
+from litestar import Request, get
+from litestar.params import QueryParameter
 from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
@@ -51,11 +56,44 @@ async def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection
     await _record(conn, tenant_id, "number", number.id, "assigned")
 
 
-async def entries(conn: Connection, tenant_id: uuid.UUID, limit: int = 100) -> list[dict[str, object]]:
-    """The tenant's latest audit entries, newest first."""
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    at: dt.datetime
+    subject: Annotated[str, msgspec.Meta(examples=["employee"])]
+    subject_id: uuid.UUID
+    change: Annotated[str, msgspec.Meta(examples=["created"])]
+
+
+async def entries(conn: Connection, tenant_id: uuid.UUID, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+    """The tenant's audit entries, newest first."""
     rows = await conn.fetch(
-        "SELECT at, subject, subject_id, change FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
+        "SELECT at, subject, subject_id, change FROM audit_log WHERE tenant_id = $1"
+        " ORDER BY id DESC LIMIT $2 OFFSET $3",
         tenant_id,
         limit,
+        offset,
     )
-    return [dict(r) for r in rows]
+    return [AuditEntry(at=r["at"], subject=r["subject"], subject_id=r["subject_id"], change=r["change"]) for r in rows]
+
+
+@hookimpl
+def register_routes() -> Sequence[Any]:
+    """GET /api/audit for admins, contributed like any third-party route."""
+
+    @get(
+        "/api/audit",
+        operation_id="listAudit",
+        tags=["audit"],
+        summary="Who changed what in the directory, newest first",
+        opt={"roles": {"admin"}},
+    )
+    async def audit(
+        request: Request[Any, Any, Any],
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+    ) -> list[AuditEntry]:
+        kernel = request.app.state.kernel
+        tenant_id = request.user.tenant_id
+        async with kernel.db.tenant(tenant_id) as conn:
+            return await entries(conn, tenant_id, limit, offset)
+
+    return [audit]

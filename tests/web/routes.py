@@ -80,6 +80,7 @@ ACCESS: dict[str, Any] = {
     "POST /api/tags": ADMIN,
     "DELETE /api/tags/{tag_id:uuid}": ADMIN,
     "GET /api/tenant": EVERYONE,
+    "GET /api/audit": ADMIN,
     "GET /api/tenant/settings": ADMIN,
     "PATCH /api/tenant/settings": ADMIN,
     "GET /api/tenant/plugins": ADMIN,

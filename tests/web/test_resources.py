@@ -220,3 +220,16 @@ async def test_access_log_is_structured_and_has_no_secrets(
     everything = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     for secret in (vats_tenant.admin_password, tokens["access_token"], tokens["refresh_token"], "should-not-appear"):
         assert secret not in everything
+
+
+async def test_default_audit_plugin_serves_its_route(vats_api: ApiClients, vats_tenant: TenantCreated) -> None:
+    admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
+    created = (await admin.post("/api/employees", json={"full_name": "Аудит", "email": "audit@test.example"})).json()
+    log = (await admin.get("/api/audit", params={"limit": 5})).json()
+    assert (
+        log[0]["subject"] == "employee"
+        and log[0]["subject_id"] == created["employee"]["id"]
+        and log[0]["change"] == "created"
+    )
+    await admin.put("/api/tenant/plugins/audit", json={"enabled": False})
+    assert (await admin.get("/api/audit")).status_code == 404
