@@ -411,11 +411,18 @@ async def add_absence(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.
 
 
 async def delete_absence(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, absence_id: uuid.UUID) -> None:
+    await _delete_child(conn, "absences", tenant_id, employee_id, absence_id, "absence_id")
+
+
+async def _delete_child(
+    conn: Connection, table: str, tenant_id: uuid.UUID, employee_id: uuid.UUID, row_id: uuid.UUID, field: str
+) -> None:
+    """Delete one row an employee owns (absence, extra period); 404 if it is not theirs."""
     status = await conn.execute(
-        "DELETE FROM absences WHERE tenant_id = $1 AND employee_id = $2 AND id = $3", tenant_id, employee_id, absence_id
+        f"DELETE FROM {table} WHERE tenant_id = $1 AND employee_id = $2 AND id = $3", tenant_id, employee_id, row_id
     )
     if status.endswith(" 0"):
-        raise NotFoundError("no such absence", field="absence_id")
+        raise NotFoundError(f"no such {field.removesuffix('_id')}", field=field)
 
 
 async def add_extra_period(
@@ -447,11 +454,4 @@ async def add_extra_period(
 async def delete_extra_period(
     conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, period_id: uuid.UUID
 ) -> None:
-    status = await conn.execute(
-        "DELETE FROM extra_periods WHERE tenant_id = $1 AND employee_id = $2 AND id = $3",
-        tenant_id,
-        employee_id,
-        period_id,
-    )
-    if status.endswith(" 0"):
-        raise NotFoundError("no such period", field="period_id")
+    await _delete_child(conn, "extra_periods", tenant_id, employee_id, period_id, "period_id")

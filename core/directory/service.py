@@ -235,17 +235,7 @@ class Directory:
         self, tenant_id: uuid.UUID, employee_id: uuid.UUID, *, force: bool = False
     ) -> list[Reference]:
         """Delete; refused with the list of references unless ``force``, which removes them."""
-        async with self.db.tenant(tenant_id) as conn:
-            await employees_repo.get_employee(conn, tenant_id, employee_id)
-            refs = await self._references(conn, tenant_id, "employee", employee_id)
-            if refs and not force:
-                raise ReferencedError("the employee is still referenced", field="employee_id", references=refs)
-            await self._drop_references(conn, tenant_id, "employee", employee_id)
-            await employees_repo.delete_employee_row(conn, tenant_id, employee_id)
-            await self.plugins.emit(
-                "employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id, change="deleted"
-            )
-            return refs
+        return await self._delete("employee", tenant_id, employee_id, force=force)
 
     # --- groups ---------------------------------------------------------------------------
 
@@ -266,15 +256,22 @@ class Directory:
             return group
 
     async def delete_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, *, force: bool = False) -> list[Reference]:
+        """Delete; refused with the list of references unless ``force``, which removes them."""
+        return await self._delete("group", tenant_id, group_id, force=force)
+
+    async def _delete(self, kind: str, tenant_id: uuid.UUID, object_id: uuid.UUID, *, force: bool) -> list[Reference]:
+        """The deletion rule shared by employees and groups: what still refers to the object
+        refuses the deletion (listing the references) unless forced, which removes them."""
+        repo: Any = employees_repo if kind == "employee" else groups_repo
         async with self.db.tenant(tenant_id) as conn:
-            await groups_repo.get_group(conn, tenant_id, group_id)
-            refs = await self._references(conn, tenant_id, "group", group_id)
+            await getattr(repo, f"get_{kind}")(conn, tenant_id, object_id)
+            refs = await self._references(conn, tenant_id, kind, object_id)
             if refs and not force:
-                raise ReferencedError("the group is still referenced", field="group_id", references=refs)
-            await self._drop_references(conn, tenant_id, "group", group_id)
-            await groups_repo.delete_group_row(conn, tenant_id, group_id)
+                raise ReferencedError(f"the {kind} is still referenced", field=f"{kind}_id", references=refs)
+            await self._drop_references(conn, tenant_id, kind, object_id)
+            await getattr(repo, f"delete_{kind}_row")(conn, tenant_id, object_id)
             await self.plugins.emit(
-                "group_changed", tenant_id=tenant_id, conn=conn, group_id=group_id, change="deleted"
+                f"{kind}_changed", tenant_id=tenant_id, conn=conn, change="deleted", **{f"{kind}_id": object_id}
             )
             return refs
 
