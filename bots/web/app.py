@@ -20,6 +20,7 @@ from vats.bots.web.domain.numbers.controllers import NumberController, TagContro
 from vats.bots.web.domain.operator.controllers import OperatorController
 from vats.bots.web.domain.schedules.controllers import CalendarController, ScheduleController
 from vats.bots.web.domain.tenant.controllers import TenantController
+from vats.bots.web.examples import attach_examples
 from vats.bots.web.problems import EXCEPTION_HANDLERS
 from vats.core.kernel import Kernel
 
@@ -77,7 +78,7 @@ def create_app(kernel: Kernel) -> Litestar:
         for plugin, handler in kernel.plugins.collect_by_plugin("register_routes")
     ]
     jwt_auth = make_jwt_auth(kernel)
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, live, assets_router(), *CONTROLLERS, *plugin_routers],
         guards=[operator_guard, role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -86,3 +87,5 @@ def create_app(kernel: Kernel) -> Litestar:
         middleware=[DefineMiddleware(access_log_middleware)],
         state=State({"kernel": kernel, "jwt_auth": jwt_auth}),
     )
+    attach_examples(app)
+    return app

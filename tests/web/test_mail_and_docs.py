@@ -130,3 +130,24 @@ async def test_every_operation_has_an_id_tags_and_a_summary(vats_api: ApiClients
     assert len(ids) == len(set(ids))
     login_schema = spec["components"]["schemas"]["LoginIn"]
     assert login_schema["properties"]["email"]["examples"]
+
+
+async def test_every_request_body_has_an_example_the_api_accepts(vats_api: ApiClients) -> None:
+    import jsonschema_rs
+
+    spec = (await vats_api.client().get("/schema/openapi.json")).json()
+    components = spec["components"]
+    checked = 0
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            body = op.get("requestBody")
+            if body is None:
+                continue
+            media = body["content"]["application/json"]
+            assert media.get("examples"), f"{method.upper()} {path} has no request example"
+            schema = {**media["schema"], "components": components}
+            validator = jsonschema_rs.validator_for(schema)
+            for example in media["examples"].values():
+                validator.validate(example["value"])  # raises with the offending field
+                checked += 1
+    assert checked >= 30

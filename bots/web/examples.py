@@ -1,0 +1,93 @@
+"""Request examples shown in the API docs, by operation id. ``attach_examples`` adds them to
+the generated OpenAPI document; a test checks that every operation taking a body has one and
+that each example is accepted by the body's schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.openapi.spec import Example, OpenAPI
+
+REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    "login": {"email": "admin@demo.vats.example", "password": "the password `vats serve` printed"},
+    "refreshTokens": {"refresh_token": "the refresh_token from the log-in answer"},
+    "requestPasswordReset": {"email": "anna@example.com"},
+    "confirmPasswordReset": {"token": "the token from the e-mail", "password": "my-New-passw0rd"},
+    "acceptInvitation": {"token": "the token from the invitation e-mail", "password": "my-Passw0rd-2026"},
+    "updateMe": {"position": "Старший менеджер", "time_zone": "Asia/Yekaterinburg"},
+    "setMyAvailability": {"mode": "unavailable"},
+    "changeMyPassword": {"current_password": "my-Passw0rd-2026", "new_password": "an0ther-Passw0rd"},
+    "addMyExternalNumber": {"number": "+7 916 123-45-67"},
+    "updateMyTerminal": {"ring_delay_s": 5, "ring_time_s": 20},
+    "createEmployee": {
+        "full_name": "Анна Иванова",
+        "email": "anna@example.com",
+        "role": "head",
+        "position": "Руководитель отдела продаж",
+        "external_numbers": ["+7 916 123-45-67"],
+        "on_no_answer": {"action": "voicemail"},
+    },
+    "updateEmployee": {"position": "Старший менеджер", "no_answer_after_s": 25, "ring_mode": "sequential"},
+    "setEmployeeAvailability": {"mode": "available"},
+    "updateTerminal": {"ring_delay_s": 5, "ring_time_s": 25, "is_primary": False},
+    "addExternalNumber": {"number": "+7 903 555-11-22"},
+    "addAbsence": {
+        "kind": "vacation",
+        "starts_on": "2026-12-28",
+        "ends_on": "2027-01-11",
+        "forward": {"action": "voicemail"},
+    },
+    "addExtraPeriod": {
+        "available": True,
+        "starts_at": "2026-12-26T10:00:00+03:00",
+        "ends_at": "2026-12-26T16:00:00+03:00",
+        "note": "Рабочая суббота отдела",
+    },
+    "createGroup": {"name": "Продажи", "extension": "200", "strategy": "uniform", "ring_time_s": 30},
+    "updateGroup": {"strategy": "one_by_one", "step_delay_s": 15},
+    "setGroupMembers": {"member_ids": []},
+    "createSchedule": {
+        "name": "Пн-Пт с обедом",
+        "intervals": [
+            {"day": 0, "start": "09:00", "end": "13:00"},
+            {"day": 0, "start": "14:00", "end": "18:00"},
+        ],
+    },
+    "updateSchedule": {"name": "Основной график"},
+    "createCalendar": {"name": "Филиал", "official_country": "RU"},
+    "updateCalendar": {"name": "Производственный календарь"},
+    "overrideCalendarDays": {
+        "starts_on": "2026-12-30",
+        "ends_on": "2026-12-31",
+        "kind": "day_off",
+        "note": "Корпоратив",
+    },
+    "updateNumber": {"name": "Реклама в метро", "recording": True, "number_as_caller_id": True},
+    "createTag": {"kind": "contact", "name": "VIP", "color": "#d33"},
+    "updateTenantSettings": {"time_zone": "Europe/Moscow"},
+    "switchTenantPlugin": {"enabled": False},
+    "operatorCreateTenant": {
+        "name": "ООО Ромашка",
+        "admin_email": "boss@romashka.example",
+        "admin_phone": "+7 916 123-45-67",
+        "seats_max": 10,
+    },
+    "operatorAssignNumber": {"number": "+7 495 123-45-67", "name": "Основной"},
+}
+
+
+def attach_examples(app: Litestar) -> OpenAPI:
+    """Put REQUEST_EXAMPLES into the app's OpenAPI document (generated once, then served)."""
+    schema = app.openapi_schema
+    for path_item in (schema.paths or {}).values():
+        for method in ("get", "post", "put", "patch", "delete"):
+            operation = getattr(path_item, method, None)
+            if operation is None or operation.request_body is None:
+                continue
+            example = REQUEST_EXAMPLES.get(operation.operation_id or "")
+            if example is None:
+                continue
+            for media in (operation.request_body.content or {}).values():  # type: ignore[union-attr]
+                media.examples = {"example": Example(summary="example", value=example)}
+    return schema
