@@ -88,6 +88,6 @@ def attach_examples(app: Litestar) -> OpenAPI:
             example = REQUEST_EXAMPLES.get(operation.operation_id or "")
             if example is None:
                 continue
-            for media in (operation.request_body.content or {}).values():  # type: ignore[union-attr]
+            for media in (operation.request_body.content or {}).values():
                 media.examples = {"example": Example(summary="example", value=example)}
     return schema
