@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request
-from litestar.params import Parameter
 from vats.bots.web.auth import kernel_of
 from vats.core.accounts.service import Principal
 from vats.core.db.database import Connection
 from vats.core.directory.models import Tenant
 from vats.core.directory.service import load_tenant
-
-Limit = Annotated[int, Parameter(ge=1, le=500, description="page size", examples=[])]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000, description="items to skip")]
 
 
 def caller(request: Request[Any, Any, Any]) -> Principal:

@@ -179,7 +179,7 @@ async def test_operator_creates_suspends_and_resumes_tenants(vats_api: ApiClient
     )
     assert number.status_code == 201 and number.json()["e164"] == "+74951234500"
     boss = await vats_api.login("boss@romashka.example", tenant["admin_password"])
-    assert (await boss.get("/api/numbers")).json()[0]["e164"] == "+74951234500"
+    assert (await boss.get("/api/numbers")).json()["items"][0]["e164"] == "+74951234500"
     assert (await operator.post(f"/api/operator/tenants/{tenant['tenant_id']}/suspend")).json()["suspended"]
     assert (await boss.get("/api/me")).status_code == 401
     blocked = await vats_api.client().post(

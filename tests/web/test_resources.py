@@ -233,3 +233,22 @@ async def test_default_audit_plugin_serves_its_route(vats_api: ApiClients, vats_
     )
     await admin.put("/api/tenant/plugins/audit", json={"enabled": False})
     assert (await admin.get("/api/audit")).status_code == 404
+
+
+async def test_small_lists_page_search_and_sort_too(vats_api: ApiClients, vats_tenant: TenantCreated) -> None:
+    admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
+    for name, ext in [("Склад", "300"), ("Продажи", "2000"), ("Поддержка", "201")]:
+        assert (await admin.post("/api/groups", json={"name": name, "extension": ext})).status_code == 201
+    page = (await admin.get("/api/groups", params={"sort": "-name", "limit": 2})).json()
+    assert [g["name"] for g in page["items"]] == ["Склад", "Продажи"] and page["total"] == 3
+    by_ext = (await admin.get("/api/groups", params={"sort": "extension"})).json()["items"]
+    assert [g["extension"] for g in by_ext] == ["201", "300", "2000"]
+    assert [g["name"] for g in (await admin.get("/api/groups", params={"q": "под"})).json()["items"]] == ["Поддержка"]
+    bad = await admin.get("/api/groups", params={"sort": "size"})
+    assert bad.status_code == 422 and bad.json()["field"] == "sort"
+    await admin.post("/api/tags", json={"kind": "call", "name": "Спам"})
+    await admin.post("/api/tags", json={"kind": "contact", "name": "VIP"})
+    tags = (await admin.get("/api/tags", params={"kind": "contact"})).json()
+    assert [t["name"] for t in tags["items"]] == ["VIP"]
+    schedules = (await admin.get("/api/schedules", params={"q": "09:00"})).json()
+    assert schedules["total"] == 1

@@ -11,7 +11,8 @@ from litestar import Controller, MediaType, Request, Response, delete, get, patc
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, PathParameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
-from vats.bots.web.deps import Limit, Offset, caller, tenant_tx
+from vats.bots.web.deps import caller, tenant_tx
+from vats.bots.web.pagination import Limit, Offset
 from vats.core.accounts.service import Principal
 from vats.core.directory import employees as repo
 from vats.core.directory.employees import EmployeePage

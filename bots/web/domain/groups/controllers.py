@@ -11,6 +11,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter
 from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
 from vats.bots.web.deps import caller, tenant_tx
 from vats.bots.web.domain.employees.controllers import DeletedOut
+from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
 from vats.core.directory import groups as repo
 from vats.core.directory.models import Group, GroupCreate, GroupUpdate
 from vats.core.directory.visibility import visible_group_ids
@@ -29,11 +30,23 @@ class GroupController(Controller):
     path = "/api/groups"
     tags = ["groups"]
 
-    @get(operation_id="listGroups", summary="List groups", opt={"roles": MANAGERS})
-    async def list_groups(self, request: Request[Any, Any, Any]) -> list[Group]:
+    @get(operation_id="listGroups", summary="List groups (search by name or extension)", opt={"roles": MANAGERS})
+    async def list_groups(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Limit = 50,
+        offset: Offset = 0,
+        q: Search = None,
+        sort: Sort = "name",
+    ) -> Page[Group]:
         async with tenant_tx(request) as (conn, tenant, me):
             allowed = await visible_group_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
-            return [g for g in await repo.list_groups(conn, tenant.id) if allowed is None or g.id in allowed]
+            groups = [g for g in await repo.list_groups(conn, tenant.id) if allowed is None or g.id in allowed]
+        return paginate(
+            groups, limit=limit, offset=offset, q=q, sort=sort,
+            searchable=lambda g: (g.name, g.extension),
+            sorts={"name": lambda g: g.name.casefold(), "extension": lambda g: (len(g.extension), g.extension)},
+        )  # fmt: skip
 
     @post(
         operation_id="createGroup",

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from vats.bots.web.auth import ADMIN, MANAGERS
 from vats.bots.web.deps import tenant_tx
+from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
 from vats.core.directory import schedules as repo
 from vats.core.directory.models import (
     Calendar,
@@ -31,9 +32,20 @@ class ScheduleController(Controller):
     tags = ["schedules"]
 
     @get(operation_id="listSchedules", summary="List schedules", opt={"roles": MANAGERS})
-    async def list_schedules(self, request: Request[Any, Any, Any]) -> list[Schedule]:
+    async def list_schedules(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Limit = 50,
+        offset: Offset = 0,
+        q: Search = None,
+        sort: Sort = "name",
+    ) -> Page[Schedule]:
         async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.list_schedules(conn, tenant.id)
+            schedules = await repo.list_schedules(conn, tenant.id)
+        return paginate(
+            schedules, limit=limit, offset=offset, q=q, sort=sort,
+            searchable=lambda s: (s.name,), sorts={"name": lambda s: s.name.casefold()},
+        )  # fmt: skip
 
     @post(
         operation_id="createSchedule",
@@ -84,9 +96,20 @@ class CalendarController(Controller):
     tags = ["calendars"]
 
     @get(operation_id="listCalendars", summary="List calendars", opt={"roles": MANAGERS})
-    async def list_calendars(self, request: Request[Any, Any, Any]) -> list[Calendar]:
+    async def list_calendars(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Limit = 50,
+        offset: Offset = 0,
+        q: Search = None,
+        sort: Sort = "name",
+    ) -> Page[Calendar]:
         async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.list_calendars(conn, tenant.id)
+            calendars = await repo.list_calendars(conn, tenant.id)
+        return paginate(
+            calendars, limit=limit, offset=offset, q=q, sort=sort,
+            searchable=lambda c: (c.name,), sorts={"name": lambda c: c.name.casefold()},
+        )  # fmt: skip
 
     @post(
         operation_id="createCalendar",
