@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from vats.core.db.database import Connection
+    from vats.core.db.database import Connection, Database
     from vats.core.db.migrate import MigrationSource
     from vats.core.directory.models import Number, Tenant
+    from vats.core.regions import CallerRegion
 
 hookspec = pluggy.HookspecMarker("vats")
 hookimpl = pluggy.HookimplMarker("vats")
@@ -80,6 +81,25 @@ def register_commands() -> Sequence[Any]:
 
     Called when the ``vats`` command line starts; ``vats NAME ...`` then runs the plugin's
     commands. A name that clashes with a built-in command is ignored with a warning.
+    """
+
+
+@hookspec(firstresult=True)
+def lookup_region(number: str) -> CallerRegion | None:
+    """Where a caller's number is from: its federal subjects (ISO 3166-2 codes) and operator.
+
+    ``number`` is E.164. Called by the routing engine for region filters, synchronously and
+    on every call, so answer from memory (load what you need in ``startup``). The first
+    plugin that answers wins (plugins for other countries return None for numbers not theirs).
+    """
+
+
+@hookspec
+def startup(db: Database) -> Any:
+    """The kernel has started: migrations applied, the database pool open.
+
+    Load in-memory state here (e.g. a numbering plan). May return an awaitable; an exception
+    is logged with the plugin's name and does not stop the start.
     """
 
 

@@ -3,6 +3,7 @@ the directory service, started and stopped together by every frontend (CLI, API,
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -17,6 +18,7 @@ from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migra
 from vats.core.directory.service import Directory
 from vats.core.mail import DevInbox, Mailer, SmtpMailer
 from vats.core.plugins import PluginHost
+from vats.core.regions import CallerRegion
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +118,27 @@ class Kernel:
                 self.applied = await self.migrate(progress)
             self.db = Database(self.owner_url)
             await self.db.open()
+            await self._startup()
         except BaseException:
             await self.stop()
             raise
         return self
+
+    async def _startup(self) -> None:
+        """Run every plugin's ``startup`` hook, one at a time, each isolated."""
+        assert self.db is not None
+        for impl in self.plugins.pm.hook.startup.get_hookimpls():
+            try:
+                result = impl.function(**{a: self.db for a in impl.argnames if a == "db"})
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("plugin %r failed in hook startup; vats starts without it", impl.plugin_name)
+
+    def lookup_region(self, number: str) -> CallerRegion | None:
+        """The region of an E.164 number, from the first plugin that knows it."""
+        answer: CallerRegion | None = self.plugins.pm.hook.lookup_region(number=number)
+        return answer
 
     async def stop(self) -> None:
         if self.db is not None:
