@@ -39,6 +39,11 @@ SETTINGS: tuple[Setting, ...] = (
         doc="folder for the embedded PostgreSQL and other local state",
     ),
     Setting(
+        name="VATS_MEDIA_DIR",
+        default=None,
+        doc="folder for recordings, shared with Asterisk (unset: VATS_DATA_DIR/media)",
+    ),
+    Setting(
         name="VATS_PLUGINS",
         default=None,
         doc="comma-separated allow-list of plugin names to load (unset: all installed)",
@@ -93,6 +98,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str | None = None
     smtp_url: str | None = None
     mail_from: str = "vats@localhost"
+    media_dir_setting: str | None = None
+
+    @property
+    def media_dir(self) -> Path:
+        return Path(self.media_dir_setting) if self.media_dir_setting else self.data_dir / "media"
 
     @property
     def base_url(self) -> str:
@@ -124,6 +134,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             public_url=get("VATS_PUBLIC_URL"),
             smtp_url=get("VATS_SMTP_URL"),
             mail_from=get("VATS_MAIL_FROM") or "vats@localhost",
+            media_dir_setting=get("VATS_MEDIA_DIR"),
         )
 
 

@@ -16,6 +16,7 @@ from vats.bots.web.domain.auth.controllers import AuthController, InvitationCont
 from vats.bots.web.domain.employees.controllers import EmployeeController
 from vats.bots.web.domain.groups.controllers import GroupController
 from vats.bots.web.domain.me.controllers import MeController
+from vats.bots.web.domain.media.controllers import MediaController
 from vats.bots.web.domain.numbers.controllers import NumberController, TagController
 from vats.bots.web.domain.operator.controllers import OperatorController
 from vats.bots.web.domain.schedules.controllers import CalendarController, ScheduleController
@@ -35,6 +36,7 @@ CONTROLLERS: list[Any] = [
     NumberController,
     TagController,
     TenantController,
+    MediaController,
     OperatorController,
     invite_page,
     reset_page,

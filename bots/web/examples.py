@@ -67,6 +67,15 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "createTag": {"kind": "contact", "name": "VIP", "color": "#d33"},
     "updateTenantSettings": {"time_zone": "Europe/Moscow"},
     "switchTenantPlugin": {"enabled": False},
+    "createMedia": {
+        "name": "Приветствие и музыка",
+        "items": [
+            {"type": "file", "file_id": "standard:greeting"},
+            {"type": "pause", "ms": 500},
+            {"type": "file", "file_id": "standard:hold_music"},
+        ],
+    },
+    "updateMedia": {"items": [{"type": "file", "file_id": "standard:all_busy"}]},
     "operatorCreateTenant": {
         "name": "ООО Ромашка",
         "admin_email": "boss@romashka.example",

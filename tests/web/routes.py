@@ -81,6 +81,15 @@ ACCESS: dict[str, Any] = {
     "DELETE /api/tags/{tag_id:uuid}": ADMIN,
     "GET /api/tenant": EVERYONE,
     "GET /api/audit": ADMIN,
+    "POST /api/media/files": ADMIN,
+    "GET /api/media/files": ADMIN,
+    "GET /api/media/files/{file_id:str}/audio": ADMIN,
+    "DELETE /api/media/files/{file_id:uuid}": ADMIN,
+    "GET /api/media": ADMIN,
+    "POST /api/media": ADMIN,
+    "GET /api/media/{media_id:uuid}": ADMIN,
+    "PATCH /api/media/{media_id:uuid}": ADMIN,
+    "DELETE /api/media/{media_id:uuid}": ADMIN,
     "GET /api/tenant/settings": ADMIN,
     "PATCH /api/tenant/settings": ADMIN,
     "GET /api/tenant/plugins": ADMIN,
@@ -131,8 +140,15 @@ BODIES: dict[str, Any] = {
     "POST /api/tags": {"kind": "contact", "name": "Тег {n}"},
     "PATCH /api/tenant/settings": {"time_zone": "Europe/Moscow"},
     "PUT /api/tenant/plugins/{name:str}": {"enabled": True},
+    "POST /api/media": {"name": "Медиа {n}", "items": [{"type": "pause", "ms": 500}]},
+    "PATCH /api/media/{media_id:uuid}": {"name": "Медиа {n}"},
     "POST /api/operator/tenants": {"name": "Оператор {n}", "admin_email": "op{n}@example.com"},
     "POST /api/operator/tenants/{tenant_id:uuid}/numbers": {"number": "+7495765{n:04d}"},
+}
+
+# Multipart uploads: (form fields, files).
+UPLOADS: dict[str, Any] = {
+    "POST /api/media/files": ({"name": "Запись {n}"}, {"file": ("hello.mp3", "MP3", "audio/mpeg")}),
 }
 
 QUERIES: dict[str, dict[str, str]] = {

@@ -8,7 +8,8 @@ import pytest
 from vats.bots.web.testing import ApiClients
 from vats.core.kernel import Kernel
 
-from tests.web.routes import ACCESS, OPERATOR, PUBLIC, fill, route_table
+from tests.media_samples import SAMPLE_MP3
+from tests.web.routes import ACCESS, OPERATOR, PUBLIC, UPLOADS, fill, route_table
 from tests.web.world import ROLES, build_company
 
 counter = itertools.count(1)
@@ -17,7 +18,15 @@ CREDENTIAL_CHECKS = {"POST /api/auth/login", "POST /api/auth/refresh"}
 
 
 async def call(client: httpx.AsyncClient, key: str, ids: dict[str, str]) -> httpx.Response:
-    method, url, body, query = fill(key, ids, next(counter))
+    n = next(counter)
+    method, url, body, query = fill(key, ids, n)
+    if key in UPLOADS:
+        fields, files = UPLOADS[key]
+        form = {k: v.format(n=n) for k, v in fields.items()}
+        parts = {
+            k: (name, SAMPLE_MP3 if content == "MP3" else content, kind) for k, (name, content, kind) in files.items()
+        }
+        return await client.request(method, url, data=form, files=parts, params=query)
     return await client.request(method, url, json=body, params=query)
 
 

@@ -21,6 +21,10 @@ from vats.core.directory.models import (
     TagCreate,
 )
 from vats.core.kernel import Kernel
+from vats.core.media import library as media_library
+from vats.core.media.models import FilePart, MediaCreate, PausePart
+
+from tests.media_samples import SAMPLE_MP3
 
 ROLES = ("admin", "head", "user", "restricted")
 
@@ -68,6 +72,10 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
             conn, tid, target.id,
             ExtraPeriodCreate(available=True, starts_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), ends_at=dt.datetime(2030, 1, 2, tzinfo=dt.UTC)),
         )  # fmt: skip
+        recording = await media_library.upload(conn, kernel.config.media_dir, tid, "Приветствие", SAMPLE_MP3)
+        media = await media_library.create_media(
+            conn, tid, MediaCreate(name="Приветствие", items=[FilePart(file_id=recording.id), PausePart(ms=300)])
+        )
     external = next(t for t in target.terminals if t.kind == "external")
     company.ids = {
         "employee_id": str(target.id),
@@ -81,6 +89,8 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "tag_id": str(tag.id),
         "tenant_id": str(tid),
         "name": "audit",
+        "file_id": str(recording.id),
+        "media_id": str(media.id),
         "token": "no-such-token",
     }
     for role in ROLES:

@@ -1,0 +1,146 @@
+"""The media library: MP3 uploads (checked, converted to 8 kHz WAV), the standard
+recordings, and media (named chains of recordings and pauses). PBX settings: admins only."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+from vats.bots.web.auth import ADMIN, kernel_of
+from vats.bots.web.deps import tenant_tx
+from vats.bots.web.domain.employees.controllers import DeletedOut
+from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
+from vats.core.errors import NotFoundError
+from vats.core.media import library
+from vats.core.media.audio import MAX_UPLOAD_BYTES
+from vats.core.media.models import Media, MediaCreate, MediaFile, MediaUpdate
+from vats.core.media.standard import STANDARD, standard_path
+
+ADMIN_ONLY: dict[str, Any] = {"roles": ADMIN}
+
+
+class UploadForm(msgspec.Struct, kw_only=True):
+    """multipart/form-data: the MP3 and the name it gets in the library."""
+
+    name: str
+    file: UploadFile
+
+
+class MediaController(Controller):
+    path = "/api/media"
+    tags = ["media"]
+    opt = ADMIN_ONLY
+
+    @post(
+        "/files",
+        operation_id="uploadRecording",
+        summary="Upload an MP3 (at most 10 MB); it is checked and converted to 8 kHz WAV",
+        request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024,
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> MediaFile:
+        content = await data.file.read()
+        kernel = kernel_of(request)
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await library.upload(conn, kernel.config.media_dir, tenant.id, data.name, content)
+
+    @get("/files", operation_id="listRecordings", summary="Recordings: the PBX's uploads, then the standard ones")
+    async def list_files(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Limit = 50,
+        offset: Offset = 0,
+        q: Search = None,
+        sort: Sort = None,
+    ) -> Page[MediaFile]:
+        async with tenant_tx(request) as (conn, tenant, _):
+            files = [*await library.list_files(conn, tenant.id), *library.standard_files()]
+        return paginate(
+            files, limit=limit, offset=offset, q=q, sort=sort,
+            searchable=lambda f: (f.name,),
+            sorts={"name": lambda f: f.name.casefold(), "duration": lambda f: f.duration_ms},
+        )  # fmt: skip
+
+    @get(
+        "/files/{file_id:str}/audio",
+        operation_id="downloadRecording",
+        summary="The recording as 8 kHz WAV",
+        media_type="audio/wav",
+    )
+    async def audio(self, request: Request[Any, Any, Any], file_id: FromPath[str]) -> Response[bytes]:
+        if file_id.startswith("standard:") and file_id.removeprefix("standard:") in STANDARD:
+            path = standard_path(file_id.removeprefix("standard:"))
+        else:
+            try:
+                uid = uuid.UUID(file_id)
+            except ValueError:
+                raise NotFoundError("no such recording", field="file_id") from None
+            async with tenant_tx(request) as (conn, tenant, _):
+                await library.get_file(conn, tenant.id, uid)
+            path = library.file_path(kernel_of(request).config.media_dir, tenant.id, uid)
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            raise NotFoundError("the recording's file is missing from the media folder", field="file_id") from None
+        return Response(content, media_type="audio/wav")
+
+    @delete(
+        "/files/{file_id:uuid}",
+        operation_id="deleteRecording",
+        summary="Delete a recording; refused (409) while a media uses it unless force=true",
+        status_code=200,
+    )
+    async def delete_file(
+        self, request: Request[Any, Any, Any], file_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
+    ) -> DeletedOut:
+        kernel = kernel_of(request)
+        async with tenant_tx(request) as (conn, tenant, _):
+            removed = await library.delete_file(conn, kernel.config.media_dir, tenant.id, file_id, force=force)
+        return DeletedOut(removed_references=removed)
+
+    @get(operation_id="listMedia", summary="Media: named chains of recordings and pauses")
+    async def list_media(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Limit = 50,
+        offset: Offset = 0,
+        q: Search = None,
+        sort: Sort = None,
+    ) -> Page[Media]:
+        async with tenant_tx(request) as (conn, tenant, _):
+            items = await library.list_media(conn, tenant.id)
+        return paginate(
+            items, limit=limit, offset=offset, q=q, sort=sort,
+            searchable=lambda m: (m.name,), sorts={"name": lambda m: m.name.casefold(), "duration": lambda m: m.duration_ms},
+        )  # fmt: skip
+
+    @post(operation_id="createMedia", summary="Create a media from recordings (yours or standard:<name>) and pauses")
+    async def create_media(self, request: Request[Any, Any, Any], data: JSONBody[MediaCreate]) -> Media:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await library.create_media(conn, tenant.id, data)
+
+    @get("/{media_id:uuid}", operation_id="getMedia", summary="One media")
+    async def get_media(self, request: Request[Any, Any, Any], media_id: FromPath[uuid.UUID]) -> Media:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await library.get_media(conn, tenant.id, media_id)
+
+    @patch("/{media_id:uuid}", operation_id="updateMedia", summary="Rename a media or change its parts")
+    async def update_media(
+        self, request: Request[Any, Any, Any], media_id: FromPath[uuid.UUID], data: JSONBody[MediaUpdate]
+    ) -> Media:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await library.update_media(conn, tenant.id, media_id, data)
+
+    @delete("/{media_id:uuid}", operation_id="deleteMedia", summary="Delete a media", status_code=204)
+    async def delete_media(self, request: Request[Any, Any, Any], media_id: FromPath[uuid.UUID]) -> None:
+        async with tenant_tx(request) as (conn, tenant, _):
+            await library.delete_media(conn, tenant.id, media_id)
