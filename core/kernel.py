@@ -19,6 +19,7 @@ from vats.core.directory.service import Directory
 from vats.core.mail import DevInbox, Mailer, SmtpMailer
 from vats.core.plugins import PluginHost
 from vats.core.regions import CallerRegion
+from vats.core.snapshot import Snapshots
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Kernel:
         self.db: Database | None = None
         self.blocks: BlockRegistry | None = None
         self.applied: list[tuple[str, str]] = []  # migrations applied by start()
+        self.snapshots: Snapshots | None = None
 
     @property
     def directory(self) -> Directory:
@@ -118,6 +120,8 @@ class Kernel:
                 self.applied = await self.migrate(progress)
             self.db = Database(self.owner_url)
             await self.db.open()
+            self.snapshots = Snapshots(self.db, self.owner_url)
+            await self.snapshots.start()
             await self._startup()
         except BaseException:
             await self.stop()
@@ -141,6 +145,9 @@ class Kernel:
         return answer
 
     async def stop(self) -> None:
+        if self.snapshots is not None:
+            await self.snapshots.stop()
+            self.snapshots = None
         if self.db is not None:
             await self.db.close()
             self.db = None

@@ -1,0 +1,159 @@
+"""Per-tenant configuration snapshots kept in memory, for routing decisions that must not query
+the database on every call step.
+
+A snapshot holds what routing reads: the tenant, its employees (with terminals, absences,
+periods), groups, schedules, calendars (as availability facts) and numbers. Triggers notify the
+channel ``vats_config`` on every change (migration 0005); each process listens and drops the
+tenant's snapshot at once, so the next read loads a fresh one. If the listening connection
+drops, every snapshot is dropped (a notification may have been missed) and the listener
+reconnects; as a last safety net, no snapshot is used longer than ``max_age_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+import msgspec
+from vats.core.availability import CalendarFacts
+from vats.core.db.database import Database
+from vats.core.directory import employees as employees_repo
+from vats.core.directory import groups as groups_repo
+from vats.core.directory import numbers as numbers_repo
+from vats.core.directory import schedules as schedules_repo
+from vats.core.directory.models import Employee, Group, Number, Schedule, Tenant
+from vats.core.directory.service import load_tenant
+
+log = logging.getLogger(__name__)
+CHANNEL = "vats_config"
+
+
+class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    tenant: Tenant
+    employees: dict[uuid.UUID, Employee]
+    groups: dict[uuid.UUID, Group]
+    schedules: dict[uuid.UUID, Schedule]
+    calendars: dict[uuid.UUID, CalendarFacts]
+    numbers: dict[str, Number]  # by E.164
+    extensions: dict[str, uuid.UUID]  # extension -> employee or group id
+    loaded_at: float
+
+
+async def load_snapshot(db: Database, tenant_id: uuid.UUID) -> TenantSnapshot:
+    async with db.tenant(tenant_id) as conn:
+        tenant = await load_tenant(conn, tenant_id)
+        employees = await employees_repo.list_employees(conn, tenant_id)
+        groups = await groups_repo.list_groups(conn, tenant_id)
+        schedules = await schedules_repo.list_schedules(conn, tenant_id)
+        calendars = {
+            c.id: await schedules_repo.calendar_facts(conn, tenant_id, c.id)
+            for c in await schedules_repo.list_calendars(conn, tenant_id)
+        }
+        numbers = await numbers_repo.list_numbers(conn, tenant_id)
+    extensions: dict[str, uuid.UUID] = {e.extension: e.id for e in employees}
+    extensions.update({g.extension: g.id for g in groups})
+    return TenantSnapshot(
+        tenant=tenant,
+        employees={e.id: e for e in employees},
+        groups={g.id: g for g in groups},
+        schedules={s.id: s for s in schedules},
+        calendars=calendars,
+        numbers={n.e164: n for n in numbers},
+        extensions=extensions,
+        loaded_at=time.monotonic(),
+    )
+
+
+class Snapshots:
+    """The process's snapshots, dropped on change notifications."""
+
+    def __init__(self, db: Database, listen_url: str, *, max_age_s: float = 60.0) -> None:
+        self.db = db
+        self.listen_url = listen_url
+        self.max_age_s = max_age_s
+        self._cache: dict[uuid.UUID, TenantSnapshot] = {}
+        self._numbers: dict[str, uuid.UUID] | None = None  # every tenant's DIDs -> tenant
+        self._locks: dict[uuid.UUID, asyncio.Lock] = {}
+        self._listener: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()
+        self.notifications = 0
+
+    async def get(self, tenant_id: uuid.UUID) -> TenantSnapshot:
+        cached = self._cache.get(tenant_id)
+        if cached is not None and time.monotonic() - cached.loaded_at < self.max_age_s:
+            return cached
+        async with self._locks.setdefault(tenant_id, asyncio.Lock()):  # one load per tenant at a time
+            cached = self._cache.get(tenant_id)
+            if cached is None or time.monotonic() - cached.loaded_at >= self.max_age_s:
+                cached = await load_snapshot(self.db, tenant_id)
+                self._cache[tenant_id] = cached
+            return cached
+
+    async def tenant_of_number(self, e164: str) -> uuid.UUID | None:
+        """Which tenant owns a DID (numbers are unique across the system)."""
+        if self._numbers is None:
+            async with self.db.system() as conn:
+                rows = await conn.fetch("SELECT e164, tenant_id FROM numbers")
+            self._numbers = {r["e164"]: r["tenant_id"] for r in rows}
+        return self._numbers.get(e164)
+
+    def invalidate(self, tenant_id: uuid.UUID | None = None, table: str = "") -> None:
+        if tenant_id is None:
+            self._cache.clear()
+            self._numbers = None
+            return
+        self._cache.pop(tenant_id, None)
+        if table in ("numbers", "tenants"):
+            self._numbers = None
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        # Never raise here: an exception in a listener callback would be lost in asyncpg's loop.
+        try:
+            table, _, tenant = str(payload).partition(":")
+            self.notifications += 1
+            self.invalidate(uuid.UUID(tenant), table)
+        except ValueError:
+            log.warning("ignoring a malformed %s notification", CHANNEL)
+            self.invalidate()
+
+    async def _listen_forever(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                conn = await asyncpg.connect(self.listen_url)
+                closed = asyncio.Event()
+                conn.add_termination_listener(lambda _conn, closed=closed: closed.set())
+                try:
+                    await conn.add_listener(CHANNEL, self._on_notify)
+                    self.invalidate()  # anything may have changed while we were not listening
+                    self.listening.set()
+                    delay = 0.5
+                    await closed.wait()
+                finally:
+                    self.listening.clear()
+                    if not conn.is_closed():
+                        await conn.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("configuration listener lost its connection; retrying in %.1f s", delay)
+            self.invalidate()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10)
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen_forever(), name="vats-config-listener")
+        await asyncio.wait_for(self.listening.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            try:
+                await self._listener
+            except asyncio.CancelledError:
+                pass
+            self._listener = None
