@@ -22,6 +22,8 @@ def block_tag(block_type: type[Any]) -> str:
     info = msgspec.inspect.type_info(block_type)
     if not isinstance(info, msgspec.inspect.StructType) or info.tag_field != "type" or info.tag is None:
         raise BlockRegistryError(f"{block_type!r} is not a Struct with tag_field='type' and a tag")
+    if not callable(getattr(block_type, "run", None)):
+        raise BlockRegistryError(f"block {info.tag!r} has no run(ctx, cursor, result) method")
     return str(info.tag)
 
 

@@ -95,6 +95,16 @@ def lookup_region(number: str) -> CallerRegion | None:
 
 
 @hookspec
+def lookup_contact(tenant_id: uuid.UUID, number: str) -> Any:
+    """The caller's contact in a tenant: name, tags (tag filters) and personal manager.
+
+    Called by the routing engine at the first step of every inbound call. Return a
+    ``CallerContact``, None, or an awaitable of either; the first non-None answer is used.
+    Without a CRM plugin every caller is unknown.
+    """
+
+
+@hookspec
 def startup(db: Database) -> Any:
     """The kernel has started: migrations applied, the database pool open.
 

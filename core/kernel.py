@@ -16,6 +16,7 @@ from vats.core.db.database import Database
 from vats.core.db.embedded import EmbeddedPostgres
 from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migrations
 from vats.core.directory.service import Directory
+from vats.core.engine.engine import Engine
 from vats.core.mail import DevInbox, Mailer, SmtpMailer
 from vats.core.plugins import PluginHost
 from vats.core.regions import CallerRegion
@@ -53,12 +54,20 @@ class Kernel:
         self.blocks: BlockRegistry | None = None
         self.applied: list[tuple[str, str]] = []  # migrations applied by start()
         self.snapshots: Snapshots | None = None
+        self._engine: Engine | None = None
 
     @property
     def directory(self) -> Directory:
         if self.db is None:
             raise RuntimeError("Kernel.start() was not called")
         return Directory(self.db, self.plugins)
+
+    @property
+    def engine(self) -> Engine:
+        """The routing engine (stateless; kept to reuse compiled scenarios)."""
+        if self._engine is None:
+            self._engine = Engine(self)
+        return self._engine
 
     @property
     def mailer(self) -> Mailer:

@@ -40,6 +40,7 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     calendars: dict[uuid.UUID, CalendarFacts]
     numbers: dict[str, Number]  # by E.164
     extensions: dict[str, uuid.UUID]  # extension -> employee or group id
+    scenarios: dict[uuid.UUID, Any]  # stored bodies; the engine compiles them with the block registry
     loaded_at: float
 
 
@@ -54,6 +55,10 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID) -> TenantSnapshot:
             for c in await schedules_repo.list_calendars(conn, tenant_id)
         }
         numbers = await numbers_repo.list_numbers(conn, tenant_id)
+        scenarios = {
+            r["id"]: r["body"]
+            for r in await conn.fetch("SELECT id, body FROM scenarios WHERE tenant_id = $1", tenant_id)
+        }
     extensions: dict[str, uuid.UUID] = {e.extension: e.id for e in employees}
     extensions.update({g.extension: g.id for g in groups})
     return TenantSnapshot(
@@ -64,6 +69,7 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID) -> TenantSnapshot:
         calendars=calendars,
         numbers={n.e164: n for n in numbers},
         extensions=extensions,
+        scenarios=scenarios,
         loaded_at=time.monotonic(),
     )
 

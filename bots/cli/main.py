@@ -303,6 +303,45 @@ def mail_list(
     run(body())
 
 
+@app.command("simulate")
+def simulate_command(
+    tenant: Annotated[str, typer.Option(help="tenant id or exact name")],
+    number: Annotated[str, typer.Option(help="the number (DID) called")],
+    caller: Annotated[str, typer.Option("--from", help="the caller's number")],
+    at: Annotated[str | None, typer.Option(help="when, ISO 8601 with offset (default: now)")] = None,
+    script: Annotated[str, typer.Option(help="outcomes: '101 busy, 102 answers, press 2'")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole simulation as JSON")] = False,
+) -> None:
+    """Run a call through the number's scenario with scripted outcomes; print why it went where it went."""
+
+    @with_kernel
+    async def body(kernel: Kernel) -> None:
+        from vats.core.directory.validation import normalise_phone
+        from vats.core.engine.context import CallFacts
+        from vats.core.engine.simulator import parse_at, parse_script, simulate
+
+        found = await kernel.directory.find_tenant(tenant)
+        did = normalise_phone(number, "number")
+        assert kernel.snapshots is not None
+        if await kernel.snapshots.tenant_of_number(did) != found.id:
+            raise VatsError(f"{did} is not a number of {found.name}", field="number")
+        facts = CallFacts(number=did, caller=normalise_phone(caller, "from"), at=parse_at(at))
+        result = await simulate(kernel.engine, facts, parse_script(script))
+        if as_json:
+            print(msgspec.json.encode(result).decode())
+            return
+        table = Table("step", "block", "decision", "why")
+        for entry in result.trace:
+            table.add_row(str(entry.step), entry.block, entry.decision, entry.why)
+        out.print(table)
+        out.print(f"path: {' -> '.join(result.path)}", highlight=False)
+        out.print(f"answered by: {result.answered_by or 'nobody'}", highlight=False)
+        for intent in result.intents:
+            out.print(f"task: {intent.kind} for {intent.assignee_kind} {intent.assignee_id}", highlight=False)
+
+    run(body())
+
+
 @app.command("config")
 def config_show() -> None:
     """Print every VATS_ setting with its current value (secrets masked)."""
@@ -322,7 +361,7 @@ def _plugin_commands() -> list[typer.Typer]:
     return list(host.collect("register_commands"))
 
 
-BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config", "mail"}
+BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config", "mail", "simulate"}
 
 
 def main() -> None:

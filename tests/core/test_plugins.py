@@ -245,9 +245,19 @@ class Webhook(msgspec.Struct, tag="webhook", tag_field="type", frozen=True, kw_o
     url: str
     timeout_s: float = 3.0
 
+    async def run(self, ctx: Any, cursor: dict[str, Any], result: Any) -> Any:
+        from vats.core.engine.context import Outcome
+
+        return Outcome(done="next")
+
 
 class Announce(msgspec.Struct, tag="time_announcement", tag_field="type", frozen=True, kw_only=True):
     voice: str = "female"
+
+    async def run(self, ctx: Any, cursor: dict[str, Any], result: Any) -> Any:
+        from vats.core.engine.context import Outcome
+
+        return Outcome(done="next")
 
 
 def test_hook_register_blocks() -> None:
@@ -269,6 +279,12 @@ def test_hook_register_blocks() -> None:
         BlockRegistry([Webhook, Webhook])
     with pytest.raises(BlockRegistryError):
         BlockRegistry([EmployeeCreate])
+
+    class NoHandler(msgspec.Struct, tag="mute", tag_field="type"):
+        pass
+
+    with pytest.raises(BlockRegistryError, match="no run"):
+        BlockRegistry([NoHandler])
 
 
 async def test_hook_register_routes(vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated) -> None:

@@ -4,6 +4,7 @@ and a "time_announcement" scenario block."""
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,22 @@ from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Tenant
+from vats.core.engine.context import Outcome
+from vats.core.engine.primitives import Play
 
 DEFAULT_GREETING = "Здравствуйте! Вы позвонили в {name}."
 
 
 class TimeAnnouncement(msgspec.Struct, tag="time_announcement", tag_field="type", frozen=True, kw_only=True):
-    """A scenario block that tells the caller the time in the tenant's time zone."""
+    """A scenario block that tells the caller the time in the tenant's time zone, then goes on."""
 
     voice: str = "female"
+
+    async def run(self, ctx: Any, cursor: dict[str, Any], result: Any) -> Outcome:
+        if cursor.get("said"):
+            return Outcome(done="next")
+        local = ctx.facts.at.astimezone(zoneinfo.ZoneInfo(ctx.snapshot.tenant.time_zone))
+        return Outcome(primitive=Play(media=[f"say:time:{local:%H:%M}:{self.voice}"]), cursor={"said": True})
 
 
 class Greeting(msgspec.Struct, frozen=True):

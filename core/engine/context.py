@@ -1,0 +1,114 @@
+"""What a block sees while it decides: the call, the tenant's snapshot, who may ring now, and
+where it writes its reasons (trace) and its task intents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+from vats.core.availability import CalendarFacts, can_ring
+from vats.core.directory.models import Employee, Terminal
+from vats.core.engine.primitives import DialLeg, StepResult
+from vats.core.regions import CallerRegion
+from vats.core.snapshot import TenantSnapshot
+
+
+class CallFacts(msgspec.Struct, frozen=True, kw_only=True):
+    number: str  # the DID called, E.164
+    caller: str  # the caller's number, E.164 when known
+    at: dt.datetime  # when the call started (aware)
+
+
+class CallerContact(msgspec.Struct, frozen=True, kw_only=True):
+    """The caller's contact as a CRM plugin knows it (``lookup_contact`` hook)."""
+
+    name: str | None = None
+    tags: list[str] = []
+    personal_manager_id: uuid.UUID | None = None
+
+
+class TaskIntent(msgspec.Struct, frozen=True, kw_only=True):
+    """A task the scenario asks for; the CRM creates it from the call record."""
+
+    kind: str  # "voicemail", "callback", "missed", "failed_forwarding"
+    assignee_kind: str  # "employee" or "group"
+    assignee_id: uuid.UUID
+
+
+class TraceEntry(msgspec.Struct, frozen=True, kw_only=True):
+    step: int
+    block: str
+    decision: str
+    why: str = ""
+
+
+class Outcome(msgspec.Struct, frozen=True, kw_only=True):
+    """A block's answer for one step: a primitive for Asterisk with the block's new cursor, or
+    ``done`` with how it ended: "connected", "next" (on to the next stage), "failed" (to the
+    insurance) or "hangup"."""
+
+    primitive: Any = None
+    cursor: dict[str, Any] = {}
+    done: str | None = None
+
+
+class StepContext:
+    def __init__(
+        self,
+        *,
+        snapshot: TenantSnapshot,
+        facts: CallFacts,
+        step: int,
+        region: CallerRegion | None,
+        contact: CallerContact | None,
+        busy: set[uuid.UUID],
+        idle_since: dict[uuid.UUID, float],
+    ) -> None:
+        self.snapshot = snapshot
+        self.facts = facts
+        self.step = step
+        self.region = region
+        self.contact = contact
+        self.busy = busy  # employees on a call now (least busy, one call per terminal)
+        self.idle_since = idle_since  # when each employee last finished a call (uniform strategy)
+        self.trace: list[TraceEntry] = []
+        self.intents: list[TaskIntent] = []
+
+    def note(self, block: str, decision: str, why: str = "") -> None:
+        self.trace.append(TraceEntry(step=self.step, block=block, decision=decision, why=why))
+
+    def employee(self, employee_id: uuid.UUID) -> Employee | None:
+        return self.snapshot.employees.get(employee_id)
+
+    def legs_for(self, employee: Employee, *, primary_only: bool, block: str) -> list[DialLeg]:
+        """The employee's terminals that may ring now (availability rules), as dial legs; each
+        skipped terminal is noted with the reason. Parallel ringing uses primary terminals only."""
+        schedule = self.snapshot.schedules.get(employee.schedule_id)
+        calendar = self.snapshot.calendars.get(employee.calendar_id, CalendarFacts())
+        legs = []
+        for terminal in sorted(employee.terminals, key=lambda t: t.position):
+            if primary_only and not terminal.is_primary:
+                continue
+            terminal_schedule = self.snapshot.schedules.get(terminal.schedule_id) if terminal.schedule_id else None
+            verdict = can_ring(
+                employee, terminal, self.facts.at,
+                schedule=schedule.intervals if schedule else [], calendar=calendar,
+                terminal_schedule=terminal_schedule.intervals if terminal_schedule else None,
+                tenant_time_zone=self.snapshot.tenant.time_zone,
+            )  # fmt: skip
+            if not verdict.can_ring:
+                self.note(block, f"skip {employee.full_name} ({terminal.kind})", verdict.reason)
+                continue
+            delay = terminal.ring_delay_s if employee.ring_mode == "sequential" else 0
+            legs.append(DialLeg(address=address_of(terminal), employee_id=str(employee.id), delay_s=delay))
+        return legs
+
+
+def address_of(terminal: Terminal) -> str:
+    return f"sip/{terminal.sip_login}" if terminal.sip_login else f"tel/{terminal.external_number}"
+
+
+def answered_employee(result: StepResult | None) -> str | None:
+    return result.answered_by if result is not None and result.status == "ANSWER" else None

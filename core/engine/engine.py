@@ -1,0 +1,223 @@
+"""The routing engine: a stateless step machine.
+
+Given the call's facts, its encoded state and the result of the previous primitive, ``step``
+runs the number's scenario until the next primitive and returns it with the new state. It
+reads the tenant's in-memory snapshot (core/snapshot.py), never the database, except through
+the ``lookup_contact`` hook, which a CRM plugin answers.
+
+Stages of a branch: options (greeting, recording) -> menu -> handling -> insurance. A block's
+``run(ctx, cursor, result)`` returns an Outcome: a primitive (with its new cursor), or done
+with "connected", "next", "failed" (to the insurance) or "hangup".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import uuid
+from typing import Any
+
+import msgspec
+from vats.core.availability import CalendarFacts, is_working_time
+from vats.core.engine.context import CallerContact, CallFacts, Outcome, StepContext, TaskIntent, TraceEntry
+from vats.core.engine.primitives import Answer, Hangup, Play, Primitive, Record, StepResult
+from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
+from vats.core.engine.state import MAX_STEPS, CallState, decode_state, encode_state
+from vats.core.errors import NotFoundError
+from vats.core.snapshot import TenantSnapshot
+
+OPTIONS, MENU, HANDLING, INSURANCE, FINISHED = range(5)
+STAGE_NAMES = {MENU: "menu", HANDLING: "handling", INSURANCE: "insurance"}
+
+
+class StepOutput(msgspec.Struct, frozen=True, kw_only=True):
+    primitive: Primitive
+    state: str
+    trace: list[TraceEntry]
+    finished: bool
+    path: list[str]
+    intents: list[TaskIntent]
+
+
+class Engine:
+    def __init__(self, kernel: Any) -> None:
+        self.kernel = kernel
+        self._compiled: dict[tuple[uuid.UUID, float], ScenarioBody] = {}
+
+    def _scenario(self, snapshot: TenantSnapshot, scenario_id: uuid.UUID) -> ScenarioBody:
+        key = (scenario_id, snapshot.loaded_at)
+        if key not in self._compiled:
+            raw = snapshot.scenarios.get(scenario_id)
+            if raw is None:
+                raise NotFoundError("the number's scenario does not exist", field="scenario_id")
+            self._compiled[key] = compile_body(raw, self.kernel.blocks)
+        return self._compiled[key]
+
+    async def _contact(self, tenant_id: uuid.UUID, number: str) -> CallerContact | None:
+        for impl in self.kernel.plugins.pm.hook.lookup_contact.get_hookimpls():
+            found = impl.function(**{a: {"tenant_id": tenant_id, "number": number}[a] for a in impl.argnames})
+            if inspect.isawaitable(found):
+                found = await found
+            if found is not None:
+                contact: CallerContact = found
+                return contact
+        return None
+
+    async def step(
+        self,
+        facts: CallFacts,
+        state_text: str | None,
+        result: StepResult | None,
+        *,
+        busy: set[uuid.UUID] | None = None,
+        idle_since: dict[uuid.UUID, float] | None = None,
+    ) -> StepOutput:
+        snapshots = self.kernel.snapshots
+        tenant_id = await snapshots.tenant_of_number(facts.number)
+        if tenant_id is None:
+            raise NotFoundError(f"no PBX has the number {facts.number}", field="number")
+        snapshot = await snapshots.get(tenant_id)
+        did = snapshot.numbers[facts.number]
+        state = decode_state(state_text) if state_text else None
+        ctx = StepContext(
+            snapshot=snapshot, facts=facts, step=(state.steps if state else 0),
+            region=self.kernel.lookup_region(facts.caller), contact=await self._contact(tenant_id, facts.caller),
+            busy=busy or set(), idle_since=idle_since or {},
+        )  # fmt: skip
+        if state is None:
+            if did.scenario_id is None:
+                raise NotFoundError("the number is bound to no scenario", field="scenario_id")
+            state = self._start(ctx, did.scenario_id)
+        primitive = await self._advance(ctx, state, result)
+        state.steps += 1
+        if state.steps >= MAX_STEPS and state.stage != FINISHED:
+            ctx.note("engine", "hang up", f"the call reached {MAX_STEPS} steps")
+            state.stage, primitive = FINISHED, Hangup()
+        # Task intents travel with the call until its record is written.
+        state.cursor["intents"] = [*state.cursor.get("intents", []), *msgspec.to_builtins(ctx.intents)]
+        return StepOutput(
+            primitive=primitive, state=encode_state(state), trace=ctx.trace, finished=state.stage == FINISHED,
+            path=state.path, intents=msgspec.convert(state.cursor["intents"], list[TaskIntent]),
+        )  # fmt: skip
+
+    # --- choosing the branch -----------------------------------------------------------
+
+    def _start(self, ctx: StepContext, scenario_id: uuid.UUID) -> CallState:
+        body = self._scenario(ctx.snapshot, scenario_id)
+        tenant = ctx.snapshot.tenant
+        for i, f in enumerate(body.filters):
+            matched, why = self._matches(ctx, f.condition)
+            if not matched:
+                ctx.note("filters", f"filter «{f.name}» does not match", why)
+                continue
+            working = True
+            if f.schedule_id is not None:
+                schedule = ctx.snapshot.schedules.get(f.schedule_id)
+                calendar = (
+                    ctx.snapshot.calendars.get(f.calendar_id, CalendarFacts()) if f.calendar_id else CalendarFacts()
+                )
+                working = is_working_time(
+                    ctx.facts.at, tenant.time_zone, schedule.intervals if schedule else [], calendar
+                )
+            branch = "working time" if working else "off hours"
+            ctx.note("filters", f"filter «{f.name}» matches, {branch}", why)
+            return self._new_state(
+                scenario_id, i, not working, ctx, f"filter:{f.name}:{'working' if working else 'off'}"
+            )
+        ctx.note("filters", "numbers not in filters", "no filter matched")
+        return self._new_state(scenario_id, -1, False, ctx, "default")
+
+    def _new_state(self, scenario_id: uuid.UUID, index: int, off: bool, ctx: StepContext, label: str) -> CallState:
+        return CallState(
+            scenario_id=str(scenario_id), filter_index=index, off_hours=off, stage=OPTIONS,
+            started_at=ctx.facts.at.timestamp(), path=[label],
+        )  # fmt: skip
+
+    def _matches(self, ctx: StepContext, condition: Any) -> tuple[bool, str]:
+        if isinstance(condition, RegionCondition):
+            if ctx.region is None:
+                return False, f"the region of {ctx.facts.caller} is unknown"
+            common = set(ctx.region.subjects) & set(condition.subjects)
+            return bool(common), f"caller's region {', '.join(ctx.region.subjects)} ({ctx.region.name})"
+        if isinstance(condition, TagCondition):
+            tags = set(ctx.contact.tags) if ctx.contact else set()
+            common = tags & set(condition.tags)
+            return bool(common), f"contact tags: {', '.join(sorted(tags)) or 'none'}"
+        return False, "unknown condition"
+
+    def _branch(self, ctx: StepContext, state: CallState) -> Branch:
+        body = self._scenario(ctx.snapshot, uuid.UUID(state.scenario_id))
+        if state.filter_index < 0:
+            return body.default
+        f = body.filters[state.filter_index]
+        return f.off_hours if state.off_hours and f.off_hours is not None else f.working
+
+    # --- running the stages -------------------------------------------------------------
+
+    async def _advance(self, ctx: StepContext, state: CallState, result: StepResult | None) -> Primitive:
+        branch = self._branch(ctx, state)
+        for _ in range(16):  # stages and transitions within one step (no loops: stages only go forward)
+            if state.stage == FINISHED:
+                return Hangup()
+            if state.stage == OPTIONS:
+                primitive = self._option(ctx, state, branch)
+                if primitive is not None:
+                    return primitive
+                state.stage, result = MENU, None
+                continue
+            stage = STAGE_NAMES[state.stage]
+            block = getattr(branch, stage)
+            if block is None:
+                if state.stage == HANDLING:
+                    ctx.note("handling", "hang up", "the branch has no handling block")
+                    state.stage = FINISHED
+                    return Hangup()
+                state.stage, result = state.stage + 1, None
+                continue
+            name = f"{stage}:{type(block).__name__}"
+            if not state.cursor.get("entered") == stage:
+                state.path.append(name)
+                state.cursor = {"entered": stage, "intents": state.cursor.get("intents", [])}
+            cursor = state.cursor.get("block", {})
+            outcome: Outcome = await block.run(ctx, cursor, result)
+            result = None
+            if outcome.primitive is not None:
+                state.cursor["block"] = outcome.cursor
+                return outcome.primitive  # type: ignore[no-any-return]
+            state.cursor.pop("block", None)
+            if outcome.done == "connected":
+                ctx.note(stage, "the call was answered; it ends when they hang up")
+                state.stage = FINISHED
+            elif outcome.done == "next":
+                state.stage = state.stage + 1 if state.stage < INSURANCE else FINISHED
+            elif outcome.done == "failed":
+                if state.stage < INSURANCE and branch.insurance is not None:
+                    ctx.note(stage, "go to insurance")
+                    state.stage = INSURANCE
+                else:
+                    state.stage = FINISHED
+            else:
+                state.stage = FINISHED
+        state.stage = FINISHED
+        return Hangup()
+
+    def _option(self, ctx: StepContext, state: CallState, branch: Branch) -> Primitive | None:
+        options = branch.options
+        did = ctx.snapshot.numbers[ctx.facts.number]
+        settings = ctx.snapshot.tenant.settings
+        wanted: list[tuple[str, Primitive]] = []
+        if options.greeting:
+            wanted += [("answer", Answer()), ("greeting", Play(media=list(options.greeting)))]
+        record = {"on": True, "off": False}.get(options.recording, did.recording or settings.recording_default)
+        if settings.recording_enabled and record:
+            wanted.append(("record", Record(on=True, warning=list(options.recording_warning))))
+        for key, primitive in wanted:
+            if key not in state.options_done:
+                state.options_done.append(key)
+                ctx.note("options", key)
+                return primitive
+        return None
+
+
+def facts_at(number: str, caller: str, at: dt.datetime | None = None) -> CallFacts:
+    return CallFacts(number=number, caller=caller, at=at or dt.datetime.now(dt.UTC))

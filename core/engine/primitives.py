@@ -1,0 +1,70 @@
+"""What the router asks Asterisk to do next (one primitive per AGI step), and what Asterisk
+reports back. The dialplan executes each primitive in a context of its own and returns to the
+router with the result; the simulator plays Asterisk's part from a script."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from msgspec import Struct
+
+
+class Primitive(Struct, tag_field="op", frozen=True, kw_only=True):
+    """Base of the primitives; ``op`` names the dialplan context that executes it."""
+
+
+class Answer(Primitive, tag="answer", frozen=True, kw_only=True):
+    pass
+
+
+class Play(Primitive, tag="play", frozen=True, kw_only=True):
+    media: list[str]  # media ids or "standard:<name>"
+    interruptible: bool = False
+
+
+class Collect(Primitive, tag="collect", frozen=True, kw_only=True):
+    """Play and read digits (IVR, extension dialing)."""
+
+    media: list[str]
+    max_digits: int
+    timeout_s: float
+
+
+class DialLeg(Struct, frozen=True, kw_only=True):
+    """One phone to ring: ``sip/<login>`` or ``tel/<E.164>``, after ``delay_s`` seconds."""
+
+    address: str
+    employee_id: str | None = None
+    delay_s: int = 0
+
+
+class Dial(Primitive, tag="dial", frozen=True, kw_only=True):
+    legs: list[DialLeg]
+    ring_s: int
+    caller_id_name: str | None = None  # "number as caller ID": the DID's name on the phone
+    music_on_hold: bool = False  # hold music instead of ringback
+
+
+class Voicemail(Primitive, tag="voicemail", frozen=True, kw_only=True):
+    box: str
+    greeting: list[str]
+
+
+class Record(Primitive, tag="record", frozen=True, kw_only=True):
+    on: bool
+    warning: list[str] = []
+
+
+class Hangup(Primitive, tag="hangup", frozen=True, kw_only=True):
+    cause: int = 16
+
+
+DialStatus = Literal["ANSWER", "BUSY", "NOANSWER", "CHANUNAVAIL", "CONGESTION", "CANCEL"]
+
+
+class StepResult(Struct, frozen=True, kw_only=True):
+    """What the previous primitive ended with (DIALSTATUS, digits, ...)."""
+
+    status: str = "OK"
+    answered_by: str | None = None  # the leg address that answered
+    digits: str | None = None

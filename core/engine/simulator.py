@@ -1,0 +1,127 @@
+"""The call simulator: plays Asterisk's part for the step machine from a script of outcomes,
+so every scenario rule can be tried (and tested) without telephony.
+
+Script: outcomes separated by commas, e.g. ``"101 busy, 102 answers"``, ``"+79161234567
+answers"``, ``"103 unavailable"``, ``"caller hangs up"``. Anyone not mentioned lets it ring
+out (no answer). Digits for menus: ``"press 2"``, ``"no input"`` (used in order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import msgspec
+from vats.core.engine.context import CallFacts, TaskIntent, TraceEntry
+from vats.core.engine.engine import Engine
+from vats.core.engine.primitives import Collect, Dial, Hangup, StepResult
+from vats.core.errors import ValidationError
+
+_OUTCOMES = {"answers": "ANSWER", "busy": "BUSY", "unavailable": "CHANUNAVAIL", "no answer": "NOANSWER"}
+
+
+class Script(msgspec.Struct, kw_only=True):
+    phones: dict[str, str] = {}  # extension or E.164 -> DIALSTATUS it answers with
+    digits: list[str | None] = []  # "press N" in order; None for "no input"
+    caller_hangs_up: bool = False
+    busy: list[str] = []  # extensions on a call (least busy, skipping the busy)
+
+
+def parse_script(text: str) -> Script:
+    script = Script()
+    for raw in filter(None, (part.strip() for part in text.split(","))):
+        part = raw.casefold()
+        if part == "caller hangs up":
+            script.caller_hangs_up = True
+        elif part == "no input":
+            script.digits.append(None)
+        elif m := re.fullmatch(r"press ([0-9*#]+)", part):
+            script.digits.append(m.group(1))
+        elif m := re.fullmatch(r"(\+?[0-9]+) (answers|busy|unavailable|no answer)", part):
+            script.phones[m.group(1)] = _OUTCOMES[m.group(2)]
+            if m.group(2) == "busy":
+                script.busy.append(m.group(1))
+        else:
+            raise ValidationError(f"cannot read {raw!r} (e.g. '101 answers', 'press 2', 'no input')", field="script")
+    return script
+
+
+class SimulatedStep(msgspec.Struct, frozen=True, kw_only=True):
+    primitive: dict[str, Any]
+    result: dict[str, Any] | None
+
+
+class Simulation(msgspec.Struct, frozen=True, kw_only=True):
+    steps: list[SimulatedStep]
+    trace: list[TraceEntry]
+    path: list[str]
+    answered_by: str | None
+    intents: list[TaskIntent]
+
+
+def _answer_dial(dial: Dial, script: Script, extensions: dict[str, str]) -> StepResult:
+    """Who of the rung legs answers, by the script (legs in the order their delays start them)."""
+    statuses = []
+    for leg in sorted(dial.legs, key=lambda leg: leg.delay_s):
+        key = extensions.get(leg.employee_id or "", leg.address.removeprefix("tel/"))
+        status = script.phones.get(key, "NOANSWER")
+        if status == "ANSWER":
+            return StepResult(status="ANSWER", answered_by=leg.address)
+        statuses.append(status)
+    if statuses and all(s == "BUSY" for s in statuses):
+        return StepResult(status="BUSY")
+    if statuses and all(s == "CHANUNAVAIL" for s in statuses):
+        return StepResult(status="CHANUNAVAIL")
+    return StepResult(status="NOANSWER")
+
+
+async def simulate(engine: Engine, facts: CallFacts, script: Script) -> Simulation:
+    snapshots = engine.kernel.snapshots
+    tenant_id = await snapshots.tenant_of_number(facts.number)
+    if tenant_id is None:
+        raise ValidationError(f"no PBX has the number {facts.number}", field="number")
+    snapshot = await snapshots.get(tenant_id)
+    extensions = {str(e.id): e.extension for e in snapshot.employees.values()}
+    busy = {e.id for e in snapshot.employees.values() if e.extension in script.busy}
+    digits = list(script.digits)
+    state: str | None = None
+    result: StepResult | None = None
+    steps: list[SimulatedStep] = []
+    trace: list[TraceEntry] = []
+    answered_by = None
+    while True:
+        out = await engine.step(facts, state, result, busy=busy)
+        trace.extend(out.trace)
+        state = out.state
+        primitive = out.primitive
+        if isinstance(primitive, Hangup) or out.finished:
+            steps.append(SimulatedStep(primitive=msgspec.to_builtins(primitive), result=None))
+            return Simulation(steps=steps, trace=trace, path=out.path, answered_by=answered_by, intents=out.intents)
+        if isinstance(primitive, Dial):
+            result = (
+                StepResult(status="CANCEL") if script.caller_hangs_up else _answer_dial(primitive, script, extensions)
+            )
+            if result.answered_by:
+                answered_by = result.answered_by
+        elif isinstance(primitive, Collect):
+            pressed = digits.pop(0) if digits else None
+            result = StepResult(status="OK" if pressed else "TIMEOUT", digits=pressed)
+        else:
+            result = StepResult(status="OK")
+        steps.append(SimulatedStep(primitive=msgspec.to_builtins(primitive), result=msgspec.to_builtins(result)))
+        if result.status == "CANCEL":
+            trace.append(TraceEntry(step=len(steps), block="caller", decision="the caller hung up while it rang"))
+            return Simulation(steps=steps, trace=trace, path=out.path, answered_by=None, intents=out.intents)
+
+
+def parse_at(text: str | None) -> dt.datetime:
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationError("give an ISO time, e.g. 2026-11-24T12:00:00+03:00", field="at") from exc
+    if at.tzinfo is None:
+        raise ValidationError("give the time zone offset, e.g. +03:00", field="at")
+    return at

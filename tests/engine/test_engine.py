@@ -1,0 +1,189 @@
+"""The routing engine through the simulator: filters, branches, forwarding, strategies,
+availability, insurance, task intents, state."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from vats.core import hookimpl
+from vats.core.engine.context import CallerContact, CallFacts
+from vats.core.engine.simulator import parse_script
+from vats.core.engine.state import CallState, decode_state, encode_state
+from vats.core.errors import ValidationError
+from vats.plugins.numbering_ru import SAMPLE
+from vats.plugins.numbering_ru.registry import import_files
+
+from tests.engine.conftest import NUMBER, TUESDAY_NIGHT, TUESDAY_NOON, Company, emp, forward
+
+
+def dials(sim: Any) -> list[list[str]]:
+    return [[leg["address"] for leg in s.primitive["legs"]] for s in sim.steps if s.primitive["op"] == "dial"]
+
+
+async def test_default_scenario_rings_the_admin_and_falls_back_to_voicemail(company: Company) -> None:
+    day = await company.call("105 answers")  # the admin's extension
+    assert day.answered_by is not None and day.path == ["default", "handling:Forward"]
+    night = await company.call(at=TUESDAY_NIGHT)
+    assert night.answered_by is None
+    assert night.path == ["default", "handling:Forward", "insurance:VoicemailBlock"]
+    assert [(i.kind, i.assignee_id) for i in night.intents] == [("voicemail", company.admin_id)]
+    assert any("outside the employee's working hours" in t.why for t in night.trace)
+
+
+async def test_group_one_by_one_in_order_and_parallel_uses_primary_terminals(company: Company) -> None:
+    await company.set_scenario(
+        {
+            "default": {
+                "handling": forward({"kind": "group", "id": str(company.sales_id)}),
+                "insurance": {"type": "hangup"},
+            }
+        }
+    )
+    sim = await company.call("203 answers")
+    legs = dials(sim)
+    assert len(legs) == 3  # Анна, Борис, then Вера answers
+    assert all(any(a.startswith("tel/") for a in member) for member in legs)  # one by one: all terminals
+    await company.set_scenario(
+        {"default": {"handling": forward({"kind": "group", "id": str(company.sales_id)}, order="parallel")}}
+    )
+    sim = await company.call()
+    (only,) = dials(sim)
+    assert len(only) == 9 and not any(a.startswith("tel/") for a in only)  # 3 SIP lines each, no mobiles
+
+
+async def test_sequential_employee_rings_desk_first_then_mobile_after_its_delay(company: Company) -> None:
+    await company.set_scenario({"default": {"handling": forward(emp(company.people["201"]))}})
+    assert company.kernel.db is not None
+    async with company.kernel.db.tenant(company.tenant_id) as conn:
+        await conn.execute("UPDATE employees SET ring_mode = 'sequential' WHERE id = $1", company.people["201"])
+    company.kernel.snapshots.invalidate(company.tenant_id)  # type: ignore[union-attr]
+    sim = await company.call()
+    dial = next(s.primitive for s in sim.steps if s.primitive["op"] == "dial")
+    delays = {leg["address"][:4]: leg["delay_s"] for leg in dial["legs"]}
+    assert delays == {"sip/": 0, "tel/": 5}
+
+
+async def test_unavailable_and_busy_employees_are_skipped_with_reasons(company: Company) -> None:
+    await company.kernel.directory.set_availability(company.tenant_id, company.people["201"], "unavailable")
+    await company.set_scenario({"default": {"handling": forward({"kind": "group", "id": str(company.sales_id)})}})
+    sim = await company.call("202 busy, 203 answers")
+    reasons = {t.decision: t.why for t in sim.trace}
+    assert any("unavailable" in why for why in reasons.values())
+    assert any("busy" in why for why in reasons.values())
+    assert len(dials(sim)) == 1 and sim.answered_by is not None  # only Вера was rung
+
+
+async def test_incremental_strategy_adds_members_after_the_delay(company: Company) -> None:
+    assert company.kernel.db is not None
+    async with company.kernel.db.tenant(company.tenant_id) as conn:
+        await conn.execute(
+            "UPDATE groups SET strategy = 'incremental', step_delay_s = 7 WHERE id = $1", company.sales_id
+        )
+    await company.set_scenario({"default": {"handling": forward({"kind": "group", "id": str(company.sales_id)})}})
+    sim = await company.call()
+    (dial,) = [s.primitive for s in sim.steps if s.primitive["op"] == "dial"]
+    assert sorted({leg["delay_s"] for leg in dial["legs"]}) == [0, 7, 14]
+
+
+async def test_failure_can_play_media_and_create_a_task_for_the_last_addressee(company: Company) -> None:
+    on_failure = {"action": "play_and_task", "media": ["standard:all_busy"], "task_for": "last"}
+    await company.set_scenario(
+        {
+            "default": {
+                "handling": forward(emp(company.people["201"]), emp(company.people["202"]), on_failure=on_failure)
+            }
+        }
+    )
+    sim = await company.call()
+    ops = [s.primitive["op"] for s in sim.steps]
+    assert ops == ["dial", "dial", "play", "hangup"]
+    assert [(i.kind, i.assignee_id) for i in sim.intents] == [("failed_forwarding", company.people["202"])]
+
+
+async def test_caller_hanging_up_while_it_rings_ends_the_call(company: Company) -> None:
+    sim = await company.call("caller hangs up")
+    assert sim.answered_by is None and sim.steps[-1].result == {"status": "CANCEL", "answered_by": None, "digits": None}
+
+
+async def test_region_filter_with_working_and_off_hours_branches(company: Company) -> None:
+    assert company.kernel.db is not None
+    await import_files(company.kernel.db, [SAMPLE])
+    await company.kernel._startup()
+    async with company.kernel.db.tenant(company.tenant_id) as conn:
+        schedule_id = await conn.fetchval(
+            "SELECT id FROM schedules WHERE tenant_id = $1 AND is_default", company.tenant_id
+        )
+        calendar_id = await conn.fetchval(
+            "SELECT id FROM calendars WHERE tenant_id = $1 AND is_default", company.tenant_id
+        )
+    moscow = {
+        "name": "Москва", "condition": {"type": "region", "subjects": ["RU-MOW"]},
+        "schedule_id": str(schedule_id), "calendar_id": str(calendar_id),
+        "working": {"handling": forward(emp(company.people["201"]))},
+        "off_hours": {"handling": {"type": "voicemail", "assignee_id": str(company.people["201"])}},
+    }  # fmt: skip
+    await company.set_scenario({"filters": [moscow], "default": {"handling": forward(emp(company.people["202"]))}})
+    from_moscow = await company.call("201 answers", caller="+79165551234")
+    assert from_moscow.path == ["filter:Москва:working", "handling:Forward"]
+    assert any("RU-MOW" in t.why for t in from_moscow.trace)
+    at_night = await company.call(caller="+79165551234", at=TUESDAY_NIGHT)
+    assert at_night.path == ["filter:Москва:off", "handling:VoicemailBlock"]
+    holiday = await company.call(caller="+79165551234", at=dt.datetime(2026, 11, 4, 12, tzinfo=TUESDAY_NOON.tzinfo))
+    assert holiday.path[0] == "filter:Москва:off"  # 4 November is a public holiday
+    from_kazan = await company.call("202 answers", caller="+79172001234")
+    assert from_kazan.path == ["default", "handling:Forward"]
+
+
+async def test_hook_lookup_contact(company: Company, vats_register_plugin: Any) -> None:
+    """A CRM answers lookup_contact: a VIP tag filter, then the personal manager first."""
+    manager = company.people["203"]
+
+    class Crm:
+        @hookimpl
+        async def lookup_contact(self, tenant_id: Any, number: str) -> CallerContact | None:
+            if number == "+79035550000":
+                return CallerContact(name="Важный клиент", tags=["VIP"], personal_manager_id=manager)
+            return None
+
+    vats_register_plugin(Crm(), name="crm-test")
+    vip = {
+        "name": "VIP", "condition": {"type": "tags", "tags": ["VIP"]},
+        "working": {"handling": forward(emp(company.people["201"]), personal_manager_first=True)},
+    }  # fmt: skip
+    await company.set_scenario({"filters": [vip], "default": {"handling": forward(emp(company.people["202"]))}})
+    sim = await company.call("203 no answer, 201 answers", caller="+79035550000")
+    assert sim.path[0] == "filter:VIP:working"
+    first, second = dials(sim)
+    assert all(a.startswith(("sip/", "tel/")) for a in first) and "manager" in sim.trace[1].decision
+    assert sim.answered_by in second
+    stranger = await company.call("202 answers", caller="+79030000000")
+    assert stranger.path[0] == "default"
+
+
+async def test_state_round_trip_and_garbage_is_refused() -> None:
+    state = CallState(scenario_id="x", filter_index=-1, off_hours=False, stage=2, started_at=1.5, cursor={"next": 2})
+    assert decode_state(encode_state(state)) == state
+    assert len(encode_state(state)) < 200
+    with pytest.raises(ValidationError):
+        decode_state("not-a-state")
+
+
+async def test_the_router_takes_any_step_from_the_state_alone(company: Company) -> None:
+    """Stateless: a fresh engine (another router process) continues a call mid-way."""
+    from vats.core.engine.engine import Engine
+    from vats.core.engine.primitives import StepResult
+
+    await company.set_scenario(
+        {"default": {"handling": forward(emp(company.people["201"]), emp(company.people["202"]))}}
+    )
+    facts = CallFacts(number=NUMBER, caller="+79031234567", at=TUESDAY_NOON)
+    first = await company.kernel.engine.step(facts, None, None)
+    other_router = Engine(company.kernel)
+    second = await other_router.step(facts, first.state, StepResult(status="NOANSWER"))
+    assert second.primitive.legs[0].employee_id == str(company.people["202"])  # type: ignore[attr-defined]
+
+
+def test_script_errors_name_the_field() -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_script("101 dances")
+    assert info.value.field == "script"
