@@ -105,6 +105,16 @@ def lookup_contact(tenant_id: uuid.UUID, number: str) -> Any:
 
 
 @hookspec
+def snapshot_extras(tenant_id: uuid.UUID, conn: Connection) -> Any:
+    """Add the plugin's routing data to a tenant's in-memory snapshot (e.g. IVR menus).
+
+    Called (inside the loading transaction, scoped to the tenant) whenever the snapshot is
+    rebuilt; return a dict (or an awaitable of one) merged into ``snapshot.extras``. Make your
+    tables notify changes: ``CREATE TRIGGER ... EXECUTE FUNCTION vats_notify_config()``.
+    """
+
+
+@hookspec
 def startup(db: Database) -> Any:
     """The kernel has started: migrations applied, the database pool open.
 

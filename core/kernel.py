@@ -51,7 +51,7 @@ class Kernel:
         self.embedded: EmbeddedPostgres | None = None
         self.owner_url = ""
         self.db: Database | None = None
-        self.blocks: BlockRegistry | None = None
+        self.blocks = BlockRegistry([])  # rebuilt from the plugins at start()
         self.applied: list[tuple[str, str]] = []  # migrations applied by start()
         self.snapshots: Snapshots | None = None
         self._engine: Engine | None = None
@@ -129,7 +129,7 @@ class Kernel:
                 self.applied = await self.migrate(progress)
             self.db = Database(self.owner_url)
             await self.db.open()
-            self.snapshots = Snapshots(self.db, self.owner_url)
+            self.snapshots = Snapshots(self.db, self.owner_url, plugins=self.plugins)
             await self.snapshots.start()
             await self._startup()
         except BaseException:

@@ -41,11 +41,16 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     numbers: dict[str, Number]  # by E.164
     extensions: dict[str, uuid.UUID]  # extension -> employee or group id
     scenarios: dict[uuid.UUID, Any]  # stored bodies; the engine compiles them with the block registry
+    extras: dict[str, Any]  # what plugins add (snapshot_extras hook), e.g. "ivr_menus"
     loaded_at: float
 
 
-async def load_snapshot(db: Database, tenant_id: uuid.UUID) -> TenantSnapshot:
+async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None) -> TenantSnapshot:
+    extras: dict[str, Any] = {}
     async with db.tenant(tenant_id) as conn:
+        if plugins is not None:
+            for found in await plugins.emit("snapshot_extras", tenant_id=tenant_id, conn=conn):
+                extras.update(found)
         tenant = await load_tenant(conn, tenant_id)
         employees = await employees_repo.list_employees(conn, tenant_id)
         groups = await groups_repo.list_groups(conn, tenant_id)
@@ -70,6 +75,7 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID) -> TenantSnapshot:
         numbers={n.e164: n for n in numbers},
         extensions=extensions,
         scenarios=scenarios,
+        extras=extras,
         loaded_at=time.monotonic(),
     )
 
@@ -77,8 +83,9 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID) -> TenantSnapshot:
 class Snapshots:
     """The process's snapshots, dropped on change notifications."""
 
-    def __init__(self, db: Database, listen_url: str, *, max_age_s: float = 60.0) -> None:
+    def __init__(self, db: Database, listen_url: str, *, plugins: Any = None, max_age_s: float = 60.0) -> None:
         self.db = db
+        self.plugins = plugins
         self.listen_url = listen_url
         self.max_age_s = max_age_s
         self._cache: dict[uuid.UUID, TenantSnapshot] = {}
@@ -95,7 +102,7 @@ class Snapshots:
         async with self._locks.setdefault(tenant_id, asyncio.Lock()):  # one load per tenant at a time
             cached = self._cache.get(tenant_id)
             if cached is None or time.monotonic() - cached.loaded_at >= self.max_age_s:
-                cached = await load_snapshot(self.db, tenant_id)
+                cached = await load_snapshot(self.db, tenant_id, self.plugins)
                 self._cache[tenant_id] = cached
             return cached
 

@@ -19,6 +19,7 @@ from vats.bots.web.domain.me.controllers import MeController
 from vats.bots.web.domain.media.controllers import MediaController
 from vats.bots.web.domain.numbers.controllers import NumberController, TagController
 from vats.bots.web.domain.operator.controllers import OperatorController
+from vats.bots.web.domain.scenarios.controllers import ScenarioController
 from vats.bots.web.domain.schedules.controllers import CalendarController, ScheduleController
 from vats.bots.web.domain.tenant.controllers import TenantController
 from vats.bots.web.examples import attach_examples
@@ -37,6 +38,7 @@ CONTROLLERS: list[Any] = [
     TagController,
     TenantController,
     MediaController,
+    ScenarioController,
     OperatorController,
     invite_page,
     reset_page,

@@ -76,6 +76,45 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         ],
     },
     "updateMedia": {"items": [{"type": "file", "file_id": "standard:all_busy"}]},
+    "createScenario": {
+        "name": "Основной",
+        "body": {
+            "filters": [
+                {
+                    "name": "VIP",
+                    "condition": {"type": "tags", "tags": ["VIP"]},
+                    "working": {"handling": {"type": "forward", "targets": [], "personal_manager_first": True}},
+                }
+            ],
+            "default": {
+                "options": {"greeting": ["standard:greeting"]},
+                "handling": {"type": "forward", "targets": [{"kind": "extension", "number": "200"}]},
+                "insurance": {"type": "voicemail"},
+            },
+        },
+    },
+    "replaceScenario": {"name": "Основной", "body": {"default": {"handling": {"type": "voicemail"}}}},
+    "copyScenario": {"name": "Основной (копия)"},
+    "simulateScenario": {
+        "caller": "+79161234567",
+        "at": "2026-11-24T12:00:00+03:00",
+        "script": "201 busy, 202 answers",
+    },
+    "createIvrMenu": {
+        "name": "Главное меню",
+        "level": 1,
+        "body": {
+            "instruction": ["standard:greeting"],
+            "repeat_timeout_s": 5,
+            "next_timeout_s": 15,
+            "items": [{"key": "0", "do": {"action": "repeat"}}, {"key": "9", "do": {"action": "skip"}}],
+        },
+    },
+    "replaceIvrMenu": {
+        "name": "Главное меню",
+        "level": 1,
+        "body": {"instruction": ["standard:greeting"], "items": [{"key": "0", "do": {"action": "repeat"}}]},
+    },
     "operatorCreateTenant": {
         "name": "ООО Ромашка",
         "admin_email": "boss@romashka.example",

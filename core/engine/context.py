@@ -75,6 +75,7 @@ class StepContext:
         self.idle_since = idle_since  # when each employee last finished a call (uniform strategy)
         self.trace: list[TraceEntry] = []
         self.intents: list[TaskIntent] = []
+        self.options: Any = None  # the branch's Options (hold music, number as caller ID)
 
     def note(self, block: str, decision: str, why: str = "") -> None:
         self.trace.append(TraceEntry(step=self.step, block=block, decision=decision, why=why))

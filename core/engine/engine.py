@@ -71,7 +71,10 @@ class Engine:
         *,
         busy: set[uuid.UUID] | None = None,
         idle_since: dict[uuid.UUID, float] | None = None,
+        scenario_id: uuid.UUID | None = None,
     ) -> StepOutput:
+        """One step. ``scenario_id`` overrides the number's own scenario (for trying a
+        scenario before binding it); it matters only at the first step."""
         snapshots = self.kernel.snapshots
         tenant_id = await snapshots.tenant_of_number(facts.number)
         if tenant_id is None:
@@ -85,9 +88,10 @@ class Engine:
             busy=busy or set(), idle_since=idle_since or {},
         )  # fmt: skip
         if state is None:
-            if did.scenario_id is None:
+            chosen = scenario_id or did.scenario_id
+            if chosen is None:
                 raise NotFoundError("the number is bound to no scenario", field="scenario_id")
-            state = self._start(ctx, did.scenario_id)
+            state = self._start(ctx, chosen)
         primitive = await self._advance(ctx, state, result)
         state.steps += 1
         if state.steps >= MAX_STEPS and state.stage != FINISHED:
@@ -104,28 +108,29 @@ class Engine:
 
     def _start(self, ctx: StepContext, scenario_id: uuid.UUID) -> CallState:
         body = self._scenario(ctx.snapshot, scenario_id)
-        tenant = ctx.snapshot.tenant
         for i, f in enumerate(body.filters):
             matched, why = self._matches(ctx, f.condition)
             if not matched:
                 ctx.note("filters", f"filter «{f.name}» does not match", why)
                 continue
-            working = True
-            if f.schedule_id is not None:
-                schedule = ctx.snapshot.schedules.get(f.schedule_id)
-                calendar = (
-                    ctx.snapshot.calendars.get(f.calendar_id, CalendarFacts()) if f.calendar_id else CalendarFacts()
-                )
-                working = is_working_time(
-                    ctx.facts.at, tenant.time_zone, schedule.intervals if schedule else [], calendar
-                )
+            working = self._working(ctx, f.schedule_id, f.calendar_id)
             branch = "working time" if working else "off hours"
             ctx.note("filters", f"filter «{f.name}» matches, {branch}", why)
-            return self._new_state(
-                scenario_id, i, not working, ctx, f"filter:{f.name}:{'working' if working else 'off'}"
-            )
-        ctx.note("filters", "numbers not in filters", "no filter matched")
-        return self._new_state(scenario_id, -1, False, ctx, "default")
+            label = f"filter:{f.name}:{'working' if working else 'off'}"
+            return self._new_state(scenario_id, i, not working, ctx, label)
+        working = self._working(ctx, body.schedule_id, body.calendar_id)
+        ctx.note(
+            "filters", f"numbers not in filters, {'working time' if working else 'off hours'}", "no filter matched"
+        )
+        return self._new_state(scenario_id, -1, not working, ctx, "default" if working else "default:off")
+
+    def _working(self, ctx: StepContext, schedule_id: uuid.UUID | None, calendar_id: uuid.UUID | None) -> bool:
+        if schedule_id is None:
+            return True  # 24/7
+        schedule = ctx.snapshot.schedules.get(schedule_id)
+        calendar = ctx.snapshot.calendars.get(calendar_id, CalendarFacts()) if calendar_id else CalendarFacts()
+        intervals = schedule.intervals if schedule else []
+        return is_working_time(ctx.facts.at, ctx.snapshot.tenant.time_zone, intervals, calendar)
 
     def _new_state(self, scenario_id: uuid.UUID, index: int, off: bool, ctx: StepContext, label: str) -> CallState:
         return CallState(
@@ -148,7 +153,7 @@ class Engine:
     def _branch(self, ctx: StepContext, state: CallState) -> Branch:
         body = self._scenario(ctx.snapshot, uuid.UUID(state.scenario_id))
         if state.filter_index < 0:
-            return body.default
+            return body.off_hours if state.off_hours and body.off_hours is not None else body.default
         f = body.filters[state.filter_index]
         return f.off_hours if state.off_hours and f.off_hours is not None else f.working
 
@@ -156,6 +161,7 @@ class Engine:
 
     async def _advance(self, ctx: StepContext, state: CallState, result: StepResult | None) -> Primitive:
         branch = self._branch(ctx, state)
+        ctx.options = branch.options
         for _ in range(16):  # stages and transitions within one step (no loops: stages only go forward)
             if state.stage == FINISHED:
                 return Hangup()

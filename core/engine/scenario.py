@@ -56,6 +56,10 @@ class Filter(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 class ScenarioBody(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     filters: list[Filter] = []
     default: Branch  # "numbers not in filters"
+    # "Numbers not in filters" may have a schedule too: then ``off_hours`` runs outside it.
+    schedule_id: uuid.UUID | None = None
+    calendar_id: uuid.UUID | None = None
+    off_hours: Branch | None = None
 
 
 STAGES = ("menu", "handling", "insurance")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 import msgspec
@@ -76,7 +77,9 @@ def _answer_dial(dial: Dial, script: Script, extensions: dict[str, str]) -> Step
     return StepResult(status="NOANSWER")
 
 
-async def simulate(engine: Engine, facts: CallFacts, script: Script) -> Simulation:
+async def simulate(
+    engine: Engine, facts: CallFacts, script: Script, *, scenario_id: uuid.UUID | None = None
+) -> Simulation:
     snapshots = engine.kernel.snapshots
     tenant_id = await snapshots.tenant_of_number(facts.number)
     if tenant_id is None:
@@ -91,7 +94,7 @@ async def simulate(engine: Engine, facts: CallFacts, script: Script) -> Simulati
     trace: list[TraceEntry] = []
     answered_by = None
     while True:
-        out = await engine.step(facts, state, result, busy=busy)
+        out = await engine.step(facts, state, result, busy=busy, scenario_id=scenario_id)
         trace.extend(out.trace)
         state = out.state
         primitive = out.primitive

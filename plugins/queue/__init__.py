@@ -12,7 +12,8 @@ import msgspec
 from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.directory.models import Number, Tenant
-from vats.plugins.queue.blocks import Forward, HangupBlock, OnFailure, Target, VoicemailBlock
+from vats.core.engine.dialing import Target
+from vats.plugins.queue.blocks import Forward, HangupBlock, OnFailure, VoicemailBlock
 
 DEFAULT_SCENARIO = "По умолчанию"
 

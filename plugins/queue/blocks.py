@@ -9,15 +9,10 @@ from typing import Any, Literal
 
 import msgspec
 from msgspec import Struct
-from vats.core.directory.models import Group
 from vats.core.engine.context import Outcome, StepContext, TaskIntent, answered_employee
-from vats.core.engine.primitives import Dial, DialLeg, Play, StepResult, Voicemail
-
-
-class Target(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    kind: Literal["employee", "group", "extension", "external"]
-    id: uuid.UUID | None = None  # employee or group
-    number: str | None = None  # extension or E.164 outside number
+from vats.core.engine.dialing import Attempt, Target, check_targets, dial_for, plan_attempts
+from vats.core.engine.primitives import Play, StepResult, Voicemail
+from vats.core.errors import NotFoundError, ValidationError
 
 
 class OnFailure(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -29,12 +24,6 @@ class OnFailure(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     assignee_id: uuid.UUID | None = None
 
 
-class Attempt(Struct, frozen=True, kw_only=True):
-    label: str
-    legs: list[DialLeg]
-    ring_s: int
-
-
 class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
     targets: list[Target]
     order: Literal["sequential", "parallel", "least_busy"] = "sequential"
@@ -44,90 +33,27 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
     manager_fallback: Literal["continue", "task"] = "continue"
     on_failure: OnFailure = OnFailure()
 
-    def plan(self, ctx: StepContext) -> list[Attempt]:
-        """The dialling attempts, in order (recomputed each step from the call's facts)."""
-        attempts: list[Attempt] = []
-        block = "forward"
-        manager_id = ctx.contact.personal_manager_id if ctx.contact else None
-        if self.personal_manager_first and manager_id is not None:
-            manager = ctx.employee(manager_id)
-            if manager is not None:
-                attempts.append(
-                    Attempt(
-                        label=f"manager {manager.full_name}",
-                        legs=ctx.legs_for(manager, primary_only=False, block=block),
-                        ring_s=self.ring_s,
-                    )
-                )
-        members: list[tuple[str, list[DialLeg], int]] = []  # (label, legs, ring_s), per addressee
-        parallel = self.order == "parallel"
-        for target in self.targets:
-            members.extend(self._expand(ctx, target, parallel=parallel))
-        if parallel:
-            legs = [leg for _, member_legs, _ in members for leg in member_legs]
-            attempts.append(Attempt(label="everyone at once", legs=legs, ring_s=self.ring_s))
-        else:
-            if self.order == "least_busy":
-                members.sort(
-                    key=lambda m: any(uuid.UUID(leg.employee_id) in ctx.busy for leg in m[1] if leg.employee_id)
-                )
-            attempts.extend(Attempt(label=label, legs=legs, ring_s=ring) for label, legs, ring in members)
-        return attempts
+    async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
+        await check_targets(conn, tenant_id, self.targets, where)
+        if not 5 <= self.ring_s <= 600:
+            raise ValidationError("ring time is 5 to 600 seconds", field=f"{where}.ring_s")
 
-    def _expand(self, ctx: StepContext, target: Target, *, parallel: bool) -> list[tuple[str, list[DialLeg], int]]:
-        snapshot = ctx.snapshot
-        if target.kind == "external" and target.number:
-            return [(target.number, [DialLeg(address=f"tel/{target.number}")], self.ring_s)]
-        if target.kind == "extension" and target.number:
-            owner = snapshot.extensions.get(target.number)
-            if owner is None:
-                ctx.note("forward", f"skip extension {target.number}", "no such extension")
-                return []
-            resolved = Target(kind="employee" if owner in snapshot.employees else "group", id=owner)
-            return self._expand(ctx, resolved, parallel=parallel)
-        if target.kind == "employee" and target.id in snapshot.employees:
-            employee = snapshot.employees[target.id]
-            if target.id in ctx.busy:
-                ctx.note("forward", f"skip {employee.full_name}", "busy on another call")
-                return []
-            return [(employee.full_name, ctx.legs_for(employee, primary_only=parallel, block="forward"), self.ring_s)]
-        if target.kind == "group" and target.id in snapshot.groups:
-            return self._group(ctx, snapshot.groups[target.id], parallel=parallel)
-        ctx.note("forward", f"skip {target.kind} {target.id or target.number}", "it no longer exists")
-        return []
-
-    def _group(self, ctx: StepContext, group: Group, *, parallel: bool) -> list[tuple[str, list[DialLeg], int]]:
-        """A group's members by its strategy; parallel ringing uses primary terminals only."""
-        members = [ctx.snapshot.employees[m] for m in group.member_ids if m in ctx.snapshot.employees]
-        free = []
-        for member in members:
-            if member.id in ctx.busy:
-                ctx.note("forward", f"skip {member.full_name} ({group.name})", "busy on another call")
+    def describe(self, snapshot: Any) -> str:
+        names = []
+        for t in self.targets:
+            if t.kind == "employee" and t.id in snapshot.employees:
+                names.append(snapshot.employees[t.id].full_name)
+            elif t.kind == "group" and t.id in snapshot.groups:
+                names.append(f"группа {snapshot.groups[t.id].name}")
             else:
-                free.append(member)
-        strategy = group.strategy
-        if strategy == "uniform":  # the member idle longest rings first
-            free.sort(key=lambda m: ctx.idle_since.get(m.id, 0.0))
-        if strategy in ("all",) or parallel:
-            legs = [leg for m in free for leg in ctx.legs_for(m, primary_only=True, block="forward")]
-            return [(f"group {group.name}", legs, group.ring_time_s)]
-        if strategy == "incremental":  # the next joins every step_delay_s, the previous keep ringing
-            legs = []
-            for i, member in enumerate(free):
-                for leg in ctx.legs_for(member, primary_only=True, block="forward"):
-                    legs.append(
-                        DialLeg(
-                            address=leg.address,
-                            employee_id=leg.employee_id,
-                            delay_s=leg.delay_s + i * group.step_delay_s,
-                        )
-                    )
-            return [(f"group {group.name} (incremental)", legs, group.ring_time_s)]
-        # one_by_one, uniform, least_busy: one member after another, each for step_delay_s
-        return [
-            (f"{m.full_name} ({group.name})", ctx.legs_for(m, primary_only=False, block="forward"), group.step_delay_s)
-            for m in free
-        ]
+                names.append(str(t.number or t.id))
+        first = "перс. менеджер, " if self.personal_manager_first else ""
+        return f"переадресация: {first}{', '.join(names)}"
+
+    def plan(self, ctx: StepContext) -> list[Attempt]:
+        return plan_attempts(
+            ctx, self.targets, order=self.order, ring_s=self.ring_s, manager_first=self.personal_manager_first
+        )
 
     async def run(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
         attempts = self.plan(ctx)
@@ -163,11 +89,7 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
                 leg.employee_id for leg in attempt.legs if leg.employee_id and leg.employee_id not in addressed
             ]
             ctx.note("forward", f"ring {attempt.label}", ", ".join(leg.address for leg in attempt.legs))
-            did = ctx.snapshot.numbers[ctx.facts.number]
-            dial = Dial(
-                legs=attempt.legs, ring_s=attempt.ring_s, caller_id_name=did.name if did.number_as_caller_id else None
-            )
-            return Outcome(primitive=dial, cursor={"next": index, "addressed": addressed})
+            return Outcome(primitive=dial_for(ctx, attempt), cursor={"next": index, "addressed": addressed})
         return self._failed(ctx, addressed, cursor)
 
     def _failed(self, ctx: StepContext, addressed: list[str], cursor: dict[str, Any]) -> Outcome:
@@ -202,6 +124,18 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
     task_for: Literal["employee", "group"] = "employee"
     assignee_id: uuid.UUID | None = None
 
+    def describe(self, snapshot: Any) -> str:
+        return "голосовая почта"
+
+    async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
+        if self.assignee_id is None:
+            return
+        table = "employees" if self.task_for == "employee" else "groups"
+        if not await conn.fetchval(
+            f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, self.assignee_id
+        ):
+            raise NotFoundError(f"no such {self.task_for}", field=f"{where}.assignee_id")
+
     async def run(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
         if not cursor.get("recorded"):
             ctx.note("voicemail", "record a message")
@@ -215,6 +149,9 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
 
 class HangupBlock(Struct, tag="hangup", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
     media: list[str] = []
+
+    def describe(self, snapshot: Any) -> str:
+        return "завершить вызов"
 
     async def run(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
         if self.media and not cursor.get("played"):

@@ -23,6 +23,8 @@ from vats.core.directory.models import (
 from vats.core.kernel import Kernel
 from vats.core.media import library as media_library
 from vats.core.media.models import FilePart, MediaCreate, PausePart
+from vats.plugins.ivr import menus as ivr_menus
+from vats.plugins.ivr.models import Item, MenuBody, MenuIn, Repeat
 
 from tests.media_samples import SAMPLE_MP3
 
@@ -76,6 +78,19 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         media = await media_library.create_media(
             conn, tid, MediaCreate(name="Приветствие", items=[FilePart(file_id=recording.id), PausePart(ms=300)])
         )
+        scenario_id = await conn.fetchval(
+            "INSERT INTO scenarios (tenant_id, name, body) VALUES ($1, 'Запасной', $2) RETURNING id",
+            tid, {"default": {"handling": {"type": "hangup"}}},
+        )  # fmt: skip
+        menu = await ivr_menus.create_menu(
+            conn,
+            tid,
+            MenuIn(
+                name="Меню",
+                level=2,
+                body=MenuBody(instruction=["standard:greeting"], items=[Item(key="0", do=Repeat())]),
+            ),
+        )
     external = next(t for t in target.terminals if t.kind == "external")
     company.ids = {
         "employee_id": str(target.id),
@@ -90,6 +105,8 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "tenant_id": str(tid),
         "name": "audit",
         "file_id": str(recording.id),
+        "scenario_id": str(scenario_id),
+        "menu_id": str(menu.id),
         "media_id": str(media.id),
         "token": "no-such-token",
     }
