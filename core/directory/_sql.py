@@ -25,6 +25,8 @@ _UNIQUE_FIELDS = {
     "terminals_external_once": ("external_numbers", "this external number is already listed"),
     "media_files_tenant_id_name_key": ("name", "another recording has this name"),
     "media_tenant_id_name_key": ("name", "another media has this name"),
+    "scenarios_tenant_id_name_key": ("name", "another scenario has this name"),
+    "ivr_menus_tenant_id_name_key": ("name", "another menu has this name"),
 }
 
 

@@ -75,7 +75,7 @@ def render_svg(name: str, body: ScenarioBody, snapshot: TenantSnapshot) -> str:
             parts.append(f'<rect {box} fill="{COLORS[kind]}" stroke="#5f6368"/>')
             parts.append(f'<text x="{x + 10}" y="{y + 20}" font-weight="bold">{escape(title[:38])}</text>')
             if detail:
-                parts.append(f'<text x="{x + 10}" y="{y + 40}">{escape(detail[:40])}</text>')
+                parts.append(f'<text x="{x + 10}" y="{y + 40}">{escape(detail[:44])}</text>')
             if r:
                 line = f'x1="{middle}" y1="{y - GAP_Y}" x2="{middle}" y2="{y - 2}"'
                 parts.append(f'<line {line} stroke="#5f6368" marker-end="url(#arrow)"/>')

@@ -59,8 +59,8 @@ class Engine:
             if inspect.isawaitable(found):
                 found = await found
             if found is not None:
-                contact: CallerContact = found
-                return contact
+                # Normalised through builtins: a plugin's loosely typed answer (ids as strings) still works.
+                return msgspec.convert(msgspec.to_builtins(found), CallerContact)
         return None
 
     async def step(

@@ -74,7 +74,8 @@ def compile_body(raw: Any, registry: BlockRegistry) -> ScenarioBody:
         decoded = {stage: (registry.convert(value) if value is not None else None) for stage, value in blocks.items()}
         return msgspec.structs.replace(b, **decoded)
 
-    return ScenarioBody(
+    return msgspec.structs.replace(
+        body,
         filters=[
             msgspec.structs.replace(
                 f, working=branch(f.working), off_hours=branch(f.off_hours) if f.off_hours else None
@@ -82,4 +83,5 @@ def compile_body(raw: Any, registry: BlockRegistry) -> ScenarioBody:
             for f in body.filters
         ],
         default=branch(body.default),
+        off_hours=branch(body.off_hours) if body.off_hours else None,
     )

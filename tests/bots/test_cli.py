@@ -91,3 +91,44 @@ def test_plugins_enable_and_disable_per_tenant(vats_database_url: str) -> None:
 def test_bad_port_is_refused(vats_database_url: str, port: str) -> None:
     result = vats(vats_database_url, "serve", VATS_PORT=port)
     assert result.returncode == 2 and "VATS_PORT" in result.stderr
+
+
+def test_vats_simulate_prints_the_trace(vats_database_url: str) -> None:
+    created = ok(vats(vats_database_url, "tenant", "create", "--name", "Sim", "--admin-email", "a@sim.example"))
+    ok(vats(vats_database_url, "number", "add", "--tenant", "Sim", "+74951110000"))
+    day = vats(vats_database_url, "simulate", "--tenant", "Sim", "--number", "+74951110000", "--from", "+79161234567",
+               "--at", "2026-11-24T12:00:00+03:00", "--script", "105 answers")  # fmt: skip
+    assert day.returncode == 0, day.stderr
+    assert "path: default -> handling:Forward" in day.stdout and "answered by: sip/" in day.stdout
+    night = vats(vats_database_url, "simulate", "--tenant", "Sim", "--number", "+74951110000", "--from", "+79161234567",
+                 "--at", "2026-11-24T23:00:00+03:00", "--json")  # fmt: skip
+    result = json.loads(night.stdout)
+    assert (
+        result["path"][-1] == "insurance:VoicemailBlock" and result["intents"][0]["assignee_id"] == created["admin_id"]
+    )
+    bad = vats(
+        vats_database_url,
+        "simulate",
+        "--tenant",
+        "Sim",
+        "--number",
+        "+74951110000",
+        "--from",
+        "+79161234567",
+        "--script",
+        "101 dances",
+    )
+    assert bad.returncode == 2 and "script" in bad.stderr
+    naive = vats(
+        vats_database_url,
+        "simulate",
+        "--tenant",
+        "Sim",
+        "--number",
+        "+74951110000",
+        "--from",
+        "+79161234567",
+        "--at",
+        "2026-11-24T12:00",
+    )
+    assert naive.returncode == 2 and "at:" in naive.stderr

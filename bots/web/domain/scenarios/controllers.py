@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from vats.bots.web.auth import ADMIN, kernel_of
 from vats.bots.web.deps import tenant_tx
 from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
+from vats.core.directory._sql import translated_errors
 from vats.core.directory.validation import check_name, normalise_phone
 from vats.core.engine import scenarios as repo
 from vats.core.engine.context import CallFacts
@@ -106,10 +107,11 @@ class ScenarioController(Controller):
         body = await _checked(request, data.body)
         async with tenant_tx(request) as (conn, tenant, _):
             await repo.get_scenario(conn, tenant.id, scenario_id)
-            await conn.execute(
-                "UPDATE scenarios SET name = $3, body = $4 WHERE tenant_id = $1 AND id = $2",
-                tenant.id, scenario_id, check_name(data.name, "name"), body,
-            )  # fmt: skip
+            with translated_errors():
+                await conn.execute(
+                    "UPDATE scenarios SET name = $3, body = $4 WHERE tenant_id = $1 AND id = $2",
+                    tenant.id, scenario_id, check_name(data.name, "name"), body,
+                )  # fmt: skip
             return await repo.get_scenario(conn, tenant.id, scenario_id)
 
     @post("/{scenario_id:uuid}/copy", operation_id="copyScenario", summary="Copy a scenario under a new name")
