@@ -5,6 +5,7 @@ semantics shared by every block that rings someone (forward, IVR items, direct c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, Literal
 
 from msgspec import Struct
@@ -19,10 +20,26 @@ class Target(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     number: str | None = None  # extension or E.164 outside number
 
 
-class Attempt(Struct, frozen=True, kw_only=True):
-    label: str
-    legs: list[DialLeg]
-    ring_s: int
+class Attempt:
+    """One ring of the plan: a label, a ring time, and its legs, worked out only when needed
+    (a 20-member one-by-one group is 20 attempts; a step rings one of them)."""
+
+    __slots__ = ("_legs", "_resolve", "employee_ids", "label", "ring_s")
+
+    def __init__(
+        self, label: str, ring_s: int, resolve: Callable[[], list[DialLeg]], employee_ids: tuple[uuid.UUID, ...] = ()
+    ) -> None:
+        self.label = label
+        self.ring_s = ring_s
+        self._resolve = resolve
+        self._legs: list[DialLeg] | None = None
+        self.employee_ids = employee_ids
+
+    @property
+    def legs(self) -> list[DialLeg]:
+        if self._legs is None:
+            self._legs = self._resolve()
+        return self._legs
 
 
 Order = Literal["sequential", "parallel", "least_busy"]
@@ -44,28 +61,40 @@ def plan_attempts(
     if manager_first and manager_id is not None:
         manager = ctx.employee(manager_id)
         if manager is not None:
-            legs = ctx.legs_for(manager, primary_only=False, block=block)
-            attempts.append(Attempt(label=f"manager {manager.full_name}", legs=legs, ring_s=ring_s))
-    members: list[tuple[str, list[DialLeg], int]] = []  # (label, legs, ring_s), per addressee
+            attempts.append(
+                Attempt(
+                    f"manager {manager.full_name}",
+                    ring_s,
+                    lambda: ctx.legs_for(manager, primary_only=False, block=block),
+                    (manager.id,),
+                )
+            )
+    members: list[Attempt] = []  # per addressee
     parallel = order == "parallel"
     for target in targets:
         members.extend(_expand(ctx, target, parallel=parallel, ring_s=ring_s, block=block))
     if parallel:
-        legs = [leg for _, member_legs, _ in members for leg in member_legs]
-        attempts.append(Attempt(label="everyone at once", legs=legs, ring_s=ring_s))
+        everyone = members
+        attempts.append(
+            Attempt(
+                "everyone at once",
+                ring_s,
+                lambda: [leg for m in everyone for leg in m.legs],
+                tuple(e for m in everyone for e in m.employee_ids),
+            )
+        )
     else:
         if order == "least_busy":
-            members.sort(key=lambda m: any(uuid.UUID(leg.employee_id) in ctx.busy for leg in m[1] if leg.employee_id))
-        attempts.extend(Attempt(label=label, legs=legs, ring_s=ring) for label, legs, ring in members)
+            members.sort(key=lambda m: any(e in ctx.busy for e in m.employee_ids))
+        attempts.extend(members)
     return attempts
 
 
-def _expand(
-    ctx: StepContext, target: Target, *, parallel: bool, ring_s: int, block: str
-) -> list[tuple[str, list[DialLeg], int]]:
+def _expand(ctx: StepContext, target: Target, *, parallel: bool, ring_s: int, block: str) -> list[Attempt]:
     snapshot = ctx.snapshot
     if target.kind == "external" and target.number:
-        return [(target.number, [DialLeg(address=f"tel/{target.number}")], ring_s)]
+        number = target.number
+        return [Attempt(number, ring_s, lambda: [DialLeg(address=f"tel/{number}")])]
     if target.kind == "extension" and target.number:
         owner = snapshot.extensions.get(target.number)
         if owner is None:
@@ -78,14 +107,21 @@ def _expand(
         if target.id in ctx.busy:
             ctx.note(block, f"skip {employee.full_name}", "busy on another call")
             return []
-        return [(employee.full_name, ctx.legs_for(employee, primary_only=parallel, block=block), ring_s)]
+        return [
+            Attempt(
+                employee.full_name,
+                ring_s,
+                lambda: ctx.legs_for(employee, primary_only=parallel, block=block),
+                (employee.id,),
+            )
+        ]
     if target.kind == "group" and target.id in snapshot.groups:
         return _group(ctx, snapshot.groups[target.id], parallel=parallel, block=block)
     ctx.note(block, f"skip {target.kind} {target.id or target.number}", "it no longer exists")
     return []
 
 
-def _group(ctx: StepContext, group: Group, *, parallel: bool, block: str) -> list[tuple[str, list[DialLeg], int]]:
+def _group(ctx: StepContext, group: Group, *, parallel: bool, block: str) -> list[Attempt]:
     """A group's members by its strategy; parallel ringing uses primary terminals only."""
     members = [ctx.snapshot.employees[m] for m in group.member_ids if m in ctx.snapshot.employees]
     free = []
@@ -98,37 +134,37 @@ def _group(ctx: StepContext, group: Group, *, parallel: bool, block: str) -> lis
         free.sort(key=lambda m: ctx.idle_since.get(m.id, 0.0))
     elif group.strategy == "least_busy":
         free.sort(key=lambda m: m.id in ctx.busy)
+    ids = tuple(m.id for m in free)
     if group.strategy == "all" or parallel:
-        legs = [leg for m in free for leg in ctx.legs_for(m, primary_only=True, block=block)]
-        return [(f"group {group.name}", legs, group.ring_time_s)]
+        return [
+            Attempt(f"group {group.name}", group.ring_time_s,
+                    lambda: [leg for m in free for leg in ctx.legs_for(m, primary_only=True, block=block)], ids)
+        ]  # fmt: skip
     if group.strategy == "incremental":  # the next joins every step_delay_s, the previous keep ringing
-        legs = []
-        for i, member in enumerate(free):
-            for leg in ctx.legs_for(member, primary_only=True, block=block):
-                legs.append(
-                    DialLeg(
-                        address=leg.address, employee_id=leg.employee_id, delay_s=leg.delay_s + i * group.step_delay_s
+
+        def incremental() -> list[DialLeg]:
+            legs = []
+            for i, member in enumerate(free):
+                for leg in ctx.legs_for(member, primary_only=True, block=block):
+                    legs.append(
+                        DialLeg(
+                            address=leg.address,
+                            employee_id=leg.employee_id,
+                            delay_s=leg.delay_s + i * group.step_delay_s,
+                        )
                     )
-                )
-        return [(f"group {group.name} (incremental)", legs, group.ring_time_s)]
+            return legs
+
+        return [Attempt(f"group {group.name} (incremental)", group.ring_time_s, incremental, ids)]
     # one_by_one, uniform, least_busy: one member after another, each for step_delay_s
-    return [
-        (f"{m.full_name} ({group.name})", ctx.legs_for(m, primary_only=False, block=block), group.step_delay_s)
-        for m in free
-    ]
+    return [_member(ctx, m, group, block) for m in free]
 
 
-def dial_for(ctx: StepContext, attempt: Attempt) -> Dial:
-    """The Dial primitive for an attempt, with the branch's options applied."""
-    did = ctx.snapshot.numbers[ctx.facts.number]
-    options = ctx.options
-    as_caller_id = did.number_as_caller_id or bool(options and options.number_as_caller_id)
-    return Dial(
-        legs=attempt.legs,
-        ring_s=attempt.ring_s,
-        caller_id_name=did.name if as_caller_id else None,
-        music_on_hold=bool(options and options.hold_music),
-    )
+def _member(ctx: StepContext, member: Any, group: Group, block: str) -> Attempt:
+    return Attempt(
+        f"{member.full_name} ({group.name})", group.step_delay_s,
+        lambda: ctx.legs_for(member, primary_only=False, block=block), (member.id,),
+    )  # fmt: skip
 
 
 async def check_targets(conn: Any, tenant_id: uuid.UUID, targets: list[Target], where: str) -> None:
@@ -150,3 +186,16 @@ async def check_targets(conn: Any, tenant_id: uuid.UUID, targets: list[Target], 
             normalise_phone(target.number, f"{field}.number")
         else:
             check_extension(target.number, f"{field}.number")
+
+
+def dial_for(ctx: StepContext, attempt: Attempt) -> Dial:
+    """The Dial primitive for an attempt, with the branch's options applied."""
+    did = ctx.snapshot.numbers[ctx.facts.number]
+    options = ctx.options
+    as_caller_id = did.number_as_caller_id or bool(options and options.number_as_caller_id)
+    return Dial(
+        legs=attempt.legs,
+        ring_s=attempt.ring_s,
+        caller_id_name=did.name if as_caller_id else None,
+        music_on_hold=bool(options and options.hold_music),
+    )

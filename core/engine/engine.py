@@ -82,9 +82,14 @@ class Engine:
         snapshot = await snapshots.get(tenant_id)
         did = snapshot.numbers[facts.number]
         state = decode_state(state_text) if state_text else None
+        if state is None:  # the first step: who calls, from where (for the filters)
+            region = self.kernel.lookup_region(facts.caller)
+            contact = await self._contact(tenant_id, facts.caller)
+        else:  # later steps need only the personal manager, kept in the state
+            region = None
+            contact = CallerContact(personal_manager_id=uuid.UUID(state.manager)) if state.manager else None
         ctx = StepContext(
-            snapshot=snapshot, facts=facts, step=(state.steps if state else 0),
-            region=self.kernel.lookup_region(facts.caller), contact=await self._contact(tenant_id, facts.caller),
+            snapshot=snapshot, facts=facts, step=(state.steps if state else 0), region=region, contact=contact,
             busy=busy or set(), idle_since=idle_since or {},
         )  # fmt: skip
         if state is None:
@@ -92,6 +97,8 @@ class Engine:
             if chosen is None:
                 raise NotFoundError("the number is bound to no scenario", field="scenario_id")
             state = self._start(ctx, chosen)
+            if contact is not None and contact.personal_manager_id is not None:
+                state.manager = str(contact.personal_manager_id)
         primitive = await self._advance(ctx, state, result)
         state.steps += 1
         if state.steps >= MAX_STEPS and state.stage != FINISHED:

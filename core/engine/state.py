@@ -24,6 +24,7 @@ class CallState(msgspec.Struct, array_like=True, kw_only=True):
     steps: int = 0
     started_at: float  # the call's clock (epoch seconds): availability is judged at this instant
     path: list[str] = []
+    manager: str | None = None  # the caller's personal manager, found at the first step
 
 
 _encoder = msgspec.msgpack.Encoder()
