@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from vats.core.calls.records import CallRecord
     from vats.core.db.database import Connection, Database
     from vats.core.db.migrate import MigrationSource
     from vats.core.directory.models import Number, Tenant
@@ -158,6 +159,16 @@ def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection) -> A
 
     Called inside the assigning transaction, scoped to the tenant: e.g. bind it to the
     tenant's default scenario.
+    """
+
+
+@hookspec
+def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection) -> Any:
+    """A call ended (really, or in the simulator with ``--record``): its one CallRecord.
+
+    Called inside the transaction that stores the record, scoped to the tenant: the CRM creates
+    history, missed-call and voicemail tasks here from ``record.participants`` and
+    ``record.intents``. May return an awaitable.
     """
 
 

@@ -311,6 +311,9 @@ def simulate_command(
     at: Annotated[str | None, typer.Option(help="when, ISO 8601 with offset (default: now)")] = None,
     script: Annotated[str, typer.Option(help="outcomes: '101 busy, 102 answers, press 2'")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="print the whole simulation as JSON")] = False,
+    record: Annotated[
+        bool, typer.Option("--record", help="store the call's record and tell the plugins, like a real call")
+    ] = False,
 ) -> None:
     """Run a call through the number's scenario with scripted outcomes; print why it went where it went."""
 
@@ -318,7 +321,7 @@ def simulate_command(
     async def body(kernel: Kernel) -> None:
         from vats.core.directory.validation import normalise_phone
         from vats.core.engine.context import CallFacts
-        from vats.core.engine.simulator import parse_at, parse_script, simulate
+        from vats.core.engine.simulator import parse_at, parse_script, simulate, simulate_and_record
 
         found = await kernel.directory.find_tenant(tenant)
         did = normalise_phone(number, "number")
@@ -326,7 +329,8 @@ def simulate_command(
         if await kernel.snapshots.tenant_of_number(did) != found.id:
             raise VatsError(f"{did} is not a number of {found.name}", field="number")
         facts = CallFacts(number=did, caller=normalise_phone(caller, "from"), at=parse_at(at))
-        result = await simulate(kernel.engine, facts, parse_script(script))
+        run_call = simulate_and_record if record else simulate
+        result = await run_call(kernel.engine, facts, parse_script(script))
         if as_json:
             print(msgspec.json.encode(result).decode())
             return
@@ -338,6 +342,8 @@ def simulate_command(
         out.print(f"answered by: {result.answered_by or 'nobody'}", highlight=False)
         for intent in result.intents:
             out.print(f"task: {intent.kind} for {intent.assignee_kind} {intent.assignee_id}", highlight=False)
+        if result.record_id:
+            out.print(f"call record stored: {result.record_id}", highlight=False)
 
     run(body())
 

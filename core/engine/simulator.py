@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 import msgspec
+from vats.core.calls.records import CallRecord, Participant, store_and_announce
 from vats.core.engine.context import CallFacts, TaskIntent, TraceEntry
 from vats.core.engine.engine import Engine
 from vats.core.engine.primitives import Collect, Dial, Hangup, StepResult
@@ -59,6 +60,53 @@ class Simulation(msgspec.Struct, frozen=True, kw_only=True):
     path: list[str]
     answered_by: str | None
     intents: list[TaskIntent]
+    record_id: uuid.UUID | None = None
+
+
+_OUTCOME_OF = {"BUSY": "busy", "CHANUNAVAIL": "unavailable", "CANCEL": "cancelled"}
+
+
+def record_of(tenant_id: uuid.UUID, facts: CallFacts, sim: Simulation) -> CallRecord:
+    """The CallRecord a real call with these steps would end in (the simulated clock: each
+    ring lasts its ring time, each prompt a second)."""
+    clock = facts.at
+    participants: list[Participant] = []
+    answered_at = None
+    ivr_input: list[str] = []
+    for step in sim.steps:
+        primitive, result = step.primitive, step.result or {}
+        if primitive["op"] == "dial":
+            status = result.get("status", "NOANSWER")
+            for leg in primitive["legs"]:
+                answered = status == "ANSWER" and leg["address"] == result.get("answered_by")
+                outcome = "answered" if answered else _OUTCOME_OF.get(status, "missed")
+                participant = {"address": leg["address"], "employee_id": leg.get("employee_id"), "outcome": outcome}
+                participants.append(msgspec.convert(participant, Participant))
+            clock += dt.timedelta(seconds=5 if status == "ANSWER" else primitive["ring_s"])
+            if status == "ANSWER":
+                answered_at = clock
+        else:
+            clock += dt.timedelta(seconds=1)
+        if primitive["op"] == "collect" and result.get("digits"):
+            ivr_input.append(result["digits"])
+    ended = clock + dt.timedelta(seconds=60 if answered_at else 0)
+    return CallRecord(
+        tenant_id=tenant_id, number=facts.number, caller=facts.caller, started_at=facts.at, answered_at=answered_at,
+        ended_at=ended, answered_by=sim.answered_by, path=sim.path, ivr_input=ivr_input, participants=participants,
+        intents=sim.intents, caller_hung_up=any((s.result or {}).get("status") == "CANCEL" for s in sim.steps),
+        simulated=True,
+    )  # fmt: skip
+
+
+async def simulate_and_record(
+    engine: Engine, facts: CallFacts, script: Script, *, scenario_id: uuid.UUID | None = None
+) -> Simulation:
+    """Simulate, then store the call's record and hand it to ``call_ended`` like a real one."""
+    sim = await simulate(engine, facts, script, scenario_id=scenario_id)
+    tenant_id = await engine.kernel.snapshots.tenant_of_number(facts.number)
+    record = record_of(tenant_id, facts, sim)
+    await store_and_announce(engine.kernel.db, engine.kernel.plugins, record)
+    return msgspec.structs.replace(sim, record_id=record.id)
 
 
 def _answer_dial(dial: Dial, script: Script, extensions: dict[str, str]) -> StepResult:

@@ -187,3 +187,40 @@ def test_script_errors_name_the_field() -> None:
     with pytest.raises(ValidationError) as info:
         parse_script("101 dances")
     assert info.value.field == "script"
+
+
+async def test_hook_call_ended(company: Company, vats_register_plugin: Any) -> None:
+    """A recorded simulation ends in one stored CallRecord handed to call_ended, as a real call."""
+    from vats.core.calls.records import CallRecord, call_records
+    from vats.core.engine.simulator import simulate_and_record
+
+    seen: list[CallRecord] = []
+
+    class Crm:
+        @hookimpl
+        def call_ended(self, record: CallRecord) -> None:
+            seen.append(record)
+
+    vats_register_plugin(Crm(), name="crm-test")
+    await company.set_scenario(
+        {
+            "default": {
+                "handling": forward(emp(company.people["201"]), emp(company.people["202"])),
+                "insurance": {"type": "voicemail", "assignee_id": str(company.admin_id)},
+            }
+        }
+    )
+    facts = CallFacts(number=NUMBER, caller="+79031234567", at=TUESDAY_NOON)
+    sim = await simulate_and_record(company.kernel.engine, facts, parse_script("201 busy"))
+    assert company.kernel.db is not None
+    (stored,) = await call_records(company.kernel.db, company.tenant_id)
+    assert seen == [stored] and stored.id == sim.record_id
+    outcomes = {(p.employee_id, p.outcome) for p in stored.participants}
+    # 201 was on another call: skipped, not rung; 202 rang out on every terminal
+    assert {e for e, _ in outcomes} == {company.people["202"]} and {o for _, o in outcomes} == {"missed"}
+    assert stored.answered_at is None and stored.path[-1] == "insurance:VoicemailBlock"
+    assert [(i.kind, i.assignee_id) for i in stored.intents] == [("voicemail", company.admin_id)]
+    answered = await simulate_and_record(company.kernel.engine, facts, parse_script("202 answers"))
+    assert answered.answered_by is not None
+    latest = next(r for r in await call_records(company.kernel.db, company.tenant_id) if r.id == answered.record_id)
+    assert latest.answered_at is not None and latest.talk_s == 60
