@@ -85,7 +85,7 @@ def record_of(tenant_id: uuid.UUID, facts: CallFacts, sim: Simulation) -> CallRe
             clock += dt.timedelta(seconds=5 if status == "ANSWER" else primitive["ring_s"])
             if status == "ANSWER":
                 answered_at = clock
-        else:
+        elif primitive["op"] != "hangup":
             clock += dt.timedelta(seconds=1)
         if primitive["op"] == "collect" and result.get("digits"):
             ivr_input.append(result["digits"])
