@@ -9,6 +9,7 @@ import msgspec
 from msgspec import Struct
 from vats.core.engine.context import Outcome, StepContext, TaskIntent
 from vats.core.engine.dialing import Attempt, Target, dial_for, plan_attempts
+from vats.core.engine.direct import direct_call
 from vats.core.engine.primitives import Collect, Play, StepResult, Voicemail
 from vats.core.errors import NotFoundError, ValidationError
 from vats.plugins.ivr.models import (
@@ -94,7 +95,7 @@ class IvrBlock(Struct, tag="ivr", tag_field="type", frozen=True, kw_only=True, f
             ctx.note("ivr", f"menu «{menu.name}»", "say the instructions")
             return self._collect(menu, cursor)
         if phase == "route":
-            return self._route(ctx, cursor, result)
+            return await self._route(ctx, cursor, result)
         if phase == "extension":
             inner = await ExtensionDialingBlock(error=menu.body.error).run(ctx, cursor.get("ext", {}), result)
             if inner.primitive is not None:
@@ -106,9 +107,9 @@ class IvrBlock(Struct, tag="ivr", tag_field="type", frozen=True, kw_only=True, f
             ctx.intents.append(msgspec.convert(cursor["intent"], TaskIntent))
             ctx.note("ivr", "message left", "task created")
             return Outcome(done="hangup")
-        return self._key(ctx, menu, menus, cursor, result)
+        return await self._key(ctx, menu, menus, cursor, result)
 
-    def _key(
+    async def _key(
         self,
         ctx: StepContext,
         menu: Menu,
@@ -154,7 +155,9 @@ class IvrBlock(Struct, tag="ivr", tag_field="type", frozen=True, kw_only=True, f
                 return Outcome(done="next")
             return self._collect(sub, {"menu": str(sub.id)})
         if isinstance(action, Route):
-            return self._route(ctx, {**fresh, "phase": "route", "target": msgspec.to_builtins(action.target)}, None)
+            return await self._route(
+                ctx, {**fresh, "phase": "route", "target": msgspec.to_builtins(action.target)}, None
+            )
         if isinstance(action, ExtensionDialing):
             first = ExtensionDialingBlock(error=menu.body.error).start()
             return Outcome(primitive=first.primitive, cursor={**fresh, "phase": "extension", "ext": first.cursor})
@@ -175,10 +178,17 @@ class IvrBlock(Struct, tag="ivr", tag_field="type", frozen=True, kw_only=True, f
             return Outcome(done="next")
         return Outcome(done="next")
 
-    def _route(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
+    async def _route(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
         target = msgspec.convert(cursor["target"], Target)
-        attempts = plan_attempts(ctx, [target], block="ivr")
-        outcome = _ring(ctx, attempts, cursor, result, "ivr")
+        if target.kind == "extension" and target.number:
+            owner = ctx.snapshot.extensions.get(target.number)
+            if owner is not None:
+                target = Target(kind="employee" if owner in ctx.snapshot.employees else "group", id=owner)
+        if target.kind in ("employee", "group"):
+            # Their own reception settings decide: absence, off hours, no-answer forwarding.
+            outcome = await direct_call(ctx, cursor, result, target)
+        else:
+            outcome = _ring(ctx, plan_attempts(ctx, [target], block="ivr"), cursor, result, "ivr")
         if outcome.done == "next":
             ctx.note("ivr", "nobody answered", "on to the branch's handling")
         return outcome
@@ -228,9 +238,7 @@ class ExtensionDialingBlock(
             return self.start()
         if cursor.get("phase") == "ring":
             target = msgspec.convert(cursor["target"], Target)
-            outcome = _ring(
-                ctx, plan_attempts(ctx, [target], block="extension dialing"), cursor, result, "extension dialing"
-            )
+            outcome = await direct_call(ctx, cursor, result, target)
             if outcome.done == "next":
                 ctx.note("extension dialing", "nobody answered", self.on_failed)
                 return Outcome(done=self.on_failed)
@@ -252,10 +260,7 @@ class ExtensionDialingBlock(
                 cursor={"phase": "collect", "errors": errors},
             )
         ctx.note("extension dialing", f"extension {digits}")
-        return _ring(
-            ctx,
-            plan_attempts(ctx, [dialled], block="extension dialing"),
-            {"phase": "ring", "target": msgspec.to_builtins(dialled)},
-            None,
-            "extension dialing",
-        )
+        outcome = await direct_call(ctx, {"phase": "ring", "target": msgspec.to_builtins(dialled)}, None, dialled)
+        if outcome.done == "next":
+            return Outcome(done=self.on_failed)
+        return outcome
