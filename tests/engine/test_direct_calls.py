@@ -2,9 +2,10 @@
 
 import datetime as dt
 
-from tests.engine.conftest import TUESDAY_NIGHT, Company
 from vats.core.directory import employees as employees_repo
 from vats.core.directory.models import AbsenceCreate, EmployeeUpdate, ForwardTarget
+
+from tests.engine.conftest import TUESDAY_NIGHT, Company
 
 
 async def dialing(company: Company) -> None:
