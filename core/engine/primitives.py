@@ -45,6 +45,17 @@ class Dial(Primitive, tag="dial", frozen=True, kw_only=True):
     music_on_hold: bool = False  # hold music instead of ringback
 
 
+class Queue(Primitive, tag="queue", frozen=True, kw_only=True):
+    """Wait in a queue with hold media while the legs ring; after ``offer_after_s`` the caller
+    hears ``offer_media`` and may press a key (the result is OFFER with the digit)."""
+
+    legs: list[DialLeg]
+    max_wait_s: int
+    hold_media: list[str] = []
+    offer_after_s: int | None = None
+    offer_media: list[str] = []
+
+
 class Voicemail(Primitive, tag="voicemail", frozen=True, kw_only=True):
     box: str
     greeting: list[str]

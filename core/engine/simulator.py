@@ -17,7 +17,7 @@ import msgspec
 from vats.core.calls.records import CallRecord, Participant, store_and_announce
 from vats.core.engine.context import CallFacts, TaskIntent, TraceEntry
 from vats.core.engine.engine import Engine
-from vats.core.engine.primitives import Collect, Dial, Hangup, StepResult
+from vats.core.engine.primitives import Collect, Dial, Hangup, Queue, StepResult
 from vats.core.errors import ValidationError
 
 _OUTCOMES = {"answers": "ANSWER", "busy": "BUSY", "unavailable": "CHANUNAVAIL", "no answer": "NOANSWER"}
@@ -155,6 +155,15 @@ async def simulate(
             )
             if result.answered_by:
                 answered_by = result.answered_by
+        elif isinstance(primitive, Queue):
+            answered = _answer_dial(Dial(legs=primitive.legs, ring_s=primitive.max_wait_s), script, extensions)
+            if answered.status == "ANSWER":
+                result = answered
+                answered_by = answered.answered_by
+            elif primitive.offer_after_s is not None and digits:
+                result = StepResult(status="OFFER", digits=digits.pop(0))
+            else:
+                result = StepResult(status="TIMEOUT")
         elif isinstance(primitive, Collect):
             pressed = digits.pop(0) if digits else None
             result = StepResult(status="OK" if pressed else "TIMEOUT", digits=pressed)

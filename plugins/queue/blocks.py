@@ -11,7 +11,7 @@ import msgspec
 from msgspec import Struct
 from vats.core.engine.context import Outcome, StepContext, TaskIntent, answered_employee
 from vats.core.engine.dialing import Attempt, Target, check_targets, dial_for, plan_attempts
-from vats.core.engine.primitives import Play, StepResult, Voicemail
+from vats.core.engine.primitives import Play, Queue, StepResult, Voicemail
 from vats.core.errors import NotFoundError, ValidationError
 
 
@@ -24,6 +24,16 @@ class OnFailure(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     assignee_id: uuid.UUID | None = None
 
 
+class QueueOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """After the forwarding: wait in a queue up to ``max_wait_s`` with hold media. "Impatient
+    callers": after ``offer_after_s`` offer 1 = leave a message, 2 = request a callback (or stay)."""
+
+    max_wait_s: int = 120
+    hold_media: list[str] = msgspec.field(default_factory=lambda: ["standard:hold_music"])
+    offer_after_s: int | None = None
+    offer_media: list[str] = msgspec.field(default_factory=lambda: ["standard:all_busy"])
+
+
 class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
     targets: list[Target]
     order: Literal["sequential", "parallel", "least_busy"] = "sequential"
@@ -31,6 +41,7 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
     personal_manager_first: bool = False
     # If the personal manager does not answer: go on to the targets, or end with a task for them.
     manager_fallback: Literal["continue", "task"] = "continue"
+    queue: QueueOptions | None = None
     on_failure: OnFailure = OnFailure()
 
     async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
@@ -56,6 +67,8 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
         )
 
     async def run(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
+        if cursor.get("recorded"):  # an impatient caller left a message from the queue
+            return await msgspec.convert(cursor["vm"], VoicemailBlock).run(ctx, cursor, result)
         attempts = self.plan(ctx)
         index = int(cursor.get("next", 0))
         addressed: list[str] = list(cursor.get("addressed", []))
@@ -90,7 +103,55 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
             ]
             ctx.note("forward", f"ring {attempt.label}", ", ".join(leg.address for leg in attempt.legs))
             return Outcome(primitive=dial_for(ctx, attempt), cursor={"next": index, "addressed": addressed})
+        if self.queue is not None:
+            return self._queue(ctx, attempts, addressed, cursor, result)
         return self._failed(ctx, addressed, cursor)
+
+    def _queue(
+        self,
+        ctx: StepContext,
+        attempts: list[Attempt],
+        addressed: list[str],
+        cursor: dict[str, Any],
+        result: StepResult | None,
+    ) -> Outcome:
+        options = self.queue
+        assert options is not None
+        waited = int(cursor.get("waited", -1))
+        if waited >= 0 and result is not None:  # back from the queue
+            if result.status == "ANSWER":
+                ctx.note("queue", f"answered by {result.answered_by}")
+                return Outcome(done="connected")
+            if result.status == "OFFER" and result.digits in ("1", "2"):
+                who = self._assignee(addressed)
+                if result.digits == "1":
+                    ctx.note("queue", "the caller chose to leave a message")
+                    owner = {"task_for": who[0], "assignee_id": str(who[1])} if who else {}
+                    return msgspec.convert({"type": "voicemail", **owner}, VoicemailBlock).start(ctx)
+                if who is not None:
+                    ctx.intents.append(TaskIntent(kind="callback", assignee_kind=who[0], assignee_id=who[1]))
+                ctx.note("queue", "the caller asked to be called back", "task created, call ends")
+                return Outcome(done="hangup")
+            if result.status != "OFFER" or waited >= options.max_wait_s:
+                ctx.note("queue", f"left the queue: {result.status}")
+                return self._failed(ctx, addressed, {**cursor, "next": 10**6})
+            ctx.note("queue", "the caller stays in the queue")
+        legs = [leg for a in attempts for leg in a.legs]
+        remaining = options.max_wait_s - max(waited, 0)
+        ctx.note("queue", f"wait in the queue up to {remaining} s", f"{len(legs)} phones ring meanwhile")
+        offer = options.offer_after_s if options.offer_after_s is not None and waited < 0 else None
+        primitive = Queue(
+            legs=legs,
+            max_wait_s=remaining,
+            hold_media=list(options.hold_media),
+            offer_after_s=offer,
+            offer_media=list(options.offer_media) if offer else [],
+        )
+        spent = offer if offer is not None else remaining
+        return Outcome(
+            primitive=primitive,
+            cursor={**cursor, "next": len(attempts), "addressed": addressed, "waited": max(waited, 0) + spent},
+        )
 
     def _failed(self, ctx: StepContext, addressed: list[str], cursor: dict[str, Any]) -> Outcome:
         failure = self.on_failure
@@ -126,6 +187,14 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
 
     def describe(self, snapshot: Any) -> str:
         return "голосовая почта"
+
+    def start(self, ctx: StepContext) -> Outcome:
+        ctx.note("voicemail", "record a message")
+        box = f"{ctx.snapshot.tenant.id}/{ctx.facts.number}"
+        return Outcome(
+            primitive=Voicemail(box=box, greeting=list(self.greeting)),
+            cursor={"recorded": True, "vm": msgspec.to_builtins(self)},
+        )
 
     async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
         if self.assignee_id is None:

@@ -224,3 +224,23 @@ async def test_hook_call_ended(company: Company, vats_register_plugin: Any) -> N
     assert answered.answered_by is not None
     latest = next(r for r in await call_records(company.kernel.db, company.tenant_id) if r.id == answered.record_id)
     assert latest.answered_at is not None and latest.talk_s == 60
+
+
+async def test_queue_with_impatient_callers(company: Company) -> None:
+    queue = {"max_wait_s": 90, "offer_after_s": 30}
+    handling = forward(
+        {"kind": "group", "id": str(company.sales_id)}, order="parallel", queue=queue, on_failure={"action": "hangup"}
+    )
+    await company.set_scenario({"default": {"handling": handling}})
+    answered = await company.call("201 no answer")  # parallel ring: nobody; queue: nobody; timeout
+    assert [s.primitive["op"] for s in answered.steps] == ["dial", "queue", "hangup"]
+    q = answered.steps[1].primitive
+    assert q["max_wait_s"] == 90 and q["offer_after_s"] == 30 and q["hold_media"] == ["standard:hold_music"]
+    callback = await company.call("press 2")
+    assert [i.kind for i in callback.intents] == ["callback"]
+    message = await company.call("press 1")
+    assert [s.primitive["op"] for s in message.steps][-2:] == ["voicemail", "hangup"]
+    assert [i.kind for i in message.intents] == ["voicemail"]
+    stays = await company.call("press 9")  # neither 1 nor 2: stays for the rest of the wait
+    queues = [s.primitive for s in stays.steps if s.primitive["op"] == "queue"]
+    assert [p["max_wait_s"] for p in queues] == [90, 60] and queues[1]["offer_after_s"] is None

@@ -53,6 +53,9 @@ async def test_any_scenario_terminates_and_skips_unavailable(company: Company, d
     off = data.draw(st.sampled_from(list(company.people)))
     await company.kernel.directory.set_availability(company.tenant_id, company.people[off], "unavailable")
     script = ", ".join(f"{ext} {data.draw(OUTCOME)}" for ext in ["105", "201", "202", "203"])
+    script += ", " + ", ".join(
+        data.draw(st.lists(st.sampled_from(["press 1", "press 2", "press 9", "no input"]), max_size=3)) or ["no input"]
+    )
     await company.set_scenario(body)
     try:
         sim = await company.call(script)
