@@ -27,11 +27,18 @@ def block_tag(block_type: type[Any]) -> str:
     return str(info.tag)
 
 
+def registry_from(plugins: Any) -> BlockRegistry:
+    """The registry of every loaded plugin's blocks, remembering which plugin owns each."""
+    pairs = plugins.collect_by_plugin("register_blocks")
+    return BlockRegistry([block for _, block in pairs], owners={block: plugin for plugin, block in pairs})
+
+
 class BlockRegistry:
     """The registered block types and a decoder for their union."""
 
-    def __init__(self, block_types: Sequence[type[Any]]) -> None:
+    def __init__(self, block_types: Sequence[type[Any]], owners: dict[type[Any], str] | None = None) -> None:
         self.by_tag: dict[str, type[Any]] = {}
+        self.owner: dict[type[Any], str] = dict(owners or {})  # block type -> plugin name
         for block_type in block_types:
             tag = block_tag(block_type)
             if tag in self.by_tag:

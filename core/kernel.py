@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from vats.core.accounts.service import Accounts
-from vats.core.blocks import BlockRegistry
+from vats.core.blocks import BlockRegistry, registry_from
 from vats.core.config import Config
 from vats.core.db.database import Database
 from vats.core.db.embedded import EmbeddedPostgres
@@ -122,7 +122,7 @@ class Kernel:
     ) -> Kernel:
         if load_plugins:
             self.plugins.load_installed(self.config.plugins)
-        self.blocks = BlockRegistry(self.plugins.collect("register_blocks"))
+        self.blocks = registry_from(self.plugins)
         try:
             self.owner_url = await self.connect_database()
             if migrate:

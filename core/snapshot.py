@@ -42,6 +42,7 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     extensions: dict[str, uuid.UUID]  # extension -> employee or group id
     scenarios: dict[uuid.UUID, Any]  # stored bodies; the engine compiles them with the block registry
     extras: dict[str, Any]  # what plugins add (snapshot_extras hook), e.g. "ivr_menus"
+    disabled_plugins: frozenset[str]  # switched off for this tenant: their blocks do nothing
     loaded_at: float
 
 
@@ -60,6 +61,10 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None)
             for c in await schedules_repo.list_calendars(conn, tenant_id)
         }
         numbers = await numbers_repo.list_numbers(conn, tenant_id)
+        switched_off = await conn.fetch(
+            "SELECT plugin FROM tenant_plugins WHERE tenant_id = $1 AND NOT enabled", tenant_id
+        )
+        disabled = frozenset(r["plugin"] for r in switched_off)
         scenarios = {
             r["id"]: r["body"]
             for r in await conn.fetch("SELECT id, body FROM scenarios WHERE tenant_id = $1", tenant_id)
@@ -76,6 +81,7 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None)
         extensions=extensions,
         scenarios=scenarios,
         extras=extras,
+        disabled_plugins=disabled,
         loaded_at=time.monotonic(),
     )
 

@@ -29,7 +29,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from vats.core.blocks import BlockRegistry
+from vats.core.blocks import registry_from
 from vats.core.config import Config
 from vats.core.db.embedded import EmbeddedPostgres
 from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migrations
@@ -126,7 +126,7 @@ def vats_register_plugin(vats_kernel: Kernel) -> Iterator[Callable[..., str]]:
             sources = list(impl())
             _run_in_thread(apply_migrations(vats_kernel.owner_url, sources))
         # Its scenario blocks join the union at once, as they would at a start-up.
-        vats_kernel.blocks = BlockRegistry(vats_kernel.plugins.collect("register_blocks"))
+        vats_kernel.blocks = registry_from(vats_kernel.plugins)
         return registered
 
     yield register

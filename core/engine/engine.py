@@ -188,6 +188,15 @@ class Engine:
                 state.stage, result = state.stage + 1, None
                 continue
             name = f"{stage}:{type(block).__name__}"
+            owner = self.kernel.blocks.owner.get(type(block))
+            if owner in ctx.snapshot.disabled_plugins:
+                ctx.note(stage, f"skip {type(block).__name__}", f"the plugin {owner!r} is switched off for this PBX")
+                if state.stage == HANDLING:
+                    state.stage = INSURANCE if branch.insurance is not None else FINISHED
+                else:
+                    state.stage += 1
+                result = None
+                continue
             if not state.cursor.get("entered") == stage:
                 state.path.append(name)
                 state.cursor = {"entered": stage, "intents": state.cursor.get("intents", [])}

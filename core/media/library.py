@@ -202,3 +202,20 @@ async def delete_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UU
     status = await conn.execute("DELETE FROM media WHERE tenant_id = $1 AND id = $2", tenant_id, media_id)
     if status.endswith(" 0"):
         raise NotFoundError("no such media", field="media_id")
+
+
+async def media_exists(conn: Connection, tenant_id: uuid.UUID, ref: str) -> bool:
+    """Whether a media reference names something playable: ``standard:<name>``, a media
+    chain or a recording of this PBX."""
+    if ref.startswith("standard:"):
+        return ref.removeprefix("standard:") in STANDARD
+    try:
+        media_id = uuid.UUID(ref)
+    except ValueError:
+        return False
+    found = await conn.fetchval(
+        "SELECT true FROM media WHERE tenant_id = $1 AND id = $2"
+        " UNION ALL SELECT true FROM media_files WHERE tenant_id = $1 AND id = $2 LIMIT 1",
+        tenant_id, media_id,
+    )  # fmt: skip
+    return bool(found)

@@ -14,28 +14,12 @@ from vats.core.directory._sql import translated_errors
 from vats.core.directory.models import Reference
 from vats.core.directory.validation import check_name
 from vats.core.errors import ConflictError, NotFoundError, ReferencedError, ValidationError
-from vats.core.media.library import standard_files
+from vats.core.media.library import media_exists
 from vats.plugins.ivr.models import Callback, LeaveVoicemail, Menu, MenuBody, MenuIn, PlayMedia, Repeat, Route, Submenu
 
 
 def _menu(row: Any) -> Menu:
     return Menu(id=row["id"], name=row["name"], level=row["level"], body=msgspec.convert(row["body"], MenuBody))
-
-
-async def _media_exists(conn: Connection, tenant_id: uuid.UUID, ref: str) -> bool:
-    if ref.startswith("standard:"):
-        return ref in {f.id for f in standard_files()}
-    try:
-        media_id = uuid.UUID(ref)
-    except ValueError:
-        return False
-    return bool(
-        await conn.fetchval(
-            "SELECT true FROM media WHERE tenant_id = $1 AND id = $2"
-            " UNION ALL SELECT true FROM media_files WHERE tenant_id = $1 AND id = $2 LIMIT 1",
-            tenant_id, media_id,
-        )
-    )  # fmt: skip
 
 
 async def check_menu(conn: Connection, tenant_id: uuid.UUID, data: MenuIn, *, menu_id: uuid.UUID | None = None) -> None:
@@ -54,7 +38,7 @@ async def check_menu(conn: Connection, tenant_id: uuid.UUID, data: MenuIn, *, me
         raise ValidationError("a menu needs a 'repeat instructions' item", field="body.items")
     for field, refs in (("body.instruction", body.instruction), ("body.error", body.error)):
         for ref in refs:
-            if not await _media_exists(conn, tenant_id, ref):
+            if not await media_exists(conn, tenant_id, ref):
                 raise NotFoundError(f"no media {ref!r}", field=field)
     for i, item in enumerate(body.items):
         where = f"body.items[{i}].do"
@@ -71,7 +55,7 @@ async def check_menu(conn: Connection, tenant_id: uuid.UUID, data: MenuIn, *, me
                 raise ValidationError("a submenu is a level-2 menu", field=f"{where}.menu_id")
         elif isinstance(action, PlayMedia):
             for ref in action.media:
-                if not await _media_exists(conn, tenant_id, ref):
+                if not await media_exists(conn, tenant_id, ref):
                     raise NotFoundError(f"no media {ref!r}", field=f"{where}.media")
         elif isinstance(action, Route) and action.target.kind in ("employee", "group"):
             table = "employees" if action.target.kind == "employee" else "groups"

@@ -244,3 +244,16 @@ async def test_queue_with_impatient_callers(company: Company) -> None:
     stays = await company.call("press 9")  # neither 1 nor 2: stays for the rest of the wait
     queues = [s.primitive for s in stays.steps if s.primitive["op"] == "queue"]
     assert [p["max_wait_s"] for p in queues] == [90, 60] and queues[1]["offer_after_s"] is None
+
+
+async def test_blocks_of_a_plugin_switched_off_for_the_tenant_do_nothing(company: Company) -> None:
+    await company.set_scenario(
+        {"default": {"handling": forward(emp(company.people["201"])), "insurance": {"type": "hangup"}}}
+    )
+    assert company.kernel.db is not None
+    async with company.kernel.db.tenant(company.tenant_id) as conn:
+        await company.kernel.plugins.set_enabled(conn, company.tenant_id, "queue", False)
+    company.kernel.snapshots.invalidate(company.tenant_id)  # type: ignore[union-attr]
+    sim = await company.call("201 answers")
+    assert sim.answered_by is None and not [s for s in sim.steps if s.primitive["op"] == "dial"]
+    assert any("switched off" in t.why for t in sim.trace)

@@ -163,6 +163,10 @@ async def test_scenario_names_are_unique_and_bad_bodies_name_the_field(vats_kern
     ghost = await admin.post("/api/scenarios", json={"name": "Три", "body": {"default": {"handling": {
         "type": "forward", "targets": [{"kind": "employee", "id": "00000000-0000-0000-0000-000000000000"}]}}}})  # fmt: skip
     assert ghost.status_code == 404 and ghost.json()["field"] == "body.default.handling.targets[0].id"
+    silent = await admin.post(
+        "/api/scenarios", json={"name": "Тихий", "body": {"default": {"options": {"greeting": ["standard:nothing"]}}}}
+    )
+    assert silent.status_code == 404 and silent.json()["field"] == "body.default.options.greeting"
     default_id = next(s["id"] for s in (await admin.get("/api/scenarios")).json()["items"] if s["is_default"])
     assert (await admin.delete(f"/api/scenarios/{default_id}")).status_code == 422
     assert (await admin.delete(f"/api/scenarios/{first.json()['id']}")).status_code == 204

@@ -19,6 +19,7 @@ from vats.core.engine.diagram import render_svg
 from vats.core.engine.scenario import compile_body
 from vats.core.engine.simulator import Simulation, parse_at, parse_script, simulate
 from vats.core.errors import NotFoundError, ReferencedError, ValidationError
+from vats.core.media.library import media_exists
 
 
 class ScenarioIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -55,6 +56,10 @@ async def _checked(request: Request[Any, Any, Any], body: dict[str, Any]) -> dic
         branches += [(f"filters[{i}].off_hours", f.off_hours) for i, f in enumerate(compiled.filters) if f.off_hours]
         branches += [("off_hours", compiled.off_hours)] if compiled.off_hours else []
         for where, branch in branches:
+            for field in ("greeting", "recording_warning"):
+                for ref in getattr(branch.options, field):
+                    if not await media_exists(conn, tenant.id, ref):
+                        raise NotFoundError(f"no media {ref!r}", field=f"body.{where}.options.{field}")
             for stage in ("menu", "handling", "insurance"):
                 block = getattr(branch, stage)
                 check = getattr(block, "validate", None)
