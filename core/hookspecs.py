@@ -106,6 +106,17 @@ def lookup_contact(tenant_id: uuid.UUID, number: str) -> Any:
 
 
 @hookspec
+def ring_state(tenant_id: uuid.UUID, employee_ids: list[uuid.UUID]) -> Any:
+    """What ring strategies need: who is on a call now, and when each finished their last call.
+
+    Called by the routing engine at each step that rings someone; return (or return an
+    awaitable of) a ``RingState``. Answers of several plugins are merged (busy: union; idle
+    since: the latest). Telephony plugins answer from live state and call records; the
+    simulator passes its script's state instead.
+    """
+
+
+@hookspec
 def snapshot_extras(tenant_id: uuid.UUID, conn: Connection) -> Any:
     """Add the plugin's routing data to a tenant's in-memory snapshot (e.g. IVR menus).
 

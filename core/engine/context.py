@@ -29,6 +29,13 @@ class CallerContact(msgspec.Struct, frozen=True, kw_only=True):
     personal_manager_id: uuid.UUID | None = None
 
 
+class RingState(msgspec.Struct, frozen=True, kw_only=True):
+    """Live state for strategies: employees on a call, and when each last finished a call."""
+
+    busy: set[uuid.UUID] = set()
+    idle_since: dict[uuid.UUID, float] = {}
+
+
 class TaskIntent(msgspec.Struct, frozen=True, kw_only=True):
     """A task the scenario asks for; the CRM creates it from the call record."""
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 from vats.core.availability import CalendarFacts, is_working_time
-from vats.core.engine.context import CallerContact, CallFacts, Outcome, StepContext, TaskIntent, TraceEntry
+from vats.core.engine.context import CallerContact, CallFacts, Outcome, RingState, StepContext, TaskIntent, TraceEntry
 from vats.core.engine.primitives import Answer, Hangup, Play, Primitive, Record, StepResult
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
 from vats.core.engine.state import MAX_STEPS, CallState, decode_state, encode_state
@@ -63,6 +63,24 @@ class Engine:
                 return msgspec.convert(msgspec.to_builtins(found), CallerContact)
         return None
 
+    async def _ring_state(self, tenant_id: uuid.UUID, snapshot: TenantSnapshot) -> RingState:
+        impls = self.kernel.plugins.pm.hook.ring_state.get_hookimpls()
+        if not impls:
+            return RingState()
+        busy: set[uuid.UUID] = set()
+        idle: dict[uuid.UUID, float] = {}
+        ids = list(snapshot.employees)
+        for impl in impls:
+            args = {"tenant_id": tenant_id, "employee_ids": ids}
+            found = impl.function(**{a: args[a] for a in impl.argnames})
+            if inspect.isawaitable(found):
+                found = await found
+            if found is not None:
+                busy |= set(found.busy)
+                for employee, at in found.idle_since.items():
+                    idle[employee] = max(at, idle.get(employee, at))
+        return RingState(busy=busy, idle_since=idle)
+
     async def step(
         self,
         facts: CallFacts,
@@ -88,9 +106,10 @@ class Engine:
         else:  # later steps need only the personal manager, kept in the state
             region = None
             contact = CallerContact(personal_manager_id=uuid.UUID(state.manager)) if state.manager else None
+        live = await self._ring_state(tenant_id, snapshot)
         ctx = StepContext(
             snapshot=snapshot, facts=facts, step=(state.steps if state else 0), region=region, contact=contact,
-            busy=busy or set(), idle_since=idle_since or {},
+            busy=(busy or set()) | live.busy, idle_since={**live.idle_since, **(idle_since or {})},
         )  # fmt: skip
         if state is None:
             chosen = scenario_id or did.scenario_id

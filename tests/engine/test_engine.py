@@ -257,3 +257,25 @@ async def test_blocks_of_a_plugin_switched_off_for_the_tenant_do_nothing(company
     sim = await company.call("201 answers")
     assert sim.answered_by is None and not [s for s in sim.steps if s.primitive["op"] == "dial"]
     assert any("switched off" in t.why for t in sim.trace)
+
+
+async def test_hook_ring_state(company: Company, vats_register_plugin: Any) -> None:
+    """Uniform: the member idle longest rings first; busy members are skipped (live state)."""
+    from vats.core.engine.context import RingState
+
+    anna, boris, vera = company.people["201"], company.people["202"], company.people["203"]
+
+    class Live:
+        @hookimpl
+        def ring_state(self, employee_ids: list[Any]) -> RingState:
+            assert anna in employee_ids
+            return RingState(busy={boris}, idle_since={anna: 2000.0, vera: 1000.0})
+
+    vats_register_plugin(Live(), name="live")
+    assert company.kernel.db is not None
+    async with company.kernel.db.tenant(company.tenant_id) as conn:
+        await conn.execute("UPDATE groups SET strategy = 'uniform' WHERE id = $1", company.sales_id)
+    await company.set_scenario({"default": {"handling": forward({"kind": "group", "id": str(company.sales_id)})}})
+    sim = await company.call()
+    rung = [{leg["employee_id"] for leg in s.primitive["legs"]} for s in sim.steps if s.primitive["op"] == "dial"]
+    assert rung == [{str(vera)}, {str(anna)}]  # Вера idle longest, Анна next, Борис on a call
