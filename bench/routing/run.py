@@ -54,7 +54,8 @@ async def setup(kernel: Kernel) -> None:
         main = await create_menu(conn, tid, MenuIn(name="Главное", level=1, body=MenuBody(instruction=["standard:greeting"], items=[
             Item(key="0", do=Repeat()), Item(key="1", do=Submenu(menu_id=sub.id))])))  # fmt: skip
         schedule_id = await conn.fetchval("SELECT id FROM schedules WHERE tenant_id = $1", tid)
-        fwd: dict[str, Any] = {"type": "forward", "targets": [{"kind": "group", "id": str(group.id)}]}
+        fwd: dict[str, Any] = {"type": "forward", "targets": [{"kind": "group", "id": str(group.id)}],
+                               "queue": {"max_wait_s": 120, "offer_after_s": 60}}  # fmt: skip
         branch = {"options": {"greeting": ["standard:greeting"]}, "menu": {"type": "ivr", "menu_id": str(main.id)}, "handling": fwd,
                   "insurance": {"type": "voicemail", "assignee_id": str(created.admin_id)}}  # fmt: skip
         realistic = {"filters": [
@@ -119,22 +120,32 @@ async def main_async(calls: int) -> None:
             await setup(kernel)
             snapshot_tenant = await kernel.snapshots.tenant_of_number(REALISTIC)  # type: ignore[union-attr]
             snapshot = await kernel.snapshots.get(snapshot_tenant)  # type: ignore[union-attr,arg-type]
-            tenth = sorted(snapshot.employees.values(), key=lambda e: e.full_name)[10]
-            answerer = f"sip/{tenth.terminals[0].sip_login}"
-            await measure(kernel, REALISTIC, 20, answerer)  # warm-up
-            real = await measure(kernel, REALISTIC, calls, answerer)
-            simple = await measure(kernel, SIMPLE, calls, answerer)
+            operators = sorted(
+                (e for e in snapshot.employees.values() if e.full_name.startswith("Оператор")),
+                key=lambda e: e.full_name,
+            )
+            first = f"sip/{operators[0].terminals[0].sip_login}"
+            tenth = f"sip/{operators[9].terminals[0].sip_login}"
+            await measure(kernel, REALISTIC, 20, first)  # warm-up
+            real_first = await measure(kernel, REALISTIC, calls, first)
+            real = await measure(kernel, REALISTIC, calls, tenth)
+            simple = await measure(kernel, SIMPLE, calls, first)
         finally:
             await kernel.stop()
     print(f"bench/routing ({calls} calls per scenario, one process)")
-    for name, (cps, p50, p99, steps) in (
-        ("realistic (3 filters, 2-level IVR, 20-member uniform group)", real),
+    print("  realistic = 3 filters, 2-level IVR (two key presses), a 20-member uniform group, then a queue")
+    rows = (
+        ("realistic, the first operator answers", real_first),
+        ("realistic, the tenth operator answers", real),
         ("one block (hang up)", simple),
-    ):
-        print(f"  {name:<60} {cps:8.0f} calls/s  {steps:4.1f} steps/call  step p50 {p50:.3f} ms  p99 {p99:.3f} ms")
-    print(f"  ratio realistic / one-block calls per second: {real[0] / simple[0]:.2f}")
+    )
+    for name, (cps, p50, p99, steps) in rows:
+        print(f"  {name:<40} {cps:8.0f} calls/s  {steps:4.1f} steps/call  step p50 {p50:.3f} ms  p99 {p99:.3f} ms")
+    print(f"  ratio realistic (first answers) / one-block calls per second: {real_first[0] / simple[0]:.2f}")
+    worst_p99 = max(real[2], real_first[2])
     print(
-        f"  goals: step p99 < 1 ms: {'met' if real[2] < 1 else 'NOT met'}; >= 3000 calls/s: {'met' if real[0] >= 3000 else 'NOT met'}"
+        f"  goals: step p99 < 1 ms: {'met' if worst_p99 < 1 else 'NOT met'}; >= 3000 realistic calls/s:"
+        f" {'met' if real_first[0] >= 3000 else 'NOT met'} (first answers), {'met' if real[0] >= 3000 else 'NOT met'} (tenth)"
     )
 
 

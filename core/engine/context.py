@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -68,7 +69,7 @@ class StepContext:
         snapshot: TenantSnapshot,
         facts: CallFacts,
         step: int,
-        region: CallerRegion | None,
+        region: CallerRegion | Callable[[], CallerRegion | None] | None,
         contact: CallerContact | None,
         busy: set[uuid.UUID],
         idle_since: dict[uuid.UUID, float],
@@ -76,13 +77,19 @@ class StepContext:
         self.snapshot = snapshot
         self.facts = facts
         self.step = step
-        self.region = region
+        self._region = region  # a value, or how to find it (only region filters need it)
         self.contact = contact
         self.busy = busy  # employees on a call now (least busy, one call per terminal)
         self.idle_since = idle_since  # when each employee last finished a call (uniform strategy)
         self.trace: list[TraceEntry] = []
         self.intents: list[TaskIntent] = []
         self.options: Any = None  # the branch's Options (hold music, number as caller ID)
+
+    @property
+    def region(self) -> CallerRegion | None:
+        if callable(self._region):
+            self._region = self._region()
+        return self._region
 
     def note(self, block: str, decision: str, why: str = "") -> None:
         self.trace.append(TraceEntry(step=self.step, block=block, decision=decision, why=why))

@@ -101,7 +101,8 @@ class Engine:
         did = snapshot.numbers[facts.number]
         state = decode_state(state_text) if state_text else None
         if state is None:  # the first step: who calls, from where (for the filters)
-            region = self.kernel.lookup_region(facts.caller)
+            caller = facts.caller
+            region: Any = lambda: self.kernel.lookup_region(caller)  # noqa: E731 - looked up only if a filter asks
             contact = await self._contact(tenant_id, facts.caller)
         else:  # later steps need only the personal manager, kept in the state
             region = None

@@ -279,3 +279,27 @@ async def test_hook_ring_state(company: Company, vats_register_plugin: Any) -> N
     sim = await company.call()
     rung = [{leg["employee_id"] for leg in s.primitive["legs"]} for s in sim.steps if s.primitive["op"] == "dial"]
     assert rung == [{str(vera)}, {str(anna)}]  # Вера idle longest, Анна next, Борис on a call
+
+
+async def test_uniform_strategy_learns_from_call_records(company: Company) -> None:
+    """The queue plugin remembers who answered (call_ended): they ring last next time."""
+    from vats.core.engine.simulator import simulate_and_record
+    from vats.plugins.queue import live
+
+    live.LAST_FINISHED.clear()
+    assert company.kernel.db is not None
+    async with company.kernel.db.tenant(company.tenant_id) as conn:
+        await conn.execute("UPDATE groups SET strategy = 'uniform' WHERE id = $1", company.sales_id)
+    await company.set_scenario({"default": {"handling": forward({"kind": "group", "id": str(company.sales_id)})}})
+    facts = CallFacts(number=NUMBER, caller="+79031234567", at=TUESDAY_NOON)
+    first = await simulate_and_record(company.kernel.engine, facts, parse_script("201 answers"))
+    assert first.answered_by is not None
+    second = await company.call()
+    order = [
+        next(iter({leg["employee_id"] for leg in s.primitive["legs"]}))
+        for s in second.steps
+        if s.primitive["op"] == "dial"
+    ]
+    assert order[-1] == str(company.people["201"])  # Анна just finished a call: idle the shortest
+    await live.load(company.kernel.db)  # also rebuilt from the stored records at start-up
+    assert company.people["201"] in live.LAST_FINISHED[company.tenant_id]
