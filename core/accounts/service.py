@@ -9,7 +9,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from vats.core.db.database import Connection, Database
@@ -65,6 +65,14 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 class SignIn(msgspec.Struct, frozen=True, kw_only=True):
     principal: Principal
     refresh_token: str
+
+
+def _principal(session_id: uuid.UUID, tenant_id: uuid.UUID, employee_id: uuid.UUID, row: Any) -> Principal:
+    """The signed-in employee from a row carrying role, email and full_name."""
+    return Principal(
+        session_id=session_id, tenant_id=tenant_id, employee_id=employee_id,
+        role=row["role"], email=row["email"], full_name=row["full_name"],
+    )  # fmt: skip
 
 
 def _hash(token: str) -> str:
@@ -136,14 +144,7 @@ class Accounts:
                 _hash(refresh),
                 SESSION_LIFETIME,
             )
-        principal = Principal(
-            session_id=session_id,
-            tenant_id=row["tenant_id"],
-            employee_id=row["id"],
-            role=row["role"],
-            email=row["email"],
-            full_name=row["full_name"],
-        )
+        principal = _principal(session_id, row["tenant_id"], row["id"], row)
         return SignIn(principal=principal, refresh_token=refresh)
 
     async def refresh(self, refresh_token: str) -> SignIn:
@@ -162,17 +163,7 @@ class Accounts:
             )
         if row is None:
             raise AuthError("the refresh token is not valid (expired, used or signed out)")
-        return SignIn(
-            principal=Principal(
-                session_id=row["id"],
-                tenant_id=row["tenant_id"],
-                employee_id=row["employee_id"],
-                role=row["role"],
-                email=row["email"],
-                full_name=row["full_name"],
-            ),
-            refresh_token=new,
-        )
+        return SignIn(principal=_principal(row["id"], row["tenant_id"], row["employee_id"], row), refresh_token=new)
 
     async def logout(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> None:
         async with self.db.tenant(tenant_id) as conn:
@@ -187,16 +178,7 @@ class Accounts:
 
         Runs on every API request, so it is one statement (see vats_session_principal)."""
         row = await self.db.pool.fetchrow("SELECT * FROM vats_session_principal($1, $2)", tenant_id, session_id)
-        if row is None:
-            return None
-        return Principal(
-            session_id=session_id,
-            tenant_id=tenant_id,
-            employee_id=row["employee_id"],
-            role=row["role"],
-            email=row["email"],
-            full_name=row["full_name"],
-        )
+        return _principal(session_id, tenant_id, row["employee_id"], row) if row is not None else None
 
     # --- invitations and passwords --------------------------------------------------------
 

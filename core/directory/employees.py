@@ -124,14 +124,6 @@ class EmployeePage(msgspec.Struct, kw_only=True):
     offset: int
 
 
-async def search_employees(
-    conn: Connection, tenant_id: uuid.UUID, **filters: Any
-) -> tuple[list[EmployeeListItem], int]:
-    """Like ``employee_page_json`` but decoded: (items, total)."""
-    page = msgspec.json.decode(await employee_page_json(conn, tenant_id, **filters), type=EmployeePage)
-    return page.items, page.total
-
-
 async def _new_sip_login(conn: Connection) -> str:
     n = await conn.fetchval("SELECT nextval('sip_login_seq')")
     return f"005{n:07d}"

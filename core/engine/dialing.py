@@ -199,3 +199,18 @@ def dial_for(ctx: StepContext, attempt: Attempt) -> Dial:
         caller_id_name=did.name if as_caller_id else None,
         music_on_hold=bool(options and options.hold_music),
     )
+
+
+def ring_next(
+    ctx: StepContext, attempts: list[Attempt], index: int, block: str
+) -> tuple[Attempt | None, Dial | None, int]:
+    """From ``index`` on, the next attempt with phones that may ring: (it, its Dial, the index
+    after it); (None, None, len) when none is left. Attempts nobody can take are noted, skipped."""
+    while index < len(attempts):
+        attempt = attempts[index]
+        index += 1
+        if attempt.legs:
+            ctx.note(block, f"ring {attempt.label}", ", ".join(leg.address for leg in attempt.legs))
+            return attempt, dial_for(ctx, attempt), index
+        ctx.note(block, f"{attempt.label}: nobody can take calls now")
+    return None, None, index

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 from vats.core.directory.models import ForwardTarget
 from vats.core.engine.context import Outcome, StepContext, TaskIntent
-from vats.core.engine.dialing import Attempt, Target, dial_for, plan_attempts
+from vats.core.engine.dialing import Attempt, Target, dial_for, plan_attempts, ring_next
 from vats.core.engine.primitives import DialLeg, StepResult, Voicemail
 
 MAX_HOPS = 3
@@ -89,12 +89,9 @@ async def direct_call(ctx: StepContext, cursor: dict[str, Any], result: StepResu
             ctx.note(block, f"answered by {result.answered_by}")
             return Outcome(done="connected")
         ctx.note(block, f"{attempts[index - 1].label if index - 1 < len(attempts) else 'ring'}: {result.status}")
-    while index < len(attempts):
-        attempt = attempts[index]
-        index += 1
-        if attempt.legs:
-            ctx.note(block, f"ring {attempt.label}", ", ".join(leg.address for leg in attempt.legs))
-            return Outcome(primitive=dial_for(ctx, attempt), cursor={**cursor, "direct": {**state, "attempt": index}})
+    attempt, dial, index = ring_next(ctx, attempts, index, block)
+    if attempt is not None:
+        return Outcome(primitive=dial, cursor={**cursor, "direct": {**state, "attempt": index}})
     return _apply(ctx, cursor, state, current, rule)
 
 
@@ -132,10 +129,9 @@ def _restart(ctx: StepContext, cursor: dict[str, Any], state: dict[str, Any]) ->
     target = msgspec.convert(state["target"], Target)
     attempts, rule, why = _rule_for(ctx, target)
     ctx.note("direct call", why)
-    for i, attempt in enumerate(attempts):
-        if attempt.legs:
-            ctx.note("direct call", f"ring {attempt.label}", ", ".join(leg.address for leg in attempt.legs))
-            return Outcome(primitive=dial_for(ctx, attempt), cursor={**cursor, "direct": {**state, "attempt": i + 1}})
+    attempt, dial, index = ring_next(ctx, attempts, 0, "direct call")
+    if attempt is not None:
+        return Outcome(primitive=dial, cursor={**cursor, "direct": {**state, "attempt": index}})
     return _apply(ctx, cursor, state, target, rule)
 
 

@@ -12,7 +12,6 @@ with "connected", "next", "failed" (to the insurance) or "hangup".
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import uuid
 from typing import Any
@@ -259,7 +258,3 @@ class Engine:
                 ctx.note("options", key)
                 return primitive
         return None
-
-
-def facts_at(number: str, caller: str, at: dt.datetime | None = None) -> CallFacts:
-    return CallFacts(number=number, caller=caller, at=at or dt.datetime.now(dt.UTC))

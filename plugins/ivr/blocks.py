@@ -8,7 +8,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct
 from vats.core.engine.context import Outcome, StepContext, TaskIntent
-from vats.core.engine.dialing import Attempt, Target, dial_for, plan_attempts
+from vats.core.engine.dialing import Attempt, Target, plan_attempts, ring_next
 from vats.core.engine.direct import direct_call
 from vats.core.engine.primitives import Collect, Play, StepResult, Voicemail
 from vats.core.errors import NotFoundError, ValidationError
@@ -37,13 +37,9 @@ def _ring(
             ctx.note(block, f"answered by {result.answered_by}")
             return Outcome(done="connected")
         ctx.note(block, f"{attempts[index - 1].label}: {result.status}" if index - 1 < len(attempts) else result.status)
-    while index < len(attempts):
-        attempt = attempts[index]
-        index += 1
-        if attempt.legs:
-            ctx.note(block, f"ring {attempt.label}", ", ".join(leg.address for leg in attempt.legs))
-            return Outcome(primitive=dial_for(ctx, attempt), cursor={**cursor, "attempt": index})
-        ctx.note(block, f"{attempt.label}: nobody can take calls now")
+    attempt, dial, index = ring_next(ctx, attempts, index, block)
+    if attempt is not None:
+        return Outcome(primitive=dial, cursor={**cursor, "attempt": index})
     return Outcome(done="next")
 
 

@@ -33,7 +33,7 @@ def call_ended(record: CallRecord) -> None:
 
 @hookimpl
 def ring_state(tenant_id: uuid.UUID) -> RingState:
-    return RingState(idle_since=dict(live.LAST_FINISHED.get(tenant_id, {})))
+    return RingState(idle_since=live.LAST_FINISHED.get(tenant_id, {}))  # read-only for the engine
 
 
 @hookimpl

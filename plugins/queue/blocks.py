@@ -10,7 +10,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct
 from vats.core.engine.context import Outcome, StepContext, TaskIntent, answered_employee
-from vats.core.engine.dialing import Attempt, Target, check_targets, dial_for, plan_attempts
+from vats.core.engine.dialing import Attempt, Target, check_targets, plan_attempts, ring_next
 from vats.core.engine.primitives import Play, Queue, StepResult, Voicemail
 from vats.core.errors import NotFoundError, ValidationError
 
@@ -92,17 +92,12 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
                 )
                 ctx.note("forward", "the personal manager did not answer: task for them, call ends")
                 return Outcome(done="hangup")
-        while index < len(attempts):
-            attempt = attempts[index]
-            index += 1
-            if not attempt.legs:
-                ctx.note("forward", f"{attempt.label}: nobody can take calls now")
-                continue
+        attempt, dial, index = ring_next(ctx, attempts, index, "forward")
+        if attempt is not None:
             addressed += [
                 leg.employee_id for leg in attempt.legs if leg.employee_id and leg.employee_id not in addressed
             ]
-            ctx.note("forward", f"ring {attempt.label}", ", ".join(leg.address for leg in attempt.legs))
-            return Outcome(primitive=dial_for(ctx, attempt), cursor={"next": index, "addressed": addressed})
+            return Outcome(primitive=dial, cursor={"next": index, "addressed": addressed})
         if self.queue is not None:
             return self._queue(ctx, attempts, addressed, cursor, result)
         return self._failed(ctx, addressed, cursor)

@@ -45,9 +45,6 @@ class Company:
         facts = CallFacts(number=NUMBER, caller=caller, at=at)
         return await simulate(self.kernel.engine, facts, parse_script(script))
 
-    def extension_of(self, address: str | None) -> str | None:
-        return address
-
 
 @pytest_asyncio.fixture
 async def company(vats_kernel: Kernel) -> Company:
