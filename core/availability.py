@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from msgspec import Struct
 from vats.core.directory.models import CalendarDay, Employee, Interval, Terminal
@@ -62,13 +63,18 @@ def _minute_of_day(local: dt.datetime) -> int:
     return local.hour * 60 + local.minute
 
 
+@lru_cache(maxsize=4096)
+def _minutes(hh_mm: str) -> int:
+    """'09:30' -> 570 (parsed once per distinct string: routing asks thousands of times)."""
+    hours, minutes = hh_mm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 def _within(intervals: Iterable[Interval], weekday: int, minute: int) -> bool:
     for iv in intervals:
         if iv.day != weekday:
             continue
-        start_h, start_m = iv.start.split(":")
-        end_h, end_m = iv.end.split(":")
-        if int(start_h) * 60 + int(start_m) <= minute < int(end_h) * 60 + int(end_m):
+        if _minutes(iv.start) <= minute < _minutes(iv.end):
             return True
     return False
 
@@ -88,12 +94,7 @@ def working_intervals_for(
             first = min((iv.day for iv in schedule), default=None)
             source = [iv for iv in schedule if iv.day == first] if first is not None else []
         own = source
-    result = []
-    for iv in own:
-        sh, sm = iv.start.split(":")
-        eh, em = iv.end.split(":")
-        result.append((int(sh) * 60 + int(sm), int(eh) * 60 + int(em)))
-    return result
+    return [(_minutes(iv.start), _minutes(iv.end)) for iv in own]
 
 
 def is_working_time(at: dt.datetime, time_zone: str, schedule: Sequence[Interval], calendar: CalendarFacts) -> bool:
@@ -102,6 +103,62 @@ def is_working_time(at: dt.datetime, time_zone: str, schedule: Sequence[Interval
     spans = working_intervals_for(local.date(), schedule, calendar)
     minute = _minute_of_day(local)
     return bool(spans) and any(start <= minute < end for start, end in spans or [])
+
+
+def employee_verdict(
+    employee: Employee,
+    at: dt.datetime,
+    *,
+    schedule: Sequence[Interval],
+    calendar: CalendarFacts,
+    tenant_time_zone: str,
+) -> Verdict | None:
+    """The rules that hold for all of an employee's terminals (mode, absence, periods, working
+    time); None when it is their working time and each terminal's own schedule decides. Worked
+    out once per employee when several terminals are judged at the same instant."""
+    if at.tzinfo is None:
+        raise ValueError("at must be an aware datetime")
+    if employee.availability == "unavailable":
+        return Verdict(False, "employee is in mode 'unavailable'")
+    zone = zoneinfo.ZoneInfo(employee.time_zone or tenant_time_zone)
+    local_day = at.astimezone(zone).date()
+    for absence in employee.absences:
+        if absence.starts_on <= local_day <= absence.ends_on:
+            return Verdict(False, f"employee is absent ({absence.kind}) until {absence.ends_on}")
+    if employee.availability == "available":
+        return Verdict(True, "employee is in mode 'available'")
+    for period in employee.extra_periods:
+        if period.starts_at <= at < period.ends_at and not period.available:
+            return Verdict(False, "extra unavailability period")
+    for period in employee.extra_periods:
+        if period.starts_at <= at < period.ends_at and period.available:
+            return Verdict(True, "extra availability period")
+    if not is_working_time(at, zone.key, schedule, calendar):
+        return Verdict(False, "outside the employee's working hours")
+    return None
+
+
+def terminal_verdict(
+    employee: Employee,
+    terminal: Terminal,
+    at: dt.datetime,
+    employee_part: Verdict | None,
+    *,
+    terminal_schedule: Sequence[Interval] | None,
+    tenant_time_zone: str,
+) -> Verdict:
+    """Whether ``terminal`` may ring, given the employee-wide ``employee_part`` (see above)."""
+    if employee.availability == "unavailable" and employee_part is not None:
+        return employee_part
+    if not terminal.active:
+        return Verdict(False, "terminal is switched off")
+    if employee_part is not None:
+        return employee_part
+    if terminal_schedule is not None:
+        local = at.astimezone(zoneinfo.ZoneInfo(employee.time_zone or tenant_time_zone))
+        if not _within(terminal_schedule, local.weekday(), _minute_of_day(local)):
+            return Verdict(False, "outside the terminal's schedule")
+    return Verdict(True, "inside working hours")
 
 
 def can_ring(
@@ -115,27 +172,9 @@ def can_ring(
     tenant_time_zone: str,
 ) -> Verdict:
     """Whether ``terminal`` of ``employee`` may ring at the aware instant ``at``, and why."""
-    if at.tzinfo is None:
-        raise ValueError("at must be an aware datetime")
-    if employee.availability == "unavailable":
-        return Verdict(False, "employee is in mode 'unavailable'")
-    if not terminal.active:
-        return Verdict(False, "terminal is switched off")
-    zone = zoneinfo.ZoneInfo(employee.time_zone or tenant_time_zone)
-    local = at.astimezone(zone)
-    for absence in employee.absences:
-        if absence.starts_on <= local.date() <= absence.ends_on:
-            return Verdict(False, f"employee is absent ({absence.kind}) until {absence.ends_on}")
-    if employee.availability == "available":
-        return Verdict(True, "employee is in mode 'available'")
-    for period in employee.extra_periods:
-        if period.starts_at <= at < period.ends_at and not period.available:
-            return Verdict(False, "extra unavailability period")
-    for period in employee.extra_periods:
-        if period.starts_at <= at < period.ends_at and period.available:
-            return Verdict(True, "extra availability period")
-    if not is_working_time(at, zone.key, schedule, calendar):
-        return Verdict(False, "outside the employee's working hours")
-    if terminal_schedule is not None and not _within(terminal_schedule, local.weekday(), _minute_of_day(local)):
-        return Verdict(False, "outside the terminal's schedule")
-    return Verdict(True, "inside working hours")
+    employee_part = employee_verdict(
+        employee, at, schedule=schedule, calendar=calendar, tenant_time_zone=tenant_time_zone
+    )
+    return terminal_verdict(
+        employee, terminal, at, employee_part, terminal_schedule=terminal_schedule, tenant_time_zone=tenant_time_zone
+    )

@@ -25,7 +25,7 @@ from vats.core.directory import employees as employees_repo
 from vats.core.directory import groups as groups_repo
 from vats.core.directory import numbers as numbers_repo
 from vats.core.directory import schedules as schedules_repo
-from vats.core.directory.models import Employee, Group, Number, Schedule, Tenant
+from vats.core.directory.models import Employee, Group, Number, Schedule, Tenant, Terminal
 from vats.core.directory.service import load_tenant
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,32 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     extras: dict[str, Any]  # what plugins add (snapshot_extras hook), e.g. "ivr_menus"
     disabled_plugins: frozenset[str]  # switched off for this tenant: their blocks do nothing
     loaded_at: float
+    # Views derived from the fields above, worked out once per snapshot (a snapshot never
+    # changes; a change loads a new one): routing steps read them thousands of times a second.
+    memo: dict[Any, Any] = msgspec.field(default_factory=dict)
+
+    def members(self, group: Group) -> tuple[Employee, ...]:
+        """The group's members that exist, in the group's order."""
+        key = ("members", group.id)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = tuple(self.employees[m] for m in group.member_ids if m in self.employees)
+        return found
+
+    def terminals(self, employee: Employee) -> tuple[Terminal, ...]:
+        """The employee's terminals in ring order."""
+        key = ("terminals", employee.id)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = tuple(sorted(employee.terminals, key=lambda t: t.position))
+        return found
+
+    @property
+    def employee_ids(self) -> list[uuid.UUID]:
+        found = self.memo.get("employee_ids")
+        if found is None:
+            found = self.memo["employee_ids"] = list(self.employees)
+        return found
 
 
 async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None) -> TenantSnapshot:

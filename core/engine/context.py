@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from vats.core.availability import CalendarFacts, can_ring
+from vats.core.availability import CalendarFacts, employee_verdict, terminal_verdict
 from vats.core.directory.models import Employee, Terminal
 from vats.core.engine.primitives import DialLeg, StepResult
 from vats.core.regions import CallerRegion
@@ -102,22 +102,27 @@ class StepContext:
         skipped terminal is noted with the reason. Parallel ringing uses primary terminals only."""
         schedule = self.snapshot.schedules.get(employee.schedule_id)
         calendar = self.snapshot.calendars.get(employee.calendar_id, CalendarFacts())
+        time_zone = self.snapshot.tenant.time_zone
+        employee_part = employee_verdict(
+            employee, self.facts.at, schedule=schedule.intervals if schedule else [], calendar=calendar,
+            tenant_time_zone=time_zone,
+        )  # fmt: skip
         legs = []
-        for terminal in sorted(employee.terminals, key=lambda t: t.position):
+        employee_id = str(employee.id)
+        for terminal in self.snapshot.terminals(employee):
             if primary_only and not terminal.is_primary:
                 continue
             terminal_schedule = self.snapshot.schedules.get(terminal.schedule_id) if terminal.schedule_id else None
-            verdict = can_ring(
-                employee, terminal, self.facts.at,
-                schedule=schedule.intervals if schedule else [], calendar=calendar,
+            verdict = terminal_verdict(
+                employee, terminal, self.facts.at, employee_part,
                 terminal_schedule=terminal_schedule.intervals if terminal_schedule else None,
-                tenant_time_zone=self.snapshot.tenant.time_zone,
+                tenant_time_zone=time_zone,
             )  # fmt: skip
             if not verdict.can_ring:
                 self.note(block, f"skip {employee.full_name} ({terminal.kind})", verdict.reason)
                 continue
             delay = terminal.ring_delay_s if employee.ring_mode == "sequential" else 0
-            legs.append(DialLeg(address=address_of(terminal), employee_id=str(employee.id), delay_s=delay))
+            legs.append(DialLeg(address=address_of(terminal), employee_id=employee_id, delay_s=delay))
         return legs
 
 

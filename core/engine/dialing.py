@@ -123,17 +123,19 @@ def _expand(ctx: StepContext, target: Target, *, parallel: bool, ring_s: int, bl
 
 def _group(ctx: StepContext, group: Group, *, parallel: bool, block: str) -> list[Attempt]:
     """A group's members by its strategy; parallel ringing uses primary terminals only."""
-    members = [ctx.snapshot.employees[m] for m in group.member_ids if m in ctx.snapshot.employees]
-    free = []
-    for member in members:
-        if member.id in ctx.busy:
-            ctx.note(block, f"skip {member.full_name} ({group.name})", "busy on another call")
-        else:
-            free.append(member)
-    if group.strategy == "uniform":  # the member idle longest rings first
-        free.sort(key=lambda m: ctx.idle_since.get(m.id, 0.0))
-    elif group.strategy == "least_busy":
-        free.sort(key=lambda m: m.id in ctx.busy)
+    members = ctx.snapshot.members(group)
+    if not ctx.busy:  # the usual case: nobody to leave out
+        free = list(members)
+    else:
+        free = []
+        for member in members:
+            if member.id in ctx.busy:
+                ctx.note(block, f"skip {member.full_name} ({group.name})", "busy on another call")
+            else:
+                free.append(member)
+    if group.strategy == "uniform" and ctx.idle_since:  # the member idle longest rings first
+        idle = ctx.idle_since
+        free.sort(key=lambda m: idle.get(m.id, 0.0))
     ids = tuple(m.id for m in free)
     if group.strategy == "all" or parallel:
         return [
@@ -157,14 +159,26 @@ def _group(ctx: StepContext, group: Group, *, parallel: bool, block: str) -> lis
 
         return [Attempt(f"group {group.name} (incremental)", group.ring_time_s, incremental, ids)]
     # one_by_one, uniform, least_busy: one member after another, each for step_delay_s
-    return [_member(ctx, m, group, block) for m in free]
+    return [_MemberAttempt(ctx, m, group, block) for m in free]
 
 
-def _member(ctx: StepContext, member: Any, group: Group, block: str) -> Attempt:
-    return Attempt(
-        f"{member.full_name} ({group.name})", group.step_delay_s,
-        lambda: ctx.legs_for(member, primary_only=False, block=block), (member.id,),
-    )  # fmt: skip
+class _MemberAttempt(Attempt):
+    """One member of a one-by-one group: 20 of these are made per step, so no closure."""
+
+    __slots__ = ("_block", "_ctx", "_group", "_member")
+
+    def __init__(self, ctx: StepContext, member: Any, group: Group, block: str) -> None:
+        self._ctx, self._member, self._group, self._block = ctx, member, group, block
+        self.label = f"{member.full_name} ({group.name})"
+        self.ring_s = group.step_delay_s
+        self._legs = None
+        self.employee_ids = (member.id,)
+
+    @property
+    def legs(self) -> list[DialLeg]:
+        if self._legs is None:
+            self._legs = self._ctx.legs_for(self._member, primary_only=False, block=self._block)
+        return self._legs
 
 
 async def check_targets(conn: Any, tenant_id: uuid.UUID, targets: list[Target], where: str) -> None:

@@ -66,18 +66,22 @@ class Engine:
         impls = self.kernel.plugins.pm.hook.ring_state.get_hookimpls()
         if not impls:
             return RingState()
-        busy: set[uuid.UUID] = set()
-        idle: dict[uuid.UUID, float] = {}
-        ids = list(snapshot.employees)
+        found_states = []
         for impl in impls:
-            args = {"tenant_id": tenant_id, "employee_ids": ids}
+            args = {"tenant_id": tenant_id, "employee_ids": snapshot.employee_ids}
             found = impl.function(**{a: args[a] for a in impl.argnames})
             if inspect.isawaitable(found):
                 found = await found
             if found is not None:
-                busy |= set(found.busy)
-                for employee, at in found.idle_since.items():
-                    idle[employee] = max(at, idle.get(employee, at))
+                found_states.append(found)
+        if len(found_states) == 1:  # the usual case: one plugin knows; read its answer as it is
+            return found_states[0]  # type: ignore[no-any-return]
+        busy: set[uuid.UUID] = set()
+        idle: dict[uuid.UUID, float] = {}
+        for found in found_states:
+            busy |= set(found.busy)
+            for employee, at in found.idle_since.items():
+                idle[employee] = max(at, idle.get(employee, at))
         return RingState(busy=busy, idle_since=idle)
 
     async def step(
@@ -109,7 +113,8 @@ class Engine:
         live = await self._ring_state(tenant_id, snapshot)
         ctx = StepContext(
             snapshot=snapshot, facts=facts, step=(state.steps if state else 0), region=region, contact=contact,
-            busy=(busy or set()) | live.busy, idle_since={**live.idle_since, **(idle_since or {})},
+            busy=(busy | live.busy) if busy else live.busy,
+            idle_since={**live.idle_since, **idle_since} if idle_since else live.idle_since,
         )  # fmt: skip
         if state is None:
             chosen = scenario_id or did.scenario_id

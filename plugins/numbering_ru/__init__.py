@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -40,8 +41,10 @@ async def startup(db: Database) -> None:
     _index = await load_index(db)
 
 
+@lru_cache(maxsize=65536)
 def geocoded(e164: str) -> CallerRegion | None:
-    """A fixed-line number's region from phonenumbers' geocoder (no operator)."""
+    """A fixed-line number's region from phonenumbers' geocoder (no operator). Cached: the
+    geocoder takes ~0.2 ms a number and callers call again; its data never changes at runtime."""
     try:
         parsed = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:
