@@ -78,6 +78,24 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(name="VATS_MAIL_FROM", default="vats@localhost", doc="sender address of outgoing mail"),
+    Setting(name="VATS_AGI_HOST", default="127.0.0.1", doc="address the FastAGI call router listens on"),
+    Setting(name="VATS_AGI_PORT", default="4573", doc="port of the FastAGI call router (0: router off)"),
+    Setting(
+        name="VATS_AMI_URL",
+        default=None,
+        doc="Asterisk Manager of each Asterisk server, comma-separated ami://user:secret@host:5038 (unset: none)",
+        secret=True,
+    ),
+    Setting(
+        name="VATS_ASTERISK_CONF_DIR",
+        default=None,
+        doc="folder vats keeps Asterisk's rendered configuration in and reloads on changes (unset: render by hand)",
+    ),
+    Setting(
+        name="VATS_SIP_DIAL",
+        default="PJSIP/{login}",
+        doc="Asterisk dial string of a SIP line; {login} is replaced",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -99,6 +117,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     mail_from: str = "vats@localhost"
     media_dir_setting: str | None = None
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    ami_urls: tuple[str, ...] = ()
+    asterisk_conf_dir: str | None = None
+    sip_dial: str = "PJSIP/{login}"
 
     @property
     def media_dir(self) -> Path:
@@ -121,6 +144,12 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"VATS_PORT must be a TCP port number, got {port_text!r}")
         plugins = get("VATS_PLUGINS")
+        agi_port = get("VATS_AGI_PORT") or "4573"
+        if not agi_port.isdigit() or not 0 <= int(agi_port) < 65536:
+            raise ValueError(f"VATS_AGI_PORT must be a TCP port number, got {agi_port!r}")
+        sip_dial = get("VATS_SIP_DIAL") or "PJSIP/{login}"
+        if "{login}" not in sip_dial:
+            raise ValueError("VATS_SIP_DIAL must contain {login}")
         return cls(
             host=get("VATS_HOST") or "127.0.0.1",
             port=int(port_text),
@@ -135,6 +164,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             smtp_url=get("VATS_SMTP_URL"),
             mail_from=get("VATS_MAIL_FROM") or "vats@localhost",
             media_dir_setting=get("VATS_MEDIA_DIR"),
+            agi_host=get("VATS_AGI_HOST") or "127.0.0.1",
+            agi_port=int(agi_port),
+            ami_urls=tuple(u.strip() for u in (get("VATS_AMI_URL") or "").split(",") if u.strip()),
+            asterisk_conf_dir=get("VATS_ASTERISK_CONF_DIR"),
+            sip_dial=sip_dial,
         )
 
 

@@ -44,6 +44,7 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     extras: dict[str, Any]  # what plugins add (snapshot_extras hook), e.g. "ivr_menus"
     disabled_plugins: frozenset[str]  # switched off for this tenant: their blocks do nothing
     loaded_at: float
+    media: dict[str, Any] = {}  # media id -> its parts (files and pauses), for playback
     # Views derived from the fields above, worked out once per snapshot (a snapshot never
     # changes; a change loads a new one): routing steps read them thousands of times a second.
     memo: dict[Any, Any] = msgspec.field(default_factory=dict)
@@ -63,6 +64,15 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
         if found is None:
             found = self.memo[key] = tuple(sorted(employee.terminals, key=lambda t: t.position))
         return found
+
+    def owner_of_login(self, login: str) -> uuid.UUID | None:
+        """The employee whose SIP line this is."""
+        owners = self.memo.get("login_owner")
+        if owners is None:
+            owners = self.memo["login_owner"] = {
+                t.sip_login: e.id for e in self.employees.values() for t in e.terminals if t.sip_login
+            }
+        return owners.get(login)  # type: ignore[no-any-return]
 
     @property
     def employee_ids(self) -> list[uuid.UUID]:
@@ -91,6 +101,7 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None)
             "SELECT plugin FROM tenant_plugins WHERE tenant_id = $1 AND NOT enabled", tenant_id
         )
         disabled = frozenset(r["plugin"] for r in switched_off)
+        media = {str(r["id"]): r["items"] for r in await conn.fetch("SELECT id, items FROM media WHERE tenant_id = $1", tenant_id)}
         scenarios = {
             r["id"]: r["body"]
             for r in await conn.fetch("SELECT id, body FROM scenarios WHERE tenant_id = $1", tenant_id)
@@ -109,6 +120,7 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None)
         extras=extras,
         disabled_plugins=disabled,
         loaded_at=time.monotonic(),
+        media=media,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from vats.core.db.database import Database
@@ -37,6 +37,9 @@ class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
     intents: list[TaskIntent] = []
     caller_hung_up: bool = False  # while it rang: a missed call all the same
     simulated: bool = False
+    linkedid: str | None = None  # the Asterisk call it came from (None: simulated)
+    recordings: list[str] = []  # files under VATS_MEDIA_DIR
+    voicemail: str | None = None
 
     @property
     def talk_s(self) -> float:
@@ -46,13 +49,23 @@ class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
 async def store_and_announce(db: Database, plugins: object, record: CallRecord) -> None:
     """Store the record and hand it to the plugins (``call_ended``) in the same transaction."""
     async with db.tenant(record.tenant_id) as conn:
-        await conn.execute(
-            "INSERT INTO call_records (id, tenant_id, direction, number, caller, started_at, answered_at, ended_at,"
-            " simulated, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            record.id, record.tenant_id, record.direction, record.number, record.caller, record.started_at,
-            record.answered_at, record.ended_at, record.simulated, msgspec.to_builtins(record),
-        )  # fmt: skip
-        await plugins.emit("call_ended", tenant_id=record.tenant_id, conn=conn, record=record)  # type: ignore[attr-defined]
+        await store_in(conn, plugins, record)
+
+
+async def store_in(conn: Any, plugins: object, record: CallRecord) -> bool:
+    """Store and announce within the caller's tenant transaction; False if this Asterisk call
+    already has its record (another vats process got there first)."""
+    stored = await conn.fetchval(
+        "INSERT INTO call_records (id, tenant_id, direction, number, caller, started_at, answered_at, ended_at,"
+        " simulated, record, linkedid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " ON CONFLICT (linkedid) DO NOTHING RETURNING true",
+        record.id, record.tenant_id, record.direction, record.number, record.caller, record.started_at,
+        record.answered_at, record.ended_at, record.simulated, msgspec.to_builtins(record), record.linkedid,
+    )  # fmt: skip
+    if not stored:
+        return False
+    await plugins.emit("call_ended", tenant_id=record.tenant_id, conn=conn, record=record)  # type: ignore[attr-defined]
+    return True
 
 
 async def call_records(db: Database, tenant_id: uuid.UUID, limit: int = 50) -> list[CallRecord]:

@@ -36,6 +36,7 @@ class StepOutput(msgspec.Struct, frozen=True, kw_only=True):
     finished: bool
     path: list[str]
     intents: list[TaskIntent]
+    inputs: list[str] = []
 
 
 class Engine:
@@ -123,6 +124,8 @@ class Engine:
             state = self._start(ctx, chosen)
             if contact is not None and contact.personal_manager_id is not None:
                 state.manager = str(contact.personal_manager_id)
+        if result is not None and result.digits:
+            state.inputs.append(result.digits)
         primitive = await self._advance(ctx, state, result)
         state.steps += 1
         if state.steps >= MAX_STEPS and state.stage != FINISHED:
@@ -132,7 +135,7 @@ class Engine:
         state.cursor["intents"] = [*state.cursor.get("intents", []), *msgspec.to_builtins(ctx.intents)]
         return StepOutput(
             primitive=primitive, state=encode_state(state), trace=ctx.trace, finished=state.stage == FINISHED,
-            path=state.path, intents=msgspec.convert(state.cursor["intents"], list[TaskIntent]),
+            path=state.path, intents=msgspec.convert(state.cursor["intents"], list[TaskIntent]), inputs=state.inputs,
         )  # fmt: skip
 
     # --- choosing the branch -----------------------------------------------------------

@@ -25,6 +25,7 @@ class CallState(msgspec.Struct, array_like=True, kw_only=True):
     started_at: float  # the call's clock (epoch seconds): availability is judged at this instant
     path: list[str] = []
     manager: str | None = None  # the caller's personal manager, found at the first step
+    inputs: list[str] = []  # digits the caller pressed (IVR, extension dialing), for the call record
 
 
 _encoder = msgspec.msgpack.Encoder()

@@ -1,0 +1,238 @@
+"""Call records from Asterisk's own Channel Event Log.
+
+Asterisk writes every channel event into the ``cel`` table itself (cel_pgsql); when a call's
+``LINKEDID_END`` arrives, a trigger queues the call in ``cel_pending`` and notifies
+``vats_cel``. ``CelRecords`` turns each queued call into one ``CallRecord``, in the same
+transaction that takes it off the queue and announces it (``call_ended``): exactly once, with
+several vats processes, across restarts (the queue is swept at start), and whether or not vats
+was connected to Asterisk while the call ran. We chose this over assembling records from AMI
+events because a dropped AMI connection then cannot lose or split a record at all: there is
+one source of truth, and nothing to reconcile.
+
+What the router knew (scenario path, task intents, IVR input) arrives in the same log: the
+dialplan writes the router's summary as a user event after each step and at hang-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import uuid
+from typing import Any
+
+import asyncpg
+import msgspec
+from vats.core.asterisk.agi import Summary, decode_summary
+from vats.core.calls.records import CallRecord, Participant, store_in
+from vats.core.engine.context import TaskIntent
+
+log = logging.getLogger(__name__)
+CHANNEL = "vats_cel"
+SWEEP_EVERY_S = 30.0
+_UTC = dt.timezone.utc
+
+
+def _extra(row: Any) -> dict[str, Any]:
+    text = row["extra"] or ""
+    try:
+        found = json.loads(text)
+        return found if isinstance(found, dict) else {"extra": text}
+    except ValueError:
+        return {"extra": text}
+
+
+def _address(channel: str, logins: dict[str, Any]) -> str | None:
+    """A rung phone's address from its channel name, or None for the caller's and helper channels."""
+    tech, _, rest = channel.partition("/")
+    if tech == "PJSIP":
+        login = rest.rsplit("-", 1)[0]
+        return f"sip/{login}" if login in logins else None
+    if tech == "Local" and rest.endswith(";1"):
+        target, _, context = rest[:-2].rsplit("-", 1)[0].partition("@")
+        if context == "vats-pstn":
+            return f"tel/+{target}"
+        if target in logins:  # the test sandbox's dialplan phones
+            return f"sip/{target}"
+        if target.isdigit() and context != "vats-delay":
+            return f"tel/+{target}"
+    return None
+
+
+def _login_part(channel: str) -> str:
+    """The login-like part of a channel name (``PJSIP/101-0001`` and ``Local/101@ctx-0001;1``: 101)."""
+    rest = channel.partition("/")[2]
+    return rest.split("@", 1)[0] if "@" in rest else rest.rsplit("-", 1)[0]
+
+
+def _outcome(answered: bool, hangup: dict[str, Any]) -> str:
+    if answered:
+        return "answered"
+    cause = str(hangup.get("hangupcause", ""))
+    status = str(hangup.get("dialstatus", ""))
+    if cause == "17" or status == "BUSY":
+        return "busy"
+    if cause in ("20", "27", "38", "3") or status in ("CHANUNAVAIL", "CONGESTION"):
+        return "unavailable"
+    return "missed"
+
+
+def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]) -> CallRecord | None:
+    """One call's CEL rows (in order) -> its record; None when it is not a call vats can place
+    in a tenant (no router summary and no known phone)."""
+    if not rows:
+        return None
+    linkedid = rows[0]["linkedid"]
+    summary: Summary | None = None
+    for row in rows:
+        if row["eventtype"] == "USER_DEFINED" and row["userdeftype"] in ("vats_step", "vats_end"):
+            with contextlib.suppress(Exception):
+                summary = decode_summary(_extra(row).get("extra", "") or "")
+    first = rows[0]
+    # The channel that ran the scenario (it logged the router's summary); the caller's own
+    # channel for a real call, the ;2 half when a test originates Local/DID@vats-in.
+    origin = next(
+        (r["uniqueid"] for r in rows if r["eventtype"] == "USER_DEFINED" and r["userdeftype"] == "vats_step"),
+        first["uniqueid"],
+    )
+    answered: set[str] = set()
+    hangups: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    recordings: list[str] = []
+    voicemail = None
+    answered_at = None
+    open_dial = False
+    for row in rows:
+        kind, channel = row["eventtype"], row["channame"] or ""
+        if kind == "CHAN_START" and row["uniqueid"] not in (origin, first["uniqueid"]) and channel not in order:
+            order.append(channel)
+        elif kind == "BRIDGE_ENTER" and row["uniqueid"] != origin:
+            answered.add(channel)
+            answered_at = answered_at or row["eventtime"]
+        elif kind == "HANGUP":
+            hangups[channel] = _extra(row)
+        elif kind == "APP_START" and row["uniqueid"] == origin:
+            app, data = (row["appname"] or "").lower(), row["appdata"] or ""
+            if app == "mixmonitor":
+                recordings.append(data.split(",", 1)[0])
+            elif app == "record":
+                voicemail = data.split(",", 1)[0]
+            elif app == "dial":
+                open_dial = True
+        elif kind == "APP_END" and row["uniqueid"] == origin and (row["appname"] or "").lower() == "dial":
+            open_dial = False
+    participants = []
+    answered_by = None
+    tenant_id = uuid.UUID(summary.tenant_id) if summary and summary.tenant_id != "None" else None
+    for channel in order:
+        address = _address(channel, logins)
+        if address is None:
+            continue
+        login = address.split("/", 1)[1]
+        owner = logins.get(login)
+        if tenant_id is None and owner is not None:
+            tenant_id = owner[0]
+        is_answered = channel in answered
+        if is_answered:
+            answered_by = address
+        participants.append(
+            Participant(address=address, employee_id=owner[1] if owner else None,
+                        outcome=_outcome(is_answered, hangups.get(channel, {})))  # type: ignore[arg-type]
+        )  # fmt: skip
+    if tenant_id is None:
+        return None
+    caller_login = (first["channame"] or "").partition("/")[2].rsplit("-", 1)[0]
+    direction = "inbound"
+    if summary is None:
+        direction = "internal" if all(p.address.startswith("sip/") for p in participants) else "outbound"
+    started = rows[0]["eventtime"].replace(tzinfo=_UTC)
+    ended = rows[-1]["eventtime"].replace(tzinfo=_UTC)
+    return CallRecord(
+        tenant_id=tenant_id, direction=direction,  # type: ignore[arg-type]
+        number=summary.number if summary else (first["exten"] or ""),
+        caller=summary.caller if summary else (first["cid_num"] or caller_login),
+        started_at=started, answered_at=answered_at.replace(tzinfo=_UTC) if answered_at else None, ended_at=ended,
+        answered_by=answered_by, path=summary.path if summary else [],
+        ivr_input=summary.inputs if summary else [], participants=participants,
+        intents=msgspec.convert(summary.intents, list[TaskIntent]) if summary else [],
+        caller_hung_up=answered_by is None and open_dial, linkedid=linkedid,
+        recordings=recordings, voicemail=voicemail,
+    )  # fmt: skip
+
+
+class CelRecords:
+    """Turns finished calls into records: on each notification, and a sweep at start and every
+    ``SWEEP_EVERY_S`` (a notification may be missed while vats is down)."""
+
+    def __init__(self, kernel: Any) -> None:
+        self.kernel = kernel
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self.stored = 0
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="vats-cel-records")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        listener: asyncpg.Connection | None = None
+        while True:
+            try:
+                if listener is None or listener.is_closed():
+                    listener = await asyncpg.connect(self.kernel.owner_url)
+                    await listener.add_listener(CHANNEL, lambda *_: self._wake.set())
+                await self.drain()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), SWEEP_EVERY_S)
+                self._wake.clear()
+            except asyncio.CancelledError:
+                if listener is not None and not listener.is_closed():
+                    await listener.close()
+                raise
+            except Exception:
+                log.exception("call records from CEL: retrying in 1 s")
+                listener = None
+                await asyncio.sleep(1)
+
+    async def drain(self) -> int:
+        """Make records for every queued call; how many were stored."""
+        done = 0
+        while True:
+            async with self.kernel.db.system() as conn:
+                rows = await conn.fetch("SELECT linkedid FROM cel_pending ORDER BY ended_at LIMIT 200")
+            pending = [r["linkedid"] for r in rows]
+            if not pending:
+                return done
+            for linkedid in pending:
+                done += await self.process(linkedid)
+
+    async def process(self, linkedid: str) -> int:
+        async with self.kernel.db.system() as conn:
+            rows = await conn.fetch("SELECT * FROM cel WHERE linkedid = $1 ORDER BY id", linkedid)
+            candidates = sorted({_login_part(r["channame"] or "") for r in rows})
+            logins = {
+                r["sip_login"]: (r["tenant_id"], r["employee_id"])
+                for r in await conn.fetch(
+                    "SELECT sip_login, tenant_id, employee_id FROM terminals WHERE sip_login = ANY($1)", candidates
+                )
+            }
+        record = build_record(rows, logins)
+        if record is None:
+            async with self.kernel.db.system() as conn:
+                await conn.execute("DELETE FROM cel_pending WHERE linkedid = $1", linkedid)
+            return 0
+        async with self.kernel.db.tenant(record.tenant_id) as conn:
+            taken = await conn.fetchval("DELETE FROM cel_pending WHERE linkedid = $1 RETURNING true", linkedid)
+            if not taken:  # another process has it
+                return 0
+            stored = await store_in(conn, self.kernel.plugins, record)
+        self.stored += int(stored)
+        return int(stored)

@@ -1,0 +1,91 @@
+"""Telephony inside ``vats serve``: the FastAGI router, call records from CEL, the AMI
+connections (live state, reloads, click-to-call), and the rendered configuration kept current.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+from pathlib import Path
+from typing import Any
+
+from vats.core.asterisk.agi import AgiRouter, Dialing
+from vats.core.asterisk.ami import AmiClient
+from vats.core.asterisk.cel import CelRecords
+from vats.core.asterisk.render import CelDatabase, Settings, collect, render, write
+from vats.core.media.standard import STANDARD, standard_path
+
+log = logging.getLogger(__name__)
+
+
+def ami_secret(kernel: Any) -> str:
+    """The AMI user's secret, derived from the secret key (stable across renders and processes)."""
+    return hmac.new(kernel.secret_key().encode(), b"vats-ami", hashlib.sha256).hexdigest()[:32]
+
+
+def install_standard_media(media_dir: Path) -> None:
+    """Asterisk plays the standard sounds from the shared media folder."""
+    folder = media_dir / "standard"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in STANDARD:
+        target = folder / f"{name}.wav"
+        source = standard_path(name)
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            target.write_bytes(source.read_bytes())
+
+
+async def render_config(kernel: Any, out: Path, **overrides: Any) -> list[Path]:
+    """Render every tenant's configuration into ``out``; the files that changed."""
+    media_dir: Path = kernel.config.media_dir
+    install_standard_media(media_dir)
+    async with kernel.db.system() as conn:
+        data, moh = await collect(conn, media_dir)
+    settings = Settings(
+        **{
+            "agi_url": f"agi://{kernel.config.agi_host}:{kernel.config.agi_port}",
+            "ami_secret": ami_secret(kernel),
+            "media_dir": media_dir,
+            "moh_classes": moh,
+            **overrides,
+        }
+    )
+    return write(render(data, settings), out)
+
+
+class Telephony:
+    def __init__(self, kernel: Any, *, dialing: Dialing | None = None) -> None:
+        self.kernel = kernel
+        self.router = AgiRouter(kernel, dialing=dialing or Dialing(sip=kernel.config.sip_dial))
+        self.records = CelRecords(kernel)
+        self.ami: list[AmiClient] = []
+        self.agi_port = 0
+        self._watch: asyncio.Task[None] | None = None
+
+    async def start(self, *, agi_port: int | None = None) -> None:
+        install_standard_media(self.kernel.config.media_dir)
+        port = self.kernel.config.agi_port if agi_port is None else agi_port
+        self.agi_port = await self.router.start(self.kernel.config.agi_host, port)
+        self.router.live = self.ami  # least-busy ringing reads who is on a call
+        await self.records.start()
+        for url in self.kernel.config.ami_urls:
+            client = AmiClient(url)
+            try:
+                await client.connect()
+                self.ami.append(client)
+            except Exception as exc:  # vats still routes calls without AMI; say why once
+                log.error("%s", exc)
+
+    async def reload(self) -> None:
+        for client in self.ami:
+            with contextlib.suppress(Exception):
+                await client.reload()
+
+    async def stop(self) -> None:
+        await self.router.stop()
+        await self.records.stop()
+        for client in self.ami:
+            client.close()
+        self.ami = []

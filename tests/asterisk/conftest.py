@@ -1,0 +1,168 @@
+"""A real Asterisk 22 (Debian sid chroot, cached) for the session; each test gets a fresh
+database, its own router on a free port, and the configuration re-rendered and reloaded.
+
+Phones are dialplan contexts (``vats-test-phones``): each login answers after a second unless
+the test says otherwise through AstDB (``phones.set("101", "busy")``). Callers are Local
+channels originated into ``vats-in``; they press digits and hang up as the test says.
+On CI (CI=true) a missing Asterisk fails these tests; elsewhere they skip when not root.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+import pytest_asyncio
+from vats.core.asterisk.agi import Dialing
+from vats.core.asterisk.ami import AmiClient
+from vats.core.asterisk.render import RenderInput, Settings, render, write
+from vats.core.asterisk.sandbox import Sandbox, SandboxError, cel_database, free_port, provision
+from vats.core.asterisk.service import Telephony, ami_secret, render_config
+from vats.core.kernel import Kernel
+
+TEST_PHONES = r"""
+; Dialplan phones for tests: AstDB vats_phone/<login> = busy | noanswer | unavailable | ring:N
+[vats-test-phones]
+exten => _[+0-9a-z].,1,Set(B=${DB(vats_phone/${EXTEN})})
+ same => n,GotoIf($["${B}" = "busy"]?busy)
+ same => n,GotoIf($["${B}" = "noanswer"]?noanswer)
+ same => n,GotoIf($["${B}" = "unavailable"]?unavailable)
+ same => n,Ringing()
+ same => n,Wait(${IF($["${CUT(B,:,1)}" = "ring"]?${CUT(B,:,2)}:0.5)})
+ same => n,Answer()
+ same => n,Wait(${IF($["${VATS_TEST_TALK}" = ""]?2:${VATS_TEST_TALK})})
+ same => n,Hangup()
+ same => n(busy),Busy(5)
+ same => n(noanswer),Ringing()
+ same => n,Wait(600)
+ same => n(unavailable),Hangup(20)
+
+; The caller: waits PRE seconds, presses DIGITS (w = half a second), stays HOLD seconds.
+[vats-test-caller]
+exten => s,1,Wait(${IF($["${PRE}" = ""]?0.2:${PRE})})
+ same => n,ExecIf($["${DIGITS}" != ""]?SendDTMF(${DIGITS}))
+ same => n,Wait(${IF($["${HOLD}" = ""]?30:${HOLD})})
+ same => n,Hangup()
+"""
+
+
+def _need_asterisk() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def asterisk_sandbox(tmp_path_factory: pytest.TempPathFactory, vats_postgres_url: str) -> Iterator[Sandbox]:
+    if os.geteuid() != 0 and not _need_asterisk():
+        pytest.skip("the Asterisk sandbox needs root")
+    try:
+        root = provision()
+    except SandboxError as exc:
+        if _need_asterisk():
+            pytest.fail(f"CI needs a real Asterisk: {exc}")
+        pytest.skip(str(exc))
+    media_dir = tmp_path_factory.mktemp("vats-media")
+    socket_dir = Path(cel_database(vats_postgres_url).hostname)
+    shared = [media_dir] + ([socket_dir] if socket_dir.is_absolute() else [])
+    sandbox = Sandbox(root, f"test-{os.getpid()}", shared=shared, ami_port=free_port())
+    sandbox.media_dir = media_dir  # type: ignore[attr-defined]
+    sandbox.sip_port = free_port()  # type: ignore[attr-defined]
+    sandbox.prepare()
+    settings = Settings(ami_secret="bootstrap", ami_port=sandbox.ami_port, sip_port=sandbox.sip_port,  # type: ignore[attr-defined]
+                        media_dir=media_dir, name=sandbox.name, extra_dialplan=TEST_PHONES)  # fmt: skip
+    write(render(RenderInput(terminals=[], dids=[], trunks=[], tenants=[]), settings), sandbox.conf_dir)
+    try:
+        sandbox.start()
+    except SandboxError as exc:
+        pytest.fail(str(exc))
+    yield sandbox
+    sandbox.stop()
+
+
+class Phones:
+    """Tell the dialplan phones how to behave (AstDB through AMI)."""
+
+    def __init__(self, ami: AmiClient) -> None:
+        self.ami = ami
+
+    async def set(self, login: str, behaviour: str) -> None:
+        await self.ami.action({"Action": "DBPut", "Family": "vats_phone", "Key": login, "Val": behaviour})
+
+    async def reset(self) -> None:
+        await self.ami.action({"Action": "DBDelTree", "Family": "vats_phone"})
+
+
+class Pbx:
+    """A kernel wired to the sandbox: router, CEL records, AMI."""
+
+    def __init__(self, kernel: Kernel, sandbox: Sandbox, telephony: Telephony, ami: AmiClient) -> None:
+        self.kernel, self.sandbox, self.telephony, self.ami = kernel, sandbox, telephony, ami
+        self.phones = Phones(ami)
+
+    async def apply(self) -> None:
+        """Render the current configuration and reload Asterisk."""
+        await render_config(
+            self.kernel, self.sandbox.conf_dir, name=self.sandbox.name, ami_port=self.sandbox.ami_port,
+            sip_port=self.sandbox.sip_port,  # type: ignore[attr-defined]
+            agi_url=f"agi://127.0.0.1:{self.telephony.agi_port}", extra_dialplan=TEST_PHONES,
+            cel=cel_database(self.kernel.owner_url),
+        )  # fmt: skip
+        await self.ami.reload()
+
+    async def call(self, did: str, caller: str = "+79165551234", *, digits: str = "", pre: float = 0.2,
+                   hold: float = 30, **variables: str) -> None:  # fmt: skip
+        """Place a call into the DID (an outside caller) through a Local channel."""
+        await self.ami.originate(
+            f"Local/{did}@vats-in", context="vats-test-caller", exten="s", caller_id=f'"" <{caller}>',
+            variables={"DIGITS": digits, "PRE": str(pre), "HOLD": str(hold), **variables},
+        )  # fmt: skip
+
+    async def records(self, count: int, timeout_s: float = 60.0) -> list[Any]:
+        """Wait until ``count`` real call records exist; return them oldest first."""
+        assert self.kernel.db is not None
+        deadline = time.monotonic() + timeout_s
+        rows: list[Any] = []
+        while time.monotonic() < deadline:
+            async with self.kernel.db.system() as conn:
+                rows = await conn.fetch("SELECT record FROM call_records WHERE linkedid IS NOT NULL ORDER BY started_at")
+            if len(rows) >= count:
+                return [r["record"] for r in rows]
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"{len(rows)} of {count} call records after {timeout_s} s; Asterisk said: {self.sandbox.log_tail()}")
+
+
+@pytest_asyncio.fixture
+async def pbx(vats_kernel: Kernel, asterisk_sandbox: Sandbox) -> AsyncIterator[Pbx]:
+    media_dir = asterisk_sandbox.media_dir  # type: ignore[attr-defined]
+    vats_kernel.config = msgspec.structs.replace(vats_kernel.config, media_dir_setting=str(media_dir))
+    telephony = Telephony(vats_kernel, dialing=Dialing(sip="Local/{login}@vats-test-phones", tel="Local/{number}@vats-test-phones"))
+    await telephony.start(agi_port=0)
+    ami = AmiClient(f"ami://vats:{ami_secret(vats_kernel)}@127.0.0.1:{asterisk_sandbox.ami_port}")
+    # the session's bootstrap configuration has another secret: render ours first, then log in
+    await render_config(
+        vats_kernel, asterisk_sandbox.conf_dir, name=asterisk_sandbox.name, ami_port=asterisk_sandbox.ami_port,
+        sip_port=asterisk_sandbox.sip_port,  # type: ignore[attr-defined]
+        agi_url=f"agi://127.0.0.1:{telephony.agi_port}", extra_dialplan=TEST_PHONES,
+        cel=cel_database(vats_kernel.owner_url),
+    )  # fmt: skip
+    asterisk_sandbox.cli("manager reload")
+    await ami.connect()
+    pbx = Pbx(vats_kernel, asterisk_sandbox, telephony, ami)
+    await pbx.apply()
+    await pbx.phones.reset()
+    try:
+        yield pbx
+    finally:
+        await asyncio.to_thread(asterisk_sandbox.cli, "channel request hangup all")
+        ami.close()
+        await telephony.stop()
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:8]
