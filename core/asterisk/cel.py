@@ -137,9 +137,12 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
         is_answered = channel in answered
         if is_answered:
             answered_by = address
+        hangup = hangups.get(channel, {})
+        if channel.endswith(";1") and not hangup.get("hangupcause"):  # a Local channel: its far half knows
+            hangup = hangups.get(channel[:-1] + "2", hangup)
         participants.append(
             Participant(address=address, employee_id=owner[1] if owner else None,
-                        outcome=_outcome(is_answered, hangups.get(channel, {})))  # type: ignore[arg-type]
+                        outcome=_outcome(is_answered, hangup))  # type: ignore[arg-type]
         )  # fmt: skip
     if tenant_id is None:
         return None
