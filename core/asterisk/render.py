@@ -71,6 +71,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     moh_classes: dict[str, list[str]] = {}  # class -> files (absolute, no extension)
     extra_dialplan: str = ""  # appended to extensions.conf (the test sandbox's dialplan phones)
     name: str = "vats"  # instance name: its run, spool, log and db folders
+    sip_dial: str = "PJSIP/{login}"  # how the static dialplan rings a SIP line (as VATS_SIP_DIAL)
 
 
 class RenderInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -438,10 +439,10 @@ exten => _X.,1,Wait(${{CUT(EXTEN,*,1)}})
  same => n,Hangup()
 """,
         _pstn(data),
-        _fallbacks(data),
+        _fallbacks(data, s.sip_dial),
     ]
     for tenant in data.tenants:
-        out.append(_tenant_context(tenant, [t for t in data.terminals if t.tenant_id == tenant]))
+        out.append(_tenant_context(tenant, [t for t in data.terminals if t.tenant_id == tenant], s.sip_dial))
     out.append(s.extra_dialplan)
     return "\n".join(out)
 
@@ -455,10 +456,10 @@ def _pstn(data: RenderInput) -> str:
     return f"[vats-pstn]\nexten => _X.,1,Dial(PJSIP/{number}@trunk-{trunk.name},120)\n same => n,Hangup()\n"
 
 
-def _fallbacks(data: RenderInput) -> str:
+def _fallbacks(data: RenderInput, sip_dial: str) -> str:
     lines = ["; Used when the router is unreachable: each DID rings its tenant's first admin.", "[vats-fallback]"]
     for did in data.dids:
-        target = "&".join(f"PJSIP/{login}" for login in did.fallback_logins)
+        target = "&".join(sip_dial.format(login=login) for login in did.fallback_logins)
         for form in (did.e164, did.e164.lstrip("+")):
             if target:
                 lines.append(f"exten => {form},1,Dial({target},60)")
@@ -469,7 +470,7 @@ def _fallbacks(data: RenderInput) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _tenant_context(tenant_id: uuid.UUID, terminals: list[Terminal]) -> str:
+def _tenant_context(tenant_id: uuid.UUID, terminals: list[Terminal], sip_dial: str) -> str:
     """Calls a tenant's phones make: colleagues by extension (internal), the rest go outside
     through the router's outbound rules (caller ID, bans, recording)."""
     lines = [f"[{context_of(tenant_id)}]"]
@@ -477,7 +478,7 @@ def _tenant_context(tenant_id: uuid.UUID, terminals: list[Terminal]) -> str:
     for t in terminals:
         by_extension.setdefault(t.extension, []).append(t.login)
     for extension, logins in sorted(by_extension.items()):
-        lines.append(f"exten => {extension},1,Dial({'&'.join(f'PJSIP/{x}' for x in logins)},60)")
+        lines.append(f"exten => {extension},1,Dial({'&'.join(sip_dial.format(login=x) for x in logins)},60)")
         lines.append(" same => n,Hangup()")
     lines.append("exten => _[+0-9].,1,Set(AGISIGHUP=no)")
     lines.append(" same => n,AGI(${VATS_AGI}/outbound,${CHANNEL(endpoint)},${EXTEN})")

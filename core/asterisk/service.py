@@ -49,6 +49,7 @@ async def render_config(kernel: Any, out: Path, **overrides: Any) -> list[Path]:
             "ami_secret": ami_secret(kernel),
             "media_dir": media_dir,
             "moh_classes": moh,
+            "sip_dial": kernel.config.sip_dial,
             **overrides,
         }
     )

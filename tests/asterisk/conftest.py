@@ -53,6 +53,9 @@ exten => s,1,Wait(${IF($["${PRE}" = ""]?0.2:${PRE})})
 """
 
 
+PHONE = "Local/{login}@vats-test-phones"  # how a SIP line is dialled in tests
+
+
 def _need_asterisk() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -111,7 +114,7 @@ class Pbx:
             self.kernel, self.sandbox.conf_dir, name=self.sandbox.name, ami_port=self.sandbox.ami_port,
             sip_port=self.sandbox.sip_port,  # type: ignore[attr-defined]
             agi_url=f"agi://127.0.0.1:{self.telephony.agi_port}", extra_dialplan=TEST_PHONES,
-            cel=cel_database(self.kernel.owner_url),
+            cel=cel_database(self.kernel.owner_url), sip_dial=PHONE,
         )  # fmt: skip
         await self.ami.reload()
 
@@ -141,7 +144,7 @@ class Pbx:
 async def pbx(vats_kernel: Kernel, asterisk_sandbox: Sandbox) -> AsyncIterator[Pbx]:
     media_dir = asterisk_sandbox.media_dir  # type: ignore[attr-defined]
     vats_kernel.config = msgspec.structs.replace(vats_kernel.config, media_dir_setting=str(media_dir))
-    telephony = Telephony(vats_kernel, dialing=Dialing(sip="Local/{login}@vats-test-phones", tel="Local/{number}@vats-test-phones"))
+    telephony = Telephony(vats_kernel, dialing=Dialing(sip=PHONE, tel="Local/{number}@vats-test-phones"))
     await telephony.start(agi_port=0)
     ami = AmiClient(f"ami://vats:{ami_secret(vats_kernel)}@127.0.0.1:{asterisk_sandbox.ami_port}")
     # the session's bootstrap configuration has another secret: render ours first, then log in
@@ -149,7 +152,7 @@ async def pbx(vats_kernel: Kernel, asterisk_sandbox: Sandbox) -> AsyncIterator[P
         vats_kernel, asterisk_sandbox.conf_dir, name=asterisk_sandbox.name, ami_port=asterisk_sandbox.ami_port,
         sip_port=asterisk_sandbox.sip_port,  # type: ignore[attr-defined]
         agi_url=f"agi://127.0.0.1:{telephony.agi_port}", extra_dialplan=TEST_PHONES,
-        cel=cel_database(vats_kernel.owner_url),
+        cel=cel_database(vats_kernel.owner_url), sip_dial=PHONE,
     )  # fmt: skip
     asterisk_sandbox.cli("manager reload")
     await ami.connect()

@@ -91,3 +91,40 @@ async def test_nobody_answers_then_voicemail_is_recorded_with_a_task(pbx: Pbx, v
     ]
     assert record["voicemail"] and record["voicemail"].startswith(str(pbx.kernel.config.media_dir))
     assert uuid.UUID(record["tenant_id"]) == vats_tenant.tenant_id
+
+
+async def test_router_down_mid_call_every_call_reaches_the_static_fallback(
+    pbx: Pbx, vats_tenant: TenantCreated
+) -> None:
+    company = await _sales_company(pbx, vats_tenant)
+    admin_lines = {f"sip/{t}" for t in (await _admin_logins(pbx, vats_tenant))}
+    for i in range(5):  # they sit in the IVR prompt, having taken one step each
+        await pbx.call(DID, caller=f"+7916555000{i}", hold=20)
+    await _wait_for_steps(pbx, 5)
+    port = pbx.telephony.agi_port
+    await pbx.telephony.router.stop()
+    records = await pbx.records(5, timeout_s=60)
+    for record in records:
+        assert record["path"] == ["default", "menu:IvrBlock"]  # what the router had said before it went
+        assert record["answered_by"] in admin_lines  # the DID's fallback: the first admin
+    # back up: new calls route normally again
+    await pbx.telephony.router.start("127.0.0.1", port)
+    await pbx.call(DID, digits="1", pre=1.0, hold=4)
+    records = await pbx.records(6)
+    assert records[-1]["ivr_input"] == ["1"]  # the menu routed it to the group, as before
+    assert records[-1]["answered_by"] in {f"sip/{x}" for x in company["logins"]["201"]}
+
+
+async def _admin_logins(pbx: Pbx, tenant: TenantCreated) -> list[str]:
+    snapshot = await pbx.kernel.snapshots.get(tenant.tenant_id)  # type: ignore[union-attr]
+    return [t.sip_login for t in snapshot.employees[tenant.admin_id].terminals if t.sip_login]
+
+
+async def _wait_for_steps(pbx: Pbx, count: int, timeout_s: float = 20) -> None:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while pbx.telephony.router.steps < count:
+        assert time.monotonic() < deadline, f"only {pbx.telephony.router.steps} steps"
+        await asyncio.sleep(0.1)
