@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -55,6 +56,7 @@ class Kernel:
         self.applied: list[tuple[str, str]] = []  # migrations applied by start()
         self.snapshots: Snapshots | None = None
         self._engine: Engine | None = None
+        self.telephony: Any = None  # vats.core.asterisk.service.Telephony when serving calls
 
     @property
     def directory(self) -> Directory:

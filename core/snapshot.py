@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -72,7 +73,7 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
             owners = self.memo["login_owner"] = {
                 t.sip_login: e.id for e in self.employees.values() for t in e.terminals if t.sip_login
             }
-        return owners.get(login)  # type: ignore[no-any-return]
+        return owners.get(login)
 
     @property
     def employee_ids(self) -> list[uuid.UUID]:
@@ -101,7 +102,10 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None)
             "SELECT plugin FROM tenant_plugins WHERE tenant_id = $1 AND NOT enabled", tenant_id
         )
         disabled = frozenset(r["plugin"] for r in switched_off)
-        media = {str(r["id"]): r["items"] for r in await conn.fetch("SELECT id, items FROM media WHERE tenant_id = $1", tenant_id)}
+        media = {
+            str(r["id"]): r["items"]
+            for r in await conn.fetch("SELECT id, items FROM media WHERE tenant_id = $1", tenant_id)
+        }
         scenarios = {
             r["id"]: r["body"]
             for r in await conn.fetch("SELECT id, body FROM scenarios WHERE tenant_id = $1", tenant_id)
@@ -136,6 +140,8 @@ class Snapshots:
         self._numbers: dict[str, uuid.UUID] | None = None  # every tenant's DIDs -> tenant
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._listener: asyncio.Task[None] | None = None
+        # Told the table name of every change (e.g. telephony re-renders Asterisk's configuration).
+        self.change_listeners: list[Callable[[str], None]] = []
         self.listening = asyncio.Event()
         self.notifications = 0
 
@@ -169,6 +175,7 @@ class Snapshots:
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
         # Never raise here: an exception in a listener callback would be lost in asyncpg's loop.
+        table = ""
         try:
             table, _, tenant = str(payload).partition(":")
             self.notifications += 1
@@ -176,6 +183,11 @@ class Snapshots:
         except ValueError:
             log.warning("ignoring a malformed %s notification", CHANNEL)
             self.invalidate()
+        for listener in self.change_listeners:
+            try:
+                listener(table)
+            except Exception:
+                log.exception("configuration change listener failed")
 
     async def _listen_forever(self) -> None:
         delay = 0.5

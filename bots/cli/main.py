@@ -139,11 +139,17 @@ def _uvicorn_server(app: Any, config: Config) -> Any:
 
 async def _serve(config: Config) -> None:
     from vats.bots.web.app import create_app
+    from vats.core.asterisk.service import Telephony
     from vats.core.directory.demo import ensure_demo
 
     kernel = Kernel(config)
     await kernel.start(progress=lambda pkg, name: err.print(f"migrating {pkg}/{name}"))
+    telephony = Telephony(kernel)
     try:
+        if config.agi_port:
+            await telephony.start()
+            kernel.telephony = telephony
+            err.print(f"call router (FastAGI) on {config.agi_host}:{telephony.agi_port}", highlight=False)
         base = f"http://{config.host}:{config.port}"
         if config.demo and (demo := await ensure_demo(kernel.directory)) is not None:
             # Plain print: one line a person can copy and a script can parse. Shown once, on the
@@ -163,6 +169,7 @@ async def _serve(config: Config) -> None:
         finally:
             announcer.cancel()
     finally:
+        await telephony.stop()
         await kernel.stop()
         out.print("vats stopped")
 
@@ -378,3 +385,7 @@ def main() -> None:
             continue
         app.add_typer(command, name=name)
     app(prog_name="vats")
+
+
+# Command groups in their own modules register themselves on ``app``.
+from vats.bots.cli import asterisk as _asterisk  # noqa: E402,F401

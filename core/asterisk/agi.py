@@ -214,7 +214,7 @@ class AgiRouter:
         args = [request.get(f"agi_arg_{i}", "") for i in range(1, 9)]
         dialled, caller, started, state, status, digits, peer, phase = args
         number = normalise_did(dialled)
-        at = dt.datetime.fromtimestamp(float(started or time.time()), dt.timezone.utc)
+        at = dt.datetime.fromtimestamp(float(started or time.time()), dt.UTC)
         facts = CallFacts(number=number, caller=caller or "anonymous", at=at)
         result = None
         if state:

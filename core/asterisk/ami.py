@@ -73,6 +73,7 @@ class AmiClient:
         self.reconnects = 0
         self._listeners: list[Callable[[Any], None]] = [self.live.on_event]
         self._logged_in = asyncio.Event()
+        self._resync_task: asyncio.Future[None] | None = None
 
     def listen(self, callback: Callable[[Any], None]) -> None:
         self._listeners.append(callback)
@@ -91,7 +92,7 @@ class AmiClient:
             auth = self.manager.authenticated_future
             if auth is not None:
                 await asyncio.wait_for(asyncio.shield(auth), timeout_s)
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             self.close()
             raise AmiError(f"cannot reach Asterisk's AMI at {self.url!r}: {exc or 'timeout'}") from exc
         if not self.manager.authenticated:
@@ -101,7 +102,7 @@ class AmiClient:
     def _on_login(self, manager: Manager) -> None:
         manager.reconnect_timeout = 1
         self._logged_in.set()
-        asyncio.ensure_future(self._resync())
+        self._resync_task = asyncio.ensure_future(self._resync())
 
     def _on_disconnect(self, manager: Manager, exc: Exception | None) -> None:
         self.reconnects += 1
@@ -127,12 +128,14 @@ class AmiClient:
     async def wait_logged_in(self, timeout_s: float) -> None:
         await asyncio.wait_for(self._logged_in.wait(), timeout_s)
 
-    async def action(self, action: dict[str, Any], *, as_list: bool | None = None, timeout_s: float = ACTION_TIMEOUT_S) -> Any:
+    async def action(
+        self, action: dict[str, Any], *, as_list: bool | None = None, timeout_s: float = ACTION_TIMEOUT_S
+    ) -> Any:
         if self.manager is None:
             raise AmiError("not connected")
         try:
             return await asyncio.wait_for(self.manager.send_action(action, as_list=as_list), timeout_s)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise AmiError(f"AMI action {action.get('Action')} timed out after {timeout_s} s") from exc
 
     async def command(self, text: str) -> str:
@@ -145,7 +148,16 @@ class AmiClient:
         for module in ("res_pjsip.so", "pbx_config.so", "res_musiconhold.so", "cel_pgsql.so"):
             await self.command(f"module reload {module}")
 
-    async def originate(self, channel: str, *, context: str, exten: str, caller_id: str, variables: dict[str, str] | None = None, timeout_s: int = 30) -> Any:
+    async def originate(
+        self,
+        channel: str,
+        *,
+        context: str,
+        exten: str,
+        caller_id: str,
+        variables: dict[str, str] | None = None,
+        timeout_s: int = 30,
+    ) -> Any:
         action: dict[str, Any] = {
             "Action": "Originate", "Channel": channel, "Context": context, "Exten": exten, "Priority": 1,
             "CallerID": caller_id, "Timeout": timeout_s * 1000, "Async": "true",

@@ -32,7 +32,7 @@ from vats.core.engine.context import TaskIntent
 log = logging.getLogger(__name__)
 CHANNEL = "vats_cel"
 SWEEP_EVERY_S = 30.0
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 
 
 def _extra(row: Any) -> dict[str, Any]:

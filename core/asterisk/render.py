@@ -289,7 +289,7 @@ def _pjsip(data: RenderInput, s: Settings) -> str:
         out.append(
             f"[{t.login}]\ntype = endpoint\ncontext = {context_of(t.tenant_id)}\ndisallow = all\n"
             f"allow = ulaw,alaw,gsm\nauth = {t.login}\naors = {t.login}\ndirect_media = no\n"
-            f"callerid = \"{_quote(t.caller_name)}\" <{t.extension}>\nset_var = VATS_TENANT={t.tenant_id}\n"
+            f'callerid = "{_quote(t.caller_name)}" <{t.extension}>\nset_var = VATS_TENANT={t.tenant_id}\n'
             f"\n[{t.login}]\ntype = auth\nauth_type = userpass\nusername = {t.login}\npassword = {t.password}\n"
             f"\n[{t.login}]\ntype = aor\nmax_contacts = 5\nremove_existing = yes\nqualify_frequency = 60\n"
         )
@@ -306,7 +306,9 @@ def _trunk(tr: Trunk) -> str:
     )
     if tr.username:
         text += f"outbound_auth = {name}\nfrom_user = {tr.username}\n"
-        text += f"\n[{name}]\ntype = auth\nauth_type = userpass\nusername = {tr.username}\npassword = {tr.password or ''}\n"
+        text += (
+            f"\n[{name}]\ntype = auth\nauth_type = userpass\nusername = {tr.username}\npassword = {tr.password or ''}\n"
+        )
         text += (
             f"\n[{name}]\ntype = registration\noutbound_auth = {name}\nserver_uri = sip:{tr.host}:{tr.port}\n"
             f"client_uri = sip:{tr.username}@{tr.host}\nretry_interval = 60\n"
@@ -482,10 +484,10 @@ def _tenant_context(tenant_id: uuid.UUID, terminals: list[Terminal], sip_dial: s
         lines.append(" same => n,Hangup()")
     lines.append("exten => _[+0-9].,1,Set(AGISIGHUP=no)")
     lines.append(" same => n,AGI(${VATS_AGI}/outbound,${CHANNEL(endpoint)},${EXTEN})")
-    lines.append(" same => n,GotoIf($[\"${VATS_ACTION}\" = \"outbound\"]?go)")
+    lines.append(' same => n,GotoIf($["${VATS_ACTION}" = "outbound"]?go)')
     lines.append(" same => n,Hangup(21)")
     lines.append(" same => n(go),Set(CALLERID(num)=${VATS_CALLERID})")
-    lines.append(" same => n,ExecIf($[\"${VATS_FILE}\" != \"\"]?MixMonitor(${VATS_FILE}.wav))")
+    lines.append(' same => n,ExecIf($["${VATS_FILE}" != ""]?MixMonitor(${VATS_FILE}.wav))')
     lines.append(" same => n,Dial(${VATS_DIAL},120)")
     lines.append(" same => n,Hangup()")
     return "\n".join(lines) + "\n"

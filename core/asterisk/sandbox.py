@@ -92,9 +92,7 @@ class Sandbox:
             inside.mkdir(parents=True, exist_ok=True)
             mounts.append(f"mount --bind {shlex.quote(str(folder))} {shlex.quote(str(inside))}")
         conf = f"/etc/vats-asterisk/{self.name}/asterisk.conf"
-        script = " && ".join(
-            [*mounts, f"exec chroot {shlex.quote(str(self.root))} /usr/sbin/asterisk -f -n -C {conf}"]
-        )
+        script = " && ".join([*mounts, f"exec chroot {shlex.quote(str(self.root))} /usr/sbin/asterisk -f -n -C {conf}"])
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],

@@ -43,9 +43,12 @@ async def render_config(kernel: Any, out: Path, **overrides: Any) -> list[Path]:
     install_standard_media(media_dir)
     async with kernel.db.system() as conn:
         data, moh = await collect(conn, media_dir)
+    from vats.core.asterisk.sandbox import cel_database
+
     settings = Settings(
         **{
             "agi_url": f"agi://{kernel.config.agi_host}:{kernel.config.agi_port}",
+            "cel": cel_database(kernel.owner_url),
             "ami_secret": ami_secret(kernel),
             "media_dir": media_dir,
             "moh_classes": moh,
@@ -56,6 +59,23 @@ async def render_config(kernel: Any, out: Path, **overrides: Any) -> list[Path]:
     return write(render(data, settings), out)
 
 
+RENDERED_TABLES = frozenset({"tenants", "employees", "terminals", "numbers", "media", "media_files", "sip_trunks", ""})
+DEBOUNCE_S = 0.3
+
+
+def _sandbox_settings(folder: Path) -> dict[str, Any]:
+    """Settings a sandbox wrote beside its configuration (ports, name, CEL), kept on re-render."""
+    path = folder / "vats-sandbox.json"
+    if not path.exists():
+        return {}
+    import msgspec
+
+    found: dict[str, Any] = msgspec.json.decode(path.read_bytes())
+    if "cel" in found:
+        found["cel"] = msgspec.convert(found["cel"], CelDatabase)
+    return found
+
+
 class Telephony:
     def __init__(self, kernel: Any, *, dialing: Dialing | None = None) -> None:
         self.kernel = kernel
@@ -63,7 +83,9 @@ class Telephony:
         self.records = CelRecords(kernel)
         self.ami: list[AmiClient] = []
         self.agi_port = 0
+        self.renders = 0
         self._watch: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
 
     async def start(self, *, agi_port: int | None = None) -> None:
         install_standard_media(self.kernel.config.media_dir)
@@ -78,6 +100,34 @@ class Telephony:
                 self.ami.append(client)
             except Exception as exc:  # vats still routes calls without AMI; say why once
                 log.error("%s", exc)
+        if self.kernel.config.asterisk_conf_dir:
+            await self.apply()
+            self.kernel.snapshots.change_listeners.append(self._on_change)
+            self._watch = asyncio.create_task(self._keep_rendered(), name="vats-asterisk-render")
+
+    def _on_change(self, table: str) -> None:
+        if table in RENDERED_TABLES:
+            self._changed.set()
+
+    async def _keep_rendered(self) -> None:
+        """Re-render after configuration changes (debounced) and reload Asterisk when a file changed."""
+        while True:
+            await self._changed.wait()
+            await asyncio.sleep(DEBOUNCE_S)
+            self._changed.clear()
+            try:
+                await self.apply()
+            except Exception:
+                log.exception("re-rendering Asterisk's configuration failed; retrying on the next change")
+
+    async def apply(self) -> None:
+        """Render into VATS_ASTERISK_CONF_DIR; reload every Asterisk if anything changed."""
+        folder = Path(self.kernel.config.asterisk_conf_dir)
+        changed = await render_config(self.kernel, folder, **_sandbox_settings(folder))
+        self.renders += 1
+        if changed:
+            log.info("Asterisk configuration changed (%s); reloading", ", ".join(p.name for p in changed))
+            await self.reload()
 
     async def reload(self) -> None:
         for client in self.ami:
@@ -85,6 +135,11 @@ class Telephony:
                 await client.reload()
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+            self._watch = None
         await self.router.stop()
         await self.records.stop()
         for client in self.ami:

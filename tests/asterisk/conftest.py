@@ -10,6 +10,8 @@ On CI (CI=true) a missing Asterisk fails these tests; elsewhere they skip when n
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import time
 import uuid
@@ -24,16 +26,18 @@ from vats.core.asterisk.agi import Dialing
 from vats.core.asterisk.ami import AmiClient
 from vats.core.asterisk.render import RenderInput, Settings, render, write
 from vats.core.asterisk.sandbox import Sandbox, SandboxError, cel_database, free_port, provision
-from vats.core.asterisk.service import Telephony, ami_secret, render_config
+from vats.core.asterisk.service import Telephony, ami_secret
 from vats.core.kernel import Kernel
 
 TEST_PHONES = r"""
 ; Dialplan phones for tests: AstDB vats_phone/<login> = busy | noanswer | unavailable | ring:N
+; | pjsip (ring the real SIP phone registered with that login)
 [vats-test-phones]
 exten => _[+0-9a-z].,1,Set(B=${DB(vats_phone/${EXTEN})})
  same => n,GotoIf($["${B}" = "busy"]?busy)
  same => n,GotoIf($["${B}" = "noanswer"]?noanswer)
  same => n,GotoIf($["${B}" = "unavailable"]?unavailable)
+ same => n,GotoIf($["${B}" = "pjsip"]?pjsip)
  same => n,Ringing()
  same => n,Wait(${IF($["${CUT(B,:,1)}" = "ring"]?${CUT(B,:,2)}:0.5)})
  same => n,Answer()
@@ -43,6 +47,8 @@ exten => _[+0-9a-z].,1,Set(B=${DB(vats_phone/${EXTEN})})
  same => n(noanswer),Ringing()
  same => n,Wait(600)
  same => n(unavailable),Hangup(20)
+ same => n(pjsip),Dial(PJSIP/${EXTEN},30)
+ same => n,Hangup()
 
 ; The caller: waits PRE seconds, presses DIGITS (w = half a second), stays HOLD seconds.
 [vats-test-caller]
@@ -54,6 +60,8 @@ exten => s,1,Wait(${IF($["${PRE}" = ""]?0.2:${PRE})})
 
 
 PHONE = "Local/{login}@vats-test-phones"  # how a SIP line is dialled in tests
+SECRET_KEY = "vats-asterisk-tests-secret-key-0123456789"
+AMI_SECRET = hmac.new(SECRET_KEY.encode(), b"vats-ami", hashlib.sha256).hexdigest()[:32]  # as ami_secret()
 
 
 def _need_asterisk() -> bool:
@@ -77,7 +85,7 @@ def asterisk_sandbox(tmp_path_factory: pytest.TempPathFactory, vats_postgres_url
     sandbox.media_dir = media_dir  # type: ignore[attr-defined]
     sandbox.sip_port = free_port()  # type: ignore[attr-defined]
     sandbox.prepare()
-    settings = Settings(ami_secret="bootstrap", ami_port=sandbox.ami_port, sip_port=sandbox.sip_port,  # type: ignore[attr-defined]
+    settings = Settings(ami_secret=AMI_SECRET, ami_port=sandbox.ami_port, sip_port=sandbox.sip_port,  # type: ignore[attr-defined]
                         media_dir=media_dir, name=sandbox.name, extra_dialplan=TEST_PHONES)  # fmt: skip
     write(render(RenderInput(terminals=[], dids=[], trunks=[], tenants=[]), settings), sandbox.conf_dir)
     try:
@@ -109,14 +117,9 @@ class Pbx:
         self.phones = Phones(ami)
 
     async def apply(self) -> None:
-        """Render the current configuration and reload Asterisk."""
-        await render_config(
-            self.kernel, self.sandbox.conf_dir, name=self.sandbox.name, ami_port=self.sandbox.ami_port,
-            sip_port=self.sandbox.sip_port,  # type: ignore[attr-defined]
-            agi_url=f"agi://127.0.0.1:{self.telephony.agi_port}", extra_dialplan=TEST_PHONES,
-            cel=cel_database(self.kernel.owner_url), sip_dial=PHONE,
-        )  # fmt: skip
-        await self.ami.reload()
+        """Render the current configuration and reload Asterisk now (vats also does it by itself
+        shortly after each change; tests that do not test that wait for nothing)."""
+        await self.telephony.apply()
 
     async def call(self, did: str, caller: str = "+79165551234", *, digits: str = "", pre: float = 0.2,
                    hold: float = 30, **variables: str) -> None:  # fmt: skip
@@ -133,37 +136,44 @@ class Pbx:
         rows: list[Any] = []
         while time.monotonic() < deadline:
             async with self.kernel.db.system() as conn:
-                rows = await conn.fetch("SELECT record FROM call_records WHERE linkedid IS NOT NULL ORDER BY started_at")
+                rows = await conn.fetch(
+                    "SELECT record FROM call_records WHERE linkedid IS NOT NULL ORDER BY started_at"
+                )
             if len(rows) >= count:
                 return [r["record"] for r in rows]
             await asyncio.sleep(0.2)
-        raise AssertionError(f"{len(rows)} of {count} call records after {timeout_s} s; Asterisk said: {self.sandbox.log_tail()}")
+        raise AssertionError(
+            f"{len(rows)} of {count} call records after {timeout_s} s; Asterisk said: {self.sandbox.log_tail()}"
+        )
 
 
 @pytest_asyncio.fixture
 async def pbx(vats_kernel: Kernel, asterisk_sandbox: Sandbox) -> AsyncIterator[Pbx]:
+    """The kernel runs telephony exactly as ``vats serve`` does (router, CEL records, AMI, the
+    configuration re-rendered into the sandbox's folder on every change and reloaded)."""
     media_dir = asterisk_sandbox.media_dir  # type: ignore[attr-defined]
-    vats_kernel.config = msgspec.structs.replace(vats_kernel.config, media_dir_setting=str(media_dir))
-    telephony = Telephony(vats_kernel, dialing=Dialing(sip=PHONE, tel="Local/{number}@vats-test-phones"))
-    await telephony.start(agi_port=0)
-    ami = AmiClient(f"ami://vats:{ami_secret(vats_kernel)}@127.0.0.1:{asterisk_sandbox.ami_port}")
-    # the session's bootstrap configuration has another secret: render ours first, then log in
-    await render_config(
-        vats_kernel, asterisk_sandbox.conf_dir, name=asterisk_sandbox.name, ami_port=asterisk_sandbox.ami_port,
-        sip_port=asterisk_sandbox.sip_port,  # type: ignore[attr-defined]
-        agi_url=f"agi://127.0.0.1:{telephony.agi_port}", extra_dialplan=TEST_PHONES,
-        cel=cel_database(vats_kernel.owner_url), sip_dial=PHONE,
+    ami_url = f"ami://vats:{AMI_SECRET}@127.0.0.1:{asterisk_sandbox.ami_port}"
+    vats_kernel.config = msgspec.structs.replace(
+        vats_kernel.config, media_dir_setting=str(media_dir), secret_key=SECRET_KEY, ami_urls=(ami_url,),
+        asterisk_conf_dir=str(asterisk_sandbox.conf_dir), agi_port=free_port(),
     )  # fmt: skip
-    asterisk_sandbox.cli("manager reload")
-    await ami.connect()
-    pbx = Pbx(vats_kernel, asterisk_sandbox, telephony, ami)
-    await pbx.apply()
+    assert ami_secret(vats_kernel) == AMI_SECRET
+    settings = {
+        "name": asterisk_sandbox.name, "ami_port": asterisk_sandbox.ami_port,
+        "sip_port": asterisk_sandbox.sip_port,  # type: ignore[attr-defined]
+        "extra_dialplan": TEST_PHONES, "sip_dial": PHONE,
+        "cel": msgspec.to_builtins(cel_database(vats_kernel.owner_url)),
+    }  # fmt: skip
+    (asterisk_sandbox.conf_dir / "vats-sandbox.json").write_bytes(msgspec.json.encode(settings))
+    telephony = Telephony(vats_kernel, dialing=Dialing(sip=PHONE, tel="Local/{number}@vats-test-phones"))
+    await telephony.start()
+    assert telephony.ami, "the sandbox's AMI refused vats"
+    pbx = Pbx(vats_kernel, asterisk_sandbox, telephony, telephony.ami[0])
     await pbx.phones.reset()
     try:
         yield pbx
     finally:
         await asyncio.to_thread(asterisk_sandbox.cli, "channel request hangup all")
-        ami.close()
         await telephony.stop()
 
 

@@ -23,9 +23,7 @@ async def _bridged(pbx: Pbx) -> int:
         ))  # fmt: skip
 
 
-async def test_ami_cut_and_vats_down_with_50_bridged_calls_lose_no_record(
-    pbx: Pbx, vats_tenant: TenantCreated
-) -> None:
+async def test_ami_cut_and_vats_down_with_50_bridged_calls_lose_no_record(pbx: Pbx, vats_tenant: TenantCreated) -> None:
     await pbx.kernel.directory.assign_number(vats_tenant.tenant_id, DID)
     await pbx.kernel.directory.set_availability(vats_tenant.tenant_id, vats_tenant.admin_id, "available")
     await pbx.apply()

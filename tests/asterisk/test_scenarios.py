@@ -31,7 +31,8 @@ async def _sales_company(pbx: Pbx, tenant: TenantCreated, strategy: str = "one_b
         )  # fmt: skip
         people.append(emp)
     group = await d.create_group(
-        tid, GroupCreate(name="Продажи", extension="200", strategy=strategy, member_ids=[p.id for p in people])  # type: ignore[arg-type]
+        tid,
+        GroupCreate(name="Продажи", extension="200", strategy=strategy, member_ids=[p.id for p in people]),  # type: ignore[arg-type]
     )
     assert pbx.kernel.db is not None
     async with pbx.kernel.db.tenant(tid) as conn:
@@ -54,7 +55,7 @@ async def _sales_company(pbx: Pbx, tenant: TenantCreated, strategy: str = "one_b
 
 
 async def _simulated(pbx: Pbx, script: str) -> Any:
-    facts = CallFacts(number=DID, caller="+79165551234", at=dt.datetime.now(dt.timezone.utc))
+    facts = CallFacts(number=DID, caller="+79165551234", at=dt.datetime.now(dt.UTC))
     return await simulate(pbx.kernel.engine, facts, parse_script(script))
 
 
@@ -83,7 +84,9 @@ async def test_nobody_answers_then_voicemail_is_recorded_with_a_task(pbx: Pbx, v
     expected = await _simulated(pbx, "press 1, 201 unavailable, 202 unavailable, 203 unavailable")
     await pbx.call(DID, digits="1", pre=1.0, hold=12)
     (record,) = await pbx.records(1)
-    assert record["path"] == expected.path == ["default", "menu:IvrBlock", "handling:Forward", "insurance:VoicemailBlock"]
+    assert (
+        record["path"] == expected.path == ["default", "menu:IvrBlock", "handling:Forward", "insurance:VoicemailBlock"]
+    )
     assert record["answered_by"] is None
     assert {p["outcome"] for p in record["participants"]} == {"unavailable"}
     assert record["intents"] == [

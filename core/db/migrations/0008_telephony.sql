@@ -60,3 +60,12 @@ CREATE TABLE sip_trunks (
     outbound      boolean NOT NULL DEFAULT true,
     created_at    timestamptz NOT NULL DEFAULT now()
 );
+
+-- Trunk changes re-render Asterisk's configuration like tenant changes do.
+CREATE FUNCTION vats_notify_trunks() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('vats_config', 'sip_trunks:00000000-0000-0000-0000-000000000000');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER vats_config_changed AFTER INSERT OR UPDATE OR DELETE ON sip_trunks
+    FOR EACH STATEMENT EXECUTE FUNCTION vats_notify_trunks();
