@@ -21,6 +21,12 @@ from vats.bots.web.domain.numbers.controllers import NumberController, TagContro
 from vats.bots.web.domain.operator.controllers import OperatorController
 from vats.bots.web.domain.scenarios.controllers import ScenarioController
 from vats.bots.web.domain.schedules.controllers import CalendarController, ScheduleController
+from vats.bots.web.domain.telephony.controllers import (
+    CallController,
+    LineController,
+    OutboundController,
+    TrunkController,
+)
 from vats.bots.web.domain.tenant.controllers import TenantController
 from vats.bots.web.examples import attach_examples
 from vats.bots.web.problems import EXCEPTION_HANDLERS
@@ -40,6 +46,10 @@ CONTROLLERS: list[Any] = [
     MediaController,
     ScenarioController,
     OperatorController,
+    TrunkController,
+    CallController,
+    OutboundController,
+    LineController,
     invite_page,
     reset_page,
 ]

@@ -10,6 +10,23 @@ from litestar import Litestar
 from litestar.openapi.spec import Example, OpenAPI
 
 REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    "operatorCreateTrunk": {
+        "name": "rostelecom",
+        "host": "sip.provider.example",
+        "port": 5060,
+        "username": "74951234567",
+        "password": "provider-secret",
+        "inbound_match": "203.0.113.0/24",
+        "dial_format": "national",
+    },
+    "clickToCall": {"to": "+7 916 123-45-67"},
+    "setCallerIdRule": {
+        "scope": "group",
+        "scope_id": "3f1e2d4c-0000-4000-8000-000000000001",
+        "prefix": "+7495",
+        "number_id": "3f1e2d4c-0000-4000-8000-000000000002",
+    },
+    "addOutboundBan": {"terminal_id": "3f1e2d4c-0000-4000-8000-000000000003", "prefix": "+"},
     "login": {"email": "admin@demo.vats.example", "password": "the password `vats serve` printed"},
     "refreshTokens": {"refresh_token": "the refresh_token from the log-in answer"},
     "requestPasswordReset": {"email": "anna@example.com"},

@@ -53,6 +53,7 @@ READ_TIMEOUT_S = 5.0
 FIELDS = (
     "VATS_ACTION", "VATS_STATE", "VATS_SUMMARY", "VATS_MEDIA", "VATS_DIAL", "VATS_RING", "VATS_DIALOPTS",
     "VATS_CIDNAME", "VATS_MAXDIGITS", "VATS_TIMEOUT", "VATS_MOH", "VATS_OFFER", "VATS_FILE", "VATS_CAUSE",
+    "VATS_CALLERID",
 )  # fmt: skip
 
 
@@ -70,6 +71,7 @@ class Summary(msgspec.Struct, array_like=True, kw_only=True):
     path: list[str] = []
     intents: list[dict[str, Any]] = []
     inputs: list[str] = []
+    direction: str = "inbound"
 
 
 _summary_encoder = msgspec.msgpack.Encoder()
@@ -211,6 +213,8 @@ class AgiRouter:
             writer.close()
 
     async def answer(self, request: dict[str, str]) -> dict[str, str]:
+        if request.get("agi_network_script") == "outbound":
+            return await self.outbound(request.get("agi_arg_1", ""), request.get("agi_arg_2", ""))
         args = [request.get(f"agi_arg_{i}", "") for i in range(1, 9)]
         dialled, caller, started, state, status, digits, peer, phase = args
         number = normalise_did(dialled)
@@ -241,6 +245,31 @@ class AgiRouter:
         )  # fmt: skip
         variables["VATS_SUMMARY"] = encode_summary(summary)
         return variables
+
+    async def outbound(self, login: str, dialled: str) -> dict[str, str]:
+        """A call an employee's phone makes to an outside number: refused (a ban), or dialled
+        through the trunk with the caller ID the rules choose, recorded where they say so."""
+        from vats.core.asterisk.outbound import decide
+
+        async with self.kernel.db.system() as conn:
+            decision = await decide(conn, login, dialled)
+        if decision is None:
+            return {"VATS_ACTION": "refuse", "VATS_CAUSE": "21"}
+        summary = Summary(
+            tenant_id=str(decision.tenant_id), number=decision.destination, caller=login,
+            path=[f"outbound: {decision.why}"], direction="outbound",
+        )  # fmt: skip
+        if not decision.allowed:
+            log.info("outbound call from %s to %s refused: %s", login, decision.destination, decision.why)
+            return {"VATS_ACTION": "refuse", "VATS_CAUSE": "21", "VATS_SUMMARY": encode_summary(summary)}
+        leg = DialLeg(
+            address=f"tel/{decision.destination}" if decision.destination.startswith("+") else f"tel/{dialled}"
+        )
+        return {
+            "VATS_ACTION": "outbound", "VATS_DIAL": self.dialing.channel(leg),
+            "VATS_CALLERID": decision.caller_id or "", "VATS_SUMMARY": encode_summary(summary),
+            "VATS_FILE": self._file(decision.tenant_id, "recordings") if decision.record else "",
+        }  # fmt: skip
 
     async def _busy(self, number: str) -> set[uuid.UUID] | None:
         logins: set[str] = set()

@@ -146,6 +146,7 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
         )  # fmt: skip
     if tenant_id is None:
         return None
+    participants = _one_per_address(participants)
     caller_login = (first["channame"] or "").partition("/")[2].rsplit("-", 1)[0]
     direction = "inbound"
     if summary is None:
@@ -163,6 +164,20 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
         caller_hung_up=answered_by is None and open_dial, linkedid=linkedid,
         recordings=recordings, voicemail=voicemail,
     )  # fmt: skip
+
+
+_RANK = {"answered": 0, "busy": 1, "unavailable": 2, "missed": 3, "cancelled": 4}
+
+
+def _one_per_address(participants: list[Participant]) -> list[Participant]:
+    """A phone rung through a helper channel shows up twice (Local and PJSIP): keep the most
+    telling outcome, in first-rung order."""
+    best: dict[str, Participant] = {}
+    for p in participants:
+        kept = best.get(p.address)
+        if kept is None or _RANK[p.outcome] < _RANK[kept.outcome]:
+            best[p.address] = p
+    return list(best.values())
 
 
 class CelRecords:

@@ -482,14 +482,23 @@ def _tenant_context(tenant_id: uuid.UUID, terminals: list[Terminal], sip_dial: s
     for extension, logins in sorted(by_extension.items()):
         lines.append(f"exten => {extension},1,Dial({'&'.join(sip_dial.format(login=x) for x in logins)},60)")
         lines.append(" same => n,Hangup()")
-    lines.append("exten => _[+0-9].,1,Set(AGISIGHUP=no)")
-    lines.append(" same => n,AGI(${VATS_AGI}/outbound,${CHANNEL(endpoint)},${EXTEN})")
-    lines.append(' same => n,GotoIf($["${VATS_ACTION}" = "outbound"]?go)')
-    lines.append(" same => n,Hangup(21)")
-    lines.append(" same => n(go),Set(CALLERID(num)=${VATS_CALLERID})")
-    lines.append(' same => n,ExecIf($["${VATS_FILE}" != ""]?MixMonitor(${VATS_FILE}.wav))')
-    lines.append(" same => n,Dial(${VATS_DIAL},120)")
-    lines.append(" same => n,Hangup()")
+    fields = ",".join(FIELDS)
+    login = '${IF($["${VATS_LOGIN}" != ""]?${VATS_LOGIN}:${CHANNEL(endpoint)})}'  # click-to-call names it
+    lines += [
+        "exten => _[+0-9].,1,Set(AGISIGHUP=no)",
+        " same => n,Set(VATS_REPLY=)",
+        f" same => n,AGI(${{VATS_AGI}}/outbound,{login},${{EXTEN}})",
+        ' same => n,GotoIf($["${VATS_REPLY}" = ""]?refuse)',
+        f" same => n,Set(ARRAY({fields})=${{VATS_REPLY}})",
+        " same => n,CELGenUserEvent(vats_step,${VATS_SUMMARY})",
+        ' same => n,GotoIf($["${VATS_ACTION}" != "outbound"]?refuse)',
+        ' same => n,ExecIf($["${VATS_CALLERID}" != ""]?Set(CALLERID(num)=${VATS_CALLERID}))',
+        ' same => n,ExecIf($["${VATS_FILE}" != ""]?MixMonitor(${VATS_FILE}.wav))',
+        " same => n,Dial(${VATS_DIAL},120)",
+        " same => n,Hangup()",
+        " same => n(refuse),Playback(ss-noservice,noanswer)",
+        ' same => n,Hangup(${IF($["${VATS_CAUSE}" = ""]?21:${VATS_CAUSE})})',
+    ]
     return "\n".join(lines) + "\n"
 
 

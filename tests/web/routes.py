@@ -112,6 +112,17 @@ ACCESS: dict[str, Any] = {
     "POST /api/operator/tenants/{tenant_id:uuid}/suspend": OPERATOR,
     "POST /api/operator/tenants/{tenant_id:uuid}/resume": OPERATOR,
     "POST /api/operator/tenants/{tenant_id:uuid}/numbers": OPERATOR,
+    "GET /api/operator/trunks": OPERATOR,
+    "POST /api/operator/trunks": OPERATOR,
+    "DELETE /api/operator/trunks/{trunk_id:uuid}": OPERATOR,
+    "POST /api/calls": EVERYONE,
+    "GET /api/lines": EVERYONE,
+    "GET /api/outbound/caller-ids": ADMIN,
+    "POST /api/outbound/caller-ids": ADMIN,
+    "DELETE /api/outbound/caller-ids/{rule_id:uuid}": ADMIN,
+    "GET /api/outbound/bans": ADMIN,
+    "POST /api/outbound/bans": ADMIN,
+    "DELETE /api/outbound/bans/{ban_id:uuid}": ADMIN,
 }
 
 # Valid bodies (so a refusal is about who calls, not about what they sent).
@@ -174,6 +185,10 @@ BODIES: dict[str, Any] = {
     "PATCH /api/media/{media_id:uuid}": {"name": "Медиа {n}"},
     "POST /api/operator/tenants": {"name": "Оператор {n}", "admin_email": "op{n}@example.com"},
     "POST /api/operator/tenants/{tenant_id:uuid}/numbers": {"number": "+7495765{n:04d}"},
+    "POST /api/operator/trunks": {"name": "trunk{n}", "host": "sip{n}.provider.example"},
+    "POST /api/calls": {"to": "+79161234567"},
+    "POST /api/outbound/caller-ids": {"scope": "tenant", "number_id": "00000000-0000-0000-0000-000000000000"},
+    "POST /api/outbound/bans": {"terminal_id": "00000000-0000-0000-0000-000000000000", "prefix": "+"},
 }
 
 # Multipart uploads: (form fields, files).

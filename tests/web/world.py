@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import httpx
 from vats.bots.web.testing import ApiClients
+from vats.core.asterisk import outbound, trunks
+from vats.core.asterisk.outbound import BanIn, CallerIdRuleIn
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import numbers as numbers_repo
 from vats.core.directory import schedules as schedules_repo
@@ -91,6 +93,13 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
                 body=MenuBody(instruction=["standard:greeting"], items=[Item(key="0", do=Repeat())]),
             ),
         )
+        rule = await outbound.add_rule(conn, tid, CallerIdRuleIn(scope="tenant", number_id=number.id))
+        line = next(t for t in target.terminals if t.sip_login)
+        ban = await outbound.add_ban(conn, tid, BanIn(terminal_id=line.id, prefix="+1"))
+    async with kernel.db.system() as conn:
+        trunk = await trunks.create_trunk(
+            conn, trunks.TrunkIn(name=f"t-{domain.split('.')[0].lower()}", host="sip.example")
+        )
     external = next(t for t in target.terminals if t.kind == "external")
     company.ids = {
         "employee_id": str(target.id),
@@ -109,6 +118,9 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "menu_id": str(menu.id),
         "media_id": str(media.id),
         "token": "no-such-token",
+        "rule_id": str(rule.id),
+        "ban_id": str(ban.id),
+        "trunk_id": str(trunk.id),
     }
     for role in ROLES:
         company.clients[role] = await api.as_employee(tid, company.employees[role])

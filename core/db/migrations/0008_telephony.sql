@@ -69,3 +69,32 @@ BEGIN
 END $$;
 CREATE TRIGGER vats_config_changed AFTER INSERT OR UPDATE OR DELETE ON sip_trunks
     FOR EACH STATEMENT EXECUTE FUNCTION vats_notify_trunks();
+
+-- Outbound caller ID: which of the tenant's numbers a call shows, per tenant, group, employee
+-- or SIP line, optionally only for destinations starting with a prefix (+7495, +49). The most
+-- specific scope wins (line, employee, group, tenant); within it, the longest prefix.
+CREATE TABLE outbound_caller_ids (
+    id         uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+    tenant_id  uuid NOT NULL REFERENCES tenants ON DELETE CASCADE,
+    scope      text NOT NULL CHECK (scope IN ('tenant', 'group', 'employee', 'line')),
+    scope_id   uuid,
+    prefix     text NOT NULL DEFAULT '' CHECK (prefix ~ '^(\+[0-9]{1,14})?$'),
+    number_id  uuid NOT NULL,
+    CHECK ((scope = 'tenant') = (scope_id IS NULL)),
+    FOREIGN KEY (tenant_id, number_id) REFERENCES numbers (tenant_id, id) ON DELETE CASCADE,
+    UNIQUE NULLS NOT DISTINCT (tenant_id, scope, scope_id, prefix),
+    UNIQUE (tenant_id, id)
+);
+
+-- Outbound bans per SIP line: destinations starting with a prefix may not be called from it.
+CREATE TABLE outbound_bans (
+    id          uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+    tenant_id   uuid NOT NULL REFERENCES tenants ON DELETE CASCADE,
+    terminal_id uuid NOT NULL,
+    prefix      text NOT NULL CHECK (prefix ~ '^\+[0-9]{0,14}$'),
+    FOREIGN KEY (tenant_id, terminal_id) REFERENCES terminals (tenant_id, id) ON DELETE CASCADE,
+    UNIQUE (tenant_id, terminal_id, prefix),
+    UNIQUE (tenant_id, id)
+);
+
+SELECT vats_enable_tenant_rls(t) FROM unnest(ARRAY['outbound_caller_ids', 'outbound_bans']::regclass[]) AS t;

@@ -1,0 +1,186 @@
+"""Telephony in the cabinet: click-to-call, outbound caller-ID rules and bans, the live state
+of SIP lines; and the operator's SIP trunks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_204_NO_CONTENT
+from vats.bots.web.auth import ADMIN, EVERYONE, kernel_of
+from vats.bots.web.deps import caller, tenant_tx
+from vats.bots.web.domain.operator.controllers import OPERATOR
+from vats.core.asterisk import outbound, trunks
+from vats.core.asterisk.ami import AmiError
+from vats.core.asterisk.outbound import Ban, BanIn, CallerIdRule, CallerIdRuleIn, normalise_destination
+from vats.core.asterisk.render import context_of
+from vats.core.errors import NotFoundError, ValidationError, VatsError
+
+
+class CallIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    to: Annotated[str, msgspec.Meta(examples=["+79161234567", "201"], max_length=40)]
+    terminal_id: uuid.UUID | None = None  # which of the caller's SIP lines rings first (default: the first)
+
+
+class CallStarted(msgspec.Struct, kw_only=True):
+    line: str  # the SIP login that rings first
+    to: str
+
+
+class Line(msgspec.Struct, kw_only=True):
+    terminal_id: uuid.UUID
+    employee_id: uuid.UUID
+    sip_login: str
+    registered: bool
+    state: str  # Asterisk's device state: NOT_INUSE, INUSE, RINGING, UNAVAILABLE, UNKNOWN
+
+
+class TelephonyUnavailable(VatsError):
+    """The PBX has no Asterisk connected right now (a state of the service, so 409, not 5xx)."""
+
+    status = 409
+    title = "Telephony unavailable"
+
+
+def _telephony(request: Request[Any, Any, Any]) -> Any:
+    telephony = kernel_of(request).telephony
+    if telephony is None or not telephony.ami:
+        raise TelephonyUnavailable("no Asterisk is connected (set VATS_AMI_URL)")
+    return telephony
+
+
+class CallController(Controller):
+    path = "/api/calls"
+    tags = ["calls"]
+
+    @post(operation_id="clickToCall", summary="Ring my phone, then the number", opt={"roles": EVERYONE})
+    async def click_to_call(self, request: Request[Any, Any, Any], data: JSONBody[CallIn]) -> CallStarted:
+        """Your SIP line rings first; when you pick up, vats dials ``to`` (a colleague's
+        extension or an outside number, with your outbound caller ID and bans)."""
+        principal = caller(request)
+        to = data.to.strip()
+        digits = to.lstrip("+").replace(" ", "").replace("-", "")
+        if not digits.isdigit() or not 2 <= len(digits) <= 15:
+            raise ValidationError("an extension or a phone number", field="to")
+        async with tenant_tx(request) as (conn, tenant, _):
+            rows = await conn.fetch(
+                "SELECT id, sip_login FROM terminals WHERE tenant_id = $1 AND employee_id = $2"
+                " AND sip_login IS NOT NULL AND active ORDER BY position, id",
+                tenant.id, principal.employee_id,
+            )  # fmt: skip
+        line = next((r for r in rows if data.terminal_id in (None, r["id"])), None)
+        if line is None:
+            raise NotFoundError("no such active SIP line of yours", field="terminal_id")
+        telephony = _telephony(request)
+        target = to if len(digits) <= 6 else normalise_destination(to)
+        login = line["sip_login"]
+        try:
+            await telephony.ami[0].originate(
+                telephony.router.dialing.sip.format(login=login), context=context_of(principal.tenant_id),
+                exten=target, caller_id=f'"vats" <{target}>', variables={"VATS_LOGIN": login},
+            )  # fmt: skip
+        except AmiError as exc:
+            raise TelephonyUnavailable(str(exc)) from None
+        return CallStarted(line=login, to=target)
+
+
+class OutboundController(Controller):
+    path = "/api/outbound"
+    tags = ["outbound"]
+
+    @get("/caller-ids", operation_id="listCallerIdRules", summary="Outbound caller-ID rules", opt={"roles": ADMIN})
+    async def list_rules(self, request: Request[Any, Any, Any]) -> list[CallerIdRule]:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await outbound.list_rules(conn, tenant.id)
+
+    @post("/caller-ids", operation_id="setCallerIdRule", summary="Set a caller-ID rule", opt={"roles": ADMIN})
+    async def add_rule(self, request: Request[Any, Any, Any], data: JSONBody[CallerIdRuleIn]) -> CallerIdRule:
+        """The most specific scope wins (line, employee, group, tenant); within a scope, the
+        longest matching destination prefix ("" matches every destination)."""
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await outbound.add_rule(conn, tenant.id, data)
+
+    @delete(
+        "/caller-ids/{rule_id:uuid}", operation_id="deleteCallerIdRule", summary="Delete a caller-ID rule",
+        opt={"roles": ADMIN}, status_code=HTTP_204_NO_CONTENT,
+    )  # fmt: skip
+    async def delete_rule(self, request: Request[Any, Any, Any], rule_id: FromPath[uuid.UUID]) -> None:
+        async with tenant_tx(request) as (conn, tenant, _):
+            await outbound.delete_rule(conn, tenant.id, rule_id)
+
+    @get("/bans", operation_id="listOutboundBans", summary="Outbound bans per SIP line", opt={"roles": ADMIN})
+    async def list_bans(self, request: Request[Any, Any, Any]) -> list[Ban]:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await outbound.list_bans(conn, tenant.id)
+
+    @post("/bans", operation_id="addOutboundBan", summary="Ban destinations on a SIP line", opt={"roles": ADMIN})
+    async def add_ban(self, request: Request[Any, Any, Any], data: JSONBody[BanIn]) -> Ban:
+        async with tenant_tx(request) as (conn, tenant, _):
+            return await outbound.add_ban(conn, tenant.id, data)
+
+    @delete(
+        "/bans/{ban_id:uuid}", operation_id="deleteOutboundBan", summary="Lift a ban", opt={"roles": ADMIN},
+        status_code=HTTP_204_NO_CONTENT,
+    )  # fmt: skip
+    async def delete_ban(self, request: Request[Any, Any, Any], ban_id: FromPath[uuid.UUID]) -> None:
+        async with tenant_tx(request) as (conn, tenant, _):
+            await outbound.delete_ban(conn, tenant.id, ban_id)
+
+
+class LineController(Controller):
+    path = "/api/lines"
+    tags = ["calls"]
+
+    @get(operation_id="listLines", summary="SIP lines: registered? on a call?", opt={"roles": EVERYONE})
+    async def list_lines(self, request: Request[Any, Any, Any]) -> list[Line]:
+        """Admins see every line of the PBX; others their own. Live, from Asterisk."""
+        principal = caller(request)
+        async with tenant_tx(request) as (conn, tenant, _):
+            rows = await conn.fetch(
+                "SELECT id, employee_id, sip_login FROM terminals WHERE tenant_id = $1 AND sip_login IS NOT NULL"
+                " AND ($2 OR employee_id = $3) ORDER BY employee_id, position, id",
+                tenant.id, principal.role == "admin", principal.employee_id,
+            )  # fmt: skip
+        telephony = kernel_of(request).telephony
+        clients = telephony.ami if telephony is not None else []
+        lines = []
+        for r in rows:
+            login = r["sip_login"]
+            registered = any(c.live.registered.get(login) for c in clients)
+            state = next((c.live.device[login] for c in clients if login in c.live.device), "UNKNOWN")
+            lines.append(Line(terminal_id=r["id"], employee_id=r["employee_id"], sip_login=login,
+                              registered=registered, state=state))  # fmt: skip
+        return lines
+
+
+class TrunkController(Controller):
+    path = "/api/operator/trunks"
+    tags = ["operator"]
+    opt = OPERATOR
+    security = [{"OperatorToken": []}]
+
+    @get(operation_id="operatorListTrunks", summary="SIP trunks (passwords are never shown)")
+    async def list_trunks(self, request: Request[Any, Any, Any]) -> list[trunks.Trunk]:
+        kernel = kernel_of(request)
+        async with kernel.db.system() as conn:
+            return await trunks.list_trunks(conn)
+
+    @post(operation_id="operatorCreateTrunk", summary="Add a SIP trunk")
+    async def create_trunk(self, request: Request[Any, Any, Any], data: JSONBody[trunks.TrunkIn]) -> trunks.Trunk:
+        """Inbound calls from ``inbound_match`` (default: ``host``) reach the tenant owning the
+        DID; outbound calls leave through the first trunk with ``outbound``."""
+        kernel = kernel_of(request)
+        async with kernel.db.system() as conn:
+            return await trunks.create_trunk(conn, data)
+
+    @delete(
+        "/{trunk_id:uuid}", operation_id="operatorDeleteTrunk", summary="Remove a SIP trunk",
+        status_code=HTTP_204_NO_CONTENT,
+    )  # fmt: skip
+    async def delete_trunk(self, request: Request[Any, Any, Any], trunk_id: FromPath[uuid.UUID]) -> None:
+        kernel = kernel_of(request)
+        async with kernel.db.system() as conn:
+            await trunks.delete_trunk(conn, trunk_id)

@@ -1,0 +1,59 @@
+"""baresip, a real SIP phone, run in the Asterisk chroot: registers with a rendered SIP line and
+answers by itself (``answermode=auto``), playing an 8 kHz WAV (its ``ausine`` needs 48 kHz)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from vats.core.asterisk.sandbox import free_port
+from vats.core.media.standard import standard_path
+
+
+class SipPhone:
+    def __init__(self, root: Path, login: str, password: str, sip_port: int) -> None:
+        self.root = root
+        self.folder = root / "tmp" / f"baresip-{login}"
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        shutil.copy(standard_path("greeting"), self.folder / "voice.wav")
+        inside = f"/tmp/baresip-{login}"
+        (self.folder / "config").write_text(
+            f"poll_method epoll\nsip_listen 127.0.0.1:{free_port()}\n"
+            f"audio_player aufile,{inside}/heard.wav\naudio_source aufile,{inside}/voice.wav\n"
+            f"audio_alert aufile,{inside}/alert.wav\nmodule_path /usr/lib/baresip/modules\n"
+            "module g711.so\nmodule aufile.so\nmodule_tmp uuid.so\nmodule_tmp account.so\nmodule_app menu.so\n"
+        )
+        (self.folder / "accounts").write_text(
+            f"<sip:{login}@127.0.0.1:{sip_port};transport=udp>;auth_pass={password};answermode=auto;regint=60\n"
+        )
+        self.log = self.folder / "baresip.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.inside = inside
+
+    def start(self) -> None:
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                ["chroot", str(self.root), "baresip", "-f", self.inside],
+                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def wait_for(self, text: str, timeout_s: float = 20) -> None:
+        deadline = time.monotonic() + timeout_s
+        while text not in self.output():
+            assert time.monotonic() < deadline, f"baresip never said {text!r}: {self.output()[-1500:]}"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
