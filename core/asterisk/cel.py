@@ -148,7 +148,7 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
         return None
     participants = _one_per_address(participants)
     caller_login = (first["channame"] or "").partition("/")[2].rsplit("-", 1)[0]
-    direction = "inbound"
+    direction = summary.direction if summary else "inbound"
     if summary is None:
         direction = "internal" if all(p.address.startswith("sip/") for p in participants) else "outbound"
     started = rows[0]["eventtime"].replace(tzinfo=_UTC)

@@ -168,6 +168,7 @@ async def pbx(vats_kernel: Kernel, asterisk_sandbox: Sandbox) -> AsyncIterator[P
     telephony = Telephony(vats_kernel, dialing=Dialing(sip=PHONE, tel="Local/{number}@vats-test-phones"))
     await telephony.start()
     assert telephony.ami, "the sandbox's AMI refused vats"
+    vats_kernel.telephony = telephony  # as `vats serve` does: the API's click-to-call uses it
     pbx = Pbx(vats_kernel, asterisk_sandbox, telephony, telephony.ami[0])
     await pbx.phones.reset()
     try:

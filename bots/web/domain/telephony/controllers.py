@@ -62,8 +62,8 @@ class CallController(Controller):
         extension or an outside number, with your outbound caller ID and bans)."""
         principal = caller(request)
         to = data.to.strip()
-        digits = to.lstrip("+").replace(" ", "").replace("-", "")
-        if not digits.isdigit() or not 2 <= len(digits) <= 15:
+        digits = "".join(ch for ch in to if ch.isdigit())
+        if any(ch not in "+0123456789 -()" for ch in to) or not 2 <= len(digits) <= 15:
             raise ValidationError("an extension or a phone number", field="to")
         async with tenant_tx(request) as (conn, tenant, _):
             rows = await conn.fetch(

@@ -1,0 +1,95 @@
+"""Outbound calls: click-to-call through the API, caller-ID rules, bans, recording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from vats.bots.web.testing import ApiClients
+from vats.core.directory.models import GroupCreate
+from vats.core.directory.service import TenantCreated
+
+from tests.asterisk.conftest import Pbx
+
+MAIN, MOSCOW_LINE = "+74955550001", "+74955550002"
+
+
+async def _setup(pbx: Pbx, tenant: TenantCreated, api: ApiClients) -> Any:
+    d = pbx.kernel.directory
+    main = await d.assign_number(tenant.tenant_id, MAIN)
+    moscow = await d.assign_number(tenant.tenant_id, MOSCOW_LINE)
+    await d.set_availability(tenant.tenant_id, tenant.admin_id, "available")
+    group = await d.create_group(tenant.tenant_id, GroupCreate(name="Офис", member_ids=[tenant.admin_id]))
+    admin = await api.as_employee(tenant.tenant_id, tenant.admin_id)
+    await pbx.apply()
+    return {"admin": admin, "main": main, "moscow": moscow, "group": group}
+
+
+async def _cel(pbx: Pbx, linkedid: str) -> list[Any]:
+    assert pbx.kernel.db is not None
+    async with pbx.kernel.db.system() as conn:
+        return list(await conn.fetch("SELECT * FROM cel WHERE linkedid = $1 ORDER BY id", linkedid))
+
+
+async def test_click_to_call_rings_me_then_the_number_with_the_rules_caller_id(
+    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients
+) -> None:
+    s = await _setup(pbx, vats_tenant, vats_api)
+    admin = s["admin"]
+    # tenant-wide: the main number; for Moscow destinations the group's rule shows the Moscow line
+    r = await admin.post("/api/outbound/caller-ids", json={"scope": "tenant", "number_id": str(s["main"].id)})
+    assert r.status_code == 201, r.text
+    r = await admin.post("/api/outbound/caller-ids", json={
+        "scope": "group", "scope_id": str(s["group"].id), "prefix": "+7495", "number_id": str(s["moscow"].id)})  # fmt: skip
+    assert r.status_code == 201, r.text
+    r = await admin.post("/api/calls", json={"to": "8 (495) 111-22-33"})
+    assert r.status_code == 201, r.text
+    first = r.json()["line"]
+    r = await admin.post("/api/calls", json={"to": "+79161112233"})
+    assert r.status_code == 201, r.text
+    records = await pbx.records(2)
+    by_number = {rec["number"]: rec for rec in records}
+    moscow_call, mobile_call = by_number["+74951112233"], by_number["+79161112233"]
+    for record, shown in ((moscow_call, MOSCOW_LINE), (mobile_call, MAIN)):
+        assert record["direction"] == "outbound"
+        assert record["caller"] == first
+        assert record["answered_by"] == f"tel/{record['number']}"
+        dialled = [row for row in await _cel(pbx, record["linkedid"]) if row["eventtype"] == "ANSWER"
+                   and (row["channame"] or "").startswith(f"Local/{record['number'].lstrip('+')}@")
+                   and row["channame"].endswith(";2")]  # the called side of the helper channel  # fmt: skip
+        assert dialled and {row["cid_num"] for row in dialled} == {shown}  # what the called party sees
+
+
+async def test_a_banned_destination_is_refused_and_recorded_as_such(
+    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients
+) -> None:
+    s = await _setup(pbx, vats_tenant, vats_api)
+    admin = s["admin"]
+    line = (await admin.get("/api/me/sip-credentials")).json()[0]
+    r = await admin.post("/api/outbound/bans", json={"terminal_id": line["terminal_id"], "prefix": "+44"})
+    assert r.status_code == 201, r.text
+    r = await admin.post("/api/outbound/bans", json={"terminal_id": line["terminal_id"], "prefix": "44"})
+    assert r.status_code == 422 and r.json()["field"] == "prefix"
+    r = await admin.post("/api/calls", json={"to": "+442071234567", "terminal_id": line["terminal_id"]})
+    assert r.status_code == 201, r.text
+    (record,) = await pbx.records(1)
+    assert record["answered_by"] is None
+    assert record["participants"] == []
+    assert "banned" in record["path"][0]
+
+
+async def test_outbound_calls_are_recorded_where_the_tenant_records(
+    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients
+) -> None:
+    s = await _setup(pbx, vats_tenant, vats_api)
+    tenant = await pbx.kernel.directory.get_tenant(vats_tenant.tenant_id)
+    settings = msgspec.structs.replace(tenant.settings, recording_enabled=True, recording_default=True)
+    await pbx.kernel.directory.update_tenant(vats_tenant.tenant_id, settings=settings)
+    r = await s["admin"].post("/api/calls", json={"to": "+79161112233"})
+    assert r.status_code == 201, r.text
+    (record,) = await pbx.records(1)
+    (recording,) = record["recordings"]
+    path = Path(recording)
+    assert path.is_relative_to(pbx.kernel.config.media_dir)
+    assert path.stat().st_size > 1000  # a real WAV with the conversation in it
