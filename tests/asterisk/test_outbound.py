@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -92,4 +93,4 @@ async def test_outbound_calls_are_recorded_where_the_tenant_records(
     (recording,) = record["recordings"]
     path = Path(recording)
     assert path.is_relative_to(pbx.kernel.config.media_dir)
-    assert path.stat().st_size > 1000  # a real WAV with the conversation in it
+    assert (await asyncio.to_thread(path.stat)).st_size > 1000  # a real WAV with the conversation in it

@@ -17,6 +17,7 @@ from vats.core.asterisk import outbound, trunks
 from vats.core.asterisk.ami import AmiError
 from vats.core.asterisk.outbound import Ban, BanIn, CallerIdRule, CallerIdRuleIn, normalise_destination
 from vats.core.asterisk.render import context_of
+from vats.core.db.database import Database
 from vats.core.errors import NotFoundError, ValidationError, VatsError
 
 
@@ -156,6 +157,12 @@ class LineController(Controller):
         return lines
 
 
+def _db(request: Request[Any, Any, Any]) -> Database:
+    db = kernel_of(request).db
+    assert db is not None
+    return db
+
+
 class TrunkController(Controller):
     path = "/api/operator/trunks"
     tags = ["operator"]
@@ -164,16 +171,14 @@ class TrunkController(Controller):
 
     @get(operation_id="operatorListTrunks", summary="SIP trunks (passwords are never shown)")
     async def list_trunks(self, request: Request[Any, Any, Any]) -> list[trunks.Trunk]:
-        kernel = kernel_of(request)
-        async with kernel.db.system() as conn:
+        async with _db(request).system() as conn:
             return await trunks.list_trunks(conn)
 
     @post(operation_id="operatorCreateTrunk", summary="Add a SIP trunk")
     async def create_trunk(self, request: Request[Any, Any, Any], data: JSONBody[trunks.TrunkIn]) -> trunks.Trunk:
         """Inbound calls from ``inbound_match`` (default: ``host``) reach the tenant owning the
         DID; outbound calls leave through the first trunk with ``outbound``."""
-        kernel = kernel_of(request)
-        async with kernel.db.system() as conn:
+        async with _db(request).system() as conn:
             return await trunks.create_trunk(conn, data)
 
     @delete(
@@ -181,6 +186,5 @@ class TrunkController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )  # fmt: skip
     async def delete_trunk(self, request: Request[Any, Any, Any], trunk_id: FromPath[uuid.UUID]) -> None:
-        kernel = kernel_of(request)
-        async with kernel.db.system() as conn:
+        async with _db(request).system() as conn:
             await trunks.delete_trunk(conn, trunk_id)
