@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from vats.bots.web.testing import ApiClients
 from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.service import TenantCreated
 
@@ -14,7 +15,9 @@ from tests.asterisk.sip_phone import SipPhone
 DID = "+74954440004"
 
 
-async def test_new_employee_registers_in_seconds_and_answers_a_call(pbx: Pbx, vats_tenant: TenantCreated) -> None:
+async def test_new_employee_registers_in_seconds_and_answers_a_call(
+    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients
+) -> None:
     d = pbx.kernel.directory
     await d.assign_number(vats_tenant.tenant_id, DID)
     await pbx.apply()
@@ -54,7 +57,22 @@ async def test_new_employee_registers_in_seconds_and_answers_a_call(pbx: Pbx, va
             await pbx.phones.set(other.sip_login, "unavailable")
         await pbx.phones.set(line.sip_login, "pjsip")  # this line is the real phone
         await pbx.call(DID, hold=4)
-        (record,) = await pbx.records(1)
+        # while they talk, the cabinet shows the line registered and in use (live, from AMI)
+        me = await vats_api.as_employee(vats_tenant.tenant_id, employee.id)
+        deadline = time.monotonic() + 4
+        while True:
+            lines = {x["sip_login"]: x for x in (await me.get("/api/lines")).json()}
+            if lines[line.sip_login]["state"] == "INUSE":
+                break
+            assert time.monotonic() < deadline, lines
+            await asyncio.sleep(0.1)
+        assert lines[line.sip_login]["registered"] is True
+        assert not lines[secrets[1].sip_login]["registered"]
+        # a second caller meanwhile: the employee is on a call, so routing skips them
+        await pbx.call(DID, caller="+79167770000", hold=2)
+        records = {r["caller"]: r for r in await pbx.records(2)}
+        assert records["+79167770000"]["participants"] == []
+        record = records["+79165551234"]
         assert record["answered_by"] == f"sip/{line.sip_login}"
         phone.wait_for("answer")  # baresip's own account of the call
     finally:
