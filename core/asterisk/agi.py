@@ -183,6 +183,7 @@ class AgiRouter:
         self.steps = 0
         self.failures = 0
         self.live: list[Any] = []  # AMI clients: who is on a call now (least busy, skip the busy)
+        self.timings: list[float] | None = None  # seconds per step, when a benchmark asks
 
     async def start(self, host: str, port: int) -> int:
         self._server = await asyncio.start_server(self._serve, host, port, backlog=1024)
@@ -199,7 +200,10 @@ class AgiRouter:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request = await asyncio.wait_for(_read_request(reader), READ_TIMEOUT_S)
+            started = time.perf_counter()
             answer = await self.answer(request)
+            if self.timings is not None:
+                self.timings.append(time.perf_counter() - started)
             writer.write(reply_line(answer).encode())
             await writer.drain()
             reply = await asyncio.wait_for(reader.readline(), READ_TIMEOUT_S)

@@ -65,9 +65,15 @@ class LiveState:
                 self.registered[aor] = False
 
 
+# The events vats reads; Asterisk sends every other one too unless filtered (thousands per
+# second under load, which backs up Asterisk's manager queue and our parser alike).
+LIVE_EVENTS = ("DeviceStateChange", "ContactStatus", "FullyBooted")
+
+
 class AmiClient:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, events: tuple[str, ...] = LIVE_EVENTS) -> None:
         self.url = AmiUrl(url)
+        self.events = events
         self.live = LiveState()
         self.manager: Manager | None = None
         self.reconnects = 0
@@ -111,7 +117,13 @@ class AmiClient:
         log.warning("AMI connection to %r lost; reconnecting in %s s", self.url, manager.reconnect_timeout)
 
     async def _resync(self) -> None:
-        """After (re)connecting, the live state may have changed unseen: ask for all of it."""
+        """After (re)connecting: subscribe to the events we read only, then ask for the whole
+        live state (it may have changed unseen)."""
+        try:
+            for name in self.events:
+                await self.action({"Action": "Filter", "Operation": "Add", "Filter": f"Event: {name}"})
+        except Exception:
+            log.warning("AMI event filter failed; reading every event", exc_info=True)
         try:
             for event in await self.action({"Action": "DeviceStateList"}, as_list=True):
                 self.live.on_event(event)

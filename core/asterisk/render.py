@@ -188,7 +188,6 @@ astsbindir => /usr/sbin
 maxcalls = 4000
 maxload = 0
 highpriority = no
-transmit_silence = yes
 hideconnect = yes
 """
 
@@ -259,6 +258,63 @@ noload => app_adsiprog.so
 noload => app_getcpeid.so
 noload => app_sms.so
 noload => res_geolocation.so
+; ARI/Stasis, presence, parking, queues and the like: vats does not use them, and every loaded
+; subscriber costs Asterisk CPU on every channel event
+noload => app_stasis.so
+noload => app_stasis_broadcast.so
+noload => res_ari_applications.so
+noload => res_ari_asterisk.so
+noload => res_ari_bridges.so
+noload => res_ari_channels.so
+noload => res_ari_device_states.so
+noload => res_ari_endpoints.so
+noload => res_ari_events.so
+noload => res_ari_model.so
+noload => res_ari_playbacks.so
+noload => res_ari_recordings.so
+noload => res_ari_sounds.so
+noload => res_stasis.so
+noload => res_stasis_answer.so
+noload => res_stasis_broadcast.so
+noload => res_stasis_device_state.so
+noload => res_stasis_playback.so
+noload => res_stasis_recording.so
+noload => res_stasis_snoop.so
+noload => res_pjsip_aoc.so
+noload => res_pjsip_dialog_info_body_generator.so
+noload => res_pjsip_exten_state.so
+noload => res_pjsip_mwi.so
+noload => res_pjsip_mwi_body_generator.so
+noload => res_pjsip_notify.so
+noload => res_pjsip_one_touch_record_info.so
+noload => res_pjsip_outbound_publish.so
+noload => res_pjsip_pidf_body_generator.so
+noload => res_pjsip_pidf_digium_body_supplement.so
+noload => res_pjsip_pidf_eyebeam_body_supplement.so
+noload => res_pjsip_publish_asterisk.so
+noload => res_pjsip_send_to_voicemail.so
+noload => res_pjsip_stir_shaken.so
+noload => res_stir_shaken.so
+noload => res_pjsip_t38.so
+noload => res_pjsip_xpidf_body_generator.so
+noload => res_pjsip_history.so
+noload => app_queue.so
+noload => app_agent_pool.so
+noload => res_parking.so
+noload => app_confbridge.so
+noload => app_page.so
+noload => pbx_lua.so
+noload => pbx_ael.so
+noload => pbx_dundi.so
+noload => res_clialiases.so
+noload => app_followme.so
+noload => app_alarmreceiver.so
+noload => app_amd.so
+noload => chan_websocket.so
+noload => res_pjsip_transport_websocket.so
+noload => res_security_log.so
+noload => res_stun_monitor.so
+noload => res_resolver_unbound.so
 """
 
 

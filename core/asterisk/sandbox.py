@@ -65,8 +65,9 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 class Sandbox:
     """One Asterisk process in the chroot, reading ``conf_dir`` (rendered by vats)."""
 
-    def __init__(self, root: Path, name: str, *, shared: list[Path], ami_port: int) -> None:
+    def __init__(self, root: Path, name: str, *, shared: list[Path], ami_port: int, ephemeral: bool = False) -> None:
         self.root = root
+        self.ephemeral = ephemeral  # tests and benchmarks: leave nothing of this instance in the root
         self.name = name
         self.shared = shared  # host folders Asterisk must see at the same path
         self.ami_port = ami_port
@@ -142,6 +143,10 @@ class Sandbox:
                 pass
             self.process.wait(timeout=10)
         self.process = None
+        if self.ephemeral:
+            for sub in ("etc/vats-asterisk", "run/vats-asterisk", "var/lib/vats-asterisk", "var/spool/vats-asterisk"):
+                shutil.rmtree(self.root / sub / self.name, ignore_errors=True)
+            self.log_path.unlink(missing_ok=True)
 
     async def astart(self) -> None:
         await asyncio.to_thread(self.start)

@@ -81,7 +81,7 @@ def asterisk_sandbox(tmp_path_factory: pytest.TempPathFactory, vats_postgres_url
     media_dir = tmp_path_factory.mktemp("vats-media")
     socket_dir = Path(cel_database(vats_postgres_url).hostname)
     shared = [media_dir] + ([socket_dir] if socket_dir.is_absolute() else [])
-    sandbox = Sandbox(root, f"test-{os.getpid()}", shared=shared, ami_port=free_port())
+    sandbox = Sandbox(root, f"test-{os.getpid()}", shared=shared, ami_port=free_port(), ephemeral=True)
     sandbox.media_dir = media_dir  # type: ignore[attr-defined]
     sandbox.sip_port = free_port()  # type: ignore[attr-defined]
     sandbox.prepare()
