@@ -92,6 +92,12 @@ SETTINGS: tuple[Setting, ...] = (
         doc="folder vats keeps Asterisk's rendered configuration in and reloads on changes (unset: render by hand)",
     ),
     Setting(
+        name="VATS_CEL_PASSWORD",
+        default=None,
+        doc="password of the role vats_cel that Asterisk writes its event log as (needed over TCP)",
+        secret=True,
+    ),
+    Setting(
         name="VATS_SIP_DIAL",
         default="PJSIP/{login}",
         doc="Asterisk dial string of a SIP line; {login} is replaced",
@@ -122,6 +128,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     ami_urls: tuple[str, ...] = ()
     asterisk_conf_dir: str | None = None
     sip_dial: str = "PJSIP/{login}"
+    cel_password: str | None = None
 
     @property
     def media_dir(self) -> Path:
@@ -169,6 +176,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             ami_urls=tuple(u.strip() for u in (get("VATS_AMI_URL") or "").split(",") if u.strip()),
             asterisk_conf_dir=get("VATS_ASTERISK_CONF_DIR"),
             sip_dial=sip_dial,
+            cel_password=get("VATS_CEL_PASSWORD"),
         )
 
 

@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 from vats.core.asterisk.agi import Dialing, reply_line
-from vats.core.asterisk.ami import AmiClient
+from vats.core.asterisk.ami import AmiClient, AmiError
 from vats.core.asterisk.render import RenderInput, Settings, render, write
 from vats.core.asterisk.sandbox import Sandbox, cel_database, free_port, provision
 from vats.core.asterisk.service import Telephony, ami_secret, install_standard_media
@@ -44,6 +44,7 @@ DID = "+74951000001"
 PHONES = r"""
 [vats-bench-phones]
 exten => _X.,1,Answer()
+ same => n,UserEvent(BenchAnswered)
  same => n,Wait(${BENCH_HOLD})
  same => n,Hangup()
 
@@ -72,7 +73,9 @@ async def setup(kernel: Kernel) -> None:
             "default": branch}  # fmt: skip
     assert kernel.db is not None
     async with kernel.db.tenant(tid) as conn:
-        scenario = await conn.fetchval("INSERT INTO scenarios (tenant_id, name, body) VALUES ($1, 'b', $2) RETURNING id", tid, body)
+        scenario = await conn.fetchval(
+            "INSERT INTO scenarios (tenant_id, name, body) VALUES ($1, 'b', $2) RETURNING id", tid, body
+        )
     number = await d.assign_number(tid, DID)
     async with kernel.db.tenant(tid) as conn:
         await conn.execute("UPDATE numbers SET scenario_id = $2 WHERE id = $1", number.id, scenario)
@@ -125,17 +128,46 @@ class EchoAgi:
             self.server.close()
 
 
-async def fire(ami: AmiClient, calls: int, caller_hold: float) -> None:
+async def fire(ami: AmiClient, calls: int, caller_hold: float) -> int:
+    """Originate the calls (64 requests in flight); how many Asterisk refused."""
     in_flight = asyncio.Semaphore(64)
+    refused = 0
 
     async def one(n: int) -> None:
+        nonlocal refused
         async with in_flight:
-            await ami.originate(
-                f"Local/{DID}@vats-in", context="vats-bench-caller", exten="s", caller_id=f"<+7916{n:07d}>",
-                variables={"BENCH_CALLER_HOLD": str(caller_hold)},
-            )  # fmt: skip
+            try:
+                await ami.originate(
+                    f"Local/{DID}@vats-in", context="vats-bench-caller", exten="s", caller_id=f"<+7916{n:07d}>",
+                    variables={"BENCH_CALLER_HOLD": str(caller_hold)},
+                )  # fmt: skip
+            except AmiError:
+                refused += 1
 
     await asyncio.gather(*(one(n) for n in range(calls)))
+    return refused
+
+
+class Answers:
+    """Phones that answered, as Asterisk tells over AMI (only UserEvents are sent to us)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def on_event(self, event: Any) -> None:
+        if event.get("Event") == "UserEvent" and event.get("UserEvent") == "BenchAnswered":
+            self.times.append(time.perf_counter())
+
+    async def wait(self, since: int, calls: int) -> int:
+        """Until ``calls`` answers after index ``since`` arrived or nothing moved for 15 s."""
+        seen, moved = -1, time.monotonic()
+        while (n := len(self.times) - since) < calls:
+            if n != seen:
+                seen, moved = n, time.monotonic()
+            elif time.monotonic() - moved > 15:
+                break
+            await asyncio.sleep(0.2)
+        return min(n, calls)
 
 
 class Cel:
@@ -191,13 +223,15 @@ class Cel:
             await asyncio.sleep(0.5)
 
 
-async def setup_rate(ami: AmiClient, cel: Cel, calls: int, hold: float) -> tuple[float, int]:
+async def setup_rate(ami: AmiClient, answers: Answers, calls: int, hold: float) -> tuple[float, int]:
     """Fire ``calls`` calls as fast as Asterisk takes them; (set-ups per second, failed)."""
     await ami.action({"Action": "Setvar", "Variable": "BENCH_HOLD", "Value": str(hold)})
-    since = await cel.mark()
+    since = len(answers.times)
+    started = time.perf_counter()
     await fire(ami, calls, hold + 15)
-    answered, span = await cel.wait_answered(since, calls)
-    return answered / max(span, 1e-6), calls - answered
+    answered = await answers.wait(since, calls)
+    span = (answers.times[since + answered - 1] - started) if answered else 1.0
+    return answered / span, calls - answered
 
 
 async def drain(sandbox: Sandbox, timeout_s: float = 120) -> None:
@@ -227,7 +261,9 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             await conn.execute("SELECT pg_reload_conf()")
             await conn.close()
         cel = cel_database(url)
-        sandbox = Sandbox(root, f"bench-{os.getpid()}", shared=[media_dir, Path(cel.hostname)], ami_port=free_port(), ephemeral=True)
+        sandbox = Sandbox(
+            root, f"bench-{os.getpid()}", shared=[media_dir, Path(cel.hostname)], ami_port=free_port(), ephemeral=True
+        )
         sandbox.prepare()
         write(render(RenderInput(terminals=[], dids=[], trunks=[], tenants=[]),
                      Settings(ami_secret=ami_secret(kernel), ami_port=sandbox.ami_port, sip_port=free_port(),
@@ -245,9 +281,11 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             await render_config(kernel, sandbox.conf_dir, **overrides)
             sandbox.cli("dialplan reload")
             sandbox.cli("module reload cel_pgsql.so")
-            ami = AmiClient(f"ami://vats:{ami_secret(kernel)}@127.0.0.1:{sandbox.ami_port}", events=())
+            ami = AmiClient(f"ami://vats:{ami_secret(kernel)}@127.0.0.1:{sandbox.ami_port}", events=("UserEvent",))
             await ami.connect()
             cel = Cel(kernel)
+            answers = Answers()
+            ami.listen(answers.on_event)
             # one call through the router, its replies recorded for the echo handler
             recorded: list[dict[str, str]] = []
             real_answer = telephony.router.answer
@@ -259,7 +297,7 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
                 return reply
 
             telephony.router.answer = recording_answer  # type: ignore[method-assign]
-            await setup_rate(ami, cel, 1, 0.5)
+            await setup_rate(ami, answers, 1, 0.5)
             telephony.router.answer = real_answer  # type: ignore[method-assign]
             await cel.settle(sandbox)
             steps = len(recorded)
@@ -268,22 +306,23 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             echo_port = await echo.start()
             await render_config(kernel, sandbox.conf_dir, agi_url=f"agi://127.0.0.1:{echo_port}", **overrides)
             sandbox.cli("dialplan reload")
-            echo_rate, echo_failed = await setup_rate(ami, cel, calls, 1.0)
+            echo_rate, echo_failed = await setup_rate(ami, answers, calls, 1.0)
             await cel.settle(sandbox)
             await echo.stop()
             # the router
             await render_config(kernel, sandbox.conf_dir, **overrides)
             sandbox.cli("dialplan reload")
             telephony.router.timings = []
-            router_rate, router_failed = await setup_rate(ami, cel, calls, 1.0)
+            router_rate, router_failed = await setup_rate(ami, answers, calls, 1.0)
             timings = telephony.router.timings
             telephony.router.timings = None
             await cel.settle(sandbox)
             # concurrency: N calls up at once, held
             await ami.action({"Action": "Setvar", "Variable": "BENCH_HOLD", "Value": str(hold_s + 10)})
             since = await cel.mark()
+            first_answer = len(answers.times)
             await fire(ami, concurrent, hold_s + 10)
-            up_at_start, _ = await cel.wait_answered(since, concurrent)
+            up_at_start = await answers.wait(first_answer, concurrent)
             await asyncio.sleep(hold_s)
             dropped = await cel.ended(since)  # calls over before their time
             await asyncio.to_thread(sandbox.cli, "channel request hangup all")

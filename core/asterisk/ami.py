@@ -90,6 +90,7 @@ class AmiClient:
         self.manager = Manager(
             loop=loop, host=self.url.host, port=self.url.port, username=self.url.username,
             secret=self.url.secret, ping_delay=5, ping_interval=5, reconnect_timeout=1,
+            events="on" if self.events else "off",
             on_login=self._on_login, on_disconnect=self._on_disconnect,
         )  # fmt: skip
         self.manager.register_event("*", self._dispatch)

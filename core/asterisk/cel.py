@@ -103,7 +103,6 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
     recordings: list[str] = []
     voicemail = None
     answered_at = None
-    open_dial = False
     for row in rows:
         kind, channel = row["eventtype"], row["channame"] or ""
         if kind == "CHAN_START" and row["uniqueid"] not in (origin, first["uniqueid"]) and channel not in order:
@@ -119,10 +118,6 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
                 recordings.append(data.split(",", 1)[0])
             elif app == "record":
                 voicemail = data.split(",", 1)[0]
-            elif app == "dial":
-                open_dial = True
-        elif kind == "APP_END" and row["uniqueid"] == origin and (row["appname"] or "").lower() == "dial":
-            open_dial = False
     participants = []
     answered_by = None
     tenant_id = uuid.UUID(summary.tenant_id) if summary and summary.tenant_id != "None" else None
@@ -161,9 +156,14 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
         answered_by=answered_by, path=summary.path if summary else [],
         ivr_input=summary.inputs if summary else [], participants=participants,
         intents=msgspec.convert(summary.intents, list[TaskIntent]) if summary else [],
-        caller_hung_up=answered_by is None and open_dial, linkedid=linkedid,
+        caller_hung_up=answered_by is None and hangups.get(_channel_of(rows, origin), {}).get("dialstatus") == "CANCEL",
+        linkedid=linkedid,
         recordings=recordings, voicemail=voicemail,
     )  # fmt: skip
+
+
+def _channel_of(rows: list[Any], uniqueid: str) -> str:
+    return next((r["channame"] or "" for r in rows if r["uniqueid"] == uniqueid), "")
 
 
 _RANK = {"answered": 0, "busy": 1, "unavailable": 2, "missed": 3, "cancelled": 4}

@@ -142,9 +142,9 @@ def render(data: RenderInput, settings: Settings) -> dict[str, str]:
         "pjsip.conf": _pjsip(data, settings),
         "extensions.conf": _extensions(data, settings),
         "musiconhold.conf": _moh(settings),
-        "cel.conf": "[general]\nenable=yes\napps=dial,record,mixmonitor,read\nevents=CHAN_START,CHAN_END,ANSWER,"
-        "HANGUP,APP_START,APP_END,BRIDGE_ENTER,BRIDGE_EXIT,USER_DEFINED,LINKEDID_END,BLINDTRANSFER,"
-        "ATTENDEDTRANSFER,PICKUP,FORWARD\ndateformat=%F %T\n",
+        # Only the events a call record is built from: every row is an INSERT into PostgreSQL.
+        "cel.conf": "[general]\nenable=yes\napps=dial,record,mixmonitor\nevents=CHAN_START,ANSWER,HANGUP,"
+        "APP_START,BRIDGE_ENTER,USER_DEFINED,LINKEDID_END\ndateformat=%F %T\n",
         "cel_pgsql.conf": _cel_pgsql(settings),
         "cdr.conf": "[general]\nenable=no\n",
         "rtp.conf": f"[general]\nrtpstart={settings.rtp_start}\nrtpend={settings.rtp_end}\n",

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from vats.core.asterisk.render import CelDatabase
+from vats.core.db.migrate import CEL_ROLE
 
 PROVISION_SCRIPT = Path(__file__).with_name("provision-root.sh")
 
@@ -42,18 +43,17 @@ def provision(root: Path | None = None) -> Path:
     return root
 
 
-def cel_database(database_url: str, dbname: str | None = None) -> CelDatabase:
-    """cel_pgsql's settings for the database at ``database_url`` (TCP or a Unix-socket folder)."""
+def cel_database(database_url: str, *, password: str | None = None) -> CelDatabase:
+    """cel_pgsql's settings for the database at ``database_url`` (TCP or a Unix-socket folder),
+    as the role ``vats_cel`` (it may only insert into ``cel``). Over TCP the role needs a
+    password: ``ALTER ROLE vats_cel PASSWORD '...'`` and VATS_CEL_PASSWORD."""
     parts = urlsplit(database_url)
     query = parse_qs(parts.query)
     host = query.get("host", [parts.hostname or "localhost"])[0]
     return CelDatabase(
-        hostname=host,
-        port=parts.port or 5432,
-        dbname=dbname or parts.path.lstrip("/") or "postgres",
-        user=parts.username or "postgres",
-        password=parts.password or "",
-    )
+        hostname=host, port=parts.port or 5432, dbname=parts.path.lstrip("/") or "postgres",
+        user=CEL_ROLE, password=password or "",
+    )  # fmt: skip
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -146,7 +146,6 @@ class Sandbox:
         if self.ephemeral:
             for sub in ("etc/vats-asterisk", "run/vats-asterisk", "var/lib/vats-asterisk", "var/spool/vats-asterisk"):
                 shutil.rmtree(self.root / sub / self.name, ignore_errors=True)
-            self.log_path.unlink(missing_ok=True)
 
     async def astart(self) -> None:
         await asyncio.to_thread(self.start)

@@ -48,7 +48,7 @@ async def render_config(kernel: Any, out: Path, **overrides: Any) -> list[Path]:
     settings = Settings(
         **{
             "agi_url": f"agi://{kernel.config.agi_host}:{kernel.config.agi_port}",
-            "cel": cel_database(kernel.owner_url),
+            "cel": cel_database(kernel.owner_url, password=kernel.config.cel_password),
             "ami_secret": ami_secret(kernel),
             "media_dir": media_dir,
             "moh_classes": moh,

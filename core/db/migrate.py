@@ -34,6 +34,8 @@ class MigrationError(Exception):
     """A migration failed or an applied migration was changed afterwards."""
 
 
+CEL_ROLE = "vats_cel"  # Asterisk writes its channel event log (CEL) as this role
+
 _BOOTSTRAP = f"""
 CREATE TABLE IF NOT EXISTS vats_migrations (
     package    text NOT NULL,
@@ -46,6 +48,10 @@ DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
         CREATE ROLE {APP_ROLE} NOLOGIN;
     END IF;
+    -- Asterisk's own log-in: it may only add rows to its event log (cel).
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{CEL_ROLE}') THEN
+        CREATE ROLE {CEL_ROLE} LOGIN;
+    END IF;
 END $$;
 """
 
@@ -56,6 +62,9 @@ GRANT USAGE ON SCHEMA public TO {APP_ROLE};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};
 REVOKE ALL ON vats_migrations FROM {APP_ROLE};
+GRANT USAGE ON SCHEMA public TO {CEL_ROLE};
+GRANT INSERT ON cel TO {CEL_ROLE};
+GRANT USAGE ON SEQUENCE cel_id_seq TO {CEL_ROLE};
 """
 
 

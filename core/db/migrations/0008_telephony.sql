@@ -34,7 +34,8 @@ CREATE TABLE cel_pending (
     ended_at    timestamp NOT NULL
 );
 
-CREATE FUNCTION vats_cel_ended() RETURNS trigger LANGUAGE plpgsql AS $$
+-- SECURITY DEFINER: Asterisk's role (vats_cel) may insert into cel only; the queue is ours.
+CREATE FUNCTION vats_cel_ended() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
     INSERT INTO cel_pending (linkedid, ended_at) VALUES (NEW.linkedid, NEW.eventtime) ON CONFLICT DO NOTHING;
     PERFORM pg_notify('vats_cel', NEW.linkedid);
