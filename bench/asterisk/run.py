@@ -354,7 +354,8 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("bench/asterisk needs root (the Asterisk sandbox runs in a chroot)", file=sys.stderr)
-        sys.exit(2)
+        # on CI a missing part is a failure, elsewhere the other benchmarks still run
+        sys.exit(2 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else 0)
     if args.smoke:
         asyncio.run(main_async(200, 50, 3.0))
     else:
