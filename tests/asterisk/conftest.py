@@ -41,7 +41,7 @@ exten => _[+0-9a-z].,1,Set(B=${DB(vats_phone/${EXTEN})})
  same => n,Ringing()
  same => n,Wait(${IF($["${CUT(B,:,1)}" = "ring"]?${CUT(B,:,2)}:0.5)})
  same => n,Answer()
- same => n,Wait(${IF($["${VATS_TEST_TALK}" = ""]?2:${VATS_TEST_TALK})})
+ same => n,MusicOnHold(vats-hold,${IF($["${VATS_TEST_TALK}" = ""]?2:${VATS_TEST_TALK})})  ; says something
  same => n,Hangup()
  same => n(busy),Busy(5)
  same => n(noanswer),Ringing()

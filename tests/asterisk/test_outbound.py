@@ -94,3 +94,43 @@ async def test_outbound_calls_are_recorded_where_the_tenant_records(
     path = Path(recording)
     assert path.is_relative_to(pbx.kernel.config.media_dir)
     assert (await asyncio.to_thread(path.stat)).st_size > 1000  # a real WAV with the conversation in it
+
+
+async def test_an_internal_call_by_extension_rings_the_colleague(
+    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients
+) -> None:
+    from vats.core.directory.models import EmployeeCreate
+
+    s = await _setup(pbx, vats_tenant, vats_api)
+    colleague, lines = await pbx.kernel.directory.create_employee(
+        vats_tenant.tenant_id, EmployeeCreate(full_name="Коллега", email="c@t.example", extension="301")
+    )
+    await pbx.apply()
+    r = await s["admin"].post("/api/calls", json={"to": "301"})
+    assert r.status_code == 201, r.text
+    (record,) = await pbx.records(1)
+    assert record["direction"] == "internal"
+    assert record["answered_by"] in {f"sip/{x.sip_login}" for x in lines}
+    assert {p["employee_id"] for p in record["participants"]} == {str(colleague.id)}
+
+
+async def test_inbound_calls_are_recorded_with_the_warning_first(pbx: Pbx, vats_tenant: TenantCreated) -> None:
+    d = pbx.kernel.directory
+    await d.assign_number(vats_tenant.tenant_id, MAIN)
+    await d.set_availability(vats_tenant.tenant_id, vats_tenant.admin_id, "available")
+    tenant = await d.get_tenant(vats_tenant.tenant_id)
+    await d.update_tenant(vats_tenant.tenant_id, settings=msgspec.structs.replace(
+        tenant.settings, recording_enabled=True, recording_default=True))  # fmt: skip
+    await pbx.apply()
+    await pbx.call(MAIN, hold=8)
+    (record,) = await pbx.records(1)
+    assert record["answered_by"] is not None
+    (recording,) = record["recordings"]
+    assert (await asyncio.to_thread(Path(recording).stat)).st_size > 1000
+    assert pbx.kernel.db is not None
+    async with pbx.kernel.db.system() as conn:
+        played = await conn.fetchval(
+            "SELECT count(*) FROM cel WHERE linkedid = $1 AND eventtype = 'APP_START' AND appname = 'MixMonitor'",
+            record["linkedid"],
+        )
+    assert played == 1
