@@ -48,6 +48,13 @@ exten => _X.,1,Answer()
  same => n,Wait(${BENCH_HOLD})
  same => n,Hangup()
 
+; the harness alone, without vats-in (BENCH_TRIVIAL=1): what originating costs by itself
+[vats-bench-trivial]
+exten => s,1,Answer()
+ same => n,UserEvent(BenchAnswered)
+ same => n,Wait(${BENCH_HOLD})
+ same => n,Hangup()
+
 [vats-bench-caller]
 exten => s,1,Wait(${BENCH_CALLER_HOLD})
  same => n,Hangup()
@@ -64,6 +71,13 @@ async def setup(kernel: Kernel) -> None:
             full_name=f"Оператор {i:02d}", email=f"op{i}@bench.example", extension=str(300 + i), availability="available"))  # fmt: skip
         ids.append(emp.id)
     group = await d.create_group(tid, GroupCreate(name="Продажи", extension="200", strategy="uniform", member_ids=ids))
+    assert kernel.db is not None
+    async with kernel.db.tenant(tid) as conn:  # one phone per operator (a softphone each), as in a call centre
+        await conn.execute(
+            "UPDATE terminals t SET active = false WHERE tenant_id = $1 AND id <> (SELECT u.id FROM terminals u"
+            " WHERE u.tenant_id = t.tenant_id AND u.employee_id = t.employee_id ORDER BY u.position, u.id LIMIT 1)",
+            tid,
+        )
     branch = {
         "options": {"greeting": ["standard:bench_tone"]},  # 100 ms, written by short_greeting()
         "handling": {"type": "forward", "targets": [{"kind": "group", "id": str(group.id)}],
@@ -128,7 +142,7 @@ class EchoAgi:
             self.server.close()
 
 
-async def fire(ami: AmiClient, calls: int, caller_hold: float) -> int:
+async def fire(ami: AmiClient, calls: int, caller_hold: float, channel: str = f"Local/{DID}@vats-in") -> int:
     """Originate the calls (64 requests in flight); how many Asterisk refused."""
     in_flight = asyncio.Semaphore(64)
     refused = 0
@@ -138,7 +152,7 @@ async def fire(ami: AmiClient, calls: int, caller_hold: float) -> int:
         async with in_flight:
             try:
                 await ami.originate(
-                    f"Local/{DID}@vats-in", context="vats-bench-caller", exten="s", caller_id=f"<+7916{n:07d}>",
+                    channel, context="vats-bench-caller", exten="s", caller_id=f"<+7916{n:07d}>",
                     variables={"BENCH_CALLER_HOLD": str(caller_hold)},
                 )  # fmt: skip
             except AmiError:
@@ -223,12 +237,14 @@ class Cel:
             await asyncio.sleep(0.5)
 
 
-async def setup_rate(ami: AmiClient, answers: Answers, calls: int, hold: float) -> tuple[float, int]:
+async def setup_rate(
+    ami: AmiClient, answers: Answers, calls: int, hold: float, channel: str = f"Local/{DID}@vats-in"
+) -> tuple[float, int]:
     """Fire ``calls`` calls as fast as Asterisk takes them; (set-ups per second, failed)."""
     await ami.action({"Action": "Setvar", "Variable": "BENCH_HOLD", "Value": str(hold)})
     since = len(answers.times)
     started = time.perf_counter()
-    await fire(ami, calls, hold + 15)
+    await fire(ami, calls, hold + 15, channel)
     answered = await answers.wait(since, calls)
     span = (answers.times[since + answered - 1] - started) if answered else 1.0
     return answered / span, calls - answered
@@ -253,13 +269,6 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
         config = Config.from_env({"VATS_DATABASE_URL": url, "VATS_DATA_DIR": str(media_dir.parent),
                                   "VATS_MEDIA_DIR": str(media_dir), "VATS_AGI_PORT": str(free_port())})  # fmt: skip
         kernel = await Kernel(config).start()
-        if os.environ.get("BENCH_ASYNC_COMMIT"):
-            import asyncpg
-
-            conn = await asyncpg.connect(url)
-            await conn.execute("ALTER SYSTEM SET synchronous_commit = off")
-            await conn.execute("SELECT pg_reload_conf()")
-            await conn.close()
         cel = cel_database(url)
         sandbox = Sandbox(
             root, f"bench-{os.getpid()}", shared=[media_dir, Path(cel.hostname)], ami_port=free_port(), ephemeral=True
@@ -275,7 +284,7 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             short_greeting(media_dir)
             sandbox.start(timeout_s=60)
             overrides: dict[str, Any] = {"name": sandbox.name, "ami_port": sandbox.ami_port, "sip_port": free_port(),
-                                         "extra_dialplan": PHONES, "sip_dial": "Local/{login}@vats-bench-phones", "cel": cel if os.environ.get("BENCH_CEL", "1") == "1" else None}  # fmt: skip
+                                         "extra_dialplan": PHONES, "sip_dial": "Local/{login}@vats-bench-phones", "cel": cel}  # fmt: skip
             from vats.core.asterisk.service import render_config
 
             await render_config(kernel, sandbox.conf_dir, **overrides)
@@ -301,6 +310,9 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             telephony.router.answer = real_answer  # type: ignore[method-assign]
             await cel.settle(sandbox)
             steps = len(recorded)
+            # the harness alone: the ceiling this way of measuring has on this machine
+            harness_rate, _ = await setup_rate(ami, answers, calls, 1.0, "Local/s@vats-bench-trivial")
+            await cel.settle(sandbox)
             # the echo baseline
             echo = EchoAgi(recorded)
             echo_port = await echo.start()
@@ -334,6 +346,7 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             await kernel.stop()
     q = statistics.quantiles(timings, n=100) if len(timings) > 2 else [0.0] * 99
     print(f"bench/asterisk ({calls} calls per side; a real Asterisk 22 and the router, {steps} AGI steps per call)")
+    print(f"  harness alone (originate + answer, no vats-in) {harness_rate:5.0f} set-ups/s: the ceiling of this method")
     print(f"  echo AGI handler (baseline)   {echo_rate:7.0f} set-ups/s   failed {echo_failed}")
     print(f"  vats router                   {router_rate:7.0f} set-ups/s   failed {router_failed}"
           f"   step p50 {q[49] * 1000:.2f} ms  p99 {q[98] * 1000:.2f} ms under load")  # fmt: skip

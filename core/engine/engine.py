@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 from vats.core.availability import CalendarFacts, is_working_time
 from vats.core.engine.context import CallerContact, CallFacts, Outcome, RingState, StepContext, TaskIntent, TraceEntry
-from vats.core.engine.primitives import Answer, Hangup, Play, Primitive, Record, StepResult
+from vats.core.engine.primitives import Hangup, Play, Primitive, Record, StepResult
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
 from vats.core.engine.state import MAX_STEPS, CallState, decode_state, encode_state
 from vats.core.errors import NotFoundError
@@ -256,7 +256,8 @@ class Engine:
         settings = ctx.snapshot.tenant.settings
         wanted: list[tuple[str, Primitive]] = []
         if options.greeting:
-            wanted += [("answer", Answer()), ("greeting", Play(media=list(options.greeting)))]
+            # Play answers the call itself (one router step less than Answer, then Play)
+            wanted.append(("greeting", Play(media=list(options.greeting))))
         record = {"on": True, "off": False}.get(options.recording, did.recording or settings.recording_default)
         if settings.recording_enabled and record:
             wanted.append(("record", Record(on=True, warning=list(options.recording_warning))))

@@ -18,6 +18,8 @@ class Answer(Primitive, tag="answer", frozen=True, kw_only=True):
 
 
 class Play(Primitive, tag="play", frozen=True, kw_only=True):
+    """Answer the call if it is not yet answered, then play the media."""
+
     media: list[str]  # media ids or "standard:<name>"
     interruptible: bool = False
 

@@ -113,7 +113,7 @@ async def test_build_draw_and_simulate_the_seed_example(vats_kernel: Kernel, vat
     assert sale["path"] == ["default", "menu:IvrBlock"]
     decisions = [t["decision"] for t in sale["trace"]]
     assert "key 1 in «Главное»: submenu «Продажи»" in decisions and "key 1 in «Продажи»: group «Продажи»" in decisions
-    assert sale["answered_by"] is not None and sale["steps"][0]["primitive"]["op"] == "answer"
+    assert sale["answered_by"] is not None and sale["steps"][0]["primitive"]["op"] == "play"
     # press 2: support; nobody answers -> insurance: the admin
     support_call = await simulate("+79031110000", noon, "press 2, 105 answers")
     assert support_call["path"] == ["default", "menu:IvrBlock", "handling:Forward", "insurance:Forward"]
