@@ -100,7 +100,8 @@ class Dialing(msgspec.Struct, frozen=True, kw_only=True):
         else:
             target = self.tel.format(number=value.lstrip("+"))
         if leg.delay_s > 0:  # a later terminal of a sequential employee: rings after its delay
-            return f"Local/{leg.delay_s}*{target.replace('/', '~')}@vats-delay/n"
+            # the target travels in the extension: / and @ would end it, so they are escaped
+            return f"Local/{leg.delay_s}*{target.replace('/', '~').replace('@', '^')}@vats-delay/n"
         return target
 
 

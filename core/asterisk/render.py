@@ -492,10 +492,13 @@ exten => s,1,StopMixMonitor()
 exten => s,1,Hangup(${{IF($["${{VATS_CAUSE}}" = ""]?16:${{VATS_CAUSE}})}})
 
 ; A terminal that rings after a delay (the later phones of a sequential employee):
-; Local/<seconds>*<dial string with / as ~>@vats-delay
+; Local/<seconds>*<dial string, / written as ~ and @ as ^>@vats-delay
 [vats-delay]
-exten => _X.,1,Wait(${{CUT(EXTEN,*,1)}})
- same => n,Dial(${{REPLACE(CUT(EXTEN,*,2),~,/)}})
+exten => _X.,1,Set(VATS_TARGET=${{CUT(EXTEN,*,2)}})
+ same => n,Set(VATS_TARGET=${{REPLACE(VATS_TARGET,~,/)}})
+ same => n,Set(VATS_TARGET=${{REPLACE(VATS_TARGET,^,@)}})
+ same => n,Wait(${{CUT(EXTEN,*,1)}})
+ same => n,Dial(${{VATS_TARGET}})
  same => n,Hangup()
 """,
         _pstn(data),

@@ -31,3 +31,36 @@ async def test_default_scenario_rings_the_admin_who_answers(pbx: Pbx, vats_tenan
     assert {p["employee_id"] for p in record["participants"]} == {str(vats_tenant.admin_id)}
     assert record["path"] == ["default", "handling:Forward"]
     assert record["answered_at"] is not None and record["intents"] == []
+
+
+async def test_a_sequential_employees_later_phone_rings_after_its_delay(pbx: Pbx, vats_tenant: TenantCreated) -> None:
+    from vats.core.directory import employees as employees_repo
+    from vats.core.directory.models import EmployeeUpdate, TerminalUpdate
+
+    d = pbx.kernel.directory
+    tid, admin = vats_tenant.tenant_id, vats_tenant.admin_id
+    await d.assign_number(tid, DID)
+    await d.set_availability(tid, admin, "available")
+    await d.update_employee(tid, admin, EmployeeUpdate(ring_mode="sequential"))
+    snapshot = await pbx.kernel.snapshots.get(tid)  # type: ignore[union-attr]
+    first, second, third = sorted(snapshot.employees[admin].terminals, key=lambda t: t.position)
+    assert pbx.kernel.db is not None
+    async with pbx.kernel.db.tenant(tid) as conn:
+        await employees_repo.update_terminal(conn, tid, admin, second.id, TerminalUpdate(ring_delay_s=2))
+        await employees_repo.update_terminal(conn, tid, admin, third.id, TerminalUpdate(active=False))
+    await pbx.apply()
+    await pbx.phones.set(first.sip_login or "", "noanswer")  # the first phone rings on; the second answers
+    await pbx.call(DID, hold=6)
+    (record,) = await pbx.records(1)
+    assert record["answered_by"] == f"sip/{second.sip_login}"
+    assert pbx.kernel.db is not None
+    async with pbx.kernel.db.system() as conn:
+        times = {
+            r["channame"].split("@")[0].split("/")[-1]: r["eventtime"]
+            for r in await conn.fetch(
+                "SELECT channame, eventtime FROM cel WHERE linkedid = $1 AND eventtype = 'CHAN_START'"
+                " AND channame LIKE 'Local/%@vats-test-phones%;2'",
+                record["linkedid"],
+            )
+        }
+    assert (times[second.sip_login] - times[first.sip_login]).total_seconds() >= 1.9  # its 2 s delay
