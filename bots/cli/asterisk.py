@@ -11,7 +11,7 @@ from typing import Annotated
 import msgspec
 import typer
 from vats.bots.cli.main import app, err, fail, out, run, with_kernel
-from vats.core.config import Config
+from vats.core.asterisk.sandbox import Sandbox
 from vats.core.kernel import Kernel
 
 asterisk_app = typer.Typer(help="Asterisk: configuration and a real sandbox to call.", no_args_is_help=True)
@@ -54,7 +54,6 @@ def sandbox_command(
         root = provision()
     except SandboxError as exc:
         raise fail(str(exc)) from None
-    config = Config.from_env()
 
     @with_kernel
     async def body(kernel: Kernel) -> None:
@@ -86,11 +85,9 @@ def sandbox_command(
         sandbox.stop()
         out.print("Asterisk stopped")
 
-    del config
     run(body())
 
 
-def _wait_process(sandbox: object) -> None:
-    process = getattr(sandbox, "process", None)
-    if process is not None:
-        process.wait()
+def _wait_process(sandbox: Sandbox) -> None:
+    if sandbox.process is not None:
+        sandbox.process.wait()
