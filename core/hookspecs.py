@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from vats.core.db.migrate import MigrationSource
     from vats.core.directory.models import Number, Tenant
     from vats.core.regions import CallerRegion
+    from vats.core.tasks import TaskNotice
 
 hookspec = pluggy.HookspecMarker("vats")
 hookimpl = pluggy.HookimplMarker("vats")
@@ -85,6 +86,17 @@ def register_commands() -> Sequence[Any]:
     """
 
 
+@hookspec
+def register_workers() -> Sequence[Any]:
+    """Return background workers for ``vats serve``: async callables ``worker(kernel)``.
+
+    Called once when ``vats serve`` starts (after ``startup``); each worker runs as its own
+    asyncio task until vats stops (then it is cancelled). A worker that raises is logged with
+    its plugin's name and restarted after a pause, so keep its state in the database (e.g. an
+    outbox table) rather than in memory.
+    """
+
+
 @hookspec(firstresult=True)
 def lookup_region(number: str) -> CallerRegion | None:
     """Where a caller's number is from: its federal subjects (ISO 3166-2 codes) and operator.
@@ -135,6 +147,14 @@ def startup(db: Database) -> Any:
     """
 
 
+@hookspec
+def shutdown() -> Any:
+    """The kernel is stopping (before the database pool closes): stop what ``startup`` started.
+
+    May return an awaitable; an exception is logged with the plugin's name.
+    """
+
+
 # --- event hooks --------------------------------------------------------------------------
 
 
@@ -174,12 +194,13 @@ def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection) -> A
 
 
 @hookspec
-def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection) -> Any:
+def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: Any) -> Any:
     """A call ended (really, or in the simulator with ``--record``): its one CallRecord.
 
     Called inside the transaction that stores the record, scoped to the tenant: the CRM creates
     history, missed-call and voicemail tasks here from ``record.participants`` and
-    ``record.intents``. May return an awaitable.
+    ``record.intents``. ``kernel`` is the running Kernel (to announce further events, e.g.
+    ``kernel.plugins.emit("task_created", ...)``). May return an awaitable.
     """
 
 
@@ -198,4 +219,32 @@ def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn:
     """A forced deletion is about to remove an object: remove the plugin's references to it.
 
     Called inside the deleting transaction, before the row goes.
+    """
+
+
+@hookspec
+def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection) -> Any:
+    """A CRM created a task (a missed call, voicemail, callback request, or by hand).
+
+    Called inside the creating transaction, scoped to the tenant, so a notifier can write its
+    outbox row atomically with the task (nothing is lost if it cannot deliver now). A
+    duplicate that only raised the counter of an open task is not announced again.
+    """
+
+
+@hookspec
+def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection) -> Any:
+    """A task was reassigned to another employee or group (``task.assignee_*`` is the new one).
+
+    Called inside the reassigning transaction, scoped to the tenant.
+    """
+
+
+@hookspec
+def crm_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection) -> Any:
+    """Something a CRM integration may push outward: ``kind`` is ``"call"``, ``"contact"`` or ``"task"``.
+
+    ``payload`` is plain JSON data: the object, and for every employee it names their external
+    CRM user id (``*_external_id``) when the tenant mapped one. Called inside the transaction
+    that made the change, scoped to the tenant: write an outbox row and deliver later.
     """

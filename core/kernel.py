@@ -49,6 +49,7 @@ class Kernel:
     def __init__(self, config: Config, plugins: PluginHost | None = None) -> None:
         self.config = config
         self.plugins = plugins if plugins is not None else PluginHost()
+        self.plugins.kernel = self  # event hooks that name ``kernel`` get it (e.g. to announce further events)
         self.embedded: EmbeddedPostgres | None = None
         self.owner_url = ""
         self.db: Database | None = None
@@ -150,12 +151,23 @@ class Kernel:
             except Exception:
                 log.exception("plugin %r failed in hook startup; vats starts without it", impl.plugin_name)
 
+    async def _shutdown(self) -> None:
+        for impl in self.plugins.pm.hook.shutdown.get_hookimpls():
+            try:
+                result = impl.function()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("plugin %r failed in hook shutdown", impl.plugin_name)
+
     def lookup_region(self, number: str) -> CallerRegion | None:
         """The region of an E.164 number, from the first plugin that knows it."""
         answer: CallerRegion | None = self.plugins.pm.hook.lookup_region(number=number)
         return answer
 
     async def stop(self) -> None:
+        if self.db is not None:
+            await self._shutdown()
         if self.snapshots is not None:
             await self.snapshots.stop()
             self.snapshots = None

@@ -43,6 +43,7 @@ class PluginHost:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager("vats")
         self.pm.add_hookspecs(hookspecs)
+        self.kernel: Any = None  # the Kernel using this host (set by Kernel)
 
     # --- loading ----------------------------------------------------------------------
 
@@ -129,7 +130,7 @@ class PluginHost:
         name and rolled back to the savepoint; the other plugins still run. Returns the
         non-None results in call order.
         """
-        kwargs = {"tenant_id": tenant_id, "conn": conn, **kwargs}
+        kwargs = {"tenant_id": tenant_id, "conn": conn, "kernel": self.kernel, **kwargs}
         disabled = await self.disabled_for(conn, tenant_id)
         results: list[Any] = []
         for impl in getattr(self.pm.hook, hook).get_hookimpls():

@@ -141,11 +141,14 @@ async def _serve(config: Config) -> None:
     from vats.bots.web.app import create_app
     from vats.core.asterisk.service import Telephony
     from vats.core.directory.demo import ensure_demo
+    from vats.core.workers import Workers
 
     kernel = Kernel(config)
     await kernel.start(progress=lambda pkg, name: err.print(f"migrating {pkg}/{name}"))
     telephony = Telephony(kernel)
+    workers = Workers(kernel)
     try:
+        workers.start()
         if config.agi_port:
             await telephony.start()
             kernel.telephony = telephony
@@ -169,6 +172,7 @@ async def _serve(config: Config) -> None:
         finally:
             announcer.cancel()
     finally:
+        await workers.stop()
         await telephony.stop()
         await kernel.stop()
         out.print("vats stopped")

@@ -72,6 +72,8 @@ class Summary(msgspec.Struct, array_like=True, kw_only=True):
     intents: list[dict[str, Any]] = []
     inputs: list[str] = []
     direction: str = "inbound"
+    scenario_id: str = ""
+    groups: list[str] = []  # groups addressed
 
 
 _summary_encoder = msgspec.msgpack.Encoder()
@@ -246,7 +248,8 @@ class AgiRouter:
         variables["VATS_STATE"] = out.state
         summary = Summary(
             tenant_id=str(tenant_id), number=number, caller=facts.caller, path=out.path,
-            intents=msgspec.to_builtins(out.intents), inputs=out.inputs,
+            intents=msgspec.to_builtins(out.intents), inputs=out.inputs, scenario_id=out.scenario_id,
+            groups=out.groups,
         )  # fmt: skip
         variables["VATS_SUMMARY"] = encode_summary(summary)
         return variables

@@ -159,6 +159,9 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
         caller_hung_up=answered_by is None and hangups.get(_channel_of(rows, origin), {}).get("dialstatus") == "CANCEL",
         linkedid=linkedid,
         recordings=recordings, voicemail=voicemail,
+        scenario_id=uuid.UUID(summary.scenario_id) if summary and summary.scenario_id else None,
+        groups=[uuid.UUID(g) for g in summary.groups] if summary else [],
+        caller_employee_id=logins[caller_login][1] if direction != "inbound" and caller_login in logins else None,
     )  # fmt: skip
 
 

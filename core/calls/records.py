@@ -40,6 +40,9 @@ class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
     linkedid: str | None = None  # the Asterisk call it came from (None: simulated)
     recordings: list[str] = []  # files under VATS_MEDIA_DIR
     voicemail: str | None = None
+    scenario_id: uuid.UUID | None = None  # the scenario that handled an inbound call
+    groups: list[uuid.UUID] = []  # groups the scenario rang (their members were addressed)
+    caller_employee_id: uuid.UUID | None = None  # the employee who made an outbound or internal call
 
     @property
     def talk_s(self) -> float:

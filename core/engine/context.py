@@ -83,6 +83,7 @@ class StepContext:
         self.idle_since = idle_since  # when each employee last finished a call (uniform strategy)
         self.trace: list[TraceEntry] = []
         self.intents: list[TaskIntent] = []
+        self.groups: list[uuid.UUID] = []  # groups whose members this step rings
         self.options: Any = None  # the branch's Options (hold music, number as caller ID)
 
     @property

@@ -24,16 +24,22 @@ class Attempt:
     """One ring of the plan: a label, a ring time, and its legs, worked out only when needed
     (a 20-member one-by-one group is 20 attempts; a step rings one of them)."""
 
-    __slots__ = ("_legs", "_resolve", "employee_ids", "label", "ring_s")
+    __slots__ = ("_legs", "_resolve", "employee_ids", "group_ids", "label", "ring_s")
 
     def __init__(
-        self, label: str, ring_s: int, resolve: Callable[[], list[DialLeg]], employee_ids: tuple[uuid.UUID, ...] = ()
+        self,
+        label: str,
+        ring_s: int,
+        resolve: Callable[[], list[DialLeg]],
+        employee_ids: tuple[uuid.UUID, ...] = (),
+        group_ids: tuple[uuid.UUID, ...] = (),
     ) -> None:
         self.label = label
         self.ring_s = ring_s
         self._resolve = resolve
         self._legs: list[DialLeg] | None = None
         self.employee_ids = employee_ids
+        self.group_ids = group_ids  # rung on behalf of these groups (the call record names them)
 
     @property
     def legs(self) -> list[DialLeg]:
@@ -81,6 +87,7 @@ def plan_attempts(
                 ring_s,
                 lambda: [leg for m in everyone for leg in m.legs],
                 tuple(e for m in everyone for e in m.employee_ids),
+                tuple(dict.fromkeys(g for m in everyone for g in m.group_ids)),
             )
         )
     else:
@@ -140,7 +147,8 @@ def _group(ctx: StepContext, group: Group, *, parallel: bool, block: str) -> lis
     if group.strategy == "all" or parallel:
         return [
             Attempt(f"group {group.name}", group.ring_time_s,
-                    lambda: [leg for m in free for leg in ctx.legs_for(m, primary_only=True, block=block)], ids)
+                    lambda: [leg for m in free for leg in ctx.legs_for(m, primary_only=True, block=block)], ids,
+                    (group.id,))
         ]  # fmt: skip
     if group.strategy == "incremental":  # the next joins every step_delay_s, the previous keep ringing
 
@@ -157,7 +165,7 @@ def _group(ctx: StepContext, group: Group, *, parallel: bool, block: str) -> lis
                     )
             return legs
 
-        return [Attempt(f"group {group.name} (incremental)", group.ring_time_s, incremental, ids)]
+        return [Attempt(f"group {group.name} (incremental)", group.ring_time_s, incremental, ids, (group.id,))]
     # one_by_one, uniform, least_busy: one member after another, each for step_delay_s
     return [_MemberAttempt(ctx, m, group, block) for m in free]
 
@@ -173,6 +181,7 @@ class _MemberAttempt(Attempt):
         self.ring_s = group.step_delay_s
         self._legs = None
         self.employee_ids = (member.id,)
+        self.group_ids = (group.id,)
 
     @property
     def legs(self) -> list[DialLeg]:
@@ -215,6 +224,14 @@ def dial_for(ctx: StepContext, attempt: Attempt) -> Dial:
     )
 
 
+def note_groups(ctx: StepContext, attempts: list[Attempt]) -> None:
+    """Remember the groups these attempts ring on behalf of (for the call record)."""
+    for attempt in attempts:
+        for group_id in attempt.group_ids:
+            if group_id not in ctx.groups:
+                ctx.groups.append(group_id)
+
+
 def ring_next(
     ctx: StepContext, attempts: list[Attempt], index: int, block: str
 ) -> tuple[Attempt | None, Dial | None, int]:
@@ -225,6 +242,7 @@ def ring_next(
         index += 1
         if attempt.legs:
             ctx.note(block, f"ring {attempt.label}", ", ".join(leg.address for leg in attempt.legs))
+            note_groups(ctx, [attempt])
             return attempt, dial_for(ctx, attempt), index
         ctx.note(block, f"{attempt.label}: nobody can take calls now")
     return None, None, index

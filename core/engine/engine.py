@@ -37,6 +37,8 @@ class StepOutput(msgspec.Struct, frozen=True, kw_only=True):
     path: list[str]
     intents: list[TaskIntent]
     inputs: list[str] = []
+    scenario_id: str = ""
+    groups: list[str] = []  # groups addressed so far
 
 
 class Engine:
@@ -133,9 +135,13 @@ class Engine:
             state.stage, primitive = FINISHED, Hangup()
         # Task intents travel with the call until its record is written.
         state.cursor["intents"] = [*state.cursor.get("intents", []), *msgspec.to_builtins(ctx.intents)]
+        for group_id in ctx.groups:
+            if str(group_id) not in state.groups:
+                state.groups.append(str(group_id))
         return StepOutput(
             primitive=primitive, state=encode_state(state), trace=ctx.trace, finished=state.stage == FINISHED,
             path=state.path, intents=msgspec.convert(state.cursor["intents"], list[TaskIntent]), inputs=state.inputs,
+            scenario_id=state.scenario_id, groups=state.groups,
         )  # fmt: skip
 
     # --- choosing the branch -----------------------------------------------------------

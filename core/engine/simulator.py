@@ -61,6 +61,8 @@ class Simulation(msgspec.Struct, frozen=True, kw_only=True):
     answered_by: str | None
     intents: list[TaskIntent]
     record_id: uuid.UUID | None = None
+    scenario_id: str = ""
+    groups: list[str] = []
 
 
 _OUTCOME_OF = {"BUSY": "busy", "CHANUNAVAIL": "unavailable", "CANCEL": "cancelled"}
@@ -94,7 +96,8 @@ def record_of(tenant_id: uuid.UUID, facts: CallFacts, sim: Simulation) -> CallRe
         tenant_id=tenant_id, number=facts.number, caller=facts.caller, started_at=facts.at, answered_at=answered_at,
         ended_at=ended, answered_by=sim.answered_by, path=sim.path, ivr_input=ivr_input, participants=participants,
         intents=sim.intents, caller_hung_up=any((s.result or {}).get("status") == "CANCEL" for s in sim.steps),
-        simulated=True,
+        simulated=True, scenario_id=uuid.UUID(sim.scenario_id) if sim.scenario_id else None,
+        groups=[uuid.UUID(g) for g in sim.groups],
     )  # fmt: skip
 
 
@@ -148,7 +151,8 @@ async def simulate(
         primitive = out.primitive
         if isinstance(primitive, Hangup) or out.finished:
             steps.append(SimulatedStep(primitive=msgspec.to_builtins(primitive), result=None))
-            return Simulation(steps=steps, trace=trace, path=out.path, answered_by=answered_by, intents=out.intents)
+            return Simulation(steps=steps, trace=trace, path=out.path, answered_by=answered_by, intents=out.intents,
+                              scenario_id=out.scenario_id, groups=out.groups)
         if isinstance(primitive, Dial):
             result = (
                 StepResult(status="CANCEL") if script.caller_hangs_up else _answer_dial(primitive, script, extensions)
@@ -172,7 +176,8 @@ async def simulate(
         steps.append(SimulatedStep(primitive=msgspec.to_builtins(primitive), result=msgspec.to_builtins(result)))
         if result.status == "CANCEL":
             trace.append(TraceEntry(step=len(steps), block="caller", decision="the caller hung up while it rang"))
-            return Simulation(steps=steps, trace=trace, path=out.path, answered_by=None, intents=out.intents)
+            return Simulation(steps=steps, trace=trace, path=out.path, answered_by=None, intents=out.intents,
+                              scenario_id=out.scenario_id, groups=out.groups)
 
 
 def parse_at(text: str | None) -> dt.datetime:

@@ -26,6 +26,7 @@ class CallState(msgspec.Struct, array_like=True, kw_only=True):
     path: list[str] = []
     manager: str | None = None  # the caller's personal manager, found at the first step
     inputs: list[str] = []  # digits the caller pressed (IVR, extension dialing), for the call record
+    groups: list[str] = []  # groups whose members rang (the call record's "addressed through a group")
 
 
 _encoder = msgspec.msgpack.Encoder()

@@ -1,0 +1,48 @@
+"""Background workers contributed by plugins (``register_workers``), run by ``vats serve``.
+
+Each worker is an async callable ``worker(kernel)``. One that raises is logged with its
+plugin's name and started again after a pause, so one plugin's failing delivery loop never
+stops the others (and never stops vats).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+RESTART_PAUSE_S = 5.0
+
+Worker = Callable[[Any], Awaitable[None]]
+
+
+class Workers:
+    def __init__(self, kernel: Any, restart_pause_s: float = RESTART_PAUSE_S) -> None:
+        self.kernel = kernel
+        self.restart_pause_s = restart_pause_s
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        for plugin, worker in self.kernel.plugins.collect_by_plugin("register_workers"):
+            name = f"{plugin}:{getattr(worker, '__name__', 'worker')}"
+            self.tasks.append(asyncio.create_task(self._keep_running(name, worker), name=name))
+
+    async def _keep_running(self, name: str, worker: Worker) -> None:
+        while True:
+            try:
+                await worker(self.kernel)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("worker %s failed; restarting in %.0f s", name, self.restart_pause_s)
+                await asyncio.sleep(self.restart_pause_s)
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks = []
