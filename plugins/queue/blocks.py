@@ -10,7 +10,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct
 from vats.core.engine.context import Outcome, StepContext, TaskIntent, answered_employee
-from vats.core.engine.dialing import Attempt, Target, check_targets, plan_attempts, ring_next
+from vats.core.engine.dialing import Attempt, Target, check_targets, note_groups, plan_attempts, ring_next
 from vats.core.engine.primitives import Play, Queue, StepResult, Voicemail
 from vats.core.errors import NotFoundError, ValidationError
 
@@ -132,6 +132,7 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
                 return self._failed(ctx, addressed, {**cursor, "next": 10**6})
             ctx.note("queue", "the caller stays in the queue")
         legs = [leg for a in attempts for leg in a.legs]
+        note_groups(ctx, attempts)
         remaining = options.max_wait_s - max(waited, 0)
         ctx.note("queue", f"wait in the queue up to {remaining} s", f"{len(legs)} phones ring meanwhile")
         offer = options.offer_after_s if options.offer_after_s is not None and waited < 0 else None

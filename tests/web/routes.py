@@ -11,6 +11,7 @@ from litestar.routes import HTTPRoute
 A, H, U, R = "admin", "head", "user", "restricted"
 EVERYONE = {A, H, U, R}
 MANAGERS = {A, H}
+WORKERS = {A, H, U}
 ADMIN = {A}
 PUBLIC = "public"
 OPERATOR = "operator"
@@ -123,6 +124,48 @@ ACCESS: dict[str, Any] = {
     "GET /api/outbound/bans": ADMIN,
     "POST /api/outbound/bans": ADMIN,
     "DELETE /api/outbound/bans/{ban_id:uuid}": ADMIN,
+    # CRM (plugins/crm); "WORKERS" is everyone but restricted users
+    "GET /api/contacts": EVERYONE,
+    "POST /api/contacts": WORKERS,
+    "GET /api/contacts/{contact_id:uuid}": EVERYONE,
+    "PATCH /api/contacts/{contact_id:uuid}": WORKERS,
+    "DELETE /api/contacts/{contact_id:uuid}": ADMIN,
+    "POST /api/contacts/bulk": ADMIN,
+    "POST /api/contacts/import": ADMIN,
+    "GET /api/contacts/export.csv": ADMIN,
+    "GET /api/history": EVERYONE,
+    # the role settings refuse restricted users downloads and recordings (by default)
+    "GET /api/history/export.csv": WORKERS,
+    "GET /api/history/{call_id:uuid}": EVERYONE,
+    "PUT /api/history/{call_id:uuid}/tags": WORKERS,
+    "GET /api/history/{call_id:uuid}/recording": WORKERS,
+    "GET /api/history/{call_id:uuid}/voicemail": WORKERS,
+    "GET /api/tasks": EVERYONE,
+    "POST /api/tasks": EVERYONE,
+    "GET /api/tasks/{task_id:uuid}": EVERYONE,
+    "PATCH /api/tasks/{task_id:uuid}": EVERYONE,
+    "POST /api/tasks/{task_id:uuid}/comments": EVERYONE,
+    "POST /api/tasks/{task_id:uuid}/attachments": EVERYONE,
+    "GET /api/tasks/{task_id:uuid}/voicemail": WORKERS,
+    "GET /api/deals": WORKERS,
+    "POST /api/deals": WORKERS,
+    "GET /api/deals/{deal_id:uuid}": WORKERS,
+    "PATCH /api/deals/{deal_id:uuid}": WORKERS,
+    "POST /api/deals/{deal_id:uuid}/comments": WORKERS,
+    "POST /api/deals/{deal_id:uuid}/attachments": WORKERS,
+    "GET /api/dashboard": EVERYONE,
+    "GET /api/dashboard/chart": EVERYONE,
+    "GET /api/statistics": ADMIN,
+    "GET /api/statistics/chart": ADMIN,
+    "GET /api/crm/settings": ADMIN,
+    "PATCH /api/crm/settings": ADMIN,
+    "GET /api/crm/users": ADMIN,
+    "PUT /api/crm/users/{employee_id:uuid}": ADMIN,
+    "DELETE /api/crm/users/{employee_id:uuid}": ADMIN,
+    "GET /api/crm/webhook": ADMIN,
+    "PUT /api/crm/webhook": ADMIN,
+    "DELETE /api/crm/webhook": ADMIN,
+    "GET /api/crm/webhook/deliveries": ADMIN,
 }
 
 # Valid bodies (so a refusal is about who calls, not about what they sent).
@@ -189,11 +232,27 @@ BODIES: dict[str, Any] = {
     "POST /api/calls": {"to": "+79161234567"},
     "POST /api/outbound/caller-ids": {"scope": "tenant", "number_id": "00000000-0000-0000-0000-000000000000"},
     "POST /api/outbound/bans": {"terminal_id": "00000000-0000-0000-0000-000000000000", "prefix": "+"},
+    "POST /api/contacts": {"number": "+7916555{n:04d}", "name": "Клиент {n}"},
+    "PATCH /api/contacts/{contact_id:uuid}": {"company": "ООО Ромашка"},
+    "POST /api/contacts/bulk": {"contact_ids": ["00000000-0000-0000-0000-000000000000"], "action": "delete"},
+    "PUT /api/history/{call_id:uuid}/tags": {"tag_ids": []},
+    "POST /api/tasks": {"title": "Перезвонить {n}"},
+    "PATCH /api/tasks/{task_id:uuid}": {"status": "in_progress"},
+    "POST /api/tasks/{task_id:uuid}/comments": {"text": "Комментарий {n}"},
+    "POST /api/tasks/{task_id:uuid}/attachments": {"kind": "call", "id": "00000000-0000-0000-0000-000000000000"},
+    "POST /api/deals": {"contact_id": "00000000-0000-0000-0000-000000000000", "title": "Сделка {n}"},
+    "PATCH /api/deals/{deal_id:uuid}": {"status": "in_progress"},
+    "POST /api/deals/{deal_id:uuid}/comments": {"text": "Комментарий {n}"},
+    "POST /api/deals/{deal_id:uuid}/attachments": {"kind": "call", "id": "00000000-0000-0000-0000-000000000000"},
+    "PATCH /api/crm/settings": {"duplicate_check": True},
+    "PUT /api/crm/users/{employee_id:uuid}": {"external_id": "crm-user-{n}"},
+    "PUT /api/crm/webhook": {"url": "http://127.0.0.1:9/hooks"},
 }
 
 # Multipart uploads: (form fields, files).
 UPLOADS: dict[str, Any] = {
     "POST /api/media/files": ({"name": "Запись {n}"}, {"file": ("hello.mp3", "MP3", "audio/mpeg")}),
+    "POST /api/contacts/import": ({}, {"file": ("contacts.csv", "number,name\n+79165550000,Импорт\n", "text/csv")}),
 }
 
 QUERIES: dict[str, dict[str, str]] = {

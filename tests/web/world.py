@@ -100,6 +100,7 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         trunk = await trunks.create_trunk(
             conn, trunks.TrunkIn(name=f"t-{domain.split('.')[0].lower()}", host="sip.example")
         )
+    crm = await crm_objects(kernel, tid, target.id, company.employees["user"], number.e164)
     external = next(t for t in target.terminals if t.kind == "external")
     company.ids = {
         "employee_id": str(target.id),
@@ -121,7 +122,32 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "rule_id": str(rule.id),
         "ban_id": str(ban.id),
         "trunk_id": str(trunk.id),
+        **crm,
     }
     for role in ROLES:
         company.clients[role] = await api.as_employee(tid, company.employees[role])
     return company
+
+
+async def crm_objects(
+    kernel: Kernel, tid: uuid.UUID, target_id: uuid.UUID, user_id: uuid.UUID, did: str
+) -> dict[str, str]:
+    """A missed call to the target (so a contact, a history row and a task exist) and a deal."""
+    from vats.core.calls.records import CallRecord, Participant, store_and_announce
+
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    record = CallRecord(
+        tenant_id=tid, number=did, caller="+79035550101", started_at=at, ended_at=at + dt.timedelta(seconds=20),
+        participants=[Participant(address="tel/+79160000001", employee_id=target_id, outcome="missed")],
+    )  # fmt: skip
+    await store_and_announce(kernel.db, kernel.plugins, record)  # type: ignore[arg-type]
+    assert kernel.db is not None
+    async with kernel.db.tenant(tid) as conn:
+        contact_id = await conn.fetchval("SELECT id FROM crm_contacts WHERE tenant_id = $1", tid)
+        task_id = await conn.fetchval("SELECT id FROM crm_tasks WHERE tenant_id = $1", tid)
+        deal_id = await conn.fetchval(
+            "INSERT INTO crm_deals (tenant_id, contact_id, title, responsible_id) VALUES ($1, $2, 'Сделка', $3)"
+            " RETURNING id",
+            tid, contact_id, user_id,
+        )  # fmt: skip
+    return {"contact_id": str(contact_id), "call_id": str(record.id), "task_id": str(task_id), "deal_id": str(deal_id)}

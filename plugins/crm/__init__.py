@@ -1,0 +1,72 @@
+"""The CRM: contacts, call history, tasks, deals, dashboard and statistics.
+
+A default plugin built only on public hooks, as a third party would write it:
+
+* ``call_ended``: each call record becomes a history row, the caller's contact, tasks and the
+  deal (``ingest.py``);
+* ``lookup_contact``: routing learns the caller's tags and personal manager (``lookup.py``);
+* ``register_routes``: the cabinet API (``api/``);
+* announces ``task_created`` / ``task_assigned`` and ``crm_event`` for other plugins.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from vats.core import hookimpl
+from vats.core.calls.records import CallRecord
+from vats.core.db.database import Connection, Database
+from vats.core.db.migrate import MigrationSource
+from vats.core.engine.context import CallerContact
+from vats.plugins.crm.lookup import ContactLookup
+
+contacts_for_routing = ContactLookup()
+
+
+@hookimpl
+def register_migrations() -> Sequence[MigrationSource]:
+    return [MigrationSource(package="crm", folder=Path(__file__).with_name("migrations"))]
+
+
+@hookimpl
+def startup(db: Database) -> None:
+    contacts_for_routing.start(db)
+
+
+@hookimpl
+async def shutdown() -> None:
+    await contacts_for_routing.stop()
+
+
+@hookimpl
+async def lookup_contact(tenant_id: uuid.UUID, number: str) -> CallerContact | None:
+    return await contacts_for_routing.find(tenant_id, number)
+
+
+@hookimpl
+async def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: Any) -> None:
+    from vats.plugins.crm.ingest import on_call_ended
+
+    await on_call_ended(conn, kernel, tenant_id, record)
+
+
+@hookimpl
+def register_routes() -> Sequence[Any]:
+    from vats.plugins.crm.api.contacts import ContactController
+    from vats.plugins.crm.api.deals import DealController
+    from vats.plugins.crm.api.history import HistoryController
+    from vats.plugins.crm.api.settings import CrmSettingsController
+    from vats.plugins.crm.api.stats import StatsController
+    from vats.plugins.crm.api.tasks import TaskController
+
+    return [
+        ContactController,
+        HistoryController,
+        TaskController,
+        DealController,
+        StatsController,
+        CrmSettingsController,
+    ]

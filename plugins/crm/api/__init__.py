@@ -1,0 +1,1 @@
+"""The CRM's part of the cabinet API, one controller module per domain."""

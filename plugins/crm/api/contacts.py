@@ -1,0 +1,138 @@
+"""/api/contacts: the contact list, saving, tags, bulk operations, CSV import and export."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from vats.core.errors import ValidationError
+from vats.plugins.crm import contacts
+from vats.plugins.crm.api.common import ADMIN, EVERYONE, WORKERS, Limit, Offset, kernel_of, scope
+from vats.plugins.crm.models import (
+    BulkContacts,
+    BulkResult,
+    Contact,
+    ContactIn,
+    ContactKind,
+    ContactUpdate,
+    ImportReport,
+)
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+class ContactPage(msgspec.Struct, kw_only=True):
+    items: list[Contact]
+    total: int
+    limit: int
+    offset: int
+
+
+class ImportForm(msgspec.Struct, kw_only=True):
+    """multipart/form-data: the CSV file (UTF-8; header number,name,company,manager_email,tags)."""
+
+    file: UploadFile
+
+
+class ContactController(Controller):
+    path = "/api/contacts"
+    tags = ["crm: contacts"]
+
+    @get(
+        operation_id="listContacts",
+        summary="Contacts, newest first (personal ones: admins only)",
+        opt={"roles": EVERYONE},
+    )
+    async def list_contacts(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Limit = 50,
+        offset: Offset = 0,
+        q: Annotated[str | None, QueryParameter(max_length=100, description="name, number or company")] = None,
+        kind: FromQuery[ContactKind | None] = None,
+        tag_id: FromQuery[uuid.UUID | None] = None,
+        manager_id: FromQuery[uuid.UUID | None] = None,
+    ) -> ContactPage:
+        async with scope(request) as s:
+            items, total = await contacts.listing(
+                s.conn, s.tenant.id, admin=s.viewer.is_admin, q=q, kind=kind, tag_id=tag_id, manager_id=manager_id,
+                limit=limit, offset=offset,
+            )  # fmt: skip
+        return ContactPage(items=items, total=total, limit=limit, offset=offset)
+
+    @post(operation_id="saveContact", summary="Save a contact (a caller's 'not saved' contact is saved instead)",
+          opt={"roles": WORKERS})  # fmt: skip
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ContactIn]) -> Response[Contact]:
+        async with scope(request) as s:
+            contact, created = await contacts.create(
+                s.conn, s.tenant.id, data, admin=s.viewer.is_admin, settings=s.tenant.settings
+            )
+        return Response(contact, status_code=201 if created else HTTP_200_OK)
+
+    @get("/{contact_id:uuid}", operation_id="getContact", summary="One contact", opt={"roles": EVERYONE})
+    async def show(self, request: Request[Any, Any, Any], contact_id: FromPath[uuid.UUID]) -> Contact:
+        async with scope(request) as s:
+            return await contacts.get(s.conn, s.tenant.id, contact_id, admin=s.viewer.is_admin)
+
+    @patch("/{contact_id:uuid}", operation_id="updateContact", summary="Edit, save as business or personal, tag",
+           opt={"roles": WORKERS})  # fmt: skip
+    async def update(
+        self, request: Request[Any, Any, Any], contact_id: FromPath[uuid.UUID], data: JSONBody[ContactUpdate]
+    ) -> Contact:
+        async with scope(request) as s:
+            return await contacts.update(
+                s.conn, s.tenant.id, contact_id, data, admin=s.viewer.is_admin, settings=s.tenant.settings
+            )
+
+    @delete("/{contact_id:uuid}", operation_id="deleteContact", summary="Delete a contact (its calls stay)",
+            status_code=HTTP_204_NO_CONTENT, opt={"roles": ADMIN})  # fmt: skip
+    async def remove(self, request: Request[Any, Any, Any], contact_id: FromPath[uuid.UUID]) -> None:
+        async with scope(request) as s:
+            await contacts.delete(s.conn, s.tenant.id, contact_id)
+
+    @post("/bulk", operation_id="bulkContacts", summary="Make personal, set company, set manager, or delete many",
+          status_code=HTTP_200_OK, opt={"roles": ADMIN})  # fmt: skip
+    async def bulk(self, request: Request[Any, Any, Any], data: JSONBody[BulkContacts]) -> BulkResult:
+        async with scope(request) as s:
+            return BulkResult(changed=await contacts.bulk(s.conn, s.tenant.id, data))
+
+    @post("/import", operation_id="importContacts", summary="Import business contacts from CSV; bad rows are reported",
+          status_code=HTTP_200_OK, request_max_body_size=MAX_CSV_BYTES + 64 * 1024, opt={"roles": ADMIN})  # fmt: skip
+    async def import_csv(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> ImportReport:
+        raw = await data.file.read()
+        if len(raw) > MAX_CSV_BYTES:
+            raise ValidationError("the file is larger than 5 MB", field="file")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError("the file is not UTF-8 text", field="file") from exc
+        async with scope(request) as s:
+            return await contacts.import_csv(s.conn, s.tenant.id, text, s.tenant.settings)
+
+    @get("/export.csv", operation_id="exportContacts", summary="All contacts as CSV", media_type="text/csv",
+         opt={"roles": ADMIN})  # fmt: skip
+    async def export_csv(self, request: Request[Any, Any, Any]) -> Stream:
+        kernel = kernel_of(request)
+        tenant_id = request.user.tenant_id
+
+        async def lines() -> AsyncIterator[bytes]:
+            async with kernel.db.tenant(tenant_id) as conn:
+                async for line in contacts.export_rows(conn, tenant_id):
+                    yield line.encode()
+
+        return Stream(
+            lines(), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="contacts.csv"'},
+        )  # fmt: skip

@@ -1,0 +1,122 @@
+"""Who is looking, and what the CRM shows them (seed "История звонков", the role settings).
+
+* admins see everything;
+* others see calls they made or took, calls they were addressed in personally while the call's
+  scenario still names them (taking someone out of a scenario hides its earlier calls), and
+  calls addressed to a group they belong to now (joining a group reveals its earlier calls);
+  a head with the "department" scope sees what the members of their groups see; the
+  "company" scope sees every call;
+* restricted users see only external calls (no internal ones);
+* calls of personal contacts are for admins only, whatever the scope.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from vats.core.db.database import Connection
+from vats.core.directory.models import Role, TenantSettings
+
+
+@dataclass(frozen=True)
+class Viewer:
+    tenant_id: uuid.UUID
+    employee_id: uuid.UUID
+    role: Role
+    settings: TenantSettings
+    people: frozenset[uuid.UUID] = frozenset()  # whose calls the viewer sees (own, or the department)
+    groups: frozenset[uuid.UUID] = frozenset()  # groups whose addressed calls the viewer sees
+    scenarios: frozenset[uuid.UUID] = frozenset()  # scenarios that still name one of ``people``
+    company: bool = False  # the "company" scope
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def may_download(self) -> bool:
+        """CSV export of the history."""
+        return self.is_admin or self._role_settings().may_download_history
+
+    @property
+    def may_listen(self) -> bool:
+        """Recordings and voicemail."""
+        return self.is_admin or self._role_settings().may_play_recordings
+
+    def _role_settings(self) -> Any:
+        return getattr(self.settings.roles, self.role)
+
+    def calls_condition(self, alias: str, args: list[Any]) -> str:
+        """A SQL condition on crm_calls ``alias`` (appends its parameters to ``args``)."""
+        if self.is_admin:
+            return "true"
+        parts = [f"NOT {alias}.personal"]
+        if self.role == "restricted":
+            parts.append(f"{alias}.direction <> 'internal'")
+        if not self.company:
+            args.append(list(self.people))
+            p = f"${len(args)}::uuid[]"
+            args.append(list(self.groups))
+            g = f"${len(args)}::uuid[]"
+            args.append(list(self.scenarios))
+            s = f"${len(args)}::uuid[]"
+            parts.append(
+                f"({alias}.made_by = ANY({p}) OR {alias}.answered_by = ANY({p}) OR {alias}.groups && {g}"
+                f" OR ({alias}.addressed && {p} AND ({alias}.scenario_id IS NULL OR {alias}.scenario_id = ANY({s}))))"
+            )
+        return " AND ".join(parts)
+
+
+def scenarios_naming(snapshot: Any, ids: frozenset[uuid.UUID]) -> frozenset[uuid.UUID]:
+    """Scenarios whose body (or an object it refers to, e.g. an IVR menu) names one of ``ids``."""
+    key = ("crm:scenarios_naming", ids)
+    if key in snapshot.memo:
+        return snapshot.memo[key]  # type: ignore[no-any-return]
+    needles = [str(i) for i in ids]
+    extras: dict[str, str] = {}  # object id -> its JSON, for the plugins' objects in the snapshot
+    for value in snapshot.extras.values():
+        if isinstance(value, dict):
+            for object_id, obj in value.items():
+                extras[str(object_id)] = msgspec.json.encode(obj).decode()
+    found = set()
+    for scenario_id, body in snapshot.scenarios.items():
+        text = msgspec.json.encode(body).decode()
+        referred = [j for object_id, j in extras.items() if object_id in text]
+        if any(n in text or any(n in j for j in referred) for n in needles):
+            found.add(scenario_id)
+    result = frozenset(found)
+    snapshot.memo[key] = result
+    return result
+
+
+async def viewer_for(
+    conn: Connection, kernel: Any, tenant_id: uuid.UUID, employee_id: uuid.UUID, role: Role, settings: TenantSettings
+) -> Viewer:
+    if role == "admin":
+        return Viewer(tenant_id=tenant_id, employee_id=employee_id, role=role, settings=settings, company=True)
+    scope = getattr(settings.roles, role).history_scope
+    if scope == "company":
+        return Viewer(tenant_id=tenant_id, employee_id=employee_id, role=role, settings=settings, company=True)
+    my_groups = {
+        r["group_id"]
+        for r in await conn.fetch(
+            "SELECT group_id FROM group_members WHERE tenant_id = $1 AND employee_id = $2", tenant_id, employee_id
+        )
+    }
+    people = {employee_id}
+    if scope == "department" and my_groups:
+        rows = await conn.fetch(
+            "SELECT DISTINCT employee_id FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])",
+            tenant_id, list(my_groups),
+        )  # fmt: skip
+        people |= {r["employee_id"] for r in rows}
+    snapshot = await kernel.snapshots.get(tenant_id)
+    frozen_people = frozenset(people)
+    return Viewer(
+        tenant_id=tenant_id, employee_id=employee_id, role=role, settings=settings, people=frozen_people,
+        groups=frozenset(my_groups), scenarios=scenarios_naming(snapshot, frozen_people),
+    )  # fmt: skip
