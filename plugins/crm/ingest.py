@@ -94,16 +94,24 @@ async def on_call_ended(conn: Connection, kernel: Any, tenant_id: uuid.UUID, rec
                 )  # fmt: skip
                 contact = {**dict(contact), "manager_id": manager}
     made_by = record.caller_employee_id
+    members: set[uuid.UUID] = set()
+    if record.groups:  # who was rung as a member of a group, not personally (visibility follows the group)
+        rows = await conn.fetch(
+            "SELECT employee_id FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])",
+            tenant_id, record.groups,
+        )  # fmt: skip
+        members = {r["employee_id"] for r in rows}
     await conn.execute(
-        "INSERT INTO crm_calls (id, tenant_id, started_at, direction, number, peer, contact_id, answered, answered_by,"
-        " made_by, talk_s, addressed, missed_by, groups, scenario_id, personal, has_recording, has_voicemail)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        "INSERT INTO crm_calls (id, tenant_id, started_at, direction, number, peer, contact_id, answered,"
+        " answered_by, made_by, talk_s, addressed, personally, missed_by, groups, scenario_id, personal,"
+        " has_recording, has_voicemail)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
         " ON CONFLICT DO NOTHING",
         record.id, tenant_id, record.started_at, record.direction,
         record.number if record.direction == "inbound" else record.caller,
         record.caller if record.direction == "inbound" else record.number,
         contact["id"] if contact else None, answered, took, made_by, int(record.talk_s), rung,
-        [e for e in rung if e != took], record.groups, record.scenario_id,
+        [e for e in rung if e not in members], [e for e in rung if e != took], record.groups, record.scenario_id,
         bool(contact and contact["kind"] == "personal"), bool(record.recordings), record.voicemail is not None,
     )  # fmt: skip
     await events.push(conn, kernel, tenant_id, "call", _call_payload(record, took, made_by, contact))

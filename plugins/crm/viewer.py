@@ -3,7 +3,8 @@
 * admins see everything;
 * others see calls they made or took, calls they were addressed in personally while the call's
   scenario still names them (taking someone out of a scenario hides its earlier calls), and
-  calls addressed to a group they belong to now (joining a group reveals its earlier calls);
+  calls addressed to a group they belong to now (joining a group reveals its earlier calls;
+  someone rung both personally and as a member of a rung group counts as the group's);
   a head with the "department" scope sees what the members of their groups see; the
   "company" scope sees every call;
 * restricted users see only external calls (no internal ones);
@@ -29,7 +30,7 @@ class Viewer:
     settings: TenantSettings
     people: frozenset[uuid.UUID] = frozenset()  # whose calls the viewer sees (own, or the department)
     groups: frozenset[uuid.UUID] = frozenset()  # groups whose addressed calls the viewer sees
-    scenarios: frozenset[uuid.UUID] = frozenset()  # scenarios that still name one of ``people``
+    named_in: frozenset[str] = frozenset()  # "<employee>:<scenario>" for each of ``people`` a scenario still names
     company: bool = False  # the "company" scope
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -62,21 +63,22 @@ class Viewer:
             p = f"${len(args)}::uuid[]"
             args.append(list(self.groups))
             g = f"${len(args)}::uuid[]"
-            args.append(list(self.scenarios))
-            s = f"${len(args)}::uuid[]"
+            args.append(list(self.named_in))
+            s = f"${len(args)}::text[]"
             parts.append(
                 f"({alias}.made_by = ANY({p}) OR {alias}.answered_by = ANY({p}) OR {alias}.groups && {g}"
-                f" OR ({alias}.addressed && {p} AND ({alias}.scenario_id IS NULL OR {alias}.scenario_id = ANY({s}))))"
+                f" OR ({alias}.personally && {p} AND ({alias}.scenario_id IS NULL OR EXISTS (SELECT 1 FROM"
+                f" unnest({alias}.personally) AS who WHERE who::text || ':' || {alias}.scenario_id::text = ANY({s})))))"
             )
         return " AND ".join(parts)
 
 
-def scenarios_naming(snapshot: Any, ids: frozenset[uuid.UUID]) -> frozenset[uuid.UUID]:
-    """Scenarios whose body (or an object it refers to, e.g. an IVR menu) names one of ``ids``."""
-    key = ("crm:scenarios_naming", ids)
+def scenarios_naming(snapshot: Any, employee_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """Scenarios whose body (or an object it refers to, e.g. an IVR menu) names the employee."""
+    key = ("crm:scenarios_naming", employee_id)
     if key in snapshot.memo:
         return snapshot.memo[key]  # type: ignore[no-any-return]
-    needles = [str(i) for i in ids]
+    needle = str(employee_id)
     extras: dict[str, str] = {}  # object id -> its JSON, for the plugins' objects in the snapshot
     for value in snapshot.extras.values():
         if isinstance(value, dict):
@@ -86,7 +88,7 @@ def scenarios_naming(snapshot: Any, ids: frozenset[uuid.UUID]) -> frozenset[uuid
     for scenario_id, body in snapshot.scenarios.items():
         text = msgspec.json.encode(body).decode()
         referred = [j for object_id, j in extras.items() if object_id in text]
-        if any(n in text or any(n in j for j in referred) for n in needles):
+        if needle in text or any(needle in j for j in referred):
             found.add(scenario_id)
     result = frozenset(found)
     snapshot.memo[key] = result
@@ -115,8 +117,8 @@ async def viewer_for(
         )  # fmt: skip
         people |= {r["employee_id"] for r in rows}
     snapshot = await kernel.snapshots.get(tenant_id)
-    frozen_people = frozenset(people)
+    named_in = frozenset(f"{who}:{scenario}" for who in people for scenario in scenarios_naming(snapshot, who))
     return Viewer(
-        tenant_id=tenant_id, employee_id=employee_id, role=role, settings=settings, people=frozen_people,
-        groups=frozenset(my_groups), scenarios=scenarios_naming(snapshot, frozen_people),
+        tenant_id=tenant_id, employee_id=employee_id, role=role, settings=settings, people=frozenset(people),
+        groups=frozenset(my_groups), named_in=named_in,
     )  # fmt: skip

@@ -46,6 +46,7 @@ CREATE TABLE crm_calls (
     made_by       uuid,                -- employee who called out
     talk_s        integer NOT NULL DEFAULT 0,
     addressed     uuid[] NOT NULL DEFAULT '{}',  -- employees rung (personally or as members)
+    personally    uuid[] NOT NULL DEFAULT '{}',  -- of those, the ones rung not as a member of a rung group
     missed_by     uuid[] NOT NULL DEFAULT '{}',  -- employees rung who did not answer
     groups        uuid[] NOT NULL DEFAULT '{}',  -- groups the scenario rang
     scenario_id   uuid,
@@ -57,7 +58,7 @@ CREATE TABLE crm_calls (
 );
 CREATE INDEX crm_calls_started ON crm_calls (tenant_id, started_at DESC);
 CREATE INDEX crm_calls_contact ON crm_calls (tenant_id, contact_id, started_at DESC);
-CREATE INDEX crm_calls_people ON crm_calls USING gin (addressed, groups);
+CREATE INDEX crm_calls_people ON crm_calls USING gin (addressed, personally, groups);
 
 CREATE TABLE crm_call_tags (
     tenant_id uuid NOT NULL,
