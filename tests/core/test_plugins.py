@@ -387,3 +387,57 @@ async def test_hook_drop_references(vats_kernel: Kernel, vats_register_plugin: A
     vats_register_plugin(holder)
     removed = await vats_kernel.directory.delete_employee(vats_tenant.tenant_id, emp.id, force=True)
     assert [r.kind for r in removed] == ["scenario"] and holder.dropped == [emp.id]
+
+
+async def test_hook_register_workers(vats_kernel: Kernel, vats_register_plugin: Any) -> None:
+    """vats serve runs each worker; one that raises is restarted, and stop cancels them."""
+    import asyncio
+
+    from vats.core.workers import Workers
+
+    runs: list[str] = []
+    stopped = asyncio.Event()
+
+    async def flaky(kernel: Any) -> None:
+        runs.append("flaky")
+        if len(runs) < 3:
+            raise RuntimeError("the endpoint is down")
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+
+    class Outbox:
+        @hookimpl
+        def register_workers(self) -> list[Any]:
+            return [flaky]
+
+    vats_register_plugin(Outbox(), name="outbox-test")
+    workers = Workers(vats_kernel, restart_pause_s=0.01)
+    workers.start()
+    for _ in range(200):
+        if len(runs) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    assert runs == ["flaky"] * 3 and "outbox-test:flaky" in [t.get_name() for t in workers.tasks]
+    await workers.stop()
+    assert stopped.is_set() and workers.tasks == []
+
+
+async def test_hook_shutdown(vats_config: Any) -> None:
+    """Kernel.stop calls shutdown while the database is still open."""
+    from vats.core.kernel import Kernel as FreshKernel
+
+    seen: list[bool] = []
+    kernel = FreshKernel(vats_config)
+
+    class Listener:
+        @hookimpl
+        async def shutdown(self) -> None:
+            seen.append(kernel.db is not None)
+
+    kernel.plugins.register(Listener(), name="listener-test")
+    await kernel.start(migrate=False)
+    await kernel.stop()
+    assert seen == [True]
