@@ -135,7 +135,6 @@ async def statistics(
     conn: Connection, tenant_id: uuid.UUID, since: dt.datetime, until: dt.datetime, tz: str
 ) -> Statistics:
     where = "tenant_id = $1 AND started_at >= $2 AND started_at < $3"
-    totals = await conn.fetchrow(f"SELECT {_aggregates(None)} FROM crm_calls WHERE {where}", tenant_id, since, until)
     numbers = await conn.fetch(
         f"SELECT h.number AS key, coalesce(n.name, '') AS name, {_aggregates(None)} FROM crm_calls h"
         " LEFT JOIN numbers n ON n.tenant_id = h.tenant_id AND n.e164 = h.number"
@@ -143,17 +142,19 @@ async def statistics(
         " GROUP BY 1, 2 ORDER BY inbound DESC, 1",
         tenant_id, since, until,
     )  # fmt: skip
+    # One row per (call, employee involved), grouped: a lateral unnest, not a join on arrays.
     people = await conn.fetch(
-        "SELECT e.id::text AS key, e.full_name AS name,"
+        "SELECT x.who::text AS key, e.full_name AS name,"
         " count(*) FILTER (WHERE h.direction = 'inbound') AS inbound,"
-        " count(*) FILTER (WHERE h.direction = 'outbound' AND h.made_by = e.id) AS outbound,"
+        " count(*) FILTER (WHERE h.direction = 'outbound' AND h.made_by = x.who) AS outbound,"
         " count(*) FILTER (WHERE h.direction = 'inbound' AND NOT h.answered) AS missed,"
-        " count(*) FILTER (WHERE h.answered_by = e.id OR (h.made_by = e.id AND h.answered)) AS answered,"
-        " sum(h.talk_s) FILTER (WHERE h.answered_by = e.id OR h.made_by = e.id) AS talk_s"
-        " FROM crm_calls h JOIN employees e ON e.tenant_id = h.tenant_id"
-        " AND (e.id = h.made_by OR e.id = h.answered_by OR e.id = ANY(h.addressed))"
+        " count(*) FILTER (WHERE h.answered_by = x.who OR (h.made_by = x.who AND h.answered)) AS answered,"
+        " sum(h.talk_s) FILTER (WHERE h.answered_by = x.who OR h.made_by = x.who) AS talk_s"
+        " FROM crm_calls h CROSS JOIN LATERAL (SELECT DISTINCT u.who FROM"
+        "  unnest(h.addressed || ARRAY[h.made_by, h.answered_by]) AS u(who) WHERE u.who IS NOT NULL) AS x"
+        " JOIN employees e ON e.tenant_id = h.tenant_id AND e.id = x.who"
         " WHERE h.tenant_id = $1 AND h.started_at >= $2 AND h.started_at < $3"
-        " GROUP BY e.id, e.full_name ORDER BY answered DESC, e.full_name",
+        " GROUP BY x.who, e.full_name ORDER BY answered DESC, e.full_name",
         tenant_id, since, until,
     )  # fmt: skip
     days = await conn.fetch(
@@ -173,10 +174,13 @@ async def statistics(
         " GROUP BY status",
         tenant_id, since, until,
     )  # fmt: skip
+    per_day = _fill_days(days, since, until, tz)
+    totals = CallCounts(
+        **{f: sum(getattr(d, f) for d in per_day) for f in ("inbound", "outbound", "missed", "answered", "talk_s")}
+    )
     by_number = [Row(key=r["key"], name=r["name"], calls=_counts(r)) for r in numbers]
     by_employee = [Row(key=r["key"], name=r["name"], calls=_counts(r)) for r in people]
     return Statistics(
-        since=since, until=until, totals=_counts(totals), by_number=by_number, by_employee=by_employee,
-        top_employees=by_employee[:3], top_numbers=by_number[:3], tasks=tasks, deals=deals,
-        per_day=_fill_days(days, since, until, tz),
+        since=since, until=until, totals=totals, by_number=by_number, by_employee=by_employee,
+        top_employees=by_employee[:3], top_numbers=by_number[:3], tasks=tasks, deals=deals, per_day=per_day,
     )  # fmt: skip

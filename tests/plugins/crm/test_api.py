@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 
-from tests.plugins.crm.conftest import DAY, MSK, Clients, Company, emp, forward, group, record_call, store, outbound
+from tests.plugins.crm.conftest import DAY, MSK, Clients, Company, emp, forward, group, outbound, record_call, store
 
 
 async def test_contacts_save_bulk_and_csv(company: Company, clients: Clients) -> None:
@@ -40,7 +40,10 @@ async def test_contacts_save_bulk_and_csv(company: Company, clients: Clients) ->
 
     ids = [c["id"] for c in (await admin.get("/api/contacts")).json()["items"]]
     assert len(ids) == 3
-    r = await admin.post("/api/contacts/bulk", json={"contact_ids": ids, "action": "set_manager", "manager_id": str(company.people["203"])})
+    r = await admin.post(
+        "/api/contacts/bulk",
+        json={"contact_ids": ids, "action": "set_manager", "manager_id": str(company.people["203"])},
+    )
     assert r.json() == {"changed": 3}
     assert {c["manager_id"] for c in (await admin.get("/api/contacts")).json()["items"]} == {str(company.people["203"])}
     r = await admin.post("/api/contacts/bulk", json={"contact_ids": [*ids, str(company.sales_id)], "action": "delete"})
@@ -144,7 +147,9 @@ async def test_dashboard_statistics_and_charts(company: Company, clients: Client
     assert board["tasks"] == {} and sum(d["inbound"] for d in board["per_day"]) == 2
     r = await anna.get("/api/dashboard", params={"employee_id": str(company.people["202"])})
     assert r.status_code == 403 and r.json()["field"] == "employee_id"
-    other = (await admin.get("/api/dashboard", params={"employee_id": str(company.people["202"]), "period": "last7"})).json()
+    other = (
+        await admin.get("/api/dashboard", params={"employee_id": str(company.people["202"]), "period": "last7"})
+    ).json()
     assert other["calls"]["answered"] == 0 and other["calls"]["inbound"] == 1 and other["calls"]["missed"] == 1
     stats = (await admin.get("/api/statistics", params={"period": "last7"})).json()
     assert stats["totals"]["inbound"] == 2 and stats["totals"]["missed"] == 1 and stats["tasks"] == {"open": 1}

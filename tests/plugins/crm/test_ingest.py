@@ -53,7 +53,9 @@ async def test_hook_task_created(company: Company, vats_register_plugin: Any) ->
     await record_call(company, caller="+79031112233")
     (task,) = await fetch(company, "SELECT * FROM crm_tasks WHERE tenant_id = $1")
     assert task["repeats"] == 2 and len(seen) == 1  # a duplicate is counted, not announced again
-    attached = await fetch(company, "SELECT item_id FROM crm_attachments WHERE tenant_id = $1 AND owner_id = $2", task["id"])
+    attached = await fetch(
+        company, "SELECT item_id FROM crm_attachments WHERE tenant_id = $1 AND owner_id = $2", task["id"]
+    )
     assert len(attached) == 2
 
 
@@ -104,7 +106,8 @@ async def test_personal_manager_on_missed_call(company: Company) -> None:
     await settings(company, personal_manager=PersonalManagerRules(on_missed_call="first"))
     await record_call(company, caller="+79030000005")
     managers = {
-        r["number"]: r["manager_id"] for r in await fetch(company, "SELECT number, manager_id FROM crm_contacts WHERE tenant_id = $1")
+        r["number"]: r["manager_id"]
+        for r in await fetch(company, "SELECT number, manager_id FROM crm_contacts WHERE tenant_id = $1")
     }
     assert managers["+79030000001"] == a and managers["+79030000002"] == v and managers["+79030000003"] == v
     assert managers["+79030000004"] in {a, b, v}
@@ -118,7 +121,12 @@ async def test_routing_uses_the_contacts_tags_and_manager(company: Company, clie
     tag = (await admin.post("/api/tags", json={"kind": "contact", "name": "VIP"})).json()
     r = await admin.post(
         "/api/contacts",
-        json={"number": "+79035550000", "name": "Важный", "tag_ids": [tag["id"]], "manager_id": str(company.people["203"])},
+        json={
+            "number": "+79035550000",
+            "name": "Важный",
+            "tag_ids": [tag["id"]],
+            "manager_id": str(company.people["203"]),
+        },
     )
     assert r.status_code == 201, r.text
     vip = {
@@ -147,10 +155,14 @@ async def test_failed_outbound_task_and_auto_deal(company: Company) -> None:
     assert task["kind"] == "failed_outbound" and task["assignee_id"] == company.people["202"]
     (deal,) = await fetch(company, "SELECT * FROM crm_deals WHERE tenant_id = $1")
     assert deal["responsible_id"] == company.people["202"]
-    items = await fetch(company, "SELECT item_kind FROM crm_attachments WHERE tenant_id = $1 AND owner_id = $2", deal["id"])
+    items = await fetch(
+        company, "SELECT item_kind FROM crm_attachments WHERE tenant_id = $1 AND owner_id = $2", deal["id"]
+    )
     assert sorted(r["item_kind"] for r in items) == ["call", "call", "task"]
     calls = await fetch(company, "SELECT made_by, direction, peer FROM crm_calls WHERE tenant_id = $1")
-    assert {(r["made_by"], r["direction"], r["peer"]) for r in calls} == {(company.people["202"], "outbound", "+79037770000")}
+    assert {(r["made_by"], r["direction"], r["peer"]) for r in calls} == {
+        (company.people["202"], "outbound", "+79037770000")
+    }
 
 
 async def test_hook_crm_event(company: Company, clients: Clients, vats_register_plugin: Any) -> None:
@@ -190,8 +202,12 @@ async def test_hook_task_assigned(company: Company, clients: Clients, vats_regis
     task = (await admin.post("/api/tasks", json={"title": "Позвонить", "number": "+79031234567"})).json()
     r = await admin.patch(f"/api/tasks/{task['id']}", json={"status": "in_progress"})
     assert r.status_code == 200 and not seen  # not reassigned
-    r = await admin.patch(f"/api/tasks/{task['id']}", json={"assignee_kind": "group", "assignee_id": str(company.sales_id)})
+    r = await admin.patch(
+        f"/api/tasks/{task['id']}", json={"assignee_kind": "group", "assignee_id": str(company.sales_id)}
+    )
     assert r.status_code == 200 and r.json()["assignee_id"] == str(company.sales_id)
     assert [(str(t.id), t.assignee_kind, t.number) for t in seen] == [(task["id"], "group", "+79031234567")]
-    r = await admin.patch(f"/api/tasks/{task['id']}", json={"assignee_kind": "group", "assignee_id": str(company.admin_id)})
+    r = await admin.patch(
+        f"/api/tasks/{task['id']}", json={"assignee_kind": "group", "assignee_id": str(company.admin_id)}
+    )
     assert r.status_code == 404 and r.json()["field"] == "assignee_id"  # an employee's id is not a group

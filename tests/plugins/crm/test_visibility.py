@@ -8,7 +8,18 @@ from typing import Any
 import httpx
 from vats.core.directory.models import RoleSettings, RolesSettings
 
-from tests.plugins.crm.conftest import DAY, Clients, Company, emp, forward, group, internal, record_call, settings, store
+from tests.plugins.crm.conftest import (
+    DAY,
+    Clients,
+    Company,
+    emp,
+    forward,
+    group,
+    internal,
+    record_call,
+    settings,
+    store,
+)
 
 
 async def peers(client: httpx.AsyncClient, **params: Any) -> set[str]:
