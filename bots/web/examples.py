@@ -10,6 +10,22 @@ from litestar import Litestar
 from litestar.openapi.spec import Example, OpenAPI
 
 REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    # CRM (plugins/crm, plugins/crm_webhook)
+    "saveContact": {"number": "+79161234567", "name": "Иван Петров", "company": "ООО Ромашка"},
+    "updateContact": {"kind": "business", "company": "ООО Ромашка"},
+    "bulkContacts": {"contact_ids": ["3f2b8a9e-1c4d-4e5f-8a7b-9c0d1e2f3a4b"], "action": "make_personal"},
+    "tagCall": {"tag_ids": ["3f2b8a9e-1c4d-4e5f-8a7b-9c0d1e2f3a4b"]},
+    "createTask": {"title": "Перезвонить клиенту", "number": "+79161234567"},
+    "updateTask": {"status": "done"},
+    "commentTask": {"text": "Перезвонил, договорились на вторник"},
+    "attachToTask": {"kind": "call", "id": "3f2b8a9e-1c4d-4e5f-8a7b-9c0d1e2f3a4b"},
+    "createDeal": {"contact_id": "3f2b8a9e-1c4d-4e5f-8a7b-9c0d1e2f3a4b", "title": "Поставка оборудования"},
+    "updateDeal": {"status": "won"},
+    "commentDeal": {"text": "Счёт отправлен"},
+    "attachToDeal": {"kind": "task", "id": "3f2b8a9e-1c4d-4e5f-8a7b-9c0d1e2f3a4b"},
+    "updateCrmSettings": {"duplicate_check": True},
+    "mapCrmUser": {"external_id": "amo-12345"},
+    "setCrmWebhook": {"url": "https://crm.example.com/hooks/vats"},
     "operatorCreateTrunk": {
         "name": "rostelecom",
         "host": "sip.provider.example",
