@@ -132,9 +132,14 @@ def _uvicorn_server(app: Any, config: Config) -> Any:
                 for sig, handler in original.items():
                     signal.signal(sig, handler)
 
+    # log_config=None: uvicorn's records go to the root logger, i.e. through the app's non-blocking
+    # queue listener, not straight to stderr; vats writes its own access log.
     return Server(
-        uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level.lower(), lifespan="on")
-    )
+        uvicorn.Config(
+            app, host=config.host, port=config.port, log_level=config.log_level.lower(), lifespan="on",
+            log_config=None, access_log=False,
+        )
+    )  # fmt: skip
 
 
 async def _serve(config: Config) -> None:

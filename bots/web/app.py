@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Router, get
 from litestar.datastructures import State
+from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from vats.bots.web.access_log import access_log_middleware
 from vats.bots.web.auth import make_jwt_auth, operator_guard, plugin_guard, role_guard
@@ -99,7 +100,17 @@ def create_app(kernel: Kernel) -> Litestar:
         openapi_config=openapi_config(),
         on_app_init=[jwt_auth.on_app_init],
         middleware=[DefineMiddleware(access_log_middleware)],
+        logging_config=logging_config(kernel.config.log_level),
         state=State({"kernel": kernel, "jwt_auth": jwt_auth}),
     )
     attach_examples(app)
     return app
+
+
+def logging_config(level: str) -> LoggingConfig:
+    """Every log record (ours and the libraries') goes through Litestar's queue listener, so that
+    a slow or full stderr (a pipe nobody reads) never blocks the event loop, at VATS_LOG_LEVEL."""
+    return LoggingConfig(
+        root={"level": level, "handlers": ["queue_listener"]},
+        formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    )

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -55,6 +56,9 @@ def test_api_survives_fuzzing(vats_database_url: str, tmp_path: Path) -> None:
                 password = found.group(1)
             if "vats is serving" in line:
                 break
+        # Keep reading the server's output: a full pipe would block its logging and so the server.
+        log: list[str] = []
+        threading.Thread(target=lambda: log.extend(server.stdout), daemon=True).start()  # type: ignore[arg-type]
         assert password, "vats serve printed no demo password"
         base = f"http://127.0.0.1:{port}"
         request = urllib.request.Request(
@@ -78,6 +82,8 @@ def test_api_survives_fuzzing(vats_database_url: str, tmp_path: Path) -> None:
             base, f"Authorization: Bearer {OPERATOR}", "--include-path-regex", "^/api/operator/", cwd=tmp_path
         )
         assert operator.returncode == 0, operator.stdout[-6000:]
+        print(f"server logged {len(log)} lines, {sum(map(len, log))} characters")
+        print("".join(log[-40:]))
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=30)
