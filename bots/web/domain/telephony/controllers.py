@@ -14,21 +14,14 @@ from vats.bots.web.auth import ADMIN, EVERYONE, kernel_of
 from vats.bots.web.deps import caller, tenant_tx
 from vats.bots.web.domain.operator.controllers import OPERATOR
 from vats.core.asterisk import outbound, trunks
-from vats.core.asterisk.ami import AmiError
-from vats.core.asterisk.outbound import Ban, BanIn, CallerIdRule, CallerIdRuleIn, normalise_destination
-from vats.core.asterisk.render import context_of
+from vats.core.asterisk.click_to_call import CallStarted, click_to_call
+from vats.core.asterisk.outbound import Ban, BanIn, CallerIdRule, CallerIdRuleIn
 from vats.core.db.database import Database
-from vats.core.errors import NotFoundError, ValidationError, VatsError
 
 
 class CallIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     to: Annotated[str, msgspec.Meta(examples=["+79161234567", "201"], max_length=40)]
     terminal_id: uuid.UUID | None = None  # which of the caller's SIP lines rings first (default: the first)
-
-
-class CallStarted(msgspec.Struct, kw_only=True):
-    line: str  # the SIP login that rings first
-    to: str
 
 
 class Line(msgspec.Struct, kw_only=True):
@@ -37,20 +30,6 @@ class Line(msgspec.Struct, kw_only=True):
     sip_login: str
     registered: bool
     state: str  # Asterisk's device state: NOT_INUSE, INUSE, RINGING, UNAVAILABLE, UNKNOWN
-
-
-class TelephonyUnavailable(VatsError):
-    """The PBX has no Asterisk connected right now (a state of the service, so 409, not 5xx)."""
-
-    status = 409
-    title = "Telephony unavailable"
-
-
-def _telephony(request: Request[Any, Any, Any]) -> Any:
-    telephony = kernel_of(request).telephony
-    if telephony is None or not telephony.ami:
-        raise TelephonyUnavailable("no Asterisk is connected (set VATS_AMI_URL)")
-    return telephony
 
 
 class CallController(Controller):
@@ -62,30 +41,9 @@ class CallController(Controller):
         """Your SIP line rings first; when you pick up, vats dials ``to`` (a colleague's
         extension or an outside number, with your outbound caller ID and bans)."""
         principal = caller(request)
-        to = data.to.strip()
-        digits = "".join(ch for ch in to if ch.isdigit())
-        if any(ch not in "+0123456789 -()" for ch in to) or not 2 <= len(digits) <= 15:
-            raise ValidationError("an extension or a phone number", field="to")
-        async with tenant_tx(request) as (conn, tenant, _):
-            rows = await conn.fetch(
-                "SELECT id, sip_login FROM terminals WHERE tenant_id = $1 AND employee_id = $2"
-                " AND sip_login IS NOT NULL AND active ORDER BY position, id",
-                tenant.id, principal.employee_id,
-            )  # fmt: skip
-        line = next((r for r in rows if data.terminal_id in (None, r["id"])), None)
-        if line is None:
-            raise NotFoundError("no such active SIP line of yours", field="terminal_id")
-        telephony = _telephony(request)
-        target = to if len(digits) <= 6 else normalise_destination(to)
-        login = line["sip_login"]
-        try:
-            await telephony.ami[0].originate(
-                telephony.router.dialing.sip.format(login=login), context=context_of(principal.tenant_id),
-                exten=target, caller_id=f'"vats" <{target}>', variables={"VATS_LOGIN": login},
-            )  # fmt: skip
-        except AmiError as exc:
-            raise TelephonyUnavailable(str(exc)) from None
-        return CallStarted(line=login, to=target)
+        return await click_to_call(
+            kernel_of(request), principal.tenant_id, principal.employee_id, data.to, data.terminal_id
+        )
 
 
 class OutboundController(Controller):
