@@ -98,6 +98,22 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        name="VATS_TELEGRAM_TOKEN",
+        default=None,
+        doc="token of the Telegram bot (from @BotFather); unset: the bot is off",
+        secret=True,
+    ),
+    Setting(
+        name="VATS_TELEGRAM_WEBHOOK_URL",
+        default=None,
+        doc="public https address Telegram posts updates to, ending in /telegram/webhook (unset: long polling)",
+    ),
+    Setting(
+        name="VATS_TELEGRAM_API_URL",
+        default="https://api.telegram.org",
+        doc="Bot API server (a local telegram-bot-api server, or a fake one in tests)",
+    ),
+    Setting(
         name="VATS_SIP_DIAL",
         default="PJSIP/{login}",
         doc="Asterisk dial string of a SIP line; {login} is replaced",
@@ -129,6 +145,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     asterisk_conf_dir: str | None = None
     sip_dial: str = "PJSIP/{login}"
     cel_password: str | None = None
+    telegram_token: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
 
     @property
     def media_dir(self) -> Path:
@@ -177,6 +196,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             asterisk_conf_dir=get("VATS_ASTERISK_CONF_DIR"),
             sip_dial=sip_dial,
             cel_password=get("VATS_CEL_PASSWORD"),
+            telegram_token=get("VATS_TELEGRAM_TOKEN"),
+            telegram_webhook_url=get("VATS_TELEGRAM_WEBHOOK_URL"),
+            telegram_api_url=get("VATS_TELEGRAM_API_URL") or "https://api.telegram.org",
         )
 
 

@@ -223,17 +223,18 @@ def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn:
 
 
 @hookspec
-def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection) -> Any:
+def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: Any) -> Any:
     """A CRM created a task (a missed call, voicemail, callback request, or by hand).
 
     Called inside the creating transaction, scoped to the tenant, so a notifier can write its
     outbox row atomically with the task (nothing is lost if it cannot deliver now). A
-    duplicate that only raised the counter of an open task is not announced again.
+    duplicate that only raised the counter of an open task is not announced again. ``kernel``
+    is the running kernel (e.g. to ask other plugins through ``kernel.plugins.emit``).
     """
 
 
 @hookspec
-def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection) -> Any:
+def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: Any) -> Any:
     """A task was reassigned to another employee or group (``task.assignee_*`` is the new one).
 
     Called inside the reassigning transaction, scoped to the tenant.
@@ -247,4 +248,24 @@ def crm_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Co
     ``payload`` is plain JSON data: the object, and for every employee it names their external
     CRM user id (``*_external_id``) when the tenant mapped one. Called inside the transaction
     that made the change, scoped to the tenant: write an outbox row and deliver later.
+    """
+
+
+@hookspec
+def task_alert_buttons(tenant_id: uuid.UUID, task: TaskNotice, language: str, conn: Connection) -> Any:
+    """Return :class:`vats.core.bot.AlertButton` objects for the Telegram alert of ``task``.
+
+    Called by the Telegram bot inside the transaction that created or reassigned the task,
+    when it writes the alert to its outbox, once per recipient language (``"ru"`` or
+    ``"en"``). Each button becomes one row of the alert's inline keyboard; the plugin's own
+    bot router (``register_bot_routers``) answers its ``callback_data``.
+    """
+
+
+@hookspec
+def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) -> Any:
+    """Return a paragraph for the admins' daily Telegram digest (plain text), or None.
+
+    Called by the Telegram bot once a day per tenant (at 09:00 in the tenant's time zone) when
+    at least one admin has linked the bot; the paragraphs of all plugins make one message.
     """

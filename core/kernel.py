@@ -58,6 +58,7 @@ class Kernel:
         self.snapshots: Snapshots | None = None
         self._engine: Engine | None = None
         self.telephony: Any = None  # vats.core.asterisk.service.Telephony when serving calls
+        self.telegram: Any = None  # vats.bots.telegram.service.TelegramBot when the bot runs
 
     @property
     def directory(self) -> Directory:

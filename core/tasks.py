@@ -28,3 +28,4 @@ class TaskNotice(msgspec.Struct, frozen=True, kw_only=True):
     voicemail: str | None = None  # the message's file under VATS_MEDIA_DIR
     deadline: dt.datetime | None = None
     created_at: dt.datetime
+    assigned_by: uuid.UUID | None = None  # who reassigned it (task_assigned); they need no alert

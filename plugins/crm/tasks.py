@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import msgspec
 from msgspec import UNSET
 from vats.core.db.database import Connection
 from vats.core.directory.validation import normalise_phone
@@ -223,7 +224,9 @@ async def update(conn: Connection, kernel: Any, viewer: Viewer, task_id: uuid.UU
         assignee_kind, assignee_id,
     )  # fmt: skip
     if reassigned:
-        notice = await notice_of(conn, viewer.tenant_id, task_id, None)
+        notice = msgspec.structs.replace(
+            await notice_of(conn, viewer.tenant_id, task_id, None), assigned_by=viewer.employee_id
+        )
         await events.announce_task(conn, kernel, "task_assigned", notice)
     args: list[Any] = [viewer.tenant_id, task_id]
     r = await conn.fetchrow(f"SELECT {COLUMNS} FROM crm_tasks t WHERE t.tenant_id = $1 AND t.id = $2", *args)
