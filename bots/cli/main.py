@@ -152,8 +152,16 @@ async def _serve(config: Config) -> None:
     await kernel.start(progress=lambda pkg, name: err.print(f"migrating {pkg}/{name}"))
     telephony = Telephony(kernel)
     workers = Workers(kernel)
+    telegram = None
     try:
         workers.start()
+        if config.telegram_token:
+            from vats.bots.telegram.service import TelegramBot
+
+            telegram = kernel.telegram = TelegramBot(kernel)
+            await telegram.start()
+            mode = "webhook" if config.telegram_webhook_url else "long polling"
+            err.print(f"telegram bot on ({mode}, Bot API {config.telegram_api_url})", highlight=False)
         if config.agi_port:
             await telephony.start()
             kernel.telephony = telephony
@@ -177,6 +185,8 @@ async def _serve(config: Config) -> None:
         finally:
             announcer.cancel()
     finally:
+        if telegram is not None:
+            await telegram.stop()
         await workers.stop()
         await telephony.stop()
         await kernel.stop()

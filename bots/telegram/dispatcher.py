@@ -1,21 +1,73 @@
-"""The Telegram bot's dispatcher: the bot's own routers plus those plugins contribute.
+"""The Telegram bot's dispatcher: who is writing (middleware), then the routers in order:
 
-(The bot's features, linking, availability and alert delivery, arrive in their own issue;
-this is where plugin routers are attached.)
+1. linking (``/start CODE``, ``/start``, ``/unlink``), open to everyone;
+2. for linked employees only (a root filter on a parent router, so strangers never reach a
+   plugin): availability (``/status``) and every plugin's routers (``register_bot_routers``);
+3. strangers: short instructions and nothing else.
+
+Handlers may name ``user`` (:class:`vats.core.bot.BotUser`, or None for a stranger),
+``language`` and ``kernel``.
 """
 
 from __future__ import annotations
 
-from aiogram import Dispatcher, Router
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Dispatcher, Router
+from aiogram.types import TelegramObject, User
+from vats.bots.telegram import links
+from vats.bots.telegram.routers import linking, status, strangers
+from vats.core.bot import BotUser, language_of
 from vats.core.plugins import PluginHost
 
 
-def build_dispatcher(plugins: PluginHost) -> Dispatcher:
-    """A new dispatcher with every plugin's routers; each call asks the plugins for new ones,
-    because an aiogram Router can be attached to one dispatcher only."""
-    dispatcher = Dispatcher()
-    for router in plugins.collect("register_bot_routers"):
+class Identify(BaseMiddleware):
+    """Puts ``kernel``, ``user`` (the linked employee or None) and ``language`` into the handler data."""
+
+    def __init__(self, kernel: Any) -> None:
+        self.kernel = kernel
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        sender: User | None = data.get("event_from_user")
+        user = await links.find(self.kernel.db, sender.id) if sender is not None else None
+        language = language_of(sender.language_code if sender else None)
+        if user is not None and user.language != language:  # alerts follow the app's language too
+            await links.set_language(self.kernel.db, user, language)
+            user = BotUser(**{**{f: getattr(user, f) for f in user.__struct_fields__}, "language": language})
+        data.update(kernel=self.kernel, user=user, language=language)
+        return await handler(event, data)
+
+
+async def is_linked(_event: Any, user: BotUser | None = None) -> bool:
+    return user is not None
+
+
+def plugin_routers(plugins: PluginHost) -> list[Router]:
+    routers = plugins.collect("register_bot_routers")
+    for router in routers:
         if not isinstance(router, Router):
             raise TypeError(f"register_bot_routers must return aiogram Routers, got {router!r}")
-        dispatcher.include_router(router)
+    return routers
+
+
+def build_dispatcher(kernel: Any) -> Dispatcher:
+    """A new dispatcher; each call asks the plugins for new routers, because an aiogram Router
+    can be attached to one dispatcher only."""
+    dispatcher = Dispatcher()
+    dispatcher.update.outer_middleware(Identify(kernel))
+    dispatcher.include_router(linking.router())
+    members = Router(name="linked employees")
+    members.message.filter(is_linked)
+    members.callback_query.filter(is_linked)
+    members.include_router(status.router())
+    for router in plugin_routers(kernel.plugins):
+        members.include_router(router)
+    dispatcher.include_router(members)
+    dispatcher.include_router(strangers.router())
     return dispatcher

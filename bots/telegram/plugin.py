@@ -1,0 +1,41 @@
+"""The Telegram bot's part in the plugin system (entry point ``telegram``): its tables, its
+cabinet routes (the link, the webhook), and the alerts it writes to its outbox when a plugin
+announces a task. Everything here uses public hooks, as a third-party notifier would."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from vats.core import hookimpl
+from vats.core.db.database import Connection
+from vats.core.db.migrate import MigrationSource
+from vats.core.tasks import TaskNotice
+
+
+@hookimpl
+def register_migrations() -> Sequence[MigrationSource]:
+    return [MigrationSource(package="telegram", folder=Path(__file__).with_name("migrations"))]
+
+
+@hookimpl
+def register_routes() -> Sequence[Any]:
+    from vats.bots.telegram.routes import TelegramLinkController, telegram_webhook
+
+    return [TelegramLinkController, telegram_webhook]
+
+
+@hookimpl
+async def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: Any) -> None:
+    from vats.bots.telegram.outbox import enqueue_task_alert
+
+    await enqueue_task_alert(conn, kernel, task, reassigned=False)
+
+
+@hookimpl
+async def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: Any) -> None:
+    from vats.bots.telegram.outbox import enqueue_task_alert
+
+    await enqueue_task_alert(conn, kernel, task, reassigned=True)

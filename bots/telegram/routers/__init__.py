@@ -1,0 +1,1 @@
+"""The bot's own routers: linking, availability, and what strangers are told."""
