@@ -6,7 +6,9 @@ A default plugin built only on public hooks, as a third party would write it:
   deal (``ingest.py``);
 * ``lookup_contact``: routing learns the caller's tags and personal manager (``lookup.py``);
 * ``register_routes``: the cabinet API (``api/``);
-* announces ``task_created`` / ``task_assigned`` and ``crm_event`` for other plugins.
+* announces ``task_created`` / ``task_assigned`` and ``crm_event`` for other plugins;
+* ``register_bot_routers``, ``task_alert_buttons``, ``daily_digest``: its part of the Telegram
+  bot (``bot.py``).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from vats.core import hookimpl
+from vats.core.bot import AlertButton
 from vats.core.calls.records import CallRecord
 from vats.core.db.database import Connection, Database
 from vats.core.db.migrate import MigrationSource
 from vats.core.engine.context import CallerContact
+from vats.core.tasks import TaskNotice
 from vats.plugins.crm.lookup import ContactLookup
 
 contacts_for_routing = ContactLookup()
@@ -70,3 +74,24 @@ def register_routes() -> Sequence[Any]:
         StatsController,
         CrmSettingsController,
     ]
+
+
+@hookimpl
+def register_bot_routers() -> Sequence[Any]:
+    from vats.plugins.crm.bot import router
+
+    return [router()]
+
+
+@hookimpl
+def task_alert_buttons(task: TaskNotice, language: str) -> list[AlertButton]:
+    from vats.plugins.crm.bot import alert_buttons
+
+    return alert_buttons(task, language)
+
+
+@hookimpl
+async def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) -> str:
+    from vats.plugins.crm.bot import digest
+
+    return await digest(conn, tenant_id, language)
