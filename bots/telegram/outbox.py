@@ -216,7 +216,8 @@ class Delivery:
             )  # fmt: skip
         for row in sorted(claimed, key=lambda r: r["id"]):
             if asyncio.get_running_loop().time() < self.paused_until:
-                await self._retry(row["id"], None, "paused by Telegram's retry_after")
+                # Not tried: give the claim back (the loop sleeps out the pause first).
+                await self._mark(row["id"], "attempts = attempts - 1, next_attempt_at = now(), sending_since = NULL")
                 continue
             await self._send(row)
         return len(claimed)

@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import threading
@@ -137,11 +138,13 @@ class FakeTelegram:
         for key, value in list(params.items()):  # aiogram sends files as "attach://<field>"
             if isinstance(value, str) and value.startswith("attach://"):
                 params[key] = params.pop(value.removeprefix("attach://"), value)
+        params["_at"] = time.monotonic()  # when it arrived (to check retry_after was respected)
         with self._lock:
             self.calls.append((method, params))
             fault = next((f for f in self._faults if f[0] == method), None)
             if fault is not None:
                 self._faults.remove(fault)
+                params["_fault"] = fault[1]
         if fault is not None and fault[1] == "status":
             return self._error(fault[2], "Internal Server Error" if fault[2] >= 500 else "Error")
         if fault is not None and fault[1] == "retry":
@@ -341,20 +344,27 @@ def fake_telegram() -> Iterator[FakeTelegram]:
         server.stop()
 
 
-@pytest_asyncio.fixture
-async def vats_telegram(vats_kernel: Any, fake_telegram: FakeTelegram) -> AsyncIterator[Any]:
-    """The real bot on ``vats_kernel``, polling the fake Bot API, retrying alerts quickly."""
+@contextlib.asynccontextmanager
+async def running_bot(kernel: Any, fake: FakeTelegram, **delivery_options: Any) -> AsyncIterator[Any]:
+    """The real bot on ``kernel`` against ``fake`` (polling unless the kernel's config names a
+    webhook), retrying alerts quickly; the dispatcher includes the plugins registered so far."""
     from vats.bots.telegram.service import TelegramBot
 
-    vats_kernel.config = msgspec.structs.replace(
-        vats_kernel.config, telegram_token=fake_telegram.token, telegram_api_url=fake_telegram.base_url
-    )
-    bot = TelegramBot(vats_kernel, base_delay_s=0.05, max_delay_s=0.5, poll_s=0.2)
-    vats_kernel.telegram = bot
+    kernel.config = msgspec.structs.replace(kernel.config, telegram_token=fake.token, telegram_api_url=fake.base_url)
+    options = {"base_delay_s": 0.05, "max_delay_s": 0.5, "poll_s": 0.2, **delivery_options}
+    bot = TelegramBot(kernel, **options)
+    kernel.telegram = bot
     await bot.start()
     await asyncio.wait_for(bot.ready.wait(), 10)
     try:
         yield bot
     finally:
         await bot.stop()
-        vats_kernel.telegram = None
+        kernel.telegram = None
+
+
+@pytest_asyncio.fixture
+async def vats_telegram(vats_kernel: Any, fake_telegram: FakeTelegram) -> AsyncIterator[Any]:
+    """The real bot on ``vats_kernel``, polling the fake Bot API (see ``running_bot``)."""
+    async with running_bot(vats_kernel, fake_telegram) as bot:
+        yield bot

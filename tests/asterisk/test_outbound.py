@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from vats.bots.telegram.testing import FakeTelegram, running_bot
 from vats.bots.web.testing import ApiClients
 from vats.core.directory.models import GroupCreate
 from vats.core.directory.service import TenantCreated
 
 from tests.asterisk.conftest import Pbx
+from tests.bots.test_telegram import link
 
 MAIN, MOSCOW_LINE = "+74955550001", "+74955550002"
 
@@ -134,3 +136,24 @@ async def test_inbound_calls_are_recorded_with_the_warning_first(pbx: Pbx, vats_
             record["linkedid"],
         )
     assert played == 1
+
+
+async def test_call_back_button_of_a_task_alert_rings_me_then_the_client(
+    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients, fake_telegram: FakeTelegram
+) -> None:
+    """The Telegram alert's "call back" button is click-to-call for real: my line, then the client."""
+    s = await _setup(pbx, vats_tenant, vats_api)
+    async with running_bot(pbx.kernel, fake_telegram):
+        await link(fake_telegram, s["admin"], 777)
+        r = await s["admin"].post("/api/tasks", json={"title": "Перезвонить", "number": "+79161112233"})
+        assert r.status_code == 201, r.text
+        alert = await fake_telegram.wait_for(
+            lambda: next((m for m in fake_telegram.shown(777) if "+79161112233" in m.get("text", "")), None)
+        )
+        fake_telegram.press(777, alert, fake_telegram.buttons(alert)["📞 Перезвонить"])
+        answer = await fake_telegram.wait_for(lambda: fake_telegram.sent("answerCallbackQuery"))
+        assert answer[0]["text"] == "Звоним на ваш телефон, затем клиенту +79161112233"
+        (record,) = await pbx.records(1)
+    first_line = (await s["admin"].get("/api/me/sip-credentials")).json()[0]["sip_login"]
+    assert record["direction"] == "outbound" and record["number"] == "+79161112233"
+    assert record["caller"] == first_line and record["answered_by"] == "tel/+79161112233"

@@ -3,14 +3,18 @@ availability, task alerts and their buttons, /tasks, /calls, languages, voicemai
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import wave
 from pathlib import Path
 from typing import Any
 
 import httpx
-from vats.bots.telegram.testing import FakeTelegram
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from vats.bots.telegram.testing import FakeTelegram, running_bot
+from vats.core import hookimpl
+from vats.core.bot import BotUser
 from vats.core.calls.records import CallRecord, Participant, store_and_announce
 from vats.core.engine.context import TaskIntent
 
@@ -146,9 +150,11 @@ async def test_missed_call_alert_reaches_the_group_with_working_buttons(
     assert list(fake_telegram.buttons(taken)) == ["📞 Перезвонить", "✅ Выполнено"]
     (task,) = (await (await clients.of("admin")).get("/api/tasks", params={"status": "open_any"})).json()["items"]
     assert task["assignee_kind"] == "employee" and task["assignee_id"] == str(company.people["201"])
-    # Борис presses "take" on his stale alert: the task is no longer his to see.
+    # Борис presses "take" on his stale alert: the task is no longer his to see; nothing changes.
+    answered = len(fake_telegram.sent("answerCallbackQuery"))
     fake_telegram.press(BORIS, english, fake_telegram.buttons(english)["🙋 Take it"], language_code="en")
-    await asyncio.sleep(0.3)
+    await fake_telegram.wait_for(lambda: len(fake_telegram.sent("answerCallbackQuery")) > answered)
+    assert fake_telegram.sent("answerCallbackQuery")[-1]["text"] == "This task is no longer yours to see"
     assert len([m for m in fake_telegram.shown(BORIS) if m["message_id"] > boris_before]) == 1
     # "Call back" without telephony: a clear answer, nothing else changes.
     calls = len(fake_telegram.sent("answerCallbackQuery"))
@@ -252,3 +258,37 @@ async def test_voicemail_arrives_as_mp3_never_wav(
     await fake_telegram.wait_for(
         lambda: "Выполнено: Анна" in fake_telegram.messages[(ANNA, voice["message_id"])]["caption"]
     )
+
+
+class HelloPlugin:
+    @hookimpl
+    def register_bot_routers(self) -> list[Router]:
+        router = Router(name="hello")  # a new Router on every call: one dispatcher each
+
+        @router.message(Command("hello"))
+        async def hello(message: Message, user: BotUser, kernel: Any) -> None:
+            async with kernel.db.tenant(user.tenant_id) as conn:
+                name = await conn.fetchval(
+                    "SELECT full_name FROM employees WHERE tenant_id = $1 AND id = $2", user.tenant_id, user.employee_id
+                )
+            await message.answer(f"Привет, {name}!" if user.language == "ru" else f"Hello, {name}!")
+
+        return [router]
+
+
+async def test_hook_register_bot_routers(
+    vats_kernel: Any, fake_telegram: FakeTelegram, company: Company, clients: Clients, vats_register_plugin: Any
+) -> None:
+    """A plugin's router answers linked employees (with ``user`` and ``kernel``); strangers
+    never reach it."""
+    vats_register_plugin(HelloPlugin(), name="hello")
+    async with running_bot(vats_kernel, fake_telegram):
+        await link(fake_telegram, await clients.of("203"), 1003, language="en")
+        before = fake_telegram.shown(1003)[-1]["message_id"]
+        fake_telegram.send_text(1003, "/hello", language_code="en")
+        assert (await fake_telegram.wait_for_message(1003, after=before))["text"] == "Hello, Вера!"
+        fake_telegram.send_text(666, "/hello")
+        assert "личный кабинет" in (await fake_telegram.wait_for_message(666))["text"]
+    # Each dispatcher asks the plugins again: new Routers, so a second bot can start.
+    async with running_bot(vats_kernel, fake_telegram) as again:
+        assert "hello" in [r.name for r in again.dispatcher.sub_routers[1].sub_routers]

@@ -13,9 +13,7 @@ from typing import Any
 import msgspec
 import pluggy
 import pytest
-from aiogram import Router
 from litestar import get
-from vats.bots.telegram.dispatcher import build_dispatcher
 from vats.bots.web.testing import ApiClients
 from vats.core import hookimpl
 from vats.core.blocks import BlockRegistry, BlockRegistryError
@@ -306,18 +304,6 @@ async def test_hook_register_routes(vats_kernel: Kernel, vats_register_plugin: A
     spec = (await api.client().get("/schema/openapi.json")).json()
     assert spec["paths"]["/api/hello"]["get"]["operationId"] == "hello"
     await api.close()
-
-
-def test_hook_register_bot_routers() -> None:
-    class Bot:
-        @hookimpl
-        def register_bot_routers(self) -> list[Router]:
-            return [Router(name="hello")]
-
-    host = PluginHost()
-    host.register(Bot(), name="bot")
-    first, second = build_dispatcher(host), build_dispatcher(host)  # new Routers each time
-    assert [r.name for r in first.sub_routers] == [r.name for r in second.sub_routers] == ["hello"]
 
 
 def test_hook_register_commands(tmp_path: Path) -> None:

@@ -39,6 +39,10 @@ ACCESS: dict[str, Any] = {
     "DELETE /api/me/terminals/{terminal_id:uuid}": EVERYONE,
     "PATCH /api/me/terminals/{terminal_id:uuid}": EVERYONE,
     "POST /api/me/terminals/{terminal_id:uuid}/password": EVERYONE,
+    "GET /api/me/telegram-link": EVERYONE,
+    "POST /api/me/telegram-link": EVERYONE,
+    "DELETE /api/me/telegram-link": EVERYONE,
+    "POST /telegram/webhook": PUBLIC,  # Telegram's own: its secret-token header is checked instead
     "GET /api/employees": MANAGERS,
     "POST /api/employees": ADMIN,
     "GET /api/employees/{employee_id:uuid}": MANAGERS,
