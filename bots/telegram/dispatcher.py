@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Dispatcher, Router
+from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.types import TelegramObject, User
 from vats.bots.telegram import links
 from vats.bots.telegram.routers import linking, status, strangers
@@ -63,7 +63,8 @@ def build_dispatcher(kernel: Any) -> Dispatcher:
     dispatcher.update.outer_middleware(Identify(kernel))
     dispatcher.include_router(linking.router())
     members = Router(name="linked employees")
-    members.message.filter(is_linked)
+    # Private chats only: in a group chat, whatever the bot answered would be read by everyone there.
+    members.message.filter(F.chat.type == "private", is_linked)
     members.callback_query.filter(is_linked)
     members.include_router(status.router())
     for router in plugin_routers(kernel.plugins):

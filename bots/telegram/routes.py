@@ -3,6 +3,7 @@ Telegram posts updates to (``/telegram/webhook``, checked by its secret-token he
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from typing import Any
 
@@ -19,7 +20,7 @@ from vats.core.errors import ConflictError, ValidationError
 class LinkOffer(msgspec.Struct, kw_only=True):
     url: str | None  # https://t.me/<bot>?start=<code>; None until the bot has reached Telegram once
     start_command: str  # what to send the bot by hand: "/start <code>"
-    expires_at: Any
+    expires_at: dt.datetime
 
 
 class TelegramLinkController(Controller):

@@ -146,12 +146,21 @@ class TelegramBot:
             if local.hour < DIGEST_HOUR or tenant["sent_on"] == local.date():
                 continue
             async with self.kernel.db.tenant(tenant["id"]) as conn:
+                # Claim the day first: of several vats processes, one sends the digest.
+                claimed = await conn.fetchval(
+                    "INSERT INTO telegram_digests AS d (tenant_id, sent_on) VALUES ($1, $2)"
+                    " ON CONFLICT (tenant_id) DO UPDATE SET sent_on = EXCLUDED.sent_on"
+                    " WHERE d.sent_on < EXCLUDED.sent_on RETURNING true",
+                    tenant["id"], local.date(),
+                )  # fmt: skip
+                if not claimed:
+                    continue
                 admins = await conn.fetch(
                     "SELECT l.employee_id, l.chat_id, l.language FROM telegram_links l JOIN employees e"
                     " ON e.tenant_id = l.tenant_id AND e.id = l.employee_id"
                     " WHERE l.tenant_id = $1 AND e.role = 'admin'",
                     tenant["id"],
-                )  # fmt: skip
+                )
                 texts: dict[Language, str] = {}
                 for language in {a["language"] for a in admins}:
                     parts = await self.kernel.plugins.emit(
@@ -166,11 +175,6 @@ class TelegramBot:
                             conn, tenant["id"], admin["employee_id"], admin["chat_id"], "digest", message
                         )
                         queued += 1
-                await conn.execute(
-                    "INSERT INTO telegram_digests (tenant_id, sent_on) VALUES ($1, $2)"
-                    " ON CONFLICT (tenant_id) DO UPDATE SET sent_on = EXCLUDED.sent_on",
-                    tenant["id"], local.date(),
-                )  # fmt: skip
         return queued
 
 

@@ -276,7 +276,8 @@ class FakeTelegram:
         """The user writes to the bot (a command, or a button of the reply keyboard)."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": {"id": user_id, "type": chat_type}, "from": self.user(user_id, language_code), "text": text,
+            "chat": {"id": user_id if chat_type == "private" else -user_id, "type": chat_type},
+            "from": self.user(user_id, language_code), "text": text,
         }  # fmt: skip
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]

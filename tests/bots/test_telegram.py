@@ -56,6 +56,11 @@ async def test_linking_is_one_time_and_strangers_learn_nothing(
     assert reply["reply_markup"]["keyboard"] == [[{"text": "📶 Статус"}]]  # the persistent button
     state = (await anna.get("/api/me/telegram-link")).json()
     assert state["linked"] and state["username"] == f"user{ANNA}"
+    # In a group chat the bot says nothing, even to Anna: everyone there would read it.
+    fake_telegram.send_text(ANNA, "/status", chat_type="group")
+    fake_telegram.send_text(ANNA, "/status")
+    await fake_telegram.wait_for(lambda: len(fake_telegram.shown(ANNA)) == 2)
+    assert fake_telegram.shown(-ANNA) == [] and last_text(fake_telegram, ANNA).startswith("Ваша доступность")
     # ... once: the same code from someone else is refused and links nothing.
     fake_telegram.send_text(BORIS, offer["start_command"])
     refused = await fake_telegram.wait_for_message(BORIS)

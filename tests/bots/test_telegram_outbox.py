@@ -53,7 +53,7 @@ def delivered_texts(fake: FakeTelegram) -> list[str]:
 
 
 async def test_refusals_and_rate_limits_deliver_each_alert_exactly_once(
-    vats_telegram: Any, fake_telegram: FakeTelegram, company: Company, clients: Clients
+    vats_telegram: Any, fake_telegram: FakeTelegram, company: Company, clients: Clients, caplog: Any
 ) -> None:
     await link(fake_telegram, await clients.of("201"), ANNA)
     admin = await clients.of("admin")
@@ -72,6 +72,7 @@ async def test_refusals_and_rate_limits_deliver_each_alert_exactly_once(
     sends = fake_telegram.sent("sendMessage")
     (limited,) = [p["_at"] for p in sends if p.get("_fault") == "retry"]
     assert min(p["_at"] for p in sends if p["_at"] > limited) - limited >= 0.95
+    assert "retrying" in caplog.text and fake_telegram.token.split(":")[1] not in caplog.text  # no secret in logs
 
 
 async def test_dropped_connection_after_accept_sends_at_most_twice_and_counts_it(
