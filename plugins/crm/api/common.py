@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request
-from litestar.params import QueryParameter
 from vats.core.db.database import Connection
 from vats.core.directory.models import Tenant
 from vats.core.directory.service import load_tenant
@@ -21,9 +20,6 @@ from vats.plugins.crm.viewer import Viewer, viewer_for
 ADMIN = frozenset({"admin"})
 WORKERS = frozenset({"admin", "head", "user"})  # everyone but restricted users
 EVERYONE = frozenset({"admin", "head", "user", "restricted"})
-
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="items to skip")]
 
 
 @dataclass

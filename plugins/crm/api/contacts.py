@@ -13,9 +13,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from vats.bots.web.pagination import Limit, Offset, Page
 from vats.core.errors import ValidationError
 from vats.plugins.crm import contacts
-from vats.plugins.crm.api.common import ADMIN, EVERYONE, WORKERS, Limit, Offset, kernel_of, scope
+from vats.plugins.crm.api.common import ADMIN, EVERYONE, WORKERS, kernel_of, scope
 from vats.plugins.crm.models import (
     BulkContacts,
     BulkResult,
@@ -27,13 +28,6 @@ from vats.plugins.crm.models import (
 )
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
-
-
-class ContactPage(msgspec.Struct, kw_only=True):
-    items: list[Contact]
-    total: int
-    limit: int
-    offset: int
 
 
 class ImportForm(msgspec.Struct, kw_only=True):
@@ -60,13 +54,13 @@ class ContactController(Controller):
         kind: FromQuery[ContactKind | None] = None,
         tag_id: FromQuery[uuid.UUID | None] = None,
         manager_id: FromQuery[uuid.UUID | None] = None,
-    ) -> ContactPage:
+    ) -> Page[Contact]:
         async with scope(request) as s:
             items, total = await contacts.listing(
                 s.conn, s.tenant.id, admin=s.viewer.is_admin, q=q, kind=kind, tag_id=tag_id, manager_id=manager_id,
                 limit=limit, offset=offset,
             )  # fmt: skip
-        return ContactPage(items=items, total=total, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     @post(operation_id="saveContact", summary="Save a contact (a caller's 'not saved' contact is saved instead)",
           opt={"roles": WORKERS})  # fmt: skip

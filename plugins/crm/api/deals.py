@@ -6,22 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
+from vats.bots.web.pagination import Limit, Offset, Page
 from vats.plugins.crm import cards, deals
-from vats.plugins.crm.api.common import WORKERS, Limit, Offset, scope
+from vats.plugins.crm.api.common import WORKERS, scope
 from vats.plugins.crm.api.history import FromParam, PeriodParam, ToParam
 from vats.plugins.crm.models import AttachIn, Attachments, Comment, CommentIn, Deal, DealCard, DealIn, DealUpdate
 from vats.plugins.crm.periods import period_bounds
-
-
-class DealPage(msgspec.Struct, kw_only=True):
-    items: list[Deal]
-    total: int
-    limit: int
-    offset: int
 
 
 class DealController(Controller):
@@ -39,13 +32,13 @@ class DealController(Controller):
         start: FromParam = None,
         end: ToParam = None,
         status: FromQuery[Literal["new", "in_progress", "won", "lost"] | None] = None,
-    ) -> DealPage:
+    ) -> Page[Deal]:
         async with scope(request) as s:
             since, until = period_bounds(period, s.tenant.time_zone, start=start, end=end)
             items, total = await deals.listing(
                 s.conn, s.viewer, since=since, until=until, status=status, limit=limit, offset=offset
             )
-        return DealPage(items=items, total=total, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     @post(operation_id="createDeal", summary="A deal for a contact (one per contact)")
     async def create(self, request: Request[Any, Any, Any], data: JSONBody[DealIn]) -> Deal:

@@ -12,12 +12,11 @@ import msgspec
 from litestar import Controller, Request, get, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File, Stream
+from vats.bots.web.pagination import Limit, Offset
 from vats.plugins.crm import history
 from vats.plugins.crm.api.common import (
     EVERYONE,
     WORKERS,
-    Limit,
-    Offset,
     kernel_of,
     media_file,
     require_listening,

@@ -6,24 +6,17 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED
+from vats.bots.web.pagination import Limit, Offset, Page
 from vats.core.tasks import TaskKind
 from vats.plugins.crm import cards, tasks
-from vats.plugins.crm.api.common import EVERYONE, Limit, Offset, media_file, require_listening, scope
+from vats.plugins.crm.api.common import EVERYONE, media_file, require_listening, scope
 from vats.plugins.crm.api.history import FromParam, PeriodParam, ToParam
 from vats.plugins.crm.models import AttachIn, Attachments, Comment, CommentIn, Task, TaskCard, TaskIn, TaskUpdate
 from vats.plugins.crm.periods import period_bounds
-
-
-class TaskPage(msgspec.Struct, kw_only=True):
-    items: list[Task]
-    total: int
-    limit: int
-    offset: int
 
 
 class TaskController(Controller):
@@ -43,14 +36,14 @@ class TaskController(Controller):
         status: FromQuery[Literal["open", "in_progress", "done", "cancelled", "open_any"] | None] = None,
         assignee_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[TaskKind | None] = None,
-    ) -> TaskPage:
+    ) -> Page[Task]:
         async with scope(request) as s:
             since, until = period_bounds(period, s.tenant.time_zone, start=start, end=end)
             items, total = await tasks.listing(
                 s.conn, s.viewer, since=since, until=until, status=status, assignee_id=assignee_id, kind=kind,
                 limit=limit, offset=offset,
             )  # fmt: skip
-        return TaskPage(items=items, total=total, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     @post(operation_id="createTask", summary="A task by hand (for you, a colleague or a group)")
     async def create(self, request: Request[Any, Any, Any], data: JSONBody[TaskIn]) -> Task:
