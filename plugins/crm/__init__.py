@@ -95,3 +95,18 @@ async def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) ->
     from vats.plugins.crm.bot import digest
 
     return await digest(conn, tenant_id, language)
+
+
+@hookimpl
+async def collect_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> list[Any]:
+    """Open tasks assigned to an employee or a group about to be deleted."""
+    from vats.plugins.crm.tasks import open_tasks_of
+
+    return await open_tasks_of(conn, tenant_id, kind, object_id)
+
+
+@hookimpl
+async def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> None:
+    from vats.plugins.crm.tasks import hand_over_open_tasks
+
+    await hand_over_open_tasks(conn, tenant_id, kind, object_id)

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 from vats.core.db.database import Connection
+from vats.core.directory.models import Reference
 from vats.core.directory.validation import normalise_phone
 from vats.core.errors import NotFoundError
 from vats.core.tasks import TaskNotice
@@ -241,3 +242,35 @@ async def voicemail_file(conn: Connection, viewer: Viewer, task_id: uuid.UUID) -
     if not path:
         raise NotFoundError("the task has no voicemail", field="task_id")
     return str(path)
+
+
+# --- when an assignee is deleted ----------------------------------------------------------
+
+
+async def open_tasks_of(conn: Connection, tenant_id: uuid.UUID, kind: str, assignee_id: uuid.UUID) -> list[Reference]:
+    if kind not in ("employee", "group"):
+        return []
+    rows = await conn.fetch(
+        "SELECT id, title FROM crm_tasks WHERE tenant_id = $1 AND assignee_kind = $2 AND assignee_id = $3"
+        " AND status IN ('open', 'in_progress') ORDER BY created_at",
+        tenant_id, kind, assignee_id,
+    )  # fmt: skip
+    return [Reference(kind="crm_task", id=str(r["id"]), description=f"open task «{r['title']}»") for r in rows]
+
+
+async def hand_over_open_tasks(conn: Connection, tenant_id: uuid.UUID, kind: str, assignee_id: uuid.UUID) -> None:
+    """A forced deletion: the work still has to be done, so the open tasks go to the PBX's first
+    admin (the longest-serving one other than the deleted employee)."""
+    if kind not in ("employee", "group"):
+        return
+    admin = await conn.fetchval(
+        "SELECT id FROM employees WHERE tenant_id = $1 AND role = 'admin' AND id <> $2 ORDER BY created_at, id LIMIT 1",
+        tenant_id, assignee_id,
+    )  # fmt: skip
+    if admin is None:  # the last admin cannot be deleted; nothing else to hand the tasks to
+        return
+    await conn.execute(
+        "UPDATE crm_tasks SET assignee_kind = 'employee', assignee_id = $4, updated_at = now()"
+        " WHERE tenant_id = $1 AND assignee_kind = $2 AND assignee_id = $3 AND status IN ('open', 'in_progress')",
+        tenant_id, kind, assignee_id, admin,
+    )  # fmt: skip

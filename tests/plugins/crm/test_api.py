@@ -161,3 +161,38 @@ async def test_dashboard_statistics_and_charts(company: Company, clients: Client
     lines = await admin.get("/api/statistics/chart", params={"chart": "lines"})
     assert lines.status_code == 200 and lines.content.count(b"<path") > 3
     assert (await admin.get("/api/statistics/chart", params={"chart": "bars"})).status_code == 400
+
+
+async def test_deleting_an_assignee_with_open_tasks(company: Company, clients: Clients) -> None:
+    """An employee (or group) with open tasks is not deleted silently: the refusal lists the
+    tasks; a forced deletion hands them to the admin, and done tasks keep their history."""
+    admin = await clients.of("admin")
+    open_task = await admin.post(
+        "/api/tasks", json={"title": "Отправить договор", "assignee_kind": "employee",
+                            "assignee_id": str(company.people["203"])},
+    )  # fmt: skip
+    done_task = await admin.post(
+        "/api/tasks", json={"title": "Старое", "assignee_kind": "employee", "assignee_id": str(company.people["203"])}
+    )
+    await admin.patch(f"/api/tasks/{done_task.json()['id']}", json={"status": "done"})
+    group_task = await admin.post(
+        "/api/tasks", json={"title": "Разобрать почту", "assignee_kind": "group", "assignee_id": str(company.sales_id)}
+    )
+    refused = await admin.delete(f"/api/employees/{company.people['203']}")
+    assert refused.status_code == 409
+    listed = [r for r in refused.json()["references"] if r["kind"] == "crm_task"]
+    assert listed == [
+        {"kind": "crm_task", "id": open_task.json()["id"], "description": "open task «Отправить договор»"}
+    ]
+    forced = await admin.delete(f"/api/employees/{company.people['203']}", params={"force": "true"})
+    assert forced.status_code == 200 and listed[0] in forced.json()["removed_references"]
+    moved = (await admin.get(f"/api/tasks/{open_task.json()['id']}")).json()["task"]
+    assert moved["assignee_kind"] == "employee" and moved["assignee_id"] == str(company.admin_id)
+    kept = (await admin.get(f"/api/tasks/{done_task.json()['id']}")).json()["task"]
+    assert kept["assignee_id"] == str(company.people["203"])  # history as it was
+    refused = await admin.delete(f"/api/groups/{company.sales_id}")
+    assert refused.status_code == 409 and any(r["kind"] == "crm_task" for r in refused.json()["references"])
+    forced = await admin.delete(f"/api/groups/{company.sales_id}", params={"force": "true"})
+    assert forced.status_code == 200 and any(r["kind"] == "crm_task" for r in forced.json()["removed_references"])
+    moved = (await admin.get(f"/api/tasks/{group_task.json()['id']}")).json()["task"]
+    assert moved["assignee_kind"] == "employee" and moved["assignee_id"] == str(company.admin_id)
