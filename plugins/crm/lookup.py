@@ -3,8 +3,11 @@ manager for "manager first", answered from memory.
 
 Routing asks at the first step of every inbound call, thousands of times a second, so each
 process keeps, per tenant, only the contacts routing can use (with tags or a manager), loaded
-on first use and dropped when PostgreSQL notifies a change (triggers in the migration). Until
-the listener is connected, and after it loses its connection, answers come from the database.
+once on first use (one load however many calls ask at once). PostgreSQL notifies each changed
+number (triggers in the migrations); that number alone is read again the next time routing
+asks for it, so a busy tenant whose calls keep assigning managers never reloads the whole set.
+Until the listener is connected, and after it loses its connection, answers come from the
+database.
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ ROUTING_CONTACTS = (
 )
 
 
+USABLE = (
+    " AND (c.manager_id IS NOT NULL OR EXISTS (SELECT 1 FROM crm_contact_tags x"
+    " WHERE x.tenant_id = c.tenant_id AND x.contact_id = c.id))"
+)
+
+
 def _contact(r: Any) -> CallerContact:
     return CallerContact(name=r["name"] or None, tags=list(r["tags"]), personal_manager_id=r["manager_id"])
 
@@ -36,12 +45,17 @@ class ContactLookup:
     def __init__(self) -> None:
         self.db: Any = None
         self._cache: dict[uuid.UUID, dict[str, CallerContact]] = {}
+        # numbers notified as changed since their tenant was loaded -> a change counter, so a
+        # re-read that raced with a newer change is not kept
+        self._changed: dict[uuid.UUID, dict[str, int]] = {}
+        self._loading: dict[uuid.UUID, asyncio.Future[dict[str, CallerContact]]] = {}
         self._listener: asyncio.Task[None] | None = None
         self._listening = False
 
     def start(self, db: Any) -> None:
         self.db = db
         self._cache.clear()
+        self._changed.clear()
         self._listening = False
         if self._listener is not None and not self._listener.done():
             try:
@@ -60,16 +74,39 @@ class ContactLookup:
             return _contact(row) if row else None
         known = self._cache.get(tenant_id)
         if known is None:
+            known = await self._load(tenant_id)
+        changes = self._changed.get(tenant_id, {})
+        if number in changes:
+            seen = changes[number]
             async with self.db.tenant(tenant_id) as conn:
-                rows = await conn.fetch(
-                    ROUTING_CONTACTS + " AND (c.manager_id IS NOT NULL OR EXISTS (SELECT 1 FROM crm_contact_tags x"
-                    " WHERE x.tenant_id = c.tenant_id AND x.contact_id = c.id))",
-                    tenant_id,
-                )
-            known = {r["number"]: _contact(r) for r in rows}
-            if self._listening:  # a change that arrived while loading would be lost otherwise
-                self._cache[tenant_id] = known
+                row = await conn.fetchrow(ROUTING_CONTACTS + USABLE + " AND c.number = $2", tenant_id, number)
+            found = _contact(row) if row else None
+            if self._listening and changes.get(number) == seen and self._cache.get(tenant_id) is known:
+                del changes[number]
+                if found is None:
+                    known.pop(number, None)
+                else:
+                    known[number] = found
+            return found
         return known.get(number)
+
+    async def _load(self, tenant_id: uuid.UUID) -> dict[str, CallerContact]:
+        """The tenant's routing contacts; calls that ask while it loads wait for the same load."""
+        loading = self._loading.get(tenant_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._read_all(tenant_id))
+            self._loading[tenant_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(tenant_id, None))
+        return await asyncio.shield(loading)
+
+    async def _read_all(self, tenant_id: uuid.UUID) -> dict[str, CallerContact]:
+        self._changed[tenant_id] = {}  # changes notified from now on are re-read one by one
+        async with self.db.tenant(tenant_id) as conn:
+            rows = await conn.fetch(ROUTING_CONTACTS + USABLE, tenant_id)
+        known = {r["number"]: _contact(r) for r in rows}
+        if self._listening:  # a change that arrived while loading would be lost otherwise
+            self._cache[tenant_id] = known
+        return known
 
     def _ensure_listener(self) -> None:
         if self._listener is None or self._listener.done():
@@ -77,10 +114,18 @@ class ContactLookup:
             self._listener = loop.create_task(self._listen_forever(), name="crm contact lookup listener")
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        tenant_text, _, number = str(payload).partition(" ")
         try:
-            self._cache.pop(uuid.UUID(str(payload)), None)
+            tenant_id = uuid.UUID(tenant_text)
         except ValueError:
             self._cache.clear()
+            return
+        if not number:  # a whole tenant
+            self._cache.pop(tenant_id, None)
+            return
+        changes = self._changed.get(tenant_id)
+        if changes is not None:  # loaded or loading: re-read this number when it is asked for
+            changes[number] = changes.get(number, 0) + 1
 
     async def _listen_forever(self) -> None:
         delay = 0.5
@@ -97,12 +142,14 @@ class ContactLookup:
             try:
                 await conn.add_listener(CHANNEL, self._on_notify)
                 self._cache.clear()
+                self._changed.clear()
                 self._listening = True
                 delay = 0.5
                 await closed.wait()
             finally:
                 self._listening = False
                 self._cache.clear()
+                self._changed.clear()
                 if not conn.is_closed():
                     await conn.close()
 

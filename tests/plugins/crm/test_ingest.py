@@ -211,3 +211,32 @@ async def test_hook_task_assigned(company: Company, clients: Clients, vats_regis
         f"/api/tasks/{task['id']}", json={"assignee_kind": "group", "assignee_id": str(company.admin_id)}
     )
     assert r.status_code == 404 and r.json()["field"] == "assignee_id"  # an employee's id is not a group
+
+
+async def test_routing_cache_rereads_only_the_changed_number(company: Company, clients: Clients) -> None:
+    """A contact's new manager reaches routing at once, without reloading the tenant's other
+    routing contacts (under load a whole reload per call cost the router hundreds of ms)."""
+    import asyncio
+
+    from vats.plugins.crm import contacts_for_routing
+
+    admin = await clients.of("admin")
+    first = await admin.post("/api/contacts", json={"number": "+79035550001", "manager_id": str(company.people["201"])})
+    await admin.post("/api/contacts", json={"number": "+79035550002", "manager_id": str(company.people["202"])})
+    for _ in range(100):  # the listener connects in the background
+        found = await contacts_for_routing.find(company.tenant_id, "+79035550002")
+        if company.tenant_id in contacts_for_routing._cache:
+            break
+        await asyncio.sleep(0.02)
+    assert found is not None and found.personal_manager_id == company.people["202"]
+    loaded = contacts_for_routing._cache[company.tenant_id]
+    await admin.patch(f"/api/contacts/{first.json()['id']}", json={"manager_id": str(company.people["203"])})
+    for _ in range(100):
+        found = await contacts_for_routing.find(company.tenant_id, "+79035550001")
+        if found is not None and found.personal_manager_id == company.people["203"]:
+            break
+        await asyncio.sleep(0.02)
+    assert found is not None and found.personal_manager_id == company.people["203"]
+    assert contacts_for_routing._cache[company.tenant_id] is loaded  # no reload of the whole tenant
+    assert loaded["+79035550001"].personal_manager_id == company.people["203"]
+    assert loaded["+79035550002"].personal_manager_id == company.people["202"]
