@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.types import TelegramObject, User
 from vats.bots.telegram import links
@@ -39,7 +40,7 @@ class Identify(BaseMiddleware):
         language = language_of(sender.language_code if sender else None)
         if user is not None and user.language != language:  # alerts follow the app's language too
             await links.set_language(self.kernel.db, user, language)
-            user = BotUser(**{**{f: getattr(user, f) for f in user.__struct_fields__}, "language": language})
+            user = msgspec.structs.replace(user, language=language)
         data.update(kernel=self.kernel, user=user, language=language)
         return await handler(event, data)
 
