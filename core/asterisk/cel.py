@@ -94,7 +94,7 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
     # The channel that ran the scenario (it logged the router's summary); the caller's own
     # channel for a real call, the ;2 half when a test originates Local/DID@vats-in.
     origin = next(
-        (r["uniqueid"] for r in rows if r["eventtype"] == "USER_DEFINED" and r["userdeftype"] == "vats_step"),
+        (r["uniqueid"] for r in rows if r["eventtype"] == "USER_DEFINED" and r["userdeftype"] in ("vats_step", "vats_end")),
         first["uniqueid"],
     )
     answered: set[str] = set()

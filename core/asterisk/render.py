@@ -21,6 +21,16 @@ import msgspec
 from vats.core.asterisk.agi import FIELDS
 
 MAX_STEPS = 64  # the dialplan's own bound; the engine hangs up at the same count
+# Frequent AMI events vats does not use (it reads DeviceStateChange, ContactStatus,
+# FullyBooted, OriginateResponse and UserEvent; call records come from CEL in PostgreSQL).
+DISABLED_AMI_EVENTS = (
+    "Newchannel", "Newstate", "Newexten", "VarSet", "NewCallerid", "NewConnectedLine", "NewAccountCode",
+    "Hangup", "HangupRequest", "SoftHangupRequest", "HangupHandlerPush", "HangupHandlerRun", "HangupHandlerPop",
+    "DialBegin", "DialState", "DialEnd", "BridgeCreate", "BridgeEnter", "BridgeLeave", "BridgeDestroy",
+    "LocalBridge", "LocalOptimizationBegin", "LocalOptimizationEnd", "AGIExecStart", "AGIExecEnd",
+    "MusicOnHoldStart", "MusicOnHoldStop", "MixMonitorStart", "MixMonitorStop", "DTMFBegin", "DTMFEnd",
+    "RTCPSent", "RTCPReceived", "Cdr", "CEL",
+)  # fmt: skip
 
 
 class Terminal(msgspec.Struct, frozen=True, kw_only=True):
@@ -142,8 +152,9 @@ def render(data: RenderInput, settings: Settings) -> dict[str, str]:
         "pjsip.conf": _pjsip(data, settings),
         "extensions.conf": _extensions(data, settings),
         "musiconhold.conf": _moh(settings),
-        # Only the events a call record is built from: every row is an INSERT into PostgreSQL.
-        "cel.conf": "[general]\nenable=yes\napps=dial,record,mixmonitor\nevents=CHAN_START,ANSWER,HANGUP,"
+        # Only the events a call record is built from: every row is an INSERT into PostgreSQL
+        # (see cel.py's build_record; answer time comes from BRIDGE_ENTER, so no ANSWER rows).
+        "cel.conf": "[general]\nenable=yes\napps=record,mixmonitor\nevents=CHAN_START,HANGUP,"
         "APP_START,BRIDGE_ENTER,USER_DEFINED,LINKEDID_END\ndateformat=%F %T\n",
         "cel_pgsql.conf": _cel_pgsql(settings),
         "cdr.conf": "[general]\nenable=no\n",
@@ -326,6 +337,10 @@ bindaddr = 127.0.0.1
 allowmultiplelogin = yes
 displayconnects = no
 timestampevents = yes
+; Events vats never reads, switched off for every AMI client: Asterisk would otherwise format
+; each of them (one per dialplan line, per variable set, per channel state change) for every
+; connected client; measured by bench/asterisk, this is a third of Asterisk's work per call.
+disabledevents = {",".join(DISABLED_AMI_EVENTS)}
 
 [{s.ami_user}]
 secret = {s.ami_secret}
@@ -382,6 +397,9 @@ def _extensions(data: RenderInput, s: Settings) -> str:
     step_args = "${VATS_DID},${VATS_CALLER},${VATS_START},${VATS_STATE},${VATS_STATUS},${VATS_DIGITS},${VATS_PEER}"
     back = "Goto(vats-in,${VATS_DID},step)"
     fields = ",".join(FIELDS)
+    # the previous step's result, cleared by the same ARRAY that reads the reply
+    cleared = "VATS_STATUS,VATS_DIGITS,VATS_PEER,DIALSTATUS,DIALEDPEERNAME"
+    cleared_values = "," * (cleared.count(",") + 1)
     out = [
         f"""[general]
 static = yes
@@ -393,52 +411,42 @@ VATS_AGI = {s.agi_url}
 
 ; Every DID lands here, with or without a leading +.
 [vats-in]
-exten => _[+0-9].,1,Set(AGISIGHUP=no)
- same => n,Set(VATS_DID=${{EXTEN}})
- same => n,Set(VATS_CALLER=${{FILTER(0-9+,${{CALLERID(num)}})}})
- same => n,Set(VATS_START=${{EPOCH}})
- same => n,Set(VATS_STEPS=0)
+; Every dialplan line costs Asterisk a channel snapshot and a stasis message to every
+; subscriber, so the loop is kept short (MSet, one ARRAY that also clears the last result);
+; values set by MSet never contain commas or quotes (digits, +, names of channels).
+exten => _[+0-9].,1,MSet(AGISIGHUP=no,VATS_DID=${{EXTEN}},VATS_CALLER=${{FILTER(0-9+,${{CALLERID(num)}})}},VATS_START=${{EPOCH}},VATS_STEPS=0)
  same => n,Set(CHANNEL(hangup_handler_push)=vats-ended,s,1)
- same => n(step),Set(VATS_ACTION=fallback)
- same => n,Set(VATS_REPLY=)
- same => n,Set(VATS_STEPS=$[${{VATS_STEPS}} + 1])
+ same => n(step),MSet(VATS_ACTION=fallback,VATS_REPLY=,VATS_STEPS=$[${{VATS_STEPS}} + 1])
  same => n,GotoIf($[${{VATS_STEPS}} > {MAX_STEPS}]?vats-hangup,s,1)
  same => n,AGI(${{VATS_AGI}}/step,{step_args})
  same => n,GotoIf($["${{AGISTATUS}}" != "SUCCESS" | "${{VATS_REPLY}}" = ""]?fallback)
- same => n,Set(ARRAY({fields})=${{VATS_REPLY}})
- same => n,ExecIf($["${{VATS_SUMMARY}}" != ""]?CELGenUserEvent(vats_step,${{VATS_SUMMARY}}))
- same => n,Set(VATS_STATUS=)
- same => n,Set(VATS_DIGITS=)
- same => n,Set(VATS_PEER=)
- same => n,Set(DIALSTATUS=)
- same => n,Set(DIALEDPEERNAME=)
+ same => n,Set(ARRAY({fields},{cleared})=${{VATS_REPLY}}{cleared_values})
  same => n,GotoIf(${{DIALPLAN_EXISTS(vats-${{VATS_ACTION}},s,1)}}?vats-${{VATS_ACTION}},s,1)
  same => n(fallback),Goto(vats-fallback,${{VATS_DID}},1)
 
-; The call is over: the scenario's last word (voicemail left, missed call) goes into CEL.
+; The call is over: the router's summary of it (its path, task intents, IVR input; after the
+; last word on an unanswered call: voicemail left, missed call) goes into CEL, once per call.
 [vats-ended]
 exten => s,1,ExecIf($["${{VATS_STATE}}" = ""]?Return())
  ; a bridged call that the caller ended never ran the lines after Dial()
- same => n,ExecIf($["${{VATS_STATUS}}" = ""]?Set(VATS_STATUS=${{DIALSTATUS}}))
- same => n,ExecIf($["${{VATS_PEER}}" = ""]?Set(VATS_PEER=${{DIALEDPEERNAME}}))
- ; answered by a phone: the scenario has nothing left to say (its last step already logged it)
- same => n,ExecIf($["${{VATS_STATUS}}" = "ANSWER"]?Return())
+ same => n,ExecIf($["${{VATS_STATUS}}" = ""]?MSet(VATS_STATUS=${{DIALSTATUS}},VATS_PEER=${{DIALEDPEERNAME}}))
+ ; answered by a phone: the scenario has nothing left to say
+ same => n,GotoIf($["${{VATS_STATUS}}" = "ANSWER"]?log)
  same => n,Set(VATS_REPLY=)
  same => n,AGI(${{VATS_AGI}}/step,{step_args},hangup)
- same => n,ExecIf($["${{VATS_REPLY}}" = ""]?Return())
+ same => n,GotoIf($["${{VATS_REPLY}}" = ""]?log)
  same => n,Set(ARRAY({fields})=${{VATS_REPLY}})
- same => n,ExecIf($["${{VATS_SUMMARY}}" != ""]?CELGenUserEvent(vats_end,${{VATS_SUMMARY}}))
+ same => n(log),ExecIf($["${{VATS_SUMMARY}}" != ""]?CELGenUserEvent(vats_end,${{VATS_SUMMARY}}))
  same => n,Return()
 
+; A step with nothing to report leaves VATS_STATUS empty: the router reads that as OK.
 [vats-answer]
 exten => s,1,Answer()
- same => n,Set(VATS_STATUS=OK)
  same => n,{back}
 
 [vats-play]
 exten => s,1,Answer()
  same => n,Playback(${{VATS_MEDIA}})
- same => n,Set(VATS_STATUS=OK)
  same => n,{back}
 
 [vats-collect]
@@ -450,8 +458,7 @@ exten => s,1,Answer()
 [vats-dial]
 exten => s,1,ExecIf($["${{VATS_CIDNAME}}" != ""]?Set(CALLERID(name)=${{VATS_CIDNAME}}))
  same => n,Dial(${{VATS_DIAL}},${{VATS_RING}},${{VATS_DIALOPTS}})
- same => n,Set(VATS_STATUS=${{DIALSTATUS}})
- same => n,Set(VATS_PEER=${{DIALEDPEERNAME}})
+ same => n,MSet(VATS_STATUS=${{DIALSTATUS}},VATS_PEER=${{DIALEDPEERNAME}})
  same => n,GotoIf($["${{DIALSTATUS}}" = "ANSWER"]?done)
  same => n,{back}
  same => n(done),Hangup()
@@ -459,8 +466,7 @@ exten => s,1,ExecIf($["${{VATS_CIDNAME}}" != ""]?Set(CALLERID(name)=${{VATS_CIDN
 [vats-queue]
 exten => s,1,Answer()
  same => n,Dial(${{VATS_DIAL}},${{VATS_RING}},m(${{VATS_MOH}}))
- same => n,Set(VATS_STATUS=${{DIALSTATUS}})
- same => n,Set(VATS_PEER=${{DIALEDPEERNAME}})
+ same => n,MSet(VATS_STATUS=${{DIALSTATUS}},VATS_PEER=${{DIALEDPEERNAME}})
  same => n,GotoIf($["${{DIALSTATUS}}" = "ANSWER"]?done)
  same => n,GotoIf($["${{VATS_OFFER}}" = ""]?timeout)
  same => n,Read(VATS_DIGITS,${{VATS_OFFER}},1,,1,5)
@@ -474,18 +480,15 @@ exten => s,1,Answer()
 exten => s,1,Answer()
  same => n,ExecIf($["${{VATS_MEDIA}}" != ""]?Playback(${{VATS_MEDIA}}))
  same => n,Record(${{VATS_FILE}}.wav,3,120,k)
- same => n,Set(VATS_STATUS=OK)
  same => n,{back}
 
 [vats-record]
 exten => s,1,ExecIf($["${{VATS_MEDIA}}" != ""]?Playback(${{VATS_MEDIA}}))
  same => n,MixMonitor(${{VATS_FILE}}.wav)
- same => n,Set(VATS_STATUS=OK)
  same => n,{back}
 
 [vats-stoprecord]
 exten => s,1,StopMixMonitor()
- same => n,Set(VATS_STATUS=OK)
  same => n,{back}
 
 [vats-hangup]

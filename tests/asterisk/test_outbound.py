@@ -58,7 +58,7 @@ async def test_click_to_call_rings_me_then_the_number_with_the_rules_caller_id(
         assert record["direction"] == "outbound"
         assert record["caller"] == first
         assert record["answered_by"] == f"tel/{record['number']}"
-        dialled = [row for row in await _cel(pbx, record["linkedid"]) if row["eventtype"] == "ANSWER"
+        dialled = [row for row in await _cel(pbx, record["linkedid"]) if row["eventtype"] == "HANGUP"
                    and (row["channame"] or "").startswith(f"Local/{record['number'].lstrip('+')}@")
                    and row["channame"].endswith(";2")]  # the called side of the helper channel  # fmt: skip
         assert dialled and {row["cid_num"] for row in dialled} == {shown}  # what the called party sees
