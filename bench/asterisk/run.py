@@ -236,6 +236,49 @@ async def setup_rate(
     return answered / span, calls - answered
 
 
+def _proc_stat(pid: int) -> list[str]:
+    """Fields of /proc/PID/stat after the command name (state, ppid, ... utime is index 11)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rpartition(")")[2].split()
+
+
+class CpuMeter:
+    """CPU seconds used so far by Asterisk (all its threads, live and ended), by this process
+    (vats: the router, call records, the CRM) and by PostgreSQL (the postmaster, its live
+    processes, and through the postmaster's counters those that have exited). CPU per call is
+    steadier than a rate on a noisy machine, and says who the limit is."""
+
+    def __init__(self, asterisk_pid: int, postmaster_pid: int) -> None:
+        self.asterisk_pid = asterisk_pid
+        self.postmaster_pid = postmaster_pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def read(self) -> dict[str, float]:
+        a = _proc_stat(self.asterisk_pid)
+        m = _proc_stat(self.postmaster_pid)
+        postgres = sum(int(x) for x in m[11:15])  # its own time and its exited children's
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    f = _proc_stat(int(entry))
+                except OSError:
+                    continue
+                if int(f[1]) == self.postmaster_pid:
+                    postgres += int(f[11]) + int(f[12])
+        me = os.times()
+        return {"Asterisk": (int(a[11]) + int(a[12])) / self.tick, "vats": me.user + me.system,
+                "PostgreSQL": postgres / self.tick}  # fmt: skip
+
+    def per_call(self, since: dict[str, float], calls: int) -> dict[str, float]:
+        """Milliseconds of CPU per call since ``since``, by part."""
+        now = self.read()
+        return {k: (now[k] - since[k]) * 1000 / calls for k in now}
+
+
+def show_cpu(label: str, ms: dict[str, float]) -> str:
+    return f"{label} " + ", ".join(f"{k} {v:.1f}" for k, v in ms.items()) + f" (total {sum(ms.values()):.1f})"
+
+
 async def drain(sandbox: Sandbox, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -279,6 +322,10 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             ami = AmiClient(f"ami://vats:{ami_secret(kernel)}@127.0.0.1:{sandbox.ami_port}", events=("UserEvent",))
             await ami.connect()
             cel = Cel(kernel)
+            async with kernel.db.system() as conn:
+                backend = await conn.fetchval("SELECT pg_backend_pid()")
+            assert sandbox.process is not None
+            meter = CpuMeter(sandbox.process.pid, int(_proc_stat(backend)[1]))
             answers = Answers()
             ami.listen(answers.on_event)
             # one call through the router, its replies recorded for the echo handler
@@ -297,8 +344,10 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             await cel.settle(sandbox)
             steps = len(recorded)
             # the harness alone: the ceiling this way of measuring has on this machine
+            before = meter.read()
             harness_rate, _ = await setup_rate(ami, answers, calls, 1.0, "Local/s@vats-bench-trivial")
             await cel.settle(sandbox)
+            harness_cpu = meter.per_call(before, calls)
             # echo and router alternately, twice each; the better round of each side is reported
             # (a run can be slowed by what the previous one left for Asterisk to write)
             echo = EchoAgi(recorded)
@@ -306,18 +355,24 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
             echo_runs: list[tuple[float, int]] = []
             router_runs: list[tuple[float, int]] = []
             timings: list[float] = []
+            echo_cpu: list[dict[str, float]] = []
+            router_cpu: list[dict[str, float]] = []
             for _round in range(2):
                 await render_config(kernel, sandbox.conf_dir, agi_url=f"agi://127.0.0.1:{echo_port}", **overrides)
                 sandbox.cli("dialplan reload")
+                before = meter.read()
                 echo_runs.append(await setup_rate(ami, answers, calls, 1.0))
                 await cel.settle(sandbox)
+                echo_cpu.append(meter.per_call(before, calls))
                 await render_config(kernel, sandbox.conf_dir, **overrides)
                 sandbox.cli("dialplan reload")
                 telephony.router.timings = []
+                before = meter.read()
                 router_runs.append(await setup_rate(ami, answers, calls, 1.0))
                 timings += telephony.router.timings
                 telephony.router.timings = None
                 await cel.settle(sandbox)
+                router_cpu.append(meter.per_call(before, calls))
             await echo.stop()
             echo_rate, echo_failed = max(echo_runs)
             router_rate, router_failed = max(router_runs)
@@ -344,6 +399,15 @@ async def main_async(calls: int, concurrent: int, hold_s: float) -> None:
     print(f"  echo AGI handler (baseline)   {echo_rate:7.0f} set-ups/s   failed {echo_failed}")
     print(f"  vats router                   {router_rate:7.0f} set-ups/s   failed {router_failed}"
           f"   step p50 {q[49] * 1000:.2f} ms  p99 {q[98] * 1000:.2f} ms under load")  # fmt: skip
+    print("  CPU per call, ms, until its record is made (the lower of the two rounds for each part):")
+    echo_least = {k: min(c[k] for c in echo_cpu) for k in echo_cpu[0]}
+    router_least = {k: min(c[k] for c in router_cpu) for k in router_cpu[0]}
+    print(show_cpu("    harness", harness_cpu))
+    print(show_cpu("    echo   ", echo_least))
+    print(show_cpu("    router ", router_least))
+    cores = len(os.sched_getaffinity(0))
+    print(f"  Asterisk's share alone caps set-ups at {cores * 1000 / router_least['Asterisk']:.0f}/s on these {cores} cores"
+          f" (harness: {cores * 1000 / harness_cpu['Asterisk']:.0f}/s)")  # fmt: skip
     ratio = router_rate / echo_rate if echo_rate else 0.0
     print(f"  ratio router / echo: {ratio:.2f}")
     held = up_at_start - dropped
