@@ -400,6 +400,9 @@ def _extensions(data: RenderInput, s: Settings) -> str:
     # the previous step's result, cleared by the same ARRAY that reads the reply
     cleared = "VATS_STATUS,VATS_DIGITS,VATS_PEER,DIALSTATUS,DIALEDPEERNAME"
     cleared_values = "," * (cleared.count(",") + 1)
+    entry = (
+        "AGISIGHUP=no,VATS_DID=${EXTEN},VATS_CALLER=${FILTER(0-9+,${CALLERID(num)})},VATS_START=${EPOCH},VATS_STEPS=0"
+    )
     out = [
         f"""[general]
 static = yes
@@ -414,7 +417,7 @@ VATS_AGI = {s.agi_url}
 ; Every dialplan line costs Asterisk a channel snapshot and a stasis message to every
 ; subscriber, so the loop is kept short (MSet, one ARRAY that also clears the last result);
 ; values set by MSet never contain commas or quotes (digits, +, names of channels).
-exten => _[+0-9].,1,MSet(AGISIGHUP=no,VATS_DID=${{EXTEN}},VATS_CALLER=${{FILTER(0-9+,${{CALLERID(num)}})}},VATS_START=${{EPOCH}},VATS_STEPS=0)
+exten => _[+0-9].,1,MSet({entry})
  same => n,Set(CHANNEL(hangup_handler_push)=vats-ended,s,1)
  same => n(step),MSet(VATS_ACTION=fallback,VATS_REPLY=,VATS_STEPS=$[${{VATS_STEPS}} + 1])
  same => n,GotoIf($[${{VATS_STEPS}} > {MAX_STEPS}]?vats-hangup,s,1)
