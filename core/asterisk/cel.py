@@ -10,7 +10,8 @@ events because a dropped AMI connection then cannot lose or split a record at al
 one source of truth, and nothing to reconcile.
 
 What the router knew (scenario path, task intents, IVR input) arrives in the same log: the
-dialplan writes the router's summary as a user event after each step and at hang-up.
+dialplan writes the router's summary as a user event once, at hang-up (``vats_end``; an
+outbound call logs its one step as ``vats_step``).
 """
 
 from __future__ import annotations
