@@ -3,7 +3,6 @@ the directory service, started and stopped together by every frontend (CLI, API,
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -142,24 +141,11 @@ class Kernel:
         return self
 
     async def _startup(self) -> None:
-        """Run every plugin's ``startup`` hook, one at a time, each isolated."""
-        assert self.db is not None
-        for impl in self.plugins.pm.hook.startup.get_hookimpls():
-            try:
-                result = impl.function(**{a: self.db for a in impl.argnames if a == "db"})
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.exception("plugin %r failed in hook startup; vats starts without it", impl.plugin_name)
+        """Run every plugin's ``startup`` hook; one that fails is logged and vats starts without it."""
+        await self.plugins.lifecycle("startup", db=self.db)
 
     async def _shutdown(self) -> None:
-        for impl in self.plugins.pm.hook.shutdown.get_hookimpls():
-            try:
-                result = impl.function()
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.exception("plugin %r failed in hook shutdown", impl.plugin_name)
+        await self.plugins.lifecycle("shutdown")
 
     def lookup_region(self, number: str) -> CallerRegion | None:
         """The region of an E.164 number, from the first plugin that knows it."""

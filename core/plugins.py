@@ -12,17 +12,25 @@ from __future__ import annotations
 import inspect
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
+from contextlib import aclosing
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
+from pluggy import HookImpl
 from vats.core import hookspecs
 from vats.core.db.database import Connection
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "vats"
+
+T = TypeVar("T")
+
+
+class PluginError(ValueError):
+    """A plugin cannot be loaded or failed while registering; the message names it."""
 
 
 class PluginInfo:
@@ -66,7 +74,20 @@ class PluginHost:
     def register(self, plugin: object, name: str | None = None) -> str:
         registered = self.pm.register(plugin, name=name)
         if registered is None:
-            raise ValueError(f"plugin {name!r} is already registered")
+            raise PluginError(f"plugin {name!r} is already registered")
+        wrappers = sorted(
+            caller.name
+            for caller in self.pm.get_hookcallers(plugin) or []
+            for impl in caller.get_hookimpls()
+            if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper)
+        )
+        if wrappers:
+            # Wrappers would run around our per-plugin calls in no defined way (each() calls
+            # implementations one by one), so they are refused instead of silently ignored.
+            self.pm.unregister(plugin)
+            raise PluginError(
+                f"plugin {registered!r}: hook wrappers are not supported on vats hooks ({', '.join(wrappers)})"
+            )
         self.pm.check_pending()
         return registered
 
@@ -83,24 +104,6 @@ class PluginHost:
             module = getattr(plugin, "__name__", type(plugin).__module__)
             infos.append(PluginInfo(name, module, hooks))
         return infos
-
-    # --- calling ----------------------------------------------------------------------
-
-    def collect(self, hook: str, **kwargs: Any) -> list[Any]:
-        """Call a registration hook; flatten the lists the plugins return."""
-        results: list[Any] = []
-        for returned in getattr(self.pm.hook, hook)(**kwargs):
-            if returned:
-                results.extend(returned)
-        return results
-
-    def collect_by_plugin(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Like ``collect`` but each object paired with the name of the plugin that gave it."""
-        pairs: list[tuple[str, Any]] = []
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
-            returned = impl.function(**{a: kwargs[a] for a in impl.argnames})
-            pairs.extend((impl.plugin_name, obj) for obj in returned or [])
-        return pairs
 
     async def disabled_for(self, conn: Connection, tenant_id: uuid.UUID) -> set[str]:
         rows = await conn.fetch("SELECT plugin FROM tenant_plugins WHERE tenant_id = $1 AND NOT enabled", tenant_id)
@@ -122,28 +125,109 @@ class PluginHost:
             enabled,
         )
 
-    async def emit(self, hook: str, *, tenant_id: uuid.UUID, conn: Connection, **kwargs: Any) -> list[Any]:
-        """Call an event hook on every plugin enabled for the tenant, one at a time.
+    # --- calling ----------------------------------------------------------------------
+    #
+    # Every hook is called through ``each`` (or ``each_registration`` for the synchronous
+    # start-up hooks), so the rules live here only: pluggy's order, the arguments each
+    # implementation names, the tenant's switch-off, one savepoint per plugin, failures logged
+    # with the plugin's name. The other methods only decide what to keep of the answers.
 
-        Each implementation gets only the arguments it names, runs in its own savepoint, and
-        its awaitable (if it returns one) is awaited. An exception is logged with the plugin's
-        name and rolled back to the savepoint; the other plugins still run. Returns the
-        non-None results in call order.
+    def _in_order(self, hook: str) -> list[HookImpl]:
+        """The implementations in the order pluggy itself calls them (``_multicall`` walks
+        ``get_hookimpls()`` backwards): tryfirst ones, then plain ones last-registered-first,
+        then trylast ones."""
+        return list(reversed(getattr(self.pm.hook, hook).get_hookimpls()))
+
+    def each_registration(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """Call a registration hook (synchronous, at start-up): yield (plugin, answer).
+
+        A plugin that raises stops the start with an error naming it: a plugin that cannot say
+        what it registers is not half-loaded.
         """
-        kwargs = {"tenant_id": tenant_id, "conn": conn, "kernel": self.kernel, **kwargs}
-        disabled = await self.disabled_for(conn, tenant_id)
-        results: list[Any] = []
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+        for impl in self._in_order(hook):
+            try:
+                answer = impl.function(**{a: kwargs[a] for a in impl.argnames})
+            except Exception as exc:
+                raise PluginError(f"plugin {impl.plugin_name!r} failed in hook {hook}: {exc}") from exc
+            yield impl.plugin_name, answer
+
+    async def each(
+        self,
+        hook: str,
+        *,
+        isolate_in: Connection | None = None,
+        tenant_id: uuid.UUID | None = None,
+        disabled: Collection[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncGenerator[tuple[str, Any], None]:
+        """Call a hook plugin by plugin, in pluggy's order; yield (plugin, answer), answers awaited.
+
+        Each implementation gets only the arguments it names (``kernel`` included). With
+        ``isolate_in`` it runs in its own savepoint of that connection; an exception is logged
+        with the plugin's name (and rolled back to the savepoint) and the other plugins still
+        run. Plugins the tenant switched off are skipped: ``disabled`` names them, or they are
+        read with ``isolate_in`` when only ``tenant_id`` is given. The savepoint is closed
+        before the answer is yielded, so a caller may stop early.
+        """
+        if tenant_id is not None:
+            kwargs["tenant_id"] = tenant_id
+        if isolate_in is not None:
+            kwargs["conn"] = isolate_in
+        kwargs["kernel"] = self.kernel
+        if disabled is None:
+            disabled = await self.disabled_for(isolate_in, tenant_id) if isolate_in and tenant_id else ()
+        for impl in self._in_order(hook):
             if impl.plugin_name in disabled:
                 continue
             try:
-                async with conn.transaction():
-                    result = impl.function(**{a: kwargs[a] for a in impl.argnames})
-                    if inspect.isawaitable(result):
-                        result = await result
+                if isolate_in is not None:
+                    async with isolate_in.transaction():
+                        answer = await _called(impl, kwargs)
+                else:
+                    answer = await _called(impl, kwargs)
             except Exception:
                 log.exception("plugin %r failed in hook %s; other plugins go on", impl.plugin_name, hook)
                 continue
-            if result is not None:
-                results.append(result)
-        return results
+            yield impl.plugin_name, answer
+
+    def collect(self, hook: str, **kwargs: Any) -> list[Any]:
+        """Call a registration hook; flatten the lists the plugins return."""
+        return [obj for _, obj in self.collect_by_plugin(hook, **kwargs)]
+
+    def collect_by_plugin(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Like ``collect`` but each object paired with the name of the plugin that gave it."""
+        return [(plugin, obj) for plugin, returned in self.each_registration(hook, **kwargs) for obj in returned or []]
+
+    async def emit(self, hook: str, *, tenant_id: uuid.UUID, conn: Connection, **kwargs: Any) -> list[Any]:
+        """Call an event hook on every plugin enabled for the tenant, each in its own savepoint
+        of ``conn``; the non-None answers in call order."""
+        return [a async for _, a in self.each(hook, isolate_in=conn, tenant_id=tenant_id, **kwargs) if a is not None]
+
+    async def first(self, hook: str, **kwargs: Any) -> Any:
+        """The first non-None answer (later plugins are not called), or None: for lookups."""
+        async with aclosing(self.each(hook, **kwargs)) as answers:
+            async for _, answer in answers:
+                if answer is not None:
+                    return answer
+        return None
+
+    async def merge(self, hook: str, combine: Callable[[T, T], T], **kwargs: Any) -> T | None:
+        """The non-None answers folded in call order, ``combine(so_far, next)``; None if none.
+        A single answer is returned as it is."""
+        merged: T | None = None
+        async for _, answer in self.each(hook, **kwargs):
+            if answer is not None:
+                merged = answer if merged is None else combine(merged, answer)
+        return merged
+
+    async def lifecycle(self, hook: str, **kwargs: Any) -> None:
+        """``startup``/``shutdown``: every plugin in turn; a failure is logged, the rest go on."""
+        async for _ in self.each(hook, **kwargs):
+            pass
+
+
+async def _called(impl: HookImpl, kwargs: dict[str, Any]) -> Any:
+    answer = impl.function(**{a: kwargs[a] for a in impl.argnames})
+    if inspect.isawaitable(answer):
+        answer = await answer
+    return answer

@@ -12,7 +12,6 @@ with "connected", "next", "failed" (to the insurance) or "hangup".
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from typing import Any
 
@@ -41,6 +40,14 @@ class StepOutput(msgspec.Struct, frozen=True, kw_only=True):
     groups: list[str] = []  # groups addressed so far
 
 
+def _merge_ring_states(a: RingState, b: RingState) -> RingState:
+    """Two plugins' answers as one: busy if either says so; idle since the later of the two."""
+    idle = dict(a.idle_since)
+    for employee, at in b.idle_since.items():
+        idle[employee] = max(at, idle.get(employee, at))
+    return RingState(busy=set(a.busy) | set(b.busy), idle_since=idle)
+
+
 class Engine:
     def __init__(self, kernel: Any) -> None:
         self.kernel = kernel
@@ -56,36 +63,21 @@ class Engine:
         return self._compiled[key]
 
     async def _contact(self, tenant_id: uuid.UUID, number: str) -> CallerContact | None:
-        for impl in self.kernel.plugins.pm.hook.lookup_contact.get_hookimpls():
-            found = impl.function(**{a: {"tenant_id": tenant_id, "number": number}[a] for a in impl.argnames})
-            if inspect.isawaitable(found):
-                found = await found
-            if found is not None:
-                # Normalised through builtins: a plugin's loosely typed answer (ids as strings) still works.
-                return msgspec.convert(msgspec.to_builtins(found), CallerContact)
-        return None
+        snapshot = await self.kernel.snapshots.get(tenant_id)
+        found = await self.kernel.plugins.first(
+            "lookup_contact", tenant_id=tenant_id, disabled=snapshot.disabled_plugins, number=number
+        )
+        if found is None:
+            return None
+        # Normalised through builtins: a plugin's loosely typed answer (ids as strings) still works.
+        return msgspec.convert(msgspec.to_builtins(found), CallerContact)
 
     async def _ring_state(self, tenant_id: uuid.UUID, snapshot: TenantSnapshot) -> RingState:
-        impls = self.kernel.plugins.pm.hook.ring_state.get_hookimpls()
-        if not impls:
-            return RingState()
-        found_states = []
-        for impl in impls:
-            args = {"tenant_id": tenant_id, "employee_ids": snapshot.employee_ids}
-            found = impl.function(**{a: args[a] for a in impl.argnames})
-            if inspect.isawaitable(found):
-                found = await found
-            if found is not None:
-                found_states.append(found)
-        if len(found_states) == 1:  # the usual case: one plugin knows; read its answer as it is
-            return found_states[0]  # type: ignore[no-any-return]
-        busy: set[uuid.UUID] = set()
-        idle: dict[uuid.UUID, float] = {}
-        for found in found_states:
-            busy |= set(found.busy)
-            for employee, at in found.idle_since.items():
-                idle[employee] = max(at, idle.get(employee, at))
-        return RingState(busy=busy, idle_since=idle)
+        merged: RingState | None = await self.kernel.plugins.merge(
+            "ring_state", _merge_ring_states, tenant_id=tenant_id, disabled=snapshot.disabled_plugins,
+            employee_ids=snapshot.employee_ids,
+        )  # fmt: skip
+        return merged if merged is not None else RingState()
 
     async def step(
         self,
