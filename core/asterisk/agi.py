@@ -46,6 +46,7 @@ from vats.core.engine.primitives import (
     Voicemail,
 )
 from vats.core.errors import VatsError
+from vats.core.media import refs
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +163,8 @@ def _moh_class(media: list[str]) -> str:
     """Music-on-hold classes are rendered per standard sound and per library media."""
     if not media:
         return "vats-hold"
-    ref = media[0]
-    return f"vats-{ref.split(':', 1)[1]}" if ref.startswith("standard:") else f"vats-{ref}"
+    standard = refs.standard_name(media[0])
+    return f"vats-{standard if standard is not None else media[0]}"
 
 
 def _safe(text: str) -> str:
@@ -293,26 +294,7 @@ class AgiRouter:
 
     def _media_resolver(self, tenant_id: uuid.UUID, chains: dict[str, Any]) -> Callable[[str], list[str]]:
         media_dir = self.kernel.config.media_dir
-
-        def resolve(ref: str) -> list[str]:
-            if ref.startswith("standard:"):
-                return [str(media_dir / "standard" / ref.split(":", 1)[1])]
-            chain = chains.get(ref)
-            if chain is None:
-                return []
-            files = []
-            for part in chain:
-                if part.get("type") == "file":
-                    file_id = part["file_id"]
-                    if file_id.startswith("standard:"):
-                        files.append(str(media_dir / "standard" / file_id.split(":", 1)[1]))
-                    else:
-                        files.append(str(media_dir / str(tenant_id) / file_id))
-                else:
-                    files.append(f"silence/{max(1, round(part.get('ms', 1000) / 1000))}")
-            return files
-
-        return resolve
+        return lambda ref: refs.played_files(ref, media_dir, tenant_id, chains)
 
     def _file(self, tenant_id: uuid.UUID, kind: str) -> str:
         folder = self.kernel.config.media_dir / kind / str(tenant_id)

@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 from vats.core.asterisk.agi import FIELDS
+from vats.core.media import refs
 
 MAX_STEPS = 64  # the dialplan's own bound; the engine hangs up at the same count
 # Frequent AMI events vats does not use (it reads DeviceStateChange, ContactStatus,
@@ -125,13 +126,7 @@ async def collect(conn: Any, media_dir: Path) -> tuple[RenderInput, dict[str, li
     tenants = [r["id"] for r in await conn.fetch("SELECT id FROM tenants ORDER BY created_at, id")]
     moh: dict[str, list[str]] = {}
     for r in await conn.fetch("SELECT tenant_id, id, items FROM media"):
-        files = [
-            str(media_dir / "standard" / p["file_id"].split(":", 1)[1])
-            if p["file_id"].startswith("standard:")
-            else str(media_dir / str(r["tenant_id"]) / p["file_id"])
-            for p in r["items"]
-            if p.get("type") == "file"
-        ]
+        files = refs.chain_files(media_dir, r["tenant_id"], r["items"])
         if files:
             moh[f"vats-{r['id']}"] = files
     return RenderInput(terminals=terminals, dids=dids, trunks=trunks, tenants=tenants), moh

@@ -16,6 +16,7 @@ from vats.core.directory._sql import translated_errors
 from vats.core.directory.models import Reference
 from vats.core.directory.validation import check_name
 from vats.core.errors import ConflictError, NotFoundError, ReferencedError, ValidationError
+from vats.core.media import refs
 from vats.core.media.audio import decode_mp3, decode_wav, duration_ms, wav_bytes
 from vats.core.media.models import FilePart, Media, MediaCreate, MediaFile, MediaPart, MediaUpdate, PausePart
 from vats.core.media.standard import STANDARD, standard_path
@@ -40,7 +41,7 @@ def _standard_files() -> tuple[MediaFile, ...]:
         path = standard_path(name)
         files.append(
             MediaFile(
-                id=f"standard:{name}", name=item.title, duration_ms=duration_ms(decode_wav(path)),
+                id=refs.standard_ref(name), name=item.title, duration_ms=duration_ms(decode_wav(path)),
                 size_bytes=path.stat().st_size, standard=True,
             )
         )  # fmt: skip
@@ -207,11 +208,11 @@ async def delete_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UU
 async def media_exists(conn: Connection, tenant_id: uuid.UUID, ref: str) -> bool:
     """Whether a media reference names something playable: ``standard:<name>``, a media
     chain or a recording of this PBX."""
-    if ref.startswith("standard:"):
-        return ref.removeprefix("standard:") in STANDARD
-    try:
-        media_id = uuid.UUID(ref)
-    except ValueError:
+    name = refs.standard_name(ref)
+    if name is not None:
+        return name in STANDARD
+    media_id = refs.library_id(ref)
+    if media_id is None:
         return False
     found = await conn.fetchval(
         "SELECT true FROM media WHERE tenant_id = $1 AND id = $2"

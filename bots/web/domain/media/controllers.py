@@ -17,7 +17,7 @@ from vats.bots.web.deps import tenant_tx
 from vats.bots.web.domain.employees.controllers import DeletedOut
 from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
 from vats.core.errors import NotFoundError
-from vats.core.media import library
+from vats.core.media import library, refs
 from vats.core.media.audio import MAX_UPLOAD_BYTES
 from vats.core.media.models import Media, MediaCreate, MediaFile, MediaUpdate
 from vats.core.media.standard import STANDARD, standard_path
@@ -77,8 +77,9 @@ class MediaController(Controller):
         media_type="audio/wav",
     )
     async def audio(self, request: Request[Any, Any, Any], file_id: FromPath[str]) -> Response[bytes]:
-        if file_id.startswith("standard:") and file_id.removeprefix("standard:") in STANDARD:
-            path = standard_path(file_id.removeprefix("standard:"))
+        standard = refs.standard_name(file_id)
+        if standard is not None and standard in STANDARD:
+            path = standard_path(standard)
         else:
             try:
                 uid = uuid.UUID(file_id)
