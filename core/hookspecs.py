@@ -169,7 +169,8 @@ def tenant_created(tenant: Tenant, admin_id: uuid.UUID, conn: Connection) -> Any
 
 @hookspec
 def employee_changed(tenant_id: uuid.UUID, employee_id: uuid.UUID, change: str, conn: Connection) -> Any:
-    """An employee was ``"created"``, ``"updated"`` or ``"deleted"``.
+    """An employee was ``"created"``, ``"updated"`` or ``"deleted"``, or the operator made them an
+    admin (``"promoted_by_operator"``, an update the audit log tells apart).
 
     Called inside the transaction that made the change, scoped to the tenant. May return an
     awaitable.

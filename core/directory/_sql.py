@@ -1,4 +1,5 @@
-"""Small helpers the directory repositories share: error translation and partial updates."""
+"""Small helpers the directory repositories share: error translation, partial updates and the
+locks that make read-check-write sequences hold under concurrency."""
 
 from __future__ import annotations
 
@@ -82,3 +83,28 @@ async def update_row(
         )
     if status.endswith(" 0"):
         raise NotFoundError(f"no such {table[:-1]}", field="id")
+
+
+async def lock_tenant(conn: Connection, tenant_id: uuid.UUID) -> dict[str, Any]:
+    """Serialise the tenant-wide rules (seat limit, free extensions, the last admin) until the
+    transaction ends, and return the tenant row.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: it still excludes every other writer of these rules, but
+    does not block the foreign-key checks (FOR KEY SHARE) that every insert into a tenant-owned
+    table takes on the tenant row, so calls and history go on being recorded meanwhile.
+    """
+    row = await conn.fetchrow("SELECT * FROM tenants WHERE id = $1 FOR NO KEY UPDATE", tenant_id)
+    if row is None:
+        raise NotFoundError("no such tenant", field="tenant")
+    return dict(row)
+
+
+async def lock_row(conn: Connection, table: str, tenant_id: uuid.UUID, row_id: uuid.UUID, field: str) -> None:
+    """Lock one tenant-scoped row against concurrent changes and deletion until the transaction
+    ends; NotFoundError naming ``field`` if it is not there (or a concurrent transaction deleted
+    it first: PostgreSQL re-reads the row once the other commits)."""
+    found = await conn.fetchval(
+        f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2 FOR UPDATE", tenant_id, row_id
+    )
+    if not found:
+        raise NotFoundError(f"no such {field.removesuffix('_id')}", field=field)

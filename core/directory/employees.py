@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
-from vats.core.directory._sql import changes, translated_errors, update_row
+from vats.core.directory._sql import changes, lock_row, lock_tenant, translated_errors, update_row
 from vats.core.directory.forwarding import check_target, save_rule
 from vats.core.directory.models import (
     SIP_LINE_KINDS,
@@ -160,7 +160,7 @@ async def create_employee(
     external numbers; returns the employee and the new lines' credentials."""
     tid = tenant.id
     # Serialise creations per tenant so the seat count and the next free extension hold.
-    seats_max = await conn.fetchval("SELECT seats_max FROM tenants WHERE id = $1 FOR UPDATE", tid)
+    seats_max = (await lock_tenant(conn, tid))["seats_max"]
     count = await conn.fetchval("SELECT count(*) FROM employees WHERE tenant_id = $1", tid)
     if count >= seats_max:
         raise LimitError(f"the tariff allows at most {seats_max} employees", field="seats")
@@ -239,6 +239,12 @@ async def add_membership(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.
 
 async def update_employee(conn: Connection, tenant: Tenant, employee_id: uuid.UUID, data: EmployeeUpdate) -> Employee:
     tid = tenant.id
+    if data.role is not msgspec.UNSET and data.role != "admin":
+        # A demotion counts the other admins: two admins demoting each other at once must not
+        # both see the other one still there (the tenant lock comes before the row's, as in
+        # every path that takes both).
+        await lock_tenant(conn, tid)
+    await lock_row(conn, "employees", tid, employee_id, "employee_id")
     current = await get_employee(conn, tid, employee_id)
     values = changes(data, _EMPLOYEE_COLUMNS)
     if "full_name" in values:
@@ -274,6 +280,7 @@ async def update_employee(conn: Connection, tenant: Tenant, employee_id: uuid.UU
 
 
 async def _keep_one_admin(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
+    """Refuse to lose the tenant's last admin; the caller holds ``lock_tenant``."""
     others = await conn.fetchval(
         "SELECT count(*) FROM employees WHERE tenant_id = $1 AND role = 'admin' AND id <> $2",
         tenant_id,
@@ -287,8 +294,30 @@ async def set_availability(conn: Connection, tenant_id: uuid.UUID, employee_id: 
     await update_row(conn, "employees", tenant_id, employee_id, {"availability": mode})
 
 
+async def lock_for_deletion(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
+    """The locks a deletion holds from its checks to its DELETE: the tenant's (the last admin
+    rule) and the employee's row, so of concurrent deletions one wins and the others find
+    nothing (404) instead of each deleting, auditing and announcing it again."""
+    await lock_tenant(conn, tenant_id)
+    await lock_row(conn, "employees", tenant_id, employee_id, "employee_id")
+
+
+async def promote_to_admin(conn: Connection, tenant_id: uuid.UUID, email: str) -> uuid.UUID:
+    """Make the tenant's employee with this e-mail an admin (the operator's way back when a PBX
+    needs a new admin); returns their id."""
+    employee_id: uuid.UUID | None = await conn.fetchval(
+        "UPDATE employees SET role = 'admin' WHERE tenant_id = $1 AND lower(email) = lower($2) RETURNING id",
+        tenant_id,
+        email.strip(),
+    )
+    if employee_id is None:
+        raise NotFoundError("the PBX has no employee with this e-mail", field="email")
+    return employee_id
+
+
 async def delete_employee_row(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
-    """Remove the row (children cascade); callers check references first (see references.py)."""
+    """Remove the row (children cascade); callers hold ``lock_for_deletion`` and have dealt with
+    the references (Directory._delete)."""
     await _keep_one_admin_if_admin(conn, tenant_id, employee_id)
     await conn.execute("DELETE FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, employee_id)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
-from vats.core.directory._sql import changes, translated_errors, update_row
+from vats.core.directory._sql import changes, lock_row, lock_tenant, translated_errors, update_row
 from vats.core.directory.employees import _claim_extension
 from vats.core.directory.forwarding import rules_of, save_rule
 from vats.core.directory.models import Group, GroupCreate, GroupUpdate
@@ -69,7 +69,7 @@ async def create_group(conn: Connection, tenant_id: uuid.UUID, data: GroupCreate
     name = check_name(data.name, "name")
     for field, (low, high) in _RANGES.items():
         check_range(getattr(data, field), low, high, field)
-    await conn.execute("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", tenant_id)  # serialise extensions
+    await lock_tenant(conn, tenant_id)  # serialise the choice of a free extension
     extension = await _claim_extension(conn, tenant_id, data.extension, "extension")
     with translated_errors():
         group_id: uuid.UUID = await conn.fetchval(
@@ -96,6 +96,10 @@ async def create_group(conn: Connection, tenant_id: uuid.UUID, data: GroupCreate
 
 
 async def update_group(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UUID, data: GroupUpdate) -> Group:
+    # The members are replaced by delete-then-insert: a concurrent identical PUT must wait for
+    # this one to commit, or its insert collides with rows its delete could not see (a 409 for
+    # an idempotent request). The row lock also makes a concurrent deletion wait, then 404.
+    await lock_row(conn, "groups", tenant_id, group_id, "group_id")
     current = await get_group(conn, tenant_id, group_id)
     values = changes(data, _COLUMNS)
     if "name" in values:
@@ -118,6 +122,12 @@ async def update_group(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UU
     if data.on_no_answer is not msgspec.UNSET:
         await save_rule(conn, tenant_id, "group", group_id, "no_answer", data.on_no_answer)
     return await get_group(conn, tenant_id, group_id)
+
+
+async def lock_for_deletion(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UUID) -> None:
+    """Hold the group's row from the deletion's checks to its DELETE (one of concurrent
+    deletions wins, the others answer 404)."""
+    await lock_row(conn, "groups", tenant_id, group_id, "group_id")
 
 
 async def delete_group_row(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UUID) -> None:

@@ -11,7 +11,7 @@ from vats.core.db.database import Connection, Database
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import groups as groups_repo
 from vats.core.directory import numbers as numbers_repo
-from vats.core.directory._sql import translated_errors
+from vats.core.directory._sql import lock_tenant, translated_errors
 from vats.core.directory.models import (
     Availability,
     Employee,
@@ -237,6 +237,17 @@ class Directory:
         """Delete; refused with the list of references unless ``force``, which removes them."""
         return await self._delete("employee", tenant_id, employee_id, force=force)
 
+    async def promote_to_admin(self, tenant_id: uuid.UUID, email: str) -> Employee:
+        """Operator: make an employee an admin of their PBX (audited as ``promoted_by_operator``)."""
+        async with self.db.tenant(tenant_id) as conn:
+            await lock_tenant(conn, tenant_id)
+            employee_id = await employees_repo.promote_to_admin(conn, tenant_id, email)
+            await self.plugins.emit(
+                "employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee_id,
+                change="promoted_by_operator",
+            )  # fmt: skip
+            return await employees_repo.get_employee(conn, tenant_id, employee_id)
+
     # --- groups ---------------------------------------------------------------------------
 
     async def create_group(self, tenant_id: uuid.UUID, data: GroupCreate) -> Group:
@@ -264,7 +275,7 @@ class Directory:
         refuses the deletion (listing the references) unless forced, which removes them."""
         repo: Any = employees_repo if kind == "employee" else groups_repo
         async with self.db.tenant(tenant_id) as conn:
-            await getattr(repo, f"get_{kind}")(conn, tenant_id, object_id)
+            await repo.lock_for_deletion(conn, tenant_id, object_id)
             refs = await self._references(conn, tenant_id, kind, object_id)
             if refs and not force:
                 raise ReferencedError(f"the {kind} is still referenced", field=f"{kind}_id", references=refs)

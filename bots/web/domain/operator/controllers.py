@@ -1,4 +1,5 @@
-"""The PBX operator's API (not a tenant's): create and suspend tenants, assign numbers.
+"""The PBX operator's API (not a tenant's): create and suspend tenants, assign numbers, give a
+PBX a new admin.
 Authorised by ``Authorization: Bearer <VATS_OPERATOR_TOKEN>``."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 from vats.bots.web.auth import kernel_of
-from vats.core.directory.models import Number, Tenant
+from vats.core.directory.models import Employee, Number, Tenant
 from vats.core.directory.service import TenantCreated
 
 OPERATOR: dict[str, Any] = {"exclude_from_auth": True, "operator": True}
@@ -28,6 +29,10 @@ class TenantIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class NumberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     number: Annotated[str, msgspec.Meta(examples=["+74951234567"], max_length=40)]
     name: Annotated[str, msgspec.Meta(examples=["Основной"], max_length=200)] = ""
+
+
+class AdminIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(examples=["anna@romashka.example"], max_length=254)]
 
 
 class OperatorController(Controller):
@@ -75,3 +80,14 @@ class OperatorController(Controller):
         self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], data: JSONBody[NumberIn]
     ) -> Number:
         return await kernel_of(request).directory.assign_number(tenant_id, data.number, data.name)
+
+    @post(
+        "/tenants/{tenant_id:uuid}/admins",
+        operation_id="operatorPromoteAdmin",
+        summary="Make an employee (by e-mail) an admin of the PBX; audited",
+        status_code=200,
+    )
+    async def promote_admin(
+        self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], data: JSONBody[AdminIn]
+    ) -> Employee:
+        return await kernel_of(request).directory.promote_to_admin(tenant_id, data.email)

@@ -1,0 +1,121 @@
+"""Concurrent requests against the real app and database: the directory's read-check-write
+rules hold when requests that contradict or repeat each other arrive at the same moment."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from vats.bots.web.testing import ApiClients
+from vats.core import hookimpl
+from vats.core.db.database import Connection
+from vats.core.directory.models import EmployeeCreate, GroupCreate
+from vats.core.directory.service import TenantCreated
+from vats.core.kernel import Kernel
+
+
+async def _admins(kernel: Kernel, tenant_id: uuid.UUID) -> int:
+    assert kernel.db is not None
+    async with kernel.db.tenant(tenant_id) as conn:
+        count: int = await conn.fetchval(
+            "SELECT count(*) FROM employees WHERE tenant_id = $1 AND role = 'admin'", tenant_id
+        )
+        return count
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(
+    vats_api: ApiClients, vats_kernel: Kernel
+) -> None:
+    for round_ in range(4):  # a lost race would show in one round or another
+        pbx = await vats_kernel.directory.create_tenant(name=f"АТС {round_}", admin_email=f"a@r{round_}.example")
+        tid = pbx.tenant_id
+        second, _ = await vats_kernel.directory.create_employee(
+            tid, EmployeeCreate(full_name="Второй", email=f"b@r{round_}.example", role="admin")
+        )
+        a = await vats_api.as_employee(tid, pbx.admin_id)
+        b = await vats_api.as_employee(tid, second.id)
+        answers = await asyncio.gather(
+            a.patch(f"/api/employees/{second.id}", json={"role": "user"}),
+            b.patch(f"/api/employees/{pbx.admin_id}", json={"role": "user"}),
+        )
+        codes = sorted(r.status_code for r in answers)
+        assert codes[0] == 200 and codes[1] in (403, 422), [(r.status_code, r.text) for r in answers]
+        assert await _admins(vats_kernel, tid) == 1
+
+
+async def test_the_operator_promotes_an_employee_to_admin_and_it_is_audited(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    anna, _ = await vats_kernel.directory.create_employee(tid, EmployeeCreate(full_name="Анна", email="anna@test.example"))
+    operator = vats_api.operator()
+    r = await operator.post(f"/api/operator/tenants/{tid}/admins", json={"email": "ANNA@test.example "})
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == str(anna.id) and r.json()["role"] == "admin"
+    assert await _admins(vats_kernel, tid) == 2
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    audit = (await admin.get("/api/audit")).json()
+    assert {"subject": "employee", "subject_id": str(anna.id), "change": "promoted_by_operator"} in [
+        {k: e[k] for k in ("subject", "subject_id", "change")} for e in audit
+    ]
+    missing = await operator.post(f"/api/operator/tenants/{tid}/admins", json={"email": "nobody@test.example"})
+    assert missing.status_code == 404 and missing.json()["field"] == "email"
+    # Another PBX's employee cannot be promoted through this one.
+    other = await vats_kernel.directory.create_tenant(name="Чужая", admin_email="x@other.example")
+    foreign = await operator.post(f"/api/operator/tenants/{other.tenant_id}/admins", json={"email": "anna@test.example"})
+    assert foreign.status_code == 404
+    anonymous = await vats_api.client().post(f"/api/operator/tenants/{tid}/admins", json={"email": "anna@test.example"})
+    assert anonymous.status_code == 401
+
+
+async def test_identical_concurrent_member_replacements_both_succeed(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    ids = []
+    for i in range(4):
+        employee, _ = await vats_kernel.directory.create_employee(
+            tid, EmployeeCreate(full_name=f"Сотрудник {i}", email=f"e{i}@test.example")
+        )
+        ids.append(str(employee.id))
+    group = await vats_kernel.directory.create_group(tid, GroupCreate(name="Продажи", member_ids=[uuid.UUID(ids[0])]))
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    for order in (ids, list(reversed(ids)), ids[1:3]):
+        answers = await asyncio.gather(
+            *(admin.put(f"/api/groups/{group.id}/members", json={"member_ids": order}) for _ in range(8))
+        )
+        assert [r.status_code for r in answers] == [200] * 8, [r.text for r in answers if r.status_code != 200]
+        assert all(r.json()["member_ids"] == order for r in answers)
+        assert (await admin.get(f"/api/groups/{group.id}")).json()["member_ids"] == order
+
+
+class _Deletions:
+    """Counts the deletion events plugins receive."""
+
+    def __init__(self) -> None:
+        self.deleted: list[uuid.UUID] = []
+
+    @hookimpl
+    def employee_changed(self, employee_id: uuid.UUID, change: str, conn: Connection) -> None:
+        if change == "deleted":
+            self.deleted.append(employee_id)
+
+
+async def test_fifty_concurrent_deletions_delete_audit_and_announce_once(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated, vats_register_plugin: Any
+) -> None:
+    tid = vats_tenant.tenant_id
+    events = _Deletions()
+    vats_register_plugin(events)
+    doomed, _ = await vats_kernel.directory.create_employee(
+        tid, EmployeeCreate(full_name="Уходящий", email="gone@test.example")
+    )
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    answers = await asyncio.gather(*(admin.delete(f"/api/employees/{doomed.id}") for _ in range(50)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [200] + [404] * 49, codes
+    assert all(r.json()["field"] == "employee_id" for r in answers if r.status_code == 404)
+    assert events.deleted == [doomed.id]
+    audit = (await admin.get("/api/audit", params={"limit": 500})).json()
+    assert [e["change"] for e in audit if e["subject_id"] == str(doomed.id)] == ["deleted", "created"]
