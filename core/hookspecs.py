@@ -121,10 +121,13 @@ def lookup_contact(tenant_id: uuid.UUID, number: str) -> Any:
 def ring_state(tenant_id: uuid.UUID, employee_ids: list[uuid.UUID]) -> Any:
     """What ring strategies need: who is on a call now, and when each finished their last call.
 
-    Called by the routing engine at each step that rings someone; return (or return an
-    awaitable of) a ``RingState``. Answers of several plugins are merged (busy: union; idle
-    since: the latest). Telephony plugins answer from live state and call records; the
-    simulator passes its script's state instead.
+    The only way live state reaches the routing engine: it asks at every step, before any
+    block runs, so answer from memory. Return a ``RingState``, None (nothing to add), or an
+    awaitable of either. Answers of several plugins are merged (busy: union; idle since: the
+    latest). The kernel answers "idle since" from its ring memory (table ``ring_memory``, who
+    finished an answered call when, shared by every process); telephony answers "busy" from
+    the AMI device states while it runs; during a simulation the simulator answers "busy"
+    from its script, for that run only, and telephony stays silent.
     """
 
 

@@ -17,6 +17,8 @@ from vats.core.db.embedded import EmbeddedPostgres
 from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migrations
 from vats.core.directory.service import Directory
 from vats.core.engine.engine import Engine
+from vats.core.engine.ring_memory import PLUGIN_NAME as RING_MEMORY
+from vats.core.engine.ring_memory import RingMemory
 from vats.core.mail import DevInbox, Mailer, SmtpMailer
 from vats.core.plugins import PluginHost
 from vats.core.regions import CallerRegion
@@ -55,6 +57,7 @@ class Kernel:
         self.blocks = BlockRegistry([])  # rebuilt from the plugins at start()
         self.applied: list[tuple[str, str]] = []  # migrations applied by start()
         self.snapshots: Snapshots | None = None
+        self.ring_memory: RingMemory | None = None  # when each employee last finished a call (uniform)
         self._engine: Engine | None = None
         self.telephony: Any = None  # vats.core.asterisk.service.Telephony when serving calls
         self.telegram: Any = None  # vats.bots.telegram.service.TelegramBot when the bot runs
@@ -134,6 +137,9 @@ class Kernel:
             await self.db.open()
             self.snapshots = Snapshots(self.db, self.owner_url, plugins=self.plugins)
             await self.snapshots.start()
+            self.ring_memory = RingMemory(self.db, self.owner_url)
+            await self.ring_memory.start()
+            self.plugins.register(self.ring_memory, name=RING_MEMORY)  # answers ring_state: "idle since"
             await self._startup()
         except BaseException:
             await self.stop()
@@ -158,6 +164,11 @@ class Kernel:
         if self.snapshots is not None:
             await self.snapshots.stop()
             self.snapshots = None
+        if self.ring_memory is not None:
+            if self.plugins.pm.get_plugin(RING_MEMORY) is self.ring_memory:
+                self.plugins.unregister(RING_MEMORY)
+            await self.ring_memory.stop()
+            self.ring_memory = None
         if self.db is not None:
             await self.db.close()
             self.db = None

@@ -186,7 +186,6 @@ class AgiRouter:
         self._server: asyncio.Server | None = None
         self.steps = 0
         self.failures = 0
-        self.live: list[Any] = []  # AMI clients: who is on a call now (least busy, skip the busy)
         self.timings: list[float] | None = None  # seconds per step, when a benchmark asks
 
     async def start(self, host: str, port: int) -> int:
@@ -234,9 +233,8 @@ class AgiRouter:
             result = StepResult(status=status or "OK", digits=digits or None, answered_by=answered_by)
         if phase == "hangup" and result is not None and result.status != "ANSWER":
             result = StepResult(status="HANGUP", digits=result.digits)
-        busy = await self._busy(number)
         try:
-            out = await self.kernel.engine.step(facts, state or None, result, busy=busy)
+            out = await self.kernel.engine.step(facts, state or None, result)
         except VatsError as exc:  # no such number, no scenario: the static fallback takes it
             log.warning("no route for %s: %s", number, exc)
             return {"VATS_ACTION": "fallback"}
@@ -279,18 +277,6 @@ class AgiRouter:
             "VATS_CALLERID": decision.caller_id or "", "VATS_SUMMARY": encode_summary(summary),
             "VATS_FILE": self._file(decision.tenant_id, "recordings") if decision.record else "",
         }  # fmt: skip
-
-    async def _busy(self, number: str) -> set[uuid.UUID] | None:
-        logins: set[str] = set()
-        for client in self.live:
-            logins |= client.live.busy_logins()
-        if not logins:
-            return None
-        tenant_id = await self.kernel.snapshots.tenant_of_number(number)
-        if tenant_id is None:
-            return None
-        snapshot = await self.kernel.snapshots.get(tenant_id)
-        return {owner for login in logins if (owner := snapshot.owner_of_login(login)) is not None}
 
     def _media_resolver(self, tenant_id: uuid.UUID, chains: dict[str, Any]) -> Callable[[str], list[str]]:
         media_dir = self.kernel.config.media_dir

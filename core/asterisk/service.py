@@ -1,5 +1,6 @@
 """Telephony inside ``vats serve``: the FastAGI router, call records from CEL, the AMI
 connections (live state, reloads, click-to-call), and the rendered configuration kept current.
+While it runs, its live state answers the ``ring_state`` hook (who is on a call now).
 """
 
 from __future__ import annotations
@@ -9,13 +10,18 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
+from vats.core import hookimpl
 from vats.core.asterisk.agi import AgiRouter, Dialing
 from vats.core.asterisk.ami import AmiClient
 from vats.core.asterisk.cel import CelRecords
 from vats.core.asterisk.render import CelDatabase, Settings, collect, render, write
+from vats.core.engine.context import RingState
+from vats.core.engine.simulator import in_simulation
 from vats.core.media.standard import STANDARD, standard_path
 
 log = logging.getLogger(__name__)
@@ -76,12 +82,41 @@ def _sandbox_settings(folder: Path) -> dict[str, Any]:
     return found
 
 
+LIVE_PLUGIN = "vats.telephony"  # the ring-state answer's name on the kernel's plugin host
+
+
+class LiveRingState:
+    """Telephony's answer to ``ring_state``: who is on a call now, from the device states every
+    AMI connection reports (a SIP line in use, busy, on hold or ringing while in use)."""
+
+    def __init__(self, kernel: Any, clients: list[AmiClient]) -> None:
+        self.kernel = kernel
+        self.clients = clients
+
+    @hookimpl
+    def ring_state(self, tenant_id: uuid.UUID) -> Awaitable[RingState | None] | None:
+        if in_simulation():  # a simulated call's script says who is busy, not the real phones
+            return None
+        logins: set[str] = set()
+        for client in self.clients:
+            logins |= client.live.busy_logins()
+        if not logins:  # the usual case: nobody on a call, nothing to ask the snapshot
+            return None
+        return self._busy(tenant_id, logins)
+
+    async def _busy(self, tenant_id: uuid.UUID, logins: set[str]) -> RingState | None:
+        snapshot = await self.kernel.snapshots.get(tenant_id)
+        busy = {owner for login in logins if (owner := snapshot.owner_of_login(login)) is not None}
+        return RingState(busy=busy) if busy else None
+
+
 class Telephony:
     def __init__(self, kernel: Any, *, dialing: Dialing | None = None) -> None:
         self.kernel = kernel
         self.router = AgiRouter(kernel, dialing=dialing or Dialing(sip=kernel.config.sip_dial))
         self.records = CelRecords(kernel)
         self.ami: list[AmiClient] = []
+        self.live = LiveRingState(kernel, self.ami)  # least busy and skipping the busy read it
         self.agi_port = 0
         self.renders = 0
         self._watch: asyncio.Task[None] | None = None
@@ -91,8 +126,9 @@ class Telephony:
         install_standard_media(self.kernel.config.media_dir)
         port = self.kernel.config.agi_port if agi_port is None else agi_port
         self.agi_port = await self.router.start(self.kernel.config.agi_host, port)
-        self.router.live = self.ami  # least-busy ringing reads who is on a call
         await self.records.start()
+        if self.kernel.plugins.pm.get_plugin(LIVE_PLUGIN) is None:
+            self.kernel.plugins.register(self.live, name=LIVE_PLUGIN)
         for url in self.kernel.config.ami_urls:
             client = AmiClient(url)
             try:
@@ -142,6 +178,8 @@ class Telephony:
             self._watch = None
         await self.router.stop()
         await self.records.stop()
+        if self.kernel.plugins.pm.get_plugin(LIVE_PLUGIN) is self.live:
+            self.kernel.plugins.unregister(LIVE_PLUGIN)
         for client in self.ami:
             client.close()
-        self.ami = []
+        self.ami.clear()  # the same list the ring-state answer reads

@@ -85,12 +85,11 @@ class Engine:
         state_text: str | None,
         result: StepResult | None,
         *,
-        busy: set[uuid.UUID] | None = None,
-        idle_since: dict[uuid.UUID, float] | None = None,
         scenario_id: uuid.UUID | None = None,
     ) -> StepOutput:
         """One step. ``scenario_id`` overrides the number's own scenario (for trying a
-        scenario before binding it); it matters only at the first step."""
+        scenario before binding it); it matters only at the first step. Who is busy and who is
+        idle longest come only from the ``ring_state`` hook."""
         snapshots = self.kernel.snapshots
         tenant_id = await snapshots.tenant_of_number(facts.number)
         if tenant_id is None:
@@ -108,8 +107,7 @@ class Engine:
         live = await self._ring_state(tenant_id, snapshot)
         ctx = StepContext(
             snapshot=snapshot, facts=facts, step=(state.steps if state else 0), region=region, contact=contact,
-            busy=(busy | live.busy) if busy else live.busy,
-            idle_since={**live.idle_since, **idle_since} if idle_since else live.idle_since,
+            busy=live.busy, idle_since=live.idle_since,
         )  # fmt: skip
         if state is None:
             chosen = scenario_id or did.scenario_id

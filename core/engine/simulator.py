@@ -3,7 +3,9 @@ so every scenario rule can be tried (and tested) without telephony.
 
 Script: outcomes separated by commas, e.g. ``"101 busy, 102 answers"``, ``"+79161234567
 answers"``, ``"103 unavailable"``, ``"caller hangs up"``. Anyone not mentioned lets it ring
-out (no answer). Digits for menus: ``"press 2"``, ``"no input"`` (used in order).
+out (no answer). Digits for menus: ``"press 2"``, ``"no input"`` (used in order). Whoever the
+script calls busy (``"202 busy"``) is on another call for the ring strategies: the simulator
+answers the ``ring_state`` hook for its own run (telephony's live state stays out of it).
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 import msgspec
+from vats.core import hookimpl
 from vats.core.calls.records import CallRecord, Participant, store_and_announce
-from vats.core.engine.context import CallFacts, TaskIntent, TraceEntry
+from vats.core.engine.context import CallFacts, RingState, TaskIntent, TraceEntry
 from vats.core.engine.engine import Engine
 from vats.core.engine.primitives import Collect, Dial, Hangup, Queue, StepResult
 from vats.core.errors import ValidationError
+from vats.core.snapshot import TenantSnapshot
 
 _OUTCOMES = {"answers": "ANSWER", "busy": "BUSY", "unavailable": "CHANUNAVAIL", "no answer": "NOANSWER"}
 
@@ -128,6 +133,26 @@ def _answer_dial(dial: Dial, script: Script, extensions: dict[str, str]) -> Step
     return StepResult(status="NOANSWER")
 
 
+# The ring state of the simulation running in this task (None outside one). A context variable,
+# not the plugin's attribute: real calls and other simulations run beside it in the same process.
+_SCRIPTED: ContextVar[RingState | None] = ContextVar("vats_scripted_ring_state", default=None)
+SCRIPT_PLUGIN = "vats.simulator"  # its name on the kernel's plugin host
+
+
+def in_simulation() -> bool:
+    """A simulated call is being routed in this task: its script, not live phones, says who is busy."""
+    return _SCRIPTED.get() is not None
+
+
+class ScriptRingState:
+    """The simulator's answer to ``ring_state``: who is busy, by the script of the run in this task."""
+
+    @hookimpl
+    def ring_state(self) -> RingState | None:
+        scripted = _SCRIPTED.get()
+        return scripted if scripted is not None and scripted.busy else None
+
+
 async def simulate(
     engine: Engine, facts: CallFacts, script: Script, *, scenario_id: uuid.UUID | None = None
 ) -> Simulation:
@@ -136,8 +161,21 @@ async def simulate(
     if tenant_id is None:
         raise ValidationError(f"no PBX has the number {facts.number}", field="number")
     snapshot = await snapshots.get(tenant_id)
-    extensions = {str(e.id): e.extension for e in snapshot.employees.values()}
+    plugins = engine.kernel.plugins
+    if plugins.pm.get_plugin(SCRIPT_PLUGIN) is None:  # registered once: it answers only inside a run
+        plugins.register(ScriptRingState(), name=SCRIPT_PLUGIN)
     busy = {e.id for e in snapshot.employees.values() if e.extension in script.busy}
+    token = _SCRIPTED.set(RingState(busy=busy))
+    try:
+        return await _run(engine, facts, script, snapshot, scenario_id)
+    finally:
+        _SCRIPTED.reset(token)
+
+
+async def _run(
+    engine: Engine, facts: CallFacts, script: Script, snapshot: TenantSnapshot, scenario_id: uuid.UUID | None
+) -> Simulation:
+    extensions = {str(e.id): e.extension for e in snapshot.employees.values()}
     digits = list(script.digits)
     state: str | None = None
     result: StepResult | None = None
@@ -145,7 +183,7 @@ async def simulate(
     trace: list[TraceEntry] = []
     answered_by = None
     while True:
-        out = await engine.step(facts, state, result, busy=busy, scenario_id=scenario_id)
+        out = await engine.step(facts, state, result, scenario_id=scenario_id)
         trace.extend(out.trace)
         state = out.state
         primitive = out.primitive

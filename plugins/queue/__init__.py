@@ -10,30 +10,12 @@ from typing import Any
 
 import msgspec
 from vats.core import hookimpl
-from vats.core.calls.records import CallRecord
-from vats.core.db.database import Connection, Database
+from vats.core.db.database import Connection
 from vats.core.directory.models import Number, Tenant
-from vats.core.engine.context import RingState
 from vats.core.engine.dialing import Target
-from vats.plugins.queue import live
 from vats.plugins.queue.blocks import Forward, HangupBlock, OnFailure, VoicemailBlock
 
 DEFAULT_SCENARIO = "По умолчанию"
-
-
-@hookimpl
-async def startup(db: Database) -> None:
-    await live.load(db)
-
-
-@hookimpl
-def call_ended(record: CallRecord) -> None:
-    live.remember(record)
-
-
-@hookimpl
-def ring_state(tenant_id: uuid.UUID) -> RingState:
-    return RingState(idle_since=live.LAST_FINISHED.get(tenant_id, {}))  # read-only for the engine
 
 
 @hookimpl

@@ -282,11 +282,9 @@ async def test_hook_ring_state(company: Company, vats_register_plugin: Any) -> N
 
 
 async def test_uniform_strategy_learns_from_call_records(company: Company) -> None:
-    """The queue plugin remembers who answered (call_ended): they ring last next time."""
+    """The kernel remembers who answered (with the call record): they ring last next time."""
     from vats.core.engine.simulator import simulate_and_record
-    from vats.plugins.queue import live
 
-    live.LAST_FINISHED.clear()
     assert company.kernel.db is not None
     async with company.kernel.db.tenant(company.tenant_id) as conn:
         await conn.execute("UPDATE groups SET strategy = 'uniform' WHERE id = $1", company.sales_id)
@@ -301,5 +299,9 @@ async def test_uniform_strategy_learns_from_call_records(company: Company) -> No
         if s.primitive["op"] == "dial"
     ]
     assert order[-1] == str(company.people["201"])  # Анна just finished a call: idle the shortest
-    await live.load(company.kernel.db)  # also rebuilt from the stored records at start-up
-    assert company.people["201"] in live.LAST_FINISHED[company.tenant_id]
+    async with company.kernel.db.tenant(company.tenant_id) as conn:  # kept in the database, not per process
+        remembered = await conn.fetchval(
+            "SELECT last_finished_at FROM ring_memory WHERE tenant_id = $1 AND employee_id = $2",
+            company.tenant_id, company.people["201"],
+        )  # fmt: skip
+    assert remembered is not None and remembered > TUESDAY_NOON
