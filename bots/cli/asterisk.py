@@ -10,7 +10,7 @@ from typing import Annotated
 
 import msgspec
 import typer
-from vats.bots.cli.main import app, err, fail, out, run, with_kernel
+from vats.bots.cli.main import app, fail, out, run, say, with_kernel
 from vats.core.asterisk.sandbox import Sandbox
 from vats.core.kernel import Kernel
 
@@ -49,7 +49,7 @@ def sandbox_command(
     from vats.core.asterisk.sandbox import Sandbox, SandboxError, cel_database, provision
     from vats.core.asterisk.service import ami_secret, render_config
 
-    err.print("preparing the Asterisk root (first time: about a minute)...")
+    say("preparing the Asterisk root (first time: about a minute)...")
     try:
         root = provision()
     except SandboxError as exc:

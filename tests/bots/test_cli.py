@@ -9,8 +9,15 @@ from typing import Any
 import pytest
 
 
+@pytest.fixture(autouse=True, params=["30", "250"], ids=["narrow-terminal", "wide-terminal"])
+def terminal_width(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every CLI test runs at a narrow and a wide terminal: output must not depend on it."""
+    monkeypatch.setenv("COLUMNS", request.param)
+    return str(request.param)
+
+
 def vats(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "VATS_DATABASE_URL": db_url, "COLUMNS": "200", **env}
+    full_env = {**os.environ, "VATS_DATABASE_URL": db_url, **env}
     return subprocess.run(
         [sys.executable, "-m", "vats.bots.cli", *args], env=full_env, capture_output=True, text=True, timeout=60
     )
@@ -132,3 +139,37 @@ def test_vats_simulate_prints_the_trace(vats_database_url: str) -> None:
         "2026-11-24T12:00",
     )
     assert naive.returncode == 2 and "at:" in naive.stderr
+
+
+def refusal(result: subprocess.CompletedProcess[str]) -> str:
+    """The one plain line a refused command prints on stderr (exit code 2)."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert not any(box in result.stderr for box in "╭│╰─"), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["tenant", "create", "--bogus"], "--bogus"),
+        (["tenant", "create", "--admin-email", "a@a.example"], "--name"),
+        (["number", "add", "--tenant", "A"], "number"),
+        (["mail", "list", "--limit", "many"], "--limit"),
+        (["number", "add", "--tenant"], "--tenant"),
+        (["numbering-plan", "lookup", "abc"], "number"),
+        (["numbering-plan", "import", "/tmp/" + "a-very-long-folder-name/" * 8 + "nope.csv"], "not a file"),
+    ],
+    ids=["unknown-option", "missing-option", "missing-argument", "bad-type", "option-without-value",
+         "not-a-phone-number", "missing-file"],
+)  # fmt: skip
+def test_every_refusal_is_one_plain_line_and_exit_2(vats_database_url: str, args: list[str], names: str) -> None:
+    assert names in refusal(vats(vats_database_url, *args))
+
+
+def test_version_and_help_keep_the_environment_variables_named(vats_database_url: str) -> None:
+    version = vats(vats_database_url, "--version")
+    assert version.returncode == 0 and version.stdout.startswith("vats ")
+    helped = vats(vats_database_url, "serve", "--help")
+    assert helped.returncode == 0 and "[env VATS_HOST]" in helped.stdout and "[env VATS_PORT]" in helped.stdout
