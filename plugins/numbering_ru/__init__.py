@@ -3,31 +3,42 @@ scenarios. Mobile numbers (+7 9xx) carry no region in phonenumbers, so the regul
 registry is imported (`vats numbering-plan import FILE...`) and kept in memory; fixed-line
 numbers not in the registry fall back to phonenumbers' geocoder. Other countries can answer
 the same ``lookup_region`` hook from their own plugin.
+
+An import notifies ``registry.CHANNEL``; every ``vats serve`` listens (a worker), builds the
+new index aside and swaps it in, so routing never pauses and never needs a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import phonenumbers
 import typer
-from phonenumbers import geocoder
 from vats.core import hookimpl
 from vats.core.db.database import Database
 from vats.core.db.migrate import MigrationSource
 from vats.core.regions import CallerRegion
-from vats.plugins.numbering_ru.registry import RangeIndex, import_files, load_index
-from vats.plugins.numbering_ru.subjects import subjects_for
+from vats.plugins.numbering_ru.registry import CHANNEL, RangeIndex, import_files, load_index
+from vats.plugins.numbering_ru.subjects import SUBJECTS, subjects_for
+
+log = logging.getLogger(__name__)
 
 SAMPLE = Path(__file__).with_name("sample") / "numbering-plan-sample.csv"
 
-# The process's index, loaded at start-up and after an import in this process.
+# The process's index: loaded at start-up, replaced whole (never edited) when an import commits.
 _index = RangeIndex([])
+
+# Area codes the numbering plan gives to one federal subject, where phonenumbers' geocoder
+# words it wrongly: it calls every +7 495 number «Московская обл.» and every +7 496 «г. Москва»,
+# the other way round. Moscow and Saint Petersburg and their oblasts are told apart by code.
+AREA_CODES: dict[str, str] = {
+    "495": "RU-MOW", "499": "RU-MOW", "496": "RU-MOS", "498": "RU-MOS", "812": "RU-SPE", "813": "RU-LEN",
+}  # fmt: skip
 
 
 @hookimpl
@@ -41,17 +52,68 @@ async def startup(db: Database) -> None:
     _index = await load_index(db)
 
 
+async def reload(db: Database) -> None:
+    """Build the stored plan's index aside, then swap it in (lookups go on meanwhile)."""
+    global _index
+    fresh = await load_index(db)
+    _index = fresh
+    log.info("numbering plan reloaded: %d ranges", len(fresh))
+
+
+async def follow_imports(kernel: Any) -> None:
+    """``vats serve``'s worker: reload the index whenever an import commits (any process)."""
+    import asyncpg
+
+    # Load the geocoder's data now, in a thread, rather than in the first call that needs it.
+    await asyncio.to_thread(_geocoder)
+    assert kernel.db is not None
+    changed = asyncio.Event()
+    conn = await asyncpg.connect(kernel.owner_url)
+    try:
+        await conn.add_listener(CHANNEL, lambda *_: changed.set())
+        await reload(kernel.db)  # an import may have committed before we listened
+        while not conn.is_closed():
+            try:
+                await asyncio.wait_for(changed.wait(), timeout=30)
+            except TimeoutError:
+                continue  # wake up now and then to notice a lost connection
+            changed.clear()
+            await reload(kernel.db)
+    finally:
+        await conn.close()
+    raise ConnectionError("the numbering plan's listener lost its connection")  # restarted by Workers
+
+
+@hookimpl
+def register_workers() -> Sequence[Any]:
+    return [follow_imports]
+
+
+def _geocoder() -> Any:
+    # phonenumbers' geocoder loads data for every country on import (seconds on a busy machine),
+    # so no command that does not look up a region pays for it.
+    from phonenumbers import geocoder
+
+    return geocoder
+
+
 @lru_cache(maxsize=65536)
 def geocoded(e164: str) -> CallerRegion | None:
-    """A fixed-line number's region from phonenumbers' geocoder (no operator). Cached: the
-    geocoder takes ~0.2 ms a number and callers call again; its data never changes at runtime."""
+    """A fixed-line number's region from its area code or phonenumbers' geocoder (no operator).
+    Cached: the geocoder takes ~0.2 ms a number and callers call again."""
+    if not e164.startswith("+7"):
+        return None
+    if (code := AREA_CODES.get(e164[2:5])) is not None and len(e164) == 12:
+        return CallerRegion(subjects=[code], name=SUBJECTS[code], source="area code")
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:
         return None
     if parsed.country_code != 7:
         return None
-    name = geocoder.description_for_number(parsed, "ru")
+    name = _geocoder().description_for_number(parsed, "ru")
     subjects = subjects_for(name) if name else None
     if subjects is None:
         return None
@@ -64,16 +126,35 @@ def lookup_region(number: str) -> CallerRegion | None:
 
 
 async def _import(paths: list[Path]) -> None:
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
     from vats.core.config import Config
     from vats.core.kernel import Kernel
 
     kernel = await Kernel(Config.from_env()).start()
     try:
         assert kernel.db is not None
-        with Progress(transient=True) as bar:
-            task = bar.add_task("reading the registry", total=None)
-            report = await import_files(kernel.db, paths, progress=lambda n: bar.advance(task, n))
+        columns = (
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+            TextColumn("ETA"), TimeRemainingColumn(),
+        )  # fmt: skip
+        with Progress(*columns, transient=True) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    label = "reading lines" if phase == "reading" else "storing ranges"
+                    tasks[phase] = bar.add_task(label, total=total)
+                bar.update(tasks[phase], completed=done, total=total)
+
+            report = await import_files(kernel.db, paths, progress=progress)
     finally:
         await kernel.stop()
     print(f"{report.ranges} ranges imported")

@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import csv
 import io
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 from vats.core.db.database import Database
@@ -80,24 +82,46 @@ def parse_registry(text: str, report: ImportReport) -> Iterator[Range]:
     report.unmapped_regions = dict(unmapped)
 
 
-async def import_files(db: Database, paths: list[Path], progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Replace the stored numbering plan with these files, in one transaction."""
+CHANNEL = "vats_numbering_plan"
+"""Notified when an import commits: every running vats process reloads its index."""
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: phase "reading" counts lines, "storing" counts ranges."""
+
+_STEP = 5000
+
+
+async def import_files(db: Database, paths: list[Path], progress: Progress | None = None) -> ImportReport:
+    """Replace the stored numbering plan with these files, in one transaction, and notify
+    every running process (``CHANNEL``) when it commits."""
     report = ImportReport()
     ranges: list[Range] = []
-    for path in paths:
-        for item in parse_registry(_read_text(path), report):
+    texts = [_read_text(path) for path in paths]
+    lines = sum(text.count("\n") for text in texts)
+    for text in texts:
+        for item in parse_registry(text, report):
             ranges.append(item)
-            if progress is not None and len(ranges) % 1000 == 0:
-                progress(1000)
+            if progress is not None and len(ranges) % _STEP == 0:
+                progress("reading", len(ranges), lines)
+    if progress is not None:
+        progress("reading", lines, lines)
+
+    def records() -> Iterator[tuple[object, ...]]:
+        for done, r in enumerate(ranges, start=1):
+            if progress is not None and done % _STEP == 0:
+                progress("storing", done, len(ranges))
+            yield (r.first_number, r.last_number, r.code, r.capacity, r.operator, r.region, r.subjects)
+
     async with db.system() as conn:
         await conn.execute("DELETE FROM numbering_ranges")
         await conn.copy_records_to_table(
             "numbering_ranges",
-            records=[
-                (r.first_number, r.last_number, r.code, r.capacity, r.operator, r.region, r.subjects) for r in ranges
-            ],
+            records=records(),
             columns=["first_number", "last_number", "code", "capacity", "operator", "region", "subjects"],
         )
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)  # delivered at commit
+    if progress is not None:
+        progress("storing", len(ranges), len(ranges))
     report.ranges = len(ranges)
     return report
 
@@ -129,8 +153,20 @@ class RangeIndex:
 
 
 async def load_index(db: Database) -> RangeIndex:
+    """A new index from the stored plan. The rows arrive in order and the index is built in a
+    thread, so a process that routes calls meanwhile keeps answering from its current index."""
     async with db.system() as conn:
         rows = await conn.fetch(
-            "SELECT first_number, last_number, code, capacity, operator, region, subjects FROM numbering_ranges"
+            "SELECT first_number, last_number, code, capacity, operator, region, subjects"
+            " FROM numbering_ranges ORDER BY first_number"
         )
-    return RangeIndex([Range(**dict(r)) for r in rows])
+    return await asyncio.to_thread(_build_index, rows)
+
+
+def _build_index(rows: list[Any]) -> RangeIndex:
+    return RangeIndex(
+        [
+            Range(first_number=a, last_number=b, code=c, capacity=d, operator=e, region=f, subjects=g)
+            for a, b, c, d, e, f, g in rows
+        ]
+    )

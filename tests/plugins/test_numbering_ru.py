@@ -98,8 +98,9 @@ async def test_import_replaces_the_plan_and_reads_windows_1251(vats_kernel: Kern
     assert vats_kernel.lookup_region("+79165551234") is None  # the previous plan is gone
 
 
-def test_cli_import_reports_and_refuses_missing_files(vats_database_url: str, tmp_path: Path) -> None:
-    env = {**os.environ, "VATS_DATABASE_URL": vats_database_url}
+@pytest.mark.parametrize("columns", ["30", "250"])
+def test_cli_import_reports_and_refuses_missing_files(vats_database_url: str, tmp_path: Path, columns: str) -> None:
+    env = {**os.environ, "VATS_DATABASE_URL": vats_database_url, "COLUMNS": columns}
     run = [sys.executable, "-m", "vats.bots.cli", "numbering-plan"]
     done = subprocess.run(
         [*run, "import", str(numbering_ru.SAMPLE)], env=env, capture_output=True, text=True, timeout=60
@@ -108,7 +109,58 @@ def test_cli_import_reports_and_refuses_missing_files(vats_database_url: str, tm
     assert "29 ranges imported" in done.stdout and "Республика Крым" in done.stdout
     looked = subprocess.run([*run, "lookup", "8 (916) 555-12-34"], env=env, capture_output=True, text=True, timeout=60)
     assert "RU-MOW, RU-MOS" in looked.stdout
-    missing = subprocess.run(
-        [*run, "import", str(tmp_path / "nope.csv")], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert missing.returncode == 2 and "not a file" in missing.stderr
+    deep = tmp_path.joinpath(*["a-long-folder-name"] * 6)
+    missing = subprocess.run([*run, "import", str(deep / "nope.csv")], env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "not a file" in missing.stderr and len(missing.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("number", "subject"),
+    [("+74951234567", "RU-MOW"), ("+74997654321", "RU-MOW"), ("+74961234567", "RU-MOS"), ("+74981234567", "RU-MOS"),
+     ("+78121234567", "RU-SPE"), ("+78131234567", "RU-LEN")],
+)  # fmt: skip
+async def test_landlines_without_a_plan_resolve_to_their_own_federal_subject(
+    vats_kernel: Kernel, number: str, subject: str
+) -> None:
+    """phonenumbers' geocoder calls +7 495 «Московская обл.» and +7 496 «г. Москва»: the area
+    code decides Moscow against Moscow Oblast, Saint Petersburg against Leningrad Oblast."""
+    await vats_kernel._startup()  # the test database holds no plan
+    found = vats_kernel.lookup_region(number)
+    assert found is not None and found.subjects == [subject], found
+
+
+async def test_a_running_process_picks_up_an_import_without_a_gap(vats_kernel: Kernel, tmp_path: Path) -> None:
+    """Another process imports a plan; the running one follows within seconds, and a number
+    both plans know is answered throughout (the new index is built aside, then swapped in)."""
+    import asyncio
+
+    from vats.core.db.database import Database
+
+    assert vats_kernel.db is not None
+    await import_files(vats_kernel.db, [numbering_ru.SAMPLE])
+    await vats_kernel._startup()
+    follower = asyncio.create_task(numbering_ru.follow_imports(vats_kernel))
+    other_process = Database(vats_kernel.owner_url)
+    await other_process.open()
+    try:
+        await asyncio.sleep(1)  # the follower listens
+        grown = tmp_path / "grown.csv"
+        grown.write_text(
+            numbering_ru.SAMPLE.read_text(encoding="utf-8")
+            + "988;0000000;0999999;1000000;ПАО МТС;Ставропольский край;7740000076\n",
+            encoding="utf-8",
+        )
+        assert vats_kernel.lookup_region("+79880000000") is None
+        await import_files(other_process, [grown])
+        for _ in range(100):
+            known = vats_kernel.lookup_region("+79165551234")
+            assert known is not None and known.source == "registry"  # never a gap
+            if vats_kernel.lookup_region("+79880000000") is not None:
+                break
+            await asyncio.sleep(0.05)
+        found = vats_kernel.lookup_region("+79880000000")
+        assert found is not None and found.subjects == ["RU-STA"]
+    finally:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+        await other_process.close()
