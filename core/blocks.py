@@ -3,7 +3,8 @@
 A block type is a msgspec Struct declared with ``tag_field="type"`` and its own ``tag``; the
 kernel joins all registered types into ``Union[...]`` so JSON such as
 ``{"type": "webhook", "url": ...}`` decodes into the plugin's class, built-in or third-party
-alike. (The scenario model that holds blocks arrives with the routing engine.)
+alike. What a block must implement besides is the ``Block`` contract (core/engine/block.py),
+checked here when a plugin registers the block.
 """
 
 from __future__ import annotations
@@ -12,18 +13,23 @@ from collections.abc import Sequence
 from typing import Any, Union
 
 import msgspec
+from vats.core.engine.block import contract_errors
 
 
 class BlockRegistryError(ValueError):
     """A plugin registered something that cannot be a block."""
 
 
-def block_tag(block_type: type[Any]) -> str:
+def block_tag(block_type: type[Any], plugin: str | None = None) -> str:
+    """The block's tag (``"forward"``), once the type is checked against the Block contract;
+    BlockRegistryError names the plugin, the block and everything it lacks."""
+    by = f"plugin {plugin!r}: " if plugin else ""
     info = msgspec.inspect.type_info(block_type)
     if not isinstance(info, msgspec.inspect.StructType) or info.tag_field != "type" or info.tag is None:
-        raise BlockRegistryError(f"{block_type!r} is not a Struct with tag_field='type' and a tag")
-    if not callable(getattr(block_type, "run", None)):
-        raise BlockRegistryError(f"block {info.tag!r} has no run(ctx, cursor, result) method")
+        raise BlockRegistryError(f"{by}{block_type!r} is not a Struct with tag_field='type' and a tag")
+    errors = contract_errors(block_type)
+    if errors:
+        raise BlockRegistryError(f"{by}block {info.tag!r} ({block_type.__name__}) " + "; ".join(errors))
     return str(info.tag)
 
 
@@ -39,11 +45,13 @@ class BlockRegistry:
     def __init__(self, block_types: Sequence[type[Any]], owners: dict[type[Any], str] | None = None) -> None:
         self.by_tag: dict[str, type[Any]] = {}
         self.owner: dict[type[Any], str] = dict(owners or {})  # block type -> plugin name
+        self.tag: dict[type[Any], str] = {}  # block type -> its tag (path labels, traces)
         for block_type in block_types:
-            tag = block_tag(block_type)
+            tag = block_tag(block_type, self.owner.get(block_type))
             if tag in self.by_tag:
                 raise BlockRegistryError(f"two plugins register a block of type {tag!r}")
             self.by_tag[tag] = block_type
+            self.tag[block_type] = tag
         self.union: Any = Union[tuple(self.by_tag.values())] if self.by_tag else None  # noqa: UP007
         self._decoder = msgspec.json.Decoder(self.union) if self.union is not None else None
 

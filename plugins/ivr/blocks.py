@@ -7,11 +7,14 @@ from typing import Any, Literal
 
 import msgspec
 from msgspec import Struct
+from vats.core.db.database import Connection
+from vats.core.engine.block import Ref, media_refs, media_without
 from vats.core.engine.context import Outcome, StepContext, TaskIntent
 from vats.core.engine.dialing import Attempt, Target, plan_attempts, ring_next
 from vats.core.engine.direct import direct_call
 from vats.core.engine.primitives import Collect, Play, StepResult, Voicemail
 from vats.core.errors import NotFoundError, ValidationError
+from vats.core.snapshot import TenantSnapshot
 from vats.plugins.ivr.models import (
     Callback,
     ExtensionDialing,
@@ -62,7 +65,7 @@ class IvrBlock(Struct, tag="ivr", tag_field="type", frozen=True, kw_only=True, f
     menu_id: uuid.UUID
     on_no_input: Literal["next", "hangup"] = "next"
 
-    async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
+    async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None:
         level = await conn.fetchval(
             "SELECT level FROM ivr_menus WHERE tenant_id = $1 AND id = $2", tenant_id, self.menu_id
         )
@@ -71,9 +74,18 @@ class IvrBlock(Struct, tag="ivr", tag_field="type", frozen=True, kw_only=True, f
         if level != 1:
             raise ValidationError("a scenario starts with a level-1 menu", field=f"{where}.menu_id")
 
-    def describe(self, snapshot: Any) -> str:
+    def describe(self, snapshot: TenantSnapshot) -> str:
         menu = snapshot.extras.get("ivr_menus", {}).get(self.menu_id)
         return f"голосовое меню «{menu.name if menu else '?'}»"
+
+    def references(self) -> list[Ref]:
+        """The menu only: what its items name is the menu's own (the plugin's reference hooks)."""
+        return [Ref(kind="ivr_menu", id=self.menu_id)]
+
+    def without(self, ref: Ref) -> IvrBlock | None:
+        """Without its menu the block has nothing to play: the stage goes (as a deleted menu is
+        skipped at call time)."""
+        return None if ref == Ref(kind="ivr_menu", id=self.menu_id) else self
 
     def _collect(self, menu: Menu, cursor: dict[str, Any], *, error: bool = False) -> Outcome:
         media = [*(menu.body.error if error else []), *menu.body.instruction]
@@ -219,8 +231,19 @@ class ExtensionDialingBlock(
     on_no_input: Literal["next", "hangup"] = "next"
     on_failed: Literal["next", "hangup"] = "next"
 
-    def describe(self, snapshot: Any) -> str:
+    def describe(self, snapshot: TenantSnapshot) -> str:
         return "набор добавочного"
+
+    async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None:
+        return None  # extensions are looked up when dialled: one may be created later
+
+    def references(self) -> list[Ref]:
+        return media_refs([*self.instruction, *self.error])
+
+    def without(self, ref: Ref) -> ExtensionDialingBlock:
+        return msgspec.structs.replace(
+            self, instruction=media_without(self.instruction, ref), error=media_without(self.error, ref)
+        )
 
     def start(self) -> Outcome:
         return Outcome(

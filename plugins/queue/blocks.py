@@ -9,10 +9,17 @@ from typing import Any, Literal
 
 import msgspec
 from msgspec import Struct
+from vats.core.db.database import Connection
+from vats.core.engine.block import Ref, media_refs, media_without
 from vats.core.engine.context import Outcome, StepContext, TaskIntent, answered_employee
 from vats.core.engine.dialing import Attempt, Target, check_targets, note_groups, plan_attempts, ring_next
 from vats.core.engine.primitives import Play, Queue, StepResult, Voicemail
 from vats.core.errors import NotFoundError, ValidationError
+from vats.core.snapshot import TenantSnapshot
+
+HOLD_MUSIC = ["standard:hold_music"]
+ALL_BUSY = ["standard:all_busy"]
+VOICEMAIL_PROMPT = ["standard:voicemail_prompt"]
 
 
 class OnFailure(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -29,9 +36,14 @@ class QueueOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     callers": after ``offer_after_s`` offer 1 = leave a message, 2 = request a callback (or stay)."""
 
     max_wait_s: int = 120
-    hold_media: list[str] = msgspec.field(default_factory=lambda: ["standard:hold_music"])
+    hold_media: list[str] = msgspec.field(default_factory=lambda: list(HOLD_MUSIC))
     offer_after_s: int | None = None
-    offer_media: list[str] = msgspec.field(default_factory=lambda: ["standard:all_busy"])
+    offer_media: list[str] = msgspec.field(default_factory=lambda: list(ALL_BUSY))
+
+    def without(self, ref: Ref) -> QueueOptions:
+        """Deleted media give way to the standard sounds."""
+        hold, offer = media_without(self.hold_media, ref), media_without(self.offer_media, ref)
+        return msgspec.structs.replace(self, hold_media=hold or list(HOLD_MUSIC), offer_media=offer or list(ALL_BUSY))
 
 
 class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -44,12 +56,38 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
     queue: QueueOptions | None = None
     on_failure: OnFailure = OnFailure()
 
-    async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
+    async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None:
         await check_targets(conn, tenant_id, self.targets, where)
         if not 5 <= self.ring_s <= 600:
             raise ValidationError("ring time is 5 to 600 seconds", field=f"{where}.ring_s")
 
-    def describe(self, snapshot: Any) -> str:
+    def references(self) -> list[Ref]:
+        refs = [
+            Ref(kind="employee" if t.kind == "employee" else "group", id=t.id)
+            for t in self.targets
+            if t.kind in ("employee", "group") and t.id is not None
+        ]
+        failure = self.on_failure
+        if failure.task_for in ("employee", "group") and failure.assignee_id is not None:
+            refs.append(Ref(kind=failure.task_for, id=failure.assignee_id))
+        refs += media_refs(failure.media)
+        if self.queue is not None:
+            refs += media_refs([*self.queue.hold_media, *self.queue.offer_media])
+        return refs
+
+    def without(self, ref: Ref) -> Forward:
+        """The targets without ``ref``. With no target left the block stays: it rings nobody and
+        its ``on_failure`` rule decides, as when nobody answers. A task assignee that is gone
+        gives way to the first one rung; deleted media to the standard sounds."""
+        targets = [t for t in self.targets if not (t.kind == ref.kind and t.id == ref.id)]
+        failure = self.on_failure
+        if failure.task_for == ref.kind and failure.assignee_id == ref.id:
+            failure = msgspec.structs.replace(failure, task_for="first", assignee_id=None)
+        failure = msgspec.structs.replace(failure, media=media_without(failure.media, ref))
+        queue = self.queue.without(ref) if self.queue is not None else None
+        return msgspec.structs.replace(self, targets=targets, on_failure=failure, queue=queue)
+
+    def describe(self, snapshot: TenantSnapshot) -> str:
         names = []
         for t in self.targets:
             if t.kind == "employee" and t.id in snapshot.employees:
@@ -177,12 +215,23 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
 
 
 class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    greeting: list[str] = msgspec.field(default_factory=lambda: ["standard:voicemail_prompt"])
+    greeting: list[str] = msgspec.field(default_factory=lambda: list(VOICEMAIL_PROMPT))
     task_for: Literal["employee", "group"] = "employee"
     assignee_id: uuid.UUID | None = None
 
-    def describe(self, snapshot: Any) -> str:
+    def describe(self, snapshot: TenantSnapshot) -> str:
         return "голосовая почта"
+
+    def references(self) -> list[Ref]:
+        owner = [Ref(kind=self.task_for, id=self.assignee_id)] if self.assignee_id is not None else []
+        return owner + media_refs(self.greeting)
+
+    def without(self, ref: Ref) -> VoicemailBlock:
+        """A deleted assignee: the message is still recorded, with no task; a deleted greeting
+        gives way to the standard prompt."""
+        assignee = None if (ref.kind == self.task_for and ref.id == self.assignee_id) else self.assignee_id
+        greeting = media_without(self.greeting, ref) or list(VOICEMAIL_PROMPT)
+        return msgspec.structs.replace(self, assignee_id=assignee, greeting=greeting)
 
     def start(self, ctx: StepContext) -> Outcome:
         ctx.note("voicemail", "record a message")
@@ -192,7 +241,7 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
             cursor={"recorded": True, "vm": msgspec.to_builtins(self)},
         )
 
-    async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
+    async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None:
         if self.assignee_id is None:
             return
         table = "employees" if self.task_for == "employee" else "groups"
@@ -215,8 +264,17 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
 class HangupBlock(Struct, tag="hangup", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
     media: list[str] = []
 
-    def describe(self, snapshot: Any) -> str:
+    def describe(self, snapshot: TenantSnapshot) -> str:
         return "завершить вызов"
+
+    async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None:
+        return None  # it names only media, which saving a scenario does not check in blocks
+
+    def references(self) -> list[Ref]:
+        return media_refs(self.media)
+
+    def without(self, ref: Ref) -> HangupBlock:
+        return msgspec.structs.replace(self, media=media_without(self.media, ref))
 
     async def run(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
         if self.media and not cursor.get("played"):

@@ -248,6 +248,18 @@ class Webhook(msgspec.Struct, tag="webhook", tag_field="type", frozen=True, kw_o
 
         return Outcome(done="next")
 
+    async def validate(self, conn: Any, tenant_id: Any, where: str) -> None:
+        return None
+
+    def describe(self, snapshot: Any) -> str:
+        return "webhook"
+
+    def references(self) -> list[Any]:
+        return []
+
+    def without(self, ref: Any) -> Any:
+        return self
+
 
 class Announce(msgspec.Struct, tag="time_announcement", tag_field="type", frozen=True, kw_only=True):
     voice: str = "female"
@@ -256,6 +268,18 @@ class Announce(msgspec.Struct, tag="time_announcement", tag_field="type", frozen
         from vats.core.engine.context import Outcome
 
         return Outcome(done="next")
+
+    async def validate(self, conn: Any, tenant_id: Any, where: str) -> None:
+        return None
+
+    def describe(self, snapshot: Any) -> str:
+        return "time"
+
+    def references(self) -> list[Any]:
+        return []
+
+    def without(self, ref: Any) -> Any:
+        return self
 
 
 def test_hook_register_blocks() -> None:
@@ -281,8 +305,10 @@ def test_hook_register_blocks() -> None:
     class NoHandler(msgspec.Struct, tag="mute", tag_field="type"):
         pass
 
-    with pytest.raises(BlockRegistryError, match="no run"):
+    with pytest.raises(BlockRegistryError, match=r"'mute' \(NoHandler\) has no async run\(ctx, cursor, result\)"):
         BlockRegistry([NoHandler])
+    with pytest.raises(BlockRegistryError, match="plugin 'blocks': block 'mute'"):
+        BlockRegistry([NoHandler], owners={NoHandler: "blocks"})
 
 
 async def test_hook_register_routes(vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated) -> None:

@@ -40,6 +40,18 @@ class Announce(msgspec.Struct, tag="announce", tag_field="type", frozen=True, kw
             return Outcome(done="next")
         return Outcome(primitive=Play(media=self.media), cursor={"played": True})
 
+    async def validate(self, conn: Any, tenant_id: Any, where: str) -> None:
+        return None
+
+    def describe(self, snapshot: Any) -> str:
+        return "announce"
+
+    def references(self) -> list[Any]:
+        return []
+
+    def without(self, ref: Any) -> Any:
+        return self
+
 
 class ThirdParty:
     @hookimpl

@@ -16,6 +16,7 @@ from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Tenant
+from vats.core.engine.block import Ref
 from vats.core.engine.context import Outcome
 from vats.core.engine.primitives import Play
 
@@ -32,6 +33,18 @@ class TimeAnnouncement(msgspec.Struct, tag="time_announcement", tag_field="type"
             return Outcome(done="next")
         local = ctx.facts.at.astimezone(zoneinfo.ZoneInfo(ctx.snapshot.tenant.time_zone))
         return Outcome(primitive=Play(media=[f"say:time:{local:%H:%M}:{self.voice}"]), cursor={"said": True})
+
+    async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
+        return None  # it names nothing in the directory
+
+    def describe(self, snapshot: Any) -> str:
+        return "время"
+
+    def references(self) -> list[Ref]:
+        return []
+
+    def without(self, ref: Ref) -> TimeAnnouncement:
+        return self
 
 
 class Greeting(msgspec.Struct, frozen=True):

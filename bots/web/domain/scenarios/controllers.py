@@ -62,9 +62,8 @@ async def _checked(request: Request[Any, Any, Any], body: dict[str, Any]) -> dic
                         raise NotFoundError(f"no media {ref!r}", field=f"body.{where}.options.{field}")
             for stage in ("menu", "handling", "insurance"):
                 block = getattr(branch, stage)
-                check = getattr(block, "validate", None)
-                if callable(check):
-                    await check(conn, tenant.id, f"body.{where}.{stage}")
+                if block is not None:
+                    await block.validate(conn, tenant.id, f"body.{where}.{stage}")
     return body
 
 
