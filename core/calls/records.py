@@ -11,7 +11,6 @@ from typing import Any, Literal
 import msgspec
 from vats.core.db.database import Database
 from vats.core.engine.context import TaskIntent
-from vats.core.engine.ring_memory import remember
 
 ParticipantOutcome = Literal["answered", "missed", "busy", "unavailable", "cancelled"]
 
@@ -51,8 +50,7 @@ class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def store_and_announce(db: Database, plugins: object, record: CallRecord) -> None:
-    """Store the record, remember who answered (ring strategies), and hand it to the plugins
-    (``call_ended``), all in the same transaction."""
+    """Store the record and hand it to the plugins (``call_ended``) in the same transaction."""
     async with db.tenant(record.tenant_id) as conn:
         await store_in(conn, plugins, record)
 
@@ -69,9 +67,6 @@ async def store_in(conn: Any, plugins: object, record: CallRecord) -> bool:
     )  # fmt: skip
     if not stored:
         return False
-    if record.answered_at is not None:  # who answered rings last next time in a "uniform" group
-        answered = (p.employee_id for p in record.participants if p.outcome == "answered" and p.employee_id)
-        await remember(conn, record.tenant_id, answered, record.ended_at)
     await plugins.emit("call_ended", tenant_id=record.tenant_id, conn=conn, record=record)  # type: ignore[attr-defined]
     return True
 

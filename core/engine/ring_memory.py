@@ -1,30 +1,31 @@
 """The ring strategies' memory: when each employee last finished an answered call ("uniform"
 rings the member idle longest first, core/engine/dialing.py).
 
-It lives beside the strategies, in the kernel, and in PostgreSQL (table ``ring_memory``,
-written in the call record's own transaction by ``remember``), so every router process orders
-a group the same way. A routing step never queries for it: each process keeps a copy per
-tenant, read once when a step first needs it and then kept current by the notifications the
-table's trigger sends (channel ``vats_ring_memory``, payload ``<tenant>:<employee>:<epoch>``).
-While the listening connection is down nothing is kept (every need reads the table), and on
-reconnecting every copy is dropped, since a notification may have been missed.
+It lives beside the strategies, in the kernel, and in PostgreSQL (table ``ring_memory``), so
+every router process orders a group the same way. The kernel registers a ``RingMemory`` on
+its plugin host while it runs: on ``call_ended`` it writes who answered, in the call record's
+own transaction; on ``ring_state`` it answers "idle since".
 
-The kernel registers a ``RingMemory`` on its plugin host while it runs; it answers the
-``ring_state`` hook with "idle since".
+A routing step never queries for it: each process keeps a copy per tenant, read once when a
+step first needs it and then kept current by the notifications the table's trigger sends
+(channel ``vats_ring_memory``, payload ``<tenant>:<employee>:<epoch>``); the process that
+writes also updates its own copy at once, so its next call already sees the change. While
+the listening connection is down nothing is kept (every need reads the table), and on
+reconnecting every copy is dropped, since a notification may have been missed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import uuid
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from typing import Any
 
 import asyncpg
 from vats.core import hookimpl
+from vats.core.calls.records import CallRecord
 from vats.core.db.database import Connection, Database
 from vats.core.engine.context import RingState
 
@@ -32,23 +33,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "vats_ring_memory"
 PLUGIN_NAME = "vats.ring_memory"  # its name on the kernel's plugin host
-
-
-async def remember(
-    conn: Connection, tenant_id: uuid.UUID, employee_ids: Iterable[uuid.UUID], finished_at: dt.datetime
-) -> None:
-    """These employees finished an answered call at ``finished_at`` (inside the caller's tenant
-    transaction; a later finish already remembered is kept)."""
-    ids = list(dict.fromkeys(employee_ids))
-    if not ids:
-        return
-    await conn.execute(
-        "INSERT INTO ring_memory (tenant_id, employee_id, last_finished_at)"
-        " SELECT $1, e, $3 FROM unnest($2::uuid[]) e"
-        " ON CONFLICT (tenant_id, employee_id) DO UPDATE SET last_finished_at = EXCLUDED.last_finished_at"
-        " WHERE ring_memory.last_finished_at < EXCLUDED.last_finished_at",
-        tenant_id, ids, finished_at,
-    )  # fmt: skip
 
 
 class RingMemory:
@@ -63,6 +47,25 @@ class RingMemory:
         self._forgotten = 0  # how many times every copy was dropped (a read older than that is not kept)
         self._listener: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
+
+    @hookimpl
+    async def call_ended(self, record: CallRecord, conn: Connection) -> None:
+        """Who answered finished the call at its end: "uniform" rings them last next time (a
+        later finish already remembered is kept)."""
+        answered = [p.employee_id for p in record.participants if p.outcome == "answered" and p.employee_id]
+        if record.answered_at is None or not answered:
+            return
+        await conn.execute(
+            "INSERT INTO ring_memory (tenant_id, employee_id, last_finished_at)"
+            " SELECT $1, e, $3 FROM unnest($2::uuid[]) e"
+            " ON CONFLICT (tenant_id, employee_id) DO UPDATE SET last_finished_at = EXCLUDED.last_finished_at"
+            " WHERE ring_memory.last_finished_at < EXCLUDED.last_finished_at",
+            record.tenant_id, list(dict.fromkeys(answered)), record.ended_at,
+        )  # fmt: skip
+        # Before the commit: if the record's transaction is rolled back, it is stored again with
+        # the same end (CEL retries), so the copy runs ahead of the table only by that much.
+        for employee_id in answered:
+            self._heard_of(record.tenant_id, employee_id, record.ended_at.timestamp())
 
     @hookimpl
     def ring_state(self, tenant_id: uuid.UUID) -> RingState | Awaitable[RingState | None] | None:
@@ -103,6 +106,9 @@ class RingMemory:
             log.warning("ignoring a malformed %s notification", CHANNEL)
             self._forget()
             return
+        self._heard_of(tenant_id, employee_id, at)
+
+    def _heard_of(self, tenant_id: uuid.UUID, employee_id: uuid.UUID, at: float) -> None:
         known = self._known.get(tenant_id)
         idle = known.idle_since if known is not None else self._heard.get(tenant_id)
         if idle is not None:  # nothing kept for the tenant: the next read sees the change anyway
