@@ -30,6 +30,7 @@ from vats.bots.web.domain.telephony.controllers import (
 )
 from vats.bots.web.domain.tenant.controllers import TenantController
 from vats.bots.web.examples import attach_examples
+from vats.bots.web.input_guard import refuse_unstorable_input
 from vats.bots.web.problems import EXCEPTION_HANDLERS
 from vats.core.kernel import Kernel
 
@@ -97,6 +98,7 @@ def create_app(kernel: Kernel) -> Litestar:
         route_handlers=[health, live, assets_router(), *CONTROLLERS, *plugin_routers],
         guards=[operator_guard, role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_unstorable_input,
         openapi_config=openapi_config(),
         on_app_init=[jwt_auth.on_app_init],
         middleware=[DefineMiddleware(access_log_middleware)],

@@ -8,8 +8,10 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from vats.bots.web.input_guard import decoding_recursion
 from vats.core.accounts.service import RateLimitedError
 from vats.core.errors import VatsError
 
@@ -30,7 +32,7 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     retry_after: int | None = None
 
 
-def _response(
+def problem_response(
     request: Request[Any, Any, Any], body: dict[str, Any], status: int, headers: dict[str, str] | None = None
 ) -> Response[Any]:
     body = {"instance": request.url.path, **body}
@@ -39,7 +41,7 @@ def _response(
 
 def vats_error(request: Request[Any, Any, Any], exc: VatsError) -> Response[Any]:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
-    return _response(request, msgspec.to_builtins(exc.to_problem()), exc.status, headers)
+    return problem_response(request, msgspec.to_builtins(exc.to_problem()), exc.status, headers)
 
 
 def _field_of(message: str) -> str | None:
@@ -67,27 +69,52 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
                 field = "body"
             detail = message or detail
             break
-    if not extra and "JSON is malformed" in (exc.detail or ""):
+    if field is None and "JSON is malformed" in (detail or ""):
         field = "body"
     body: dict[str, Any] = {"title": "Invalid request", "status": 400, "detail": detail}
     if field:
         body["field"] = field
-    return _response(request, body, 400)
+    return problem_response(request, body, 400)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     headers = dict(exc.headers) if exc.headers else None
-    return _response(
-        request,
-        {"title": exc.detail or "Error", "status": exc.status_code, "detail": exc.detail},
-        exc.status_code,
-        headers,
-    )
+    body: dict[str, Any] = {"title": exc.detail or "Error", "status": exc.status_code, "detail": exc.detail}
+    if isinstance(exc.__cause__, SerializationException):  # the body could not be decoded at all
+        body["field"] = "body"
+    return problem_response(request, body, exc.status_code, headers)
+
+
+def too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Response[Any]:
+    """413 naming the input and its limit: a route's ``opt["body_field"]`` and
+    ``opt["body_limit_bytes"]`` (an upload's file and its own limit), else the whole body."""
+    opt = request.route_handler.opt
+    field = opt.get("body_field", "body")
+    limit = opt.get("body_limit_bytes") or request.route_handler.resolve_request_max_body_size()
+    detail = f"{field} is larger than {_size(limit)}" if limit else f"{field} is too large"
+    body = {"title": "Request too large", "status": 413, "detail": detail, "field": field}
+    if limit:
+        body["limit_bytes"] = limit
+    return problem_response(request, body, 413)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:g} MB" if n % (1024 * 1024) == 0 else f"{n} bytes"
+
+
+def too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """400 for a JSON body nested beyond the decoder's depth, logged in one line (anyone can
+    send one, so a traceback each time would be a log flood); any other RecursionError is a bug."""
+    if not decoding_recursion(exc):
+        return unexpected_error(request, exc)
+    log.warning("refused %s %s: JSON nested too deeply", request.method, request.url.path)
+    body = {"title": "Invalid request", "status": 400, "detail": "the JSON is nested too deeply", "field": "body"}
+    return problem_response(request, body, 400)
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return _response(
+    return problem_response(
         request,
         {"title": "Internal server error", "status": 500, "detail": "an unexpected error occurred; it was logged"},
         HTTP_500_INTERNAL_SERVER_ERROR,
@@ -97,6 +124,8 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     VatsError: vats_error,
     ValidationException: validation_error,
+    RequestEntityTooLarge: too_large,
     HTTPException: http_error,
+    RecursionError: too_deep,
     Exception: unexpected_error,
 }

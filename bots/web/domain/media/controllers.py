@@ -42,6 +42,7 @@ class MediaController(Controller):
         operation_id="uploadRecording",
         summary="Upload an MP3 (at most 10 MB); it is checked and converted to 8 kHz WAV",
         request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024,
+        opt={"body_field": "file", "body_limit_bytes": MAX_UPLOAD_BYTES},
     )
     async def upload(
         self,
