@@ -100,50 +100,67 @@ class Accounts:
 
     # --- sign-in --------------------------------------------------------------------------
 
-    async def _check_rate(self, conn: Connection, keys: list[tuple[str, int]]) -> None:
-        for key, limit in keys:
-            row = await conn.fetchrow(
-                "SELECT count(*) AS n, min(at) AS first FROM login_failures"
-                " WHERE key = $1 AND at > now() - $2::interval",
-                key,
-                FAILURE_WINDOW,
+    async def _charge_attempt(self, email_key: str, address_key: str) -> dt.datetime:
+        """Count this attempt against both limits before the password is checked, or refuse it.
+
+        Counting and charging happen in one transaction holding an advisory lock per key, so
+        concurrent attempts on one account or from one address are decided one after another:
+        at most the limit's number of passwords is ever checked within the window, however many
+        arrive at once. A successful sign-in takes its charge back. Returns the charge's time."""
+        async with self.db.system() as conn:
+            for key in sorted((email_key, address_key)):  # one order everywhere: no deadlock
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+            for key, limit in ((email_key, MAX_FAILURES_PER_ACCOUNT), (address_key, MAX_FAILURES_PER_ADDRESS)):
+                row = await conn.fetchrow(
+                    "SELECT count(*) AS n, min(at) AS first FROM login_failures"
+                    " WHERE key = $1 AND at > now() - $2::interval",
+                    key,
+                    FAILURE_WINDOW,
+                )
+                if row is not None and row["n"] >= limit:
+                    retry = int((row["first"] + FAILURE_WINDOW - dt.datetime.now(dt.UTC)).total_seconds()) + 1
+                    raise RateLimitedError("too many failed sign-ins; try again later", retry_after=max(retry, 1))
+            charged: dt.datetime = await conn.fetchval(
+                "INSERT INTO login_failures (key) VALUES ($1), ($2) RETURNING at", email_key, address_key
             )
-            if row is not None and row["n"] >= limit:
-                retry = int((row["first"] + FAILURE_WINDOW - dt.datetime.now(dt.UTC)).total_seconds()) + 1
-                raise RateLimitedError("too many failed sign-ins; try again later", retry_after=max(retry, 1))
+        return charged
 
     async def login(self, email: str, password: str, client_address: str) -> SignIn:
         email_key = f"account:{email.strip().lower()}"
         address_key = f"address:{client_address}"
+        charged_at = await self._charge_attempt(email_key, address_key)
         async with self.db.system() as conn:
-            await self._check_rate(
-                conn, [(email_key, MAX_FAILURES_PER_ACCOUNT), (address_key, MAX_FAILURES_PER_ADDRESS)]
-            )
             row = await conn.fetchrow(
                 "SELECT e.id, e.tenant_id, e.role, e.email, e.full_name, e.password_hash, t.suspended"
                 " FROM employees e JOIN tenants t ON t.id = e.tenant_id WHERE lower(e.email) = lower($1)",
                 email.strip(),
             )
-            ok = verify_password(row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH, password)
-            failed = row is None or not ok or row["password_hash"] is None
-            if failed:
-                await conn.execute("INSERT INTO login_failures (key) VALUES ($1), ($2)", email_key, address_key)
-        if failed:
-            raise AuthError("wrong e-mail or password")  # raised after the commit, so the failure counts
-        assert row is not None
+        ok = verify_password(row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH, password)
+        if row is None or not ok or row["password_hash"] is None:
+            raise AuthError("wrong e-mail or password")  # the charge stays: the failure counts
+        refresh = _new_token()
         async with self.db.system() as conn:
-            if row["suspended"]:
-                raise ForbiddenError("this PBX is suspended; contact your operator")
+            # The right password: the account's failures are forgiven, the address's charge taken back.
             await conn.execute("DELETE FROM login_failures WHERE key = $1", email_key)
-            refresh = _new_token()
-            session_id = await conn.fetchval(
-                "INSERT INTO sessions (tenant_id, employee_id, refresh_hash, expires_at)"
-                " VALUES ($1, $2, $3, now() + $4::interval) RETURNING id",
-                row["tenant_id"],
-                row["id"],
-                _hash(refresh),
-                SESSION_LIFETIME,
+            await conn.execute(
+                "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures"
+                " WHERE key = $1 AND at = $2 LIMIT 1)",
+                address_key,
+                charged_at,
             )
+            if row["suspended"]:
+                session_id = None
+            else:
+                session_id = await conn.fetchval(
+                    "INSERT INTO sessions (tenant_id, employee_id, refresh_hash, expires_at)"
+                    " VALUES ($1, $2, $3, now() + $4::interval) RETURNING id",
+                    row["tenant_id"],
+                    row["id"],
+                    _hash(refresh),
+                    SESSION_LIFETIME,
+                )
+        if session_id is None:  # raised after the commit, so the charge is taken back all the same
+            raise ForbiddenError("this PBX is suspended; contact your operator")
         principal = _principal(session_id, row["tenant_id"], row["id"], row)
         return SignIn(principal=principal, refresh_token=refresh)
 
