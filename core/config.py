@@ -6,6 +6,7 @@ prints them with their current values and masks the secrets.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -114,6 +115,12 @@ SETTINGS: tuple[Setting, ...] = (
         doc="Bot API server (a local telegram-bot-api server, or a fake one in tests)",
     ),
     Setting(
+        name="VATS_OUTBOUND_ALLOW_NETWORKS",
+        default=None,
+        doc="comma-separated CIDR ranges that requests tenants control (CRM webhooks) may reach although "
+        "they are not public, e.g. 10.0.0.0/8 for a CRM on the office LAN (unset: public addresses only)",
+    ),
+    Setting(
         name="VATS_SIP_DIAL",
         default="PJSIP/{login}",
         doc="Asterisk dial string of a SIP line; {login} is replaced",
@@ -148,6 +155,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     telegram_token: str | None = None
     telegram_webhook_url: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    outbound_allow_networks: tuple[str, ...] = ()
 
     @property
     def media_dir(self) -> Path:
@@ -173,6 +181,12 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
         agi_port = get("VATS_AGI_PORT") or "4573"
         if not agi_port.isdigit() or not 0 <= int(agi_port) < 65536:
             raise ValueError(f"VATS_AGI_PORT must be a TCP port number, got {agi_port!r}")
+        allow_networks = tuple(n.strip() for n in (get("VATS_OUTBOUND_ALLOW_NETWORKS") or "").split(",") if n.strip())
+        for network in allow_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"VATS_OUTBOUND_ALLOW_NETWORKS: {network!r} is not an address or CIDR range") from None
         sip_dial = get("VATS_SIP_DIAL") or "PJSIP/{login}"
         if "{login}" not in sip_dial:
             raise ValueError("VATS_SIP_DIAL must contain {login}")
@@ -199,6 +213,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             telegram_token=get("VATS_TELEGRAM_TOKEN"),
             telegram_webhook_url=get("VATS_TELEGRAM_WEBHOOK_URL"),
             telegram_api_url=get("VATS_TELEGRAM_API_URL") or "https://api.telegram.org",
+            outbound_allow_networks=allow_networks,
         )
 
 

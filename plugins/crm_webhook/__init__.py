@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
+from vats.core.destinations import Destinations
 from vats.core.errors import NotFoundError, ValidationError
 
 
@@ -66,12 +67,19 @@ class Delivery(msgspec.Struct, kw_only=True):
     created_at: dt.datetime
 
 
-def _check_url(url: str) -> str:
+async def _check_url(url: str, destinations: Destinations) -> str:
+    """An http(s) address whose host is public (or in the operator's allowed ranges)."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - a port out of range raises here
+    except ValueError:
+        raise ValidationError("an http:// or https:// address", field="url") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ValidationError("an http:// or https:// address", field="url")
+    await destinations.check_url(url.strip(), field="url")
     return url.strip()
 
 
@@ -93,7 +101,8 @@ class WebhookController(Controller):
 
     @put(operation_id="setCrmWebhook", summary="Send CRM events (signed) to this address")
     async def set(self, request: Request[Any, Any, Any], data: JSONBody[WebhookIn]) -> Webhook:
-        url = _check_url(data.url)
+        kernel = request.app.state.kernel
+        url = await _check_url(data.url, Destinations(kernel.config.outbound_allow_networks))
         secret = data.secret or secrets.token_urlsafe(32)
         tenant_id = request.user.tenant_id
         async with request.app.state.kernel.db.tenant(tenant_id) as conn:

@@ -6,7 +6,9 @@ answer was lost is sent again) and ``X-Vats-Signature: t=<unix time>,v1=<hex>``,
 is HMAC-SHA256 of ``"<t>.<body>"`` with the tenant's secret (the receiver checks it and the
 time, as with Stripe's webhooks). A 2xx answer delivers; 408, 429, 5xx and network errors
 retry with exponential backoff (5 s doubling, at most 1 h, 12 attempts); other 4xx give up
-at once (the endpoint refuses the event; retrying would not change that).
+at once (the endpoint refuses the event; retrying would not change that), and so does a
+destination that is not public (``vats.core.destinations``: checked at every send, on the
+addresses the connection then goes to; redirects are not followed).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import hmac
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
+from vats.core.destinations import DestinationRefused, Destinations
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +56,11 @@ def backoff_s(attempts: int) -> int:
     return int(min(FIRST_DELAY_S * 2 ** max(attempts - 1, 0), MAX_DELAY_S))
 
 
-async def deliver_due(db: Any, session: aiohttp.ClientSession) -> int:
+async def deliver_due(db: Any, session: aiohttp.ClientSession, destinations: Destinations) -> int:
     """Send what is due (up to a batch); returns how many were attempted. Rows are claimed with
     SKIP LOCKED, so several vats processes share the outbox without sending an event twice at
-    the same time."""
+    the same time. ``session`` comes from ``destinations.session()``: its resolver refuses
+    names that lead to addresses the policy refuses."""
     async with db.system() as conn:
         rows = await conn.fetch(
             "SELECT o.id, o.kind, o.payload, o.attempts, w.url, w.secret FROM crm_webhook_outbox o"
@@ -65,7 +70,7 @@ async def deliver_due(db: Any, session: aiohttp.ClientSession) -> int:
             BATCH,
         )
         for row in rows:
-            status, error = await _post(session, row)
+            status, error, refused = await _post(session, destinations, row)
             attempts = row["attempts"] + 1
             if status is not None and 200 <= status < 300:
                 await conn.execute(
@@ -74,7 +79,7 @@ async def deliver_due(db: Any, session: aiohttp.ClientSession) -> int:
                     row["id"], attempts, status,
                 )  # fmt: skip
                 continue
-            retry = status is None or status in (408, 429) or status >= 500
+            retry = not refused and (status is None or status in (408, 429) or status >= 500)
             give_up = not retry or attempts >= MAX_ATTEMPTS
             await conn.execute(
                 "UPDATE crm_webhook_outbox SET attempts = $2, last_status = $3, last_error = $4,"
@@ -87,7 +92,10 @@ async def deliver_due(db: Any, session: aiohttp.ClientSession) -> int:
     return len(rows)
 
 
-async def _post(session: aiohttp.ClientSession, row: Any) -> tuple[int | None, str | None]:
+async def _post(
+    session: aiohttp.ClientSession, destinations: Destinations, row: Any
+) -> tuple[int | None, str | None, bool]:
+    """(HTTP status, error, whether the destination was refused) of one POST."""
     body = msgspec.json.encode(row["payload"])
     headers = {
         "Content-Type": "application/json",
@@ -96,18 +104,31 @@ async def _post(session: aiohttp.ClientSession, row: Any) -> tuple[int | None, s
         "X-Vats-Signature": sign(row["secret"], int(time.time()), body),
     }
     try:
+        destinations.check_host(urlsplit(row["url"]).hostname or "")
         async with session.post(
-            row["url"], data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)
+            row["url"],
+            data=body,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=TIMEOUT_S),
+            allow_redirects=False,
         ) as response:
             await response.read()
-            return response.status, None if response.status < 400 else f"HTTP {response.status}"
+            return response.status, None if response.status < 400 else f"HTTP {response.status}", False
+    except DestinationRefused as exc:
+        return None, f"refused: {exc}"[:500], True
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, DestinationRefused):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            return None, f"refused: {cause}"[:500], True
+        return None, f"{type(exc).__name__}: {exc}"[:500], False
 
 
 async def worker(kernel: Any) -> None:
     """The delivery loop ``vats serve`` runs (``register_workers``)."""
-    async with aiohttp.ClientSession() as session:
+    destinations = Destinations(kernel.config.outbound_allow_networks)
+    async with destinations.session() as session:
         while True:
-            if not await deliver_due(kernel.db, session):
+            if not await deliver_due(kernel.db, session, destinations):
                 await asyncio.sleep(IDLE_POLL_S)

@@ -252,7 +252,7 @@ BODIES: dict[str, Any] = {
     "POST /api/deals/{deal_id:uuid}/attachments": {"kind": "call", "id": "00000000-0000-0000-0000-000000000000"},
     "PATCH /api/crm/settings": {"duplicate_check": True},
     "PUT /api/crm/users/{employee_id:uuid}": {"external_id": "crm-user-{n}"},
-    "PUT /api/crm/webhook": {"url": "http://127.0.0.1:9/hooks"},
+    "PUT /api/crm/webhook": {"url": "http://93.184.215.14/hooks"},
 }
 
 # Multipart uploads: (form fields, files).

@@ -1,15 +1,29 @@
-"""The outgoing CRM webhook over real HTTP: signed events, retries with backoff, giving up."""
+"""The outgoing CRM webhook over real HTTP: signed events, retries with backoff, giving up.
+
+The receiving endpoint runs on 127.0.0.1, which webhooks may not reach by default (see
+test_webhook_destinations.py), so these tests run as an on-premise install whose operator
+allows the loopback range."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import aiohttp
+import msgspec
+import pytest
 from aiohttp import web
+from vats.core.config import Config
+from vats.core.destinations import Destinations
 from vats.plugins.crm_webhook.delivery import deliver_due, verify
 
 from tests.plugins.crm.conftest import Clients, Company, emp, forward, record_call
+
+LOOPBACK_ALLOWED = Destinations(["127.0.0.0/8"])
+
+
+@pytest.fixture
+def vats_config(vats_config: Config) -> Config:
+    return msgspec.structs.replace(vats_config, outbound_allow_networks=("127.0.0.0/8",))
 
 
 async def test_events_are_signed_retried_and_delivered(company: Company, clients: Clients) -> None:
@@ -39,15 +53,17 @@ async def test_events_are_signed_retried_and_delivered(company: Company, clients
         await record_call(company, "201 answers", caller="+79034440001")
         db = company.kernel.db
         assert db is not None
-        async with aiohttp.ClientSession() as session:
-            assert await deliver_due(db, session) == 2  # the contact and the call; both refused (500, 503)
+        async with LOOPBACK_ALLOWED.session() as session:
+            assert (
+                await deliver_due(db, session, LOOPBACK_ALLOWED) == 2
+            )  # the contact and the call; both refused (500, 503)
             async with db.system() as conn:  # time passes: the retries are due
                 await conn.execute("UPDATE crm_webhook_outbox SET next_at = now()")
-            await deliver_due(db, session)  # 502 for the first, the second accepted
+            await deliver_due(db, session, LOOPBACK_ALLOWED)  # 502 for the first, the second accepted
             async with db.system() as conn:
                 await conn.execute("UPDATE crm_webhook_outbox SET next_at = now()")
-            await deliver_due(db, session)
-            assert await deliver_due(db, session) == 0
+            await deliver_due(db, session, LOOPBACK_ALLOWED)
+            assert await deliver_due(db, session, LOOPBACK_ALLOWED) == 0
         deliveries = (await admin.get("/api/crm/webhook/deliveries")).json()
         assert sorted((d["kind"], d["state"]) for d in deliveries) == [("call", "delivered"), ("contact", "delivered")]
         assert sorted(d["attempts"] for d in deliveries) == [2, 3]
@@ -80,9 +96,9 @@ async def test_a_refusing_endpoint_is_given_up(company: Company, clients: Client
         await admin.put("/api/crm/webhook", json={"url": f"http://127.0.0.1:{port}/gone"})
         await record_call(company, caller="+79034440002")
         assert company.kernel.db is not None
-        async with aiohttp.ClientSession() as session:
-            await deliver_due(company.kernel.db, session)
-            assert await deliver_due(company.kernel.db, session) == 0
+        async with LOOPBACK_ALLOWED.session() as session:
+            await deliver_due(company.kernel.db, session, LOOPBACK_ALLOWED)
+            assert await deliver_due(company.kernel.db, session, LOOPBACK_ALLOWED) == 0
         states = {d["state"] for d in (await admin.get("/api/crm/webhook/deliveries")).json()}
         assert states == {"given_up"} and len(calls) >= 2
     finally:
