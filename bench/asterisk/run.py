@@ -27,11 +27,11 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from vats.core.asterisk.agi import Dialing, reply_line
 from vats.core.asterisk.ami import AmiClient, AmiError
 from vats.core.asterisk.render import RenderInput, Settings, render, write
 from vats.core.asterisk.sandbox import Sandbox, cel_database, free_port, provision
 from vats.core.asterisk.service import Telephony, ami_secret, install_standard_media
+from vats.core.asterisk.wire import Dialing, reply_line
 from vats.core.config import Config
 from vats.core.directory.models import EmployeeCreate, GroupCreate
 from vats.core.kernel import Kernel, ensure_database, with_database

@@ -9,172 +9,58 @@ This server sends them all in one ``SET VARIABLE VATS_REPLY``, which the dialpla
 per command. It is also ~200 lines we fully control (timeouts, no global state, no
 line-ending patching of the asyncio protocol).
 
-Request (``agi_arg_N``; see ``vats.core.asterisk.render`` for the dialplan that sends them):
-    1 DID as dialled (with or without +)   2 caller number   3 call start (epoch seconds)
-    4 VATS_STATE   5 status of the last primitive   6 digits   7 the peer that answered
-    8 "hangup" when sent from the hangup handler (the call is over; finish the scenario)
-Reply: ``VATS_REPLY``, the ``FIELDS`` below joined by commas: VATS_ACTION (the context
-``vats-<op>`` that executes the primitive), VATS_STATE, VATS_SUMMARY (what the call record
-needs from the scenario: path, task intents, IVR input; the dialplan logs it into CEL) and the
-primitive's arguments (VATS_MEDIA, VATS_DIAL, ...). No value contains a comma.
+What crosses the wire (the request's arguments, the reply's fields, one op per primitive) is
+defined in ``vats.core.asterisk.wire``; this module serves it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import msgspec
+from vats.core.asterisk import wire
+from vats.core.asterisk.wire import Dialing, Summary, encode_summary
 from vats.core.engine.context import CallFacts
-from vats.core.engine.primitives import (
-    Answer,
-    Collect,
-    Dial,
-    DialLeg,
-    Hangup,
-    Play,
-    Primitive,
-    Queue,
-    Record,
-    StepResult,
-    Voicemail,
-)
+from vats.core.engine.primitives import DialLeg, StepResult
 from vats.core.errors import VatsError
 from vats.core.media import refs
 
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT_S = 5.0
-FIELDS = (
-    "VATS_ACTION", "VATS_STATE", "VATS_SUMMARY", "VATS_MEDIA", "VATS_DIAL", "VATS_RING", "VATS_DIALOPTS",
-    "VATS_CIDNAME", "VATS_MAXDIGITS", "VATS_TIMEOUT", "VATS_MOH", "VATS_OFFER", "VATS_FILE", "VATS_CAUSE",
-    "VATS_CALLERID",
-)  # fmt: skip
 
 
-def reply_line(variables: dict[str, str]) -> str:
-    """The one AGI command that hands the dialplan every value of a step."""
-    return 'SET VARIABLE VATS_REPLY "' + ",".join(variables.get(name, "") for name in FIELDS) + '"\n'
+class TenantSite:
+    """The tenant's media and files, as a step's reply names them (``wire.Site``)."""
 
+    __slots__ = ("chains", "dialing", "media_dir", "tenant_id")
 
-class Summary(msgspec.Struct, array_like=True, kw_only=True):
-    """What a call record takes from the router (the rest comes from Asterisk's CEL)."""
-
-    tenant_id: str
-    number: str
-    caller: str
-    path: list[str] = []
-    intents: list[dict[str, Any]] = []
-    inputs: list[str] = []
-    direction: str = "inbound"
-    scenario_id: str = ""
-    groups: list[str] = []  # groups addressed
-
-
-_summary_encoder = msgspec.msgpack.Encoder()
-_summary_decoder = msgspec.msgpack.Decoder(Summary)
-
-
-def encode_summary(summary: Summary) -> str:
-    return base64.urlsafe_b64encode(_summary_encoder.encode(summary)).rstrip(b"=").decode()
-
-
-def decode_summary(text: str) -> Summary:
-    return _summary_decoder.decode(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-
-
-class Dialing(msgspec.Struct, frozen=True, kw_only=True):
-    """How addresses become Asterisk dial strings. ``{login}``: a SIP line's login;
-    ``{number}``: an outside number (digits, no +). Tests point both at dialplan phones."""
-
-    sip: str = "PJSIP/{login}"
-    tel: str = "Local/{number}@vats-pstn"
+    def __init__(self, dialing: Dialing, media_dir: Path, tenant_id: uuid.UUID, chains: dict[str, Any]) -> None:
+        self.dialing, self.media_dir, self.tenant_id, self.chains = dialing, media_dir, tenant_id, chains
 
     def channel(self, leg: DialLeg) -> str:
-        kind, _, value = leg.address.partition("/")
-        if kind == "sip":
-            target = self.sip.format(login=value)
-        else:
-            target = self.tel.format(number=value.lstrip("+"))
-        if leg.delay_s > 0:  # a later terminal of a sequential employee: rings after its delay
-            # the target travels in the extension: / and @ would end it, so they are escaped
-            return f"Local/{leg.delay_s}*{target.replace('/', '~').replace('@', '^')}@vats-delay/n"
-        return target
+        return self.dialing.channel(leg)
+
+    def media(self, media: list[str]) -> str:
+        files: list[str] = []
+        for ref in media:
+            files.extend(refs.played_files(ref, self.media_dir, self.tenant_id, self.chains))
+        return "&".join(files)
+
+    def new_file(self, kind: str) -> str:
+        return new_file(self.media_dir, self.tenant_id, kind)
 
 
-def media_paths(refs: list[str], resolve: Callable[[str], list[str]]) -> str:
-    """Playback's argument: files (absolute, without extension) joined by ``&``."""
-    files: list[str] = []
-    for ref in refs:
-        files.extend(resolve(ref))
-    return "&".join(files)
-
-
-def variables_for(
-    primitive: Primitive, dialing: Dialing, resolve: Callable[[str], list[str]], files: Callable[[str], str]
-) -> dict[str, str]:
-    """The channel variables that make the dialplan execute ``primitive``."""
-    if isinstance(primitive, Answer):
-        return {"VATS_ACTION": "answer"}
-    if isinstance(primitive, Play):
-        return {"VATS_ACTION": "play", "VATS_MEDIA": media_paths(primitive.media, resolve)}
-    if isinstance(primitive, Collect):
-        return {
-            "VATS_ACTION": "collect", "VATS_MEDIA": media_paths(primitive.media, resolve),
-            "VATS_MAXDIGITS": str(primitive.max_digits), "VATS_TIMEOUT": f"{primitive.timeout_s:g}",
-        }  # fmt: skip
-    if isinstance(primitive, Dial):
-        options = "m(vats-hold)" if primitive.music_on_hold else ""
-        return {
-            "VATS_ACTION": "dial", "VATS_DIAL": "&".join(dialing.channel(leg) for leg in primitive.legs),
-            "VATS_RING": str(primitive.ring_s), "VATS_DIALOPTS": options,
-            "VATS_CIDNAME": _safe(primitive.caller_id_name or ""),
-        }  # fmt: skip
-    if isinstance(primitive, Queue):
-        wait = primitive.offer_after_s if primitive.offer_after_s is not None else primitive.max_wait_s
-        hold = _moh_class(primitive.hold_media)
-        return {
-            "VATS_ACTION": "queue", "VATS_DIAL": "&".join(dialing.channel(leg) for leg in primitive.legs),
-            "VATS_RING": str(max(1, wait)), "VATS_MOH": hold,
-            "VATS_OFFER": media_paths(primitive.offer_media, resolve) if primitive.offer_after_s is not None else "",
-        }  # fmt: skip
-    if isinstance(primitive, Voicemail):
-        return {
-            "VATS_ACTION": "voicemail", "VATS_MEDIA": media_paths(primitive.greeting, resolve),
-            "VATS_FILE": files("voicemail"),
-        }  # fmt: skip
-    if isinstance(primitive, Record):
-        return {
-            "VATS_ACTION": "record" if primitive.on else "stoprecord",
-            "VATS_MEDIA": media_paths(primitive.warning, resolve), "VATS_FILE": files("recordings"),
-        }  # fmt: skip
-    if isinstance(primitive, Hangup):
-        return {"VATS_ACTION": "hangup", "VATS_CAUSE": str(primitive.cause)}
-    return {"VATS_ACTION": "hangup", "VATS_CAUSE": "16"}
-
-
-def _moh_class(media: list[str]) -> str:
-    """Music-on-hold classes are rendered per standard sound and per library media."""
-    if not media:
-        return "vats-hold"
-    standard = refs.standard_name(media[0])
-    return f"vats-{standard if standard is not None else media[0]}"
-
-
-def _safe(text: str) -> str:
-    """A value that survives the dialplan's argument parsing (no commas, quotes, newlines)."""
-    return "".join(ch for ch in text if ch not in ',"\n\r\\|;()')[:80]
-
-
-def normalise_did(dialled: str) -> str:
-    digits = "".join(ch for ch in dialled if ch.isdigit())
-    return f"+{digits}"
+def new_file(media_dir: Path, tenant_id: uuid.UUID, kind: str) -> str:
+    folder = media_dir / kind / str(tenant_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / uuid.uuid4().hex)
 
 
 class AgiRouter:
@@ -207,7 +93,7 @@ class AgiRouter:
             answer = await self.answer(request)
             if self.timings is not None:
                 self.timings.append(time.perf_counter() - started)
-            writer.write(reply_line(answer).encode())
+            writer.write(wire.reply_line(answer).encode())
             await writer.drain()
             reply = await asyncio.wait_for(reader.readline(), READ_TIMEOUT_S)
             if not reply.startswith(b"200"):
@@ -220,30 +106,27 @@ class AgiRouter:
             writer.close()
 
     async def answer(self, request: dict[str, str]) -> dict[str, str]:
-        if request.get("agi_network_script") == "outbound":
+        if request.get("agi_network_script") == wire.OUTBOUND:
             return await self.outbound(request.get("agi_arg_1", ""), request.get("agi_arg_2", ""))
-        args = [request.get(f"agi_arg_{i}", "") for i in range(1, 9)]
-        dialled, caller, started, state, status, digits, peer, phase = args
-        number = normalise_did(dialled)
-        at = dt.datetime.fromtimestamp(float(started or time.time()), dt.UTC)
-        facts = CallFacts(number=number, caller=caller or "anonymous", at=at)
+        step = wire.parse_request(request)
+        number = wire.normalise_did(step.did)
+        at = dt.datetime.fromtimestamp(float(step.start or time.time()), dt.UTC)
+        facts = CallFacts(number=number, caller=step.caller or "anonymous", at=at)
         result = None
-        if state:
-            answered_by = _address_of_peer(peer) if status == "ANSWER" else None
-            result = StepResult(status=status or "OK", digits=digits or None, answered_by=answered_by)
-        if phase == "hangup" and result is not None and result.status != "ANSWER":
+        if step.state:
+            answered_by = wire.address_of_peer(step.peer) if step.status == "ANSWER" else None
+            result = StepResult(status=step.status or "OK", digits=step.digits or None, answered_by=answered_by)
+        if step.at_hangup and result is not None and result.status != "ANSWER":
             result = StepResult(status="HANGUP", digits=result.digits)
         try:
-            out = await self.kernel.engine.step(facts, state or None, result)
+            out = await self.kernel.engine.step(facts, step.state or None, result)
         except VatsError as exc:  # no such number, no scenario: the static fallback takes it
             log.warning("no route for %s: %s", number, exc)
-            return {"VATS_ACTION": "fallback"}
+            return {"VATS_ACTION": wire.FALLBACK}
         tenant_id = await self.kernel.snapshots.tenant_of_number(number)
         snapshot = await self.kernel.snapshots.get(tenant_id)
-        variables = variables_for(
-            out.primitive, self.dialing, self._media_resolver(tenant_id, snapshot.media),
-            lambda kind: self._file(tenant_id, kind),
-        )  # fmt: skip
+        site = TenantSite(self.dialing, self.kernel.config.media_dir, tenant_id, snapshot.media)
+        variables = wire.variables_for(out.primitive, site)
         variables["VATS_STATE"] = out.state
         summary = Summary(
             tenant_id=str(tenant_id), number=number, caller=facts.caller, path=out.path,
@@ -261,42 +144,23 @@ class AgiRouter:
         async with self.kernel.db.system() as conn:
             decision = await decide(conn, login, dialled)
         if decision is None:
-            return {"VATS_ACTION": "refuse", "VATS_CAUSE": "21"}
+            return {"VATS_ACTION": wire.REFUSE, "VATS_CAUSE": "21"}
         summary = Summary(
             tenant_id=str(decision.tenant_id), number=decision.destination, caller=login,
             path=[f"outbound: {decision.why}"], direction="outbound",
         )  # fmt: skip
         if not decision.allowed:
             log.info("outbound call from %s to %s refused: %s", login, decision.destination, decision.why)
-            return {"VATS_ACTION": "refuse", "VATS_CAUSE": "21", "VATS_SUMMARY": encode_summary(summary)}
+            return {"VATS_ACTION": wire.REFUSE, "VATS_CAUSE": "21", "VATS_SUMMARY": encode_summary(summary)}
+        media_dir = self.kernel.config.media_dir
         leg = DialLeg(
             address=f"tel/{decision.destination}" if decision.destination.startswith("+") else f"tel/{dialled}"
         )
         return {
-            "VATS_ACTION": "outbound", "VATS_DIAL": self.dialing.channel(leg),
+            "VATS_ACTION": wire.OUTBOUND, "VATS_DIAL": self.dialing.channel(leg),
             "VATS_CALLERID": decision.caller_id or "", "VATS_SUMMARY": encode_summary(summary),
-            "VATS_FILE": self._file(decision.tenant_id, "recordings") if decision.record else "",
+            "VATS_FILE": new_file(media_dir, decision.tenant_id, "recordings") if decision.record else "",
         }  # fmt: skip
-
-    def _media_resolver(self, tenant_id: uuid.UUID, chains: dict[str, Any]) -> Callable[[str], list[str]]:
-        media_dir = self.kernel.config.media_dir
-        return lambda ref: refs.played_files(ref, media_dir, tenant_id, chains)
-
-    def _file(self, tenant_id: uuid.UUID, kind: str) -> str:
-        folder = self.kernel.config.media_dir / kind / str(tenant_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        return str(folder / uuid.uuid4().hex)
-
-
-def _address_of_peer(peer: str) -> str | None:
-    """DIALEDPEERNAME (``PJSIP/101-00000001``, ``Local/101@vats-test-phones-0000;1``) -> address."""
-    if not peer:
-        return None
-    tech, _, rest = peer.partition("/")
-    name = rest.rsplit("-", 1)[0] if tech == "PJSIP" else rest.split("@", 1)[0]
-    if tech == "Local" and name.isdigit() and len(name) > 6:  # an outside number
-        return f"tel/+{name}"
-    return f"sip/{name}"
 
 
 async def _read_request(reader: asyncio.StreamReader) -> dict[str, str]:

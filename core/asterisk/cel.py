@@ -26,7 +26,7 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from vats.core.asterisk.agi import Summary, decode_summary
+from vats.core.asterisk.wire import Summary, decode_summary
 from vats.core.calls.records import CallRecord, Participant, store_in
 from vats.core.engine.context import TaskIntent
 

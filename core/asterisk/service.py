@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from vats.core import hookimpl
-from vats.core.asterisk.agi import AgiRouter, Dialing
+from vats.core.asterisk.agi import AgiRouter
 from vats.core.asterisk.ami import AmiClient
 from vats.core.asterisk.cel import CelRecords
 from vats.core.asterisk.render import CelDatabase, Settings, collect, render, write
+from vats.core.asterisk.wire import Dialing
 from vats.core.engine.context import RingState
 from vats.core.engine.simulator import in_simulation
 from vats.core.media.standard import STANDARD, standard_path

@@ -22,11 +22,11 @@ from typing import Any
 import msgspec
 import pytest
 import pytest_asyncio
-from vats.core.asterisk.agi import Dialing
 from vats.core.asterisk.ami import AmiClient
 from vats.core.asterisk.render import RenderInput, Settings, render, write
 from vats.core.asterisk.sandbox import Sandbox, SandboxError, cel_database, free_port, provision
 from vats.core.asterisk.service import Telephony, ami_secret
+from vats.core.asterisk.wire import Dialing
 from vats.core.kernel import Kernel
 
 TEST_PHONES = r"""
