@@ -10,10 +10,13 @@ checked here when a plugin registers the block.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import msgspec
 from vats.core.engine.block import contract_errors
+
+if TYPE_CHECKING:
+    from vats.core.plugins import PluginHost
 
 
 class BlockRegistryError(ValueError):
@@ -33,7 +36,7 @@ def block_tag(block_type: type[Any], plugin: str | None = None) -> str:
     return str(info.tag)
 
 
-def registry_from(plugins: Any) -> BlockRegistry:
+def registry_from(plugins: PluginHost) -> BlockRegistry:
     """The registry of every loaded plugin's blocks, remembering which plugin owns each."""
     pairs = plugins.collect_by_plugin("register_blocks")
     return BlockRegistry([block for _, block in pairs], owners={block: plugin for plugin, block in pairs})

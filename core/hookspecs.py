@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from vats.core.db.database import Connection, Database
     from vats.core.db.migrate import MigrationSource
     from vats.core.directory.models import Number, Tenant
+    from vats.core.protocols import KernelAPI
     from vats.core.regions import CallerRegion
     from vats.core.tasks import TaskNotice
 
@@ -198,7 +199,7 @@ def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection) -> A
 
 
 @hookspec
-def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: Any) -> Any:
+def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: KernelAPI) -> Any:
     """A call ended (really, or in the simulator with ``--record``): its one CallRecord.
 
     Called inside the transaction that stores the record, scoped to the tenant: the CRM creates
@@ -227,7 +228,7 @@ def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn:
 
 
 @hookspec
-def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: Any) -> Any:
+def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> Any:
     """A CRM created a task (a missed call, voicemail, callback request, or by hand).
 
     Called inside the creating transaction, scoped to the tenant, so a notifier can write its
@@ -238,7 +239,7 @@ def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kerne
 
 
 @hookspec
-def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: Any) -> Any:
+def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> Any:
     """A task was reassigned to another employee or group (``task.assignee_*`` is the new one).
 
     Called inside the reassigning transaction, scoped to the tenant.

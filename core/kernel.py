@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -23,6 +23,10 @@ from vats.core.mail import DevInbox, Mailer, SmtpMailer
 from vats.core.plugins import PluginHost
 from vats.core.regions import CallerRegion
 from vats.core.snapshot import Snapshots
+
+if TYPE_CHECKING:
+    from vats.core.asterisk.service import Telephony
+    from vats.core.protocols import TelegramFrontend
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +57,29 @@ class Kernel:
         self.plugins.kernel = self  # event hooks that name ``kernel`` get it (e.g. to announce further events)
         self.embedded: EmbeddedPostgres | None = None
         self.owner_url = ""
-        self.db: Database | None = None
+        self._db: Database | None = None
         self.blocks = BlockRegistry([])  # rebuilt from the plugins at start()
         self.applied: list[tuple[str, str]] = []  # migrations applied by start()
-        self.snapshots: Snapshots | None = None
+        self._snapshots: Snapshots | None = None
         self.ring_memory: RingMemory | None = None  # when each employee last finished a call (uniform)
         self._engine: Engine | None = None
-        self.telephony: Any = None  # vats.core.asterisk.service.Telephony when serving calls
-        self.telegram: Any = None  # vats.bots.telegram.service.TelegramBot when the bot runs
+        self.telephony: Telephony | None = None  # set by ``vats serve`` when it serves calls
+        self.telegram: TelegramFrontend | None = None  # set by ``vats serve`` when the bot runs
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("Kernel.start() was not called")
+        return self._db
+
+    @property
+    def snapshots(self) -> Snapshots:
+        if self._snapshots is None:
+            raise RuntimeError("Kernel.start() was not called")
+        return self._snapshots
 
     @property
     def directory(self) -> Directory:
-        if self.db is None:
-            raise RuntimeError("Kernel.start() was not called")
         return Directory(self.db, self.plugins)
 
     @property
@@ -77,16 +91,12 @@ class Kernel:
 
     @property
     def mailer(self) -> Mailer:
-        if self.db is None:
-            raise RuntimeError("Kernel.start() was not called")
         if self.config.smtp_url:
             return SmtpMailer(self.config.smtp_url, self.config.mail_from)
         return DevInbox(self.db)
 
     @property
     def accounts(self) -> Accounts:
-        if self.db is None:
-            raise RuntimeError("Kernel.start() was not called")
         return Accounts(self.db, self.mailer, self.config.base_url)
 
     def secret_key(self) -> str:
@@ -133,11 +143,11 @@ class Kernel:
             self.owner_url = await self.connect_database()
             if migrate:
                 self.applied = await self.migrate(progress)
-            self.db = Database(self.owner_url)
-            await self.db.open()
-            self.snapshots = Snapshots(self.db, self.owner_url, plugins=self.plugins)
-            await self.snapshots.start()
-            self.ring_memory = RingMemory(self.db, self.owner_url)
+            self._db = Database(self.owner_url)
+            await self._db.open()
+            self._snapshots = Snapshots(self._db, self.owner_url, plugins=self.plugins)
+            await self._snapshots.start()
+            self.ring_memory = RingMemory(self._db, self.owner_url)
             await self.ring_memory.start()
             self.plugins.register(self.ring_memory, name=RING_MEMORY)  # answers ring_state: "idle since"
             await self._startup()
@@ -159,19 +169,19 @@ class Kernel:
         return answer
 
     async def stop(self) -> None:
-        if self.db is not None:
+        if self._db is not None:
             await self._shutdown()
-        if self.snapshots is not None:
-            await self.snapshots.stop()
-            self.snapshots = None
+        if self._snapshots is not None:
+            await self._snapshots.stop()
+            self._snapshots = None
         if self.ring_memory is not None:
             if self.plugins.pm.get_plugin(RING_MEMORY) is self.ring_memory:
                 self.plugins.unregister(RING_MEMORY)
             await self.ring_memory.stop()
             self.ring_memory = None
-        if self.db is not None:
-            await self.db.close()
-            self.db = None
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
         if self.embedded is not None:
             self.embedded.stop()
             self.embedded = None

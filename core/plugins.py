@@ -15,12 +15,15 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
 from contextlib import aclosing
 from importlib.metadata import entry_points
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 from pluggy import HookImpl
 from vats.core import hookspecs
 from vats.core.db.database import Connection
+
+if TYPE_CHECKING:
+    from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class PluginHost:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager("vats")
         self.pm.add_hookspecs(hookspecs)
-        self.kernel: Any = None  # the Kernel using this host (set by Kernel)
+        self.kernel: KernelAPI | None = None  # the Kernel using this host (set by Kernel)
 
     # --- loading ----------------------------------------------------------------------
 
@@ -137,6 +140,10 @@ class PluginHost:
         ``get_hookimpls()`` backwards): tryfirst ones, then plain ones last-registered-first,
         then trylast ones."""
         return list(reversed(getattr(self.pm.hook, hook).get_hookimpls()))
+
+    def implemented(self, hook: str) -> bool:
+        """Does any loaded plugin implement ``hook`` (to skip preparing its arguments)?"""
+        return bool(self._in_order(hook))
 
     def each_registration(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
         """Call a registration hook (synchronous, at start-up): yield (plugin, answer).

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from vats.core.protocols import KernelAPI
+
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE_S = 5.0
@@ -20,7 +22,7 @@ Worker = Callable[[Any], Awaitable[None]]
 
 
 class Workers:
-    def __init__(self, kernel: Any, restart_pause_s: float = RESTART_PAUSE_S) -> None:
+    def __init__(self, kernel: KernelAPI, restart_pause_s: float = RESTART_PAUSE_S) -> None:
         self.kernel = kernel
         self.restart_pause_s = restart_pause_s
         self.tasks: list[asyncio.Task[None]] = []

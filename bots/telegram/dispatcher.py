@@ -21,12 +21,13 @@ from vats.bots.telegram import links
 from vats.bots.telegram.routers import linking, status, strangers
 from vats.core.bot import BotUser, language_of
 from vats.core.plugins import PluginHost
+from vats.core.protocols import KernelAPI
 
 
 class Identify(BaseMiddleware):
     """Puts ``kernel``, ``user`` (the linked employee or None) and ``language`` into the handler data."""
 
-    def __init__(self, kernel: Any) -> None:
+    def __init__(self, kernel: KernelAPI) -> None:
         self.kernel = kernel
 
     async def __call__(
@@ -57,7 +58,7 @@ def plugin_routers(plugins: PluginHost) -> list[Router]:
     return routers
 
 
-def build_dispatcher(kernel: Any) -> Dispatcher:
+def build_dispatcher(kernel: KernelAPI) -> Dispatcher:
     """A new dispatcher; each call asks the plugins for new routers, because an aiogram Router
     can be attached to one dispatcher only."""
     dispatcher = Dispatcher()

@@ -47,6 +47,7 @@ from vats.bots.telegram.texts import t
 from vats.bots.telegram.voice import find_recording, to_mp3
 from vats.core.bot import AlertButton, Language
 from vats.core.db.database import Connection
+from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ async def alert_text(conn: Connection, task: TaskNotice, language: Language, *, 
     return "\n".join(lines)
 
 
-async def enqueue_task_alert(conn: Connection, kernel: Any, task: TaskNotice, *, reassigned: bool) -> int:
+async def enqueue_task_alert(conn: Connection, kernel: KernelAPI, task: TaskNotice, *, reassigned: bool) -> int:
     """Write the task's alert for each linked recipient; returns how many rows were written."""
     rows = await recipients(conn, task)
     messages: dict[str, Message] = {}
@@ -150,7 +151,7 @@ class Delivery:
 
     def __init__(
         self,
-        kernel: Any,
+        kernel: KernelAPI,
         bot: Bot,
         *,
         base_delay_s: float = 2.0,

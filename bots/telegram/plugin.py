@@ -12,6 +12,7 @@ from typing import Any
 from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
+from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 
 
@@ -28,14 +29,14 @@ def register_routes() -> Sequence[Any]:
 
 
 @hookimpl
-async def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: Any) -> None:
+async def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> None:
     from vats.bots.telegram.outbox import enqueue_task_alert
 
     await enqueue_task_alert(conn, kernel, task, reassigned=False)
 
 
 @hookimpl
-async def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: Any) -> None:
+async def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> None:
     from vats.bots.telegram.outbox import enqueue_task_alert
 
     await enqueue_task_alert(conn, kernel, task, reassigned=True)

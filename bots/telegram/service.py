@@ -27,6 +27,7 @@ from vats.bots.telegram.dispatcher import build_dispatcher
 from vats.bots.telegram.outbox import Delivery, Message, enqueue_message
 from vats.bots.telegram.texts import t
 from vats.core.bot import Language
+from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def webhook_secret(token: str) -> str:
 
 
 class TelegramBot:
-    def __init__(self, kernel: Any, **delivery_options: Any) -> None:
+    def __init__(self, kernel: KernelAPI, **delivery_options: Any) -> None:
         config = kernel.config
         if not config.telegram_token:
             raise ValueError("VATS_TELEGRAM_TOKEN is not set")

@@ -30,13 +30,16 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
 import pytest
 import pytest_asyncio
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from vats.core.kernel import Kernel
 
 TOKEN = "123456:TEST-token-of-the-fake-bot-api"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "vats", "username": "vats_test_bot"}
@@ -346,7 +349,7 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(kernel: Any, fake: FakeTelegram, **delivery_options: Any) -> AsyncIterator[Any]:
+async def running_bot(kernel: Kernel, fake: FakeTelegram, **delivery_options: Any) -> AsyncIterator[Any]:
     """The real bot on ``kernel`` against ``fake`` (polling unless the kernel's config names a
     webhook), retrying alerts quickly; the dispatcher includes the plugins registered so far."""
     from vats.bots.telegram.service import TelegramBot
@@ -365,7 +368,7 @@ async def running_bot(kernel: Any, fake: FakeTelegram, **delivery_options: Any) 
 
 
 @pytest_asyncio.fixture
-async def vats_telegram(vats_kernel: Any, fake_telegram: FakeTelegram) -> AsyncIterator[Any]:
+async def vats_telegram(vats_kernel: Kernel, fake_telegram: FakeTelegram) -> AsyncIterator[Any]:
     """The real bot on ``vats_kernel``, polling the fake Bot API (see ``running_bot``)."""
     async with running_bot(vats_kernel, fake_telegram) as bot:
         yield bot

@@ -30,6 +30,7 @@ from vats.core.engine.context import CallFacts
 from vats.core.engine.primitives import DialLeg, StepResult
 from vats.core.errors import VatsError
 from vats.core.media import refs
+from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def new_file(media_dir: Path, tenant_id: uuid.UUID, kind: str) -> str:
 class AgiRouter:
     """Serves ``agi://HOST:PORT/step``. Stateless: everything a step needs travels in the request."""
 
-    def __init__(self, kernel: Any, *, dialing: Dialing | None = None) -> None:
+    def __init__(self, kernel: KernelAPI, *, dialing: Dialing | None = None) -> None:
         self.kernel = kernel
         self.dialing = dialing or Dialing()
         self._server: asyncio.Server | None = None
@@ -124,6 +125,9 @@ class AgiRouter:
             log.warning("no route for %s: %s", number, exc)
             return {"VATS_ACTION": wire.FALLBACK}
         tenant_id = await self.kernel.snapshots.tenant_of_number(number)
+        if tenant_id is None:  # unassigned since the step routed it: as if it had no route
+            log.warning("no route for %s: the number left its PBX during the step", number)
+            return {"VATS_ACTION": "fallback"}
         snapshot = await self.kernel.snapshots.get(tenant_id)
         site = TenantSite(self.dialing, self.kernel.config.media_dir, tenant_id, snapshot.media)
         variables = wire.variables_for(out.primitive, site)

@@ -29,6 +29,7 @@ import msgspec
 from vats.core.asterisk.wire import Summary, decode_summary
 from vats.core.calls.records import CallRecord, Participant, store_in
 from vats.core.engine.context import TaskIntent
+from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 CHANNEL = "vats_cel"
@@ -190,7 +191,7 @@ class CelRecords:
     """Turns finished calls into records: on each notification, and a sweep at start and every
     ``SWEEP_EVERY_S`` (a notification may be missed while vats is down)."""
 
-    def __init__(self, kernel: Any) -> None:
+    def __init__(self, kernel: KernelAPI) -> None:
         self.kernel = kernel
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()

@@ -8,13 +8,13 @@ back" button on a task alert.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
 from vats.core.asterisk.ami import AmiError
 from vats.core.asterisk.outbound import normalise_destination
 from vats.core.asterisk.render import context_of
 from vats.core.errors import NotFoundError, ValidationError, VatsError
+from vats.core.protocols import KernelAPI
 
 
 class TelephonyUnavailable(VatsError):
@@ -39,7 +39,7 @@ def check_destination(to: str) -> str:
 
 
 async def click_to_call(
-    kernel: Any, tenant_id: uuid.UUID, employee_id: uuid.UUID, to: str, terminal_id: uuid.UUID | None = None
+    kernel: KernelAPI, tenant_id: uuid.UUID, employee_id: uuid.UUID, to: str, terminal_id: uuid.UUID | None = None
 ) -> CallStarted:
     to = check_destination(to)
     digits = "".join(ch for ch in to if ch.isdigit())

@@ -24,11 +24,12 @@ from vats.core.asterisk.wire import Dialing
 from vats.core.engine.context import RingState
 from vats.core.engine.simulator import in_simulation
 from vats.core.media.standard import STANDARD, standard_path
+from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 
 
-def ami_secret(kernel: Any) -> str:
+def ami_secret(kernel: KernelAPI) -> str:
     """The AMI user's secret, derived from the secret key (stable across renders and processes)."""
     return hmac.new(kernel.secret_key().encode(), b"vats-ami", hashlib.sha256).hexdigest()[:32]
 
@@ -44,7 +45,7 @@ def install_standard_media(media_dir: Path) -> None:
             target.write_bytes(source.read_bytes())
 
 
-async def render_config(kernel: Any, out: Path, **overrides: Any) -> list[Path]:
+async def render_config(kernel: KernelAPI, out: Path, **overrides: Any) -> list[Path]:
     """Render every tenant's configuration into ``out``; the files that changed."""
     media_dir: Path = kernel.config.media_dir
     install_standard_media(media_dir)
@@ -112,7 +113,7 @@ class LiveRingState:
 
 
 class Telephony:
-    def __init__(self, kernel: Any, *, dialing: Dialing | None = None) -> None:
+    def __init__(self, kernel: KernelAPI, *, dialing: Dialing | None = None) -> None:
         self.kernel = kernel
         self.router = AgiRouter(kernel, dialing=dialing or Dialing(sip=kernel.config.sip_dial))
         self.records = CelRecords(kernel)
@@ -159,6 +160,8 @@ class Telephony:
 
     async def apply(self) -> None:
         """Render into VATS_ASTERISK_CONF_DIR; reload every Asterisk if anything changed."""
+        if not self.kernel.config.asterisk_conf_dir:
+            return  # nothing to render into: the sandbox or the operator's own configuration
         folder = Path(self.kernel.config.asterisk_conf_dir)
         changed = await render_config(self.kernel, folder, **_sandbox_settings(folder))
         self.renders += 1

@@ -22,6 +22,7 @@ from vats.core.engine.primitives import Hangup, Play, Primitive, Record, StepRes
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
 from vats.core.engine.state import MAX_STEPS, CallState, decode_state, encode_state
 from vats.core.errors import NotFoundError
+from vats.core.protocols import KernelAPI
 from vats.core.snapshot import TenantSnapshot
 
 OPTIONS, MENU, HANDLING, INSURANCE, FINISHED = range(5)
@@ -49,7 +50,7 @@ def _merge_ring_states(a: RingState, b: RingState) -> RingState:
 
 
 class Engine:
-    def __init__(self, kernel: Any) -> None:
+    def __init__(self, kernel: KernelAPI) -> None:
         self.kernel = kernel
         self._compiled: dict[tuple[uuid.UUID, float], ScenarioBody] = {}
 

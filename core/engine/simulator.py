@@ -22,7 +22,7 @@ from vats.core.calls.records import CallRecord, Participant, store_and_announce
 from vats.core.engine.context import CallFacts, RingState, TaskIntent, TraceEntry
 from vats.core.engine.engine import Engine
 from vats.core.engine.primitives import Collect, Dial, Hangup, Queue, StepResult
-from vats.core.errors import ValidationError
+from vats.core.errors import NotFoundError, ValidationError
 from vats.core.snapshot import TenantSnapshot
 
 _OUTCOMES = {"answers": "ANSWER", "busy": "BUSY", "unavailable": "CHANUNAVAIL", "no answer": "NOANSWER"}
@@ -112,6 +112,8 @@ async def simulate_and_record(
     """Simulate, then store the call's record and hand it to ``call_ended`` like a real one."""
     sim = await simulate(engine, facts, script, scenario_id=scenario_id)
     tenant_id = await engine.kernel.snapshots.tenant_of_number(facts.number)
+    if tenant_id is None:
+        raise NotFoundError(f"no PBX has the number {facts.number}", field="number")
     record = record_of(tenant_id, facts, sim)
     await store_and_announce(engine.kernel.db, engine.kernel.plugins, record)
     return msgspec.structs.replace(sim, record_id=record.id)

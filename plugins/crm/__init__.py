@@ -24,6 +24,7 @@ from vats.core.calls.records import CallRecord
 from vats.core.db.database import Connection, Database
 from vats.core.db.migrate import MigrationSource
 from vats.core.engine.context import CallerContact
+from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 from vats.plugins.crm.lookup import ContactLookup
 
@@ -51,7 +52,7 @@ async def lookup_contact(tenant_id: uuid.UUID, number: str) -> CallerContact | N
 
 
 @hookimpl
-async def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: Any) -> None:
+async def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: KernelAPI) -> None:
     from vats.plugins.crm.ingest import on_call_ended
 
     await on_call_ended(conn, kernel, tenant_id, record)

@@ -20,6 +20,7 @@ from vats.core.bot import AlertButton, BotUser
 from vats.core.db.database import Connection
 from vats.core.directory.service import load_tenant
 from vats.core.errors import VatsError
+from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 from vats.plugins.crm import history, tasks
 from vats.plugins.crm.models import TaskUpdate
@@ -79,7 +80,7 @@ def alert_buttons(task: TaskNotice, language: str) -> list[AlertButton]:
     ]
 
 
-async def _viewer(conn: Connection, kernel: Any, user: BotUser) -> tuple[Viewer, Any]:
+async def _viewer(conn: Connection, kernel: KernelAPI, user: BotUser) -> tuple[Viewer, Any]:
     tenant = await load_tenant(conn, user.tenant_id)
     return await viewer_for(conn, kernel, tenant.id, user.employee_id, user.role, tenant.settings), tenant
 
@@ -113,7 +114,7 @@ async def _note_on_alert(query: CallbackQuery, line: str, drop: set[str]) -> Non
         await message.edit_text(f"{message.text}\n{line}", reply_markup=markup)
 
 
-async def _act(query: CallbackQuery, action: TaskAction, kernel: Any, user: BotUser) -> None:
+async def _act(query: CallbackQuery, action: TaskAction, kernel: KernelAPI, user: BotUser) -> None:
     language = user.language
     if action.action == "call":
         async with kernel.db.tenant(user.tenant_id) as conn:
@@ -149,7 +150,7 @@ def router() -> Router:
     r = Router(name="crm")
 
     @r.callback_query(TaskAction.filter())
-    async def on_button(query: CallbackQuery, callback_data: TaskAction, kernel: Any, user: BotUser) -> None:
+    async def on_button(query: CallbackQuery, callback_data: TaskAction, kernel: KernelAPI, user: BotUser) -> None:
         try:
             await _act(query, callback_data, kernel, user)
         except VatsError as exc:
@@ -157,7 +158,7 @@ def router() -> Router:
             await query.answer(text[:200], show_alert=True)
 
     @r.message(Command("tasks"))
-    async def open_tasks(message: Message, kernel: Any, user: BotUser) -> None:
+    async def open_tasks(message: Message, kernel: KernelAPI, user: BotUser) -> None:
         async with kernel.db.tenant(user.tenant_id) as conn:
             tenant = await load_tenant(conn, user.tenant_id)
             mine = (
@@ -193,7 +194,7 @@ def router() -> Router:
             await message.answer(_t(user.language, "more", count=total - SHOWN_TASKS))
 
     @r.message(Command("calls"))
-    async def todays_calls(message: Message, kernel: Any, user: BotUser) -> None:
+    async def todays_calls(message: Message, kernel: KernelAPI, user: BotUser) -> None:
         async with kernel.db.tenant(user.tenant_id) as conn:
             viewer, tenant = await _viewer(conn, kernel, user)
             since, until = period_bounds("today", tenant.time_zone)

@@ -9,19 +9,20 @@ from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
+from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 
 EMPLOYEE_FIELDS = ("answered_by", "made_by", "manager_id", "assignee_id", "responsible_id", "created_by")
 
 
-async def announce_task(conn: Connection, kernel: Any, hook: str, notice: TaskNotice) -> None:
+async def announce_task(conn: Connection, kernel: KernelAPI, hook: str, notice: TaskNotice) -> None:
     await kernel.plugins.emit(hook, tenant_id=notice.tenant_id, conn=conn, task=notice)
     await push(conn, kernel, notice.tenant_id, "task", {"event": hook, **msgspec.to_builtins(notice)})
 
 
-async def push(conn: Connection, kernel: Any, tenant_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
+async def push(conn: Connection, kernel: KernelAPI, tenant_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
     """``crm_event`` with the employees' external CRM ids added; nothing to do without listeners."""
-    if not kernel.plugins.pm.hook.crm_event.get_hookimpls():
+    if not kernel.plugins.implemented("crm_event"):
         return
     payload = msgspec.to_builtins(payload)
     named = [payload.get(f) for f in EMPLOYEE_FIELDS if payload.get(f)]

@@ -22,6 +22,7 @@ from typing import Any
 from vats.core.calls.records import CallRecord
 from vats.core.db.database import Connection
 from vats.core.directory.service import load_tenant
+from vats.core.protocols import KernelAPI
 from vats.plugins.crm import cards, deals, events, tasks
 from vats.plugins.crm.contacts import default_manager
 
@@ -67,7 +68,7 @@ def manager_for_missed(
     return None
 
 
-async def on_call_ended(conn: Connection, kernel: Any, tenant_id: uuid.UUID, record: CallRecord) -> None:
+async def on_call_ended(conn: Connection, kernel: KernelAPI, tenant_id: uuid.UUID, record: CallRecord) -> None:
     tenant = await load_tenant(conn, tenant_id)
     settings = tenant.settings
     number = client_number(record)
@@ -152,7 +153,7 @@ def _call_payload(
 
 async def _tasks(
     conn: Connection,
-    kernel: Any,
+    kernel: KernelAPI,
     tenant_id: uuid.UUID,
     record: CallRecord,
     contact: Any,

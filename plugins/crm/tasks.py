@@ -15,6 +15,7 @@ from vats.core.db.database import Connection
 from vats.core.directory.models import Reference
 from vats.core.directory.validation import normalise_phone
 from vats.core.errors import NotFoundError
+from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 from vats.plugins.crm import cards, events
 from vats.plugins.crm.contacts import Forbidden
@@ -69,7 +70,7 @@ async def notice_of(
 
 async def open_task(
     conn: Connection,
-    kernel: Any,
+    kernel: KernelAPI,
     tenant_id: uuid.UUID,
     *,
     kind: str,
@@ -187,7 +188,7 @@ async def listing(
     return [_task(r) for r in rows], int(total)
 
 
-async def create_by_hand(conn: Connection, kernel: Any, viewer: Viewer, data: TaskIn) -> Task:
+async def create_by_hand(conn: Connection, kernel: KernelAPI, viewer: Viewer, data: TaskIn) -> Task:
     assignee_id = data.assignee_id or viewer.employee_id
     kind = data.assignee_kind if data.assignee_id else "employee"
     if not await check_assignee(conn, viewer.tenant_id, kind, assignee_id):
@@ -206,7 +207,7 @@ async def create_by_hand(conn: Connection, kernel: Any, viewer: Viewer, data: Ta
     return await get(conn, viewer, task_id)
 
 
-async def update(conn: Connection, kernel: Any, viewer: Viewer, task_id: uuid.UUID, data: TaskUpdate) -> Task:
+async def update(conn: Connection, kernel: KernelAPI, viewer: Viewer, task_id: uuid.UUID, data: TaskUpdate) -> Task:
     current = await get(conn, viewer, task_id)
     if viewer.role == "restricted" and current.assignee_id != viewer.employee_id:
         raise Forbidden("restricted users change only their own tasks", field="task_id")

@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 from vats.core.db.database import Connection
 from vats.core.directory.models import Role, TenantSettings
+from vats.core.protocols import KernelAPI
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,12 @@ def scenarios_naming(snapshot: Any, employee_id: uuid.UUID) -> frozenset[uuid.UU
 
 
 async def viewer_for(
-    conn: Connection, kernel: Any, tenant_id: uuid.UUID, employee_id: uuid.UUID, role: Role, settings: TenantSettings
+    conn: Connection,
+    kernel: KernelAPI,
+    tenant_id: uuid.UUID,
+    employee_id: uuid.UUID,
+    role: Role,
+    settings: TenantSettings,
 ) -> Viewer:
     if role == "admin":
         return Viewer(tenant_id=tenant_id, employee_id=employee_id, role=role, settings=settings, company=True)

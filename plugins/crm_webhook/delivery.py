@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import msgspec
 from vats.core.destinations import DestinationRefused, Destinations
+from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ async def _post(
         return None, f"{type(exc).__name__}: {exc}"[:500], False
 
 
-async def worker(kernel: Any) -> None:
+async def worker(kernel: KernelAPI) -> None:
     """The delivery loop ``vats serve`` runs (``register_workers``)."""
     destinations = Destinations(kernel.config.outbound_allow_networks)
     async with destinations.session() as session:

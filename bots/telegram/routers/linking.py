@@ -3,8 +3,6 @@ code; ``/start`` alone greets; ``/unlink`` removes the link from the bot's side.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
@@ -12,6 +10,7 @@ from vats.bots.telegram import links
 from vats.bots.telegram.texts import t
 from vats.core.bot import BotUser, Language
 from vats.core.directory.service import load_tenant
+from vats.core.protocols import KernelAPI
 
 
 def status_keyboard(language: Language) -> ReplyKeyboardMarkup:
@@ -27,7 +26,7 @@ def router() -> Router:
 
     @r.message(CommandStart(deep_link=True))
     async def start_with_code(
-        message: Message, command: CommandObject, kernel: Any, language: Language, user: BotUser | None
+        message: Message, command: CommandObject, kernel: KernelAPI, language: Language, user: BotUser | None
     ) -> None:
         assert message.from_user is not None
         linked = await links.redeem(
@@ -56,7 +55,7 @@ def router() -> Router:
             await message.answer(t(language, "help"), reply_markup=status_keyboard(language))
 
     @r.message(Command("unlink"))
-    async def unlink(message: Message, kernel: Any, language: Language, user: BotUser | None) -> None:
+    async def unlink(message: Message, kernel: KernelAPI, language: Language, user: BotUser | None) -> None:
         if user is None:
             await message.answer(t(language, "stranger"))
             return

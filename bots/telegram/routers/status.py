@@ -4,8 +4,6 @@ message in place."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -14,6 +12,7 @@ from vats.bots.telegram.texts import TEXTS, mode_name, t
 from vats.core.bot import BotUser, Language
 from vats.core.directory import employees
 from vats.core.directory.models import Availability
+from vats.core.protocols import KernelAPI
 
 MODES: tuple[Availability, ...] = ("unavailable", "by_schedule", "available")
 
@@ -34,7 +33,7 @@ def status_message(language: Language, mode: str) -> tuple[str, InlineKeyboardMa
     return t(language, "status", mode=mode_name(language, mode)), InlineKeyboardMarkup(inline_keyboard=buttons)
 
 
-async def current_mode(kernel: Any, user: BotUser) -> str:
+async def current_mode(kernel: KernelAPI, user: BotUser) -> str:
     async with kernel.db.tenant(user.tenant_id) as conn:
         employee = await employees.get_employee(conn, user.tenant_id, user.employee_id)
     return employee.availability
@@ -46,7 +45,7 @@ def router() -> Router:
 
     @r.message(Command("status"))
     @r.message(F.text.in_(button_texts))
-    async def show(message: Message, kernel: Any, user: BotUser, language: Language) -> None:
+    async def show(message: Message, kernel: KernelAPI, user: BotUser, language: Language) -> None:
         text, keyboard = status_message(language, await current_mode(kernel, user))
         await message.answer(text, reply_markup=keyboard)
 
@@ -56,7 +55,7 @@ def router() -> Router:
 
     @r.callback_query(ModeChoice.filter())
     async def choose(
-        query: CallbackQuery, callback_data: ModeChoice, kernel: Any, user: BotUser, language: Language
+        query: CallbackQuery, callback_data: ModeChoice, kernel: KernelAPI, user: BotUser, language: Language
     ) -> None:
         await kernel.directory.set_availability(user.tenant_id, user.employee_id, callback_data.mode)
         text, keyboard = status_message(language, callback_data.mode)

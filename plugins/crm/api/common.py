@@ -14,6 +14,7 @@ from vats.core.db.database import Connection
 from vats.core.directory.models import Tenant
 from vats.core.directory.service import load_tenant
 from vats.core.errors import NotFoundError
+from vats.core.protocols import KernelAPI
 from vats.plugins.crm.contacts import Forbidden
 from vats.plugins.crm.viewer import Viewer, viewer_for
 
@@ -24,14 +25,15 @@ EVERYONE = frozenset({"admin", "head", "user", "restricted"})
 
 @dataclass
 class Scope:
-    kernel: Any
+    kernel: KernelAPI
     conn: Connection
     tenant: Tenant
     viewer: Viewer
 
 
-def kernel_of(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state.kernel
+def kernel_of(request: Request[Any, Any, Any]) -> KernelAPI:
+    kernel: KernelAPI = request.app.state.kernel
+    return kernel
 
 
 @asynccontextmanager
@@ -45,7 +47,7 @@ async def scope(request: Request[Any, Any, Any]) -> AsyncIterator[Scope]:
         yield Scope(kernel=kernel, conn=conn, tenant=tenant, viewer=viewer)
 
 
-def media_file(kernel: Any, stored: str) -> Path:
+def media_file(kernel: KernelAPI, stored: str) -> Path:
     """A call's file, only from inside VATS_MEDIA_DIR, and only if it is still there."""
     root = Path(kernel.config.media_dir).resolve()
     path = Path(stored).resolve()

@@ -159,7 +159,7 @@ class ScenarioController(Controller):
         kernel = kernel_of(request)
         async with tenant_tx(request) as (conn, tenant, _):
             scenario = await repo.get_scenario(conn, tenant.id, scenario_id)
-        snapshot = await kernel.snapshots.get(tenant.id)  # type: ignore[union-attr]
+        snapshot = await kernel.snapshots.get(tenant.id)
         svg = render_svg(scenario.name, compile_body(scenario.body, kernel.blocks), snapshot)
         return Response(svg, media_type="image/svg+xml")
 
