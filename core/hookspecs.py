@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from vats.core.calls.records import CallRecord
+    from vats.core.calls.models import CallRecord
     from vats.core.db.database import Connection, Database
     from vats.core.db.migrate import MigrationSource
     from vats.core.directory.models import Number, Tenant

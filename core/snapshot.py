@@ -27,7 +27,7 @@ from vats.core.directory import groups as groups_repo
 from vats.core.directory import numbers as numbers_repo
 from vats.core.directory import schedules as schedules_repo
 from vats.core.directory.models import Employee, Group, Number, Schedule, Tenant, Terminal
-from vats.core.directory.service import load_tenant
+from vats.core.directory.tenants import load_tenant
 
 log = logging.getLogger(__name__)
 CHANNEL = "vats_config"

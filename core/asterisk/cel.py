@@ -27,8 +27,8 @@ from typing import Any
 import asyncpg
 import msgspec
 from vats.core.asterisk.wire import Summary, decode_summary
+from vats.core.calls.intents import TaskIntent
 from vats.core.calls.records import CallRecord, Participant, store_in
-from vats.core.engine.context import TaskIntent
 from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)

@@ -35,6 +35,10 @@ from vats.core.directory.schedules import (
     create_schedule,
 )
 from vats.core.directory.secrets import generate_password, hash_password
+from vats.core.directory.tenants import (
+    load_tenant as load_tenant,  # re-exported: frontends and plugins read tenants here
+)
+from vats.core.directory.tenants import tenant_of_row
 from vats.core.directory.validation import check_name, check_time_zone
 from vats.core.errors import NotFoundError, ReferencedError
 from vats.core.plugins import PluginHost
@@ -49,22 +53,6 @@ class TenantCreated(msgspec.Struct, frozen=True, kw_only=True):
     admin_password: str
     schedule_id: uuid.UUID
     calendar_id: uuid.UUID
-
-
-def _tenant(row: Any) -> Tenant:
-    return Tenant(
-        id=row["id"], name=row["name"], time_zone=row["time_zone"],
-        seats_included=row["seats_included"], seats_max=row["seats_max"],
-        settings=msgspec.convert(row["settings"], TenantSettings), suspended=row["suspended"],
-        created_at=row["created_at"],
-    )  # fmt: skip
-
-
-async def load_tenant(conn: Connection, tenant_id: uuid.UUID) -> Tenant:
-    row = await conn.fetchrow("SELECT * FROM tenants WHERE id = $1", tenant_id)
-    if row is None:
-        raise NotFoundError("no such tenant", field="tenant")
-    return _tenant(row)
 
 
 async def _scope_to(conn: Connection, tenant_id: uuid.UUID) -> None:
@@ -106,7 +94,7 @@ class Directory:
                     seats_max,
                     msgspec.to_builtins(settings or TenantSettings()),
                 )
-            tenant = _tenant(row)
+            tenant = tenant_of_row(row)
             await _scope_to(conn, tenant.id)
             schedule = await create_schedule(
                 conn, tenant.id, ScheduleCreate(name=DEFAULT_SCHEDULE_NAME, intervals=WORKWEEK, is_default=True)
@@ -145,7 +133,7 @@ class Directory:
 
     async def list_tenants(self) -> list[Tenant]:
         async with self.db.system() as conn:
-            return [_tenant(r) for r in await conn.fetch("SELECT * FROM tenants ORDER BY created_at")]
+            return [tenant_of_row(r) for r in await conn.fetch("SELECT * FROM tenants ORDER BY created_at")]
 
     async def get_tenant(self, tenant_id: uuid.UUID) -> Tenant:
         async with self.db.tenant(tenant_id) as conn:
@@ -178,7 +166,7 @@ class Directory:
             )
         if row is None:
             raise NotFoundError("no such tenant", field="tenant_id")
-        return _tenant(row)
+        return tenant_of_row(row)
 
     async def find_tenant(self, key: str) -> Tenant:
         """A tenant by id or by exact name (for the CLI)."""
@@ -192,7 +180,7 @@ class Directory:
                 row = rows[0] if rows else None
         if row is None:
             raise NotFoundError(f"no tenant {key!r}", field="tenant")
-        return _tenant(row)
+        return tenant_of_row(row)
 
     # --- numbers --------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from vats.core.availability import CalendarFacts, employee_verdict, terminal_verdict
+from vats.core.calls.intents import TaskIntent as TaskIntent  # re-exported for blocks written against it
 from vats.core.directory.models import Employee, Terminal
 from vats.core.engine.primitives import DialLeg, StepResult
 from vats.core.regions import CallerRegion
@@ -35,14 +36,6 @@ class RingState(msgspec.Struct, frozen=True, kw_only=True):
 
     busy: set[uuid.UUID] = set()
     idle_since: dict[uuid.UUID, float] = {}
-
-
-class TaskIntent(msgspec.Struct, frozen=True, kw_only=True):
-    """A task the scenario asks for; the CRM creates it from the call record."""
-
-    kind: str  # "voicemail", "callback", "missed", "failed_forwarding"
-    assignee_kind: str  # "employee" or "group"
-    assignee_id: uuid.UUID
 
 
 class TraceEntry(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from vats.core.calls.intents import TaskIntent
 from vats.core.directory.models import ForwardTarget
-from vats.core.engine.context import Outcome, StepContext, TaskIntent
+from vats.core.engine.context import Outcome, StepContext
 from vats.core.engine.dialing import Attempt, Target, dial_for, plan_attempts, ring_next
 from vats.core.engine.primitives import DialLeg, StepResult, Voicemail
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import msgspec
 from vats.core.availability import CalendarFacts, is_working_time
-from vats.core.engine.context import CallerContact, CallFacts, Outcome, RingState, StepContext, TaskIntent, TraceEntry
+from vats.core.calls.intents import TaskIntent
+from vats.core.engine.context import CallerContact, CallFacts, Outcome, RingState, StepContext, TraceEntry
 from vats.core.engine.primitives import Hangup, Play, Primitive, Record, StepResult
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
 from vats.core.engine.state import MAX_STEPS, CallState, decode_state, encode_state

@@ -18,8 +18,9 @@ from typing import Any
 
 import msgspec
 from vats.core import hookimpl
+from vats.core.calls.intents import TaskIntent
 from vats.core.calls.records import CallRecord, Participant, store_and_announce
-from vats.core.engine.context import CallFacts, RingState, TaskIntent, TraceEntry
+from vats.core.engine.context import CallFacts, RingState, TraceEntry
 from vats.core.engine.engine import Engine
 from vats.core.engine.primitives import Collect, Dial, Hangup, Queue, StepResult
 from vats.core.errors import NotFoundError, ValidationError

@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 import msgspec
 from msgspec import Struct
+from vats.core.calls.intents import TaskIntent
 from vats.core.db.database import Connection
 from vats.core.engine.block import Ref, media_refs, media_without
-from vats.core.engine.context import Outcome, StepContext, TaskIntent
+from vats.core.engine.context import Outcome, StepContext
 from vats.core.engine.dialing import Attempt, Target, plan_attempts, ring_next
 from vats.core.engine.direct import direct_call
 from vats.core.engine.primitives import Collect, Play, StepResult, Voicemail

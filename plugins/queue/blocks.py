@@ -9,9 +9,10 @@ from typing import Any, Literal
 
 import msgspec
 from msgspec import Struct
+from vats.core.calls.intents import TaskIntent
 from vats.core.db.database import Connection
 from vats.core.engine.block import Ref, media_refs, media_without
-from vats.core.engine.context import Outcome, StepContext, TaskIntent, answered_employee
+from vats.core.engine.context import Outcome, StepContext, answered_employee
 from vats.core.engine.dialing import Attempt, Target, check_targets, note_groups, plan_attempts, ring_next
 from vats.core.engine.primitives import Play, Queue, StepResult, Voicemail
 from vats.core.errors import NotFoundError, ValidationError
