@@ -91,7 +91,7 @@ class LiveRingState:
     """Telephony's answer to ``ring_state``: who is on a call now, from the device states every
     AMI connection reports (a SIP line in use, busy, on hold or ringing while in use)."""
 
-    def __init__(self, kernel: Any, clients: list[AmiClient]) -> None:
+    def __init__(self, kernel: KernelAPI, clients: list[AmiClient]) -> None:
         self.kernel = kernel
         self.clients = clients
 

@@ -22,6 +22,7 @@ import typer
 from vats.core import hookimpl
 from vats.core.db.database import Database
 from vats.core.db.migrate import MigrationSource
+from vats.core.protocols import KernelAPI
 from vats.core.regions import CallerRegion
 from vats.plugins.numbering_ru.registry import CHANNEL, RangeIndex, import_files, load_index
 from vats.plugins.numbering_ru.subjects import SUBJECTS, subjects_for
@@ -60,7 +61,7 @@ async def reload(db: Database) -> None:
     log.info("numbering plan reloaded: %d ranges", len(fresh))
 
 
-async def follow_imports(kernel: Any) -> None:
+async def follow_imports(kernel: KernelAPI) -> None:
     """``vats serve``'s worker: reload the index whenever an import commits (any process)."""
     import asyncpg
 
