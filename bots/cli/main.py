@@ -185,7 +185,16 @@ async def _serve(config: Config) -> None:
     from vats.core.workers import Workers
 
     kernel = Kernel(config)
-    await kernel.start(progress=lambda pkg, name: err.print(f"migrating {pkg}/{name}"))
+    kernel.plugins.load_installed(config.plugins)
+    # The web app needs the plugins' routes but not the database: build it (a second or two of
+    # litestar's route and OpenAPI work) in a thread while the embedded PostgreSQL starts.
+    # (run_in_executor submits at once; the database start below blocks this thread meanwhile.)
+    app_built = asyncio.get_running_loop().run_in_executor(None, create_app, kernel)
+    try:
+        await kernel.start(load_plugins=False, progress=lambda pkg, name: say(f"migrating {pkg}/{name}"))
+    except BaseException:
+        await asyncio.gather(app_built, return_exceptions=True)
+        raise
     telephony = Telephony(kernel)
     workers = Workers(kernel)
     telegram = None
@@ -207,7 +216,7 @@ async def _serve(config: Config) -> None:
             # Plain print: one line a person can copy and a script can parse. Shown once, on the
             # terminal only; it never goes to a log.
             print(f"Demo tenant created. Admin log-in: {demo.admin_email} password: {demo.admin_password} (shown once)")
-        server = _uvicorn_server(create_app(kernel), config)
+        server = _uvicorn_server(await app_built, config)
 
         async def announce() -> None:
             # uvicorn offers no event for "listening"; poll its flag so the line means the port is open.

@@ -17,6 +17,9 @@ import msgspec
 from vats.core.bot import BotUser, Language
 from vats.core.db.database import Connection, Database
 
+WEBHOOK_PATH = "/telegram/webhook"
+"""Where Telegram posts updates (here, not in service.py: the route must not import aiogram)."""
+
 CODE_TTL = dt.timedelta(minutes=15)
 
 

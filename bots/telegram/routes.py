@@ -12,7 +12,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from vats.bots.telegram import links
-from vats.bots.telegram.service import WEBHOOK_PATH
+from vats.bots.telegram.links import WEBHOOK_PATH
 from vats.bots.web.deps import tenant_tx
 from vats.core.errors import ConflictError, ValidationError
 

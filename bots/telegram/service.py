@@ -24,6 +24,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.types import BotCommand
 from vats.bots.telegram.dispatcher import build_dispatcher
+from vats.bots.telegram.links import WEBHOOK_PATH
 from vats.bots.telegram.outbox import Delivery, Message, enqueue_message
 from vats.bots.telegram.texts import t
 from vats.core.bot import Language
@@ -31,7 +32,6 @@ from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/telegram/webhook"
 DIGEST_HOUR = 9  # local time of each tenant
 COMMANDS = {
     "ru": [("status", "Моя доступность"), ("tasks", "Открытые задачи"), ("calls", "Звонки за сегодня")],

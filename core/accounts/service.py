@@ -29,7 +29,9 @@ MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD = 10
 
 # Compared against when the e-mail is unknown, so a miss costs as much time as a wrong password.
-_DUMMY_HASH = hash_password("not-a-real-password")
+# A literal, not hash_password() at import (a second of argon2 on every command's start-up);
+# tests/core/test_startup.py checks it has the hasher's current parameters.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$N9iaZfF0j5FuzSf5krGqYA$BTBPIt9866bLXXeNlQjPGzGN00x+otqW9lxh3P/P9qA"
 
 
 class AuthError(VatsError):

@@ -122,7 +122,8 @@ async def apply_migrations(
                             )
                     except asyncpg.PostgresError as exc:
                         raise MigrationError(f"migration {source.package}/{path.name} failed: {exc}") from exc
-                    log.info("applied migration %s/%s", source.package, path.name)
+                    # DEBUG: the caller's progress already names each file (`vats serve` printed twice).
+                    log.debug("applied migration %s/%s", source.package, path.name)
                     applied_now.append(key)
             await conn.execute(_GRANTS)
         finally:

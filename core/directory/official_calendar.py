@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import holidays
 from vats.core.directory.models import CalendarDay
 
 
 def official_days(country: str, years: list[int]) -> list[CalendarDay]:
     """Days off and working weekend days of ``country`` for ``years``, as official rows."""
     try:
+        import holidays  # here: its country tables take a tenth of a second to import
+
         table = holidays.country_holidays(country, years=years, language="ru" if country == "RU" else None)
     except NotImplementedError as exc:  # unknown country code
         raise ValueError(f"no official calendar for country {country!r}") from exc
