@@ -18,10 +18,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import asyncpg
 import msgspec
 from vats.core.availability import CalendarFacts
 from vats.core.db.database import Database
+from vats.core.db.listen import Listener
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import groups as groups_repo
 from vats.core.directory import numbers as numbers_repo
@@ -139,10 +139,10 @@ class Snapshots:
         self._cache: dict[uuid.UUID, TenantSnapshot] = {}
         self._numbers: dict[str, uuid.UUID] | None = None  # every tenant's DIDs -> tenant
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
-        self._listener: asyncio.Task[None] | None = None
+        self._listener = Listener(listen_url, CHANNEL, self._on_notify, on_gap=self.invalidate)
         # Told the table name of every change (e.g. telephony re-renders Asterisk's configuration).
         self.change_listeners: list[Callable[[str], None]] = []
-        self.listening = asyncio.Event()
+        self.listening = self._listener.listening
         self.notifications = 0
 
     async def get(self, tenant_id: uuid.UUID) -> TenantSnapshot:
@@ -189,40 +189,8 @@ class Snapshots:
             except Exception:
                 log.exception("configuration change listener failed")
 
-    async def _listen_forever(self) -> None:
-        delay = 0.5
-        while True:
-            try:
-                conn = await asyncpg.connect(self.listen_url)
-                closed = asyncio.Event()
-                conn.add_termination_listener(lambda _conn, closed=closed: closed.set())
-                try:
-                    await conn.add_listener(CHANNEL, self._on_notify)
-                    self.invalidate()  # anything may have changed while we were not listening
-                    self.listening.set()
-                    delay = 0.5
-                    await closed.wait()
-                finally:
-                    self.listening.clear()
-                    if not conn.is_closed():
-                        await conn.close()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("configuration listener lost its connection; retrying in %.1f s", delay)
-            self.invalidate()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10)
-
     async def start(self) -> None:
-        self._listener = asyncio.create_task(self._listen_forever(), name="vats-config-listener")
-        await asyncio.wait_for(self.listening.wait(), timeout=10)
+        await self._listener.start()
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            try:
-                await self._listener
-            except asyncio.CancelledError:
-                pass
-            self._listener = None
+        await self._listener.stop()

@@ -17,16 +17,15 @@ reconnecting every copy is dropped, since a notification may have been missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable
 from typing import Any
 
-import asyncpg
 from vats.core import hookimpl
 from vats.core.calls.records import CallRecord
 from vats.core.db.database import Connection, Database
+from vats.core.db.listen import Listener
 from vats.core.engine.context import RingState
 
 log = logging.getLogger(__name__)
@@ -45,8 +44,8 @@ class RingMemory:
         self._heard: dict[uuid.UUID, dict[uuid.UUID, float]] = {}  # changes heard while a copy is read
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._forgotten = 0  # how many times every copy was dropped (a read older than that is not kept)
-        self._listener: asyncio.Task[None] | None = None
-        self.listening = asyncio.Event()
+        self._listener = Listener(listen_url, CHANNEL, self._on_notify, on_gap=self._forget)
+        self.listening = self._listener.listening
 
     @hookimpl
     async def call_ended(self, record: CallRecord, conn: Connection) -> None:
@@ -118,39 +117,9 @@ class RingMemory:
         self._known.clear()
         self._forgotten += 1
 
-    async def _listen_forever(self) -> None:
-        delay = 0.5
-        while True:
-            try:
-                conn = await asyncpg.connect(self.listen_url)
-                closed = asyncio.Event()
-                conn.add_termination_listener(lambda _conn, closed=closed: closed.set())
-                try:
-                    await conn.add_listener(CHANNEL, self._on_notify)
-                    self._forget()  # anything may have changed while we were not listening
-                    self.listening.set()
-                    delay = 0.5
-                    await closed.wait()
-                finally:
-                    self.listening.clear()
-                    self._forget()
-                    if not conn.is_closed():
-                        await conn.close()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("ring memory listener lost its connection; retrying in %.1f s", delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10)
-
     async def start(self) -> None:
-        self._listener = asyncio.create_task(self._listen_forever(), name="vats-ring-memory-listener")
-        await asyncio.wait_for(self.listening.wait(), timeout=10)
+        await self._listener.start()
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+        await self._listener.stop()
         self._forget()

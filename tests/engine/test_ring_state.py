@@ -9,6 +9,7 @@ import datetime as dt
 import time
 from typing import Any
 
+import asyncpg
 from vats.core.asterisk.ami import AmiClient
 from vats.core.asterisk.service import LIVE_PLUGIN, LiveRingState
 from vats.core.config import Config
@@ -113,3 +114,29 @@ async def test_simulated_busy_is_skipped_and_least_busy_rings_the_free(company: 
         {"kind": "employee", "id": anna}, {"kind": "employee", "id": boris}, order="least_busy")}})  # fmt: skip
     assert rung(await company.call("201 busy")) == [boris]
     assert rung(await company.call()) == [anna, boris]  # the script's busy ends with its run
+
+
+async def test_a_router_that_lost_its_listening_connection_reads_the_memory_again(company: Company) -> None:
+    """A change made while the notification could not arrive is not missed once it listens again."""
+    anna, boris, vera = (str(company.people[x]) for x in ("201", "202", "203"))
+    await uniform_sales(company)
+    assert rung(await company.call()) == [anna, boris, vera]  # the copy is kept
+    memory, db = company.kernel.ring_memory, company.kernel.db
+    assert memory is not None and db is not None
+    admin = await asyncpg.connect(company.kernel.owner_url)
+    try:  # cut the listening connections from the server side, then another router writes
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+        )
+    finally:
+        await admin.close()
+    async with db.tenant(company.tenant_id) as conn:
+        await conn.execute(
+            "INSERT INTO ring_memory (tenant_id, employee_id, last_finished_at) VALUES ($1, $2, now())",
+            company.tenant_id, company.people["201"],
+        )  # fmt: skip
+    deadline = time.monotonic() + 5
+    while not memory.listening.is_set() or rung(await company.call()) != [boris, vera, anna]:
+        assert time.monotonic() < deadline, "the ring memory did not read the table again"
+        await asyncio.sleep(0.05)
