@@ -107,8 +107,9 @@ class AgiRouter:
             writer.close()
 
     async def answer(self, request: dict[str, str]) -> dict[str, str]:
-        if request.get("agi_network_script") == wire.OUTBOUND:
-            return await self.outbound(request.get("agi_arg_1", ""), request.get("agi_arg_2", ""))
+        outbound = wire.parse_outbound(request)
+        if outbound is not None:
+            return await self.outbound(*outbound)
         step = wire.parse_request(request)
         number = wire.normalise_did(step.did)
         at = dt.datetime.fromtimestamp(float(step.start or time.time()), dt.UTC)

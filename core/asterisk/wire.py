@@ -126,6 +126,13 @@ FALLBACK = "fallback"  # no context of that name: the loop rings the DID's stati
 OUTBOUND, REFUSE = "outbound", "refuse"
 
 
+def parse_outbound(agi: Mapping[str, str]) -> tuple[str, str] | None:
+    """The calling line's login and the number it dialled, when the request is an outbound one."""
+    if agi.get("agi_network_script") != OUTBOUND:
+        return None
+    return agi.get("agi_arg_1", ""), agi.get("agi_arg_2", "")
+
+
 def reply_line(variables: Mapping[str, str]) -> str:
     """The one AGI command that hands the dialplan every value of a step."""
     return 'SET VARIABLE VATS_REPLY "' + ",".join(variables.get(name, "") for name in FIELDS) + '"\n'

@@ -87,6 +87,9 @@ def test_the_request_is_read_in_the_order_the_dialplan_sends_it() -> None:
     step = wire.parse_request({f"agi_arg_{i}": v for i, v in enumerate(values, start=1)})
     assert (step.did, step.caller, step.start, step.state, step.status, step.digits, step.peer) == tuple(values[:7])
     assert step.at_hangup and wire.address_of_peer(step.peer) == "sip/101"
+    assert wire.parse_outbound({"agi_network_script": "step", **{f"agi_arg_{i}": "x" for i in (1, 2)}}) is None
+    outbound = {"agi_network_script": "outbound", "agi_arg_1": "0050000001", "agi_arg_2": "84951230001"}
+    assert wire.parse_outbound(outbound) == ("0050000001", "84951230001")
 
 
 async def test_asterisk_loads_every_ops_context(asterisk_sandbox: Sandbox) -> None:
