@@ -1,6 +1,7 @@
 """What the router asks Asterisk to do next (one primitive per AGI step), and what Asterisk
 reports back. The dialplan executes each primitive in a context of its own and returns to the
-router with the result; the simulator plays Asterisk's part from a script."""
+router with the result; the simulator plays Asterisk's part from a script. A new primitive
+needs its op in ``vats.core.asterisk.wire`` (its channel variables and dialplan context)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from msgspec import Struct
 
 
 class Primitive(Struct, tag_field="op", frozen=True, kw_only=True):
-    """Base of the primitives; ``op`` names the dialplan context that executes it."""
+    """Base of the primitives; ``op`` is its tag (its wire op names the dialplan context)."""
 
 
 class Answer(Primitive, tag="answer", frozen=True, kw_only=True):
