@@ -7,7 +7,7 @@ import sys
 from vats.core.accounts.service import _DUMMY_HASH
 from vats.core.directory.secrets import _hasher
 
-HEAVY = ["aiogram", "matplotlib", "miniaudio", "numpy", "phonenumbers.geocoder", "holidays", "pydantic"]
+HEAVY = ["aiogram","matplotlib","miniaudio","numpy","phonenumbers.geocoder","holidays","pydantic","litestar","aiohttp","jinja2"]
 
 
 def test_a_cli_command_with_every_plugin_loaded_imports_no_heavy_module() -> None:
