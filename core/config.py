@@ -162,6 +162,13 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
         return Path(self.media_dir_setting) if self.media_dir_setting else self.data_dir / "media"
 
     @property
+    def database_label(self) -> str:
+        """Which database this configuration opens, for a person to check (no credentials)."""
+        if self.database_url:
+            return f"PostgreSQL {mask(self.database_url)} (VATS_DATABASE_URL)"
+        return f"embedded PostgreSQL in {self.data_dir} (VATS_DATA_DIR)"
+
+    @property
     def base_url(self) -> str:
         """Where people reach the cabinet (links in e-mails point here)."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
@@ -194,7 +201,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             host=get("VATS_HOST") or "127.0.0.1",
             port=int(port_text),
             database_url=get("VATS_DATABASE_URL"),
-            data_dir=Path(get("VATS_DATA_DIR") or "."),
+            # Absolute: a relative folder would name another database in another working folder.
+            data_dir=Path(get("VATS_DATA_DIR") or ".").expanduser().absolute(),
             plugins=frozenset(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None,
             demo=(get("VATS_DEMO") or "1").lower() not in ("0", "false", "no", "off"),
             log_level=(get("VATS_LOG_LEVEL") or "INFO").upper(),

@@ -84,12 +84,26 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         raise fail(str(exc)) from None
 
 
+def announce_database(config: Config, *, may_create: bool = False) -> None:
+    """Say which database a command opens (one line on stderr), and refuse a data folder that
+    holds none: a mistyped VATS_DATA_DIR would otherwise get a new, empty database of its own."""
+    if not may_create and not config.database_url and not (config.data_dir / "postgres" / "PG_VERSION").exists():
+        raise VatsError(
+            f"no vats database in {config.data_dir}: set VATS_DATA_DIR to the folder `vats serve` runs with"
+            " (it prints it), or create one there with `vats db migrate`",
+            field="VATS_DATA_DIR",
+        )
+    say(f"database: {config.database_label}")
+
+
 def with_kernel(fn: Callable[..., Awaitable[T]]) -> Callable[..., Coroutine[Any, Any, T]]:
     """Start the kernel (database, migrations, plugins) around a command body."""
 
     @wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> T:
-        kernel = Kernel(Config.from_env())
+        config = Config.from_env()
+        announce_database(config)
+        kernel = Kernel(config)
         await kernel.start()
         try:
             return await fn(kernel, *args, **kwargs)
@@ -184,6 +198,7 @@ async def _serve(config: Config) -> None:
     from vats.core.directory.demo import ensure_demo
     from vats.core.workers import Workers
 
+    announce_database(config, may_create=True)
     kernel = Kernel(config)
     kernel.plugins.load_installed(config.plugins)
     # The web app needs the plugins' routes but not the database: build it (a second or two of
@@ -341,7 +356,9 @@ def db_migrate() -> None:
     """Apply pending migrations of the kernel and every plugin."""
 
     async def body() -> None:
-        kernel = Kernel(Config.from_env())
+        config = Config.from_env()
+        announce_database(config, may_create=True)
+        kernel = Kernel(config)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as bar:
             task = bar.add_task("connecting", total=None)
             await kernel.start(progress=lambda pkg, name: bar.update(task, description=f"migrating {pkg}/{name}"))
@@ -364,7 +381,12 @@ def mail_list(
         from vats.core.mail import DevInbox
 
         assert kernel.db is not None
-        for message in await DevInbox(kernel.db).messages(to=to, limit=limit):
+        messages = await DevInbox(kernel.db).messages(to=to, limit=limit)
+        if not messages:
+            whom = f" for {to}" if to else ""
+            sent = " (VATS_SMTP_URL is set: mail is sent, not kept here)" if kernel.config.smtp_url else ""
+            say(f"the dev inbox holds no mail{whom}{sent}")
+        for message in messages:
             if as_json:
                 print(msgspec.json.encode(message).decode())
             else:

@@ -139,7 +139,9 @@ async def _import(paths: list[Path]) -> None:
     from vats.core.config import Config
     from vats.core.kernel import Kernel
 
-    kernel = await Kernel(Config.from_env()).start()
+    config = Config.from_env()
+    print(f"database: {config.database_label}", file=sys.stderr)
+    kernel = await Kernel(config).start()
     try:
         assert kernel.db is not None
         columns = (
@@ -171,7 +173,9 @@ async def _lookup(number: str) -> None:
     from vats.core.kernel import Kernel
 
     e164 = normalise_phone(number)
-    kernel = await Kernel(Config.from_env()).start()
+    config = Config.from_env()
+    print(f"database: {config.database_label}", file=sys.stderr)
+    kernel = await Kernel(config).start()
     try:
         found = kernel.lookup_region(e164)
     finally:

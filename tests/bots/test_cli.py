@@ -4,9 +4,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+from vats.core.config import mask
 
 
 @pytest.fixture(autouse=True, params=["30", "250"], ids=["narrow-terminal", "wide-terminal"])
@@ -173,3 +175,25 @@ def test_version_and_help_keep_the_environment_variables_named(vats_database_url
     assert version.returncode == 0 and version.stdout.startswith("vats ")
     helped = vats(vats_database_url, "serve", "--help")
     assert helped.returncode == 0 and "[env VATS_HOST]" in helped.stdout and "[env VATS_PORT]" in helped.stdout
+
+
+def test_commands_name_their_database_and_refuse_a_data_dir_without_one(
+    vats_database_url: str, tmp_path: Path
+) -> None:
+    """A mistyped VATS_DATA_DIR must not open a new, empty database of its own (an empty inbox
+    that looks like the real one): the command refuses, naming the setting, and creates nothing."""
+    env = {k: v for k, v in os.environ.items() if k != "VATS_DATABASE_URL"}
+    wrong = tmp_path / "typo"
+    done = subprocess.run(
+        [sys.executable, "-m", "vats.bots.cli", "mail", "list"],
+        env={**env, "VATS_DATA_DIR": str(wrong)}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    line = refusal(done)
+    assert "VATS_DATA_DIR" in line and str(wrong) in line
+    assert not (wrong / "postgres").exists()
+    inbox = vats(vats_database_url, "mail", "list")
+    assert inbox.returncode == 0 and inbox.stdout == ""
+    assert inbox.stderr.splitlines() == [
+        f"database: PostgreSQL {mask(vats_database_url)} (VATS_DATABASE_URL)",
+        "the dev inbox holds no mail",
+    ]
