@@ -213,15 +213,18 @@ def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kerne
 def collect_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> Any:
     """Say what of the plugin's still refers to an object about to be deleted.
 
-    ``kind`` is ``"employee"``, ``"group"``, ``"schedule"`` or ``"number"``. Return (or return an
-    awaitable of) a list of ``Reference``; a non-empty list makes the deletion refuse unless
-    forced.
+    ``kind`` is ``"employee"``, ``"group"``, ``"schedule"``, ``"calendar"`` or ``"media"`` (a
+    media chain or an uploaded recording: the id a media reference names). Return (or return an
+    awaitable of) a list of ``Reference``; a non-empty list makes the deletion refuse (409,
+    listing them all with the kernel's own, e.g. the scenarios) unless forced. Called inside the
+    deleting transaction, scoped to the tenant, which holds the tenant's lock.
     """
 
 
 @hookspec
 def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> Any:
-    """A forced deletion is about to remove an object: remove the plugin's references to it.
+    """A forced deletion is about to remove an object: remove the plugin's references to it,
+    leaving what referred to it valid (``kind`` as in ``collect_references``).
 
     Called inside the deleting transaction, before the row goes.
     """

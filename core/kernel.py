@@ -17,6 +17,7 @@ from vats.core.db.embedded import EmbeddedPostgres
 from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migrations
 from vats.core.directory.service import Directory
 from vats.core.engine.engine import Engine
+from vats.core.engine.references import References
 from vats.core.engine.ring_memory import PLUGIN_NAME as RING_MEMORY
 from vats.core.engine.ring_memory import RingMemory
 from vats.core.mail import DevInbox, Mailer, SmtpMailer
@@ -80,7 +81,13 @@ class Kernel:
 
     @property
     def directory(self) -> Directory:
-        return Directory(self.db, self.plugins)
+        return Directory(self.db, self.plugins, self.blocks)
+
+    @property
+    def references(self) -> References:
+        """What refers to an object about to be deleted (scenarios and plugins), for deletions
+        outside the directory service (schedules, calendars, media)."""
+        return References(self.plugins, self.blocks)
 
     @property
     def engine(self) -> Engine:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from vats.core.availability import CalendarFacts
 from vats.core.db.database import Connection
-from vats.core.directory._sql import changes, translated_errors, update_row
+from vats.core.directory._sql import changes, lock_tenant, translated_errors, update_row
 from vats.core.directory.models import (
     Calendar,
     CalendarDay,
@@ -24,6 +24,9 @@ from vats.core.directory.models import (
 from vats.core.directory.official_calendar import default_years, official_days
 from vats.core.directory.validation import check_intervals, check_name
 from vats.core.errors import NotFoundError, ReferencedError, ValidationError
+
+if TYPE_CHECKING:
+    from vats.core.engine.references import References
 
 DEFAULT_SCHEDULE_NAME = "Пн-Пт 09:00-18:00"
 DEFAULT_CALENDAR_NAME = "По умолчанию"
@@ -124,16 +127,26 @@ async def schedule_references(conn: Connection, tenant_id: uuid.UUID, schedule_i
 
 
 async def delete_schedule(
-    conn: Connection, tenant_id: uuid.UUID, schedule_id: uuid.UUID, *, force: bool = False
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    schedule_id: uuid.UUID,
+    *,
+    references: References,
+    force: bool = False,
 ) -> None:
-    """Delete a schedule; the default one never. Forced: users move to the default schedule,
-    terminals ring around the clock, calendars lose their working-weekend schedule."""
+    """Delete a schedule; the default one never. Refused while anything uses it (employees,
+    terminals, calendars, scenarios, plugins' objects: ``references``) unless forced: users
+    move to the default schedule, terminals ring around the clock, calendars lose their
+    working-weekend schedule, a scenario's filter with it runs around the clock."""
+    await lock_tenant(conn, tenant_id)
     schedule = await get_schedule(conn, tenant_id, schedule_id)
     if schedule.is_default:
         raise ValidationError("the default schedule cannot be deleted", field="schedule_id")
     refs = await schedule_references(conn, tenant_id, schedule_id)
+    refs += await references.collect(conn, tenant_id, "schedule", schedule_id)
     if refs and not force:
         raise ReferencedError("the schedule is in use", field="schedule_id", references=refs)
+    await references.drop(conn, tenant_id, "schedule", schedule_id)
     default_id = await default_schedule_id(conn, tenant_id)
     await conn.execute(
         "UPDATE employees SET schedule_id = $3 WHERE tenant_id = $1 AND schedule_id = $2",
@@ -302,8 +315,17 @@ async def calendar_facts(conn: Connection, tenant_id: uuid.UUID, calendar_id: uu
 
 
 async def delete_calendar(
-    conn: Connection, tenant_id: uuid.UUID, calendar_id: uuid.UUID, *, force: bool = False
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    calendar_id: uuid.UUID,
+    *,
+    references: References,
+    force: bool = False,
 ) -> None:
+    """Delete a calendar; the default one never. Refused while employees, scenarios or plugins'
+    objects use it unless forced: employees move to the default calendar, a scenario's filter
+    with it keeps its schedule and no holidays."""
+    await lock_tenant(conn, tenant_id)
     calendar = await get_calendar(conn, tenant_id, calendar_id)
     if calendar.is_default:
         raise ValidationError("the default calendar cannot be deleted", field="calendar_id")
@@ -312,14 +334,11 @@ async def delete_calendar(
         tenant_id,
         calendar_id,
     )
-    if users and not force:
-        raise ReferencedError(
-            "the calendar is in use",
-            field="calendar_id",
-            references=[
-                Reference(kind="employee", id=str(r["id"]), description=f"calendar of {r['full_name']}") for r in users
-            ],
-        )
+    refs = [Reference(kind="employee", id=str(r["id"]), description=f"calendar of {r['full_name']}") for r in users]
+    refs += await references.collect(conn, tenant_id, "calendar", calendar_id)
+    if refs and not force:
+        raise ReferencedError("the calendar is in use", field="calendar_id", references=refs)
+    await references.drop(conn, tenant_id, "calendar", calendar_id)
     await conn.execute(
         "UPDATE employees SET calendar_id = $3 WHERE tenant_id = $1 AND calendar_id = $2",
         tenant_id,

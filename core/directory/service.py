@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import msgspec
+from vats.core.blocks import BlockRegistry
 from vats.core.db.database import Connection, Database
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import groups as groups_repo
@@ -40,6 +41,7 @@ from vats.core.directory.tenants import (
 )
 from vats.core.directory.tenants import tenant_of_row
 from vats.core.directory.validation import check_name, check_time_zone
+from vats.core.engine.references import References, RefKind
 from vats.core.errors import NotFoundError, ReferencedError
 from vats.core.plugins import PluginHost
 
@@ -62,12 +64,17 @@ async def _scope_to(conn: Connection, tenant_id: uuid.UUID) -> None:
     )
 
 
+def _ref_kind(kind: str) -> RefKind:
+    return "employee" if kind == "employee" else "group"
+
+
 class Directory:
     """Tenants, employees, groups and numbers, with plugin events."""
 
-    def __init__(self, db: Database, plugins: PluginHost) -> None:
+    def __init__(self, db: Database, plugins: PluginHost, blocks: BlockRegistry | None = None) -> None:
         self.db = db
         self.plugins = plugins
+        self.references = References(plugins, blocks if blocks is not None else BlockRegistry([]))
 
     # --- tenants --------------------------------------------------------------------------
 
@@ -312,11 +319,15 @@ class Directory:
             refs.append(
                 Reference(kind="absence", id=str(r["id"]), description=f"absence forwarding of {r['full_name']}")
             )
-        for found in await self.plugins.emit(
-            "collect_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id
+        if kind == "employee" and await conn.fetchval(
+            "SELECT true FROM tenants WHERE id = $1"
+            " AND settings -> 'personal_manager' ->> 'default_employee_id' = $2::text",
+            tenant_id,
+            str(object_id),
         ):
-            refs.extend(found)
-        return refs
+            description = "default personal manager of new contacts"
+            refs.append(Reference(kind="tenant_settings", id=str(tenant_id), description=description))
+        return refs + await self.references.collect(conn, tenant_id, _ref_kind(kind), object_id)
 
     async def _drop_references(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> None:
         target = "target_employee_id" if kind == "employee" else "target_group_id"
@@ -331,4 +342,11 @@ class Directory:
             await conn.execute(
                 "DELETE FROM group_members WHERE tenant_id = $1 AND employee_id = $2", tenant_id, object_id
             )
-        await self.plugins.emit("drop_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id)
+            # New contacts then get no personal manager by default.
+            await conn.execute(
+                "UPDATE tenants SET settings = jsonb_set(settings, '{personal_manager,default_employee_id}', 'null')"
+                " WHERE id = $1 AND settings -> 'personal_manager' ->> 'default_employee_id' = $2::text",
+                tenant_id,
+                str(object_id),
+            )
+        await self.references.drop(conn, tenant_id, _ref_kind(kind), object_id)

@@ -8,11 +8,11 @@ import os
 import uuid
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from vats.core.db.database import Connection
-from vats.core.directory._sql import translated_errors
+from vats.core.directory._sql import lock_tenant, translated_errors
 from vats.core.directory.models import Reference
 from vats.core.directory.validation import check_name
 from vats.core.errors import ConflictError, NotFoundError, ReferencedError, ValidationError
@@ -20,6 +20,9 @@ from vats.core.media import refs
 from vats.core.media.audio import decode_mp3, decode_wav, duration_ms, wav_bytes
 from vats.core.media.models import FilePart, Media, MediaCreate, MediaFile, MediaPart, MediaUpdate, PausePart
 from vats.core.media.standard import STANDARD, standard_path
+
+if TYPE_CHECKING:
+    from vats.core.engine.references import References
 
 MIN_PAUSE_MS, MAX_PAUSE_MS = 100, 30_000
 MAX_PARTS = 20
@@ -91,17 +94,27 @@ async def get_file(conn: Connection, tenant_id: uuid.UUID, file_id: uuid.UUID) -
 
 
 async def delete_file(
-    conn: Connection, media_dir: Path, tenant_id: uuid.UUID, file_id: uuid.UUID, *, force: bool = False
+    conn: Connection,
+    media_dir: Path,
+    tenant_id: uuid.UUID,
+    file_id: uuid.UUID,
+    *,
+    references: References,
+    force: bool = False,
 ) -> list[Reference]:
-    """Delete a recording; refused while a media chain uses it unless forced (then it leaves them)."""
+    """Delete a recording; refused while a media chain, a scenario or a plugin's object uses it
+    unless forced (then it leaves them: see ``Block.without`` for scenarios)."""
+    await lock_tenant(conn, tenant_id)
     await get_file(conn, tenant_id, file_id)
     users = await conn.fetch(
         "SELECT id, name FROM media WHERE tenant_id = $1 AND items @> $2::jsonb",
         tenant_id, [{"type": "file", "file_id": str(file_id)}],
     )  # fmt: skip
     refs = [Reference(kind="media", id=str(r["id"]), description=f"used in media «{r['name']}»") for r in users]
+    refs += await references.collect(conn, tenant_id, "media", file_id)
     if refs and not force:
         raise ReferencedError("the recording is used", field="file_id", references=refs)
+    await references.drop(conn, tenant_id, "media", file_id)
     for r in users:
         media = await get_media(conn, tenant_id, r["id"])
         kept = [p for p in media.items if not (isinstance(p, FilePart) and p.file_id == str(file_id))]
@@ -199,10 +212,19 @@ async def update_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UU
     return await get_media(conn, tenant_id, media_id)
 
 
-async def delete_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUID) -> None:
-    status = await conn.execute("DELETE FROM media WHERE tenant_id = $1 AND id = $2", tenant_id, media_id)
-    if status.endswith(" 0"):
-        raise NotFoundError("no such media", field="media_id")
+async def delete_media(
+    conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUID, *, references: References, force: bool = False
+) -> list[Reference]:
+    """Delete a media chain; refused while scenarios or plugins' objects (IVR menus) play it
+    unless forced, which takes it out of them."""
+    await lock_tenant(conn, tenant_id)
+    await get_media(conn, tenant_id, media_id)
+    refs = await references.collect(conn, tenant_id, "media", media_id)
+    if refs and not force:
+        raise ReferencedError("the media is used", field="media_id", references=refs)
+    await references.drop(conn, tenant_id, "media", media_id)
+    await conn.execute("DELETE FROM media WHERE tenant_id = $1 AND id = $2", tenant_id, media_id)
+    return refs
 
 
 async def media_exists(conn: Connection, tenant_id: uuid.UUID, ref: str) -> bool:

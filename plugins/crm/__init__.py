@@ -100,7 +100,8 @@ async def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) ->
 
 @hookimpl
 async def collect_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> list[Any]:
-    """Open tasks assigned to an employee or a group about to be deleted."""
+    """Open tasks assigned to an employee or a group about to be deleted; contacts and open deals
+    an employee manages."""
     from vats.plugins.crm.tasks import open_tasks_of
 
     return await open_tasks_of(conn, tenant_id, kind, object_id)

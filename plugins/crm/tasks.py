@@ -249,6 +249,9 @@ async def voicemail_file(conn: Connection, viewer: Viewer, task_id: uuid.UUID) -
 
 
 async def open_tasks_of(conn: Connection, tenant_id: uuid.UUID, kind: str, assignee_id: uuid.UUID) -> list[Reference]:
+    """What of the CRM's still needs an employee or group about to be deleted: open tasks
+    assigned to them and, for an employee, the contacts they manage as personal manager and the
+    open deals they are responsible for."""
     if kind not in ("employee", "group"):
         return []
     rows = await conn.fetch(
@@ -256,12 +259,34 @@ async def open_tasks_of(conn: Connection, tenant_id: uuid.UUID, kind: str, assig
         " AND status IN ('open', 'in_progress') ORDER BY created_at",
         tenant_id, kind, assignee_id,
     )  # fmt: skip
-    return [Reference(kind="crm_task", id=str(r["id"]), description=f"open task «{r['title']}»") for r in rows]
+    refs = [Reference(kind="crm_task", id=str(r["id"]), description=f"open task «{r['title']}»") for r in rows]
+    if kind == "employee":
+        contacts = await conn.fetch(
+            "SELECT id, name, number FROM crm_contacts WHERE tenant_id = $1 AND manager_id = $2"
+            " ORDER BY name, number",
+            tenant_id, assignee_id,
+        )  # fmt: skip
+        refs += [
+            Reference(kind="crm_contact", id=str(r["id"]), description=f"manager of {r['name'] or r['number']}")
+            for r in contacts
+        ]
+        deals = await conn.fetch(
+            "SELECT id, title FROM crm_deals WHERE tenant_id = $1 AND responsible_id = $2"
+            " AND status IN ('new', 'in_progress') ORDER BY created_at",
+            tenant_id, assignee_id,
+        )  # fmt: skip
+        refs += [
+            Reference(kind="crm_deal", id=str(r["id"]), description=f"responsible for open deal «{r['title']}»")
+            for r in deals
+        ]
+    return refs
 
 
 async def hand_over_open_tasks(conn: Connection, tenant_id: uuid.UUID, kind: str, assignee_id: uuid.UUID) -> None:
     """A forced deletion: the work still has to be done, so the open tasks go to the PBX's first
-    admin (the longest-serving one other than the deleted employee)."""
+    admin (the longest-serving one other than the deleted employee). The contacts they managed
+    lose their personal manager (their calls take the scenario's common list) and their deals
+    their responsible (both by the foreign keys' ON DELETE SET NULL)."""
     if kind not in ("employee", "group"):
         return
     admin = await conn.fetchval(

@@ -13,6 +13,7 @@ from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Reference
+from vats.core.media.refs import standard_ref
 from vats.plugins.ivr.blocks import ExtensionDialingBlock, IvrBlock
 from vats.plugins.ivr.menus import menus_by_id
 
@@ -47,10 +48,24 @@ def _pattern(kind: str, object_id: uuid.UUID) -> list[dict[str, Any]]:
     ]
 
 
+def _media_patterns(media_id: uuid.UUID) -> list[dict[str, Any]]:
+    ref = str(media_id)
+    return [{"instruction": [ref]}, {"error": [ref]}, {"items": [{"do": {"action": "media", "media": [ref]}}]}]
+
+
 @hookimpl
 async def collect_references(
     tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection
 ) -> list[Reference]:
+    if kind == "media":
+        rows = await conn.fetch(
+            "SELECT id, name FROM ivr_menus WHERE tenant_id = $1 AND (body @> $2::jsonb OR body @> $3::jsonb"
+            " OR body @> $4::jsonb) ORDER BY name",
+            tenant_id, *_media_patterns(object_id),
+        )  # fmt: skip
+        return [
+            Reference(kind="ivr_menu", id=str(r["id"]), description=f"media of IVR menu «{r['name']}»") for r in rows
+        ]
     if kind not in ("employee", "group"):
         return []
     refs = []
@@ -64,7 +79,12 @@ async def collect_references(
 
 @hookimpl
 async def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> None:
-    """A forced deletion: menu items pointing at the object go (the menu keeps the others)."""
+    """A forced deletion: menu items pointing at the object go (the menu keeps the others);
+    deleted media leave the menu's sounds (instructions left with none say the standard
+    greeting, a "play media" key left with none goes)."""
+    if kind == "media":
+        await _drop_media(conn, tenant_id, object_id)
+        return
     if kind not in ("employee", "group"):
         return
     for r in await conn.fetch("SELECT id, body FROM ivr_menus WHERE tenant_id = $1", tenant_id):
@@ -78,4 +98,25 @@ async def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID,
                 tenant_id,
                 r["id"],
                 {**r["body"], "items": items},
+            )
+
+
+async def _drop_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUID) -> None:
+    gone = str(media_id)
+    for r in await conn.fetch("SELECT id, body FROM ivr_menus WHERE tenant_id = $1", tenant_id):
+        body = r["body"]
+        items = []
+        for item in body["items"]:
+            if item["do"].get("action") == "media":
+                kept = [m for m in item["do"]["media"] if m != gone]
+                if not kept:
+                    continue
+                item = {**item, "do": {**item["do"], "media": kept}}
+            items.append(item)
+        instruction = [m for m in body["instruction"] if m != gone] or [standard_ref("greeting")]
+        error = [m for m in body.get("error", []) if m != gone]
+        changed = {**body, "instruction": instruction, "error": error, "items": items}
+        if changed != body:
+            await conn.execute(
+                "UPDATE ivr_menus SET body = $3 WHERE tenant_id = $1 AND id = $2", tenant_id, r["id"], changed
             )

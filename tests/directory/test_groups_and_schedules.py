@@ -79,7 +79,7 @@ async def test_default_schedule_cannot_be_deleted_and_others_refuse_while_used(
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
         with pytest.raises(ValidationError, match="default"):
-            await repo.delete_schedule(conn, tid, vats_tenant.schedule_id)
+            await repo.delete_schedule(conn, tid, vats_tenant.schedule_id, references=vats_kernel.references)
         lunch = await repo.create_schedule(
             conn,
             tid,
@@ -97,10 +97,10 @@ async def test_default_schedule_cannot_be_deleted_and_others_refuse_while_used(
         await update_terminal(conn, tid, emp.id, emp.terminals[0].id, TerminalUpdate(schedule_id=lunch.id))
     async with vats_kernel.db.tenant(tid) as conn:
         with pytest.raises(ReferencedError) as info:
-            await repo.delete_schedule(conn, tid, lunch.id)
+            await repo.delete_schedule(conn, tid, lunch.id, references=vats_kernel.references)
         assert sorted(r.kind for r in info.value.references) == ["employee", "terminal"]
     async with vats_kernel.db.tenant(tid) as conn:
-        await repo.delete_schedule(conn, tid, lunch.id, force=True)
+        await repo.delete_schedule(conn, tid, lunch.id, force=True, references=vats_kernel.references)
         moved = await get_employee(conn, tid, emp.id)
         assert moved.schedule_id == vats_tenant.schedule_id and moved.terminals[0].schedule_id is None
 
@@ -118,7 +118,8 @@ async def test_switching_the_default_schedule(vats_kernel: Kernel, vats_tenant: 
         assert await repo.default_schedule_id(conn, tid) == night.id
         with pytest.raises(ValidationError):
             await repo.update_schedule(conn, tid, night.id, ScheduleUpdate(is_default=False))
-        await repo.delete_schedule(conn, tid, vats_tenant.schedule_id, force=True)  # no longer the default
+        # no longer the default
+        await repo.delete_schedule(conn, tid, vats_tenant.schedule_id, force=True, references=vats_kernel.references)
         assert (await repo.get_schedule(conn, tid, night.id)).is_default
         with pytest.raises(ValidationError) as info:
             await repo.update_schedule(
@@ -194,13 +195,13 @@ async def test_default_calendar_cannot_be_deleted_custom_one_refuses_while_used(
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
         with pytest.raises(ValidationError):
-            await repo.delete_calendar(conn, tid, vats_tenant.calendar_id)
+            await repo.delete_calendar(conn, tid, vats_tenant.calendar_id, references=vats_kernel.references)
         own = await repo.create_calendar(conn, tid, "Свой", official_country=None)
     await d.create_employee(tid, EmployeeCreate(full_name="K", email="k@t.example", calendar_id=own.id))
     async with vats_kernel.db.tenant(tid) as conn:
         with pytest.raises(ReferencedError):
-            await repo.delete_calendar(conn, tid, own.id)
+            await repo.delete_calendar(conn, tid, own.id, references=vats_kernel.references)
     async with vats_kernel.db.tenant(tid) as conn:
-        await repo.delete_calendar(conn, tid, own.id, force=True)
+        await repo.delete_calendar(conn, tid, own.id, force=True, references=vats_kernel.references)
         assert [c.id for c in await repo.list_calendars(conn, tid)] == [vats_tenant.calendar_id]
     assert uuid.UUID(str(own.id))

@@ -106,7 +106,9 @@ class MediaController(Controller):
     ) -> DeletedOut:
         kernel = kernel_of(request)
         async with tenant_tx(request) as (conn, tenant, _):
-            removed = await library.delete_file(conn, kernel.config.media_dir, tenant.id, file_id, force=force)
+            removed = await library.delete_file(
+                conn, kernel.config.media_dir, tenant.id, file_id, force=force, references=kernel.references
+            )
         return DeletedOut(removed_references=removed)
 
     @get(operation_id="listMedia", summary="Media: named chains of recordings and pauses")
@@ -142,7 +144,17 @@ class MediaController(Controller):
         async with tenant_tx(request) as (conn, tenant, _):
             return await library.update_media(conn, tenant.id, media_id, data)
 
-    @delete("/{media_id:uuid}", operation_id="deleteMedia", summary="Delete a media", status_code=204)
-    async def delete_media(self, request: Request[Any, Any, Any], media_id: FromPath[uuid.UUID]) -> None:
+    @delete(
+        "/{media_id:uuid}",
+        operation_id="deleteMedia",
+        summary="Delete a media; refused (409) while a scenario or a menu plays it unless force=true",
+        status_code=200,
+    )
+    async def delete_media(
+        self, request: Request[Any, Any, Any], media_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
+    ) -> DeletedOut:
         async with tenant_tx(request) as (conn, tenant, _):
-            await library.delete_media(conn, tenant.id, media_id)
+            removed = await library.delete_media(
+                conn, tenant.id, media_id, force=force, references=kernel_of(request).references
+            )
+        return DeletedOut(removed_references=removed)

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from vats.bots.web.auth import ADMIN, MANAGERS
+from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
 from vats.bots.web.deps import tenant_tx
 from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
 from vats.core.directory import schedules as repo
@@ -84,7 +84,7 @@ class ScheduleController(Controller):
         self, request: Request[Any, Any, Any], schedule_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
     ) -> None:
         async with tenant_tx(request) as (conn, tenant, _):
-            await repo.delete_schedule(conn, tenant.id, schedule_id, force=force)
+            await repo.delete_schedule(conn, tenant.id, schedule_id, force=force, references=kernel_of(request).references)
 
 
 class CalendarDaysPage(msgspec.Struct, kw_only=True):
@@ -154,7 +154,7 @@ class CalendarController(Controller):
         self, request: Request[Any, Any, Any], calendar_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
     ) -> None:
         async with tenant_tx(request) as (conn, tenant, _):
-            await repo.delete_calendar(conn, tenant.id, calendar_id, force=force)
+            await repo.delete_calendar(conn, tenant.id, calendar_id, force=force, references=kernel_of(request).references)
 
     @get(
         "/{calendar_id:uuid}/days",
