@@ -297,9 +297,11 @@ async def set_availability(conn: Connection, tenant_id: uuid.UUID, employee_id: 
 async def lock_for_deletion(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
     """The locks a deletion holds from its checks to its DELETE: the tenant's (the last admin
     rule) and the employee's row, so of concurrent deletions one wins and the others find
-    nothing (404) instead of each deleting, auditing and announcing it again."""
+    nothing (404) instead of each deleting, auditing and announcing it again. Refuses the
+    last admin."""
     await lock_tenant(conn, tenant_id)
     await lock_row(conn, "employees", tenant_id, employee_id, "employee_id")
+    await _keep_one_admin_if_admin(conn, tenant_id, employee_id)  # before references: forcing cannot help
 
 
 async def promote_to_admin(conn: Connection, tenant_id: uuid.UUID, email: str) -> uuid.UUID:
@@ -318,7 +320,6 @@ async def promote_to_admin(conn: Connection, tenant_id: uuid.UUID, email: str) -
 async def delete_employee_row(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
     """Remove the row (children cascade); callers hold ``lock_for_deletion`` and have dealt with
     the references (Directory._delete)."""
-    await _keep_one_admin_if_admin(conn, tenant_id, employee_id)
     await conn.execute("DELETE FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, employee_id)
 
 

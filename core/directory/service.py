@@ -41,7 +41,8 @@ from vats.core.directory.tenants import (
 )
 from vats.core.directory.tenants import tenant_of_row
 from vats.core.directory.validation import check_name, check_time_zone
-from vats.core.engine.references import References, RefKind
+from vats.core.engine.block import RefKind
+from vats.core.engine.references import References
 from vats.core.errors import NotFoundError, ReferencedError
 from vats.core.plugins import PluginHost
 

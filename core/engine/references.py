@@ -13,15 +13,58 @@ deletion's back.
 
 from __future__ import annotations
 
+import logging
 import uuid
-from typing import Literal
 
+import msgspec
 from vats.core.blocks import BlockRegistry
 from vats.core.db.database import Connection
 from vats.core.directory.models import Reference
+from vats.core.engine.block import Ref, RefKind
+from vats.core.engine.scenario import ScenarioBody, compile_body, references, without
+from vats.core.engine.scenarios import scenarios_of
 from vats.core.plugins import PluginHost
 
-RefKind = Literal["employee", "group", "media", "schedule", "calendar", "ivr_menu"]
+log = logging.getLogger(__name__)
+
+
+async def _compiled_scenarios(
+    conn: Connection, registry: BlockRegistry, tenant_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str, ScenarioBody]]:
+    found = []
+    for scenario in await scenarios_of(conn, tenant_id):
+        try:
+            found.append((scenario.id, scenario.name, compile_body(scenario.body, registry)))
+        except msgspec.ValidationError:
+            # A block of a plugin that is no longer installed: nothing can read what it names.
+            log.warning("scenario %s cannot be decoded; its references are not checked", scenario.id)
+    return found
+
+
+async def scenario_references(
+    conn: Connection, registry: BlockRegistry, tenant_id: uuid.UUID, ref: Ref
+) -> list[Reference]:
+    """One Reference per place a scenario names ``ref``: the scenario, and the block or
+    setting (``filters[0].working.handling``, ``default.options.greeting``)."""
+    refs = []
+    for scenario_id, name, body in await _compiled_scenarios(conn, registry, tenant_id):
+        places = dict.fromkeys(m.where for m in references(body) if m.ref == ref)
+        refs += [
+            Reference(kind="scenario", id=str(scenario_id), description=f"scenario «{name}»: {where}")
+            for where in places
+        ]
+    return refs
+
+
+async def drop_from_scenarios(conn: Connection, registry: BlockRegistry, tenant_id: uuid.UUID, ref: Ref) -> None:
+    """Rewrite every scenario that names ``ref`` without it (each block decides how, see
+    ``Block.without``); the result is a valid scenario that saves again as it is."""
+    for scenario_id, _, body in await _compiled_scenarios(conn, registry, tenant_id):
+        if any(m.ref == ref for m in references(body)):
+            await conn.execute(
+                "UPDATE scenarios SET body = $3 WHERE tenant_id = $1 AND id = $2",
+                tenant_id, scenario_id, msgspec.to_builtins(without(body, ref)),
+            )  # fmt: skip
 
 
 class References:
@@ -34,7 +77,7 @@ class References:
     async def collect(
         self, conn: Connection, tenant_id: uuid.UUID, kind: RefKind, object_id: uuid.UUID
     ) -> list[Reference]:
-        refs: list[Reference] = []
+        refs = await scenario_references(conn, self.blocks, tenant_id, Ref(kind=kind, id=object_id))
         for found in await self.plugins.emit(
             "collect_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id
         ):
@@ -42,4 +85,5 @@ class References:
         return refs
 
     async def drop(self, conn: Connection, tenant_id: uuid.UUID, kind: RefKind, object_id: uuid.UUID) -> None:
+        await drop_from_scenarios(conn, self.blocks, tenant_id, Ref(kind=kind, id=object_id))
         await self.plugins.emit("drop_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id)
