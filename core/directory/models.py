@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
@@ -398,6 +398,17 @@ class Reference(Struct, frozen=True, kw_only=True):
     kind: str  # e.g. "group_member", "forward_rule", "scenario"
     id: str
     description: str
+
+
+class ReferenceFinder(Protocol):
+    """Finds and removes what refers to an object about to be deleted (the kernel's
+    ``References``: scenarios and every plugin); ``kind`` is ``"employee"``, ``"group"``,
+    ``"schedule"``, ``"calendar"`` or ``"media"``. A protocol here so that the repositories
+    that delete take it without importing the engine."""
+
+    async def collect(self, conn: Any, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> list[Reference]: ...
+
+    async def drop(self, conn: Any, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> None: ...
 
 
 def to_builtins(obj: object) -> object:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from vats.core.availability import CalendarFacts
@@ -17,6 +17,7 @@ from vats.core.directory.models import (
     CalendarUpdate,
     Interval,
     Reference,
+    ReferenceFinder,
     Schedule,
     ScheduleCreate,
     ScheduleUpdate,
@@ -24,9 +25,6 @@ from vats.core.directory.models import (
 from vats.core.directory.official_calendar import default_years, official_days
 from vats.core.directory.validation import check_intervals, check_name
 from vats.core.errors import NotFoundError, ReferencedError, ValidationError
-
-if TYPE_CHECKING:
-    from vats.core.engine.references import References
 
 DEFAULT_SCHEDULE_NAME = "Пн-Пт 09:00-18:00"
 DEFAULT_CALENDAR_NAME = "По умолчанию"
@@ -131,7 +129,7 @@ async def delete_schedule(
     tenant_id: uuid.UUID,
     schedule_id: uuid.UUID,
     *,
-    references: References,
+    references: ReferenceFinder,
     force: bool = False,
 ) -> None:
     """Delete a schedule; the default one never. Refused while anything uses it (employees,
@@ -319,7 +317,7 @@ async def delete_calendar(
     tenant_id: uuid.UUID,
     calendar_id: uuid.UUID,
     *,
-    references: References,
+    references: ReferenceFinder,
     force: bool = False,
 ) -> None:
     """Delete a calendar; the default one never. Refused while employees, scenarios or plugins'

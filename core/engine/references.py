@@ -20,7 +20,7 @@ import msgspec
 from vats.core.blocks import BlockRegistry
 from vats.core.db.database import Connection
 from vats.core.directory.models import Reference
-from vats.core.engine.block import Ref, RefKind
+from vats.core.engine.block import Ref
 from vats.core.engine.scenario import ScenarioBody, compile_body, references, without
 from vats.core.engine.scenarios import scenarios_of
 from vats.core.plugins import PluginHost
@@ -67,6 +67,11 @@ async def drop_from_scenarios(conn: Connection, registry: BlockRegistry, tenant_
             )  # fmt: skip
 
 
+def _ref(kind: str, object_id: uuid.UUID) -> Ref:
+    """The Ref scenarios name an object by (``kind`` as the hooks spell it)."""
+    return msgspec.convert({"kind": kind, "id": object_id}, Ref)
+
+
 class References:
     """The kernel's and the plugins' references to one object, found and removed together."""
 
@@ -74,16 +79,14 @@ class References:
         self.plugins = plugins
         self.blocks = blocks
 
-    async def collect(
-        self, conn: Connection, tenant_id: uuid.UUID, kind: RefKind, object_id: uuid.UUID
-    ) -> list[Reference]:
-        refs = await scenario_references(conn, self.blocks, tenant_id, Ref(kind=kind, id=object_id))
+    async def collect(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> list[Reference]:
+        refs = await scenario_references(conn, self.blocks, tenant_id, _ref(kind, object_id))
         for found in await self.plugins.emit(
             "collect_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id
         ):
             refs.extend(found)
         return refs
 
-    async def drop(self, conn: Connection, tenant_id: uuid.UUID, kind: RefKind, object_id: uuid.UUID) -> None:
-        await drop_from_scenarios(conn, self.blocks, tenant_id, Ref(kind=kind, id=object_id))
+    async def drop(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> None:
+        await drop_from_scenarios(conn, self.blocks, tenant_id, _ref(kind, object_id))
         await self.plugins.emit("drop_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id)

@@ -8,21 +8,18 @@ import os
 import uuid
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
 from vats.core.directory._sql import lock_tenant, translated_errors
-from vats.core.directory.models import Reference
+from vats.core.directory.models import Reference, ReferenceFinder
 from vats.core.directory.validation import check_name
 from vats.core.errors import ConflictError, NotFoundError, ReferencedError, ValidationError
 from vats.core.media import refs
 from vats.core.media.audio import decode_mp3, decode_wav, duration_ms, wav_bytes
 from vats.core.media.models import FilePart, Media, MediaCreate, MediaFile, MediaPart, MediaUpdate, PausePart
 from vats.core.media.standard import STANDARD, standard_path
-
-if TYPE_CHECKING:
-    from vats.core.engine.references import References
 
 MIN_PAUSE_MS, MAX_PAUSE_MS = 100, 30_000
 MAX_PARTS = 20
@@ -99,7 +96,7 @@ async def delete_file(
     tenant_id: uuid.UUID,
     file_id: uuid.UUID,
     *,
-    references: References,
+    references: ReferenceFinder,
     force: bool = False,
 ) -> list[Reference]:
     """Delete a recording; refused while a media chain, a scenario or a plugin's object uses it
@@ -213,7 +210,7 @@ async def update_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UU
 
 
 async def delete_media(
-    conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUID, *, references: References, force: bool = False
+    conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUID, *, references: ReferenceFinder, force: bool = False
 ) -> list[Reference]:
     """Delete a media chain; refused while scenarios or plugins' objects (IVR menus) play it
     unless forced, which takes it out of them."""
