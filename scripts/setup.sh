@@ -26,8 +26,12 @@ fi
 stamp=".venv/.vats-installed"
 want="$(cat pyproject.toml setup.py | cksum)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "installing vats and its dependencies into .venv"
+    # Not --quiet: the first install takes minutes, and a silent terminal looks like a hang.
+    echo "== installing vats and its dependencies into .venv (the first time: about 3-4 minutes)"
+    echo "== 1/2: pip"
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[test]'
+    echo "== 2/2: vats and its dependencies (pip lists each package)"
+    .venv/bin/python -m pip install --progress-bar on -e '.[test]'
     echo "$want" > "$stamp"
+    echo "== installed"
 fi

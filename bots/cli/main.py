@@ -460,7 +460,7 @@ def _plugin_commands() -> list[typer.Typer]:
     return list(host.collect("register_commands"))
 
 
-BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config", "mail", "simulate"}
+BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config", "mail", "simulate", "asterisk", "backup", "restore"}
 
 
 def plain_help(typer_app: typer.Typer) -> None:
@@ -511,3 +511,4 @@ def main() -> None:
 
 # Command groups in their own modules register themselves on ``app``.
 from vats.bots.cli import asterisk as _asterisk  # noqa: E402,F401
+from vats.bots.cli import backup as _backup  # noqa: E402,F401
