@@ -11,6 +11,8 @@ echo "== mypy"
 mkdir -p .mypy-src/vats
 for folder in core plugins bots; do ln -sfn "../../$folder" ".mypy-src/vats/$folder"; done
 MYPYPATH=.mypy-src .venv/bin/mypy -p vats
+echo "== wheel (built, installed outside the checkout, run)"
+sh scripts/wheel-smoke.sh
 echo "== benchmarks (smoke)"
 for bench in bench/*/run.py; do
     [ -e "$bench" ] || continue
