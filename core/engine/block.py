@@ -81,6 +81,14 @@ def contract_errors(block_type: type[Any]) -> list[str]:
             errors.append(f"has no {signature} method")
         elif is_async != inspect.iscoroutinefunction(method):
             errors.append(f"{name} must be {'async' if is_async else 'a plain method'}: {signature}")
+    cursor = getattr(block_type, "Cursor", None)
+    if not (isinstance(cursor, type) and issubclass(cursor, Struct)):
+        errors.append("has no Cursor (a msgspec Struct class: the block's state between steps)")
+    else:
+        try:
+            cursor()
+        except TypeError:
+            errors.append(f"its Cursor {cursor.__name__} needs a default for every field (Cursor() starts the block)")
     return errors
 
 

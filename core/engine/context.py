@@ -12,7 +12,7 @@ import msgspec
 from vats.core.availability import CalendarFacts, employee_verdict, terminal_verdict
 from vats.core.calls.intents import TaskIntent as TaskIntent  # re-exported for blocks written against it
 from vats.core.directory.models import Employee, Terminal
-from vats.core.engine.primitives import DialLeg, StepResult
+from vats.core.engine.primitives import DialLeg, Primitive, StepResult
 from vats.core.regions import CallerRegion
 from vats.core.snapshot import TenantSnapshot
 
@@ -46,12 +46,12 @@ class TraceEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Outcome(msgspec.Struct, frozen=True, kw_only=True):
-    """A block's answer for one step: a primitive for Asterisk with the block's new cursor, or
-    ``done`` with how it ended: "connected", "next" (on to the next stage), "failed" (to the
-    insurance) or "hangup"."""
+    """A block's answer for one step: a primitive for Asterisk with the block's new cursor (an
+    instance of its ``Cursor``), or ``done`` with how it ended: "connected", "next" (on to the
+    next stage), "failed" (to the insurance) or "hangup"."""
 
-    primitive: Any = None
-    cursor: dict[str, Any] = {}
+    primitive: Primitive | None = None
+    cursor: msgspec.Struct | None = None
     done: str | None = None
 
 

@@ -13,17 +13,32 @@ hops, so A->B->A cannot loop), voicemail (a task for the owner) or an outside nu
 
 from __future__ import annotations
 
-from typing import Any
+import zoneinfo
+from typing import Literal
 
-import msgspec
+from msgspec import Struct
 from vats.core.calls.intents import TaskIntent
 from vats.core.directory.models import ForwardTarget
 from vats.core.engine.context import Outcome, StepContext
-from vats.core.engine.dialing import Attempt, Target, dial_for, plan_attempts, ring_next
+from vats.core.engine.dialing import Attempt, Target, dial_for, plan_attempts
 from vats.core.engine.primitives import DialLeg, StepResult, Voicemail
+from vats.core.engine.ringing import ring_through, voicemail_box
 
 MAX_HOPS = 3
 EXTERNAL_BEFORE_VOICEMAIL_S = 30
+BLOCK = "direct call"
+
+
+class DirectCursor(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A direct call between steps: who is rung now (after ``hops`` forwardings), how many of
+    their attempts rang, and the phase: ringing them, an outside number their rule names, or
+    their voicemail (``owner``: the task the message makes)."""
+
+    target: Target
+    attempt: int = 0
+    hops: int = 0
+    phase: Literal["ring", "outside", "voicemail"] = "ring"
+    owner: TaskIntent | None = None
 
 
 def _rule_for(ctx: StepContext, target: Target) -> tuple[list[Attempt], ForwardTarget | None, str]:
@@ -31,24 +46,18 @@ def _rule_for(ctx: StepContext, target: Target) -> tuple[list[Attempt], ForwardT
     snapshot = ctx.snapshot
     if target.kind == "employee" and target.id in snapshot.employees:
         employee = snapshot.employees[target.id]
-        local_day = ctx.facts.at.astimezone(_zone(ctx, employee.time_zone)).date()
+        local_day = ctx.facts.at.astimezone(zoneinfo.ZoneInfo(employee.time_zone or snapshot.tenant.time_zone)).date()
         for absence in employee.absences:
             if absence.starts_on <= local_day <= absence.ends_on:
                 return [], absence.forward, f"{employee.full_name} is absent ({absence.kind})"
-        attempts = plan_attempts(ctx, [target], ring_s=employee.no_answer_after_s, block="direct call")
+        attempts = plan_attempts(ctx, [target], ring_s=employee.no_answer_after_s, block=BLOCK)
         if not any(a.legs for a in attempts):
             return [], employee.off_hours or employee.on_no_answer, f"{employee.full_name} takes no calls now"
         return attempts, employee.on_no_answer, f"ring {employee.full_name}"
     if target.kind == "group" and target.id in snapshot.groups:
         group = snapshot.groups[target.id]
-        return plan_attempts(ctx, [target], block="direct call"), group.on_no_answer, f"ring group {group.name}"
-    return plan_attempts(ctx, [target], block="direct call"), None, "ring"
-
-
-def _zone(ctx: StepContext, name: str | None) -> Any:
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(name or ctx.snapshot.tenant.time_zone)
+        return plan_attempts(ctx, [target], block=BLOCK), group.on_no_answer, f"ring group {group.name}"
+    return plan_attempts(ctx, [target], block=BLOCK), None, "ring"
 
 
 def _owner(target: Target) -> TaskIntent | None:
@@ -65,81 +74,74 @@ def _as_target(rule: ForwardTarget) -> Target | None:
     return None
 
 
-async def direct_call(ctx: StepContext, cursor: dict[str, Any], result: StepResult | None, target: Target) -> Outcome:
-    """Run one step of a direct call to ``target``; "connected", "hangup" or "next" when done."""
-    block = "direct call"
-    state = cursor.get("direct") or {"target": msgspec.to_builtins(target), "attempt": 0, "hops": 0}
-    current = msgspec.convert(state["target"], Target)
-    if state.get("phase") == "voicemail":
-        intent = state.get("intent")
-        if intent:
-            ctx.intents.append(msgspec.convert(intent, TaskIntent))
-        ctx.note(block, "message left", "task for the one called")
-        return Outcome(done="hangup")
-    if state.get("phase") == "outside":
-        if result is not None and result.status == "ANSWER":
-            ctx.note(block, f"answered by {result.answered_by}")
-            return Outcome(done="connected")
-        return _voicemail(ctx, cursor, state, state.get("owner"))
-    attempts, rule, why = _rule_for(ctx, current)
-    index = int(state.get("attempt", 0))
-    if index == 0 and result is None:
-        ctx.note(block, why)
-    if result is not None and index > 0:
-        if result.status == "ANSWER":
-            ctx.note(block, f"answered by {result.answered_by}")
-            return Outcome(done="connected")
-        ctx.note(block, f"{attempts[index - 1].label if index - 1 < len(attempts) else 'ring'}: {result.status}")
-    attempt, dial, index = ring_next(ctx, attempts, index, block)
-    if attempt is not None:
-        return Outcome(primitive=dial, cursor={**cursor, "direct": {**state, "attempt": index}})
-    return _apply(ctx, cursor, state, current, rule)
-
-
-def _apply(
-    ctx: StepContext, cursor: dict[str, Any], state: dict[str, Any], current: Target, rule: ForwardTarget | None
+async def direct_call(
+    ctx: StepContext, cursor: DirectCursor | None, result: StepResult | None, target: Target
 ) -> Outcome:
-    block = "direct call"
-    owner = _owner(current)
-    owner_builtins = msgspec.to_builtins(owner) if owner else None
+    """Run one step of a direct call to ``target`` (``cursor`` None: it starts now); a
+    primitive with the new DirectCursor, or "connected", "hangup" or "next" when done."""
+    state = cursor or DirectCursor(target=target)
+    if state.phase == "voicemail":
+        if state.owner is not None:
+            ctx.intents.append(state.owner)
+        ctx.note(BLOCK, "message left", "task for the one called")
+        return Outcome(done="hangup")
+    if state.phase == "outside":
+        if result is not None and result.status == "ANSWER":
+            ctx.note(BLOCK, f"answered by {result.answered_by}")
+            return Outcome(done="connected")
+        return _voicemail(ctx, state, state.owner)
+    attempts, rule, why = _rule_for(ctx, state.target)
+    if state.attempt == 0 and result is None:
+        ctx.note(BLOCK, why)
+    return _ring(ctx, state, attempts, rule, result)
+
+
+def _ring(
+    ctx: StepContext,
+    state: DirectCursor,
+    attempts: list[Attempt],
+    rule: ForwardTarget | None,
+    result: StepResult | None,
+) -> Outcome:
+    rung = ring_through(ctx, attempts, state.attempt, result, BLOCK)
+    if rung.status == "connected":
+        return Outcome(done="connected")
+    if rung.dial is not None:
+        return Outcome(
+            primitive=rung.dial, cursor=DirectCursor(target=state.target, attempt=rung.next_index, hops=state.hops)
+        )
+    return _apply(ctx, state, rule)
+
+
+def _apply(ctx: StepContext, state: DirectCursor, rule: ForwardTarget | None) -> Outcome:
+    owner = _owner(state.target)
     if rule is None:
-        ctx.note(block, "nobody answered", "no forwarding is set")
+        ctx.note(BLOCK, "nobody answered", "no forwarding is set")
         return Outcome(done="next")
     if rule.action == "drop":
-        ctx.note(block, "nobody answered", "the reception settings drop the call")
+        ctx.note(BLOCK, "nobody answered", "the reception settings drop the call")
         return Outcome(done="hangup")
     if rule.action == "voicemail":
-        return _voicemail(ctx, cursor, state, owner_builtins)
+        return _voicemail(ctx, state, owner)
     if rule.action == "external" and rule.external_number:
-        ctx.note(block, f"forward to {rule.external_number}", f"then voicemail after {EXTERNAL_BEFORE_VOICEMAIL_S} s")
-        attempt = Attempt(
-            rule.external_number, EXTERNAL_BEFORE_VOICEMAIL_S, lambda: [DialLeg(address=f"tel/{rule.external_number}")]
+        number = rule.external_number
+        ctx.note(BLOCK, f"forward to {number}", f"then voicemail after {EXTERNAL_BEFORE_VOICEMAIL_S} s")
+        attempt = Attempt(number, EXTERNAL_BEFORE_VOICEMAIL_S, lambda: [DialLeg(address=f"tel/{number}")])
+        outside = DirectCursor(
+            target=state.target, attempt=state.attempt, hops=state.hops, phase="outside", owner=owner
         )
-        new_state = {**state, "phase": "outside", "owner": owner_builtins}
-        return Outcome(primitive=dial_for(ctx, attempt), cursor={**cursor, "direct": new_state})
+        return Outcome(primitive=dial_for(ctx, attempt), cursor=outside)
     nxt = _as_target(rule)
-    if nxt is None or int(state.get("hops", 0)) >= MAX_HOPS:
-        ctx.note(block, "forwarding stops", "too many hops" if nxt else "the forwarding target is gone")
+    if nxt is None or state.hops >= MAX_HOPS:
+        ctx.note(BLOCK, "forwarding stops", "too many hops" if nxt else "the forwarding target is gone")
         return Outcome(done="next")
-    ctx.note(block, f"forward to {rule.action} by the reception settings")
-    hop = {"target": msgspec.to_builtins(nxt), "attempt": 0, "hops": int(state.get("hops", 0)) + 1}
-    return _restart(ctx, cursor, hop)
+    ctx.note(BLOCK, f"forward to {rule.action} by the reception settings")
+    attempts, next_rule, why = _rule_for(ctx, nxt)
+    ctx.note(BLOCK, why)
+    return _ring(ctx, DirectCursor(target=nxt, hops=state.hops + 1), attempts, next_rule, None)
 
 
-def _restart(ctx: StepContext, cursor: dict[str, Any], state: dict[str, Any]) -> Outcome:
-    target = msgspec.convert(state["target"], Target)
-    attempts, rule, why = _rule_for(ctx, target)
-    ctx.note("direct call", why)
-    attempt, dial, index = ring_next(ctx, attempts, 0, "direct call")
-    if attempt is not None:
-        return Outcome(primitive=dial, cursor={**cursor, "direct": {**state, "attempt": index}})
-    return _apply(ctx, cursor, state, target, rule)
-
-
-def _voicemail(ctx: StepContext, cursor: dict[str, Any], state: dict[str, Any], owner: Any) -> Outcome:
-    ctx.note("direct call", "voicemail")
-    box = f"{ctx.snapshot.tenant.id}/{ctx.facts.number}"
-    new_state = {**state, "phase": "voicemail", "intent": owner}
-    return Outcome(
-        primitive=Voicemail(box=box, greeting=["standard:voicemail_prompt"]), cursor={**cursor, "direct": new_state}
-    )
+def _voicemail(ctx: StepContext, state: DirectCursor, owner: TaskIntent | None) -> Outcome:
+    ctx.note(BLOCK, "voicemail")
+    cursor = DirectCursor(target=state.target, attempt=state.attempt, hops=state.hops, phase="voicemail", owner=owner)
+    return Outcome(primitive=Voicemail(box=voicemail_box(ctx), greeting=["standard:voicemail_prompt"]), cursor=cursor)

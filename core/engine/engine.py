@@ -18,15 +18,17 @@ from typing import Any
 import msgspec
 from vats.core.availability import CalendarFacts, is_working_time
 from vats.core.calls.intents import TaskIntent
+from vats.core.engine.block import Block
 from vats.core.engine.context import CallerContact, CallFacts, Outcome, RingState, StepContext, TraceEntry
 from vats.core.engine.primitives import Hangup, Play, Primitive, Record, StepResult
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
-from vats.core.engine.state import MAX_STEPS, CallState, decode_state, encode_state
-from vats.core.errors import NotFoundError
+from vats.core.engine.state import FORMAT, MAX_STEPS, CallState, decode_state, encode_state, legacy_cursor
+from vats.core.errors import NotFoundError, ValidationError
 from vats.core.protocols import KernelAPI
 from vats.core.snapshot import TenantSnapshot
 
 OPTIONS, MENU, HANDLING, INSURANCE, FINISHED = range(5)
+_cursor_encoder = msgspec.msgpack.Encoder()
 STAGE_NAMES = {MENU: "menu", HANDLING: "handling", INSURANCE: "insurance"}
 
 
@@ -53,16 +55,39 @@ def _merge_ring_states(a: RingState, b: RingState) -> RingState:
 class Engine:
     def __init__(self, kernel: KernelAPI) -> None:
         self.kernel = kernel
-        self._compiled: dict[tuple[uuid.UUID, float], ScenarioBody] = {}
+        # Compiled scenarios per tenant, for the snapshot they were compiled from: a new
+        # snapshot replaces the tenant's entry, so the old compilations go with it.
+        self._compiled: dict[uuid.UUID, tuple[float, dict[uuid.UUID, ScenarioBody]]] = {}
+        self._cursor_decoders: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {}
 
     def _scenario(self, snapshot: TenantSnapshot, scenario_id: uuid.UUID) -> ScenarioBody:
-        key = (scenario_id, snapshot.loaded_at)
-        if key not in self._compiled:
+        tenant_id = snapshot.tenant.id
+        entry = self._compiled.get(tenant_id)
+        if entry is None or entry[0] != snapshot.loaded_at:
+            entry = self._compiled[tenant_id] = (snapshot.loaded_at, {})
+        compiled = entry[1]
+        if scenario_id not in compiled:
             raw = snapshot.scenarios.get(scenario_id)
             if raw is None:
                 raise NotFoundError("the number's scenario does not exist", field="scenario_id")
-            self._compiled[key] = compile_body(raw, self.kernel.blocks)
-        return self._compiled[key]
+            compiled[scenario_id] = compile_body(raw, self.kernel.blocks)
+        return compiled[scenario_id]
+
+    def _cursor(self, block: Block, state: CallState) -> msgspec.Struct:
+        """The running block's cursor, decoded with its own type (a fresh one at its start)."""
+        if not state.cursor:
+            state.version = FORMAT
+            return block.Cursor()
+        if state.version != FORMAT:  # a call from before an upgrade: convert once, by field names
+            state.version = FORMAT
+            return legacy_cursor(state.cursor, block.Cursor)
+        decoder = self._cursor_decoders.get(block.Cursor)
+        if decoder is None:
+            decoder = self._cursor_decoders[block.Cursor] = msgspec.msgpack.Decoder(block.Cursor)
+        try:
+            return decoder.decode(state.cursor)  # type: ignore[no-any-return]
+        except msgspec.DecodeError as exc:  # e.g. the scenario changed its block mid-call
+            raise ValidationError("the call state does not fit the scenario's block", field="state") from exc
 
     async def _contact(self, tenant_id: uuid.UUID, number: str) -> CallerContact | None:
         snapshot = await self.kernel.snapshots.get(tenant_id)
@@ -125,14 +150,13 @@ class Engine:
         if state.steps >= MAX_STEPS and state.stage != FINISHED:
             ctx.note("engine", "hang up", f"the call reached {MAX_STEPS} steps")
             state.stage, primitive = FINISHED, Hangup()
-        # Task intents travel with the call until its record is written.
-        state.cursor["intents"] = [*state.cursor.get("intents", []), *msgspec.to_builtins(ctx.intents)]
+        state.intents.extend(ctx.intents)  # they travel with the call until its record is written
         for group_id in ctx.groups:
             if str(group_id) not in state.groups:
                 state.groups.append(str(group_id))
         return StepOutput(
             primitive=primitive, state=encode_state(state), trace=ctx.trace, finished=state.stage == FINISHED,
-            path=state.path, intents=msgspec.convert(state.cursor["intents"], list[TaskIntent]), inputs=state.inputs,
+            path=state.path, intents=state.intents, inputs=state.inputs,
             scenario_id=state.scenario_id, groups=state.groups,
         )  # fmt: skip
 
@@ -212,26 +236,27 @@ class Engine:
                     return Hangup()
                 state.stage, result = state.stage + 1, None
                 continue
-            name = f"{stage}:{type(block).__name__}"
+            tag = self.kernel.blocks.tag[type(block)]
             owner = self.kernel.blocks.owner.get(type(block))
             if owner in ctx.snapshot.disabled_plugins:
-                ctx.note(stage, f"skip {type(block).__name__}", f"the plugin {owner!r} is switched off for this PBX")
+                ctx.note(stage, f"skip {tag}", f"the plugin {owner!r} is switched off for this PBX")
                 if state.stage == HANDLING:
                     state.stage = INSURANCE if branch.insurance is not None else FINISHED
                 else:
                     state.stage += 1
                 result = None
                 continue
-            if not state.cursor.get("entered") == stage:
-                state.path.append(name)
-                state.cursor = {"entered": stage, "intents": state.cursor.get("intents", [])}
-            cursor = state.cursor.get("block", {})
-            outcome: Outcome = await block.run(ctx, cursor, result)
+            if state.entered != state.stage:
+                state.path.append(f"{stage}:{tag}")
+                state.entered, state.cursor = state.stage, b""
+            outcome: Outcome = await block.run(ctx, self._cursor(block, state), result)
             result = None
             if outcome.primitive is not None:
-                state.cursor["block"] = outcome.cursor
-                return outcome.primitive  # type: ignore[no-any-return]
-            state.cursor.pop("block", None)
+                if type(outcome.cursor) is not block.Cursor:
+                    raise TypeError(f"block {tag!r} returned a {type(outcome.cursor).__name__} cursor, not its Cursor")
+                state.cursor = _cursor_encoder.encode(outcome.cursor)
+                return outcome.primitive
+            state.cursor = b""
             if outcome.done == "connected":
                 ctx.note(stage, "the call was answered; it ends when they hang up")
                 state.stage = FINISHED

@@ -115,7 +115,7 @@ class CallDetail(Struct, frozen=True, kw_only=True):
     call: HistoryCall
     scenario_id: uuid.UUID | None
     scenario_name: str | None
-    path: list[str]  # branch and blocks, e.g. ["filter:VIP:working", "menu:IvrMenuBlock"]
+    path: list[str]  # branch and blocks, e.g. ["filter:VIP:working", "menu:ivr"] (stage:block tag)
     ivr_input: list[str]
     rang: list[Ring]
     groups: list[uuid.UUID]

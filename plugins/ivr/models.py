@@ -1,4 +1,5 @@
-"""IVR menus: instruction and error media, timeouts, and items on the keys 0-9 * #."""
+"""IVR menus: instruction and error media, timeouts, and items on the keys 0-9 * # (each
+item's action is a class of plugins/ivr/actions.py)."""
 
 from __future__ import annotations
 
@@ -7,57 +8,24 @@ from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Struct
-from vats.core.engine.dialing import Target
+from vats.plugins.ivr.actions import (
+    Action,
+    Callback,
+    ExtensionDialing,
+    LeaveVoicemail,
+    PlayMedia,
+    Repeat,
+    Route,
+    SkipMenu,
+    Submenu,
+)
+
+__all__ = [
+    "Action", "Callback", "ExtensionDialing", "Item", "LeaveVoicemail", "Menu", "MenuBody", "MenuIn", "PlayMedia",
+    "Repeat", "Route", "SkipMenu", "Submenu",
+]  # fmt: skip - the item kinds are part of the menu model
 
 Key = Annotated[str, msgspec.Meta(pattern=r"^[0-9*#]$")]
-
-
-class Repeat(Struct, tag="repeat", tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Say the instructions again (every menu has one)."""
-
-
-class PlayMedia(Struct, tag="media", tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Play information, then the menu again."""
-
-    media: list[str]
-
-
-class Submenu(Struct, tag="submenu", tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    menu_id: uuid.UUID
-
-
-class Route(Struct, tag="route", tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Ring an employee, a group, an extension or an outside number."""
-
-    target: Target
-
-
-class ExtensionDialing(
-    Struct, tag="extension_dialing", tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True
-):
-    """The caller types an extension."""
-
-
-class LeaveVoicemail(
-    Struct, tag="voicemail", tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True
-):
-    assignee_kind: Literal["employee", "group"] = "employee"
-    assignee_id: uuid.UUID
-    greeting: list[str] = msgspec.field(default_factory=lambda: ["standard:voicemail_prompt"])
-
-
-class Callback(Struct, tag="callback", tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The caller asks to be called back: a task, then the call ends."""
-
-    assignee_kind: Literal["employee", "group"] = "employee"
-    assignee_id: uuid.UUID
-
-
-class SkipMenu(Struct, tag="skip", tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Leave the menu: on to the branch's handling."""
-
-
-Action = Repeat | PlayMedia | Submenu | Route | ExtensionDialing | LeaveVoicemail | Callback | SkipMenu
 
 
 class Item(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -5,16 +5,18 @@ hang up. One module per block family, Kazoo-style: each block is data plus its `
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import ClassVar, Literal
 
 import msgspec
 from msgspec import Struct
 from vats.core.calls.intents import TaskIntent
 from vats.core.db.database import Connection
 from vats.core.engine.block import Ref, media_refs, media_without
-from vats.core.engine.context import Outcome, StepContext, answered_employee
-from vats.core.engine.dialing import Attempt, Target, check_targets, note_groups, plan_attempts, ring_next
+from vats.core.engine.context import Outcome, StepContext
+from vats.core.engine.dialing import Attempt, Target, check_targets, note_groups, plan_attempts
 from vats.core.engine.primitives import Play, Queue, StepResult, Voicemail
+from vats.core.engine.ringing import ring_through, voicemail_box
 from vats.core.errors import NotFoundError, ValidationError
 from vats.core.snapshot import TenantSnapshot
 
@@ -47,6 +49,25 @@ class QueueOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
         return msgspec.structs.replace(self, hold_media=hold or list(HOLD_MUSIC), offer_media=offer or list(ALL_BUSY))
 
 
+class ForwardCursor(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Forwarding between steps: ``next`` attempts were rung; ``addressed``: the employees rung,
+    in order (a task goes to the first or last); ``waited``: seconds in the queue so far (None:
+    not queued); ``phase``: ringing, the failure media played, or a message recorded."""
+
+    next: int = 0
+    addressed: list[str] = []
+    waited: int | None = None
+    phase: Literal["ring", "played", "voicemail"] = "ring"
+
+
+class VoicemailCursor(Struct, kw_only=True, forbid_unknown_fields=True):
+    recorded: bool = False
+
+
+class HangupCursor(Struct, kw_only=True, forbid_unknown_fields=True):
+    played: bool = False
+
+
 class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
     targets: list[Target]
     order: Literal["sequential", "parallel", "least_busy"] = "sequential"
@@ -56,6 +77,8 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
     manager_fallback: Literal["continue", "task"] = "continue"
     queue: QueueOptions | None = None
     on_failure: OnFailure = OnFailure()
+
+    Cursor: ClassVar[type[Struct]] = ForwardCursor
 
     async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None:
         await check_targets(conn, tenant_id, self.targets, where)
@@ -105,76 +128,69 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
             ctx, self.targets, order=self.order, ring_s=self.ring_s, manager_first=self.personal_manager_first
         )
 
-    async def run(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
-        if cursor.get("recorded"):  # an impatient caller left a message from the queue
-            return await msgspec.convert(cursor["vm"], VoicemailBlock).run(ctx, cursor, result)
+    async def run(self, ctx: StepContext, cursor: ForwardCursor, result: StepResult | None) -> Outcome:
+        if cursor.phase == "voicemail":  # an impatient caller left a message from the queue
+            return self._message_left(ctx, cursor)
+        if cursor.phase == "played":  # the failure media were played
+            return self._failed(ctx, cursor)
         attempts = self.plan(ctx)
-        index = int(cursor.get("next", 0))
-        addressed: list[str] = list(cursor.get("addressed", []))
-        if result is not None and index > 0:
-            who = answered_employee(result)
-            if who is not None or result.status == "ANSWER":
-                ctx.note("forward", f"answered by {who or 'an outside number'}")
-                return Outcome(done="connected")
-            ctx.note(
-                "forward", f"{attempts[index - 1].label if index - 1 < len(attempts) else 'attempt'}: {result.status}"
-            )
-            if (
-                index == 1
-                and self.personal_manager_first
-                and self.manager_fallback == "task"
-                and ctx.contact
-                and ctx.contact.personal_manager_id
-            ):
-                ctx.intents.append(
-                    TaskIntent(kind="missed", assignee_kind="employee", assignee_id=ctx.contact.personal_manager_id)
-                )
-                ctx.note("forward", "the personal manager did not answer: task for them, call ends")
-                return Outcome(done="hangup")
-        attempt, dial, index = ring_next(ctx, attempts, index, "forward")
-        if attempt is not None:
-            addressed += [
-                leg.employee_id for leg in attempt.legs if leg.employee_id and leg.employee_id not in addressed
-            ]
-            return Outcome(primitive=dial, cursor={"next": index, "addressed": addressed})
+        if cursor.waited is not None:  # back from the queue
+            return self._queue(ctx, attempts, cursor, result)
+        rung = ring_through(ctx, attempts, cursor.next, result, "forward", stop_after_missed=self._manager_only(ctx))
+        if rung.status == "connected":
+            return Outcome(done="connected")
+        if rung.status == "stopped" and ctx.contact is not None and ctx.contact.personal_manager_id is not None:
+            manager = ctx.contact.personal_manager_id
+            ctx.intents.append(TaskIntent(kind="missed", assignee_kind="employee", assignee_id=manager))
+            ctx.note("forward", "the personal manager did not answer: task for them, call ends")
+            return Outcome(done="hangup")
+        if rung.attempt is not None and rung.dial is not None:
+            addressed = list(cursor.addressed)
+            for leg in rung.attempt.legs:
+                if leg.employee_id and leg.employee_id not in addressed:
+                    addressed.append(leg.employee_id)
+            return Outcome(primitive=rung.dial, cursor=ForwardCursor(next=rung.next_index, addressed=addressed))
         if self.queue is not None:
-            return self._queue(ctx, attempts, addressed, cursor, result)
-        return self._failed(ctx, addressed, cursor)
+            return self._queue(ctx, attempts, cursor, None)
+        return self._failed(ctx, cursor)
+
+    def _manager_only(self, ctx: StepContext) -> Callable[[int], bool] | None:
+        """"If the personal manager does not answer: a task for them" stops after the first attempt."""
+        if not (self.personal_manager_first and self.manager_fallback == "task"):
+            return None
+        has_manager = ctx.contact is not None and ctx.contact.personal_manager_id is not None
+        return lambda rung: rung == 1 and has_manager
 
     def _queue(
-        self,
-        ctx: StepContext,
-        attempts: list[Attempt],
-        addressed: list[str],
-        cursor: dict[str, Any],
-        result: StepResult | None,
+        self, ctx: StepContext, attempts: list[Attempt], cursor: ForwardCursor, result: StepResult | None
     ) -> Outcome:
         options = self.queue
         assert options is not None
-        waited = int(cursor.get("waited", -1))
-        if waited >= 0 and result is not None:  # back from the queue
+        waited = cursor.waited
+        if waited is not None and result is not None:  # back from the queue
             if result.status == "ANSWER":
                 ctx.note("queue", f"answered by {result.answered_by}")
                 return Outcome(done="connected")
             if result.status == "OFFER" and result.digits in ("1", "2"):
-                who = self._assignee(addressed)
                 if result.digits == "1":
                     ctx.note("queue", "the caller chose to leave a message")
-                    owner = {"task_for": who[0], "assignee_id": str(who[1])} if who else {}
-                    return msgspec.convert({"type": "voicemail", **owner}, VoicemailBlock).start(ctx)
+                    ctx.note("voicemail", "record a message")
+                    voicemail = Voicemail(box=voicemail_box(ctx), greeting=list(VOICEMAIL_PROMPT))
+                    return Outcome(primitive=voicemail, cursor=msgspec.structs.replace(cursor, phase="voicemail"))
+                who = self._assignee(cursor.addressed)
                 if who is not None:
                     ctx.intents.append(TaskIntent(kind="callback", assignee_kind=who[0], assignee_id=who[1]))
                 ctx.note("queue", "the caller asked to be called back", "task created, call ends")
                 return Outcome(done="hangup")
             if result.status != "OFFER" or waited >= options.max_wait_s:
                 ctx.note("queue", f"left the queue: {result.status}")
-                return self._failed(ctx, addressed, {**cursor, "next": 10**6})
+                return self._failed(ctx, cursor)
             ctx.note("queue", "the caller stays in the queue")
         legs = [leg for a in attempts for leg in a.legs]
         note_groups(ctx, attempts)
-        remaining = options.max_wait_s - max(waited, 0)
+        remaining = options.max_wait_s - (waited or 0)
         ctx.note("queue", f"wait in the queue up to {remaining} s", f"{len(legs)} phones ring meanwhile")
-        offer = options.offer_after_s if options.offer_after_s is not None and waited < 0 else None
+        offer = options.offer_after_s if options.offer_after_s is not None and waited is None else None
         primitive = Queue(
             legs=legs,
             max_wait_s=remaining,
@@ -183,33 +199,39 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
             offer_media=list(options.offer_media) if offer else [],
         )
         spent = offer if offer is not None else remaining
-        return Outcome(
-            primitive=primitive,
-            cursor={**cursor, "next": len(attempts), "addressed": addressed, "waited": max(waited, 0) + spent},
-        )
+        queued = ForwardCursor(next=len(attempts), addressed=cursor.addressed, waited=(waited or 0) + spent)
+        return Outcome(primitive=primitive, cursor=queued)
 
-    def _failed(self, ctx: StepContext, addressed: list[str], cursor: dict[str, Any]) -> Outcome:
+    def _message_left(self, ctx: StepContext, cursor: ForwardCursor) -> Outcome:
+        who = self._assignee(cursor.addressed)
+        if who is not None:
+            ctx.intents.append(TaskIntent(kind="voicemail", assignee_kind=who[0], assignee_id=who[1]))
+        ctx.note("voicemail", "message left", "task for the chosen assignee")
+        return Outcome(done="hangup")
+
+    def _failed(self, ctx: StepContext, cursor: ForwardCursor) -> Outcome:
         failure = self.on_failure
         if failure.action == "insurance":
             ctx.note("forward", "nobody answered", "on to insurance")
             return Outcome(done="failed")
         if failure.action == "play_and_task":
-            if cursor.get("played") or not failure.media:
-                assignee = self._assignee(addressed)
+            if cursor.phase == "played" or not failure.media:
+                assignee = self._assignee(cursor.addressed)
                 if assignee is not None:
                     ctx.intents.append(
                         TaskIntent(kind="failed_forwarding", assignee_kind=assignee[0], assignee_id=assignee[1])
                     )
                 ctx.note("forward", "nobody answered", "task created, call ends")
                 return Outcome(done="hangup")
-            return Outcome(primitive=Play(media=list(failure.media)), cursor={**cursor, "played": True, "next": 10**6})
+            played = msgspec.structs.replace(cursor, phase="played")
+            return Outcome(primitive=Play(media=list(failure.media)), cursor=played)
         ctx.note("forward", "nobody answered", "hang up")
         return Outcome(done="hangup")
 
-    def _assignee(self, addressed: list[str]) -> tuple[str, uuid.UUID] | None:
+    def _assignee(self, addressed: list[str]) -> tuple[Literal["employee", "group"], uuid.UUID] | None:
         failure = self.on_failure
         if failure.task_for in ("employee", "group") and failure.assignee_id is not None:
-            return failure.task_for, failure.assignee_id
+            return ("employee" if failure.task_for == "employee" else "group"), failure.assignee_id
         if not addressed:
             return None
         return "employee", uuid.UUID(addressed[0] if failure.task_for == "first" else addressed[-1])
@@ -219,6 +241,8 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
     greeting: list[str] = msgspec.field(default_factory=lambda: list(VOICEMAIL_PROMPT))
     task_for: Literal["employee", "group"] = "employee"
     assignee_id: uuid.UUID | None = None
+
+    Cursor: ClassVar[type[Struct]] = VoicemailCursor
 
     def describe(self, snapshot: TenantSnapshot) -> str:
         return "голосовая почта"
@@ -234,14 +258,6 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
         greeting = media_without(self.greeting, ref) or list(VOICEMAIL_PROMPT)
         return msgspec.structs.replace(self, assignee_id=assignee, greeting=greeting)
 
-    def start(self, ctx: StepContext) -> Outcome:
-        ctx.note("voicemail", "record a message")
-        box = f"{ctx.snapshot.tenant.id}/{ctx.facts.number}"
-        return Outcome(
-            primitive=Voicemail(box=box, greeting=list(self.greeting)),
-            cursor={"recorded": True, "vm": msgspec.to_builtins(self)},
-        )
-
     async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None:
         if self.assignee_id is None:
             return
@@ -251,11 +267,11 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
         ):
             raise NotFoundError(f"no such {self.task_for}", field=f"{where}.assignee_id")
 
-    async def run(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
-        if not cursor.get("recorded"):
+    async def run(self, ctx: StepContext, cursor: VoicemailCursor, result: StepResult | None) -> Outcome:
+        if not cursor.recorded:
             ctx.note("voicemail", "record a message")
-            box = f"{ctx.snapshot.tenant.id}/{ctx.facts.number}"
-            return Outcome(primitive=Voicemail(box=box, greeting=list(self.greeting)), cursor={"recorded": True})
+            voicemail = Voicemail(box=voicemail_box(ctx), greeting=list(self.greeting))
+            return Outcome(primitive=voicemail, cursor=VoicemailCursor(recorded=True))
         if self.assignee_id is not None:
             ctx.intents.append(TaskIntent(kind="voicemail", assignee_kind=self.task_for, assignee_id=self.assignee_id))
         ctx.note("voicemail", "message left", "task for the chosen assignee")
@@ -264,6 +280,8 @@ class VoicemailBlock(Struct, tag="voicemail", tag_field="type", frozen=True, kw_
 
 class HangupBlock(Struct, tag="hangup", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
     media: list[str] = []
+
+    Cursor: ClassVar[type[Struct]] = HangupCursor
 
     def describe(self, snapshot: TenantSnapshot) -> str:
         return "завершить вызов"
@@ -277,8 +295,8 @@ class HangupBlock(Struct, tag="hangup", tag_field="type", frozen=True, kw_only=T
     def without(self, ref: Ref) -> HangupBlock:
         return msgspec.structs.replace(self, media=media_without(self.media, ref))
 
-    async def run(self, ctx: StepContext, cursor: dict[str, Any], result: StepResult | None) -> Outcome:
-        if self.media and not cursor.get("played"):
-            return Outcome(primitive=Play(media=list(self.media)), cursor={"played": True})
+    async def run(self, ctx: StepContext, cursor: HangupCursor, result: StepResult | None) -> Outcome:
+        if self.media and not cursor.played:
+            return Outcome(primitive=Play(media=list(self.media)), cursor=HangupCursor(played=True))
         ctx.note("hangup", "end the call")
         return Outcome(done="hangup")

@@ -29,7 +29,7 @@ async def test_default_scenario_rings_the_admin_who_answers(pbx: Pbx, vats_tenan
     assert {p["address"] for p in record["participants"]} == lines
     assert [p["outcome"] for p in record["participants"]].count("answered") == 1
     assert {p["employee_id"] for p in record["participants"]} == {str(vats_tenant.admin_id)}
-    assert record["path"] == ["default", "handling:Forward"]
+    assert record["path"] == ["default", "handling:forward"]
     assert record["answered_at"] is not None and record["intents"] == []
 
 

@@ -85,7 +85,7 @@ async def test_nobody_answers_then_voicemail_is_recorded_with_a_task(pbx: Pbx, v
     await pbx.call(DID, digits="1", pre=1.0, hold=12)
     (record,) = await pbx.records(1)
     assert (
-        record["path"] == expected.path == ["default", "menu:IvrBlock", "handling:Forward", "insurance:VoicemailBlock"]
+        record["path"] == expected.path == ["default", "menu:ivr", "handling:forward", "insurance:voicemail"]
     )
     assert record["answered_by"] is None
     assert {p["outcome"] for p in record["participants"]} == {"unavailable"}
@@ -108,7 +108,7 @@ async def test_router_down_mid_call_every_call_reaches_the_static_fallback(
     await pbx.telephony.router.stop()
     records = await pbx.records(5, timeout_s=60)
     for record in records:
-        assert record["path"] == ["default", "menu:IvrBlock"]  # what the router had said before it went
+        assert record["path"] == ["default", "menu:ivr"]  # what the router had said before it went
         assert record["answered_by"] in admin_lines  # the DID's fallback: the first admin
     # back up: new calls route normally again
     await pbx.telephony.router.start("127.0.0.1", port)

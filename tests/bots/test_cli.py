@@ -108,12 +108,12 @@ def test_vats_simulate_prints_the_trace(vats_database_url: str) -> None:
     day = vats(vats_database_url, "simulate", "--tenant", "Sim", "--number", "+74951110000", "--from", "+79161234567",
                "--at", "2026-11-24T12:00:00+03:00", "--script", "105 answers")  # fmt: skip
     assert day.returncode == 0, day.stderr
-    assert "path: default -> handling:Forward" in day.stdout and "answered by: sip/" in day.stdout
+    assert "path: default -> handling:forward" in day.stdout and "answered by: sip/" in day.stdout
     night = vats(vats_database_url, "simulate", "--tenant", "Sim", "--number", "+74951110000", "--from", "+79161234567",
                  "--at", "2026-11-24T23:00:00+03:00", "--json")  # fmt: skip
     result = json.loads(night.stdout)
     assert (
-        result["path"][-1] == "insurance:VoicemailBlock" and result["intents"][0]["assignee_id"] == created["admin_id"]
+        result["path"][-1] == "insurance:voicemail" and result["intents"][0]["assignee_id"] == created["admin_id"]
     )
     bad = vats(
         vats_database_url,

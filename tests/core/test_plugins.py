@@ -8,7 +8,7 @@ import sys
 import textwrap
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 import pluggy
@@ -21,6 +21,7 @@ from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import EmployeeCreate, GroupCreate, Number, Reference, Tenant
 from vats.core.directory.service import TenantCreated
+from vats.core.engine.block import NoCursor
 from vats.core.errors import ReferencedError
 from vats.core.kernel import Kernel
 from vats.core.plugins import PluginHost
@@ -243,7 +244,9 @@ class Webhook(msgspec.Struct, tag="webhook", tag_field="type", frozen=True, kw_o
     url: str
     timeout_s: float = 3.0
 
-    async def run(self, ctx: Any, cursor: dict[str, Any], result: Any) -> Any:
+    Cursor: ClassVar[type[msgspec.Struct]] = NoCursor
+
+    async def run(self, ctx: Any, cursor: NoCursor, result: Any) -> Any:
         from vats.core.engine.context import Outcome
 
         return Outcome(done="next")
@@ -264,7 +267,9 @@ class Webhook(msgspec.Struct, tag="webhook", tag_field="type", frozen=True, kw_o
 class Announce(msgspec.Struct, tag="time_announcement", tag_field="type", frozen=True, kw_only=True):
     voice: str = "female"
 
-    async def run(self, ctx: Any, cursor: dict[str, Any], result: Any) -> Any:
+    Cursor: ClassVar[type[msgspec.Struct]] = NoCursor
+
+    async def run(self, ctx: Any, cursor: NoCursor, result: Any) -> Any:
         from vats.core.engine.context import Outcome
 
         return Outcome(done="next")

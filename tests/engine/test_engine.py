@@ -4,6 +4,7 @@ availability, insurance, task intents, state."""
 import datetime as dt
 from typing import Any
 
+import msgspec
 import pytest
 from vats.core import hookimpl
 from vats.core.engine.context import CallerContact, CallFacts
@@ -22,10 +23,10 @@ def dials(sim: Any) -> list[list[str]]:
 
 async def test_default_scenario_rings_the_admin_and_falls_back_to_voicemail(company: Company) -> None:
     day = await company.call("105 answers")  # the admin's extension
-    assert day.answered_by is not None and day.path == ["default", "handling:Forward"]
+    assert day.answered_by is not None and day.path == ["default", "handling:forward"]
     night = await company.call(at=TUESDAY_NIGHT)
     assert night.answered_by is None
-    assert night.path == ["default", "handling:Forward", "insurance:VoicemailBlock"]
+    assert night.path == ["default", "handling:forward", "insurance:voicemail"]
     assert [(i.kind, i.assignee_id) for i in night.intents] == [("voicemail", company.admin_id)]
     assert any("outside the employee's working hours" in t.why for t in night.trace)
 
@@ -124,14 +125,14 @@ async def test_region_filter_with_working_and_off_hours_branches(company: Compan
     }  # fmt: skip
     await company.set_scenario({"filters": [moscow], "default": {"handling": forward(emp(company.people["202"]))}})
     from_moscow = await company.call("201 answers", caller="+79165551234")
-    assert from_moscow.path == ["filter:Москва:working", "handling:Forward"]
+    assert from_moscow.path == ["filter:Москва:working", "handling:forward"]
     assert any("RU-MOW" in t.why for t in from_moscow.trace)
     at_night = await company.call(caller="+79165551234", at=TUESDAY_NIGHT)
-    assert at_night.path == ["filter:Москва:off", "handling:VoicemailBlock"]
+    assert at_night.path == ["filter:Москва:off", "handling:voicemail"]
     holiday = await company.call(caller="+79165551234", at=dt.datetime(2026, 11, 4, 12, tzinfo=TUESDAY_NOON.tzinfo))
     assert holiday.path[0] == "filter:Москва:off"  # 4 November is a public holiday
     from_kazan = await company.call("202 answers", caller="+79172001234")
-    assert from_kazan.path == ["default", "handling:Forward"]
+    assert from_kazan.path == ["default", "handling:forward"]
 
 
 async def test_hook_lookup_contact(company: Company, vats_register_plugin: Any) -> None:
@@ -161,7 +162,10 @@ async def test_hook_lookup_contact(company: Company, vats_register_plugin: Any) 
 
 
 async def test_state_round_trip_and_garbage_is_refused() -> None:
-    state = CallState(scenario_id="x", filter_index=-1, off_hours=False, stage=2, started_at=1.5, cursor={"next": 2})
+    state = CallState(
+        scenario_id="x", filter_index=-1, off_hours=False, stage=2, started_at=1.5,
+        cursor=msgspec.msgpack.encode({"next": 2}), entered=2,
+    )  # fmt: skip
     assert decode_state(encode_state(state)) == state
     assert len(encode_state(state)) < 200
     with pytest.raises(ValidationError):
@@ -218,7 +222,7 @@ async def test_hook_call_ended(company: Company, vats_register_plugin: Any) -> N
     outcomes = {(p.employee_id, p.outcome) for p in stored.participants}
     # 201 was on another call: skipped, not rung; 202 rang out on every terminal
     assert {e for e, _ in outcomes} == {company.people["202"]} and {o for _, o in outcomes} == {"missed"}
-    assert stored.answered_at is None and stored.path[-1] == "insurance:VoicemailBlock"
+    assert stored.answered_at is None and stored.path[-1] == "insurance:voicemail"
     assert [(i.kind, i.assignee_id) for i in stored.intents] == [("voicemail", company.admin_id)]
     answered = await simulate_and_record(company.kernel.engine, facts, parse_script("202 answers"))
     assert answered.answered_by is not None

@@ -1,7 +1,7 @@
 """Properties over every registered block type: any valid scenario ends within the step limit
 and never rings a terminal that may not ring (an employee in mode "unavailable")."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 import pytest_asyncio
@@ -30,15 +30,20 @@ from vats.plugins.ivr.models import (
 from tests.engine.conftest import Company
 
 
+class Played(msgspec.Struct):
+    played: bool = False
+
+
 class Announce(msgspec.Struct, tag="announce", tag_field="type", frozen=True, kw_only=True):
     """A third-party block (registered by a test plugin): play something, then go on."""
 
     media: list[str] = msgspec.field(default_factory=lambda: ["standard:greeting"])
+    Cursor: ClassVar[type[msgspec.Struct]] = Played
 
-    async def run(self, ctx: Any, cursor: dict[str, Any], result: Any) -> Outcome:
-        if cursor.get("played"):
+    async def run(self, ctx: Any, cursor: Played, result: Any) -> Outcome:
+        if cursor.played:
             return Outcome(done="next")
-        return Outcome(primitive=Play(media=self.media), cursor={"played": True})
+        return Outcome(primitive=Play(media=self.media), cursor=Played(played=True))
 
     async def validate(self, conn: Any, tenant_id: Any, where: str) -> None:
         return None

@@ -110,13 +110,13 @@ async def test_build_draw_and_simulate_the_seed_example(vats_kernel: Kernel, vat
     noon, night = "2026-11-24T12:00:00+03:00", "2026-11-24T22:00:00+03:00"
     # press 1 (sales submenu), then 1 (the sales group): Анна is busy, Борис answers
     sale = await simulate("+79031110000", noon, "press 1, press 1, 201 busy, 202 answers")
-    assert sale["path"] == ["default", "menu:IvrBlock"]
+    assert sale["path"] == ["default", "menu:ivr"]
     decisions = [t["decision"] for t in sale["trace"]]
     assert "key 1 in «Главное»: submenu «Продажи»" in decisions and "key 1 in «Продажи»: group «Продажи»" in decisions
     assert sale["answered_by"] is not None and sale["steps"][0]["primitive"]["op"] == "play"
     # press 2: support; nobody answers -> insurance: the admin
     support_call = await simulate("+79031110000", noon, "press 2, 105 answers")
-    assert support_call["path"] == ["default", "menu:IvrBlock", "handling:Forward", "insurance:Forward"]
+    assert support_call["path"] == ["default", "menu:ivr", "handling:forward", "insurance:forward"]
     # extension dialing from the sales submenu
     direct = await simulate("+79031110000", noon, "press 1, press 2, press 301, 301 answers")
     assert any(t["decision"] == "extension 301" for t in direct["trace"]) and direct["answered_by"] is not None
@@ -125,7 +125,7 @@ async def test_build_draw_and_simulate_the_seed_example(vats_kernel: Kernel, vat
     assert [(i["kind"], i["assignee_id"]) for i in callback["intents"]] == [("callback", people["401"])]
     # after hours: voicemail with a task for the admin
     after_hours = await simulate("+79031110000", night)
-    assert after_hours["path"] == ["default:off", "handling:VoicemailBlock"]
+    assert after_hours["path"] == ["default:off", "handling:voicemail"]
     assert after_hours["intents"][0]["kind"] == "voicemail"
     # the VIP: the personal manager first
     vip = await simulate("+79990001122", noon, "401 answers")

@@ -59,5 +59,5 @@ async def test_the_block_runs_in_a_scenario_like_a_built_in_one(vats_kernel: Ker
     sim = await simulate(
         vats_kernel.engine, CallFacts(number="+74951239876", caller="+79031234567", at=at), parse_script("")
     )
-    assert sim.path == ["default", "menu:TimeAnnouncement", "handling:HangupBlock"]
+    assert sim.path == ["default", "menu:time_announcement", "handling:hangup"]
     assert sim.steps[0].primitive == {"op": "play", "media": ["say:time:12:30:male"], "interruptible": False}

@@ -7,7 +7,7 @@ import uuid
 import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 from litestar import Request, get
@@ -17,10 +17,16 @@ from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Tenant
 from vats.core.engine.block import Ref
-from vats.core.engine.context import Outcome
-from vats.core.engine.primitives import Play
+from vats.core.engine.context import Outcome, StepContext
+from vats.core.engine.primitives import Play, StepResult
 
 DEFAULT_GREETING = "Здравствуйте! Вы позвонили в {name}."
+
+
+class Said(msgspec.Struct):
+    """The block's state between steps: whether the time was said."""
+
+    said: bool = False
 
 
 class TimeAnnouncement(msgspec.Struct, tag="time_announcement", tag_field="type", frozen=True, kw_only=True):
@@ -28,11 +34,13 @@ class TimeAnnouncement(msgspec.Struct, tag="time_announcement", tag_field="type"
 
     voice: str = "female"
 
-    async def run(self, ctx: Any, cursor: dict[str, Any], result: Any) -> Outcome:
-        if cursor.get("said"):
+    Cursor: ClassVar[type[msgspec.Struct]] = Said
+
+    async def run(self, ctx: StepContext, cursor: Said, result: StepResult | None) -> Outcome:
+        if cursor.said:
             return Outcome(done="next")
         local = ctx.facts.at.astimezone(zoneinfo.ZoneInfo(ctx.snapshot.tenant.time_zone))
-        return Outcome(primitive=Play(media=[f"say:time:{local:%H:%M}:{self.voice}"]), cursor={"said": True})
+        return Outcome(primitive=Play(media=[f"say:time:{local:%H:%M}:{self.voice}"]), cursor=Said(said=True))
 
     async def validate(self, conn: Any, tenant_id: uuid.UUID, where: str) -> None:
         return None  # it names nothing in the directory

@@ -89,7 +89,7 @@ async def test_history_filters_detail_and_export(company: Company, clients: Clie
     assert r.status_code == 404 and r.json()["field"] == "tag_ids"
 
     detail = (await admin.get(f"/api/history/{took.record_id}")).json()
-    assert detail["path"] == ["default", "handling:Forward"] and detail["call"]["answered_by"] == str(b)
+    assert detail["path"] == ["default", "handling:forward"] and detail["call"]["answered_by"] == str(b)
     outcomes = {(x["employee_id"], x["outcome"]) for x in detail["rang"]}
     assert (str(b), "answered") in outcomes and (str(a), "missed") in outcomes
     assert (await admin.get(f"/api/history/{took.record_id}/recording")).status_code == 404
