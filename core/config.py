@@ -121,6 +121,16 @@ SETTINGS: tuple[Setting, ...] = (
         "they are not public, e.g. 10.0.0.0/8 for a CRM on the office LAN (unset: public addresses only)",
     ),
     Setting(
+        name="VATS_ASTERISK_ROOT",
+        default="~/.cache/vats/asterisk-root",
+        doc="folder of the Asterisk sandbox's Debian chroot (`vats asterisk sandbox`, tests/asterisk)",
+    ),
+    Setting(
+        name="VATS_DEBIAN_MIRROR",
+        default=None,
+        doc="Debian mirror the Asterisk sandbox is built from (unset: the one the host's apt sources use)",
+    ),
+    Setting(
         name="VATS_SIP_DIAL",
         default="PJSIP/{login}",
         doc="Asterisk dial string of a SIP line; {login} is replaced",

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from vats.core.asterisk.mirror import NoMirror, debian_mirror
 from vats.core.asterisk.render import CelDatabase
 from vats.core.db.migrate import CEL_ROLE
 
@@ -36,7 +37,11 @@ def provision(root: Path | None = None) -> Path:
     if (root / ".vats-ready-1").exists():
         return root
     script = PROVISION_SCRIPT
-    env = {**os.environ, "VATS_ASTERISK_ROOT": str(root)}
+    try:
+        mirror = debian_mirror()
+    except NoMirror as exc:
+        raise SandboxError(str(exc)) from None
+    env = {**os.environ, "VATS_ASTERISK_ROOT": str(root), "VATS_DEBIAN_MIRROR": mirror}
     done = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SandboxError(f"could not provision Asterisk: {done.stderr.strip()[-800:]}")
