@@ -12,8 +12,10 @@ Two kinds, as in datasette and simonw/llm:
   Each implementation runs in its own savepoint: one that raises is logged with its plugin's
   name and rolled back, and the others still run.
 
-Always call hooks with keyword arguments. Every hook here is documented, with an example, in
-``docs/plugins.md`` (a test fails when one is missing there or has no test).
+The kernel calls every hook through ``PluginHost.each`` (core/plugins.py), in pluggy's order:
+tryfirst implementations, then plain ones last-registered-first, then trylast ones. Hook
+wrappers are refused at registration. Always call hooks with keyword arguments. Every hook
+here is documented, with an example, in ``docs/plugins.md`` (a test fails when one is missing there or has no test).
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ class Kernel:
 
     def lookup_region(self, number: str) -> CallerRegion | None:
         """The region of an E.164 number, from the first plugin that knows it."""
-        answer: CallerRegion | None = self.plugins.pm.hook.lookup_region(number=number)
+        answer: CallerRegion | None = self.plugins.first_now("lookup_region", number=number)
         return answer
 
     async def stop(self) -> None:

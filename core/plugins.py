@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
 from contextlib import aclosing
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pluggy
 from pluggy import HookImpl
@@ -130,10 +130,10 @@ class PluginHost:
 
     # --- calling ----------------------------------------------------------------------
     #
-    # Every hook is called through ``each`` (or ``each_registration`` for the synchronous
-    # start-up hooks), so the rules live here only: pluggy's order, the arguments each
-    # implementation names, the tenant's switch-off, one savepoint per plugin, failures logged
-    # with the plugin's name. The other methods only decide what to keep of the answers.
+    # Every hook is called through ``each`` (or ``each_now`` for the synchronous ones), so the
+    # rules live here only: pluggy's order, the arguments each implementation names, the
+    # tenant's switch-off, one savepoint per plugin, failures logged with the plugin's name.
+    # The other methods only decide what to keep of the answers.
 
     def _in_order(self, hook: str) -> list[HookImpl]:
         """The implementations in the order pluggy itself calls them (``_multicall`` walks
@@ -145,17 +145,22 @@ class PluginHost:
         """Does any loaded plugin implement ``hook`` (to skip preparing its arguments)?"""
         return bool(self._in_order(hook))
 
-    def each_registration(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """Call a registration hook (synchronous, at start-up): yield (plugin, answer).
+    def each_now(self, hook: str, *, on_failure: Literal["stop", "log"], **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """Call a synchronous hook plugin by plugin, in pluggy's order: yield (plugin, answer).
 
-        A plugin that raises stops the start with an error naming it: a plugin that cannot say
-        what it registers is not half-loaded.
+        ``on_failure="stop"`` (registration hooks, at start-up): a plugin that raises stops the
+        start with an error naming it, since a plugin that cannot say what it registers must not
+        be half-loaded. ``"log"`` (``lookup_region``, during calls): logged with its name; the
+        others go on.
         """
         for impl in self._in_order(hook):
             try:
                 answer = impl.function(**{a: kwargs[a] for a in impl.argnames})
             except Exception as exc:
-                raise PluginError(f"plugin {impl.plugin_name!r} failed in hook {hook}: {exc}") from exc
+                if on_failure == "stop":
+                    raise PluginError(f"plugin {impl.plugin_name!r} failed in hook {hook}: {exc}") from exc
+                log.exception("plugin %r failed in hook %s; other plugins go on", impl.plugin_name, hook)
+                continue
             yield impl.plugin_name, answer
 
     async def each(
@@ -203,7 +208,11 @@ class PluginHost:
 
     def collect_by_plugin(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Like ``collect`` but each object paired with the name of the plugin that gave it."""
-        return [(plugin, obj) for plugin, returned in self.each_registration(hook, **kwargs) for obj in returned or []]
+        return [
+            (plugin, obj)
+            for plugin, returned in self.each_now(hook, on_failure="stop", **kwargs)
+            for obj in returned or []
+        ]
 
     async def emit(self, hook: str, *, tenant_id: uuid.UUID, conn: Connection, **kwargs: Any) -> list[Any]:
         """Call an event hook on every plugin enabled for the tenant, each in its own savepoint
@@ -216,6 +225,13 @@ class PluginHost:
             async for _, answer in answers:
                 if answer is not None:
                     return answer
+        return None
+
+    def first_now(self, hook: str, **kwargs: Any) -> Any:
+        """``first`` for a synchronous lookup (``lookup_region``, asked on every call)."""
+        for _, answer in self.each_now(hook, on_failure="log", **kwargs):
+            if answer is not None:
+                return answer
         return None
 
     async def merge(self, hook: str, combine: Callable[[T, T], T], **kwargs: Any) -> T | None:

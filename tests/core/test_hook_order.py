@@ -41,6 +41,11 @@ def order_plugin(name: str, calls: list[str], **marks: bool) -> object:
             return [name]
 
         @hookimpl(**marks)
+        def lookup_region(self, number: str) -> str | None:
+            calls.append(name)
+            return None if name == "first" else name
+
+        @hookimpl(**marks)
         def startup(self) -> None:
             calls.append(name)
 
@@ -89,6 +94,13 @@ async def test_first_takes_the_first_answer_in_pluggys_order_and_asks_no_further
 ) -> None:
     found = await host.first("lookup_contact", tenant_id=uuid.uuid4(), number="+74950000000")
     assert found == "plain-registered-last"
+    assert calls == ["first", "plain-registered-last"]
+
+
+def test_first_now_takes_the_first_answer_in_pluggys_order_and_asks_no_further(
+    host: PluginHost, calls: list[str]
+) -> None:
+    assert host.first_now("lookup_region", number="+74950000000") == "plain-registered-last"
     assert calls == ["first", "plain-registered-last"]
 
 
