@@ -309,3 +309,17 @@ async def test_uniform_strategy_learns_from_call_records(company: Company) -> No
             company.tenant_id, company.people["201"],
         )  # fmt: skip
     assert remembered is not None and remembered > TUESDAY_NOON
+
+
+async def test_the_engine_keeps_compiled_scenarios_of_the_current_snapshot_only(company: Company) -> None:
+    """Every configuration change replaces the tenant's snapshot; the scenarios compiled for the
+    old one are dropped with it, so a long-running router does not grow with each change."""
+    engine = company.kernel.engine
+    facts = CallFacts(number=NUMBER, caller="+79031234567", at=TUESDAY_NOON)
+    for ext in ["201", "202", "203", "201", "202"]:
+        await company.set_scenario({"default": {"handling": forward(emp(company.people[ext]))}})
+        out = await engine.step(facts, None, None)
+        assert out.primitive.legs[0].employee_id == str(company.people[ext])  # type: ignore[attr-defined]
+    snapshot = await company.kernel.snapshots.get(company.tenant_id)  # type: ignore[union-attr]
+    loaded_at, compiled = engine._compiled[company.tenant_id]
+    assert loaded_at == snapshot.loaded_at and len(compiled) == 1 and len(engine._compiled) == 1
