@@ -21,9 +21,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+def start(data_dir: Path, port: int, log_level: str = "WARNING") -> tuple[subprocess.Popen[str], list[str]]:
     env = {k: v for k, v in os.environ.items() if k != "VATS_DATABASE_URL"}
-    env.update(VATS_DATA_DIR=str(data_dir), VATS_PORT=str(port), VATS_LOG_LEVEL="WARNING")
+    env.update(VATS_DATA_DIR=str(data_dir), VATS_PORT=str(port), VATS_LOG_LEVEL=log_level)
     proc = subprocess.Popen(
         [sys.executable, "-m", "vats.bots.cli", "serve"],
         env=env,
@@ -97,7 +97,11 @@ def test_a_clean_stop_after_a_kill_9_stops_the_embedded_postgres(tmp_path: Path)
     """kill -9 leaves the database running; the next serve joins it, and its clean stop must
     stop it (the killed process never said it left)."""
     port = free_port()
-    killed, _ = start(tmp_path, port)
+    killed, lines = start(tmp_path, port, log_level="INFO")
+    # It names its database first, and each migration once (not also as a log line).
+    assert lines[0].strip() == f"database: embedded PostgreSQL in {tmp_path} (VATS_DATA_DIR)"
+    said = "".join(lines)
+    assert said.count("core/0001_directory.sql") == 1 and "applied migration" not in said
     killed.kill()
     killed.wait(timeout=10)
     assert postgres_running(tmp_path)
