@@ -18,5 +18,7 @@ for bench in bench/*/run.py; do
     [ -e "$bench" ] || continue
     .venv/bin/python "$bench" --smoke
 done
+echo "== chromium (the web cabinet's browser tests)"
+command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 echo "== pytest"
 exec .venv/bin/pytest "$@"

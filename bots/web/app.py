@@ -12,8 +12,10 @@ from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from vats.bots.web.access_log import access_log_middleware
 from vats.bots.web.auth import make_jwt_auth, operator_guard, plugin_guard, role_guard
+from vats.bots.web.cabinet.router import cabinet_router, template_config
+from vats.bots.web.cabinet.session import make_cookie_auth
 from vats.bots.web.docs import assets_router, openapi_config
-from vats.bots.web.domain.auth.controllers import AuthController, InvitationController, invite_page, reset_page
+from vats.bots.web.domain.auth.controllers import AuthController, InvitationController
 from vats.bots.web.domain.employees.controllers import EmployeeController
 from vats.bots.web.domain.groups.controllers import GroupController
 from vats.bots.web.domain.me.controllers import MeController
@@ -52,8 +54,6 @@ CONTROLLERS: list[Any] = [
     CallController,
     OutboundController,
     LineController,
-    invite_page,
-    reset_page,
 ]
 
 
@@ -94,8 +94,16 @@ def create_app(kernel: Kernel) -> Litestar:
         for plugin, handler in kernel.plugins.collect_by_plugin("register_routes")
     ]
     jwt_auth = make_jwt_auth(kernel)
+    cabinet_auth = make_cookie_auth(kernel)  # the web cabinet's cookie session (bots/web/cabinet)
     app = Litestar(
-        route_handlers=[health, live, assets_router(), *CONTROLLERS, *plugin_routers],
+        route_handlers=[
+            health,
+            live,
+            assets_router(),
+            *CONTROLLERS,
+            *plugin_routers,
+            cabinet_router(cabinet_auth, kernel.secret_key()),
+        ],
         guards=[operator_guard, role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_unstorable_input,
@@ -103,7 +111,8 @@ def create_app(kernel: Kernel) -> Litestar:
         on_app_init=[jwt_auth.on_app_init],
         middleware=[DefineMiddleware(access_log_middleware)],
         logging_config=logging_config(kernel.config.log_level),
-        state=State({"kernel": kernel, "jwt_auth": jwt_auth}),
+        template_config=template_config(),
+        state=State({"kernel": kernel, "jwt_auth": jwt_auth, "cabinet_auth": cabinet_auth}),
     )
     attach_examples(app)
     return app

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Body, FromPath, JSONBody
-from litestar.response import Response
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from vats.bots.web.auth import ACCESS_TOKEN_LIFETIME, kernel_of
 from vats.core.accounts.service import Principal, SignIn
@@ -138,41 +137,3 @@ class InvitationController(Controller):
     async def show(self, request: Request[Any, Any, Any], token: FromPath[str]) -> InvitationOut:
         return InvitationOut(**await kernel_of(request).accounts.invitation_details(token))
 
-
-PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font:16px sans-serif;max-width:30em;margin:3em auto}}input,button{{font:inherit;padding:.4em;width:100%;margin:.3em 0}}</style>
-</head><body><h1>{title}</h1><p id="who"></p>
-<form id="f"><input type="password" id="p" placeholder="Новый пароль (не короче 10 символов)" required minlength="10">
-<button>Сохранить</button></form><p id="r"></p>
-<script>
-const token = new URLSearchParams(location.search).get("token") || "";
-{lookup}
-document.getElementById("f").onsubmit = async (e) => {{
-  e.preventDefault();
-  const res = await fetch("{endpoint}", {{method: "POST", headers: {{"Content-Type": "application/json"}},
-    body: JSON.stringify({{token, password: document.getElementById("p").value}})}});
-  document.getElementById("r").textContent = res.ok ? "Готово. Войдите с вашим e-mail и этим паролем." :
-    "Ошибка: " + ((await res.json()).detail || res.status);
-}};
-</script></body></html>"""
-
-LOOKUP = """fetch("/api/invitations/" + encodeURIComponent(token)).then(r => r.json()).then(d => {
-  document.getElementById("who").textContent = d.email ? d.full_name + " (" + d.email + "), " + d.tenant : (d.detail || "");
-});"""
-
-
-@get("/invite", include_in_schema=False, opt=PUBLIC, media_type="text/html")
-async def invite_page() -> Response[str]:
-    """The page an invitation link opens: set a password, then sign in."""
-    return Response(
-        PAGE.format(title="Приглашение в виртуальную АТС", lookup=LOOKUP, endpoint="/api/invitations/accept"),
-        media_type="text/html",
-    )
-
-
-@get("/reset-password", include_in_schema=False, opt=PUBLIC, media_type="text/html")
-async def reset_page() -> Response[str]:
-    return Response(
-        PAGE.format(title="Новый пароль", lookup="", endpoint="/api/auth/password-reset/confirm"),
-        media_type="text/html",
-    )

@@ -1,0 +1,169 @@
+"""The signed-in pages: the cabinet's home, my availability switch (in the shell), Me, and
+Settings → Employees. Role rules and services are the API's (bots/web/domain/*)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
+from vats.bots.web.cabinet.pages import language, page
+from vats.bots.web.cabinet.session import redirect
+from vats.bots.web.cabinet.signin import MAX_FIELD, landing
+from vats.bots.web.cabinet.texts import problem_text, texts
+from vats.bots.web.deps import caller, tenant_tx
+from vats.bots.web.domain.employees.controllers import load_visible
+from vats.core.accounts.service import Principal
+from vats.core.directory import employees as repo
+from vats.core.directory.employees import EmployeePage
+from vats.core.directory.models import EmployeeCreate
+from vats.core.directory.service import load_tenant
+from vats.core.directory.visibility import visible_employee_ids
+from vats.core.errors import VatsError
+
+AVAILABILITIES = ("unavailable", "by_schedule", "available")
+ROLES = ("admin", "head", "user", "restricted")
+PAGE_SIZE = 50
+
+
+def require(request: Request[Any, Any, Any], roles: frozenset[str]) -> Principal:
+    """The API's role rule for this page; others get the clear no-access page."""
+    me = caller(request)
+    if me.role not in roles:
+        raise PermissionDeniedException("no access")
+    return me
+
+
+async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
+    form = await request.form()
+    return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+
+
+class CabinetController(Controller):
+    path = "/cabinet"
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        return redirect(landing(caller(request)))
+
+    @post("/availability")
+    async def set_availability(self, request: Request[Any, Any, Any]) -> Template:
+        """The shell's switch: the same service as PUT /api/me/availability."""
+        me = caller(request)
+        mode = (await _form(request)).get("mode", "")
+        if mode in AVAILABILITIES:
+            await kernel_of(request).directory.set_availability(me.tenant_id, me.employee_id, mode)  # type: ignore[arg-type]
+        return await page(request, "_availability.html")
+
+    # --- me -------------------------------------------------------------------------------
+
+    @get("/me")
+    async def me(self, request: Request[Any, Any, Any]) -> Template:
+        return await self._me_page(request)
+
+    async def _me_page(self, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
+        async with tenant_tx(request) as (conn, tenant, me):
+            employee = await repo.get_employee(conn, tenant.id, me.employee_id)
+            lines = await repo.sip_secrets(conn, tenant.id, me.employee_id)
+        context.setdefault("errors", {})
+        context.setdefault("notice", "")
+        return await page(request, "me.html", status, employee=employee, lines=lines, **context)
+
+    @post("/me/password")
+    async def change_password(self, request: Request[Any, Any, Any]) -> Template:
+        form = await _form(request)
+        lang = language(request)
+        try:
+            await kernel_of(request).accounts.change_password(
+                caller(request), form.get("current_password", ""), form.get("new_password", "")
+            )
+        except VatsError as exc:
+            errors = {exc.field or "new_password": problem_text(lang, exc.message)}
+            return await self._me_page(request, 422, errors=errors)
+        return await self._me_page(request, notice=texts(lang)["password_changed"])
+
+    # --- settings → employees -------------------------------------------------------------
+
+    @get("/settings/employees")
+    async def employees(
+        self,
+        request: Request[Any, Any, Any],
+        q: FromQuery[str | None] = None,
+        role: FromQuery[str | None] = None,
+        offset: FromQuery[int] = 0,
+    ) -> Template:
+        return await self._employees_page(request, q=q, role=role, offset=offset)
+
+    async def _employees_page(
+        self,
+        request: Request[Any, Any, Any],
+        status: int = 200,
+        *,
+        q: str | None = None,
+        role: str | None = None,
+        offset: int = 0,
+        **context: Any,
+    ) -> Template:
+        me = require(request, MANAGERS)
+        db = kernel_of(request).db
+        assert db is not None
+        q = (q or "").strip()[:100] or None
+        role = role if role in ROLES else None
+        offset = max(0, offset)
+        allowed = None
+        if me.role != "admin":  # heads see their scope, read-only (the API's rule)
+            async with db.tenant(me.tenant_id) as conn:
+                tenant = await load_tenant(conn, me.tenant_id)
+                allowed = await visible_employee_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
+        raw = await repo.employee_page_json(
+            db.pool, me.tenant_id, only_ids=allowed, q=q, role=role, limit=PAGE_SIZE, offset=offset
+        )
+        listing = msgspec.json.decode(raw, type=EmployeePage)
+        context.setdefault("errors", {})
+        context.setdefault("values", {})
+        context.setdefault("notice", "")
+        return await page(
+            request, "employees.html", status,
+            listing=listing, q=q or "", role=role or "", roles=ROLES, can_edit=me.role == "admin",
+            page_size=PAGE_SIZE, **context,
+        )  # fmt: skip
+
+    @post("/settings/employees")
+    async def add_employee(self, request: Request[Any, Any, Any]) -> Template:
+        """The same service as POST /api/employees: the employee, three SIP lines, the invitation."""
+        me = require(request, ADMIN)
+        form = await _form(request)
+        lang = language(request)
+        kernel = kernel_of(request)
+        role = form.get("role", "user")
+        data = EmployeeCreate(
+            full_name=form.get("full_name", ""),
+            email=form.get("email", ""),
+            role=role if role in ROLES else "user",  # type: ignore[arg-type]
+            position=form.get("position", ""),
+            extension=form.get("extension") or None,
+        )
+        try:
+            employee, _ = await kernel.directory.create_employee(me.tenant_id, data)
+        except VatsError as exc:
+            errors = {exc.field or "full_name": problem_text(lang, exc.message)}
+            return await self._employees_page(request, 422, errors=errors, values=form, adding=True)
+        await kernel.accounts.invite(me.tenant_id, employee.id)
+        notice = texts(lang)["employee_added"].format(email=employee.email)
+        return await self._employees_page(request, notice=notice, q=employee.email)
+
+    @get("/settings/employees/{employee_id:uuid}")
+    async def employee_card(self, request: Request[Any, Any, Any], employee_id: FromPath[uuid.UUID]) -> Template:
+        me = require(request, MANAGERS)
+        employee = await load_visible(request, employee_id)
+        lines = []
+        if me.role == "admin":  # SIP passwords: admins only (GET /api/employees/{id}/sip-credentials)
+            async with tenant_tx(request) as (conn, tenant, _):
+                lines = await repo.sip_secrets(conn, tenant.id, employee_id)
+        return await page(request, "employee.html", employee=employee, lines=lines)

@@ -1,0 +1,46 @@
+"""The cabinet's part of the app: its pages, its assets, its cookie session and CSRF check.
+
+Everything here opts out of the API's bearer auth (``exclude_from_auth``) and is guarded by the
+cookie session instead; CSRF applies to the cabinet only, so /api keeps its bearer-only rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.security.jwt import JWTCookieAuth, Token
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from vats.bots.web.cabinet.cabinet import CabinetController
+from vats.bots.web.cabinet.pages import EXCEPTION_HANDLERS
+from vats.bots.web.cabinet.session import PUBLIC
+from vats.bots.web.cabinet.signin import SignInController
+from vats.core.accounts.service import Principal
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+CSRF_COOKIE = "vats_csrf"
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+
+
+def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str) -> Router:
+    csrf = CSRFConfig(secret=secret, cookie_name=CSRF_COOKIE, cookie_httponly=True, cookie_samesite="lax")
+    assets = create_static_files_router(
+        path="/cabinet/static", directories=[STATIC], opt={PUBLIC: True}, include_in_schema=False,
+        cache_control=None,
+    )  # fmt: skip
+    return Router(
+        path="/",
+        route_handlers=[SignInController, CabinetController, assets],
+        opt={"exclude_from_auth": True},
+        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf), cookie_auth.middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )

@@ -1,0 +1,89 @@
+"""The cabinet's cookie session: a signed token naming one of the same server-side session rows
+the API's bearer tokens name, so signing out, a password change or a suspension ends it at once
+(every request checks the row through ``Accounts.principal``).
+
+The token carries the audience ``vats-cabinet``: the API's bearer auth refuses it and the cabinet
+refuses the API's tokens, so a cookie never becomes an API credential or the other way round."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.security.jwt import JWTCookieAuth, Token
+from vats.core.accounts.service import SESSION_LIFETIME, Principal
+from vats.core.kernel import Kernel
+
+COOKIE = "vats_session"
+AUDIENCE = "vats-cabinet"
+PUBLIC = "cabinet_public"  # a route's opt key: no cookie session needed (sign-in, assets)
+
+
+def make_cookie_auth(kernel: Kernel) -> JWTCookieAuth[Principal, Token]:
+    async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+        try:
+            session_id = uuid.UUID(token.sub)
+            tenant_id = uuid.UUID(str(token.extras.get("tid")))
+        except ValueError:
+            return None
+        return await kernel.accounts.principal(tenant_id, session_id)
+
+    return JWTCookieAuth[Principal, Token](
+        retrieve_user_handler=retrieve_user,
+        token_secret=kernel.secret_key(),
+        key=COOKIE,
+        default_token_expiration=SESSION_LIFETIME,
+        exclude_opt_key=PUBLIC,
+        accepted_audiences=[AUDIENCE],
+        samesite="lax",
+    )
+
+
+def is_https(request: Request[Any, Any, Any]) -> bool:
+    return request.url.scheme == "https"
+
+
+def session_cookie(request: Request[Any, Any, Any], principal: Principal) -> Cookie:
+    auth: JWTCookieAuth[Principal, Token] = request.app.state.cabinet_auth
+    token = auth.create_token(
+        identifier=str(principal.session_id),
+        token_audience=AUDIENCE,
+        token_extras={"tid": str(principal.tenant_id)},
+    )
+    return Cookie(
+        key=COOKIE,
+        value=f"Bearer {token}",
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request),
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+    )
+
+
+def cleared_cookie(request: Request[Any, Any, Any]) -> Cookie:
+    return Cookie(key=COOKIE, value="", path="/", httponly=True, samesite="lax", secure=is_https(request), max_age=0)
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """A local path to return to after sign-in; anything else (another host, a scheme, ``//x``,
+    backslashes) is replaced by ``default``, so the parameter cannot send anyone off-site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in value):
+        return default
+    return value
+
+
+def sign_in_url(request: Request[Any, Any, Any]) -> str:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/signin?next={quote(here, safe='/')}" if here not in ("/", "/cabinet") else "/signin"
+
+
+def redirect(location: str, cookies: list[Cookie] | None = None) -> Response[Any]:
+    return Response(content=None, status_code=303, headers={"Location": location}, cookies=cookies or [])

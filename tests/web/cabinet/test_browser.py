@@ -1,0 +1,227 @@
+"""The web cabinet in a real headless Chromium against a real vats web server."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+from vats.bots.web.testing import TEST_PASSWORD
+from vats.core.directory.models import EmployeeCreate
+from vats.core.directory.secrets import hash_password
+from vats.core.directory.service import TenantCreated
+from vats.core.kernel import Kernel
+
+from tests.web.cabinet.conftest import Server
+
+WAIT = 15
+
+
+async def give_password(kernel: Kernel, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> str:
+    """As if the employee accepted the invitation with TEST_PASSWORD; returns their e-mail."""
+    assert kernel.db is not None
+    async with kernel.db.tenant(tenant_id) as conn:
+        email: str = await conn.fetchval(
+            "UPDATE employees SET password_hash = $3, invitation_accepted_at = coalesce(invitation_accepted_at, now())"
+            " WHERE tenant_id = $1 AND id = $2 RETURNING email",
+            tenant_id,
+            employee_id,
+            hash_password(TEST_PASSWORD),
+        )
+    return email
+
+
+def wait(driver: Any) -> WebDriverWait[Any]:
+    return WebDriverWait(driver, WAIT)
+
+
+def sign_in(driver: Any, server: Server, email: str, path: str = "/") -> None:
+    driver.get(server.url + path)
+    wait(driver).until(ec.presence_of_element_located((By.ID, "email")))
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(TEST_PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(driver).until(ec.presence_of_element_located((By.ID, "shell")))
+
+
+def page_id(driver: Any) -> str:
+    """The page in the main region (read in one script: htmx may be swapping it right now)."""
+    return str(driver.execute_script("return document.getElementById('main')?.dataset.page || ''"))
+
+
+def availability(driver: Any) -> str:
+    return str(driver.execute_script("return document.getElementById('availability')?.dataset.mode || ''"))
+
+
+async def test_an_admin_signs_in_and_lands_on_settings_employees(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, "admin@test.example")
+    assert browser.current_url == cabinet_server.url + "/cabinet/settings/employees"
+    assert page_id(browser) == "employees"
+    assert browser.find_element(By.ID, "pbx-name").text == "Test company"
+    assert "admin@test.example" in browser.find_element(By.ID, "employee-list").text
+
+
+async def test_adding_an_employee_shows_a_bad_email_beside_its_field_then_adds_a_good_one(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, "admin@test.example")
+
+    def submit(full_name: str, email: str) -> None:
+        panel = browser.find_element(By.ID, "add-employee")
+        if not panel.get_attribute("open"):
+            panel.find_element(By.TAG_NAME, "summary").click()
+        for name, value in (("full_name", full_name), ("email", email)):
+            box = browser.find_element(By.ID, f"new-{name}")
+            box.clear()
+            box.send_keys(value)
+        browser.find_element(By.ID, "add-submit").click()
+
+    submit("Анна Иванова", "anna-at-example")
+    error = wait(browser).until(ec.presence_of_element_located((By.ID, "email-error")))
+    assert error.text == "'anna-at-example' — не адрес e-mail."
+    # beside its field: the message follows the e-mail input inside the same field block
+    field = browser.find_element(By.ID, "new-email").find_element(By.XPATH, "..")
+    assert field.find_element(By.ID, "email-error") == error
+    assert browser.find_element(By.ID, "new-email").get_attribute("aria-invalid") == "true"
+    assert browser.find_element(By.ID, "new-full_name").get_attribute("value") == "Анна Иванова"  # input kept
+
+    submit("Анна Иванова", "anna@example.com")
+    notice = wait(browser).until(ec.presence_of_element_located((By.ID, "notice")))
+    assert "anna@example.com" in notice.text
+    assert "Анна Иванова" in browser.find_element(By.ID, "employee-list").text
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        lines = await conn.fetchval(
+            "SELECT count(*) FROM terminals t JOIN employees e ON e.id = t.employee_id"
+            " WHERE e.email = 'anna@example.com' AND t.sip_login IS NOT NULL"
+        )
+    assert lines == 3  # the API's service made her three SIP lines
+
+
+async def test_a_form_posted_without_the_csrf_token_is_refused(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, "admin@test.example")
+    browser.find_element(By.CSS_SELECTOR, "#add-employee summary").click()
+    browser.execute_script("document.querySelectorAll('input[name=_csrf_token]').forEach(e => e.remove())")
+    browser.execute_script(
+        "document.querySelector('#add-employee form').removeAttribute('hx-boost');"
+        "document.body.removeAttribute('hx-headers')"
+    )
+    browser.find_element(By.ID, "new-full_name").send_keys("Пётр Сидоров")
+    browser.find_element(By.ID, "new-email").send_keys("petr@example.com")
+    browser.find_element(By.ID, "add-submit").click()
+    title = wait(browser).until(ec.presence_of_element_located((By.ID, "refused-title")))
+    assert title.get_attribute("data-reason") == "csrf_refused"
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM employees WHERE email = 'petr@example.com'") == 0
+    # A plain cross-site style post (no cookie token at all) is refused too.
+    async with httpx.AsyncClient(base_url=cabinet_server.url) as client:
+        session = {c["name"]: c["value"] for c in browser.get_cookies() if c["name"] == "vats_session"}
+        response = await client.post(
+            "/cabinet/settings/employees", data={"full_name": "X", "email": "x@example.com"}, cookies=session
+        )
+    assert response.status_code == 403
+
+
+async def test_the_shell_keeps_its_state_across_three_boosted_navigations_and_the_switch_changes_the_api(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email)
+    # A mark only this document's shell carries: a full page load would lose it.
+    browser.execute_script("document.getElementById('shell').dataset.mark = 'kept'")
+    browser.find_element(By.CSS_SELECTOR, "label[for=availability-unavailable]").click()
+    wait(browser).until(lambda d: availability(d) == "unavailable")
+    for link, expected in (
+        ("nav a[href='/cabinet/me']", "me"),
+        ("nav a[href='/cabinet/settings/employees']", "employees"),
+        ("#employee-list a", "employee"),
+    ):
+        browser.find_element(By.CSS_SELECTOR, link).click()
+        wait(browser).until(lambda d, expected=expected: page_id(d) == expected)
+    assert browser.execute_script("return document.getElementById('shell').dataset.mark") == "kept"
+    assert browser.find_element(By.ID, "availability-unavailable").is_selected()
+
+    async with httpx.AsyncClient(base_url=cabinet_server.url) as api:
+        tokens = (await api.post("/api/auth/login", json={"email": email, "password": TEST_PASSWORD})).json()
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        assert (await api.get("/api/me", headers=headers)).json()["employee"]["availability"] == "unavailable"
+        browser.find_element(By.CSS_SELECTOR, "label[for=availability-available]").click()
+        wait(browser).until(lambda d: availability(d) == "available")
+        assert (await api.get("/api/me", headers=headers)).json()["employee"]["availability"] == "available"
+
+
+async def test_a_user_without_admin_rights_gets_the_clear_no_access_page(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    employee, _ = await vats_kernel.directory.create_employee(
+        vats_tenant.tenant_id, EmployeeCreate(full_name="Олег Петров", email="oleg@test.example")
+    )
+    await give_password(vats_kernel, vats_tenant.tenant_id, employee.id)
+    sign_in(browser, cabinet_server, "oleg@test.example")
+    assert browser.current_url == cabinet_server.url + "/cabinet/me"  # a user lands on Me
+    assert not browser.find_elements(By.CSS_SELECTOR, "nav a[href='/cabinet/settings/employees']")
+    browser.get(cabinet_server.url + "/cabinet/settings/employees")
+    title = wait(browser).until(ec.presence_of_element_located((By.ID, "refused-title")))
+    assert title.text == "Нет доступа"
+    assert "администратору" in browser.find_element(By.ID, "refused-message").text
+    assert "Traceback" not in browser.page_source
+
+
+async def test_a_signed_out_session_returns_to_sign_in_and_back_to_the_page(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email, "/cabinet/me")
+    assert browser.current_url == cabinet_server.url + "/cabinet/me"  # next= honoured on the first sign-in
+    # The session ends elsewhere (every session of the account, as a password reset does).
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.system() as conn:
+        await conn.execute("UPDATE sessions SET revoked_at = now() WHERE employee_id = $1", vats_tenant.admin_id)
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/settings/employees']").click()  # a boosted click
+    wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
+    assert browser.current_url.startswith(cabinet_server.url + "/signin?next=/cabinet/settings/employees")
+    assert browser.find_element(By.ID, "signin-message").text == "Сессия закончилась, войдите снова."
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys(TEST_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(lambda d: page_id(d) == "employees")
+    assert browser.current_url == cabinet_server.url + "/cabinet/settings/employees"
+    # Signing out from the menu ends the session row at once: the page needs a sign-in again.
+    browser.find_element(By.CSS_SELECTOR, "#my-menu summary").click()
+    browser.find_element(By.ID, "sign-out").click()
+    wait(browser).until(ec.presence_of_element_located((By.ID, "email")))
+    browser.get(cabinet_server.url + "/cabinet/me")
+    wait(browser).until(ec.presence_of_element_located((By.ID, "email")))
+    assert "/signin" in browser.current_url
+
+
+async def test_an_off_site_next_is_ignored_after_sign_in(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email, "/signin?next=//evil.example/x")
+    assert browser.current_url == cabinet_server.url + "/cabinet/settings/employees"
+
+
+async def test_a_wrong_password_gets_the_apis_message_and_no_session(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    browser.get(cabinet_server.url + "/signin")
+    browser.find_element(By.ID, "email").send_keys("admin@test.example")
+    browser.find_element(By.ID, "password").send_keys("not-the-Passw0rd")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    message = wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
+    assert message.text == "Неверный e-mail или пароль."
+    assert not [c for c in browser.get_cookies() if c["name"] == "vats_session"]
