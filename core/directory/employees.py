@@ -335,7 +335,7 @@ async def _keep_one_admin_if_admin(conn: Connection, tenant_id: uuid.UUID, emplo
 
 
 async def add_external_number(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, number: str) -> Terminal:
-    await get_employee(conn, tenant_id, employee_id)
+    await lock_row(conn, "employees", tenant_id, employee_id, "employee_id")  # one position each
     e164 = normalise_phone(number, "external_number")
     position = await conn.fetchval(
         "SELECT coalesce(max(position) + 1, 0) FROM terminals WHERE tenant_id = $1 AND employee_id = $2",

@@ -66,8 +66,10 @@ async def update_number(conn: Connection, tenant_id: uuid.UUID, number_id: uuid.
     values = changes(data, {"name", "recording", "number_as_caller_id", "scenario_id"})
     if "name" in values:
         values["name"] = check_name(values["name"], "name")
+    # FOR KEY SHARE holds the scenario until this commits: its deletion (which locks it before
+    # looking for numbers that use it) then sees this number, or went first and this is a 404.
     if values.get("scenario_id") is not None and not await conn.fetchval(
-        "SELECT true FROM scenarios WHERE tenant_id = $1 AND id = $2", tenant_id, values["scenario_id"]
+        "SELECT true FROM scenarios WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE", tenant_id, values["scenario_id"]
     ):
         raise NotFoundError("no such scenario", field="scenario_id")
     await update_row(conn, "numbers", tenant_id, number_id, values)

@@ -150,8 +150,10 @@ class Directory:
     async def update_tenant(
         self, tenant_id: uuid.UUID, *, time_zone: str | None = None, settings: TenantSettings | None = None
     ) -> Tenant:
-        """Change the time zone or the settings (replaced whole); references are checked."""
+        """Change the time zone or the settings (replaced whole); references are checked (under
+        the tenant's lock, which a deletion of the named employee holds too)."""
         async with self.db.tenant(tenant_id) as conn:
+            await lock_tenant(conn, tenant_id)
             if time_zone is not None:
                 check_time_zone(time_zone)
                 await conn.execute("UPDATE tenants SET time_zone = $2 WHERE id = $1", tenant_id, time_zone)

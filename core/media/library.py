@@ -171,6 +171,7 @@ async def _save_items(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUI
 
 async def create_media(conn: Connection, tenant_id: uuid.UUID, data: MediaCreate) -> Media:
     name = check_name(data.name, "name")
+    await lock_tenant(conn, tenant_id)  # the recordings it names cannot be deleted meanwhile
     total = await _checked_duration(conn, tenant_id, data.items)
     try:
         with translated_errors():
@@ -195,6 +196,7 @@ async def list_media(conn: Connection, tenant_id: uuid.UUID) -> list[Media]:
 
 
 async def update_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUID, data: MediaUpdate) -> Media:
+    await lock_tenant(conn, tenant_id)  # as in create_media
     await get_media(conn, tenant_id, media_id)
     if data.name is not msgspec.UNSET:
         with translated_errors():

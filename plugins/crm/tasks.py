@@ -46,9 +46,14 @@ def _task(r: Any) -> Task:
 
 
 async def check_assignee(conn: Connection, tenant_id: uuid.UUID, kind: str, assignee_id: uuid.UUID) -> bool:
+    """Whether the assignee exists, holding it (FOR KEY SHARE) until the transaction ends: a
+    deletion running meanwhile (it locks the row FOR UPDATE) either waits and then finds the
+    task among the references, or goes first and this answers False."""
     table = "employees" if kind == "employee" else "groups"
     return bool(
-        await conn.fetchval(f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, assignee_id)
+        await conn.fetchval(
+            f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE", tenant_id, assignee_id
+        )
     )
 
 
@@ -89,6 +94,12 @@ async def open_task(
         "SELECT coalesce((SELECT duplicate_check FROM crm_settings WHERE tenant_id = $1), true)", tenant_id
     )
     if duplicate_check and kind != "manual":
+        # Two missed calls from one number at once must not both find no open task and both
+        # insert one: the check and the insert are serialised per (assignee, kind, number).
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"crm_task:{tenant_id}:{kind}:{assignee_kind}:{assignee_id}:{number}",
+        )
         existing = await conn.fetchval(
             "SELECT id FROM crm_tasks WHERE tenant_id = $1 AND kind = $2 AND assignee_kind = $3 AND assignee_id = $4"
             " AND number IS NOT DISTINCT FROM $5 AND status IN ('open', 'in_progress')"

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
-from vats.core.directory._sql import translated_errors
+from vats.core.directory._sql import lock_tenant, translated_errors
 from vats.core.directory.models import Reference
 from vats.core.directory.validation import check_name
 from vats.core.errors import ConflictError, NotFoundError, ReferencedError, ValidationError
@@ -79,6 +79,9 @@ async def check_menu(conn: Connection, tenant_id: uuid.UUID, data: MenuIn, *, me
 
 
 async def create_menu(conn: Connection, tenant_id: uuid.UUID, data: MenuIn) -> Menu:
+    # What the menu names is checked and then written: the tenant's lock keeps a concurrent
+    # deletion of an employee, group or media (which holds it too) from slipping in between.
+    await lock_tenant(conn, tenant_id)
     await check_menu(conn, tenant_id, data)
     try:
         with translated_errors():
@@ -106,6 +109,7 @@ async def list_menus(conn: Connection, tenant_id: uuid.UUID) -> list[Menu]:
 
 
 async def update_menu(conn: Connection, tenant_id: uuid.UUID, menu_id: uuid.UUID, data: MenuIn) -> Menu:
+    await lock_tenant(conn, tenant_id)  # as in create_menu
     await get_menu(conn, tenant_id, menu_id)
     await check_menu(conn, tenant_id, data, menu_id=menu_id)
     with translated_errors():
@@ -132,6 +136,7 @@ async def menu_references(conn: Connection, tenant_id: uuid.UUID, menu_id: uuid.
 
 
 async def delete_menu(conn: Connection, tenant_id: uuid.UUID, menu_id: uuid.UUID) -> None:
+    await lock_tenant(conn, tenant_id)  # a scenario or menu saved meanwhile cannot name it unseen
     await get_menu(conn, tenant_id, menu_id)
     refs = await menu_references(conn, tenant_id, menu_id)
     if refs:

@@ -119,3 +119,26 @@ async def test_fifty_concurrent_deletions_delete_audit_and_announce_once(
     assert events.deleted == [doomed.id]
     audit = (await admin.get("/api/audit", params={"limit": 500})).json()
     assert [e["change"] for e in audit if e["subject_id"] == str(doomed.id)] == ["deleted", "created"]
+
+
+async def test_a_menu_saved_while_its_employee_is_deleted_never_names_a_deleted_employee(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """Saving checks what the menu names, then writes; deleting looks for references, then
+    deletes. Run at once, one must see the other: the menu is refused (404) or the deletion
+    is (409, listing the menu), never both accepted."""
+    tid = vats_tenant.tenant_id
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    for round_ in range(6):
+        anna, _ = await vats_kernel.directory.create_employee(
+            tid, EmployeeCreate(full_name=f"Анна {round_}", email=f"anna{round_}@test.example")
+        )
+        item = {"key": "1", "do": {"action": "route", "target": {"kind": "employee", "id": str(anna.id)}}}
+        menu = {
+            "name": f"Меню {round_}",
+            "body": {"instruction": ["standard:greeting"], "items": [{"key": "0", "do": {"action": "repeat"}}, item]},
+        }
+        saved, deleted = await asyncio.gather(
+            admin.post("/api/ivr-menus", json=menu), admin.delete(f"/api/employees/{anna.id}")
+        )
+        assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)

@@ -240,3 +240,28 @@ async def test_routing_cache_rereads_only_the_changed_number(company: Company, c
     assert contacts_for_routing._cache[company.tenant_id] is loaded  # no reload of the whole tenant
     assert loaded["+79035550001"].personal_manager_id == company.people["203"]
     assert loaded["+79035550002"].personal_manager_id == company.people["202"]
+
+
+async def test_missed_calls_from_one_number_at_once_make_one_task(company: Company) -> None:
+    """Calls that end at the same moment each look for the open task before adding theirs (each
+    in its own transaction, as the call records of several routers are stored): they must end
+    in one task counting every call, not one task each."""
+    import asyncio
+
+    from vats.plugins.crm.tasks import open_task
+
+    assert company.kernel.db is not None
+    db = company.kernel.db
+
+    async def missed() -> bool:
+        async with db.tenant(company.tenant_id) as conn:
+            _, created = await open_task(
+                conn, company.kernel, company.tenant_id, kind="missed", assignee_kind="group",
+                assignee_id=company.sales_id, number="+79035550101",
+            )  # fmt: skip
+            return created
+
+    created = await asyncio.gather(*(missed() for _ in range(6)))
+    assert sorted(created) == [False] * 5 + [True]
+    tasks = await fetch(company, "SELECT * FROM crm_tasks WHERE tenant_id = $1")
+    assert [(t["kind"], t["repeats"]) for t in tasks] == [("missed", 6)]

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from vats.bots.web.auth import ADMIN, kernel_of
 from vats.bots.web.deps import tenant_tx
 from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
-from vats.core.directory._sql import translated_errors
+from vats.core.directory._sql import lock_row, translated_errors
 from vats.core.directory.validation import check_name, normalise_phone
 from vats.core.engine import scenarios as repo
 from vats.core.engine.context import CallFacts
@@ -134,6 +134,7 @@ class ScenarioController(Controller):
     )
     async def delete_one(self, request: Request[Any, Any, Any], scenario_id: FromPath[uuid.UUID]) -> None:
         async with tenant_tx(request) as (conn, tenant, _):
+            await lock_row(conn, "scenarios", tenant.id, scenario_id, "scenario_id")  # numbers bound meanwhile are seen
             scenario = await repo.get_scenario(conn, tenant.id, scenario_id)
             if scenario.is_default:
                 raise ValidationError("the default scenario cannot be deleted", field="scenario_id")
