@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from vats.core.protocols import KernelAPI
     from vats.core.regions import CallerRegion
     from vats.core.tasks import TaskNotice
+    from vats.core.workers import Worker
 
 hookspec = pluggy.HookspecMarker("vats")
 hookimpl = pluggy.HookimplMarker("vats")
@@ -90,7 +91,7 @@ def register_commands() -> Sequence[Any]:
 
 
 @hookspec
-def register_workers() -> Sequence[Any]:
+def register_workers() -> Sequence[Worker]:
     """Return background workers for ``vats serve``: async callables ``worker(kernel)``.
 
     Called once when ``vats serve`` starts (after ``startup``); each worker runs as its own

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from vats.core.protocols import KernelAPI
 
@@ -18,7 +17,7 @@ log = logging.getLogger(__name__)
 
 RESTART_PAUSE_S = 5.0
 
-Worker = Callable[[Any], Awaitable[None]]
+Worker = Callable[[KernelAPI], Awaitable[None]]
 
 
 class Workers:

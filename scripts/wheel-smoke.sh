@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the wheel a user would install (`pip install vats`), installs it into a fresh venv in a
-# folder outside the checkout, and runs vats from there: --version, tenant create on a fresh
-# data dir (embedded PostgreSQL, migrations), asterisk render, plugins. The editable install the
+# folder outside the checkout, and runs vats from there: --version, db migrate and tenant create
+# on a fresh data dir (embedded PostgreSQL, the wheel's migrations), asterisk render, plugins. The editable install the
 # tests use cannot see a module or data file missing from the wheel; this can.
 # Called by scripts/test.sh; runs on its own too: sh scripts/wheel-smoke.sh
 set -eu
@@ -41,7 +41,6 @@ wheel="$(ls "$work"/dist/vats-*.whl)"
 
 # Run from outside the checkout with only the wheel's vats importable and a fresh data dir.
 cd "$work"
-vats="$work/venv/bin/vats"
 export VATS_DATA_DIR="$work/data"
 unset VATS_DATABASE_URL VATS_PLUGINS VATS_ASTERISK_CONF_DIR VATS_AMI_URL VATS_TELEGRAM_TOKEN PYTHONPATH || true
 
@@ -51,22 +50,28 @@ case "$where" in
 *) fail "vats was imported from $where, not from the installed wheel" ;;
 esac
 
-version="$("$vats" --version)" || fail "vats --version failed"
+# vats ARGS... > OUT: its stderr (where it names the database it opens) shown only if it fails.
+vats() {
+    "$work/venv/bin/vats" "$@" 2>"$work/stderr.log" || { cat "$work/stderr.log" >&2; fail "vats $* failed"; }
+}
+
+version="$(vats --version)"
 [ "$version" = "vats $("$work/venv/bin/python" -c 'from importlib.metadata import version; print(version("vats"))')" ] ||
     fail "vats --version printed: $version"
 
-"$vats" tenant create --name "Проверка колеса" --admin-email admin@wheel.example >"$work/tenant.json" ||
-    fail "vats tenant create failed"
+# A fresh data dir: the embedded PostgreSQL is created and migrated (the wheel's SQL files).
+vats db migrate >/dev/null
+vats tenant create --name "Проверка колеса" --admin-email admin@wheel.example >"$work/tenant.json"
 grep -q '"tenant_id"' "$work/tenant.json" || fail "vats tenant create printed: $(cat "$work/tenant.json")"
 
-"$vats" asterisk render --out "$work/asterisk" >/dev/null || fail "vats asterisk render failed"
+vats asterisk render --out "$work/asterisk" >/dev/null
 for file in asterisk.conf extensions.conf pjsip.conf manager.conf; do
     [ -s "$work/asterisk/$file" ] || fail "vats asterisk render wrote no $file"
 done
 
-"$vats" plugins >"$work/plugins.txt" || fail "vats plugins failed"
+vats plugins >"$work/plugins.txt"
 for plugin in audit crm crm_webhook ivr numbering_ru queue telegram; do
     grep -qw "$plugin" "$work/plugins.txt" || fail "vats plugins does not list $plugin: $(cat "$work/plugins.txt")"
 done
 
-echo "wheel smoke: $(basename "$wheel") installs and runs ($version; tenant create, asterisk render, plugins)"
+echo "wheel smoke: $(basename "$wheel") installs and runs ($version; db migrate, tenant create, asterisk render, plugins)"
