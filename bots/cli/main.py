@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from functools import wraps
+from functools import partial, wraps
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -176,7 +176,7 @@ def _uvicorn_server(app: Any, config: Config) -> Any:
 
 
 async def _serve(config: Config) -> None:
-    from vats.bots.web.app import create_app
+    from vats.bots.web.app import create_app, finish_api_docs
     from vats.core.asterisk.service import Telephony
     from vats.core.directory.demo import ensure_demo
     from vats.core.workers import Workers
@@ -187,7 +187,7 @@ async def _serve(config: Config) -> None:
     # The web app needs the plugins' routes but not the database: build it (a second or two of
     # litestar's route and OpenAPI work) in a thread while the embedded PostgreSQL starts.
     # (run_in_executor submits at once; the database start below blocks this thread meanwhile.)
-    app_built = asyncio.get_running_loop().run_in_executor(None, create_app, kernel)
+    app_built = asyncio.get_running_loop().run_in_executor(None, partial(create_app, kernel, api_docs_now=False))
     try:
         await kernel.start(load_plugins=False, progress=lambda pkg, name: say(f"migrating {pkg}/{name}"))
     except BaseException:
@@ -214,13 +214,16 @@ async def _serve(config: Config) -> None:
             # Plain print: one line a person can copy and a script can parse. Shown once, on the
             # terminal only; it never goes to a log.
             print(f"Demo tenant created. Admin log-in: {demo.admin_email} password: {demo.admin_password} (shown once)")
-        server = _uvicorn_server(await app_built, config)
+        app = await app_built
+        server = _uvicorn_server(app, config)
 
         async def announce() -> None:
             # uvicorn offers no event for "listening"; poll its flag so the line means the port is open.
             while not server.started:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             print(f"vats is serving on {base}  (API docs: {base}/schema, health: {base}/health)", flush=True)
+            # Not needed to be ready: the API docs are built once serving (off the event loop).
+            await asyncio.to_thread(finish_api_docs, app)
 
         announcer = asyncio.create_task(announce())
         try:

@@ -3,10 +3,12 @@ plugins contribute, offline API docs, problem-details errors and a structured ac
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import msgspec
 from litestar import Litestar, Router, get
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -63,7 +65,9 @@ class Health(msgspec.Struct, frozen=True):
     plugins: list[str]
 
 
-def create_app(kernel: Kernel) -> Litestar:
+def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
+    """The web app. ``api_docs_now=False`` leaves the OpenAPI document (a second of work) to
+    ``finish_api_docs``, which ``vats serve`` runs once it is serving."""
     @get(
         "/health",
         operation_id="health",
@@ -114,8 +118,37 @@ def create_app(kernel: Kernel) -> Litestar:
         template_config=template_config(),
         state=State({"kernel": kernel, "jwt_auth": jwt_auth, "cabinet_auth": cabinet_auth}),
     )
-    attach_examples(app)
+    if api_docs_now:
+        attach_examples(app)
+    else:
+        app.plugins.get(OpenAPIPlugin).__class__ = _OneDocument
     return app
+
+
+_DOCUMENT_LOCK = threading.RLock()
+
+
+class _OneDocument(OpenAPIPlugin):
+    """The OpenAPI document built once and served whole, even when ``finish_api_docs`` (in a
+    thread) and a /schema request (on the event loop) ask for it at the same moment."""
+
+    __slots__ = ()
+
+    def provide_openapi(self) -> Any:
+        with _DOCUMENT_LOCK:
+            return super().provide_openapi()
+
+    def provide_openapi_schema(self) -> dict[str, Any]:
+        with _DOCUMENT_LOCK:
+            return super().provide_openapi_schema()
+
+
+def finish_api_docs(app: Litestar) -> None:
+    """Build the OpenAPI document and attach its request examples (an app made with
+    ``api_docs_now=False``); a /schema answer made meanwhile is made again with them."""
+    with _DOCUMENT_LOCK:
+        attach_examples(app)
+        app.plugins.get(OpenAPIPlugin)._openapi_schema = None
 
 
 def logging_config(level: str) -> LoggingConfig:

@@ -69,6 +69,10 @@ def test_serve_on_embedded_postgres_with_demo_and_clean_stop(tmp_path: Path) -> 
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
             health = json.load(response)
         assert health["status"] == "ok" and health["database"] == "ok" and "audit" in health["plugins"]
+        # The API docs are built once serving, yet asked at once they come whole, with examples.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/schema/openapi.json", timeout=30) as response:
+            login_body = json.load(response)["paths"]["/api/auth/login"]["post"]["requestBody"]["content"]
+        assert "examples" in login_body["application/json"]
         # Another vats command on the same data folder joins the running embedded server.
         env = {k: v for k, v in os.environ.items() if k != "VATS_DATABASE_URL"}
         listed = subprocess.run(
