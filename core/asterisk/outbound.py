@@ -67,7 +67,9 @@ async def check_rule(conn: Any, tenant_id: uuid.UUID, rule: CallerIdRuleIn) -> N
         if rule.scope_id is not None:
             raise ValidationError("a tenant-wide rule names no scope_id", field="scope_id")
     elif rule.scope_id is None or not await conn.fetchval(
-        f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, rule.scope_id
+        # FOR KEY SHARE: a deletion of the employee, group or line waits for this rule and then
+        # finds it among its references (scope_id has no foreign key: it names one of three tables).
+        f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE", tenant_id, rule.scope_id
     ):
         raise NotFoundError(f"no such {rule.scope}", field="scope_id")
     if not await conn.fetchval("SELECT true FROM numbers WHERE tenant_id = $1 AND id = $2", tenant_id, rule.number_id):

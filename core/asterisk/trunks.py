@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
+import asyncpg
 import msgspec
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 
@@ -55,14 +56,17 @@ async def create_trunk(conn: Any, data: TrunkIn) -> Trunk:
         raise ValidationError("a host name or an IP address", field="host")
     if data.password and not data.username:
         raise ValidationError("a password needs a username", field="username")
-    if await conn.fetchval("SELECT true FROM sip_trunks WHERE name = $1", data.name):
-        raise ConflictError("another trunk has this name", field="name")
-    row = await conn.fetchrow(
-        "INSERT INTO sip_trunks (name, host, port, username, password, inbound_match, dial_format, outbound)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
-        data.name, data.host, data.port, data.username, data.password, data.inbound_match, data.dial_format,
-        data.outbound,
-    )  # fmt: skip
+    # The name's UNIQUE constraint decides (a check before the insert would let two concurrent
+    # creations both pass it and the second end in a 500).
+    try:
+        row = await conn.fetchrow(
+            "INSERT INTO sip_trunks (name, host, port, username, password, inbound_match, dial_format, outbound)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+            data.name, data.host, data.port, data.username, data.password, data.inbound_match, data.dial_format,
+            data.outbound,
+        )  # fmt: skip
+    except asyncpg.UniqueViolationError as exc:
+        raise ConflictError("another trunk has this name", field="name") from exc
     return _trunk(row)
 
 

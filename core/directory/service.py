@@ -322,6 +322,15 @@ class Directory:
             refs.append(
                 Reference(kind="absence", id=str(r["id"]), description=f"absence forwarding of {r['full_name']}")
             )
+        refs += [
+            Reference(kind="caller_id_rule", id=str(r["id"]), description=f"caller ID rule {r['prefix'] or '*'}")
+            for r in await conn.fetch(
+                "SELECT id, prefix FROM outbound_caller_ids WHERE tenant_id = $1 AND scope = $2 AND scope_id = $3",
+                tenant_id,
+                kind,
+                object_id,
+            )
+        ]
         if kind == "employee" and await conn.fetchval(
             "SELECT true FROM tenants WHERE id = $1"
             " AND settings -> 'personal_manager' ->> 'default_employee_id' = $2::text",
@@ -334,6 +343,13 @@ class Directory:
 
     async def _drop_references(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> None:
         target = "target_employee_id" if kind == "employee" else "target_group_id"
+        # A caller-ID rule for the deleted employee or group has nobody to apply to.
+        await conn.execute(
+            "DELETE FROM outbound_caller_ids WHERE tenant_id = $1 AND scope = $2 AND scope_id = $3",
+            tenant_id,
+            kind,
+            object_id,
+        )
         # A rule whose target goes away is removed: the owner falls back to dropping the call.
         await conn.execute(f"DELETE FROM forward_rules WHERE tenant_id = $1 AND {target} = $2", tenant_id, object_id)
         await conn.execute(

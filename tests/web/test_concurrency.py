@@ -142,3 +142,12 @@ async def test_a_menu_saved_while_its_employee_is_deleted_never_names_a_deleted_
             admin.post("/api/ivr-menus", json=menu), admin.delete(f"/api/employees/{anna.id}")
         )
         assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)
+
+
+async def test_two_trunks_of_one_name_created_at_once_one_is_refused_with_409(vats_api: ApiClients) -> None:
+    operator = vats_api.operator()
+    trunk = {"name": "provider", "host": "sip.provider.example"}
+    answers = await asyncio.gather(*(operator.post("/api/operator/trunks", json=trunk) for _ in range(4)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201, 409, 409, 409], [r.text for r in answers]
+    assert all(r.json()["field"] == "name" for r in answers if r.status_code == 409)

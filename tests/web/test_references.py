@@ -69,6 +69,9 @@ async def test_deleting_an_employee_lists_every_reference_and_forced_leaves_all_
             json=_menu("Главное", [{"key": "1", "do": {"action": "route", "target": {"kind": "employee", "id": str(anna.id)}}}]),
         )
     )
+    number = await d.assign_number(tid, "+74957770011")
+    rule = {"scope": "employee", "scope_id": str(anna.id), "prefix": "", "number_id": str(number.id)}
+    await _ok(await admin.post("/api/outbound/caller-ids", json=rule))
     contact = await _ok(await admin.post("/api/contacts", json={"number": "+79165550001", "name": "ООО Клиент"}))
     assert contact["manager_id"] == str(anna.id)  # the default manager
     await _ok(await admin.post("/api/tasks", json={"title": "Перезвонить", "assignee_id": str(anna.id)}))
@@ -84,8 +87,8 @@ async def test_deleting_an_employee_lists_every_reference_and_forced_leaves_all_
     assert problem["field"] == "employee_id"
     kinds = sorted(r["kind"] for r in problem["references"])
     assert kinds == [
-        "absence", "crm_contact", "crm_deal", "crm_task", "forward_rule", "group_member", "ivr_menu",
-        "tenant_settings",
+        "absence", "caller_id_rule", "crm_contact", "crm_deal", "crm_task", "forward_rule", "group_member",
+        "ivr_menu", "tenant_settings",
     ], problem["references"]  # fmt: skip
     described = " ".join(r["description"] for r in problem["references"])
     assert "Продажи" in described and "Главное" in described and "ООО Клиент" in described
@@ -103,6 +106,7 @@ async def test_deleting_an_employee_lists_every_reference_and_forced_leaves_all_
     settings = await _ok(await admin.get("/api/tenant/settings"))
     assert settings["settings"]["personal_manager"]["default_employee_id"] is None
     await _ok(await admin.patch("/api/tenant/settings", json={"settings": settings["settings"]}))
+    assert (await _ok(await admin.get("/api/outbound/caller-ids"))) == []
     boris_now = await _ok(await admin.get(f"/api/employees/{boris.id}"))
     assert boris_now["on_no_answer"] is None and boris_now["absences"][0]["forward"]["action"] == "drop"
 
