@@ -8,14 +8,15 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import PermissionDeniedException
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
-from vats.bots.web.cabinet.pages import language, page
-from vats.bots.web.cabinet.session import redirect
+from vats.bots.web.cabinet.pages import LANG_COOKIE, is_htmx, language, page
+from vats.bots.web.cabinet.session import redirect, safe_next
 from vats.bots.web.cabinet.signin import MAX_FIELD, landing
-from vats.bots.web.cabinet.texts import problem_text, texts
+from vats.bots.web.cabinet.texts import LANGS, problem_text, texts
 from vats.bots.web.deps import caller, tenant_tx
 from vats.bots.web.domain.employees.controllers import load_visible
 from vats.core.accounts.service import Principal
@@ -29,6 +30,7 @@ from vats.core.errors import VatsError
 AVAILABILITIES = ("unavailable", "by_schedule", "available")
 ROLES = ("admin", "head", "user", "restricted")
 PAGE_SIZE = 50
+LANG_COOKIE_AGE = 365 * 24 * 3600
 
 
 def require(request: Request[Any, Any, Any], roles: frozenset[str]) -> Principal:
@@ -53,13 +55,32 @@ class CabinetController(Controller):
         return redirect(landing(caller(request)))
 
     @post("/availability")
-    async def set_availability(self, request: Request[Any, Any, Any]) -> Template:
-        """The shell's switch: the same service as PUT /api/me/availability."""
+    async def set_availability(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """The shell's switch: the same service as PUT /api/me/availability. htmx swaps the switch
+        alone; without JavaScript the form posts and the cabinet opens again."""
         me = caller(request)
         mode = (await _form(request)).get("mode", "")
         if mode in AVAILABILITIES:
             await kernel_of(request).directory.set_availability(me.tenant_id, me.employee_id, mode)  # type: ignore[arg-type]
+        if not is_htmx(request):
+            return redirect("/cabinet")
         return await page(request, "_availability.html")
+
+    @post("/language")
+    async def choose_language(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """My language for the cabinet (a cookie on this browser; else the browser's own)."""
+        form = await _form(request)
+        lang = form.get("lang", "")
+        back = safe_next(form.get("back"), "/cabinet")
+        if lang not in LANGS:
+            return redirect(back)
+        cookie = Cookie(key=LANG_COOKIE, value=lang, path="/", samesite="lax", max_age=LANG_COOKIE_AGE)
+        return redirect(back, cookies=[cookie])
+
+    @get("/{rest:path}")
+    async def unknown(self, rest: str) -> None:
+        """Any other cabinet address: the cabinet's own "not found" page, not the API's JSON."""
+        raise NotFoundException("no such page")
 
     # --- me -------------------------------------------------------------------------------
 

@@ -225,3 +225,23 @@ async def test_a_wrong_password_gets_the_apis_message_and_no_session(
     message = wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
     assert message.text == "Неверный e-mail или пароль."
     assert not [c for c in browser.get_cookies() if c["name"] == "vats_session"]
+
+
+async def test_english_by_the_menus_choice_and_by_the_browsers_language(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email, "/cabinet/me")
+    assert browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/me']").text == "Я"
+    browser.find_element(By.CSS_SELECTOR, "#my-menu summary").click()
+    browser.find_element(By.CSS_SELECTOR, ".lang-switch button[value=en]").click()
+    wait(browser).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    assert browser.current_url == cabinet_server.url + "/cabinet/me"  # back on the same page
+    assert browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/me']").text == "Me"
+    assert browser.find_element(By.CSS_SELECTOR, "label[for=availability-available]").text == "Available"
+    # A browser that prefers English gets it before anyone chooses.
+    async with httpx.AsyncClient(base_url=cabinet_server.url) as client:
+        english = await client.get("/signin", headers={"Accept-Language": "en-GB,en;q=0.9,ru;q=0.5"})
+        russian = await client.get("/signin", headers={"Accept-Language": "de-DE,ru;q=0.8"})
+    assert "<h1>Sign in</h1>" in english.text and 'lang="en"' in english.text
+    assert "<h1>Вход</h1>" in russian.text and 'lang="ru"' in russian.text
