@@ -32,6 +32,12 @@ if grep -i "warn" "$work/build.log" | grep -v "^WARNING: Location '" >&2; then
     fail "building the wheel printed warnings (above)"
 fi
 wheel="$(ls "$work"/dist/vats-*.whl)"
+# Every file of the three folders ships (as vats/<folder>/...): modules and data alike.
+(cd "$work/src" && find core plugins bots -type f ! -name '*.py[co]' ! -path '*/__pycache__/*') | sort >"$work/want"
+"$python" -c 'import sys, zipfile; print("\n".join(n[5:] for n in zipfile.ZipFile(sys.argv[1]).namelist() if n.startswith("vats/")))' \
+    "$wheel" | sort >"$work/have"
+missing="$(comm -23 "$work/want" "$work/have")"
+[ -z "$missing" ] || fail "files missing from the wheel: $missing"
 
 # A bare venv filled by the checkout's pip (no ensurepip), without byte-compiling: both only
 # cost time here, and the dependencies come from the registries (pip's cache) as for a user.
