@@ -26,6 +26,8 @@ class WrkResult(msgspec.Struct, frozen=True):
     p99_ms: float
     errors: int
     server_cpu: float  # CPU seconds of the server per wall second (1.0 = one core busy)
+    client: str = "wrk"  # or "bench/load.py"
+    client_cpu: float | None = None  # bench/load.py's own CPU per wall second (near 1.0: it was the limit)
 
 
 def free_port() -> int:
@@ -34,20 +36,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def ensure_wrk() -> str:
-    """Debian's wrk; installed on the spot when running as root (CI machines are)."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        if subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], env=env, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
-            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], env=env, capture_output=True, check=True)
-        found = shutil.which("wrk")
-    if not found:
-        sys.exit("bench needs wrk (Debian package 'wrk'); install it or run as root")
-    return found
+def find_wrk() -> str | None:
+    """wrk if the machine has it; else the benchmarks use ``bench/load.py`` (nothing is installed)."""
+    return shutil.which("wrk")
 
 
 def _ms(text: str) -> float:
@@ -64,12 +55,18 @@ def _ms(text: str) -> float:
 def run_wrk(
     url: str, *, seconds: float, connections: int, headers: dict[str, str], server_pid: int, cpus: str
 ) -> WrkResult:
-    """wrk on its own core(s) (``taskset``), with the server's CPU time measured meanwhile."""
+    """wrk (or ``bench/load.py`` where wrk is missing) on its own core(s) (``taskset``), with
+    the server's CPU time measured meanwhile."""
+    wrk = find_wrk()
+    if wrk is None:
+        return _run_load(
+            url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus
+        )
     command = [
         "taskset",
         "-c",
         cpus,
-        ensure_wrk(),
+        wrk,
         "-t1",
         f"-c{connections}",
         f"-d{max(1, int(seconds))}s",
@@ -95,6 +92,28 @@ def run_wrk(
     return WrkResult(requests_per_s=rps, p50_ms=p50, p99_ms=p99, errors=errors, server_cpu=round(cpu, 2))
 
 
+def _run_load(
+    url: str, *, seconds: float, connections: int, headers: dict[str, str], server_pid: int, cpus: str
+) -> WrkResult:
+    root = Path(__file__).resolve().parent.parent
+    command = ["taskset", "-c", cpus, sys.executable, "-m", "bench.load", "--url", url]
+    command += ["--connections", str(connections), "--seconds", str(seconds)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    server = psutil.Process(server_pid)
+    cpu_before = sum(server.cpu_times()[:2])
+    started = time.monotonic()
+    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=root).stdout
+    wall = time.monotonic() - started
+    cpu = (sum(server.cpu_times()[:2]) - cpu_before) / wall  # start-up included: a little low
+    result = msgspec.json.decode(out.strip().splitlines()[-1])
+    return WrkResult(
+        requests_per_s=result["requests_per_s"], p50_ms=result["p50_ms"], p99_ms=result["p99_ms"],
+        errors=result["errors"], server_cpu=round(cpu, 2), client="bench/load.py",
+        client_cpu=round(result["client_cpu"], 2),
+    )  # fmt: skip
+
+
 @contextmanager
 def throwaway_postgres() -> Iterator[str]:
     """Superuser URL of an embedded PostgreSQL in a temporary folder, deleted afterwards."""
@@ -112,18 +131,28 @@ def throwaway_postgres() -> Iterator[str]:
 @contextmanager
 def vats_serve(env: dict[str, str], cpus: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`vats serve` pinned to ``cpus``; yields the process and its base URL once it listens."""
+    with serve_process([sys.executable, "-m", "vats.bots.cli", "serve"], env, cpus, "vats is serving") as served:
+        yield served
+
+
+@contextmanager
+def serve_process(
+    command: list[str], env: dict[str, str], cpus: str, ready_line: str
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A server pinned to ``cpus`` on a free VATS_PORT; yields the process and its base URL once
+    it prints ``ready_line``."""
     port = free_port()
     full_env = {**os.environ, **env, "VATS_PORT": str(port), "VATS_LOG_LEVEL": "WARNING", "VATS_DEMO": "0"}
-    command = ["taskset", "-c", cpus, sys.executable, "-m", "vats.bots.cli", "serve"]
+    command = ["taskset", "-c", cpus, *command]
     proc = subprocess.Popen(command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
-        if "vats is serving" in line:
+        if ready_line in line:
             break
         if not line and proc.poll() is not None:
-            raise RuntimeError("vats serve exited early")
+            raise RuntimeError(f"{command} exited early")
     # Keep draining its output so a chatty server never blocks on a full pipe.
     threading.Thread(target=proc.stdout.read, daemon=True).start()
     try:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from vats.core.accounts.service import Accounts
+from vats.core.accounts.sessions import SessionCache
 from vats.core.blocks import BlockRegistry, registry_from
 from vats.core.config import Config
 from vats.core.db.database import Database
@@ -63,6 +64,7 @@ class Kernel:
         self.applied: list[tuple[str, str]] = []  # migrations applied by start()
         self._snapshots: Snapshots | None = None
         self.ring_memory: RingMemory | None = None  # when each employee last finished a call (uniform)
+        self.sessions: SessionCache | None = None  # live sessions, for the API's sign-in check
         self._engine: Engine | None = None
         self.telephony: Telephony | None = None  # set by ``vats serve`` when it serves calls
         self.telegram: TelegramFrontend | None = None  # set by ``vats serve`` when the bot runs
@@ -104,7 +106,7 @@ class Kernel:
 
     @property
     def accounts(self) -> Accounts:
-        return Accounts(self.db, self.mailer, self.config.base_url)
+        return Accounts(self.db, self.mailer, self.config.base_url, self.sessions)
 
     def secret_key(self) -> str:
         """VATS_SECRET_KEY, or a key generated once and kept in VATS_DATA_DIR (mode 0600)."""
@@ -157,6 +159,8 @@ class Kernel:
             self.ring_memory = RingMemory(self._db, self.owner_url)
             await self.ring_memory.start()
             self.plugins.register(self.ring_memory, name=RING_MEMORY)  # answers ring_state: "idle since"
+            self.sessions = SessionCache(self.owner_url)
+            self.sessions.start()  # not awaited: until it listens, sign-in checks query
             await self._startup()
         except BaseException:
             await self.stop()
@@ -181,6 +185,9 @@ class Kernel:
         if self._snapshots is not None:
             await self._snapshots.stop()
             self._snapshots = None
+        if self.sessions is not None:
+            await self.sessions.stop()
+            self.sessions = None
         if self.ring_memory is not None:
             if self.plugins.pm.get_plugin(RING_MEMORY) is self.ring_memory:
                 self.plugins.unregister(RING_MEMORY)

@@ -1,15 +1,22 @@
-"""bench/api: throughput and p99 latency of listing 100 employees, 50 concurrent connections,
-over real HTTP, next to a hello-world route of the same app in the same run.
+"""bench/api: throughput and p99 latency of the cabinet API over real HTTP, 50 concurrent
+connections, next to a baseline measured in the same run: a separate one-route Litestar app
+with no middleware and no sign-in (``bench/api/bare.py``), served the same way (vats' uvicorn
+set-up, pinned to the same core).
 
-The server (`vats serve`, one process) is pinned to core 0 and wrk to core 1 (``taskset``), so
-the client is not the limit; PostgreSQL runs unpinned. Both routes go through the same
-middleware and sign-in check (a bearer token); the "hello world" is GET /api/auth/session,
-which returns the caller from the token and touches no table beyond the session lookup.
+The server (`vats serve` or the bare app, one process) is pinned to core 0 and the load client
+to core 1 (``taskset``); PostgreSQL runs unpinned. The client is wrk where the machine has it,
+else ``bench/load.py``. Routes:
+
+- bare hello: GET /hello of the bare app;
+- signed-in hello: GET /api/auth/session, which returns the caller from the token after the
+  session check, through every middleware of the cabinet;
+- list 100 employees: GET /api/employees?limit=100 (3 SIP lines each, some in groups).
 
     python bench/api/run.py            # 15 s per route
     python bench/api/run.py --smoke    # 2 s per route (CI)
 
-Goal (issue 3): the list keeps at least 40% of hello-world's throughput.
+Goals (issue 14): the signed-in hello >= 0.5 of the bare hello, the list >= 0.5 of the
+signed-in hello.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import json
 import os
 import sys
 import urllib.request
+from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -28,7 +36,7 @@ from vats.core.directory.models import EmployeeCreate, GroupCreate
 from vats.core.directory.secrets import hash_password
 from vats.core.kernel import Kernel, ensure_database, with_database
 
-from bench.common import WrkResult, run_wrk, throwaway_postgres, vats_serve
+from bench.common import WrkResult, run_wrk, serve_process, throwaway_postgres, vats_serve
 
 PASSWORD = "bench-Passw0rd"
 EMPLOYEES = 100
@@ -69,8 +77,13 @@ def login(base: str) -> str:
 
 
 def show(name: str, r: WrkResult) -> None:
-    print(f"  {name:<34} {r.requests_per_s:>9.0f} req/s   p50 {r.p50_ms:>7.2f} ms   p99 {r.p99_ms:>7.2f} ms"
-          f"   errors {r.errors}   server CPU {r.server_cpu:.2f} cores")  # fmt: skip
+    client = f"   client {r.client} CPU {r.client_cpu:.2f}" if r.client_cpu is not None else ""
+    print(f"  {name:<38} {r.requests_per_s:>9.0f} req/s   p50 {r.p50_ms:>7.2f} ms   p99 {r.p99_ms:>7.2f} ms"
+          f"   errors {r.errors}   server CPU {r.server_cpu:.2f} cores{client}")  # fmt: skip
+
+
+def goal(name: str, ratio: float, target: float) -> str:
+    return f"  {name}: {ratio:.2f}  (goal >= {target:.2f}: {'met' if ratio >= target else 'NOT met'})"
 
 
 def main() -> None:
@@ -79,6 +92,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     args = parser.parse_args()
     seconds = args.seconds or (2 if args.smoke else 15)
+    common: dict[str, Any] = {"seconds": seconds, "connections": 50, "cpus": "1"}
+    bare_script = os.path.join(os.path.dirname(__file__), "bare.py")
+    with serve_process([sys.executable, bare_script], {}, "0", "bare litestar is serving") as (proc, base):
+        run_wrk(f"{base}/hello", **{**common, "seconds": 1, "headers": {}, "server_pid": proc.pid})  # warm-up
+        bare = run_wrk(f"{base}/hello", **common, headers={}, server_pid=proc.pid)
     with throwaway_postgres() as server_url:
         url = with_database(server_url, "vats_bench")
         asyncio.run(ensure_database(server_url, "vats_bench"))
@@ -86,17 +104,17 @@ def main() -> None:
         with vats_serve(
             {"VATS_DATABASE_URL": url, "VATS_SECRET_KEY": "bench-secret-key-0123456789-abcdefgh"}, cpus="0"
         ) as (proc, base):
-            headers = {"Authorization": f"Bearer {login(base)}"}
-            common = {"seconds": seconds, "connections": 50, "headers": headers, "server_pid": proc.pid, "cpus": "1"}
-            run_wrk(f"{base}/api/auth/session", **{**common, "seconds": 1})  # warm-up
-            hello = run_wrk(f"{base}/api/auth/session", **common)
-            listing = run_wrk(f"{base}/api/employees?limit=100", **common)
-    ratio = listing.requests_per_s / hello.requests_per_s
-    print(f"bench/api ({seconds:.0f} s per route, 50 connections, server on core 0, wrk on core 1)")
-    show("hello world (GET /api/auth/session)", hello)
+            signed_in = {**common, "headers": {"Authorization": f"Bearer {login(base)}"}, "server_pid": proc.pid}
+            run_wrk(f"{base}/api/auth/session", **{**signed_in, "seconds": 1})  # warm-up
+            hello = run_wrk(f"{base}/api/auth/session", **signed_in)
+            listing = run_wrk(f"{base}/api/employees?limit=100", **signed_in)
+    print(f"bench/api ({seconds:.0f} s per route, 50 connections, server on core 0, client on core 1)")
+    show("bare Litestar hello (baseline)", bare)
+    show("signed-in hello (GET /api/auth/session)", hello)
     show("list 100 employees", listing)
-    print(f"  ratio list / hello world: {ratio:.2f}  (goal >= 0.40: {'met' if ratio >= 0.40 else 'NOT met'})")
-    if listing.errors or hello.errors:
+    print(goal("signed-in hello / bare hello", hello.requests_per_s / bare.requests_per_s, 0.5))
+    print(goal("list / signed-in hello", listing.requests_per_s / hello.requests_per_s, 0.5))
+    if listing.errors or hello.errors or bare.errors:
         sys.exit("bench/api: requests failed")
 
 

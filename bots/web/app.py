@@ -13,7 +13,7 @@ from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from vats.bots.web.access_log import access_log_middleware
-from vats.bots.web.auth import make_jwt_auth, operator_guard, plugin_guard, role_guard
+from vats.bots.web.auth import access_guard, make_jwt_auth, plugin_guard, sessions_follow_writes
 from vats.bots.web.cabinet.router import cabinet_router, template_config
 from vats.bots.web.cabinet.session import make_cookie_auth
 from vats.bots.web.docs import assets_router, openapi_config
@@ -108,12 +108,12 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
             *plugin_routers,
             cabinet_router(cabinet_auth, kernel.secret_key()),
         ],
-        guards=[operator_guard, role_guard],
+        guards=[access_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_unstorable_input,
         openapi_config=openapi_config(),
         on_app_init=[jwt_auth.on_app_init],
-        middleware=[DefineMiddleware(access_log_middleware)],
+        middleware=[DefineMiddleware(access_log_middleware), DefineMiddleware(sessions_follow_writes)],
         logging_config=logging_config(kernel.config.log_level),
         template_config=template_config(),
         state=State({"kernel": kernel, "jwt_auth": jwt_auth, "cabinet_auth": cabinet_auth}),

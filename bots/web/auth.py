@@ -6,19 +6,28 @@ handlers then filter rows). ``opt["exclude_from_auth"]`` marks public routes (si
 invitations); ``opt["operator"]`` marks operator routes, which take VATS_OPERATOR_TOKEN instead
 of a JWT. Access tokens live 15 minutes and name a session; a signed-out session, a suspended
 tenant or a deleted employee stops working at once because every request checks the session.
+
+Speed (bench/api): a token's signature is verified once per process (``VerifiedTokens``), the
+session check is answered from the kernel's session cache (``core/accounts/sessions.py``:
+dropped by PostgreSQL notification in every process), and the guards are coroutines (Litestar
+runs a plain function guard in a worker thread, which cost more than the whole check).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
+import time
 import uuid
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.middleware import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from vats.core.accounts.service import Principal
 from vats.core.kernel import Kernel
 
@@ -32,6 +41,60 @@ EVERYONE = frozenset({"admin", "head", "user", "restricted"})
 def kernel_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Kernel:
     kernel: Kernel = connection.app.state.kernel
     return kernel
+
+
+class VerifiedTokens:
+    """Tokens whose signature and claims were checked, until they expire: a token is an
+    immutable signed string, so checking it once per process and key is enough (the session it
+    names is still checked on every request)."""
+
+    MAX_ENTRIES = 50_000
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], tuple[Token, float]] = {}
+
+    def get(self, encoded: str, secret: str) -> Token | None:
+        known = self._tokens.get((encoded, secret))
+        if known is None:
+            return None
+        token, expires = known
+        if time.time() >= expires:
+            del self._tokens[(encoded, secret)]
+            return None
+        return token
+
+    def put(self, encoded: str, secret: str, token: Token) -> None:
+        if len(self._tokens) >= self.MAX_ENTRIES:
+            self._tokens.clear()
+        self._tokens[(encoded, secret)] = (token, token.exp.timestamp())
+
+
+class CachedJWTMiddleware(JWTAuthenticationMiddleware):
+    """Litestar's JWT middleware with the verification done once per token and process."""
+
+    verified = VerifiedTokens()
+
+    async def authenticate_token(
+        self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        token = self.verified.get(encoded_token, self.token_secret)
+        if token is None:
+            token = self.token_cls.decode(
+                encoded_token=encoded_token,
+                secret=self.token_secret,
+                algorithm=self.algorithm,
+                audience=self.token_audience,
+                issuer=self.token_issuer,
+                require_claims=self.require_claims,
+                verify_exp=self.verify_expiry,
+                verify_nbf=self.verify_not_before,
+                strict_audience=self.strict_audience,
+            )
+            self.verified.put(encoded_token, self.token_secret, token)
+        user = await self.retrieve_user_handler(token, connection)
+        if not user:
+            raise NotAuthorizedException()
+        return AuthenticationResult(user=user, auth=token)
 
 
 def make_jwt_auth(kernel: Kernel) -> JWTAuth[Principal, Token]:
@@ -50,10 +113,11 @@ def make_jwt_auth(kernel: Kernel) -> JWTAuth[Principal, Token]:
         exclude=["/schema", "/health", "/invite", "/reset-password"],
         exclude_opt_key="exclude_from_auth",
         description="Sign in with POST /api/auth/login and paste the access_token here.",
+        authentication_middleware_class=CachedJWTMiddleware,
     )
 
 
-def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Refuse callers whose role is not in the route's ``opt["roles"]``."""
     roles = handler.opt.get("roles")
     if roles is None or handler.opt.get("exclude_from_auth"):
@@ -65,7 +129,7 @@ def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRout
         raise PermissionDeniedException(f"the {user.role!r} role may not do this")
 
 
-def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Operator routes need ``Authorization: Bearer <VATS_OPERATOR_TOKEN>``."""
     if not handler.opt.get("operator"):
         return
@@ -75,6 +139,39 @@ def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Base
     given = connection.headers.get("Authorization", "")
     if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
         raise NotAuthorizedException("operator token required")
+
+
+async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The app's one guard (Litestar copies the handler for each guard it runs): the operator
+    token on operator routes, the caller's role elsewhere."""
+    await operator_guard(connection, handler)
+    await role_guard(connection, handler)
+
+
+def sessions_follow_writes(app: ASGIApp) -> ASGIApp:
+    """A write through this process's API drops the cached sessions it may affect before the
+    answer leaves (a role change, a deletion, a suspension: the caller's next request must see
+    it; other processes hear of it by notification): the caller's tenant's, or every tenant's
+    for an operator route."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sessions = scope["litestar_app"].state.kernel.sessions
+                user = scope.get("user")
+                if sessions is not None and isinstance(user, Principal):
+                    sessions.forget_tenant(user.tenant_id)
+                elif sessions is not None and (handler := scope.get("route_handler")) and handler.opt.get("operator"):
+                    sessions.forget_all()
+            await send(message)
+
+        await app(scope, receive, send_wrapper)
+
+    return middleware
 
 
 def plugin_guard(plugin: str) -> Any:

@@ -12,6 +12,7 @@ import uuid
 from typing import Any, Literal
 
 import msgspec
+from vats.core.accounts.sessions import SessionCache
 from vats.core.db.database import Connection, Database
 from vats.core.directory.models import Role
 from vats.core.directory.secrets import hash_password, verify_password
@@ -95,10 +96,16 @@ def check_password_strength(password: str, field: str = "password") -> None:
 
 
 class Accounts:
-    def __init__(self, db: Database, mailer: Mailer, base_url: str) -> None:
+    def __init__(self, db: Database, mailer: Mailer, base_url: str, sessions: SessionCache | None = None) -> None:
         self.db = db
         self.mailer = mailer
         self.base_url = base_url
+        self.sessions = sessions  # the process's cache of live sessions (None: every check queries)
+
+    def _forget_sessions(self, tenant_id: uuid.UUID) -> None:
+        """Sessions this process ended: dropped here at once (other processes hear it by NOTIFY)."""
+        if self.sessions is not None:
+            self.sessions.forget_tenant(tenant_id)
 
     # --- sign-in --------------------------------------------------------------------------
 
@@ -191,13 +198,25 @@ class Accounts:
                 tenant_id,
                 session_id,
             )
+        self._forget_sessions(tenant_id)
 
     async def principal(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> Principal | None:
         """The session's employee if the session is live and the tenant not suspended.
 
-        Runs on every API request, so it is one statement (see vats_session_principal)."""
+        Runs on every API request: answered from the process's session cache (dropped by
+        notification on every change, see sessions.py), else by one statement
+        (vats_session_principal)."""
+        cache = self.sessions
+        if cache is not None and (known := cache.get(tenant_id, session_id)) is not None:
+            return known
+        generation = cache.generation if cache is not None else 0
         row = await self.db.pool.fetchrow("SELECT * FROM vats_session_principal($1, $2)", tenant_id, session_id)
-        return _principal(session_id, tenant_id, row["employee_id"], row) if row is not None else None
+        if row is None:
+            return None
+        principal = _principal(session_id, tenant_id, row["employee_id"], row)
+        if cache is not None:
+            cache.put(principal, generation)
+        return principal
 
     # --- invitations and passwords --------------------------------------------------------
 
@@ -313,6 +332,7 @@ class Accounts:
                 principal.employee_id,
                 principal.session_id,
             )
+        self._forget_sessions(principal.tenant_id)
 
     async def request_password_reset(self, email: str) -> None:
         """Mail a reset link if the account exists and is active; says nothing either way."""
@@ -354,6 +374,7 @@ class Accounts:
                 tenant_id,
                 employee_id,
             )
+        self._forget_sessions(tenant_id)
 
 
 TokenPurpose = Literal["invitation", "password_reset"]

@@ -1,0 +1,117 @@
+"""Each `vats serve` process caches signed-in sessions (core/accounts/sessions.py); a sign-out,
+a password change and a suspension done through one process are refused by another within a
+second, told by PostgreSQL notification. Two real `vats serve` processes on one database."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+OPERATOR = "sessions-operator-token-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def vats_serve(database_url: str, data_dir: Path, *, demo: bool) -> Iterator[tuple[str, str | None]]:
+    """A `vats serve` process; yields its base URL and the demo admin's password if it made one."""
+    port = free_port()
+    env = {**os.environ, "VATS_DATABASE_URL": database_url, "VATS_PORT": str(port), "VATS_DATA_DIR": str(data_dir),
+           "VATS_OPERATOR_TOKEN": OPERATOR, "VATS_LOG_LEVEL": "WARNING", "VATS_AGI_PORT": "0",
+           "VATS_DEMO": "1" if demo else "0"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "vats.bots.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert server.stdout is not None
+    try:
+        password = None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = server.stdout.readline()
+            if found := re.search(r"password: (\S+)", line):
+                password = found.group(1)
+            if "vats is serving" in line or (not line and server.poll() is not None):
+                break
+        assert server.poll() is None, "vats serve exited"
+        threading.Thread(target=lambda: list(server.stdout), daemon=True).start()  # type: ignore[arg-type]
+        yield f"http://127.0.0.1:{port}", password
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def refused_within(check: Callable[[], int], seconds: float) -> float:
+    """Seconds until ``check`` answers 401, failing after ``seconds``."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if check() == 401:
+            return time.monotonic() - started
+        time.sleep(0.02)
+    raise AssertionError(f"still accepted after {seconds} s")
+
+
+def test_sign_out_password_change_and_suspension_reach_another_process_within_a_second(
+    vats_database_url: str, tmp_path: Path
+) -> None:
+    with (
+        vats_serve(vats_database_url, tmp_path, demo=True) as (one, password),
+        vats_serve(vats_database_url, tmp_path, demo=False) as (other, _),
+        httpx.Client(timeout=10) as http,
+    ):
+        assert password, "vats serve printed no demo password"
+        login = {"email": "admin@demo.vats.example", "password": password}
+
+        def sign_in() -> str:
+            answer = http.post(f"{one}/api/auth/login", json=login)
+            assert answer.status_code == 200, answer.text
+            token: str = answer.json()["access_token"]
+            return token
+
+        def session_on_other(token: str) -> int:
+            return http.get(f"{other}/api/auth/session", headers={"Authorization": f"Bearer {token}"}).status_code
+
+        # Sign-out in one process; the other had the session cached (it answered twice).
+        token = sign_in()
+        assert session_on_other(token) == 200 and session_on_other(token) == 200
+        assert http.post(f"{one}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+        assert refused_within(lambda: session_on_other(token), 1.0) < 1.0
+
+        # A password change signs out the other sessions, in every process.
+        current, other_session = sign_in(), sign_in()
+        assert session_on_other(other_session) == 200 and session_on_other(current) == 200
+        changed = http.post(
+            f"{one}/api/me/password",
+            headers={"Authorization": f"Bearer {current}"},
+            json={"current_password": password, "new_password": "another-Passw0rd"},
+        )
+        assert changed.status_code == 204, changed.text
+        assert refused_within(lambda: session_on_other(other_session), 1.0) < 1.0
+        assert session_on_other(current) == 200  # the session that changed it goes on
+
+        # A suspension by the operator refuses every session of the tenant.
+        tenant_id = http.get(f"{other}/api/auth/session", headers={"Authorization": f"Bearer {current}"}).json()[
+            "tenant_id"
+        ]
+        suspended = http.post(
+            f"{one}/api/operator/tenants/{tenant_id}/suspend", headers={"Authorization": f"Bearer {OPERATOR}"}
+        )
+        assert suspended.status_code == 200, suspended.text
+        assert refused_within(lambda: session_on_other(current), 1.0) < 1.0
