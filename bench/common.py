@@ -26,6 +26,7 @@ class WrkResult(msgspec.Struct, frozen=True):
     p99_ms: float
     errors: int
     server_cpu: float  # CPU seconds of the server per wall second (1.0 = one core busy)
+    server_cpu_ms_per_request: float = 0.0  # robust where other processes share the cores
     client: str = "wrk"  # or "bench/load.py"
     client_cpu: float | None = None  # bench/load.py's own CPU per wall second (near 1.0: it was the limit)
 
@@ -79,7 +80,9 @@ def run_wrk(
     started = time.monotonic()
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     wall = time.monotonic() - started
-    cpu = (sum(server.cpu_times()[:2]) - cpu_before) / wall
+    cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
+    cpu = cpu_seconds / wall
+    completed = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # The distribution lines ("     50%   12.34ms"); "+/- Stdev" columns also end in "%".
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
@@ -89,7 +92,10 @@ def run_wrk(
         errors += int(m.group(1))
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(x) for x in m.groups())
-    return WrkResult(requests_per_s=rps, p50_ms=p50, p99_ms=p99, errors=errors, server_cpu=round(cpu, 2))
+    return WrkResult(
+        requests_per_s=rps, p50_ms=p50, p99_ms=p99, errors=errors, server_cpu=round(cpu, 2),
+        server_cpu_ms_per_request=cpu_seconds * 1000 / max(completed, 1),
+    )  # fmt: skip
 
 
 def _run_load(
@@ -105,11 +111,13 @@ def _run_load(
     started = time.monotonic()
     out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=root).stdout
     wall = time.monotonic() - started
-    cpu = (sum(server.cpu_times()[:2]) - cpu_before) / wall  # start-up included: a little low
+    cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
+    cpu = cpu_seconds / wall  # the client's start-up included: a little low
     result = msgspec.json.decode(out.strip().splitlines()[-1])
     return WrkResult(
         requests_per_s=result["requests_per_s"], p50_ms=result["p50_ms"], p99_ms=result["p99_ms"],
         errors=result["errors"], server_cpu=round(cpu, 2), client="bench/load.py",
+        server_cpu_ms_per_request=cpu_seconds * 1000 / max(result["completed"], 1),
         client_cpu=round(result["client_cpu"], 2),
     )  # fmt: skip
 

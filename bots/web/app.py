@@ -36,6 +36,8 @@ from vats.bots.web.domain.tenant.controllers import TenantController
 from vats.bots.web.examples import attach_examples
 from vats.bots.web.input_guard import refuse_unstorable_input
 from vats.bots.web.problems import EXCEPTION_HANDLERS
+from vats.bots.web.response_cache import STORE as CACHE_STORE
+from vats.bots.web.response_cache import BoundedMemoryStore, response_cache_config
 from vats.core.kernel import Kernel
 
 CONTROLLERS: list[Any] = [
@@ -117,6 +119,8 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
         logging_config=logging_config(kernel.config.log_level),
         template_config=template_config(),
         state=State({"kernel": kernel, "jwt_auth": jwt_auth, "cabinet_auth": cabinet_auth}),
+        response_cache_config=response_cache_config(kernel),
+        stores={CACHE_STORE: BoundedMemoryStore()},
     )
     if api_docs_now:
         attach_examples(app)

@@ -149,10 +149,11 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
 
 
 def sessions_follow_writes(app: ASGIApp) -> ASGIApp:
-    """A write through this process's API drops the cached sessions it may affect before the
-    answer leaves (a role change, a deletion, a suspension: the caller's next request must see
-    it; other processes hear of it by notification): the caller's tenant's, or every tenant's
-    for an operator route."""
+    """A write through this process's API drops what it may make stale before the answer
+    leaves: the cached sessions (a role change, a deletion, a suspension: the caller's next
+    request must see it) and the cached reads (a new version of the tenant's data). Other
+    processes hear of it by notification. The caller's tenant, or every tenant for an operator
+    route."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP or scope["method"] in ("GET", "HEAD", "OPTIONS"):

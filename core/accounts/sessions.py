@@ -8,6 +8,10 @@ minute, and dropped at once, in every process, when anything that check depends 
 - an employee (role, e-mail, name, deletion) or a tenant (suspension) changes: channel
   ``vats_config`` (migration 0005) drops every cached session of that tenant.
 
+The same notifications give each tenant's data a version (:meth:`SessionCache.tenant_version`):
+any change to what ``vats_config`` covers (employees, groups, numbers, ...) makes a new one, so
+the API's cached reads (``bots/web/response_cache.py``) key on it and never serve an old answer.
+
 Nothing is cached while the listening connection is down (a notification may be lost then),
 and an answer read from the database while a notification arrived is not kept (generations),
 so a sign-out is never undone by a read that was already under way.
@@ -40,6 +44,8 @@ class SessionCache:
         self.listen_url = listen_url
         self._entries: dict[uuid.UUID, tuple[Principal, float]] = {}
         self._generation = 0
+        self._tenant_versions: dict[uuid.UUID, int] = {}
+        self._epoch = 0  # every tenant's version changes with it (a reconnect: news may be lost)
         self._listener: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
         self.notifications = 0
@@ -67,12 +73,22 @@ class SessionCache:
             self._entries.clear()
         self._entries[principal.session_id] = (principal, time.monotonic())
 
+    def tenant_version(self, tenant_id: uuid.UUID) -> str | None:
+        """The version of the tenant's data, or None while changes cannot be heard of."""
+        if not self.listening.is_set():
+            return None
+        return f"{self._epoch}.{self._tenant_versions.get(tenant_id, 0)}"
+
     def forget_tenant(self, tenant_id: uuid.UUID) -> None:
-        """Drop a tenant's sessions now: this process changed something they depend on."""
+        """Drop a tenant's sessions and version now: this process changed the tenant's data."""
+        self._tenant_changed(tenant_id)
         self._forget(tenant_id)
 
     def forget_all(self) -> None:
         self._forget()
+
+    def _tenant_changed(self, tenant_id: uuid.UUID) -> None:
+        self._tenant_versions[tenant_id] = self._tenant_versions.get(tenant_id, 0) + 1
 
     def _forget(self, tenant_id: uuid.UUID | None = None, session_id: uuid.UUID | None = None) -> None:
         self._generation += 1
@@ -83,6 +99,7 @@ class SessionCache:
                 del self._entries[key]
         else:
             self._entries.clear()
+            self._epoch += 1
 
     def _on_session(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
         # Never raise here: an exception in a listener callback would be lost in asyncpg's loop.
@@ -95,14 +112,16 @@ class SessionCache:
             self._forget()
 
     def _on_config(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
-        table, _, tenant = str(payload).partition(":")
-        if table not in ("employees", "tenants"):
-            return
         self.notifications += 1
+        table, _, tenant = str(payload).partition(":")
         try:
-            self._forget(uuid.UUID(tenant))
+            tenant_id = uuid.UUID(tenant)
         except ValueError:
             self._forget()
+            return
+        self._tenant_changed(tenant_id)
+        if table in ("employees", "tenants"):  # what the sign-in check reads
+            self._forget(tenant_id)
 
     async def _listen_forever(self) -> None:
         delay = 0.5

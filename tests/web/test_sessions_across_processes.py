@@ -1,6 +1,8 @@
-"""Each `vats serve` process caches signed-in sessions (core/accounts/sessions.py); a sign-out,
-a password change and a suspension done through one process are refused by another within a
-second, told by PostgreSQL notification. Two real `vats serve` processes on one database."""
+"""Each `vats serve` process caches signed-in sessions (core/accounts/sessions.py) and the
+employee list (bots/web/response_cache.py); a sign-out, a password change and a suspension
+done through one process are refused by another within a second, and an employee renamed
+through one is listed renamed by the other within a second, told by PostgreSQL notification.
+Two real `vats serve` processes on one database."""
 
 from __future__ import annotations
 
@@ -105,6 +107,29 @@ def test_sign_out_password_change_and_suspension_reach_another_process_within_a_
         assert changed.status_code == 204, changed.text
         assert refused_within(lambda: session_on_other(other_session), 1.0) < 1.0
         assert session_on_other(current) == 200  # the session that changed it goes on
+
+        # The employee list, cached by the other process, follows a change made through this one.
+        auth = {"Authorization": f"Bearer {current}"}
+
+        def names_on_other() -> set[str]:
+            page = http.get(f"{other}/api/employees?limit=100", headers=auth)
+            assert page.status_code == 200, page.text
+            return {e["full_name"] for e in page.json()["items"]}
+
+        before = names_on_other()
+        assert names_on_other() == before  # now cached
+        someone = http.get(f"{one}/api/employees?limit=1&sort=full_name", headers=auth).json()["items"][0]
+        renamed = http.patch(
+            f"{one}/api/employees/{someone['id']}", headers=auth, json={"full_name": "Переименованный"}
+        )
+        assert renamed.status_code == 200, renamed.text
+        started = time.monotonic()
+        while "Переименованный" not in names_on_other():
+            assert time.monotonic() - started < 1.0, "the other process still lists the old name"
+            time.sleep(0.02)
+        # ... and a change made through the same process is listed by it at once.
+        again = http.patch(f"{other}/api/employees/{someone['id']}", headers=auth, json={"full_name": "Снова другой"})
+        assert again.status_code == 200 and "Снова другой" in names_on_other()
 
         # A suspension by the operator refuses every session of the tenant.
         tenant_id = http.get(f"{other}/api/auth/session", headers={"Authorization": f"Bearer {current}"}).json()[

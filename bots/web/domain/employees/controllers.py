@@ -85,6 +85,7 @@ class EmployeeController(Controller):
         operation_id="listEmployees",
         summary="List employees (admins: all; heads: their scope)",
         opt={"roles": MANAGERS},
+        cache=True,  # per caller, dropped on any change to the tenant's data (bots/web/response_cache.py)
     )
     async def list_employees(
         self,
