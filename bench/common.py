@@ -3,6 +3,7 @@ wrk runs pinned to their own core, and process CPU accounting."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ class WrkResult(msgspec.Struct, frozen=True):
     errors: int
     server_cpu: float  # CPU seconds of the server per wall second (1.0 = one core busy)
     server_cpu_ms_per_request: float = 0.0  # robust where other processes share the cores
+    database_cpu_ms_per_request: float | None = None  # PostgreSQL's (all its processes), if asked
+    completed: int = 0  # answers counted for the CPU figures (warm-up included)
     client: str = "wrk"  # or "bench/load.py"
     client_cpu: float | None = None  # bench/load.py's own CPU per wall second (near 1.0: it was the limit)
 
@@ -54,25 +57,65 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(
-    url: str, *, seconds: float, connections: int, headers: dict[str, str], server_pid: int, cpus: str
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    headers: dict[str, str],
+    server_pid: int,
+    cpus: str,
+    database_pid: int | None = None,
 ) -> WrkResult:
     """wrk (or ``bench/load.py`` where wrk is missing) on its own core(s) (``taskset``), with
-    the server's CPU time measured meanwhile."""
+    the server's CPU time measured meanwhile (and PostgreSQL's, given its ``database_pid``)."""
+    database_before = process_tree_cpu(database_pid)
     wrk = find_wrk()
     if wrk is None:
-        return _run_load(
+        result = _run_load(
             url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus
         )
-    command = [
-        "taskset",
-        "-c",
-        cpus,
-        wrk,
-        "-t1",
-        f"-c{connections}",
-        f"-d{max(1, int(seconds))}s",
-        "--latency",
-    ]
+    else:
+        result = _run_wrk(
+            wrk, url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus
+        )
+    if database_pid is None:
+        return result
+    database_ms = (process_tree_cpu(database_pid) - database_before) * 1000 / max(result.completed, 1)
+    return msgspec.structs.replace(result, database_cpu_ms_per_request=database_ms)
+
+
+def process_tree_cpu(pid: int | None) -> float:
+    """CPU seconds used so far by a process and its children (PostgreSQL: postmaster and backends)."""
+    if pid is None:
+        return 0.0
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += sum(process.cpu_times()[:2])
+    return total
+
+
+def postmaster_pid(url: str) -> int:
+    """The PID of the PostgreSQL server behind ``url`` (the parent of a backend)."""
+    import asyncio
+
+    import asyncpg
+
+    async def backend() -> int:
+        conn = await asyncpg.connect(url)
+        try:  # the backend's parent, read while the backend lives
+            return psutil.Process(int(await conn.fetchval("SELECT pg_backend_pid()"))).ppid()
+        finally:
+            await conn.close()
+
+    return asyncio.run(backend())
+
+
+def _run_wrk(
+    wrk: str, url: str, *, seconds: float, connections: int, headers: dict[str, str], server_pid: int, cpus: str
+) -> WrkResult:
+    command = ["taskset", "-c", cpus, wrk, "-t1", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     server = psutil.Process(server_pid)
@@ -81,7 +124,6 @@ def run_wrk(
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     wall = time.monotonic() - started
     cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
-    cpu = cpu_seconds / wall
     completed = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # The distribution lines ("     50%   12.34ms"); "+/- Stdev" columns also end in "%".
@@ -93,8 +135,8 @@ def run_wrk(
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(x) for x in m.groups())
     return WrkResult(
-        requests_per_s=rps, p50_ms=p50, p99_ms=p99, errors=errors, server_cpu=round(cpu, 2),
-        server_cpu_ms_per_request=cpu_seconds * 1000 / max(completed, 1),
+        requests_per_s=rps, p50_ms=p50, p99_ms=p99, errors=errors, server_cpu=round(cpu_seconds / wall, 2),
+        server_cpu_ms_per_request=cpu_seconds * 1000 / max(completed, 1), completed=completed,
     )  # fmt: skip
 
 
@@ -118,7 +160,7 @@ def _run_load(
         requests_per_s=result["requests_per_s"], p50_ms=result["p50_ms"], p99_ms=result["p99_ms"],
         errors=result["errors"], server_cpu=round(cpu, 2), client="bench/load.py",
         server_cpu_ms_per_request=cpu_seconds * 1000 / max(result["completed"], 1),
-        client_cpu=round(result["client_cpu"], 2),
+        client_cpu=round(result["client_cpu"], 2), completed=result["completed"],
     )  # fmt: skip
 
 
