@@ -13,8 +13,16 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from vats.bots.telegram import links
 from vats.bots.telegram.links import WEBHOOK_PATH
+from vats.bots.telegram.service import TelegramBot
+from vats.bots.web.auth import kernel_of
 from vats.bots.web.deps import tenant_tx
 from vats.core.errors import ConflictError, ValidationError
+
+
+def _bot(request: Request[Any, Any, Any]) -> TelegramBot | None:
+    """The bot ``vats serve`` runs on this kernel, if any."""
+    bot = kernel_of(request).telegram
+    return bot if isinstance(bot, TelegramBot) else None
 
 
 class LinkOffer(msgspec.Struct, kw_only=True):
@@ -38,7 +46,7 @@ class TelegramLinkController(Controller):
         status_code=HTTP_200_OK,
     )
     async def create_link(self, request: Request[Any, Any, Any]) -> LinkOffer:
-        bot = request.app.state.kernel.telegram
+        bot = _bot(request)
         if bot is None:
             raise ConflictError("the Telegram bot is not configured on this PBX (VATS_TELEGRAM_TOKEN)", field="bot")
         async with tenant_tx(request) as (conn, tenant, me):
@@ -56,7 +64,7 @@ class TelegramLinkController(Controller):
     request_max_body_size=1_000_000,
 )  # fmt: skip
 async def telegram_webhook(request: Request[Any, Any, Any]) -> dict[str, bool]:
-    bot = request.app.state.kernel.telegram
+    bot = _bot(request)
     if bot is None or not bot.webhook_url:
         raise NotFoundException("not found")
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
