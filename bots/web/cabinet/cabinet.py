@@ -78,7 +78,7 @@ class CabinetController(Controller):
         return redirect(back, cookies=[cookie])
 
     @get("/{rest:path}")
-    async def unknown(self, rest: str) -> None:
+    async def unknown(self, rest: FromPath[str]) -> None:
         """Any other cabinet address: the cabinet's own "not found" page, not the API's JSON."""
         raise NotFoundException("no such page")
 

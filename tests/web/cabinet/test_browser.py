@@ -125,11 +125,9 @@ async def test_a_form_posted_without_the_csrf_token_is_refused(
     async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
         assert await conn.fetchval("SELECT count(*) FROM employees WHERE email = 'petr@example.com'") == 0
     # A plain cross-site style post (no cookie token at all) is refused too.
-    async with httpx.AsyncClient(base_url=cabinet_server.url) as client:
-        session = {c["name"]: c["value"] for c in browser.get_cookies() if c["name"] == "vats_session"}
-        response = await client.post(
-            "/cabinet/settings/employees", data={"full_name": "X", "email": "x@example.com"}, cookies=session
-        )
+    session = {c["name"]: c["value"] for c in browser.get_cookies() if c["name"] == "vats_session"}
+    async with httpx.AsyncClient(base_url=cabinet_server.url, cookies=session) as client:
+        response = await client.post("/cabinet/settings/employees", data={"full_name": "X", "email": "x@example.com"})
     assert response.status_code == 403
 
 
@@ -245,3 +243,31 @@ async def test_english_by_the_menus_choice_and_by_the_browsers_language(
         russian = await client.get("/signin", headers={"Accept-Language": "de-DE,ru;q=0.8"})
     assert "<h1>Sign in</h1>" in english.text and 'lang="en"' in english.text
     assert "<h1>Вход</h1>" in russian.text and 'lang="ru"' in russian.text
+
+
+async def test_a_head_gets_the_read_only_list_of_their_scope_and_a_card_without_sip_passwords(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    head, _ = await vats_kernel.directory.create_employee(
+        vats_tenant.tenant_id, EmployeeCreate(full_name="Ирина Главная", email="head@test.example", role="head")
+    )
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, head.id)
+    sign_in(browser, cabinet_server, email, "/cabinet/settings/employees")
+    assert page_id(browser) == "employees"
+    assert not browser.find_elements(By.ID, "add-employee")  # read-only: no add form
+    browser.find_element(By.CSS_SELECTOR, "#employee-list a").click()
+    wait(browser).until(lambda d: page_id(d) == "employee")
+    assert not browser.find_elements(By.CSS_SELECTOR, "table.sip-lines")  # SIP passwords: admins only
+    # Adding by posting the form anyway is refused like the API refuses it (admins only).
+    browser.execute_script(
+        "const f = document.createElement('form'); f.method = 'post'; f.action = '/cabinet/settings/employees';"
+        "for (const [k, v] of [['_csrf_token', document.querySelector('input[name=_csrf_token]').value],"
+        " ['full_name', 'X'], ['email', 'x@test.example']]) {"
+        " const i = document.createElement('input'); i.name = k; i.value = v; f.appendChild(i); }"
+        "document.body.appendChild(f); f.submit();"
+    )
+    title = wait(browser).until(ec.presence_of_element_located((By.ID, "refused-title")))
+    assert title.get_attribute("data-reason") == "no_access"
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM employees WHERE email = 'x@test.example'") == 0
