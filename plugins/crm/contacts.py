@@ -146,6 +146,9 @@ async def create(
         raise Forbidden("only admins keep personal contacts", field="kind")
     await _check_manager(conn, tenant_id, data.manager_id, "manager_id")
     await _check_tags(conn, tenant_id, data.tag_ids, "contact", "tag_ids")
+    # Saving the same number twice at once: the second must see the first (409), not overwrite
+    # it through the upsert below. Serialise the look-up and the write per number.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"crm_contact:{tenant_id}:{number}")
     existing = await by_number(conn, tenant_id, number)
     if existing is not None and existing["kind"] != "unsaved":
         raise_conflict(number)

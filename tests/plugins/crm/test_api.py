@@ -196,3 +196,19 @@ async def test_deleting_an_assignee_with_open_tasks(company: Company, clients: C
     assert forced.status_code == 200 and any(r["kind"] == "crm_task" for r in forced.json()["removed_references"])
     moved = (await admin.get(f"/api/tasks/{group_task.json()['id']}")).json()["task"]
     assert moved["assignee_kind"] == "employee" and moved["assignee_id"] == str(company.admin_id)
+
+
+async def test_one_number_saved_as_a_contact_twice_at_once_is_one_contact_and_one_409(
+    company: Company, clients: Clients
+) -> None:
+    import asyncio
+
+    admin = await clients.of("admin")
+    answers = await asyncio.gather(
+        *(admin.post("/api/contacts", json={"number": "+79167770001", "name": f"Клиент {i}"}) for i in range(4))
+    )
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201, 409, 409, 409], [r.text for r in answers]
+    winner = next(r.json() for r in answers if r.status_code == 201)
+    listed = (await admin.get("/api/contacts", params={"q": "+79167770001"})).json()["items"]
+    assert [(c["id"], c["name"]) for c in listed] == [(winner["id"], winner["name"])]
