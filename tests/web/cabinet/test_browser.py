@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.secrets import hash_password
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
+from vats.core.mail import DevInbox
 
 from tests.web.cabinet.conftest import Server
 
@@ -271,3 +273,46 @@ async def test_a_head_gets_the_read_only_list_of_their_scope_and_a_card_without_
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
         assert await conn.fetchval("SELECT count(*) FROM employees WHERE email = 'x@test.example'") == 0
+
+
+async def test_forgot_password_mails_a_link_whose_page_sets_a_new_password(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    browser.get(cabinet_server.url + "/signin")
+    browser.find_element(By.LINK_TEXT, "Забыли пароль?").click()
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "p.notice")))
+    assert vats_kernel.db is not None
+    messages = await DevInbox(vats_kernel.db).messages(to=email)
+    link = re.search(r"/reset-password\?token=[\w-]+", messages[0].text)
+    assert link
+    browser.get(cabinet_server.url + link.group(0))
+    browser.find_element(By.ID, "password").send_keys("brand-new-Passw0rd")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "p.notice")))
+    browser.get(cabinet_server.url + "/signin")
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys("brand-new-Passw0rd")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(lambda d: page_id(d) == "employees")
+
+
+async def test_the_sign_in_limit_is_the_apis(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    messages = []
+    for _ in range(6):
+        browser.get(cabinet_server.url + "/signin")
+        browser.find_element(By.ID, "email").send_keys("admin@test.example")
+        browser.find_element(By.ID, "password").send_keys("not-the-Passw0rd")
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        messages.append(wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message"))).text)
+    assert messages[:5] == ["Неверный e-mail или пароль."] * 5
+    assert messages[5].startswith("Слишком много неудачных попыток. Попробуйте через ")
+    # The API answers the same account 429 now: one limit, whichever door.
+    async with httpx.AsyncClient(base_url=cabinet_server.url) as api:
+        r = await api.post("/api/auth/login", json={"email": "admin@test.example", "password": TEST_PASSWORD})
+    assert r.status_code == 429
