@@ -12,9 +12,9 @@ import uuid
 from typing import Any, Literal
 
 import msgspec
+from vats.core.accounts.principal import Principal as Principal  # re-exported: frontends import it here
 from vats.core.accounts.sessions import SessionCache
 from vats.core.db.database import Connection, Database
-from vats.core.directory.models import Role
 from vats.core.directory.secrets import hash_password, verify_password
 from vats.core.errors import NotFoundError, ValidationError, VatsError
 from vats.core.mail import Mail, Mailer
@@ -52,17 +52,6 @@ class RateLimitedError(VatsError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
-
-
-class Principal(msgspec.Struct, frozen=True, kw_only=True):
-    """The signed-in employee, as every request sees them."""
-
-    session_id: uuid.UUID
-    tenant_id: uuid.UUID
-    employee_id: uuid.UUID
-    role: Role
-    email: str
-    full_name: str
 
 
 class SignIn(msgspec.Struct, frozen=True, kw_only=True):

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 if TYPE_CHECKING:
-    from vats.core.accounts.service import Principal
+    from vats.core.accounts.principal import Principal
 
 log = logging.getLogger(__name__)
 
