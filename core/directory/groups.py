@@ -125,8 +125,10 @@ async def update_group(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UU
 
 
 async def lock_for_deletion(conn: Connection, tenant_id: uuid.UUID, group_id: uuid.UUID) -> None:
-    """Hold the group's row from the deletion's checks to its DELETE (one of concurrent
+    """Hold the tenant's lock (menus and scenarios naming the group check it under the same
+    lock) and the group's row from the deletion's checks to its DELETE (one of concurrent
     deletions wins, the others answer 404)."""
+    await lock_tenant(conn, tenant_id)
     await lock_row(conn, "groups", tenant_id, group_id, "group_id")
 
 

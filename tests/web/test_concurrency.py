@@ -151,3 +151,21 @@ async def test_two_trunks_of_one_name_created_at_once_one_is_refused_with_409(va
     codes = sorted(r.status_code for r in answers)
     assert codes == [201, 409, 409, 409], [r.text for r in answers]
     assert all(r.json()["field"] == "name" for r in answers if r.status_code == 409)
+
+
+async def test_a_menu_saved_while_its_group_is_deleted_never_names_a_deleted_group(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    for round_ in range(6):
+        group = await vats_kernel.directory.create_group(tid, GroupCreate(name=f"Отдел {round_}"))
+        item = {"key": "1", "do": {"action": "route", "target": {"kind": "group", "id": str(group.id)}}}
+        menu = {
+            "name": f"Меню {round_}",
+            "body": {"instruction": ["standard:greeting"], "items": [{"key": "0", "do": {"action": "repeat"}}, item]},
+        }
+        saved, deleted = await asyncio.gather(
+            admin.post("/api/ivr-menus", json=menu), admin.delete(f"/api/groups/{group.id}")
+        )
+        assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)
