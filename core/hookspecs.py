@@ -280,3 +280,24 @@ def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) -> Any:
     Called by the Telegram bot once a day per tenant (at 09:00 in the tenant's time zone) when
     at least one admin has linked the bot; the paragraphs of all plugins make one message.
     """
+
+
+@hookspec
+def billing_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection, kernel: KernelAPI) -> Any:
+    """Money moved in a tenant's account, announced by a billing plugin.
+
+    ``kind`` ``"balance_changed"``: ``payload`` has ``before_kop``, ``after_kop``, ``amount_kop``
+    (integer kopecks) and ``movement`` (the ledger row as plain JSON: ``id``, ``kind``,
+    ``reason``, ``reference``, ...). Further kinds (payment received, autopay failed, ...) come
+    with later billing steps. Called inside the transaction that moved the money, scoped to the
+    tenant: e.g. write an outbox row for a low-balance e-mail.
+    """
+
+
+@hookspec
+def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> Any:
+    """A tenant's balance in integer kopecks (or an awaitable of it), from the billing plugin.
+
+    Ask it with ``await kernel.plugins.first("tenant_balance", tenant_id=...)``: None when no
+    billing plugin is loaded (then skip money checks). Answered in its own transaction.
+    """

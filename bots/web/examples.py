@@ -26,6 +26,18 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "updateCrmSettings": {"duplicate_check": True},
     "mapCrmUser": {"external_id": "amo-12345"},
     "setCrmWebhook": {"url": "https://crm.example.com/hooks/vats"},
+    # billing (plugins/billing)
+    "operatorCreateTariff": {
+        "code": "business", "name": "Бизнес", "monthly_fee_kop": 499000, "seats_included": 20, "extra_seat_kop": 25000,
+        "options": [{"code": "recording", "name": "Запись разговоров", "price_kop": 0}],
+        "rate_plan_id": "7b0a1c2e-0000-4000-8000-000000000001",
+    },
+    "operatorUpdateTariff": {"name": "Старт", "monthly_fee_kop": 99000, "seats_included": 3, "extra_seat_kop": 39000},
+    "operatorCreateRatePlan": {"name": "Межгород"},
+    "operatorAssignTariff": {"tariff": "pro"},
+    "operatorAdjustBalance": {
+        "direction": "credit", "amount_kop": 50000, "reason": "Компенсация за простой", "idempotency_key": "adj-1",
+    },
     "operatorCreateTrunk": {
         "name": "rostelecom",
         "host": "sip.provider.example",

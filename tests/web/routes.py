@@ -119,6 +119,19 @@ ACCESS: dict[str, Any] = {
     "GET /api/operator/trunks": OPERATOR,
     "POST /api/operator/trunks": OPERATOR,
     "DELETE /api/operator/trunks/{trunk_id:uuid}": OPERATOR,
+    # billing (plugins/billing)
+    "GET /api/billing/balance": ADMIN,
+    "GET /api/billing/ledger": ADMIN,
+    "GET /api/operator/billing/tariffs": OPERATOR,
+    "POST /api/operator/billing/tariffs": OPERATOR,
+    "PUT /api/operator/billing/tariffs/{code:str}": OPERATOR,
+    "GET /api/operator/billing/rate-plans": OPERATOR,
+    "POST /api/operator/billing/rate-plans": OPERATOR,
+    "GET /api/operator/billing/rate-plans/{plan_id:uuid}/rates": OPERATOR,
+    "POST /api/operator/billing/rate-plans/{plan_id:uuid}/import": OPERATOR,
+    "PUT /api/operator/billing/tenants/{tenant_id:uuid}/tariff": OPERATOR,
+    "GET /api/operator/billing/tenants/{tenant_id:uuid}/balance": OPERATOR,
+    "POST /api/operator/billing/tenants/{tenant_id:uuid}/adjustments": OPERATOR,
     "POST /api/calls": EVERYONE,
     "GET /api/lines": EVERYONE,
     "GET /api/outbound/caller-ids": ADMIN,
@@ -233,6 +246,17 @@ BODIES: dict[str, Any] = {
     "POST /api/operator/tenants/{tenant_id:uuid}/numbers": {"number": "+7495765{n:04d}"},
     "POST /api/operator/tenants/{tenant_id:uuid}/admins": {"email": "admin@spare.example"},
     "POST /api/operator/trunks": {"name": "trunk{n}", "host": "sip{n}.provider.example"},
+    "POST /api/operator/billing/tariffs": {
+        "code": "t{n}", "name": "Тариф {n}", "monthly_fee_kop": 100000, "seats_included": 3, "extra_seat_kop": 30000,
+    },
+    "PUT /api/operator/billing/tariffs/{code:str}": {
+        "name": "Тариф {n}", "monthly_fee_kop": 100000, "seats_included": 3, "extra_seat_kop": 30000,
+    },
+    "POST /api/operator/billing/rate-plans": {"name": "План {n}"},
+    "PUT /api/operator/billing/tenants/{tenant_id:uuid}/tariff": {"tariff": "pro"},
+    "POST /api/operator/billing/tenants/{tenant_id:uuid}/adjustments": {
+        "direction": "credit", "amount_kop": 10000, "reason": "Тест {n}", "idempotency_key": "adj-{n}",
+    },
     "POST /api/calls": {"to": "+79161234567"},
     "POST /api/outbound/caller-ids": {"scope": "tenant", "number_id": "00000000-0000-0000-0000-000000000000"},
     "POST /api/outbound/bans": {"terminal_id": "00000000-0000-0000-0000-000000000000", "prefix": "+"},
@@ -257,6 +281,9 @@ BODIES: dict[str, Any] = {
 UPLOADS: dict[str, Any] = {
     "POST /api/media/files": ({"name": "Запись {n}"}, {"file": ("hello.mp3", "MP3", "audio/mpeg")}),
     "POST /api/contacts/import": ({}, {"file": ("contacts.csv", "number,name\n+79165550000,Импорт\n", "text/csv")}),
+    "POST /api/operator/billing/rate-plans/{plan_id:uuid}/import": (
+        {}, {"file": ("rates.csv", "prefix,price_per_min_kop\n7,250\n", "text/csv")},
+    ),
 }
 
 QUERIES: dict[str, dict[str, str]] = {

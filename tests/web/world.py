@@ -122,6 +122,8 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "rule_id": str(rule.id),
         "ban_id": str(ban.id),
         "trunk_id": str(trunk.id),
+        "plan_id": "7b0a1c2e-0000-4000-8000-000000000001",  # billing's seeded rate plan
+        "code": "start",  # billing's seeded tariff
         **crm,
     }
     for role in ROLES:

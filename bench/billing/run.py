@@ -1,0 +1,177 @@
+"""bench/billing: rating call records through ``call_ended`` next to plain ledger inserts.
+
+Rates N answered outbound call records (destinations spread over the seeded rate plan's
+prefixes, 10 tenants) the way the call-record reader hands them over (core/asterisk/cel.py):
+batches of up to 50 records of one tenant per transaction, ``plugins.emit("call_ended", ...)``
+per record (the kernel's savepoint per plugin included). Only the billing plugin is loaded,
+so the figure is billing's. The baseline, in the same run, inserts the same ledger rows (one
+INSERT per row, the same batches and transactions) straight into ``billing_ledger``: what
+writing the charges costs without rating, idempotency and the cached balance.
+
+The Python process is pinned to one core (PostgreSQL is not).
+
+Goal (issue 17): >= 10,000 records/s on one core and a ratio (rating / baseline) >= 0.5.
+Usage: python bench/billing/run.py [--smoke]   (full: 200,000 records; smoke: 2,000)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import msgspec
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from vats.core.calls.records import CallRecord, Participant
+from vats.core.config import Config
+from vats.core.kernel import Kernel, ensure_database, with_database
+from vats.plugins.billing.models import Rate
+from vats.plugins.billing.rating import cost_kop
+
+from bench.common import throwaway_postgres
+
+BATCH = 50  # core/asterisk/cel.py BATCH
+TENANTS = 10
+DESTINATIONS = ["+7495", "+7499", "+7916", "+7903", "+7383", "+7812"]
+START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+
+def records(tenants: list[uuid.UUID], n: int) -> list[CallRecord]:
+    rng = random.Random(17)
+    made = []
+    for i in range(n):
+        to = f"{rng.choice(DESTINATIONS)}{rng.randrange(10**7):07d}"
+        talk = rng.randrange(1, 600)
+        answered = START + dt.timedelta(seconds=i)
+        made.append(
+            CallRecord(
+                tenant_id=tenants[i % len(tenants)],
+                direction="outbound",
+                number=to,
+                caller="201",
+                started_at=answered - dt.timedelta(seconds=5),
+                answered_at=answered,
+                ended_at=answered + dt.timedelta(seconds=talk),
+                answered_by=f"tel/{to}",
+                participants=[Participant(address=f"tel/{to}", outcome="answered")],
+                linkedid=f"bench.{i}",
+            )
+        )
+    return made
+
+
+def batches(calls: list[CallRecord]) -> list[list[CallRecord]]:
+    """Up to 50 records of one tenant each, as the reader groups a read of the queue."""
+    by_tenant: dict[uuid.UUID, list[CallRecord]] = {}
+    for record in calls:
+        by_tenant.setdefault(record.tenant_id, []).append(record)
+    return [rs[i : i + BATCH] for rs in by_tenant.values() for i in range(0, len(rs), BATCH)]
+
+
+async def rate_all(kernel: Kernel, work: list[list[CallRecord]]) -> float:
+    started = time.perf_counter()
+    for batch in work:
+        async with kernel.db.tenant(batch[0].tenant_id) as conn:
+            for record in batch:
+                await kernel.plugins.emit("call_ended", tenant_id=record.tenant_id, conn=conn, record=record)
+    return time.perf_counter() - started
+
+
+async def rate_directly(kernel: Kernel, work: list[list[CallRecord]]) -> float:
+    """Billing's own share: its hook implementation called straight, without the kernel's
+    per-plugin savepoint and switched-off-plugins lookup that ``emit`` adds to every record."""
+    from vats.plugins import billing
+
+    started = time.perf_counter()
+    for batch in work:
+        async with kernel.db.tenant(batch[0].tenant_id) as conn:
+            for record in batch:
+                await billing.call_ended(record=record, conn=conn, kernel=kernel)
+    return time.perf_counter() - started
+
+
+async def insert_all(kernel: Kernel, work: list[list[CallRecord]], amounts: dict[uuid.UUID, int]) -> float:
+    started = time.perf_counter()
+    for batch in work:
+        async with kernel.db.tenant(batch[0].tenant_id) as conn:
+            for record in batch:
+                await conn.execute(
+                    "INSERT INTO billing_ledger (tenant_id, kind, amount_kop, reason, reference, idempotency_key)"
+                    " VALUES ($1, 'call', $2, $3, $4, $5)",
+                    record.tenant_id, -amounts[record.id], f"outbound {record.number}", f"call:{record.id}",
+                    f"baseline:{record.id}",
+                )  # fmt: skip
+    return time.perf_counter() - started
+
+
+async def main(n: int) -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    with throwaway_postgres() as server_url:
+        url = with_database(server_url, "vats_bench")
+        await ensure_database(server_url, "vats_bench")
+        kernel = await Kernel(Config.from_env({"VATS_DATABASE_URL": url, "VATS_DATA_DIR": "/tmp"})).start()
+        try:
+            for name in kernel.plugins.names():
+                if name != "billing":
+                    kernel.plugins.unregister(name)
+            tenants = [
+                (await kernel.directory.create_tenant(name=f"Bench {i}", admin_email=f"a{i}@bench.example")).tenant_id
+                for i in range(TENANTS)
+            ]
+            calls = records(tenants, n)
+            work = batches(calls)
+            async with kernel.db.system() as conn:
+                rows = await conn.fetch(
+                    "SELECT prefix, name, price_per_min_kop, connect_fee_kop, first_s, next_s FROM billing_rates"
+                )
+            rates = {r["prefix"]: Rate(**dict(r)) for r in rows}
+            amounts = {}
+            for record in calls:
+                digits = record.number[1:]
+                rate = next(rates[digits[:k]] for k in range(len(digits), 0, -1) if digits[:k] in rates)
+                amounts[record.id] = cost_kop(rate, record.talk_s)
+            await rate_all(kernel, work[:2])  # warm up: the pool, prepared statements, the prefix index
+            warm = {r.id for batch in work[:2] for r in batch}
+            rest = [[r for r in batch if r.id not in warm] for batch in work[2:]]
+            counted = sum(len(b) for b in rest)
+            rated_s = await rate_all(kernel, rest)
+            again = [[msgspec.structs.replace(r, id=uuid.uuid4()) for r in batch] for batch in rest]
+            direct_s = await rate_directly(kernel, again)
+            inserted_s = await insert_all(kernel, rest, amounts)
+            async with kernel.db.system() as conn:
+                charged = await conn.fetchval("SELECT count(*) FROM billing_ledger WHERE idempotency_key LIKE 'call:%'")
+                wrong = await conn.fetchval(
+                    "SELECT count(*) FROM billing_accounts a WHERE balance_kop <>"
+                    " (SELECT coalesce(sum(amount_kop), 0) FROM billing_ledger l"
+                    "  WHERE l.tenant_id = a.tenant_id AND l.idempotency_key LIKE 'call:%')"
+                )
+            assert charged == n + counted, f"{charged} charges for {n} + {counted} records"
+            assert wrong == 0, "a cached balance differs from its ledger"
+        finally:
+            await kernel.stop()
+    rating, baseline, direct = counted / rated_s, counted / inserted_s, counted / direct_s
+    print(f"records: {counted} in batches of up to {BATCH} per transaction, {TENANTS} tenants")
+    print(f"rating through call_ended: {rating:,.0f} records/s ({rated_s:.2f} s)")
+    print(
+        f"billing's hook called directly (no kernel savepoint): {direct:,.0f} records/s ({direct / baseline:.2f} of baseline)"
+    )
+    print(f"baseline, plain ledger INSERTs: {baseline:,.0f} rows/s ({inserted_s:.2f} s)")
+    print(f"ratio rating/baseline: {rating / baseline:.2f}   (goal: >= 10,000 records/s and ratio >= 0.5)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="2,000 records (CI)")
+    parser.add_argument("--records", type=int, default=None)
+    args = parser.parse_args()
+    asyncio.run(main(args.records or (2_000 if args.smoke else 200_000)))

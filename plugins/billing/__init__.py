@@ -1,0 +1,64 @@
+"""Billing: an append-only ledger and the balance derived from it, tariffs, rate plans and
+call rating, built only on public hooks, as a third party would write it:
+
+* ``register_migrations``: its tables (``migrations/``), RLS on the tenant-owned ones;
+* ``tenant_created``: the new PBX's account on the default tariff;
+* ``call_ended``: each call record rated and charged once (``rating.py``);
+* ``tenant_balance``: answers the kernel's balance lookup;
+* announces ``billing_event`` (``balance_changed``) for other plugins;
+* ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from vats.core import hookimpl
+from vats.core.calls.records import CallRecord
+from vats.core.db.database import Connection
+from vats.core.db.migrate import MigrationSource
+from vats.core.directory.models import Tenant
+from vats.core.protocols import KernelAPI
+from vats.plugins.billing import ledger
+from vats.plugins.billing.rating import Rater
+
+rater = Rater()
+
+
+@hookimpl
+def register_migrations() -> Sequence[MigrationSource]:
+    return [MigrationSource(package="billing", folder=Path(__file__).with_name("migrations"))]
+
+
+@hookimpl
+def startup() -> None:
+    """A fresh rater per start: its caches belong to one database."""
+    global rater
+    rater = Rater()
+
+
+@hookimpl
+async def tenant_created(tenant: Tenant, conn: Connection) -> None:
+    await ledger.open_account(conn, tenant.id)
+
+
+@hookimpl
+async def call_ended(record: CallRecord, conn: Connection, kernel: KernelAPI) -> None:
+    await rater.rate(conn, record, kernel)
+
+
+@hookimpl
+async def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> int | None:
+    async with kernel.db.tenant(tenant_id) as conn:
+        return await ledger.balance_of(conn, tenant_id)
+
+
+@hookimpl
+def register_routes() -> Sequence[Any]:
+    from vats.plugins.billing.api.operator import BillingOperatorController
+    from vats.plugins.billing.api.tenant import BillingController
+
+    return [BillingController, BillingOperatorController]

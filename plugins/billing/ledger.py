@@ -1,0 +1,173 @@
+"""The ledger: append-only money movements per tenant and the balance cached from them.
+
+``post`` appends a movement and moves the cached balance in one statement, inside the caller's
+transaction; the same idempotency key posted again (a replay, a retry, a second process) adds
+nothing and answers the first movement. The ledger table refuses updates and deletes (a
+trigger), so the balance is always the ledger's sum (``verify`` says whether it is).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from vats.core.db.database import Connection
+from vats.core.errors import ValidationError
+from vats.core.protocols import KernelAPI
+from vats.plugins.billing.models import MAX_KOP, Balance, Kind, Movement, Posted
+
+_COLUMNS = "id, kind, amount_kop, reason, reference, idempotency_key, actor, created_at"
+
+# The default tariff of a tenant with no account yet (created before billing was installed).
+DEFAULT_TARIFF = "start"
+
+_MOVE = f"""
+WITH moved AS (
+    INSERT INTO billing_ledger (tenant_id, kind, amount_kop, reason, reference, idempotency_key, actor)
+    SELECT $1, $2, $3, $4, $5, $6, $7 {{condition}}
+    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+    RETURNING {_COLUMNS}
+), account AS (
+    INSERT INTO billing_accounts (tenant_id, tariff_id, balance_kop)
+    SELECT $1, (SELECT id FROM billing_tariffs WHERE code = '{DEFAULT_TARIFF}'), amount_kop FROM moved
+    ON CONFLICT (tenant_id) DO UPDATE
+        SET balance_kop = billing_accounts.balance_kop + EXCLUDED.balance_kop, updated_at = now()
+    RETURNING balance_kop
+)
+SELECT moved.*, account.balance_kop AS after_kop FROM moved, account
+"""
+_POST = _MOVE.format(condition="")
+# The same, written only while the tenant's tariff still has rate plan $8 at version $9: a
+# charge priced from a cached plan needs no round trip to check the plan first.
+_POST_IF_PLAN = _MOVE.format(
+    condition=f"""WHERE (SELECT p.id = $8 AND p.version = $9
+        FROM billing_tariffs t JOIN billing_rate_plans p ON p.id = t.rate_plan_id
+        WHERE t.id = coalesce((SELECT tariff_id FROM billing_accounts WHERE tenant_id = $1),
+                              (SELECT id FROM billing_tariffs WHERE code = '{DEFAULT_TARIFF}')))"""
+)
+
+
+def check_amount(amount_kop: int, field: str = "amount_kop") -> None:
+    if isinstance(amount_kop, bool) or not isinstance(amount_kop, int):
+        raise ValidationError("an amount is a whole number of kopecks", field=field)
+    if amount_kop == 0:
+        raise ValidationError("an amount of zero moves no money", field=field)
+    if abs(amount_kop) > MAX_KOP:
+        raise ValidationError(f"an amount is at most {MAX_KOP} kopecks either way", field=field)
+
+
+async def post(
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    *,
+    kind: Kind,
+    amount_kop: int,
+    idempotency_key: str,
+    reason: str = "",
+    reference: str = "",
+    actor: str = "system",
+    kernel: KernelAPI | None = None,
+) -> Posted:
+    """Append a movement (``amount_kop`` > 0 credits, < 0 debits) within ``conn``'s transaction.
+
+    With ``kernel``, a new movement is announced as ``billing_event("balance_changed")``.
+    """
+    check_amount(amount_kop)
+    if not 1 <= len(idempotency_key) <= 200:
+        raise ValidationError("an idempotency key has 1 to 200 characters", field="idempotency_key")
+    row = await conn.fetchrow(_POST, tenant_id, kind, amount_kop, reason, reference, idempotency_key, actor)
+    if row is None:  # posted before: the first movement stands
+        first = await conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM billing_ledger WHERE tenant_id = $1 AND idempotency_key = $2",
+            tenant_id, idempotency_key,
+        )  # fmt: skip
+        balance = await balance_of(conn, tenant_id)
+        return Posted(movement=_movement(first), created=False, before_kop=balance, after_kop=balance)
+    return await _posted(conn, tenant_id, row, amount_kop, kernel)
+
+
+async def post_if_plan(
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    plan: tuple[uuid.UUID, int],
+    *,
+    kind: Kind,
+    amount_kop: int,
+    idempotency_key: str,
+    reason: str = "",
+    reference: str = "",
+    kernel: KernelAPI | None = None,
+) -> Posted | None:
+    """``post``, only while the tenant's tariff has rate plan ``plan`` = (id, version); None
+    (nothing written) when it has another, or when the key was posted before."""
+    check_amount(amount_kop)
+    args = (tenant_id, kind, amount_kop, reason, reference, idempotency_key, "system", *plan)
+    row = await conn.fetchrow(_POST_IF_PLAN, *args)
+    return None if row is None else await _posted(conn, tenant_id, row, amount_kop, kernel)
+
+
+async def _posted(
+    conn: Connection, tenant_id: uuid.UUID, row: Any, amount_kop: int, kernel: KernelAPI | None
+) -> Posted:
+    movement = _movement(row)
+    posted = Posted(
+        movement=movement, created=True, before_kop=row["after_kop"] - amount_kop, after_kop=row["after_kop"]
+    )
+    if kernel is not None and kernel.plugins.implemented("billing_event"):
+        await kernel.plugins.emit(
+            "billing_event", tenant_id=tenant_id, conn=conn, kind="balance_changed",
+            payload={"before_kop": posted.before_kop, "after_kop": posted.after_kop, "amount_kop": amount_kop,
+                     "movement": msgspec.to_builtins(movement)},
+        )  # fmt: skip
+    return posted
+
+
+def _movement(row: Any) -> Movement:
+    return Movement(**{k: row[k] for k in Movement.__struct_fields__})
+
+
+async def balance_of(conn: Connection, tenant_id: uuid.UUID) -> int:
+    value = await conn.fetchval("SELECT balance_kop FROM billing_accounts WHERE tenant_id = $1", tenant_id)
+    return int(value or 0)
+
+
+async def account(conn: Connection, tenant_id: uuid.UUID) -> Balance:
+    row = await conn.fetchrow(
+        "SELECT a.balance_kop, t.code FROM billing_accounts a LEFT JOIN billing_tariffs t ON t.id = a.tariff_id"
+        " WHERE a.tenant_id = $1",
+        tenant_id,
+    )
+    if row is None:
+        return Balance(tenant_id=tenant_id, balance_kop=0, tariff=DEFAULT_TARIFF)
+    return Balance(tenant_id=tenant_id, balance_kop=row["balance_kop"], tariff=row["code"])
+
+
+async def movements(conn: Connection, tenant_id: uuid.UUID, *, limit: int, offset: int) -> tuple[list[Movement], int]:
+    """The newest first, and how many there are."""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM billing_ledger WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+        tenant_id, limit, offset,
+    )  # fmt: skip
+    total = await conn.fetchval("SELECT count(*) FROM billing_ledger WHERE tenant_id = $1", tenant_id)
+    return [_movement(r) for r in rows], int(total)
+
+
+async def verify(conn: Connection, tenant_id: uuid.UUID) -> tuple[int, int]:
+    """(cached balance, the ledger's sum): equal unless something bypassed ``post``."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT coalesce(balance_kop, 0) FROM billing_accounts WHERE tenant_id = $1) AS cached,"
+        " (SELECT coalesce(sum(amount_kop), 0) FROM billing_ledger WHERE tenant_id = $1) AS summed",
+        tenant_id,
+    )
+    assert row is not None  # a SELECT without FROM always answers one row
+    return int(row["cached"] or 0), int(row["summed"])
+
+
+async def open_account(conn: Connection, tenant_id: uuid.UUID) -> None:
+    """A new tenant's account on the default tariff (nothing if it has one)."""
+    await conn.execute(
+        "INSERT INTO billing_accounts (tenant_id, tariff_id)"
+        f" SELECT $1, id FROM billing_tariffs WHERE code = '{DEFAULT_TARIFF}' ON CONFLICT (tenant_id) DO NOTHING",
+        tenant_id,
+    )

@@ -1,0 +1,81 @@
+"""What billing stores and answers: movements, balances, tariffs, rates (integer kopecks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+
+Kind = Literal["call", "adjustment", "payment", "charge", "refund"]
+
+MAX_KOP = 100_000_000_000  # 1 billion roubles: more than any one movement may be
+Kopecks = Annotated[int, msgspec.Meta(ge=-MAX_KOP, le=MAX_KOP, examples=[150000])]
+Price = Annotated[int, msgspec.Meta(ge=0, le=MAX_KOP, examples=[99000])]
+
+
+class Movement(msgspec.Struct, kw_only=True):
+    """One row of the ledger: never changed, never removed."""
+
+    id: int
+    kind: Kind
+    amount_kop: int
+    reason: str
+    reference: str
+    idempotency_key: str
+    actor: str
+    created_at: dt.datetime
+
+
+class Posted(msgspec.Struct, kw_only=True):
+    """The movement and the balance around it; ``created`` False: the key was posted before
+    (the first movement is answered, nothing changed, the balances are today's)."""
+
+    movement: Movement
+    created: bool
+    before_kop: int
+    after_kop: int
+
+
+class Balance(msgspec.Struct, kw_only=True):
+    tenant_id: uuid.UUID
+    balance_kop: int
+    tariff: str | None  # the tariff's code
+
+
+class TariffOption(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A "+" option of a tariff and its monthly price."""
+
+    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,40}$", examples=["recording"])]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["Запись разговоров"])]
+    price_kop: Price
+
+
+class Tariff(msgspec.Struct, kw_only=True):
+    code: str
+    name: str
+    monthly_fee_kop: int
+    seats_included: int
+    extra_seat_kop: int
+    options: list[TariffOption]
+    rate_plan_id: uuid.UUID | None
+
+
+class Rate(msgspec.Struct, frozen=True, kw_only=True):
+    """Calls to numbers starting with ``prefix`` (E.164 digits): a connect fee, then the
+    billed seconds (the first ``first_s``, then steps of ``next_s``) at the minute price."""
+
+    prefix: str
+    name: str = ""
+    price_per_min_kop: int
+    connect_fee_kop: int = 0
+    first_s: int = 60
+    next_s: int = 60
+
+
+class RatePlan(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    version: int
+    rates: int  # how many prefixes

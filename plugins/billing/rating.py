@@ -1,0 +1,159 @@
+"""Rating call records: which leg of a call costs money, and how much.
+
+* outbound (an employee calls out): the dialled number, for the talk time;
+* forwarded out (an inbound call answered on an outside number, ``tel/...``): the operator
+  pays the trunk for that leg, so it is rated like an outbound call to that number, for the
+  talk time; the inbound leg itself stays free;
+* inbound answered inside the PBX, internal calls, unanswered calls and simulated records
+  (``simulated``: nothing went over a trunk): free, nothing is written.
+
+The price is the longest prefix of the destination's E.164 digits in the tenant's rate plan
+(its tariff's), found in an in-memory index per rate plan, reloaded when the plan's
+``version`` (bumped on every change) differs. A destination no prefix matches is not charged
+(logged). The charge's idempotency key is ``call:<record id>``: a record rated twice (a
+replay, a restart) is charged once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+
+from vats.core.calls.models import CallRecord
+from vats.core.db.database import Connection
+from vats.core.protocols import KernelAPI
+from vats.plugins.billing import ledger
+from vats.plugins.billing.models import Rate
+
+log = logging.getLogger(__name__)
+
+MAX_PREFIX = 15  # E.164 numbers have at most 15 digits
+
+
+def cost_kop(rate: Rate, talk_s: float) -> int:
+    """The connect fee and the billed seconds at the minute price, rounded up to a kopeck."""
+    seconds = math.ceil(talk_s)
+    if seconds <= 0:
+        return 0
+    billed = rate.first_s
+    if seconds > rate.first_s:
+        billed += -(-(seconds - rate.first_s) // rate.next_s) * rate.next_s
+    return rate.connect_fee_kop + -(-billed * rate.price_per_min_kop // 60)
+
+
+class PrefixIndex:
+    """Longest-prefix lookup: at most 15 dictionary probes per number."""
+
+    def __init__(self, rates: list[Rate]) -> None:
+        self._rates = {r.prefix: r for r in rates}
+
+    def __len__(self) -> int:
+        return len(self._rates)
+
+    def find(self, digits: str) -> Rate | None:
+        rates = self._rates
+        for length in range(min(len(digits), MAX_PREFIX), 0, -1):
+            rate = rates.get(digits[:length])
+            if rate is not None:
+                return rate
+        return None
+
+
+class RatePlans:
+    """Each rate plan's prefix index, kept per (plan, version)."""
+
+    def __init__(self) -> None:
+        self._indexes: dict[uuid.UUID, tuple[int, PrefixIndex]] = {}
+
+    async def index(self, conn: Connection, plan_id: uuid.UUID, version: int) -> PrefixIndex:
+        known = self._indexes.get(plan_id)
+        if known is not None and known[0] == version:
+            return known[1]
+        rows = await conn.fetch(
+            "SELECT prefix, name, price_per_min_kop, connect_fee_kop, first_s, next_s FROM billing_rates"
+            " WHERE rate_plan_id = $1",
+            plan_id,
+        )
+        index = PrefixIndex([Rate(**dict(r)) for r in rows])
+        self._indexes[plan_id] = (version, index)
+        return index
+
+    def cached(self, plan_id: uuid.UUID, version: int) -> PrefixIndex | None:
+        known = self._indexes.get(plan_id)
+        return known[1] if known is not None and known[0] == version else None
+
+
+_PLAN_OF_TENANT = f"""
+SELECT p.id, p.version FROM billing_tariffs t JOIN billing_rate_plans p ON p.id = t.rate_plan_id
+WHERE t.id = coalesce((SELECT tariff_id FROM billing_accounts WHERE tenant_id = $1),
+                      (SELECT id FROM billing_tariffs WHERE code = '{ledger.DEFAULT_TARIFF}'))
+"""
+
+
+def paid_leg(record: CallRecord) -> tuple[str, str] | None:
+    """(destination digits, why) of the leg that costs money, or None for a free call."""
+    if record.simulated or record.answered_at is None:
+        return None
+    if record.direction == "outbound":
+        return _digits(record.number), "outbound"
+    if record.direction == "inbound" and record.answered_by and record.answered_by.startswith("tel/"):
+        return _digits(record.answered_by[4:]), "forwarded"
+    return None
+
+
+def _digits(number: str) -> str:
+    return number[1:] if number.startswith("+") else number
+
+
+class Rater:
+    """Rates records; remembers each tenant's (rate plan, version) so that a charge usually
+    takes one statement, which itself checks the plan is still the tenant's (``post_if_plan``)."""
+
+    def __init__(self) -> None:
+        self.plans = RatePlans()
+        self._plan_of: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
+
+    async def rate(self, conn: Connection, record: CallRecord, kernel: KernelAPI | None = None) -> int:
+        """Charge the call's paid leg within ``conn``'s transaction; the kopecks charged (0: free,
+        unpriced, or charged before)."""
+        leg = paid_leg(record)
+        if leg is None:
+            return 0
+        digits, why = leg
+        if not digits.isdigit():
+            log.warning("call %s: destination %r is not a number; not charged", record.id, digits)
+            return 0
+        guess = self._plan_of.get(record.tenant_id)
+        if guess is not None:
+            index = self.plans.cached(*guess)
+            rate = index.find(digits) if index is not None else None
+            if rate is not None and (cost := cost_kop(rate, record.talk_s)):
+                posted = await ledger.post_if_plan(
+                    conn, record.tenant_id, guess, kind="call", amount_kop=-cost, idempotency_key=f"call:{record.id}",
+                    reference=f"call:{record.id}", reason=_reason(why, digits, record, rate), kernel=kernel,
+                )  # fmt: skip
+                if posted is not None:
+                    return cost
+            # the plan changed, or the call was charged before: the careful way below
+        plan = await conn.fetchrow(_PLAN_OF_TENANT, record.tenant_id)
+        if plan is None:
+            self._plan_of.pop(record.tenant_id, None)
+            return 0  # the tariff has no rate plan: calls are not charged
+        self._plan_of[record.tenant_id] = (plan["id"], plan["version"])
+        rate = (await self.plans.index(conn, plan["id"], plan["version"])).find(digits)
+        if rate is None:
+            log.warning("call %s: no rate for +%s in plan %s; not charged", record.id, digits, plan["id"])
+            return 0
+        cost = cost_kop(rate, record.talk_s)
+        if cost == 0:
+            return 0
+        posted_once = await ledger.post(
+            conn, record.tenant_id, kind="call", amount_kop=-cost, idempotency_key=f"call:{record.id}",
+            reference=f"call:{record.id}", reason=_reason(why, digits, record, rate), kernel=kernel,
+        )  # fmt: skip
+        return cost if posted_once.created else 0
+
+
+def _reason(why: str, digits: str, record: CallRecord, rate: Rate) -> str:
+    return f"{why} +{digits} {math.ceil(record.talk_s)} s ({rate.name or rate.prefix})"
