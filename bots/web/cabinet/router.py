@@ -5,6 +5,8 @@ cookie session instead; CSRF applies to the cabinet only, so /api keeps its bear
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 from litestar import Router
@@ -31,7 +33,9 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 
 def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str) -> Router:
-    csrf = CSRFConfig(secret=secret, cookie_name=CSRF_COOKIE, cookie_httponly=True, cookie_samesite="lax")
+    # A key of its own for CSRF tokens (derived, so the server's secret signs nothing else's format).
+    csrf_secret = hmac.new(secret.encode(), b"vats-cabinet-csrf", hashlib.sha256).hexdigest()
+    csrf = CSRFConfig(secret=csrf_secret, cookie_name=CSRF_COOKIE, cookie_httponly=True, cookie_samesite="lax")
     assets = create_static_files_router(
         path="/cabinet/static", directories=[STATIC], opt={PUBLIC: True}, include_in_schema=False,
         cache_control=None,

@@ -2,11 +2,14 @@
 the API's bearer tokens name, so signing out, a password change or a suspension ends it at once
 (every request checks the row through ``Accounts.principal``).
 
-The token carries the audience ``vats-cabinet``: the API's bearer auth refuses it and the cabinet
-refuses the API's tokens, so a cookie never becomes an API credential or the other way round."""
+The token is signed with a key of its own (derived from the server's secret) and carries the
+audience ``vats-cabinet``: the API's bearer auth cannot verify it and the cabinet refuses the
+API's tokens, so a cookie never becomes an API credential or the other way round."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -23,6 +26,10 @@ AUDIENCE = "vats-cabinet"
 PUBLIC = "cabinet_public"  # a route's opt key: no cookie session needed (sign-in, assets)
 
 
+def cabinet_key(secret: str) -> str:
+    return hmac.new(secret.encode(), b"vats-cabinet-session", hashlib.sha256).hexdigest()
+
+
 def make_cookie_auth(kernel: Kernel) -> JWTCookieAuth[Principal, Token]:
     async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
         try:
@@ -34,7 +41,7 @@ def make_cookie_auth(kernel: Kernel) -> JWTCookieAuth[Principal, Token]:
 
     return JWTCookieAuth[Principal, Token](
         retrieve_user_handler=retrieve_user,
-        token_secret=kernel.secret_key(),
+        token_secret=cabinet_key(kernel.secret_key()),
         key=COOKIE,
         default_token_expiration=SESSION_LIFETIME,
         exclude_opt_key=PUBLIC,

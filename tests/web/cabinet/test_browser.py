@@ -316,3 +316,22 @@ async def test_the_sign_in_limit_is_the_apis(
     async with httpx.AsyncClient(base_url=cabinet_server.url) as api:
         r = await api.post("/api/auth/login", json={"email": "admin@test.example", "password": TEST_PASSWORD})
     assert r.status_code == 429
+
+
+async def test_the_cabinets_cookie_is_no_api_credential(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email)
+    cookie = next(c for c in browser.get_cookies() if c["name"] == "vats_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]  # plain HTTP here
+    token = cookie["value"].strip('"').split(" ")[-1]
+    async with httpx.AsyncClient(base_url=cabinet_server.url) as api:
+        as_bearer = await api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        tokens = (await api.post("/api/auth/login", json={"email": email, "password": TEST_PASSWORD})).json()
+    assert as_bearer.status_code == 401  # the API refuses the cabinet's token...
+    async with httpx.AsyncClient(
+        base_url=cabinet_server.url, cookies={"vats_session": f"Bearer {tokens['access_token']}"}
+    ) as web:
+        page = await web.get("/cabinet/me")
+    assert page.status_code == 303 and page.headers["location"].startswith("/signin")  # ...and the other way round
