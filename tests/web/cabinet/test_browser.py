@@ -335,3 +335,53 @@ async def test_the_cabinets_cookie_is_no_api_credential(
     ) as web:
         page = await web.get("/cabinet/me")
     assert page.status_code == 303 and page.headers["location"].startswith("/signin")  # ...and the other way round
+
+
+async def test_changing_my_password_shows_errors_beside_the_fields_and_signs_out_my_other_sessions(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    async with httpx.AsyncClient(base_url=cabinet_server.url) as other:  # another browser, signed in too
+        form = await other.get("/signin")
+        csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+        assert csrf
+        signed = await other.post(
+            "/signin", data={"_csrf_token": csrf.group(1), "email": email, "password": TEST_PASSWORD}
+        )
+        assert signed.status_code == 303
+        assert (await other.get("/cabinet/me")).status_code == 200
+        sign_in(browser, cabinet_server, email, "/cabinet/me")
+
+        def change(current: str, new: str) -> None:
+            browser.find_element(By.ID, "current_password").send_keys(current)
+            browser.find_element(By.ID, "new_password").send_keys(new)
+            browser.find_element(By.CSS_SELECTOR, "#password-form button[type=submit]").click()
+
+        change("wrong-Passw0rd", "next-Passw0rd!")
+        error = wait(browser).until(ec.presence_of_element_located((By.ID, "current_password-error")))
+        assert error.text == "Текущий пароль неверен."
+        change(TEST_PASSWORD, "onlyletters")
+        error = wait(browser).until(ec.presence_of_element_located((By.ID, "new_password-error")))
+        assert error.text == "В пароле нужны буквы вместе с цифрами или знаками."
+        change(TEST_PASSWORD, "next-Passw0rd!")
+        notice = wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "#main p.notice")))
+        assert notice.text == "Пароль изменён; другие ваши сеансы завершены."
+        after = await other.get("/cabinet/me")
+        assert after.status_code == 303 and after.headers["location"].startswith("/signin")
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/settings/employees']").click()
+    wait(browser).until(lambda d: page_id(d) == "employees")  # this session goes on
+
+
+async def test_a_suspended_pbx_ends_the_session_at_once(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email)
+    await vats_kernel.directory.set_suspended(vats_tenant.tenant_id, True)
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/me']").click()
+    wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys(TEST_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    message = wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
+    assert message.text == "Эта АТС приостановлена; обратитесь к оператору."
