@@ -4,7 +4,9 @@ Every plugin, our default ones included, is found through the entry-point group 
 (``[project.entry-points.vats]`` in its pyproject), so the kernel never names a plugin and a
 third-party plugin is loaded exactly like ours. ``VATS_PLUGINS`` is an allow-list of names.
 A tenant may switch a plugin off (table ``tenant_plugins``): its event hooks then do nothing
-for that tenant, and frontends ask ``is_enabled`` before serving its blocks and routes.
+for that tenant, and frontends ask ``is_enabled`` before serving its blocks and routes. A
+plugin that sets ``vats_tenant_switchable = False`` (billing: a PBX must not switch its own
+charges off) cannot be switched off and is never skipped.
 """
 
 from __future__ import annotations
@@ -108,9 +110,13 @@ class PluginHost:
             infos.append(PluginInfo(name, module, hooks))
         return infos
 
+    def switchable(self, name: str) -> bool:
+        """May a tenant switch this plugin off? (False: ``vats_tenant_switchable = False``.)"""
+        return bool(getattr(self.pm.get_plugin(name), "vats_tenant_switchable", True))
+
     async def disabled_for(self, conn: Connection, tenant_id: uuid.UUID) -> set[str]:
         rows = await conn.fetch("SELECT plugin FROM tenant_plugins WHERE tenant_id = $1 AND NOT enabled", tenant_id)
-        return {r["plugin"] for r in rows}
+        return {r["plugin"] for r in rows if self.switchable(r["plugin"])}
 
     async def is_enabled(self, conn: Connection, tenant_id: uuid.UUID, plugin: str) -> bool:
         return plugin not in await self.disabled_for(conn, tenant_id)
@@ -120,6 +126,10 @@ class PluginHost:
             from vats.core.errors import NotFoundError
 
             raise NotFoundError(f"no plugin named {plugin!r} is loaded", field="plugin")
+        if not enabled and not self.switchable(plugin):
+            from vats.core.errors import ConflictError
+
+            raise ConflictError(f"the plugin {plugin!r} cannot be switched off for a PBX", field="plugin")
         await conn.execute(
             "INSERT INTO tenant_plugins (tenant_id, plugin, enabled) VALUES ($1, $2, $3)"
             " ON CONFLICT (tenant_id, plugin) DO UPDATE SET enabled = EXCLUDED.enabled",

@@ -26,6 +26,7 @@ from vats.plugins.billing import ledger
 from vats.plugins.billing.rating import Rater
 
 rater = Rater()
+vats_tenant_switchable = False  # a PBX must not switch its own charges off
 
 
 @hookimpl
@@ -38,6 +39,7 @@ def startup() -> None:
     """A fresh rater per start: its caches belong to one database."""
     global rater
     rater = Rater()
+vats_tenant_switchable = False  # a PBX must not switch its own charges off
 
 
 @hookimpl

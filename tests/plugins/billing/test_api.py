@@ -153,3 +153,17 @@ async def test_tenants_see_only_their_own_money(
     admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
     assert (await admin.get("/api/billing/balance")).json()["balance_kop"] == 0
     assert (await admin.get("/api/billing/ledger")).json()["total"] == 0
+
+
+async def test_a_pbx_cannot_switch_billing_off_and_its_calls_stay_charged(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
+    r = await admin.put("/api/tenant/plugins/billing", json={"enabled": False})
+    assert r.status_code == 409 and r.json()["field"] == "plugin"
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:  # even a row written behind the API's back
+        await conn.execute("INSERT INTO tenant_plugins (tenant_id, plugin, enabled) VALUES ($1, 'billing', false)",
+                           vats_tenant.tenant_id)  # fmt: skip
+    await announce(vats_kernel, call(vats_tenant.tenant_id, "outbound", "+74951234567", talk_s=30))
+    assert await balance(vats_kernel, vats_tenant.tenant_id) == -100
+    assert (await admin.put("/api/tenant/plugins/crm", json={"enabled": False})).status_code == 200
