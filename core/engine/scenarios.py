@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from vats.core.blocks import BlockRegistry
 from vats.core.db.database import Connection
-from vats.core.directory._sql import translated_errors
+from vats.core.directory._sql import lock_tenant, translated_errors
 from vats.core.directory.validation import check_name
 from vats.core.engine.scenario import ScenarioBody, compile_body
 from vats.core.errors import NotFoundError, ValidationError
@@ -31,6 +31,9 @@ def check_body(body: Any, registry: BlockRegistry) -> ScenarioBody:
 async def create_scenario(
     conn: Connection, tenant_id: uuid.UUID, name: str, body: Any, registry: BlockRegistry, *, is_default: bool = False
 ) -> Scenario:
+    # The tenant's lock (deletions of what scenarios name hold it) before the checks; callers
+    # that check references first take it earlier in the same transaction.
+    await lock_tenant(conn, tenant_id)
     check_body(body, registry)
     with translated_errors():
         row = await conn.fetchrow(

@@ -169,3 +169,22 @@ async def test_a_menu_saved_while_its_group_is_deleted_never_names_a_deleted_gro
             admin.post("/api/ivr-menus", json=menu), admin.delete(f"/api/groups/{group.id}")
         )
         assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)
+
+
+async def test_a_scenario_saved_while_its_employee_is_deleted_never_names_a_deleted_employee(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """As with menus: a scenario write checks the employees it names in the transaction that
+    writes it, under the tenant's lock a deletion holds too."""
+    tid = vats_tenant.tenant_id
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    for round_ in range(6):
+        anna, _ = await vats_kernel.directory.create_employee(
+            tid, EmployeeCreate(full_name=f"Анна {round_}", email=f"anna{round_}@test.example")
+        )
+        handling = {"type": "forward", "targets": [{"kind": "employee", "id": str(anna.id)}]}
+        body = {"name": f"Сценарий {round_}", "body": {"default": {"handling": handling}}}
+        saved, deleted = await asyncio.gather(
+            admin.post("/api/scenarios", json=body), admin.delete(f"/api/employees/{anna.id}")
+        )
+        assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)

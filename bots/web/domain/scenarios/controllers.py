@@ -11,7 +11,10 @@ from litestar.params import FromPath, JSONBody
 from vats.bots.web.auth import ADMIN, kernel_of
 from vats.bots.web.deps import tenant_tx
 from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
-from vats.core.directory._sql import lock_row, translated_errors
+from vats.core.blocks import BlockRegistry
+from vats.core.db.database import Connection
+from vats.core.directory._sql import lock_row, lock_tenant, translated_errors
+from vats.core.directory.models import Tenant
 from vats.core.directory.validation import check_name, normalise_phone
 from vats.core.engine import scenarios as repo
 from vats.core.engine.context import CallFacts
@@ -38,32 +41,33 @@ class SimulateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     number: Annotated[str | None, msgspec.Meta(examples=["+74951234567"])] = None
 
 
-async def _checked(request: Request[Any, Any, Any], body: dict[str, Any]) -> dict[str, Any]:
-    """Decode every block (unknown types and bad fields are refused) and check references."""
-    kernel = kernel_of(request)
-    compiled = repo.check_body(body, kernel.blocks)
-    async with tenant_tx(request) as (conn, tenant, _):
-        for i, f in enumerate(compiled.filters):
-            for field, table in (("schedule_id", "schedules"), ("calendar_id", "calendars")):
-                value = getattr(f, field)
-                if value is not None and not await conn.fetchval(
-                    f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant.id, value
-                ):
-                    raise NotFoundError(f"no such {field.removesuffix('_id')}", field=f"body.filters[{i}].{field}")
-        branches = [("default", compiled.default)] + [
-            (f"filters[{i}].working", f.working) for i, f in enumerate(compiled.filters)
-        ]
-        branches += [(f"filters[{i}].off_hours", f.off_hours) for i, f in enumerate(compiled.filters) if f.off_hours]
-        branches += [("off_hours", compiled.off_hours)] if compiled.off_hours else []
-        for where, branch in branches:
-            for field in ("greeting", "recording_warning"):
-                for ref in getattr(branch.options, field):
-                    if not await media_exists(conn, tenant.id, ref):
-                        raise NotFoundError(f"no media {ref!r}", field=f"body.{where}.options.{field}")
-            for stage in ("menu", "handling", "insurance"):
-                block = getattr(branch, stage)
-                if block is not None:
-                    await block.validate(conn, tenant.id, f"body.{where}.{stage}")
+async def _checked(conn: Connection, tenant: Tenant, blocks: BlockRegistry, body: dict[str, Any]) -> dict[str, Any]:
+    """Decode every block (unknown types and bad fields are refused) and check references, in
+    the write's transaction under the tenant's lock: a deletion of what the scenario names
+    (which holds the lock too) cannot slip in between the check and the write."""
+    await lock_tenant(conn, tenant.id)
+    compiled = repo.check_body(body, blocks)
+    for i, f in enumerate(compiled.filters):
+        for field, table in (("schedule_id", "schedules"), ("calendar_id", "calendars")):
+            value = getattr(f, field)
+            if value is not None and not await conn.fetchval(
+                f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant.id, value
+            ):
+                raise NotFoundError(f"no such {field.removesuffix('_id')}", field=f"body.filters[{i}].{field}")
+    branches = [("default", compiled.default)] + [
+        (f"filters[{i}].working", f.working) for i, f in enumerate(compiled.filters)
+    ]
+    branches += [(f"filters[{i}].off_hours", f.off_hours) for i, f in enumerate(compiled.filters) if f.off_hours]
+    branches += [("off_hours", compiled.off_hours)] if compiled.off_hours else []
+    for where, branch in branches:
+        for field in ("greeting", "recording_warning"):
+            for ref in getattr(branch.options, field):
+                if not await media_exists(conn, tenant.id, ref):
+                    raise NotFoundError(f"no media {ref!r}", field=f"body.{where}.options.{field}")
+        for stage in ("menu", "handling", "insurance"):
+            block = getattr(branch, stage)
+            if block is not None:
+                await block.validate(conn, tenant.id, f"body.{where}.{stage}")
     return body
 
 
@@ -95,8 +99,8 @@ class ScenarioController(Controller):
 
     @post(operation_id="createScenario", summary="Create a scenario: filters, branches, blocks (checked)")
     async def create(self, request: Request[Any, Any, Any], data: JSONBody[ScenarioIn]) -> repo.Scenario:
-        body = await _checked(request, data.body)
         async with tenant_tx(request) as (conn, tenant, _):
+            body = await _checked(conn, tenant, kernel_of(request).blocks, data.body)
             return await repo.create_scenario(conn, tenant.id, data.name, body, kernel_of(request).blocks)
 
     @get("/{scenario_id:uuid}", operation_id="getScenario", summary="One scenario")
@@ -108,8 +112,8 @@ class ScenarioController(Controller):
     async def replace(
         self, request: Request[Any, Any, Any], scenario_id: FromPath[uuid.UUID], data: JSONBody[ScenarioIn]
     ) -> repo.Scenario:
-        body = await _checked(request, data.body)
         async with tenant_tx(request) as (conn, tenant, _):
+            body = await _checked(conn, tenant, kernel_of(request).blocks, data.body)
             await repo.get_scenario(conn, tenant.id, scenario_id)
             with translated_errors():
                 await conn.execute(
