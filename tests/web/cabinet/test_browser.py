@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from vats.bots.web.testing import TEST_PASSWORD
 from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.secrets import hash_password
@@ -385,3 +385,38 @@ async def test_a_suspended_pbx_ends_the_session_at_once(
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     message = wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
     assert message.text == "Эта АТС приостановлена; обратитесь к оператору."
+
+
+async def test_the_employee_list_pages_by_fifty_and_filters_by_role_and_search(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.system() as conn:  # a bigger tariff than the default 50 seats
+        await conn.execute("UPDATE tenants SET seats_max = 100 WHERE id = $1", vats_tenant.tenant_id)
+    for n in range(54):  # with the admin: 55 employees, two of them heads
+        role = "head" if n < 2 else "user"
+        await vats_kernel.directory.create_employee(
+            vats_tenant.tenant_id, EmployeeCreate(full_name=f"Сотрудник {n:02d}", email=f"e{n}@test.example", role=role)
+        )
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email)
+
+    def rows() -> int:
+        return len(browser.find_elements(By.CSS_SELECTOR, "#employee-list tbody tr"))
+
+    def pager(d: Any) -> str:  # read in one script: htmx may be swapping the region
+        return str(d.execute_script("return document.querySelector('.pager')?.textContent || ''"))
+
+    assert rows() == 50 and "1–50 из 55" in pager(browser)
+    browser.find_element(By.LINK_TEXT, "Вперёд →").click()
+    wait(browser).until(lambda d: "51–55 из 55" in pager(d))
+    assert rows() == 5
+    Select(browser.find_element(By.ID, "role-filter")).select_by_value("head")
+    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    wait(browser).until(lambda d: "1–2 из 2" in pager(d))
+    search = browser.find_element(By.ID, "q")
+    search.send_keys("Сотрудник 01")
+    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    wait(browser).until(lambda d: "1–1 из 1" in pager(d))
+    assert browser.find_element(By.CSS_SELECTOR, "#employee-list tbody").text.startswith("Сотрудник 01")
+    assert "q=" in browser.current_url and "role=head" in browser.current_url  # the address keeps the filter
