@@ -39,6 +39,8 @@ def startup() -> None:
     """A fresh rater per start: its caches belong to one database."""
     global rater
     rater = Rater()
+
+
 vats_tenant_switchable = False  # a PBX must not switch its own charges off
 
 

@@ -59,7 +59,14 @@ async def tariff(conn: Connection, code: str) -> Tariff:
     return _tariff(row)
 
 
+def _named(name: str, field: str = "name") -> str:
+    if not name.strip():
+        raise ValidationError("a name cannot be blank", field=field)
+    return name.strip()
+
+
 async def save_tariff(conn: Connection, t: Tariff, *, create: bool) -> Tariff:
+    _named(t.name)
     if len({o.code for o in t.options}) != len(t.options):
         raise ValidationError("an option code appears twice", field="options")
     if t.rate_plan_id is not None and not await conn.fetchval(
@@ -113,7 +120,7 @@ async def rate_plans(conn: Connection) -> list[RatePlan]:
 
 async def create_rate_plan(conn: Connection, name: str) -> RatePlan:
     plan_id = await conn.fetchval(
-        "INSERT INTO billing_rate_plans (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id", name.strip()
+        "INSERT INTO billing_rate_plans (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id", _named(name)
     )
     if plan_id is None:
         raise ConflictError("a rate plan with this name exists", field="name")

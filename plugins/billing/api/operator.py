@@ -158,6 +158,8 @@ class BillingOperatorController(Controller):
         self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], data: JSONBody[AdjustmentIn]
     ) -> Posted:
         """Posting the same idempotency key again changes nothing and answers the first movement."""
+        if not data.reason.strip():
+            raise ValidationError("an adjustment needs a reason", field="reason")
         kernel = kernel_of(request)
         async with kernel.db.tenant(tenant_id) as conn:
             await load_tenant(conn, tenant_id)

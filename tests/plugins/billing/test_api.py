@@ -47,7 +47,8 @@ async def test_the_operator_creates_and_changes_a_tariff(vats_api: ApiClients) -
 @pytest.mark.parametrize(
     ("change", "field"),
     [({"monthly_fee_kop": -1}, "monthly_fee_kop"), ({"monthly_fee_kop": 1.5}, "monthly_fee_kop"),
-     ({"extra_seat_kop": 10**15}, "extra_seat_kop"), ({"rate_plan_id": "00000000-0000-4000-8000-000000000000"}, "rate_plan_id")],
+     ({"extra_seat_kop": 10**15}, "extra_seat_kop"), ({"rate_plan_id": "00000000-0000-4000-8000-000000000000"}, "rate_plan_id"),
+     ({"name": "   "}, "name")],
 )  # fmt: skip
 async def test_a_bad_tariff_is_refused_naming_the_field(
     vats_api: ApiClients, change: dict[str, Any], field: str
@@ -143,6 +144,16 @@ async def test_bad_adjustment_amounts_answer_4xx_naming_the_field_and_write_noth
     assert 400 <= r.status_code < 500 and r.json()["field"] == "amount_kop", r.text
     balance_now = (await vats_api.operator().get(f"{BASE}/tenants/{vats_tenant.tenant_id}/balance")).json()
     assert balance_now["balance_kop"] == 0
+
+
+async def test_an_adjustment_without_a_reason_or_a_rate_plan_without_a_name_is_refused(
+    vats_api: ApiClients, vats_tenant: TenantCreated
+) -> None:
+    blank = {**adjustment(), "reason": "  "}
+    r = await vats_api.operator().post(f"{BASE}/tenants/{vats_tenant.tenant_id}/adjustments", json=blank)
+    assert r.status_code == 422 and r.json()["field"] == "reason"
+    r = await vats_api.operator().post(f"{BASE}/rate-plans", json={"name": "  "})
+    assert r.status_code == 422 and r.json()["field"] == "name"
 
 
 async def test_tenants_see_only_their_own_money(
