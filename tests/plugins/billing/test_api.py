@@ -4,12 +4,14 @@ Bad input answers 4xx naming the field and writes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from vats.bots.web.testing import ApiClients
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
+from vats.plugins.billing import ledger
 
 from tests.plugins.billing.conftest import announce, balance, call
 
@@ -178,3 +180,22 @@ async def test_a_pbx_cannot_switch_billing_off_and_its_calls_stay_charged(
     await announce(vats_kernel, call(vats_tenant.tenant_id, "outbound", "+74951234567", talk_s=30))
     assert await balance(vats_kernel, vats_tenant.tenant_id) == -100
     assert (await admin.put("/api/tenant/plugins/crm", json={"enabled": False})).status_code == 200
+
+
+async def test_concurrent_adjustments_with_one_key_credit_once_and_with_many_keys_add_up(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    url = f"{BASE}/tenants/{vats_tenant.tenant_id}/adjustments"
+    clients = [vats_api.operator() for _ in range(8)]
+    same = await asyncio.gather(*(c.post(url, json=adjustment(1_000, "same")) for c in clients))
+    assert [r.status_code for r in same] == [200] * 8
+    assert sum(r.json()["created"] for r in same) == 1
+    assert len({r.json()["movement"]["id"] for r in same}) == 1
+    many = await asyncio.gather(*(c.post(url, json=adjustment(100 + i, f"k{i}")) for i, c in enumerate(clients)))
+    assert all(r.status_code == 200 and r.json()["created"] for r in many)
+    expected = 1_000 + sum(100 + i for i in range(8))
+    assert (await vats_api.operator().get(f"{BASE}/tenants/{vats_tenant.tenant_id}/balance")).json()[
+        "balance_kop"
+    ] == expected
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        assert await ledger.verify(conn, vats_tenant.tenant_id) == (expected, expected)
