@@ -14,14 +14,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from vats.bots.telegram import links
 from vats.bots.telegram.links import WEBHOOK_PATH
 from vats.bots.telegram.service import TelegramBot
-from vats.bots.web.auth import kernel_of
-from vats.bots.web.deps import tenant_tx
+from vats.bots.web.kit import TenantDep
 from vats.core.errors import ConflictError, ValidationError
 
 
-def _bot(request: Request[Any, Any, Any]) -> TelegramBot | None:
+def _bot(kernel: Any) -> TelegramBot | None:
     """The bot ``vats serve`` runs on this kernel, if any."""
-    bot = kernel_of(request).telegram
+    bot = kernel.telegram
     return bot if isinstance(bot, TelegramBot) else None
 
 
@@ -36,27 +35,24 @@ class TelegramLinkController(Controller):
     tags = ["me"]
 
     @get(operation_id="getMyTelegramLink", summary="Is my Telegram linked?")
-    async def get_link(self, request: Request[Any, Any, Any]) -> links.LinkState:
-        async with tenant_tx(request) as (conn, tenant, me):
-            return await links.state(conn, tenant.id, me.employee_id)
+    async def get_link(self, tx: TenantDep) -> links.LinkState:
+        return await links.state(tx.conn, tx.tenant.id, tx.me.employee_id)
 
     @post(
         operation_id="createMyTelegramLink",
         summary="A one-time link that binds the Telegram bot to me (expires in 15 minutes)",
         status_code=HTTP_200_OK,
     )
-    async def create_link(self, request: Request[Any, Any, Any]) -> LinkOffer:
-        bot = _bot(request)
+    async def create_link(self, tx: TenantDep) -> LinkOffer:
+        bot = _bot(tx.kernel)
         if bot is None:
             raise ConflictError("the Telegram bot is not configured on this PBX (VATS_TELEGRAM_TOKEN)", field="bot")
-        async with tenant_tx(request) as (conn, tenant, me):
-            code = await links.new_code(conn, tenant.id, me.employee_id)
+        code = await links.new_code(tx.conn, tx.tenant.id, tx.me.employee_id)
         return LinkOffer(url=bot.deep_link(code.code), start_command=f"/start {code.code}", expires_at=code.expires_at)
 
     @delete(operation_id="deleteMyTelegramLink", summary="Unlink my Telegram", status_code=HTTP_204_NO_CONTENT)
-    async def delete_link(self, request: Request[Any, Any, Any]) -> None:
-        async with tenant_tx(request) as (conn, tenant, me):
-            await links.unlink(conn, tenant.id, me.employee_id)
+    async def delete_link(self, tx: TenantDep) -> None:
+        await links.unlink(tx.conn, tx.tenant.id, tx.me.employee_id)
 
 
 @post(
@@ -64,7 +60,7 @@ class TelegramLinkController(Controller):
     request_max_body_size=1_000_000,
 )  # fmt: skip
 async def telegram_webhook(request: Request[Any, Any, Any]) -> dict[str, bool]:
-    bot = _bot(request)
+    bot = _bot(request.app.state.kernel)
     if bot is None or not bot.webhook_url:
         raise NotFoundException("not found")
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")

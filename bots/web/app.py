@@ -35,6 +35,7 @@ from vats.bots.web.domain.telephony.controllers import (
 from vats.bots.web.domain.tenant.controllers import TenantController
 from vats.bots.web.examples import attach_examples
 from vats.bots.web.input_guard import refuse_unstorable_input
+from vats.bots.web.kit import DEPENDENCIES
 from vats.bots.web.problems import EXCEPTION_HANDLERS
 from vats.bots.web.response_cache import STORE as CACHE_STORE
 from vats.bots.web.response_cache import BoundedMemoryStore, response_cache_config
@@ -70,6 +71,7 @@ class Health(msgspec.Struct, frozen=True):
 def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
     """The web app. ``api_docs_now=False`` leaves the OpenAPI document (a second of work) to
     ``finish_api_docs``, which ``vats serve`` runs once it is serving."""
+
     @get(
         "/health",
         operation_id="health",
@@ -111,6 +113,7 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
             cabinet_router(cabinet_auth, kernel.secret_key()),
         ],
         guards=[access_guard],
+        dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_unstorable_input,
         openapi_config=openapi_config(),

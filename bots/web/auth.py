@@ -28,19 +28,11 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from vats.bots.web.kit import kernel_of
 from vats.core.accounts.service import Principal
 from vats.core.kernel import Kernel
 
 ACCESS_TOKEN_LIFETIME = dt.timedelta(minutes=15)
-
-ADMIN = frozenset({"admin"})
-MANAGERS = frozenset({"admin", "head"})
-EVERYONE = frozenset({"admin", "head", "user", "restricted"})
-
-
-def kernel_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Kernel:
-    kernel: Kernel = connection.app.state.kernel
-    return kernel
 
 
 class VerifiedTokens:

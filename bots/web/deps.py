@@ -1,4 +1,6 @@
-"""Shared request helpers for controllers: the caller, a tenant-scoped transaction, paging."""
+"""Request helpers for the HTML cabinet's pages (bots/web/cabinet), which work from the
+request (templates, forms, cookies). API routes and plugins use the kit's dependencies
+(``vats.bots.web.kit``: ``tx: TenantDep``...) instead."""
 
 from __future__ import annotations
 
@@ -7,24 +9,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Request
-from vats.bots.web.auth import kernel_of
+from vats.bots.web.kit import kernel_of, signed_in, tenant_transaction
 from vats.core.accounts.service import Principal
 from vats.core.db.database import Connection
 from vats.core.directory.models import Tenant
-from vats.core.directory.service import load_tenant
 
 
 def caller(request: Request[Any, Any, Any]) -> Principal:
-    user = request.user
-    assert isinstance(user, Principal)
-    return user
+    return signed_in(request)
 
 
 @asynccontextmanager
 async def tenant_tx(request: Request[Any, Any, Any]) -> AsyncIterator[tuple[Connection, Tenant, Principal]]:
     """A transaction scoped to the caller's tenant, with the tenant loaded."""
-    principal = caller(request)
-    kernel = kernel_of(request)
-    assert kernel.db is not None
-    async with kernel.db.tenant(principal.tenant_id) as conn:
-        yield conn, await load_tenant(conn, principal.tenant_id), principal
+    async with tenant_transaction(kernel_of(request), signed_in(request)) as tx:
+        yield tx.conn, tx.tenant, tx.me

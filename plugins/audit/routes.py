@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from litestar import Request, get
-from litestar.params import QueryParameter
+from litestar import get
+from vats.bots.web.kit import ADMIN, Limit, Offset, TenantDep
 from vats.plugins.audit import AuditEntry, entries
 
 
@@ -14,14 +12,7 @@ from vats.plugins.audit import AuditEntry, entries
     operation_id="listAudit",
     tags=["audit"],
     summary="Who changed what in the directory, newest first",
-    opt={"roles": {"admin"}},
+    opt={"roles": ADMIN},
 )
-async def audit(
-    request: Request[Any, Any, Any],
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-) -> list[AuditEntry]:
-    kernel = request.app.state.kernel
-    tenant_id = request.user.tenant_id
-    async with kernel.db.tenant(tenant_id) as conn:
-        return await entries(conn, tenant_id, limit, offset)
+async def audit(tx: TenantDep, limit: Limit = 100, offset: Offset = 0) -> list[AuditEntry]:
+    return await entries(tx.conn, tx.tenant.id, limit, offset)

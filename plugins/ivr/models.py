@@ -21,8 +21,19 @@ from vats.plugins.ivr.actions import (
 )
 
 __all__ = [
-    "Action", "Callback", "ExtensionDialing", "Item", "LeaveVoicemail", "Menu", "MenuBody", "MenuIn", "PlayMedia",
-    "Repeat", "Route", "SkipMenu", "Submenu",
+    "Action",
+    "Callback",
+    "ExtensionDialing",
+    "Item",
+    "LeaveVoicemail",
+    "Menu",
+    "MenuBody",
+    "MenuIn",
+    "PlayMedia",
+    "Repeat",
+    "Route",
+    "SkipMenu",
+    "Submenu",
 ]  # fmt: skip - the item kinds are part of the menu model
 
 Key = Annotated[str, msgspec.Meta(pattern=r"^[0-9*#]$")]

@@ -3,49 +3,34 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, JSONBody
+from vats.bots.web.kit import ADMIN, TenantDep
 from vats.plugins.ivr import menus
 from vats.plugins.ivr.models import Menu, MenuIn
-
-
-def _scope(request: Request[Any, Any, Any]) -> tuple[Any, uuid.UUID]:
-    kernel = request.app.state.kernel
-    return kernel.db, request.user.tenant_id
 
 
 class IvrMenuController(Controller):
     path = "/api/ivr-menus"
     tags = ["ivr"]
-    opt = {"roles": {"admin"}}
+    opt = {"roles": ADMIN}
 
     @get(operation_id="listIvrMenus", summary="Voice menus (level 1 first, then their submenus)")
-    async def list_menus(self, request: Request[Any, Any, Any]) -> list[Menu]:
-        db, tenant_id = _scope(request)
-        async with db.tenant(tenant_id) as conn:
-            return await menus.list_menus(conn, tenant_id)
+    async def list_menus(self, tx: TenantDep) -> list[Menu]:
+        return await menus.list_menus(tx.conn, tx.tenant.id)
 
     @post(operation_id="createIvrMenu", summary="Create a voice menu (a submenu must exist before the menu using it)")
-    async def create_menu(self, request: Request[Any, Any, Any], data: JSONBody[MenuIn]) -> Menu:
-        db, tenant_id = _scope(request)
-        async with db.tenant(tenant_id) as conn:
-            return await menus.create_menu(conn, tenant_id, data)
+    async def create_menu(self, tx: TenantDep, data: JSONBody[MenuIn]) -> Menu:
+        return await menus.create_menu(tx.conn, tx.tenant.id, data)
 
     @get("/{menu_id:uuid}", operation_id="getIvrMenu", summary="One voice menu")
-    async def get_menu(self, request: Request[Any, Any, Any], menu_id: FromPath[uuid.UUID]) -> Menu:
-        db, tenant_id = _scope(request)
-        async with db.tenant(tenant_id) as conn:
-            return await menus.get_menu(conn, tenant_id, menu_id)
+    async def get_menu(self, tx: TenantDep, menu_id: FromPath[uuid.UUID]) -> Menu:
+        return await menus.get_menu(tx.conn, tx.tenant.id, menu_id)
 
     @put("/{menu_id:uuid}", operation_id="replaceIvrMenu", summary="Replace a voice menu")
-    async def replace_menu(
-        self, request: Request[Any, Any, Any], menu_id: FromPath[uuid.UUID], data: JSONBody[MenuIn]
-    ) -> Menu:
-        db, tenant_id = _scope(request)
-        async with db.tenant(tenant_id) as conn:
-            return await menus.update_menu(conn, tenant_id, menu_id, data)
+    async def replace_menu(self, tx: TenantDep, menu_id: FromPath[uuid.UUID], data: JSONBody[MenuIn]) -> Menu:
+        return await menus.update_menu(tx.conn, tx.tenant.id, menu_id, data)
 
     @delete(
         "/{menu_id:uuid}",
@@ -53,7 +38,5 @@ class IvrMenuController(Controller):
         summary="Delete a voice menu (refused while used)",
         status_code=204,
     )
-    async def delete_menu(self, request: Request[Any, Any, Any], menu_id: FromPath[uuid.UUID]) -> None:
-        db, tenant_id = _scope(request)
-        async with db.tenant(tenant_id) as conn:
-            await menus.delete_menu(conn, tenant_id, menu_id)
+    async def delete_menu(self, tx: TenantDep, menu_id: FromPath[uuid.UUID]) -> None:
+        await menus.delete_menu(tx.conn, tx.tenant.id, menu_id)

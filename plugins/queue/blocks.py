@@ -155,7 +155,7 @@ class Forward(Struct, tag="forward", tag_field="type", frozen=True, kw_only=True
         return self._failed(ctx, cursor)
 
     def _manager_only(self, ctx: StepContext) -> Callable[[int], bool] | None:
-        """"If the personal manager does not answer: a task for them" stops after the first attempt."""
+        """ "If the personal manager does not answer: a task for them" stops after the first attempt."""
         if not (self.personal_manager_first and self.manager_fallback == "task"):
             return None
         has_manager = ctx.contact is not None and ctx.contact.personal_manager_id is not None

@@ -12,13 +12,13 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
 from vats.bots.web.cabinet.pages import LANG_COOKIE, is_htmx, language, page
 from vats.bots.web.cabinet.session import redirect, safe_next
 from vats.bots.web.cabinet.signin import MAX_FIELD, landing
 from vats.bots.web.cabinet.texts import LANGS, problem_text, texts
 from vats.bots.web.deps import caller, tenant_tx
 from vats.bots.web.domain.employees.controllers import load_visible
+from vats.bots.web.kit import ADMIN, MANAGERS, kernel_of, tenant_transaction
 from vats.core.accounts.service import Principal
 from vats.core.directory import employees as repo
 from vats.core.directory.employees import EmployeePage
@@ -182,9 +182,9 @@ class CabinetController(Controller):
     @get("/settings/employees/{employee_id:uuid}")
     async def employee_card(self, request: Request[Any, Any, Any], employee_id: FromPath[uuid.UUID]) -> Template:
         me = require(request, MANAGERS)
-        employee = await load_visible(request, employee_id)
         lines = []
-        if me.role == "admin":  # SIP passwords: admins only (GET /api/employees/{id}/sip-credentials)
-            async with tenant_tx(request) as (conn, tenant, _):
-                lines = await repo.sip_secrets(conn, tenant.id, employee_id)
+        async with tenant_transaction(kernel_of(request), me) as tx:
+            employee = await load_visible(tx, employee_id)
+            if me.role == "admin":  # SIP passwords: admins only (GET /api/employees/{id}/sip-credentials)
+                lines = await repo.sip_secrets(tx.conn, tx.tenant.id, employee_id)
         return await page(request, "employee.html", employee=employee, lines=lines)

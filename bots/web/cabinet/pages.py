@@ -10,9 +10,9 @@ from litestar import Request, Response
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Template
-from vats.bots.web.auth import kernel_of
 from vats.bots.web.cabinet.session import cleared_cookie, redirect, sign_in_url
 from vats.bots.web.cabinet.texts import Lang, pick_language, texts
+from vats.bots.web.kit import kernel_of
 from vats.core.accounts.service import Principal
 from vats.core.errors import NotFoundError
 

@@ -8,10 +8,10 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Template
-from vats.bots.web.auth import kernel_of
 from vats.bots.web.cabinet.pages import language, public_page
 from vats.bots.web.cabinet.session import PUBLIC, cleared_cookie, redirect, safe_next, session_cookie
 from vats.bots.web.cabinet.texts import problem_text, texts
+from vats.bots.web.kit import kernel_of
 from vats.core.accounts.service import AuthError, ForbiddenError, Principal, RateLimitedError
 from vats.core.errors import VatsError
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import msgspec
-from litestar import Request, get
+from litestar import get
 from litestar.exceptions import NotFoundException
+from vats.bots.web.kit import TenantDep
 from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
@@ -80,13 +81,11 @@ def register_blocks() -> Sequence[type[Any]]:
 @hookimpl
 def register_routes() -> Sequence[Any]:
     @get("/api/greeting", operation_id="getGreeting", tags=["greeting"], summary="The caller's PBX greeting")
-    async def greeting(request: Request[Any, Any, Any]) -> Greeting:
-        kernel = request.app.state.kernel
-        tenant_id = request.user.tenant_id  # the signed-in employee's PBX
-        async with kernel.db.tenant(tenant_id) as conn:
-            text = await conn.fetchval("SELECT text FROM greetings WHERE tenant_id = $1", tenant_id)
+    async def greeting(tx: TenantDep) -> Greeting:
+        # tx: the signed-in employee's PBX, inside a transaction that only sees its rows
+        text = await tx.conn.fetchval("SELECT text FROM greetings WHERE tenant_id = $1", tx.tenant.id)
         if text is None:
             raise NotFoundException("no greeting for this tenant")
-        return Greeting(tenant_id=tenant_id, text=text)
+        return Greeting(tenant_id=tx.tenant.id, text=text)
 
     return [greeting]

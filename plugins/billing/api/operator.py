@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
-from vats.bots.web.auth import kernel_of
+from vats.bots.web.kit import kernel_of
 from vats.core.directory.service import load_tenant
 from vats.core.errors import ValidationError
 from vats.plugins.billing import catalogue, ledger

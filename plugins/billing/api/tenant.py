@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
-from vats.bots.web.auth import ADMIN, kernel_of
-from vats.bots.web.pagination import Limit, Offset, Page
+from vats.bots.web.kit import ADMIN, Limit, Offset, Page, kernel_of
 from vats.plugins.billing import ledger
 from vats.plugins.billing.models import Balance, Movement
 

@@ -1,50 +1,30 @@
-"""What every CRM route needs: the kernel, the signed-in employee, a tenant transaction and
-the viewer (what this employee may see)."""
+"""What the CRM's routes add to the web kit: the viewer (what the signed-in employee may see
+in the CRM), provided as the ``viewer`` dependency to every CRM controller, and its files."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Final
 
-from litestar import Request
-from vats.core.db.database import Connection
-from vats.core.directory.models import Tenant
-from vats.core.directory.service import load_tenant
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
+from vats.bots.web.kit import TenantDep
 from vats.core.errors import NotFoundError
 from vats.core.protocols import KernelAPI
 from vats.plugins.crm.contacts import Forbidden
 from vats.plugins.crm.viewer import Viewer, viewer_for
 
-ADMIN = frozenset({"admin"})
-WORKERS = frozenset({"admin", "head", "user"})  # everyone but restricted users
-EVERYONE = frozenset({"admin", "head", "user", "restricted"})
+
+async def provide_viewer(tx: TenantDep) -> Viewer:
+    """Built from the handler's own tenant transaction, so it costs no extra connection."""
+    return await viewer_for(tx.conn, tx.kernel, tx.tenant.id, tx.me.employee_id, tx.me.role, tx.tenant.settings)
 
 
-@dataclass
-class Scope:
-    kernel: KernelAPI
-    conn: Connection
-    tenant: Tenant
-    viewer: Viewer
+ViewerDep = NamedDependency[SkipValidation[Viewer]]
+"""What a CRM handler writes: ``viewer: ViewerDep``."""
 
-
-def kernel_of(request: Request[Any, Any, Any]) -> KernelAPI:
-    kernel: KernelAPI = request.app.state.kernel
-    return kernel
-
-
-@asynccontextmanager
-async def scope(request: Request[Any, Any, Any]) -> AsyncIterator[Scope]:
-    """A transaction scoped to the caller's tenant, with what the caller may see."""
-    kernel = kernel_of(request)
-    principal = request.user
-    async with kernel.db.tenant(principal.tenant_id) as conn:
-        tenant = await load_tenant(conn, principal.tenant_id)
-        viewer = await viewer_for(conn, kernel, tenant.id, principal.employee_id, principal.role, tenant.settings)
-        yield Scope(kernel=kernel, conn=conn, tenant=tenant, viewer=viewer)
+VIEWER: Final = {"viewer": Provide(provide_viewer)}
+"""A CRM controller's ``dependencies``: handlers may then name ``viewer: Viewer``."""
 
 
 def media_file(kernel: KernelAPI, stored: str) -> Path:

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
-from vats.bots.web.pagination import Limit, Offset, Page
+from vats.bots.web.kit import (
+    ADMIN,
+    EVERYONE,
+    WORKERS,
+    KernelDep,
+    Limit,
+    MeDep,
+    Offset,
+    Page,
+    TenantDep,
+)
 from vats.core.errors import ValidationError
 from vats.plugins.crm import contacts
-from vats.plugins.crm.api.common import ADMIN, EVERYONE, WORKERS, kernel_of, scope
+from vats.plugins.crm.api.common import VIEWER, ViewerDep
 from vats.plugins.crm.models import (
     BulkContacts,
     BulkResult,
@@ -38,6 +48,7 @@ class ImportForm(msgspec.Struct, kw_only=True):
 
 class ContactController(Controller):
     path = "/api/contacts"
+    dependencies = VIEWER
     tags = ["crm: contacts"]
 
     @get(
@@ -47,7 +58,8 @@ class ContactController(Controller):
     )
     async def list_contacts(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
+        viewer: ViewerDep,
         limit: Limit = 50,
         offset: Offset = 0,
         q: Annotated[str | None, QueryParameter(max_length=100, description="name, number or company")] = None,
@@ -55,54 +67,48 @@ class ContactController(Controller):
         tag_id: FromQuery[uuid.UUID | None] = None,
         manager_id: FromQuery[uuid.UUID | None] = None,
     ) -> Page[Contact]:
-        async with scope(request) as s:
-            items, total = await contacts.listing(
-                s.conn, s.tenant.id, admin=s.viewer.is_admin, q=q, kind=kind, tag_id=tag_id, manager_id=manager_id,
-                limit=limit, offset=offset,
-            )  # fmt: skip
+        items, total = await contacts.listing(
+            tx.conn, tx.tenant.id, admin=viewer.is_admin, q=q, kind=kind, tag_id=tag_id, manager_id=manager_id,
+            limit=limit, offset=offset,
+        )  # fmt: skip
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     @post(operation_id="saveContact", summary="Save a contact (a caller's 'not saved' contact is saved instead)",
           opt={"roles": WORKERS})  # fmt: skip
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ContactIn]) -> Response[Contact]:
-        async with scope(request) as s:
-            contact, created = await contacts.create(
-                s.conn, s.tenant.id, data, admin=s.viewer.is_admin, settings=s.tenant.settings
-            )
+    async def create(self, tx: TenantDep, viewer: ViewerDep, data: JSONBody[ContactIn]) -> Response[Contact]:
+        contact, created = await contacts.create(
+            tx.conn, tx.tenant.id, data, admin=viewer.is_admin, settings=tx.tenant.settings
+        )
         return Response(contact, status_code=201 if created else HTTP_200_OK)
 
     @get("/{contact_id:uuid}", operation_id="getContact", summary="One contact", opt={"roles": EVERYONE})
-    async def show(self, request: Request[Any, Any, Any], contact_id: FromPath[uuid.UUID]) -> Contact:
-        async with scope(request) as s:
-            return await contacts.get(s.conn, s.tenant.id, contact_id, admin=s.viewer.is_admin)
+    async def show(self, tx: TenantDep, viewer: ViewerDep, contact_id: FromPath[uuid.UUID]) -> Contact:
+        return await contacts.get(tx.conn, tx.tenant.id, contact_id, admin=viewer.is_admin)
 
     @patch("/{contact_id:uuid}", operation_id="updateContact", summary="Edit, save as business or personal, tag",
            opt={"roles": WORKERS})  # fmt: skip
     async def update(
-        self, request: Request[Any, Any, Any], contact_id: FromPath[uuid.UUID], data: JSONBody[ContactUpdate]
+        self, tx: TenantDep, viewer: ViewerDep, contact_id: FromPath[uuid.UUID], data: JSONBody[ContactUpdate]
     ) -> Contact:
-        async with scope(request) as s:
-            return await contacts.update(
-                s.conn, s.tenant.id, contact_id, data, admin=s.viewer.is_admin, settings=s.tenant.settings
-            )
+        return await contacts.update(
+            tx.conn, tx.tenant.id, contact_id, data, admin=viewer.is_admin, settings=tx.tenant.settings
+        )
 
     @delete("/{contact_id:uuid}", operation_id="deleteContact", summary="Delete a contact (its calls stay)",
             status_code=HTTP_204_NO_CONTENT, opt={"roles": ADMIN})  # fmt: skip
-    async def remove(self, request: Request[Any, Any, Any], contact_id: FromPath[uuid.UUID]) -> None:
-        async with scope(request) as s:
-            await contacts.delete(s.conn, s.tenant.id, contact_id)
+    async def remove(self, tx: TenantDep, contact_id: FromPath[uuid.UUID]) -> None:
+        await contacts.delete(tx.conn, tx.tenant.id, contact_id)
 
     @post("/bulk", operation_id="bulkContacts", summary="Make personal, set company, set manager, or delete many",
           status_code=HTTP_200_OK, opt={"roles": ADMIN})  # fmt: skip
-    async def bulk(self, request: Request[Any, Any, Any], data: JSONBody[BulkContacts]) -> BulkResult:
-        async with scope(request) as s:
-            return BulkResult(changed=await contacts.bulk(s.conn, s.tenant.id, data))
+    async def bulk(self, tx: TenantDep, data: JSONBody[BulkContacts]) -> BulkResult:
+        return BulkResult(changed=await contacts.bulk(tx.conn, tx.tenant.id, data))
 
     @post("/import", operation_id="importContacts", summary="Import business contacts from CSV; bad rows are reported",
           status_code=HTTP_200_OK, request_max_body_size=MAX_CSV_BYTES + 64 * 1024, opt={"roles": ADMIN})  # fmt: skip
     async def import_csv(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> ImportReport:
         raw = await data.file.read()
@@ -112,17 +118,17 @@ class ContactController(Controller):
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ValidationError("the file is not UTF-8 text", field="file") from exc
-        async with scope(request) as s:
-            return await contacts.import_csv(s.conn, s.tenant.id, text, s.tenant.settings)
+        return await contacts.import_csv(tx.conn, tx.tenant.id, text, tx.tenant.settings)
 
     @get("/export.csv", operation_id="exportContacts", summary="All contacts as CSV", media_type="text/csv",
          opt={"roles": ADMIN})  # fmt: skip
-    async def export_csv(self, request: Request[Any, Any, Any]) -> Stream:
-        kernel = kernel_of(request)
-        tenant_id = request.user.tenant_id
+    async def export_csv(self, kernel: KernelDep, me: MeDep) -> Stream:
+        tenant_id = me.tenant_id
+        db = kernel.db
+        assert db is not None
 
-        async def lines() -> AsyncIterator[bytes]:
-            async with kernel.db.tenant(tenant_id) as conn:
+        async def lines() -> AsyncIterator[bytes]:  # runs while the answer is sent, in a transaction of its own
+            async with db.tenant(tenant_id) as conn:
                 async for line in contacts.export_rows(conn, tenant_id):
                     yield line.encode()
 

@@ -7,11 +7,12 @@ import asyncio
 import uuid
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
+from vats.bots.web.kit import ADMIN, EVERYONE, TenantDep
 from vats.core.errors import NotFoundError
 from vats.plugins.crm import charts, stats
-from vats.plugins.crm.api.common import ADMIN, EVERYONE, scope
+from vats.plugins.crm.api.common import VIEWER, ViewerDep
 from vats.plugins.crm.api.history import FromParam, ToParam
 from vats.plugins.crm.contacts import Forbidden
 from vats.plugins.crm.periods import period_bounds
@@ -26,43 +27,43 @@ MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 async def _dashboard(
-    request: Request[Any, Any, Any], employee_id: uuid.UUID | None, period: str, start: Any, end: Any
+    tx: TenantDep, viewer: ViewerDep, employee_id: uuid.UUID | None, period: str, start: Any, end: Any
 ) -> Any:
-    async with scope(request) as s:
-        who = employee_id or s.viewer.employee_id
-        if who != s.viewer.employee_id and not s.viewer.is_admin:
-            raise Forbidden("only admins see other employees' dashboards", field="employee_id")
-        name = await s.conn.fetchval(
-            "SELECT full_name FROM employees WHERE tenant_id = $1 AND id = $2", s.tenant.id, who
-        )
-        if name is None:
-            raise NotFoundError("no such employee", field="employee_id")
-        since, until = period_bounds(period, s.tenant.time_zone, start=start, end=end)
-        return name, await stats.dashboard(s.conn, s.tenant.id, who, since, until, s.tenant.time_zone)
+    who = employee_id or viewer.employee_id
+    if who != viewer.employee_id and not viewer.is_admin:
+        raise Forbidden("only admins see other employees' dashboards", field="employee_id")
+    name = await tx.conn.fetchval("SELECT full_name FROM employees WHERE tenant_id = $1 AND id = $2", tx.tenant.id, who)
+    if name is None:
+        raise NotFoundError("no such employee", field="employee_id")
+    since, until = period_bounds(period, tx.tenant.time_zone, start=start, end=end)
+    return name, await stats.dashboard(tx.conn, tx.tenant.id, who, since, until, tx.tenant.time_zone)
 
 
 class StatsController(Controller):
     path = "/api"
+    dependencies = VIEWER
     tags = ["crm: statistics"]
 
     @get("/dashboard", operation_id="getDashboard", summary="Your calls, tasks and deals (admins: anyone's)",
          opt={"roles": EVERYONE})  # fmt: skip
     async def dashboard(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
+        viewer: ViewerDep,
         employee_id: FromQuery[uuid.UUID | None] = None,
         period: StatsPeriod = "today",
         start: FromParam = None,
         end: ToParam = None,
     ) -> stats.Dashboard:
-        _, board = await _dashboard(request, employee_id, period, start, end)
+        _, board = await _dashboard(tx, viewer, employee_id, period, start, end)
         return board  # type: ignore[no-any-return]
 
     @get("/dashboard/chart", operation_id="getDashboardChart", summary="The dashboard as a chart (SVG or PNG)",
          opt={"roles": EVERYONE})  # fmt: skip
     async def dashboard_chart(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
+        viewer: ViewerDep,
         employee_id: FromQuery[uuid.UUID | None] = None,
         period: StatsPeriod = "week",
         start: FromParam = None,
@@ -70,7 +71,7 @@ class StatsController(Controller):
         chart: ChartParam = "pie",
         fmt: FormatParam = "svg",
     ) -> Response[bytes]:
-        name, board = await _dashboard(request, employee_id, period, start, end)
+        name, board = await _dashboard(tx, viewer, employee_id, period, start, end)
         image = await asyncio.to_thread(charts.render, chart, f"Звонки: {name}", board.calls, board.per_day, fmt)
         return Response(image, media_type=MEDIA[fmt])
 
@@ -78,28 +79,26 @@ class StatsController(Controller):
          opt={"roles": ADMIN})  # fmt: skip
     async def statistics(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         period: StatsPeriod = "today",
         start: FromParam = None,
         end: ToParam = None,
     ) -> stats.Statistics:
-        async with scope(request) as s:
-            since, until = period_bounds(period, s.tenant.time_zone, start=start, end=end)
-            return await stats.statistics(s.conn, s.tenant.id, since, until, s.tenant.time_zone)
+        since, until = period_bounds(period, tx.tenant.time_zone, start=start, end=end)
+        return await stats.statistics(tx.conn, tx.tenant.id, since, until, tx.tenant.time_zone)
 
     @get("/statistics/chart", operation_id="getStatisticsChart", summary="The statistics as a chart (SVG or PNG)",
          opt={"roles": ADMIN})  # fmt: skip
     async def statistics_chart(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         period: StatsPeriod = "week",
         start: FromParam = None,
         end: ToParam = None,
         chart: ChartParam = "pie",
         fmt: FormatParam = "svg",
     ) -> Response[bytes]:
-        async with scope(request) as s:
-            since, until = period_bounds(period, s.tenant.time_zone, start=start, end=end)
-            data = await stats.statistics(s.conn, s.tenant.id, since, until, s.tenant.time_zone)
+        since, until = period_bounds(period, tx.tenant.time_zone, start=start, end=end)
+        data = await stats.statistics(tx.conn, tx.tenant.id, since, until, tx.tenant.time_zone)
         image = await asyncio.to_thread(charts.render, chart, "Звонки ВАТС", data.totals, data.per_day, fmt)
         return Response(image, media_type=MEDIA[fmt])

@@ -8,7 +8,8 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Body, FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
-from vats.bots.web.auth import ACCESS_TOKEN_LIFETIME, kernel_of
+from vats.bots.web.auth import ACCESS_TOKEN_LIFETIME
+from vats.bots.web.kit import KernelDep, kernel_of
 from vats.core.accounts.service import Principal, SignIn
 
 
@@ -101,8 +102,8 @@ class AuthController(Controller):
         opt=PUBLIC,
         status_code=HTTP_202_ACCEPTED,
     )
-    async def request_reset(self, request: Request[Any, Any, Any], data: JSONBody[ResetRequestIn]) -> None:
-        await kernel_of(request).accounts.request_password_reset(data.email)
+    async def request_reset(self, kernel: KernelDep, data: JSONBody[ResetRequestIn]) -> None:
+        await kernel.accounts.request_password_reset(data.email)
 
     @post(
         "/password-reset/confirm",
@@ -111,8 +112,8 @@ class AuthController(Controller):
         opt=PUBLIC,
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def confirm_reset(self, request: Request[Any, Any, Any], data: JSONBody[TokenPasswordIn]) -> None:
-        await kernel_of(request).accounts.reset_password(data.token, data.password)
+    async def confirm_reset(self, kernel: KernelDep, data: JSONBody[TokenPasswordIn]) -> None:
+        await kernel.accounts.reset_password(data.token, data.password)
 
 
 class InvitationController(Controller):
@@ -126,14 +127,11 @@ class InvitationController(Controller):
         opt=PUBLIC,
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def accept(
-        self, request: Request[Any, Any, Any], data: Annotated[TokenPasswordIn, Body(title="Invitation")]
-    ) -> None:
+    async def accept(self, kernel: KernelDep, data: Annotated[TokenPasswordIn, Body(title="Invitation")]) -> None:
         """The token comes from the invitation e-mail; it works once and expires after 7 days.
         Afterwards the employee signs in with their e-mail and this password."""
-        await kernel_of(request).accounts.accept_invitation(data.token, data.password)
+        await kernel.accounts.accept_invitation(data.token, data.password)
 
     @get("/{token:str}", operation_id="getInvitation", summary="Who an invitation is for", opt=PUBLIC)
-    async def show(self, request: Request[Any, Any, Any], token: FromPath[str]) -> InvitationOut:
-        return InvitationOut(**await kernel_of(request).accounts.invitation_details(token))
-
+    async def show(self, kernel: KernelDep, token: FromPath[str]) -> InvitationOut:
+        return InvitationOut(**await kernel.accounts.invitation_details(token))

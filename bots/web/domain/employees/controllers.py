@@ -4,15 +4,22 @@ read access for heads within their scope."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, delete, get, patch, post, put
+from litestar import Controller, MediaType, Response, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, PathParameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
-from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
-from vats.bots.web.deps import caller, tenant_tx
-from vats.bots.web.pagination import Limit, Offset
+from vats.bots.web.kit import (
+    ADMIN,
+    MANAGERS,
+    KernelDep,
+    Limit,
+    MeDep,
+    Offset,
+    TenantDep,
+    tenant_transaction,
+)
 from vats.core.accounts.service import Principal
 from vats.core.directory import employees as repo
 from vats.core.directory.employees import EmployeePage
@@ -31,7 +38,6 @@ from vats.core.directory.models import (
     TerminalSecret,
     TerminalUpdate,
 )
-from vats.core.directory.service import load_tenant
 from vats.core.directory.visibility import visible_employee_ids
 from vats.core.errors import NotFoundError
 
@@ -66,12 +72,11 @@ def shown(employee: Employee, viewer: Principal) -> Employee:
     )
 
 
-async def load_visible(request: Request[Any, Any, Any], employee_id: FromPath[uuid.UUID]) -> Employee:
-    async with tenant_tx(request) as (conn, tenant, me):
-        allowed = await visible_employee_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
-        if allowed is not None and employee_id not in allowed:
-            raise NotFoundError("no such employee", field="employee_id")
-        return shown(await repo.get_employee(conn, tenant.id, employee_id), me)
+async def load_visible(tx: TenantDep, employee_id: FromPath[uuid.UUID]) -> Employee:
+    allowed = await visible_employee_ids(tx.conn, tx.tenant.id, tx.tenant.settings, tx.me.role, tx.me.employee_id)
+    if allowed is not None and employee_id not in allowed:
+        raise NotFoundError("no such employee", field="employee_id")
+    return shown(await repo.get_employee(tx.conn, tx.tenant.id, employee_id), tx.me)
 
 
 EmployeeId = Annotated[uuid.UUID, PathParameter(description="employee id")]
@@ -89,7 +94,8 @@ class EmployeeController(Controller):
     )
     async def list_employees(
         self,
-        request: Request[Any, Any, Any],
+        kernel: KernelDep,
+        me: MeDep,
         limit: Limit = 50,
         offset: Offset = 0,
         q: Annotated[
@@ -102,14 +108,12 @@ class EmployeeController(Controller):
             str, Parameter(description="full_name, extension, created_at; '-' for descending")
         ] = "full_name",
     ) -> EmployeePage:
-        me = caller(request)
-        db = kernel_of(request).db
+        db = kernel.db
         assert db is not None
         allowed = None
         if me.role != "admin":  # the hot path (admins) needs no settings at all
-            async with db.tenant(me.tenant_id) as conn:
-                tenant = await load_tenant(conn, me.tenant_id)
-                allowed = await visible_employee_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
+            async with tenant_transaction(kernel, me) as tx:
+                allowed = await visible_employee_ids(tx.conn, tx.tenant.id, tx.tenant.settings, me.role, me.employee_id)
         # The database writes the page's JSON (it matches EmployeePage; tests decode it strictly),
         # so it goes out as it comes: no decoding into 100 Structs and encoding them again.
         page = await repo.employee_page_json(
@@ -123,22 +127,20 @@ class EmployeeController(Controller):
         summary="Create an employee (three SIP lines, invitation e-mail)",
         opt={"roles": ADMIN},
     )
-    async def create_employee(self, request: Request[Any, Any, Any], data: JSONBody[EmployeeCreate]) -> EmployeeCreated:
-        kernel = kernel_of(request)
-        me = caller(request)
+    async def create_employee(self, kernel: KernelDep, me: MeDep, data: JSONBody[EmployeeCreate]) -> EmployeeCreated:
         employee, lines = await kernel.directory.create_employee(me.tenant_id, data)
         await kernel.accounts.invite(me.tenant_id, employee.id)
         return EmployeeCreated(employee=employee, sip_lines=lines, invitation_sent=True)
 
     @get("/{employee_id:uuid}", operation_id="getEmployee", summary="One employee", opt={"roles": MANAGERS})
-    async def get_employee(self, request: Request[Any, Any, Any], employee_id: EmployeeId) -> Employee:
-        return await load_visible(request, employee_id)
+    async def get_employee(self, tx: TenantDep, employee_id: EmployeeId) -> Employee:
+        return await load_visible(tx, employee_id)
 
     @patch("/{employee_id:uuid}", operation_id="updateEmployee", summary="Change an employee", opt={"roles": ADMIN})
     async def update_employee(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[EmployeeUpdate]
+        self, kernel: KernelDep, me: MeDep, employee_id: EmployeeId, data: JSONBody[EmployeeUpdate]
     ) -> Employee:
-        return await kernel_of(request).directory.update_employee(caller(request).tenant_id, employee_id, data)
+        return await kernel.directory.update_employee(me.tenant_id, employee_id, data)
 
     @delete(
         "/{employee_id:uuid}",
@@ -148,11 +150,9 @@ class EmployeeController(Controller):
         status_code=200,
     )
     async def delete_employee(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, force: FromQuery[bool] = False
+        self, kernel: KernelDep, me: MeDep, employee_id: EmployeeId, force: FromQuery[bool] = False
     ) -> DeletedOut:
-        removed = await kernel_of(request).directory.delete_employee(
-            caller(request).tenant_id, employee_id, force=force
-        )
+        removed = await kernel.directory.delete_employee(me.tenant_id, employee_id, force=force)
         return DeletedOut(removed_references=removed)
 
     @post(
@@ -162,8 +162,8 @@ class EmployeeController(Controller):
         opt={"roles": ADMIN},
         status_code=HTTP_202_ACCEPTED,
     )
-    async def send_invitation(self, request: Request[Any, Any, Any], employee_id: EmployeeId) -> None:
-        await kernel_of(request).accounts.invite(caller(request).tenant_id, employee_id)
+    async def send_invitation(self, kernel: KernelDep, me: MeDep, employee_id: EmployeeId) -> None:
+        await kernel.accounts.invite(me.tenant_id, employee_id)
 
     @put(
         "/{employee_id:uuid}/availability",
@@ -173,9 +173,9 @@ class EmployeeController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def set_availability(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[AvailabilityIn]
+        self, kernel: KernelDep, me: MeDep, employee_id: EmployeeId, data: JSONBody[AvailabilityIn]
     ) -> None:
-        await kernel_of(request).directory.set_availability(caller(request).tenant_id, employee_id, data.mode)
+        await kernel.directory.set_availability(me.tenant_id, employee_id, data.mode)
 
     # --- terminals ----------------------------------------------------------------------
 
@@ -185,10 +185,9 @@ class EmployeeController(Controller):
         summary="An employee's SIP log-ins and passwords (admins; employees see their own at /api/me)",
         opt={"roles": ADMIN},
     )
-    async def sip_credentials(self, request: Request[Any, Any, Any], employee_id: EmployeeId) -> list[TerminalSecret]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.get_employee(conn, tenant.id, employee_id)
-            return await repo.sip_secrets(conn, tenant.id, employee_id)
+    async def sip_credentials(self, tx: TenantDep, employee_id: EmployeeId) -> list[TerminalSecret]:
+        await repo.get_employee(tx.conn, tx.tenant.id, employee_id)
+        return await repo.sip_secrets(tx.conn, tx.tenant.id, employee_id)
 
     @post(
         "/{employee_id:uuid}/terminals/{terminal_id:uuid}/password",
@@ -198,10 +197,9 @@ class EmployeeController(Controller):
         status_code=200,
     )
     async def reset_sip_password(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, terminal_id: FromPath[uuid.UUID]
+        self, tx: TenantDep, employee_id: EmployeeId, terminal_id: FromPath[uuid.UUID]
     ) -> TerminalSecret:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.reset_sip_password(conn, tenant.id, employee_id, terminal_id)
+        return await repo.reset_sip_password(tx.conn, tx.tenant.id, employee_id, terminal_id)
 
     @patch(
         "/{employee_id:uuid}/terminals/{terminal_id:uuid}",
@@ -211,13 +209,12 @@ class EmployeeController(Controller):
     )
     async def update_terminal(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         employee_id: EmployeeId,
         terminal_id: FromPath[uuid.UUID],
         data: JSONBody[TerminalUpdate],
     ) -> Terminal:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.update_terminal(conn, tenant.id, employee_id, terminal_id, data)
+        return await repo.update_terminal(tx.conn, tx.tenant.id, employee_id, terminal_id, data)
 
     @post(
         "/{employee_id:uuid}/external-numbers",
@@ -226,10 +223,9 @@ class EmployeeController(Controller):
         opt={"roles": ADMIN},
     )
     async def add_external_number(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[ExternalNumberIn]
+        self, tx: TenantDep, employee_id: EmployeeId, data: JSONBody[ExternalNumberIn]
     ) -> Terminal:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.add_external_number(conn, tenant.id, employee_id, data.number)
+        return await repo.add_external_number(tx.conn, tx.tenant.id, employee_id, data.number)
 
     @delete(
         "/{employee_id:uuid}/terminals/{terminal_id:uuid}",
@@ -239,10 +235,9 @@ class EmployeeController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def remove_external_number(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, terminal_id: FromPath[uuid.UUID]
+        self, tx: TenantDep, employee_id: EmployeeId, terminal_id: FromPath[uuid.UUID]
     ) -> None:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.remove_external_number(conn, tenant.id, employee_id, terminal_id)
+        await repo.remove_external_number(tx.conn, tx.tenant.id, employee_id, terminal_id)
 
     # --- absences and extra periods ------------------------------------------------------
 
@@ -252,11 +247,8 @@ class EmployeeController(Controller):
         summary="Record a vacation or sick leave and where calls go meanwhile",
         opt={"roles": ADMIN},
     )
-    async def add_absence(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[AbsenceCreate]
-    ) -> Absence:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.add_absence(conn, tenant.id, employee_id, data)
+    async def add_absence(self, tx: TenantDep, employee_id: EmployeeId, data: JSONBody[AbsenceCreate]) -> Absence:
+        return await repo.add_absence(tx.conn, tx.tenant.id, employee_id, data)
 
     @delete(
         "/{employee_id:uuid}/absences/{absence_id:uuid}",
@@ -265,11 +257,8 @@ class EmployeeController(Controller):
         opt={"roles": ADMIN},
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def delete_absence(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, absence_id: FromPath[uuid.UUID]
-    ) -> None:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.delete_absence(conn, tenant.id, employee_id, absence_id)
+    async def delete_absence(self, tx: TenantDep, employee_id: EmployeeId, absence_id: FromPath[uuid.UUID]) -> None:
+        await repo.delete_absence(tx.conn, tx.tenant.id, employee_id, absence_id)
 
     @post(
         "/{employee_id:uuid}/extra-periods",
@@ -278,10 +267,9 @@ class EmployeeController(Controller):
         opt={"roles": ADMIN},
     )
     async def add_extra_period(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, data: JSONBody[ExtraPeriodCreate]
+        self, tx: TenantDep, employee_id: EmployeeId, data: JSONBody[ExtraPeriodCreate]
     ) -> ExtraPeriod:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.add_extra_period(conn, tenant.id, employee_id, data)
+        return await repo.add_extra_period(tx.conn, tx.tenant.id, employee_id, data)
 
     @delete(
         "/{employee_id:uuid}/extra-periods/{period_id:uuid}",
@@ -290,8 +278,5 @@ class EmployeeController(Controller):
         opt={"roles": ADMIN},
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def delete_extra_period(
-        self, request: Request[Any, Any, Any], employee_id: EmployeeId, period_id: FromPath[uuid.UUID]
-    ) -> None:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.delete_extra_period(conn, tenant.id, employee_id, period_id)
+    async def delete_extra_period(self, tx: TenantDep, employee_id: EmployeeId, period_id: FromPath[uuid.UUID]) -> None:
+        await repo.delete_extra_period(tx.conn, tx.tenant.id, employee_id, period_id)

@@ -4,15 +4,14 @@ credentials and password. Every role has these."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from vats.bots.web.auth import kernel_of
-from vats.bots.web.deps import caller, tenant_tx
 from vats.bots.web.domain.employees.controllers import AvailabilityIn, ExternalNumberIn
+from vats.bots.web.kit import KernelDep, MeDep, TenantDep
 from vats.core.directory import employees as repo
 from vats.core.directory.models import (
     Employee,
@@ -56,17 +55,15 @@ class MeController(Controller):
     tags = ["me"]
 
     @get(operation_id="getMe", summary="My profile and my role's rights")
-    async def get_me(self, request: Request[Any, Any, Any]) -> Me:
-        async with tenant_tx(request) as (conn, tenant, me):
-            employee = await repo.get_employee(conn, tenant.id, me.employee_id)
-        rights = None if me.role == "admin" else getattr(tenant.settings.roles, me.role)
-        return Me(employee=employee, tenant_name=tenant.name, rights=rights)
+    async def get_me(self, tx: TenantDep) -> Me:
+        employee = await repo.get_employee(tx.conn, tx.tenant.id, tx.me.employee_id)
+        rights = None if tx.me.role == "admin" else getattr(tx.tenant.settings.roles, tx.me.role)
+        return Me(employee=employee, tenant_name=tx.tenant.name, rights=rights)
 
     @patch(operation_id="updateMe", summary="Change my position, time zone or ring mode")
-    async def update_me(self, request: Request[Any, Any, Any], data: JSONBody[MeUpdate]) -> Employee:
-        me = caller(request)
+    async def update_me(self, kernel: KernelDep, me: MeDep, data: JSONBody[MeUpdate]) -> Employee:
         update = EmployeeUpdate(**{f: getattr(data, f) for f in data.__struct_fields__})
-        return await kernel_of(request).directory.update_employee(me.tenant_id, me.employee_id, update)
+        return await kernel.directory.update_employee(me.tenant_id, me.employee_id, update)
 
     @put(
         "/availability",
@@ -74,9 +71,8 @@ class MeController(Controller):
         summary="Set my availability: unavailable, by_schedule or available",
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def set_availability(self, request: Request[Any, Any, Any], data: JSONBody[AvailabilityIn]) -> None:
-        me = caller(request)
-        await kernel_of(request).directory.set_availability(me.tenant_id, me.employee_id, data.mode)
+    async def set_availability(self, kernel: KernelDep, me: MeDep, data: JSONBody[AvailabilityIn]) -> None:
+        await kernel.directory.set_availability(me.tenant_id, me.employee_id, data.mode)
 
     @post(
         "/password",
@@ -84,18 +80,16 @@ class MeController(Controller):
         summary="Change my password (signs out my other sessions)",
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def change_password(self, request: Request[Any, Any, Any], data: JSONBody[PasswordChangeIn]) -> None:
-        await kernel_of(request).accounts.change_password(caller(request), data.current_password, data.new_password)
+    async def change_password(self, kernel: KernelDep, me: MeDep, data: JSONBody[PasswordChangeIn]) -> None:
+        await kernel.accounts.change_password(me, data.current_password, data.new_password)
 
     @get("/sip-credentials", operation_id="getMySipCredentials", summary="My SIP log-ins and passwords")
-    async def sip_credentials(self, request: Request[Any, Any, Any]) -> list[TerminalSecret]:
-        async with tenant_tx(request) as (conn, tenant, me):
-            return await repo.sip_secrets(conn, tenant.id, me.employee_id)
+    async def sip_credentials(self, tx: TenantDep) -> list[TerminalSecret]:
+        return await repo.sip_secrets(tx.conn, tx.tenant.id, tx.me.employee_id)
 
     @post("/external-numbers", operation_id="addMyExternalNumber", summary="Forward my calls to my own mobile too")
-    async def add_external(self, request: Request[Any, Any, Any], data: JSONBody[ExternalNumberIn]) -> Terminal:
-        async with tenant_tx(request) as (conn, tenant, me):
-            return await repo.add_external_number(conn, tenant.id, me.employee_id, data.number)
+    async def add_external(self, tx: TenantDep, data: JSONBody[ExternalNumberIn]) -> Terminal:
+        return await repo.add_external_number(tx.conn, tx.tenant.id, tx.me.employee_id, data.number)
 
     @delete(
         "/terminals/{terminal_id:uuid}",
@@ -103,9 +97,8 @@ class MeController(Controller):
         summary="Stop forwarding to one of my external numbers",
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def remove_external(self, request: Request[Any, Any, Any], terminal_id: FromPath[uuid.UUID]) -> None:
-        async with tenant_tx(request) as (conn, tenant, me):
-            await repo.remove_external_number(conn, tenant.id, me.employee_id, terminal_id)
+    async def remove_external(self, tx: TenantDep, terminal_id: FromPath[uuid.UUID]) -> None:
+        await repo.remove_external_number(tx.conn, tx.tenant.id, tx.me.employee_id, terminal_id)
 
     @patch(
         "/terminals/{terminal_id:uuid}",
@@ -113,11 +106,10 @@ class MeController(Controller):
         summary="Switch my terminal on/off or change its delay and ring time",
     )
     async def update_terminal(
-        self, request: Request[Any, Any, Any], terminal_id: FromPath[uuid.UUID], data: JSONBody[OwnTerminalUpdate]
+        self, tx: TenantDep, terminal_id: FromPath[uuid.UUID], data: JSONBody[OwnTerminalUpdate]
     ) -> Terminal:
         update = TerminalUpdate(**{f: getattr(data, f) for f in data.__struct_fields__})
-        async with tenant_tx(request) as (conn, tenant, me):
-            return await repo.update_terminal(conn, tenant.id, me.employee_id, terminal_id, update)
+        return await repo.update_terminal(tx.conn, tx.tenant.id, tx.me.employee_id, terminal_id, update)
 
     @post(
         "/terminals/{terminal_id:uuid}/password",
@@ -125,11 +117,8 @@ class MeController(Controller):
         summary="New password for one of my SIP lines",
         status_code=200,
     )
-    async def reset_sip_password(
-        self, request: Request[Any, Any, Any], terminal_id: FromPath[uuid.UUID]
-    ) -> TerminalSecret:
-        async with tenant_tx(request) as (conn, tenant, me):
-            try:
-                return await repo.reset_sip_password(conn, tenant.id, me.employee_id, terminal_id)
-            except NotFoundError:
-                raise NotFoundError("no such terminal of yours", field="terminal_id") from None
+    async def reset_sip_password(self, tx: TenantDep, terminal_id: FromPath[uuid.UUID]) -> TerminalSecret:
+        try:
+            return await repo.reset_sip_password(tx.conn, tx.tenant.id, tx.me.employee_id, terminal_id)
+        except NotFoundError:
+            raise NotFoundError("no such terminal of yours", field="terminal_id") from None

@@ -8,14 +8,12 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
-from vats.bots.web.auth import ADMIN, kernel_of
-from vats.bots.web.deps import tenant_tx
 from vats.bots.web.domain.employees.controllers import DeletedOut
-from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
+from vats.bots.web.kit import ADMIN, Limit, Offset, Page, Search, Sort, TenantDep, paginate
 from vats.core.errors import NotFoundError
 from vats.core.media import library, refs
 from vats.core.media.audio import MAX_UPLOAD_BYTES
@@ -46,25 +44,23 @@ class MediaController(Controller):
     )
     async def upload(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> MediaFile:
         content = await data.file.read()
-        kernel = kernel_of(request)
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await library.upload(conn, kernel.config.media_dir, tenant.id, data.name, content)
+        kernel = tx.kernel
+        return await library.upload(tx.conn, kernel.config.media_dir, tx.tenant.id, data.name, content)
 
     @get("/files", operation_id="listRecordings", summary="Recordings: the PBX's uploads, then the standard ones")
     async def list_files(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         limit: Limit = 50,
         offset: Offset = 0,
         q: Search = None,
         sort: Sort = None,
     ) -> Page[MediaFile]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            files = [*await library.list_files(conn, tenant.id), *library.standard_files()]
+        files = [*await library.list_files(tx.conn, tx.tenant.id), *library.standard_files()]
         return paginate(
             files, limit=limit, offset=offset, q=q, sort=sort,
             searchable=lambda f: (f.name,),
@@ -77,7 +73,7 @@ class MediaController(Controller):
         summary="The recording as 8 kHz WAV",
         media_type="audio/wav",
     )
-    async def audio(self, request: Request[Any, Any, Any], file_id: FromPath[str]) -> Response[bytes]:
+    async def audio(self, tx: TenantDep, file_id: FromPath[str]) -> Response[bytes]:
         standard = refs.standard_name(file_id)
         if standard is not None and standard in STANDARD:
             path = standard_path(standard)
@@ -86,9 +82,8 @@ class MediaController(Controller):
                 uid = uuid.UUID(file_id)
             except ValueError:
                 raise NotFoundError("no such recording", field="file_id") from None
-            async with tenant_tx(request) as (conn, tenant, _):
-                await library.get_file(conn, tenant.id, uid)
-            path = library.file_path(kernel_of(request).config.media_dir, tenant.id, uid)
+            await library.get_file(tx.conn, tx.tenant.id, uid)
+            path = library.file_path(tx.kernel.config.media_dir, tx.tenant.id, uid)
         try:
             content = await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
@@ -102,47 +97,40 @@ class MediaController(Controller):
         status_code=200,
     )
     async def delete_file(
-        self, request: Request[Any, Any, Any], file_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
+        self, tx: TenantDep, file_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
     ) -> DeletedOut:
-        kernel = kernel_of(request)
-        async with tenant_tx(request) as (conn, tenant, _):
-            removed = await library.delete_file(
-                conn, kernel.config.media_dir, tenant.id, file_id, force=force, references=kernel.references
-            )
+        kernel = tx.kernel
+        removed = await library.delete_file(
+            tx.conn, kernel.config.media_dir, tx.tenant.id, file_id, force=force, references=kernel.references
+        )
         return DeletedOut(removed_references=removed)
 
     @get(operation_id="listMedia", summary="Media: named chains of recordings and pauses")
     async def list_media(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         limit: Limit = 50,
         offset: Offset = 0,
         q: Search = None,
         sort: Sort = None,
     ) -> Page[Media]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            items = await library.list_media(conn, tenant.id)
+        items = await library.list_media(tx.conn, tx.tenant.id)
         return paginate(
             items, limit=limit, offset=offset, q=q, sort=sort,
             searchable=lambda m: (m.name,), sorts={"name": lambda m: m.name.casefold(), "duration": lambda m: m.duration_ms},
         )  # fmt: skip
 
     @post(operation_id="createMedia", summary="Create a media from recordings (yours or standard:<name>) and pauses")
-    async def create_media(self, request: Request[Any, Any, Any], data: JSONBody[MediaCreate]) -> Media:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await library.create_media(conn, tenant.id, data)
+    async def create_media(self, tx: TenantDep, data: JSONBody[MediaCreate]) -> Media:
+        return await library.create_media(tx.conn, tx.tenant.id, data)
 
     @get("/{media_id:uuid}", operation_id="getMedia", summary="One media")
-    async def get_media(self, request: Request[Any, Any, Any], media_id: FromPath[uuid.UUID]) -> Media:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await library.get_media(conn, tenant.id, media_id)
+    async def get_media(self, tx: TenantDep, media_id: FromPath[uuid.UUID]) -> Media:
+        return await library.get_media(tx.conn, tx.tenant.id, media_id)
 
     @patch("/{media_id:uuid}", operation_id="updateMedia", summary="Rename a media or change its parts")
-    async def update_media(
-        self, request: Request[Any, Any, Any], media_id: FromPath[uuid.UUID], data: JSONBody[MediaUpdate]
-    ) -> Media:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await library.update_media(conn, tenant.id, media_id, data)
+    async def update_media(self, tx: TenantDep, media_id: FromPath[uuid.UUID], data: JSONBody[MediaUpdate]) -> Media:
+        return await library.update_media(tx.conn, tx.tenant.id, media_id, data)
 
     @delete(
         "/{media_id:uuid}",
@@ -151,10 +139,9 @@ class MediaController(Controller):
         status_code=200,
     )
     async def delete_media(
-        self, request: Request[Any, Any, Any], media_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
+        self, tx: TenantDep, media_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
     ) -> DeletedOut:
-        async with tenant_tx(request) as (conn, tenant, _):
-            removed = await library.delete_media(
-                conn, tenant.id, media_id, force=force, references=kernel_of(request).references
-            )
+        removed = await library.delete_media(
+            tx.conn, tx.tenant.id, media_id, force=force, references=tx.kernel.references
+        )
         return DeletedOut(removed_references=removed)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from vats.bots.web.auth import ADMIN, EVERYONE
-from vats.bots.web.deps import tenant_tx
-from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
+from vats.bots.web.kit import ADMIN, EVERYONE, Limit, Offset, Page, Search, Sort, TenantDep, paginate
 from vats.core.directory import numbers as repo
 from vats.core.directory.models import Number, NumberUpdate, Tag, TagCreate, TagKind
 
@@ -22,14 +19,13 @@ class NumberController(Controller):
     @get(operation_id="listNumbers", summary="The PBX's numbers (search by number or name)", opt={"roles": ADMIN})
     async def list_numbers(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         limit: Limit = 50,
         offset: Offset = 0,
         q: Search = None,
         sort: Sort = "e164",
     ) -> Page[Number]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            numbers = await repo.list_numbers(conn, tenant.id)
+        numbers = await repo.list_numbers(tx.conn, tx.tenant.id)
         return paginate(
             numbers, limit=limit, offset=offset, q=q, sort=sort,
             searchable=lambda n: (n.e164, n.name),
@@ -37,9 +33,8 @@ class NumberController(Controller):
         )  # fmt: skip
 
     @get("/{number_id:uuid}", operation_id="getNumber", summary="One number", opt={"roles": ADMIN})
-    async def get_number(self, request: Request[Any, Any, Any], number_id: FromPath[uuid.UUID]) -> Number:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.get_number(conn, tenant.id, number_id)
+    async def get_number(self, tx: TenantDep, number_id: FromPath[uuid.UUID]) -> Number:
+        return await repo.get_number(tx.conn, tx.tenant.id, number_id)
 
     @patch(
         "/{number_id:uuid}",
@@ -48,10 +43,9 @@ class NumberController(Controller):
         opt={"roles": ADMIN},
     )
     async def update_number(
-        self, request: Request[Any, Any, Any], number_id: FromPath[uuid.UUID], data: JSONBody[NumberUpdate]
+        self, tx: TenantDep, number_id: FromPath[uuid.UUID], data: JSONBody[NumberUpdate]
     ) -> Number:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.update_number(conn, tenant.id, number_id, data)
+        return await repo.update_number(tx.conn, tx.tenant.id, number_id, data)
 
 
 class TagController(Controller):
@@ -61,24 +55,22 @@ class TagController(Controller):
     @get(operation_id="listTags", summary="Tags of contacts, calls and numbers", opt={"roles": EVERYONE})
     async def list_tags(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         kind: FromQuery[TagKind | None] = None,
         limit: Limit = 100,
         offset: Offset = 0,
         q: Search = None,
         sort: Sort = "name",
     ) -> Page[Tag]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            tags = await repo.list_tags(conn, tenant.id, kind)
+        tags = await repo.list_tags(tx.conn, tx.tenant.id, kind)
         return paginate(
             tags, limit=limit, offset=offset, q=q, sort=sort,
             searchable=lambda t: (t.name,), sorts={"name": lambda t: t.name.casefold(), "kind": lambda t: t.kind},
         )  # fmt: skip
 
     @post(operation_id="createTag", summary="Create a tag", opt={"roles": ADMIN})
-    async def create_tag(self, request: Request[Any, Any, Any], data: JSONBody[TagCreate]) -> Tag:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.create_tag(conn, tenant.id, data)
+    async def create_tag(self, tx: TenantDep, data: JSONBody[TagCreate]) -> Tag:
+        return await repo.create_tag(tx.conn, tx.tenant.id, data)
 
     @delete(
         "/{tag_id:uuid}",
@@ -87,6 +79,5 @@ class TagController(Controller):
         opt={"roles": ADMIN},
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def delete_tag(self, request: Request[Any, Any, Any], tag_id: FromPath[uuid.UUID]) -> None:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.delete_tag(conn, tenant.id, tag_id)
+    async def delete_tag(self, tx: TenantDep, tag_id: FromPath[uuid.UUID]) -> None:
+        await repo.delete_tag(tx.conn, tx.tenant.id, tag_id)

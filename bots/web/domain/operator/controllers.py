@@ -5,16 +5,14 @@ Authorised by ``Authorization: Bearer <VATS_OPERATOR_TOKEN>``."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
-from vats.bots.web.auth import kernel_of
+from vats.bots.web.kit import OPERATOR, OperatorDep
 from vats.core.directory.models import Employee, Number, Tenant
 from vats.core.directory.service import TenantCreated
-
-OPERATOR: dict[str, Any] = {"exclude_from_auth": True, "operator": True}
 
 
 class TenantIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -42,16 +40,16 @@ class OperatorController(Controller):
     security = [{"OperatorToken": []}]
 
     @post("/tenants", operation_id="operatorCreateTenant", summary="Create a tenant with its first admin")
-    async def create_tenant(self, request: Request[Any, Any, Any], data: JSONBody[TenantIn]) -> TenantCreated:
+    async def create_tenant(self, operator: OperatorDep, data: JSONBody[TenantIn]) -> TenantCreated:
         """Answers the admin's one-time password: hand it over, it is not stored readable."""
-        return await kernel_of(request).directory.create_tenant(
+        return await operator.kernel.directory.create_tenant(
             name=data.name, admin_email=data.admin_email, admin_phone=data.admin_phone,
             admin_name=data.admin_name, time_zone=data.time_zone, seats_max=data.seats_max,
         )  # fmt: skip
 
     @get("/tenants", operation_id="operatorListTenants", summary="All tenants")
-    async def list_tenants(self, request: Request[Any, Any, Any]) -> list[Tenant]:
-        return await kernel_of(request).directory.list_tenants()
+    async def list_tenants(self, operator: OperatorDep) -> list[Tenant]:
+        return await operator.kernel.directory.list_tenants()
 
     @post(
         "/tenants/{tenant_id:uuid}/suspend",
@@ -59,8 +57,8 @@ class OperatorController(Controller):
         summary="Suspend: nobody of the tenant can sign in",
         status_code=200,
     )
-    async def suspend(self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID]) -> Tenant:
-        return await kernel_of(request).directory.set_suspended(tenant_id, True)
+    async def suspend(self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID]) -> Tenant:
+        return await operator.kernel.directory.set_suspended(tenant_id, True)
 
     @post(
         "/tenants/{tenant_id:uuid}/resume",
@@ -68,8 +66,8 @@ class OperatorController(Controller):
         summary="Lift a suspension",
         status_code=200,
     )
-    async def resume(self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID]) -> Tenant:
-        return await kernel_of(request).directory.set_suspended(tenant_id, False)
+    async def resume(self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID]) -> Tenant:
+        return await operator.kernel.directory.set_suspended(tenant_id, False)
 
     @post(
         "/tenants/{tenant_id:uuid}/numbers",
@@ -77,9 +75,9 @@ class OperatorController(Controller):
         summary="Assign a number (unique across the system)",
     )
     async def assign_number(
-        self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], data: JSONBody[NumberIn]
+        self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[NumberIn]
     ) -> Number:
-        return await kernel_of(request).directory.assign_number(tenant_id, data.number, data.name)
+        return await operator.kernel.directory.assign_number(tenant_id, data.number, data.name)
 
     @post(
         "/tenants/{tenant_id:uuid}/admins",
@@ -88,6 +86,6 @@ class OperatorController(Controller):
         status_code=200,
     )
     async def promote_admin(
-        self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], data: JSONBody[AdminIn]
+        self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[AdminIn]
     ) -> Employee:
-        return await kernel_of(request).directory.promote_to_admin(tenant_id, data.email)
+        return await operator.kernel.directory.promote_to_admin(tenant_id, data.email)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from vats.bots.web.auth import ADMIN, MANAGERS, kernel_of
-from vats.bots.web.deps import tenant_tx
-from vats.bots.web.pagination import Limit, Offset, Page, Search, Sort, paginate
+from vats.bots.web.kit import ADMIN, MANAGERS, Limit, Offset, Page, Search, Sort, TenantDep, paginate
 from vats.core.directory import schedules as repo
 from vats.core.directory.models import (
     Calendar,
@@ -34,14 +31,13 @@ class ScheduleController(Controller):
     @get(operation_id="listSchedules", summary="List schedules", opt={"roles": MANAGERS})
     async def list_schedules(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         limit: Limit = 50,
         offset: Offset = 0,
         q: Search = None,
         sort: Sort = "name",
     ) -> Page[Schedule]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            schedules = await repo.list_schedules(conn, tenant.id)
+        schedules = await repo.list_schedules(tx.conn, tx.tenant.id)
         return paginate(
             schedules, limit=limit, offset=offset, q=q, sort=sort,
             searchable=lambda s: (s.name,), sorts={"name": lambda s: s.name.casefold()},
@@ -52,14 +48,12 @@ class ScheduleController(Controller):
         summary="Create a weekly schedule (several intervals a day for breaks)",
         opt={"roles": ADMIN},
     )
-    async def create_schedule(self, request: Request[Any, Any, Any], data: JSONBody[ScheduleCreate]) -> Schedule:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.create_schedule(conn, tenant.id, data)
+    async def create_schedule(self, tx: TenantDep, data: JSONBody[ScheduleCreate]) -> Schedule:
+        return await repo.create_schedule(tx.conn, tx.tenant.id, data)
 
     @get("/{schedule_id:uuid}", operation_id="getSchedule", summary="One schedule", opt={"roles": MANAGERS})
-    async def get_schedule(self, request: Request[Any, Any, Any], schedule_id: FromPath[uuid.UUID]) -> Schedule:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.get_schedule(conn, tenant.id, schedule_id)
+    async def get_schedule(self, tx: TenantDep, schedule_id: FromPath[uuid.UUID]) -> Schedule:
+        return await repo.get_schedule(tx.conn, tx.tenant.id, schedule_id)
 
     @patch(
         "/{schedule_id:uuid}",
@@ -68,10 +62,9 @@ class ScheduleController(Controller):
         opt={"roles": ADMIN},
     )
     async def update_schedule(
-        self, request: Request[Any, Any, Any], schedule_id: FromPath[uuid.UUID], data: JSONBody[ScheduleUpdate]
+        self, tx: TenantDep, schedule_id: FromPath[uuid.UUID], data: JSONBody[ScheduleUpdate]
     ) -> Schedule:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.update_schedule(conn, tenant.id, schedule_id, data)
+        return await repo.update_schedule(tx.conn, tx.tenant.id, schedule_id, data)
 
     @delete(
         "/{schedule_id:uuid}",
@@ -81,10 +74,9 @@ class ScheduleController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def delete_schedule(
-        self, request: Request[Any, Any, Any], schedule_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
+        self, tx: TenantDep, schedule_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
     ) -> None:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.delete_schedule(conn, tenant.id, schedule_id, force=force, references=kernel_of(request).references)
+        await repo.delete_schedule(tx.conn, tx.tenant.id, schedule_id, force=force, references=tx.kernel.references)
 
 
 class CalendarDaysPage(msgspec.Struct, kw_only=True):
@@ -98,14 +90,13 @@ class CalendarController(Controller):
     @get(operation_id="listCalendars", summary="List calendars", opt={"roles": MANAGERS})
     async def list_calendars(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         limit: Limit = 50,
         offset: Offset = 0,
         q: Search = None,
         sort: Sort = "name",
     ) -> Page[Calendar]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            calendars = await repo.list_calendars(conn, tenant.id)
+        calendars = await repo.list_calendars(tx.conn, tx.tenant.id)
         return paginate(
             calendars, limit=limit, offset=offset, q=q, sort=sort,
             searchable=lambda c: (c.name,), sorts={"name": lambda c: c.name.casefold()},
@@ -116,20 +107,18 @@ class CalendarController(Controller):
         summary="Create a calendar (with official days off unless official_country is null)",
         opt={"roles": ADMIN},
     )
-    async def create_calendar(self, request: Request[Any, Any, Any], data: JSONBody[CalendarCreate]) -> Calendar:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.create_calendar(
-                conn,
-                tenant.id,
-                data.name,
-                official_country=data.official_country,
-                weekend_schedule_id=data.weekend_schedule_id,
-            )
+    async def create_calendar(self, tx: TenantDep, data: JSONBody[CalendarCreate]) -> Calendar:
+        return await repo.create_calendar(
+            tx.conn,
+            tx.tenant.id,
+            data.name,
+            official_country=data.official_country,
+            weekend_schedule_id=data.weekend_schedule_id,
+        )
 
     @get("/{calendar_id:uuid}", operation_id="getCalendar", summary="One calendar", opt={"roles": MANAGERS})
-    async def get_calendar(self, request: Request[Any, Any, Any], calendar_id: FromPath[uuid.UUID]) -> Calendar:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.get_calendar(conn, tenant.id, calendar_id)
+    async def get_calendar(self, tx: TenantDep, calendar_id: FromPath[uuid.UUID]) -> Calendar:
+        return await repo.get_calendar(tx.conn, tx.tenant.id, calendar_id)
 
     @patch(
         "/{calendar_id:uuid}",
@@ -138,10 +127,9 @@ class CalendarController(Controller):
         opt={"roles": ADMIN},
     )
     async def update_calendar(
-        self, request: Request[Any, Any, Any], calendar_id: FromPath[uuid.UUID], data: JSONBody[CalendarUpdate]
+        self, tx: TenantDep, calendar_id: FromPath[uuid.UUID], data: JSONBody[CalendarUpdate]
     ) -> Calendar:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await repo.update_calendar(conn, tenant.id, calendar_id, data)
+        return await repo.update_calendar(tx.conn, tx.tenant.id, calendar_id, data)
 
     @delete(
         "/{calendar_id:uuid}",
@@ -151,10 +139,9 @@ class CalendarController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def delete_calendar(
-        self, request: Request[Any, Any, Any], calendar_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
+        self, tx: TenantDep, calendar_id: FromPath[uuid.UUID], force: FromQuery[bool] = False
     ) -> None:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.delete_calendar(conn, tenant.id, calendar_id, force=force, references=kernel_of(request).references)
+        await repo.delete_calendar(tx.conn, tx.tenant.id, calendar_id, force=force, references=tx.kernel.references)
 
     @get(
         "/{calendar_id:uuid}/days",
@@ -164,14 +151,13 @@ class CalendarController(Controller):
     )
     async def days(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         calendar_id: FromPath[uuid.UUID],
         start: FromQuery[dt.date | None] = None,
         end: FromQuery[dt.date | None] = None,
     ) -> CalendarDaysPage:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.get_calendar(conn, tenant.id, calendar_id)
-            return CalendarDaysPage(days=await repo.calendar_days(conn, tenant.id, calendar_id, start, end))
+        await repo.get_calendar(tx.conn, tx.tenant.id, calendar_id)
+        return CalendarDaysPage(days=await repo.calendar_days(tx.conn, tx.tenant.id, calendar_id, start, end))
 
     @put(
         "/{calendar_id:uuid}/days",
@@ -180,10 +166,9 @@ class CalendarController(Controller):
         opt={"roles": ADMIN},
     )
     async def override(
-        self, request: Request[Any, Any, Any], calendar_id: FromPath[uuid.UUID], data: JSONBody[CalendarOverride]
+        self, tx: TenantDep, calendar_id: FromPath[uuid.UUID], data: JSONBody[CalendarOverride]
     ) -> CalendarDaysPage:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return CalendarDaysPage(days=await repo.set_calendar_days(conn, tenant.id, calendar_id, data))
+        return CalendarDaysPage(days=await repo.set_calendar_days(tx.conn, tx.tenant.id, calendar_id, data))
 
     @delete(
         "/{calendar_id:uuid}/days",
@@ -194,13 +179,12 @@ class CalendarController(Controller):
     )
     async def clear(
         self,
-        request: Request[Any, Any, Any],
+        tx: TenantDep,
         calendar_id: FromPath[uuid.UUID],
         start: FromQuery[dt.date],
         end: FromQuery[dt.date],
     ) -> None:
         if end < start:
             raise ValidationError("the range ends before it starts", field="end")
-        async with tenant_tx(request) as (conn, tenant, _):
-            await repo.get_calendar(conn, tenant.id, calendar_id)
-            await repo.clear_calendar_days(conn, tenant.id, calendar_id, start, end)
+        await repo.get_calendar(tx.conn, tx.tenant.id, calendar_id)
+        await repo.clear_calendar_days(tx.conn, tx.tenant.id, calendar_id, start, end)

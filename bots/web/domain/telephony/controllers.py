@@ -4,19 +4,24 @@ of SIP lines; and the operator's SIP trunks."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from vats.bots.web.auth import ADMIN, EVERYONE, kernel_of
-from vats.bots.web.deps import caller, tenant_tx
-from vats.bots.web.domain.operator.controllers import OPERATOR
+from vats.bots.web.kit import (
+    ADMIN,
+    EVERYONE,
+    OPERATOR,
+    KernelDep,
+    MeDep,
+    OperatorDep,
+    TenantDep,
+)
 from vats.core.asterisk import outbound, trunks
 from vats.core.asterisk.click_to_call import CallStarted, click_to_call
 from vats.core.asterisk.outbound import Ban, BanIn, CallerIdRule, CallerIdRuleIn
-from vats.core.db.database import Database
 
 
 class CallIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -37,13 +42,10 @@ class CallController(Controller):
     tags = ["calls"]
 
     @post(operation_id="clickToCall", summary="Ring my phone, then the number", opt={"roles": EVERYONE})
-    async def click_to_call(self, request: Request[Any, Any, Any], data: JSONBody[CallIn]) -> CallStarted:
+    async def click_to_call(self, kernel: KernelDep, me: MeDep, data: JSONBody[CallIn]) -> CallStarted:
         """Your SIP line rings first; when you pick up, vats dials ``to`` (a colleague's
         extension or an outside number, with your outbound caller ID and bans)."""
-        principal = caller(request)
-        return await click_to_call(
-            kernel_of(request), principal.tenant_id, principal.employee_id, data.to, data.terminal_id
-        )
+        return await click_to_call(kernel, me.tenant_id, me.employee_id, data.to, data.terminal_id)
 
 
 class OutboundController(Controller):
@@ -51,42 +53,36 @@ class OutboundController(Controller):
     tags = ["outbound"]
 
     @get("/caller-ids", operation_id="listCallerIdRules", summary="Outbound caller-ID rules", opt={"roles": ADMIN})
-    async def list_rules(self, request: Request[Any, Any, Any]) -> list[CallerIdRule]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await outbound.list_rules(conn, tenant.id)
+    async def list_rules(self, tx: TenantDep) -> list[CallerIdRule]:
+        return await outbound.list_rules(tx.conn, tx.tenant.id)
 
     @post("/caller-ids", operation_id="setCallerIdRule", summary="Set a caller-ID rule", opt={"roles": ADMIN})
-    async def add_rule(self, request: Request[Any, Any, Any], data: JSONBody[CallerIdRuleIn]) -> CallerIdRule:
+    async def add_rule(self, tx: TenantDep, data: JSONBody[CallerIdRuleIn]) -> CallerIdRule:
         """The most specific scope wins (line, employee, group, tenant); within a scope, the
         longest matching destination prefix ("" matches every destination)."""
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await outbound.add_rule(conn, tenant.id, data)
+        return await outbound.add_rule(tx.conn, tx.tenant.id, data)
 
     @delete(
         "/caller-ids/{rule_id:uuid}", operation_id="deleteCallerIdRule", summary="Delete a caller-ID rule",
         opt={"roles": ADMIN}, status_code=HTTP_204_NO_CONTENT,
     )  # fmt: skip
-    async def delete_rule(self, request: Request[Any, Any, Any], rule_id: FromPath[uuid.UUID]) -> None:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await outbound.delete_rule(conn, tenant.id, rule_id)
+    async def delete_rule(self, tx: TenantDep, rule_id: FromPath[uuid.UUID]) -> None:
+        await outbound.delete_rule(tx.conn, tx.tenant.id, rule_id)
 
     @get("/bans", operation_id="listOutboundBans", summary="Outbound bans per SIP line", opt={"roles": ADMIN})
-    async def list_bans(self, request: Request[Any, Any, Any]) -> list[Ban]:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await outbound.list_bans(conn, tenant.id)
+    async def list_bans(self, tx: TenantDep) -> list[Ban]:
+        return await outbound.list_bans(tx.conn, tx.tenant.id)
 
     @post("/bans", operation_id="addOutboundBan", summary="Ban destinations on a SIP line", opt={"roles": ADMIN})
-    async def add_ban(self, request: Request[Any, Any, Any], data: JSONBody[BanIn]) -> Ban:
-        async with tenant_tx(request) as (conn, tenant, _):
-            return await outbound.add_ban(conn, tenant.id, data)
+    async def add_ban(self, tx: TenantDep, data: JSONBody[BanIn]) -> Ban:
+        return await outbound.add_ban(tx.conn, tx.tenant.id, data)
 
     @delete(
         "/bans/{ban_id:uuid}", operation_id="deleteOutboundBan", summary="Lift a ban", opt={"roles": ADMIN},
         status_code=HTTP_204_NO_CONTENT,
     )  # fmt: skip
-    async def delete_ban(self, request: Request[Any, Any, Any], ban_id: FromPath[uuid.UUID]) -> None:
-        async with tenant_tx(request) as (conn, tenant, _):
-            await outbound.delete_ban(conn, tenant.id, ban_id)
+    async def delete_ban(self, tx: TenantDep, ban_id: FromPath[uuid.UUID]) -> None:
+        await outbound.delete_ban(tx.conn, tx.tenant.id, ban_id)
 
 
 class LineController(Controller):
@@ -94,16 +90,15 @@ class LineController(Controller):
     tags = ["calls"]
 
     @get(operation_id="listLines", summary="SIP lines: registered? on a call?", opt={"roles": EVERYONE})
-    async def list_lines(self, request: Request[Any, Any, Any]) -> list[Line]:
+    async def list_lines(self, tx: TenantDep) -> list[Line]:
         """Admins see every line of the PBX; others their own. Live, from Asterisk."""
-        principal = caller(request)
-        async with tenant_tx(request) as (conn, tenant, _):
-            rows = await conn.fetch(
-                "SELECT id, employee_id, sip_login FROM terminals WHERE tenant_id = $1 AND sip_login IS NOT NULL"
-                " AND ($2 OR employee_id = $3) ORDER BY employee_id, position, id",
-                tenant.id, principal.role == "admin", principal.employee_id,
-            )  # fmt: skip
-        telephony = kernel_of(request).telephony
+        principal = tx.me
+        rows = await tx.conn.fetch(
+            "SELECT id, employee_id, sip_login FROM terminals WHERE tenant_id = $1 AND sip_login IS NOT NULL"
+            " AND ($2 OR employee_id = $3) ORDER BY employee_id, position, id",
+            tx.tenant.id, principal.role == "admin", principal.employee_id,
+        )  # fmt: skip
+        telephony = tx.kernel.telephony
         clients = telephony.ami if telephony is not None else []
         lines = []
         for r in rows:
@@ -115,12 +110,6 @@ class LineController(Controller):
         return lines
 
 
-def _db(request: Request[Any, Any, Any]) -> Database:
-    db = kernel_of(request).db
-    assert db is not None
-    return db
-
-
 class TrunkController(Controller):
     path = "/api/operator/trunks"
     tags = ["operator"]
@@ -128,21 +117,21 @@ class TrunkController(Controller):
     security = [{"OperatorToken": []}]
 
     @get(operation_id="operatorListTrunks", summary="SIP trunks (passwords are never shown)")
-    async def list_trunks(self, request: Request[Any, Any, Any]) -> list[trunks.Trunk]:
-        async with _db(request).system() as conn:
+    async def list_trunks(self, operator: OperatorDep) -> list[trunks.Trunk]:
+        async with operator.system() as conn:
             return await trunks.list_trunks(conn)
 
     @post(operation_id="operatorCreateTrunk", summary="Add a SIP trunk")
-    async def create_trunk(self, request: Request[Any, Any, Any], data: JSONBody[trunks.TrunkIn]) -> trunks.Trunk:
+    async def create_trunk(self, operator: OperatorDep, data: JSONBody[trunks.TrunkIn]) -> trunks.Trunk:
         """Inbound calls from ``inbound_match`` (default: ``host``) reach the tenant owning the
         DID; outbound calls leave through the first trunk with ``outbound``."""
-        async with _db(request).system() as conn:
+        async with operator.system() as conn:
             return await trunks.create_trunk(conn, data)
 
     @delete(
         "/{trunk_id:uuid}", operation_id="operatorDeleteTrunk", summary="Remove a SIP trunk",
         status_code=HTTP_204_NO_CONTENT,
     )  # fmt: skip
-    async def delete_trunk(self, request: Request[Any, Any, Any], trunk_id: FromPath[uuid.UUID]) -> None:
-        async with _db(request).system() as conn:
+    async def delete_trunk(self, operator: OperatorDep, trunk_id: FromPath[uuid.UUID]) -> None:
+        async with operator.system() as conn:
             await trunks.delete_trunk(conn, trunk_id)

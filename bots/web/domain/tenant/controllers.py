@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, patch, put
+from litestar import Controller, get, patch, put
 from litestar.params import FromPath, JSONBody
-from vats.bots.web.auth import ADMIN, EVERYONE, kernel_of
-from vats.bots.web.deps import caller, tenant_tx
+from vats.bots.web.kit import ADMIN, EVERYONE, KernelDep, MeDep, TenantDep
 from vats.core.directory.models import Tenant, TenantSettings
 from vats.core.errors import NotFoundError
 
@@ -37,14 +36,12 @@ class TenantController(Controller):
     tags = ["tenant"]
 
     @get(operation_id="getTenantSummary", summary="The PBX's name and time zone", opt={"roles": EVERYONE})
-    async def summary(self, request: Request[Any, Any, Any]) -> TenantSummary:
-        async with tenant_tx(request) as (_, tenant, _me):
-            return TenantSummary(name=tenant.name, time_zone=tenant.time_zone)
+    async def summary(self, tx: TenantDep) -> TenantSummary:
+        return TenantSummary(name=tx.tenant.name, time_zone=tx.tenant.time_zone)
 
     @get("/settings", operation_id="getTenantSettings", summary="All PBX settings", opt={"roles": ADMIN})
-    async def settings(self, request: Request[Any, Any, Any]) -> Tenant:
-        async with tenant_tx(request) as (_, tenant, _me):
-            return tenant
+    async def settings(self, tx: TenantDep) -> Tenant:
+        return tx.tenant
 
     @patch(
         "/settings",
@@ -52,10 +49,8 @@ class TenantController(Controller):
         summary="Time zone, recording, personal-manager rules, role rights",
         opt={"roles": ADMIN},
     )
-    async def update(self, request: Request[Any, Any, Any], data: JSONBody[TenantUpdate]) -> Tenant:
-        return await kernel_of(request).directory.update_tenant(
-            caller(request).tenant_id, time_zone=data.time_zone, settings=data.settings
-        )
+    async def update(self, kernel: KernelDep, me: MeDep, data: JSONBody[TenantUpdate]) -> Tenant:
+        return await kernel.directory.update_tenant(me.tenant_id, time_zone=data.time_zone, settings=data.settings)
 
     @get(
         "/plugins",
@@ -63,10 +58,9 @@ class TenantController(Controller):
         summary="Loaded plugins and whether each is on for this PBX",
         opt={"roles": ADMIN},
     )
-    async def plugins(self, request: Request[Any, Any, Any]) -> list[PluginState]:
-        kernel = kernel_of(request)
-        async with tenant_tx(request) as (conn, tenant, _):
-            disabled = await kernel.plugins.disabled_for(conn, tenant.id)
+    async def plugins(self, tx: TenantDep) -> list[PluginState]:
+        kernel = tx.kernel
+        disabled = await kernel.plugins.disabled_for(tx.conn, tx.tenant.id)
         return [PluginState(name=n, enabled=n not in disabled) for n in kernel.plugins.names()]
 
     @put(
@@ -75,12 +69,9 @@ class TenantController(Controller):
         summary="Switch a plugin on or off for this PBX",
         opt={"roles": ADMIN},
     )
-    async def switch(
-        self, request: Request[Any, Any, Any], name: FromPath[str], data: JSONBody[PluginSwitch]
-    ) -> PluginState:
-        kernel = kernel_of(request)
-        async with tenant_tx(request) as (conn, tenant, _):
-            if name not in kernel.plugins.names():
-                raise NotFoundError(f"no plugin named {name!r}", field="name")
-            await kernel.plugins.set_enabled(conn, tenant.id, name, data.enabled)
+    async def switch(self, tx: TenantDep, name: FromPath[str], data: JSONBody[PluginSwitch]) -> PluginState:
+        kernel = tx.kernel
+        if name not in kernel.plugins.names():
+            raise NotFoundError(f"no plugin named {name!r}", field="name")
+        await kernel.plugins.set_enabled(tx.conn, tx.tenant.id, name, data.enabled)
         return PluginState(name=name, enabled=data.enabled)
