@@ -34,13 +34,14 @@ def check_body(body: Any, registry: BlockRegistry) -> ScenarioBody:
 async def check_references(conn: Connection, tenant_id: uuid.UUID, compiled: ScenarioBody) -> None:
     """Every schedule, calendar and media the scenario names exists in the tenant, and each
     block accepts its own settings (``validate``); errors name the field under ``body``."""
-    for i, f in enumerate(compiled.filters):
+    holders = [(f"filters[{i}].", f) for i, f in enumerate(compiled.filters)] + [("", compiled)]
+    for where, holder in holders:
         for field, table in (("schedule_id", "schedules"), ("calendar_id", "calendars")):
-            value = getattr(f, field)
+            value = getattr(holder, field)
             if value is not None and not await conn.fetchval(
                 f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, value
             ):
-                raise NotFoundError(f"no such {field.removesuffix('_id')}", field=f"body.filters[{i}].{field}")
+                raise NotFoundError(f"no such {field.removesuffix('_id')}", field=f"body.{where}{field}")
     branches = [("default", compiled.default)]
     branches += [(f"filters[{i}].working", f.working) for i, f in enumerate(compiled.filters)]
     branches += [(f"filters[{i}].off_hours", f.off_hours) for i, f in enumerate(compiled.filters) if f.off_hours]
