@@ -36,6 +36,7 @@ from vats.bots.web.domain.tenant.controllers import TenantController
 from vats.bots.web.examples import attach_examples
 from vats.bots.web.input_guard import refuse_unstorable_input
 from vats.bots.web.kit import DEPENDENCIES
+from vats.bots.web.openapi import document_problems, document_scenario_body
 from vats.bots.web.problems import EXCEPTION_HANDLERS
 from vats.bots.web.response_cache import STORE as CACHE_STORE
 from vats.bots.web.response_cache import BoundedMemoryStore, response_cache_config
@@ -98,7 +99,7 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
 
     # Each plugin's routes sit behind a guard that hides them from tenants who switched it off.
     plugin_routers = [
-        Router(path="/", route_handlers=[handler], guards=[plugin_guard(plugin)])
+        Router(path="/", route_handlers=[handler], guards=[plugin_guard(plugin)], opt={"plugin": plugin})
         for plugin, handler in kernel.plugins.collect_by_plugin("register_routes")
     ]
     jwt_auth = make_jwt_auth(kernel)
@@ -126,7 +127,7 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
         stores={CACHE_STORE: BoundedMemoryStore()},
     )
     if api_docs_now:
-        attach_examples(app)
+        document_api(app)
     else:
         app.plugins.get(OpenAPIPlugin).__class__ = _OneDocument
     return app
@@ -150,11 +151,19 @@ class _OneDocument(OpenAPIPlugin):
             return super().provide_openapi_schema()
 
 
+def document_api(app: Litestar) -> None:
+    """What the OpenAPI document says beyond the signatures: request examples, the problem
+    answers of each operation, the scenario body's union of blocks."""
+    schema = attach_examples(app)
+    document_problems(app, schema)
+    document_scenario_body(schema, app.state.kernel.blocks)
+
+
 def finish_api_docs(app: Litestar) -> None:
     """Build the OpenAPI document and attach its request examples (an app made with
     ``api_docs_now=False``); a /schema answer made meanwhile is made again with them."""
     with _DOCUMENT_LOCK:
-        attach_examples(app)
+        document_api(app)
         app.plugins.get(OpenAPIPlugin)._openapi_schema = None
 
 
