@@ -167,6 +167,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "seats_max": 10,
     },
     "operatorAssignNumber": {"number": "+7 495 123-45-67", "name": "Основной"},
+    "operatorPromoteAdmin": {"email": "anna@example.com"},
 }
 
 

@@ -1,25 +1,28 @@
 """The cabinet API's contract with plugins: what a route handler may ask for, and the shapes of
-its lists. A plugin that returns routes from ``register_routes`` imports this module only.
+its lists. A plugin that returns routes from ``register_routes`` imports this module only (and
+the kernel); docs/plugins.md, "The web kit", shows it at work.
 
-What a handler may name as a parameter (provided once, on the app; see ``DEPENDENCIES``):
+What a handler may ask for, by naming a parameter (provided once, on the app: ``DEPENDENCIES``):
 
-* ``tx``: a :class:`TenantScope`, the signed-in employee's tenant inside one transaction:
-  ``tx.kernel``, ``tx.conn`` (the connection, scoped to the tenant by row-level security),
-  ``tx.tenant`` and ``tx.me`` (the :class:`Principal`). The transaction begins before the
-  handler runs and commits after it returns and its answer is encoded; if the handler (or
-  the encoding) raises, it rolls back. (Litestar reserves the name ``scope`` for the ASGI
-  scope, hence ``tx``.)
-* ``me``: the signed-in :class:`Principal` (tenant, employee, role), with no transaction, for
-  handlers that call a kernel service which opens its own.
-* ``kernel``: the running :class:`Kernel`.
-* ``operator``: an :class:`OperatorScope`, for operator routes (``opt=OPERATOR``), which act
-  across tenants and so get no tenant transaction.
+* ``tx: TenantDep``: a :class:`TenantScope`, the signed-in employee's tenant inside one
+  transaction: ``tx.kernel``, ``tx.conn`` (the connection, scoped to the tenant by row-level
+  security), ``tx.tenant`` and ``tx.me`` (the :class:`Principal`). The transaction begins
+  before the handler runs and commits after it returns and its answer is encoded; if the
+  handler (or the encoding) raises, it rolls back. (Litestar reserves the name ``scope`` for
+  the ASGI scope, hence ``tx``.)
+* ``me: MeDep``: the signed-in :class:`Principal` (tenant, employee, role), with no
+  transaction, for handlers that call a kernel service which opens its own, and
+  ``kernel: KernelDep``. :func:`tenant_transaction` opens a ``TenantScope`` by hand, for work
+  that must not hold the handler's connection (a streamed answer, a simulation).
+* ``operator: OperatorDep``: an :class:`OperatorScope`, for operator routes (``opt=OPERATOR``),
+  which act across tenants and so get no tenant transaction.
 
 Who may call a route is its ``opt={"roles": ...}``: one of the role sets below; absent, any
 signed-in employee may (the handler then filters rows). Lists answer a :class:`Page`, taking
 ``limit: Limit``, ``offset: Offset`` and, where they search or sort, ``q: Search`` and
 ``sort: Sort``; :func:`paginate` cuts a page from a short list read whole. Errors are
-:mod:`vats.core.errors` exceptions; the app answers them as RFC 9457 problem details.
+:mod:`vats.core.errors` exceptions; the app answers them as RFC 9457 problem details, and
+the OpenAPI document lists them (bots/web/openapi.py).
 """
 
 from __future__ import annotations

@@ -55,20 +55,20 @@ def problem_statuses(path: str, method: str, handler: HTTPRouteHandler, operatio
     operator = bool(opt.get("operator"))
     public = bool(opt.get("exclude_from_auth")) and not operator
     has_body = operation.request_body is not None
-    params = operation.parameters or []
-    statuses = {400} if (params or has_body) else set()
+    takes_input = bool(operation.parameters) or has_body
+    statuses = {400, 422} if takes_input else set()  # malformed; or refused by a rule (a token, a sort)
     if not public:
-        statuses |= {401, 403} if (operator or opt.get("roles") is not None or opt.get("plugin")) else {401}
+        statuses.add(401)
+        if operator or opt.get("roles") is not None or opt.get("plugin"):
+            statuses.add(403)  # the role guard, the operator API switched off, a plugin's own rules
     if "{" in path or has_body or operator or opt.get("plugin"):
         statuses.add(404)  # a path id, an id in the body, a plugin switched off, or a tenant's things
     if method in WRITES:
         statuses |= {404, 409, 422}
-    if any(getattr(p, "param_in", None) == "query" for p in params):
-        statuses.add(422)  # a sort field or a range the handler refuses
     if has_body:
         statuses.add(413)
     if public and method == "POST" and path.startswith("/api/auth/"):
-        statuses.add(429)
+        statuses |= {401, 403, 429}  # wrong password or token, a suspended PBX, too many attempts
     return statuses
 
 
