@@ -7,11 +7,11 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
-from vats.bots.web.kit import kernel_of
+from vats.bots.web.kit import OperatorDep
 from vats.core.directory.service import load_tenant
 from vats.core.errors import ValidationError
 from vats.plugins.billing import catalogue, ledger
@@ -73,37 +73,35 @@ class BillingOperatorController(Controller):
     security = [{"OperatorToken": []}]
 
     @get("/tariffs", operation_id="operatorListTariffs", summary="Tariffs, cheapest first")
-    async def list_tariffs(self, request: Request[Any, Any, Any]) -> list[Tariff]:
-        async with kernel_of(request).db.system() as conn:
+    async def list_tariffs(self, operator: OperatorDep) -> list[Tariff]:
+        async with operator.system() as conn:
             return await catalogue.tariffs(conn)
 
     @post("/tariffs", operation_id="operatorCreateTariff", summary="Create a tariff")
-    async def create_tariff(self, request: Request[Any, Any, Any], data: JSONBody[NewTariff]) -> Tariff:
+    async def create_tariff(self, operator: OperatorDep, data: JSONBody[NewTariff]) -> Tariff:
         fields = msgspec.structs.asdict(data)
         code = fields.pop("code")
-        async with kernel_of(request).db.system() as conn:
+        async with operator.system() as conn:
             return await catalogue.save_tariff(conn, Tariff(code=code, **fields), create=True)
 
     @put("/tariffs/{code:str}", operation_id="operatorUpdateTariff", summary="Change a tariff")
-    async def update_tariff(
-        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[TariffIn]
-    ) -> Tariff:
-        async with kernel_of(request).db.system() as conn:
+    async def update_tariff(self, operator: OperatorDep, code: FromPath[str], data: JSONBody[TariffIn]) -> Tariff:
+        async with operator.system() as conn:
             return await catalogue.save_tariff(conn, data.tariff(code), create=False)
 
     @get("/rate-plans", operation_id="operatorListRatePlans", summary="Rate plans")
-    async def list_plans(self, request: Request[Any, Any, Any]) -> list[RatePlan]:
-        async with kernel_of(request).db.system() as conn:
+    async def list_plans(self, operator: OperatorDep) -> list[RatePlan]:
+        async with operator.system() as conn:
             return await catalogue.rate_plans(conn)
 
     @post("/rate-plans", operation_id="operatorCreateRatePlan", summary="Create an empty rate plan")
-    async def create_plan(self, request: Request[Any, Any, Any], data: JSONBody[RatePlanIn]) -> RatePlan:
-        async with kernel_of(request).db.system() as conn:
+    async def create_plan(self, operator: OperatorDep, data: JSONBody[RatePlanIn]) -> RatePlan:
+        async with operator.system() as conn:
             return await catalogue.create_rate_plan(conn, data.name)
 
     @get("/rate-plans/{plan_id:uuid}/rates", operation_id="operatorListRates", summary="A rate plan's prices")
-    async def list_rates(self, request: Request[Any, Any, Any], plan_id: FromPath[uuid.UUID]) -> list[Rate]:
-        async with kernel_of(request).db.system() as conn:
+    async def list_rates(self, operator: OperatorDep, plan_id: FromPath[uuid.UUID]) -> list[Rate]:
+        async with operator.system() as conn:
             return await catalogue.rates(conn, plan_id)
 
     @post(
@@ -115,7 +113,7 @@ class BillingOperatorController(Controller):
     )
     async def import_rates(
         self,
-        request: Request[Any, Any, Any],
+        operator: OperatorDep,
         plan_id: FromPath[uuid.UUID],
         data: Annotated[RatesForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         dry_run: Annotated[bool, QueryParameter(description="check and report, write nothing")] = False,
@@ -130,21 +128,21 @@ class BillingOperatorController(Controller):
             raise ValidationError("the file is not UTF-8 text", field="file") from exc
         if "\x00" in text:
             raise ValidationError("the file holds a NUL character", field="file")
-        async with kernel_of(request).db.system() as conn:
+        async with operator.system() as conn:
             report = await catalogue.import_rates(conn, plan_id, text, dry_run=dry_run)
         return Response(report, status_code=422 if report.errors else 200)
 
     @put("/tenants/{tenant_id:uuid}/tariff", operation_id="operatorAssignTariff", summary="Put a tenant on a tariff")
     async def assign(
-        self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], data: JSONBody[Assignment]
+        self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[Assignment]
     ) -> Balance:
-        async with kernel_of(request).db.system() as conn:
+        async with operator.system() as conn:
             await catalogue.assign_tariff(conn, tenant_id, data.tariff)
             return await ledger.account(conn, tenant_id)
 
     @get("/tenants/{tenant_id:uuid}/balance", operation_id="operatorTenantBalance", summary="A tenant's balance")
-    async def balance(self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID]) -> Balance:
-        async with kernel_of(request).db.system() as conn:
+    async def balance(self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID]) -> Balance:
+        async with operator.system() as conn:
             await load_tenant(conn, tenant_id)
             return await ledger.account(conn, tenant_id)
 
@@ -155,12 +153,13 @@ class BillingOperatorController(Controller):
         status_code=200,
     )
     async def adjust(
-        self, request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], data: JSONBody[AdjustmentIn]
+        self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[AdjustmentIn]
     ) -> Posted:
         """Posting the same idempotency key again changes nothing and answers the first movement."""
         if not data.reason.strip():
             raise ValidationError("an adjustment needs a reason", field="reason")
-        kernel = kernel_of(request)
+        kernel = operator.kernel
+        assert kernel.db is not None
         async with kernel.db.tenant(tenant_id) as conn:
             await load_tenant(conn, tenant_id)
             return await ledger.post(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get
-from vats.bots.web.kit import ADMIN, Limit, Offset, Page, kernel_of
+from litestar import Controller, get
+from vats.bots.web.kit import ADMIN, Limit, Offset, Page, TenantDep
 from vats.plugins.billing import ledger
 from vats.plugins.billing.models import Balance, Movement
 
@@ -16,14 +14,10 @@ class BillingController(Controller):
     opt = {"roles": ADMIN}
 
     @get("/balance", operation_id="getBillingBalance", summary="The PBX's balance (kopecks) and tariff")
-    async def balance(self, request: Request[Any, Any, Any]) -> Balance:
-        tenant_id = request.user.tenant_id
-        async with kernel_of(request).db.tenant(tenant_id) as conn:
-            return await ledger.account(conn, tenant_id)
+    async def balance(self, tx: TenantDep) -> Balance:
+        return await ledger.account(tx.conn, tx.tenant.id)
 
     @get("/ledger", operation_id="listBillingLedger", summary="Money movements, newest first")
-    async def movements(self, request: Request[Any, Any, Any], limit: Limit = 50, offset: Offset = 0) -> Page[Movement]:
-        tenant_id = request.user.tenant_id
-        async with kernel_of(request).db.tenant(tenant_id) as conn:
-            items, total = await ledger.movements(conn, tenant_id, limit=limit, offset=offset)
+    async def movements(self, tx: TenantDep, limit: Limit = 50, offset: Offset = 0) -> Page[Movement]:
+        items, total = await ledger.movements(tx.conn, tx.tenant.id, limit=limit, offset=offset)
         return Page(items=items, total=total, limit=limit, offset=offset)
