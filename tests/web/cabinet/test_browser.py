@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -37,7 +38,8 @@ async def give_password(kernel: Kernel, tenant_id: uuid.UUID, employee_id: uuid.
 
 
 def wait(driver: Any) -> WebDriverWait[Any]:
-    return WebDriverWait(driver, WAIT)
+    # A condition may read an element htmx swaps out at that moment: look again rather than fail.
+    return WebDriverWait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
 
 
 def sign_in(driver: Any, server: Server, email: str, path: str = "/") -> None:
