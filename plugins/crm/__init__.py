@@ -84,14 +84,16 @@ def register_bot_routers() -> Sequence[Any]:
     return [router()]
 
 
-@hookimpl
+# The CRM's own button and digest paragraph come first, other plugins' after them (as before
+# hooks followed pluggy's order, where a later-registered plugin would otherwise go first).
+@hookimpl(tryfirst=True)
 def task_alert_buttons(task: TaskNotice, language: str) -> list[AlertButton]:
     from vats.plugins.crm.bot import alert_buttons
 
     return alert_buttons(task, language)
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 async def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) -> str:
     from vats.plugins.crm.bot import digest
 
