@@ -6,7 +6,6 @@ mounts disappear with the process and nothing is left mounted on the host."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shlex
 import shutil
@@ -151,6 +150,3 @@ class Sandbox:
         if self.ephemeral:
             for sub in ("etc/vats-asterisk", "run/vats-asterisk", "var/lib/vats-asterisk", "var/spool/vats-asterisk"):
                 shutil.rmtree(self.root / sub / self.name, ignore_errors=True)
-
-    async def astart(self) -> None:
-        await asyncio.to_thread(self.start)

@@ -93,16 +93,6 @@ async def update_number(conn: Connection, tenant_id: uuid.UUID, number_id: uuid.
     return await get_number(conn, tenant_id, number_id)
 
 
-async def release_number(conn: Connection, tenant_id: uuid.UUID, number_id: uuid.UUID) -> None:
-    await get_number(conn, tenant_id, number_id)
-    await conn.execute(
-        "UPDATE employees SET caller_id_number_id = NULL WHERE tenant_id = $1 AND caller_id_number_id = $2",
-        tenant_id,
-        number_id,
-    )
-    await conn.execute("DELETE FROM numbers WHERE tenant_id = $1 AND id = $2", tenant_id, number_id)
-
-
 # --- tags ---------------------------------------------------------------------------------
 
 

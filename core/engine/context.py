@@ -12,7 +12,7 @@ import msgspec
 from vats.core.availability import CalendarFacts, employee_verdict, terminal_verdict
 from vats.core.calls.intents import TaskIntent as TaskIntent  # re-exported for blocks written against it
 from vats.core.directory.models import Employee, Terminal
-from vats.core.engine.primitives import DialLeg, Primitive, StepResult
+from vats.core.engine.primitives import DialLeg, Primitive
 from vats.core.regions import CallerRegion
 from vats.core.snapshot import TenantSnapshot
 
@@ -122,7 +122,3 @@ class StepContext:
 
 def address_of(terminal: Terminal) -> str:
     return f"sip/{terminal.sip_login}" if terminal.sip_login else f"tel/{terminal.external_number}"
-
-
-def answered_employee(result: StepResult | None) -> str | None:
-    return result.answered_by if result is not None and result.status == "ANSWER" else None

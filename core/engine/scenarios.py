@@ -99,10 +99,3 @@ async def get_scenario(conn: Connection, tenant_id: uuid.UUID, scenario_id: uuid
 async def scenarios_of(conn: Connection, tenant_id: uuid.UUID) -> list[Scenario]:
     rows = await conn.fetch("SELECT * FROM scenarios WHERE tenant_id = $1 ORDER BY name", tenant_id)
     return [Scenario(id=r["id"], name=r["name"], is_default=r["is_default"], body=r["body"]) for r in rows]
-
-
-async def default_scenario_id(conn: Connection, tenant_id: uuid.UUID) -> uuid.UUID | None:
-    value: uuid.UUID | None = await conn.fetchval(
-        "SELECT id FROM scenarios WHERE tenant_id = $1 AND is_default", tenant_id
-    )
-    return value
