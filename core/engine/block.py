@@ -24,7 +24,7 @@ from __future__ import annotations
 import inspect
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Never, Protocol, TypeVar
 
 from msgspec import Struct
 
@@ -46,12 +46,17 @@ class Ref(Struct, frozen=True, order=True):
     id: uuid.UUID
 
 
-class Block(Protocol):
-    """What every scenario block implements (see the module docstring)."""
+CursorT = TypeVar("CursorT", bound=Struct, contravariant=True)
+
+
+class Block(Protocol[CursorT]):
+    """What every scenario block implements (see the module docstring). ``CursorT`` is the
+    block's ``Cursor``: ``run`` takes only its own cursor (a ClassVar cannot name a type
+    variable, so ``Cursor`` itself is typed as any Struct class)."""
 
     Cursor: ClassVar[type[Struct]]
 
-    async def run(self, ctx: StepContext, cursor: Any, result: StepResult | None) -> Outcome: ...
+    async def run(self, ctx: StepContext, cursor: CursorT, result: StepResult | None) -> Outcome: ...
 
     async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None: ...
 
@@ -59,7 +64,13 @@ class Block(Protocol):
 
     def references(self) -> list[Ref]: ...
 
-    def without(self, ref: Ref) -> Block | None: ...
+    def without(self, ref: Ref) -> Block[CursorT] | None: ...
+
+
+AnyBlock = Block[Never]
+"""A block whatever its cursor type (every ``Block[C]`` is one, the parameter being
+contravariant): for code that reads blocks but does not run them. The engine runs a block with
+the cursor it decoded with the block's own ``Cursor`` (see ``Engine._cursor``)."""
 
 
 # name -> (is a coroutine function, how it is called): the registry checks each.
@@ -72,7 +83,7 @@ METHODS: dict[str, tuple[bool, str]] = {
 }
 
 
-def contract_errors(block_type: type[Any]) -> list[str]:
+def contract_errors(block_type: type[object]) -> list[str]:
     """What ``block_type`` lacks of the Block contract, one phrase each (empty: it conforms)."""
     errors = []
     for name, (is_async, signature) in METHODS.items():

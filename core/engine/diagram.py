@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
-from vats.core.engine.block import Block
+from vats.core.engine.block import AnyBlock
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition
 from vats.core.snapshot import TenantSnapshot
 
@@ -15,7 +15,7 @@ BOX_W, BOX_H, GAP_X, GAP_Y, TOP = 250, 54, 30, 26, 70
 COLORS = {"filter": "#e8f0fe", "options": "#f1f3f4", "menu": "#fef7e0", "handling": "#e6f4ea", "insurance": "#fce8e6"}
 
 
-def describe_block(block: Block, snapshot: TenantSnapshot) -> str:
+def describe_block(block: AnyBlock, snapshot: TenantSnapshot) -> str:
     """A block's one-line summary (its ``describe``, part of the Block contract)."""
     return block.describe(snapshot)
 

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 from vats.core.availability import CalendarFacts, is_working_time
 from vats.core.calls.intents import TaskIntent
-from vats.core.engine.block import Block
+from vats.core.engine.block import AnyBlock, Block
 from vats.core.engine.context import CallerContact, CallFacts, Outcome, RingState, StepContext, TraceEntry
 from vats.core.engine.primitives import Hangup, Play, Primitive, Record, StepResult
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
@@ -73,7 +73,7 @@ class Engine:
             compiled[scenario_id] = compile_body(raw, self.kernel.blocks)
         return compiled[scenario_id]
 
-    def _cursor(self, block: Block, state: CallState) -> msgspec.Struct:
+    def _cursor(self, block: AnyBlock, state: CallState) -> msgspec.Struct:
         """The running block's cursor, decoded with its own type (a fresh one at its start)."""
         if not state.cursor:
             state.version = FORMAT
@@ -228,7 +228,9 @@ class Engine:
                 state.stage, result = MENU, None
                 continue
             stage = STAGE_NAMES[state.stage]
-            block = getattr(branch, stage)
+            # Stage fields are the registry's tagged union; a block is run with the cursor that
+            # _cursor decodes with the block's own Cursor, so a Struct is the one it takes.
+            block: Block[msgspec.Struct] | None = getattr(branch, stage)
             if block is None:
                 if state.stage == HANDLING:
                     ctx.note("handling", "hang up", "the branch has no handling block")

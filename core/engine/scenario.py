@@ -12,7 +12,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct
 from vats.core.blocks import BlockRegistry
-from vats.core.engine.block import Block, Ref, media_refs, media_without
+from vats.core.engine.block import AnyBlock, Ref, media_refs, media_without
 
 
 class RegionCondition(Struct, tag="region", tag_field="type", frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -126,7 +126,7 @@ def references(body: ScenarioBody) -> list[Mention]:
             media = media_refs(getattr(branch.options, name))
             found += [Mention(where=f"{where}.options.{name}", ref=r) for r in media]
         for stage in STAGES:
-            block: Block | None = getattr(branch, stage)
+            block: AnyBlock | None = getattr(branch, stage)
             if block is not None:
                 found += [Mention(where=f"{where}.{stage}", ref=r) for r in block.references()]
     return found

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
 from msgspec import Struct
 from vats.core.db.database import Connection
-from vats.core.engine.block import Ref
+from vats.core.engine.block import Block, Ref
 from vats.core.engine.context import Outcome, StepContext
 from vats.core.engine.primitives import StepResult
 from vats.core.errors import NotFoundError, ValidationError
@@ -90,3 +90,7 @@ class IvrBlock(Struct, tag="ivr", tag_field="type", frozen=True, kw_only=True, f
         ctx.note(BLOCK, f"key {digits} in «{menu.name}»: {item.do.describe(ctx.snapshot, press.menus)}")
         press.cursor = msgspec.structs.replace(cursor, key=item.key, ring=0, direct=None, ext=None)
         return await item.do.press(ctx, press)
+
+
+if TYPE_CHECKING:  # strict mypy checks each block against the Block contract here
+    _ivrblock: type[Block[IvrCursor]] = IvrBlock

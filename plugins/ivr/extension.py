@@ -4,12 +4,12 @@ a group) is called directly, by their own reception settings. Also an IVR item's
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
 from msgspec import Struct
 from vats.core.db.database import Connection
-from vats.core.engine.block import Ref, media_refs, media_without
+from vats.core.engine.block import Block, Ref, media_refs, media_without
 from vats.core.engine.context import Outcome, StepContext
 from vats.core.engine.dialing import Target
 from vats.core.engine.direct import DirectCursor, direct_call
@@ -107,3 +107,7 @@ class ExtensionDialingBlock(
             assert isinstance(outcome.cursor, DirectCursor)
             return Outcome(primitive=outcome.primitive, cursor=ExtensionCursor(phase="ring", direct=outcome.cursor))
         return Outcome(done=self.on_failed) if outcome.done == "next" else outcome
+
+
+if TYPE_CHECKING:  # strict mypy checks each block against the Block contract here
+    _extensiondialingblock: type[Block[ExtensionCursor]] = ExtensionDialingBlock

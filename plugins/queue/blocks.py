@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
 from msgspec import Struct
 from vats.core.calls.intents import TaskIntent
 from vats.core.db.database import Connection
-from vats.core.engine.block import Ref, media_refs, media_without
+from vats.core.engine.block import Block, Ref, media_refs, media_without
 from vats.core.engine.context import Outcome, StepContext
 from vats.core.engine.dialing import Attempt, Target, check_targets, note_groups, plan_attempts
 from vats.core.engine.primitives import Play, Queue, StepResult, Voicemail
@@ -300,3 +300,9 @@ class HangupBlock(Struct, tag="hangup", tag_field="type", frozen=True, kw_only=T
             return Outcome(primitive=Play(media=list(self.media)), cursor=HangupCursor(played=True))
         ctx.note("hangup", "end the call")
         return Outcome(done="hangup")
+
+
+if TYPE_CHECKING:  # strict mypy checks each block against the Block contract here
+    _forward: type[Block[ForwardCursor]] = Forward
+    _voicemailblock: type[Block[VoicemailCursor]] = VoicemailBlock
+    _hangupblock: type[Block[HangupCursor]] = HangupBlock
