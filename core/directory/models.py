@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
+
+if TYPE_CHECKING:
+    from vats.core.db.database import Connection
 
 Role = Literal["admin", "head", "user", "restricted"]
 Availability = Literal["unavailable", "by_schedule", "available"]
@@ -406,9 +409,11 @@ class ReferenceFinder(Protocol):
     ``"schedule"``, ``"calendar"`` or ``"media"``. A protocol here so that the repositories
     that delete take it without importing the engine."""
 
-    async def collect(self, conn: Any, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> list[Reference]: ...
+    async def collect(
+        self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID
+    ) -> list[Reference]: ...
 
-    async def drop(self, conn: Any, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> None: ...
+    async def drop(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> None: ...
 
 
 def to_builtins(obj: object) -> object:
