@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from vats.core.availability import CalendarFacts
@@ -28,6 +28,9 @@ from vats.core.directory import numbers as numbers_repo
 from vats.core.directory import schedules as schedules_repo
 from vats.core.directory.models import Employee, Group, Number, Schedule, Tenant, Terminal
 from vats.core.directory.tenants import load_tenant
+
+if TYPE_CHECKING:
+    from vats.core.plugins import PluginHost
 
 log = logging.getLogger(__name__)
 CHANNEL = "vats_config"
@@ -83,7 +86,7 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
         return found
 
 
-async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None) -> TenantSnapshot:
+async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: PluginHost | None = None) -> TenantSnapshot:
     extras: dict[str, Any] = {}
     async with db.tenant(tenant_id) as conn:
         if plugins is not None:
@@ -131,7 +134,9 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: Any = None)
 class Snapshots:
     """The process's snapshots, dropped on change notifications."""
 
-    def __init__(self, db: Database, listen_url: str, *, plugins: Any = None, max_age_s: float = 60.0) -> None:
+    def __init__(
+        self, db: Database, listen_url: str, *, plugins: PluginHost | None = None, max_age_s: float = 60.0
+    ) -> None:
         self.db = db
         self.plugins = plugins
         self.listen_url = listen_url

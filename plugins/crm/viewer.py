@@ -19,8 +19,9 @@ from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
-from vats.core.directory.models import Role, TenantSettings
+from vats.core.directory.models import Role, RoleSettings, TenantSettings
 from vats.core.protocols import KernelAPI
+from vats.core.snapshot import TenantSnapshot
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ class Viewer:
         """Recordings and voicemail."""
         return self.is_admin or self._role_settings().may_play_recordings
 
-    def _role_settings(self) -> Any:
-        return getattr(self.settings.roles, self.role)
+    def _role_settings(self) -> RoleSettings:
+        # admins never get here (they see everything), and they have no RoleSettings
+        role: RoleSettings = getattr(self.settings.roles, self.role)
+        return role
 
     def calls_condition(self, alias: str, args: list[Any]) -> str:
         """A SQL condition on crm_calls ``alias`` (appends its parameters to ``args``)."""
@@ -74,7 +77,7 @@ class Viewer:
         return " AND ".join(parts)
 
 
-def scenarios_naming(snapshot: Any, employee_id: uuid.UUID) -> frozenset[uuid.UUID]:
+def scenarios_naming(snapshot: TenantSnapshot, employee_id: uuid.UUID) -> frozenset[uuid.UUID]:
     """Scenarios whose body (or an object it refers to, e.g. an IVR menu) names the employee."""
     key = ("crm:scenarios_naming", employee_id)
     if key in snapshot.memo:
