@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from vats.core.blocks import BlockRegistry
     from vats.core.config import Config
     from vats.core.db.database import Database
+    from vats.core.directory.models import ReferenceFinder
     from vats.core.directory.service import Directory
     from vats.core.engine.engine import Engine
     from vats.core.plugins import PluginHost
@@ -68,6 +69,12 @@ class KernelAPI(Protocol):
 
     @property
     def accounts(self) -> Accounts: ...
+
+    @property
+    def references(self) -> ReferenceFinder:
+        """What refers to an object about to be deleted (scenarios and every plugin): what a
+        deletion outside the directory service (schedules, calendars, media) is given."""
+        ...
 
     @property
     def telephony(self) -> Telephony | None: ...

@@ -43,7 +43,7 @@ from vats.core.db.database import Connection
 from vats.core.directory.models import Tenant
 from vats.core.directory.tenants import load_tenant
 from vats.core.errors import ValidationError
-from vats.core.kernel import Kernel
+from vats.core.protocols import KernelAPI
 
 __all__ = [
     "ADMIN",
@@ -127,9 +127,9 @@ def paginate(
 # --- what a handler may ask for ----------------------------------------------------------
 
 
-def kernel_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Kernel:
+def kernel_of(connection: ASGIConnection[Any, Any, Any, Any]) -> KernelAPI:
     """The running kernel, for code that has the connection but is not a handler (guards)."""
-    kernel: Kernel = connection.app.state.kernel
+    kernel: KernelAPI = connection.app.state.kernel
     return kernel
 
 
@@ -137,7 +137,7 @@ def kernel_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Kernel:
 class TenantScope:
     """The signed-in employee's tenant, inside one transaction."""
 
-    kernel: Kernel
+    kernel: KernelAPI
     conn: Connection
     tenant: Tenant
     me: Principal
@@ -148,7 +148,7 @@ class OperatorScope:
     """What an operator route works with. The operator acts across tenants, so there is no
     tenant transaction; who the operator is will be added here when operators get accounts."""
 
-    kernel: Kernel
+    kernel: KernelAPI
 
     def system(self) -> AbstractAsyncContextManager[Connection]:
         """A transaction that sees every tenant's rows (operator work only)."""
@@ -164,7 +164,7 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 
 
 @asynccontextmanager
-async def tenant_transaction(kernel: Kernel, me: Principal) -> AsyncIterator[TenantScope]:
+async def tenant_transaction(kernel: KernelAPI, me: Principal) -> AsyncIterator[TenantScope]:
     """A transaction in ``me``'s tenant, for work a handler must do outside its own ``tx``
     (e.g. a streamed answer, which is sent after the handler's transaction has ended)."""
     assert kernel.db is not None
@@ -183,7 +183,7 @@ async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return signed_in(request)
 
 
-async def provide_kernel(request: Request[Any, Any, Any]) -> Kernel:
+async def provide_kernel(request: Request[Any, Any, Any]) -> KernelAPI:
     return kernel_of(request)
 
 
@@ -197,7 +197,7 @@ async def provide_operator_scope(request: Request[Any, Any, Any]) -> OperatorSco
 # by us, needs no validation.
 TenantDep = NamedDependency[SkipValidation[TenantScope]]
 MeDep = NamedDependency[SkipValidation[Principal]]
-KernelDep = NamedDependency[SkipValidation[Kernel]]
+KernelDep = NamedDependency[SkipValidation[KernelAPI]]
 OperatorDep = NamedDependency[SkipValidation[OperatorScope]]
 
 DEPENDENCIES: Final = {
