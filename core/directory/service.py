@@ -4,7 +4,7 @@ and tells the plugins what changed (event hooks run inside the same transaction)
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import msgspec
 from vats.core.blocks import BlockRegistry
@@ -67,6 +67,16 @@ async def _scope_to(conn: Connection, tenant_id: uuid.UUID) -> None:
 
 def _ref_kind(kind: str) -> RefKind:
     return "employee" if kind == "employee" else "group"
+
+
+_DeletionStep = Callable[[Connection, uuid.UUID, uuid.UUID], Awaitable[None]]
+
+# Each deletable kind's lock and row deletion, named (not looked up by a built name) so that a
+# search for them finds this caller.
+_DELETION_STEPS: dict[str, tuple[_DeletionStep, _DeletionStep]] = {
+    "employee": (employees_repo.lock_for_deletion, employees_repo.delete_employee_row),
+    "group": (groups_repo.lock_for_deletion, groups_repo.delete_group_row),
+}
 
 
 class Directory:
@@ -271,14 +281,14 @@ class Directory:
     async def _delete(self, kind: str, tenant_id: uuid.UUID, object_id: uuid.UUID, *, force: bool) -> list[Reference]:
         """The deletion rule shared by employees and groups: what still refers to the object
         refuses the deletion (listing the references) unless forced, which removes them."""
-        repo: Any = employees_repo if kind == "employee" else groups_repo
+        lock_for_deletion, delete_row = _DELETION_STEPS[kind]
         async with self.db.tenant(tenant_id) as conn:
-            await repo.lock_for_deletion(conn, tenant_id, object_id)
+            await lock_for_deletion(conn, tenant_id, object_id)
             refs = await self._references(conn, tenant_id, kind, object_id)
             if refs and not force:
                 raise ReferencedError(f"the {kind} is still referenced", field=f"{kind}_id", references=refs)
             await self._drop_references(conn, tenant_id, kind, object_id)
-            await getattr(repo, f"delete_{kind}_row")(conn, tenant_id, object_id)
+            await delete_row(conn, tenant_id, object_id)
             await self.plugins.emit(
                 f"{kind}_changed", tenant_id=tenant_id, conn=conn, change="deleted", **{f"{kind}_id": object_id}
             )
