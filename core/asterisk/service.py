@@ -91,6 +91,8 @@ class LiveRingState:
     """Telephony's answer to ``ring_state``: who is on a call now, from the device states every
     AMI connection reports (a SIP line in use, busy, on hold or ringing while in use)."""
 
+    vats_tenant_switchable = False  # the kernel's own: a PBX cannot switch it off
+
     def __init__(self, kernel: KernelAPI, clients: list[AmiClient]) -> None:
         self.kernel = kernel
         self.clients = clients

@@ -37,6 +37,8 @@ PLUGIN_NAME = "vats.ring_memory"  # its name on the kernel's plugin host
 class RingMemory:
     """This process's copy of ``ring_memory``, per tenant, kept current by notifications."""
 
+    vats_tenant_switchable = False  # the kernel's own: a PBX cannot switch it off
+
     def __init__(self, db: Database, listen_url: str) -> None:
         self.db = db
         self.listen_url = listen_url

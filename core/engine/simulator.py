@@ -150,6 +150,8 @@ def in_simulation() -> bool:
 class ScriptRingState:
     """The simulator's answer to ``ring_state``: who is busy, by the script of the run in this task."""
 
+    vats_tenant_switchable = False  # the kernel's own: a PBX cannot switch it off
+
     @hookimpl
     def ring_state(self) -> RingState | None:
         scripted = _SCRIPTED.get()

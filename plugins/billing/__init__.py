@@ -41,9 +41,6 @@ def startup() -> None:
     rater = Rater()
 
 
-vats_tenant_switchable = False  # a PBX must not switch its own charges off
-
-
 @hookimpl
 async def tenant_created(tenant: Tenant, conn: Connection) -> None:
     await ledger.open_account(conn, tenant.id)

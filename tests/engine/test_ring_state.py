@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import asyncpg
+import pytest
 from vats.core.asterisk.ami import AmiClient
 from vats.core.asterisk.service import LIVE_PLUGIN, LiveRingState
 from vats.core.config import Config
@@ -17,6 +18,7 @@ from vats.core.engine.context import CallFacts
 from vats.core.engine.primitives import Dial
 from vats.core.engine.ring_memory import RingMemory
 from vats.core.engine.simulator import Simulation, parse_script, simulate, simulate_and_record
+from vats.core.errors import ConflictError
 from vats.core.kernel import Kernel
 
 from tests.engine.conftest import NUMBER, TUESDAY_NOON, Company, forward
@@ -140,3 +142,26 @@ async def test_a_router_that_lost_its_listening_connection_reads_the_memory_agai
     while not memory.listening.is_set() or rung(await company.call()) != [boris, vera, anna]:
         assert time.monotonic() < deadline, "the ring memory did not read the table again"
         await asyncio.sleep(0.05)
+
+
+async def test_a_pbx_cannot_switch_off_the_kernels_own_ring_state_answers(company: Company) -> None:
+    """The ring memory and telephony's busy answer are the kernel's, registered as plugins only to
+    answer ``ring_state``: a PBX switching them off would break its own group strategies."""
+    kernel = company.kernel
+    assert kernel.db is not None
+    live = LiveRingState(kernel, [])
+    kernel.plugins.register(live, name=LIVE_PLUGIN)
+    try:
+        async with kernel.db.tenant(company.tenant_id) as conn:
+            for name in ("vats.ring_memory", LIVE_PLUGIN):
+                with pytest.raises(ConflictError) as refused:
+                    await kernel.plugins.set_enabled(conn, company.tenant_id, name, False)
+                assert refused.value.field == "plugin"
+            # even a switch-off written behind the API's back is ignored
+            await conn.execute(
+                "INSERT INTO tenant_plugins (tenant_id, plugin, enabled) VALUES ($1, 'vats.ring_memory', false)",
+                company.tenant_id,
+            )
+            assert await kernel.plugins.is_enabled(conn, company.tenant_id, "vats.ring_memory")
+    finally:
+        kernel.plugins.unregister(LIVE_PLUGIN)
