@@ -19,6 +19,7 @@ import datetime as dt
 import hmac
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -89,7 +90,14 @@ class CachedJWTMiddleware(JWTAuthenticationMiddleware):
         return AuthenticationResult(user=user, auth=token)
 
 
-def make_jwt_auth(kernel: Kernel) -> JWTAuth[Principal, Token]:
+RetrieveUser = Callable[[Token, ASGIConnection[Any, Any, Any, Any]], Awaitable[Principal | None]]
+
+
+def session_principal(kernel: Kernel) -> RetrieveUser:
+    """Who a verified token names: its ``sub`` is a session and ``tid`` that session's tenant;
+    None when the claims are malformed or the session is over. Both doors check it this way:
+    the API's bearer tokens here and the cabinet's cookie (bots/web/cabinet/session.py)."""
+
     async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
         try:
             session_id = uuid.UUID(token.sub)
@@ -98,8 +106,12 @@ def make_jwt_auth(kernel: Kernel) -> JWTAuth[Principal, Token]:
             return None
         return await kernel.accounts.principal(tenant_id, session_id)
 
+    return retrieve_user
+
+
+def make_jwt_auth(kernel: Kernel) -> JWTAuth[Principal, Token]:
     return JWTAuth[Principal, Token](
-        retrieve_user_handler=retrieve_user,
+        retrieve_user_handler=session_principal(kernel),
         token_secret=kernel.secret_key(),
         default_token_expiration=ACCESS_TOKEN_LIFETIME,
         exclude=["/schema", "/health", "/invite", "/reset-password"],

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
-from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.security.jwt import JWTCookieAuth, Token
+from vats.bots.web.auth import session_principal
 from vats.core.accounts.service import SESSION_LIFETIME, Principal
 from vats.core.kernel import Kernel
 
@@ -31,16 +30,8 @@ def cabinet_key(secret: str) -> str:
 
 
 def make_cookie_auth(kernel: Kernel) -> JWTCookieAuth[Principal, Token]:
-    async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-        try:
-            session_id = uuid.UUID(token.sub)
-            tenant_id = uuid.UUID(str(token.extras.get("tid")))
-        except ValueError:
-            return None
-        return await kernel.accounts.principal(tenant_id, session_id)
-
     return JWTCookieAuth[Principal, Token](
-        retrieve_user_handler=retrieve_user,
+        retrieve_user_handler=session_principal(kernel),
         token_secret=cabinet_key(kernel.secret_key()),
         key=COOKIE,
         default_token_expiration=SESSION_LIFETIME,
