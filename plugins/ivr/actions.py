@@ -6,7 +6,10 @@ tag) and its behaviour:
 * ``press(ctx, press)``: the key was pressed: the first primitive, or done;
 * ``resume(ctx, press, result)``: a later step of what ``press`` started (ringing, dialling an
   extension, recording a message); the IVR block keeps the key in its cursor and finds the
-  item again in the menu.
+  item again in the menu;
+* ``check(conn, tenant_id, where, level=...)``: when a menu is saved, that what the item names
+  exists in the PBX (and fits the menu's ``level``); raises a VatsError whose ``field`` starts
+  with ``where``.
 
 A new kind of item is one new class here, added to ``Action``; nothing else changes.
 """
@@ -19,11 +22,14 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 from msgspec import Struct
 from vats.core.calls.intents import TaskIntent
+from vats.core.db.database import Connection
 from vats.core.engine.context import Outcome, StepContext
 from vats.core.engine.dialing import Target, plan_attempts
 from vats.core.engine.direct import DirectCursor, direct_call
 from vats.core.engine.primitives import Collect, Play, StepResult, Voicemail
 from vats.core.engine.ringing import ring_through, voicemail_box
+from vats.core.errors import NotFoundError, ValidationError
+from vats.core.media.library import media_exists
 from vats.core.snapshot import TenantSnapshot
 from vats.plugins.ivr.extension import ExtensionCursor, ExtensionDialingBlock
 
@@ -72,8 +78,21 @@ class KeyPress:
         return msgspec.structs.replace(self.cursor, phase="action", waited=0, errors=0, **changes)
 
 
+async def _must_exist(
+    conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID | None, field: str
+) -> None:
+    """Refuse an item naming an employee or a group (``kind``) that is not in the PBX."""
+    table = "employees" if kind == "employee" else "groups"
+    if not await conn.fetchval(f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, object_id):
+        raise NotFoundError(f"no such {kind}", field=field)
+
+
 class ItemAction(Struct, tag_field="action", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Base of the item actions: an action done at once has nothing to resume."""
+    """Base of the item actions: an action done at once has nothing to resume, and one that
+    names nothing has nothing to check."""
+
+    async def check(self, conn: Connection, tenant_id: uuid.UUID, where: str, *, level: int) -> None:
+        return None
 
     def describe(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
         raise NotImplementedError
@@ -107,6 +126,11 @@ class PlayMedia(ItemAction, tag="media", frozen=True, kw_only=True, forbid_unkno
         info = msgspec.structs.replace(press.cursor, phase="info", waited=0, errors=0)
         return Outcome(primitive=Play(media=list(self.media), interruptible=True), cursor=info)
 
+    async def check(self, conn: Connection, tenant_id: uuid.UUID, where: str, *, level: int) -> None:
+        for ref in self.media:
+            if not await media_exists(conn, tenant_id, ref):
+                raise NotFoundError(f"no media {ref!r}", field=f"{where}.media")
+
 
 class Submenu(ItemAction, tag="submenu", frozen=True, kw_only=True, forbid_unknown_fields=True):
     menu_id: uuid.UUID
@@ -118,6 +142,17 @@ class Submenu(ItemAction, tag="submenu", frozen=True, kw_only=True, forbid_unkno
     async def press(self, ctx: StepContext, press: KeyPress) -> Outcome:
         sub = press.menus.get(self.menu_id)
         return press.collect(sub) if sub is not None else Outcome(done="next")
+
+    async def check(self, conn: Connection, tenant_id: uuid.UUID, where: str, *, level: int) -> None:
+        if level != 1:
+            raise ValidationError("only a level-1 menu has submenus (two levels at most)", field=where)
+        sub_level = await conn.fetchval(
+            "SELECT level FROM ivr_menus WHERE tenant_id = $1 AND id = $2", tenant_id, self.menu_id
+        )
+        if sub_level is None:
+            raise NotFoundError("the submenu does not exist (create it first)", field=f"{where}.menu_id")
+        if sub_level != 2:
+            raise ValidationError("a submenu is a level-2 menu", field=f"{where}.menu_id")
 
 
 class Route(ItemAction, tag="route", frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -136,6 +171,10 @@ class Route(ItemAction, tag="route", frozen=True, kw_only=True, forbid_unknown_f
 
     async def press(self, ctx: StepContext, press: KeyPress) -> Outcome:
         return await self.resume(ctx, press, None)
+
+    async def check(self, conn: Connection, tenant_id: uuid.UUID, where: str, *, level: int) -> None:
+        if self.target.kind in ("employee", "group"):
+            await _must_exist(conn, tenant_id, self.target.kind, self.target.id, f"{where}.target.id")
 
     async def resume(self, ctx: StepContext, press: KeyPress, result: StepResult | None) -> Outcome:
         target = self.target
@@ -190,6 +229,9 @@ class LeaveVoicemail(ItemAction, tag="voicemail", frozen=True, kw_only=True, for
         voicemail = Voicemail(box=voicemail_box(ctx), greeting=list(self.greeting))
         return Outcome(primitive=voicemail, cursor=press.under_way())
 
+    async def check(self, conn: Connection, tenant_id: uuid.UUID, where: str, *, level: int) -> None:
+        await _must_exist(conn, tenant_id, self.assignee_kind, self.assignee_id, f"{where}.assignee_id")
+
     async def resume(self, ctx: StepContext, press: KeyPress, result: StepResult | None) -> Outcome:
         ctx.intents.append(TaskIntent(kind="voicemail", assignee_kind=self.assignee_kind, assignee_id=self.assignee_id))
         ctx.note(BLOCK, "message left", "task created")
@@ -209,6 +251,9 @@ class Callback(ItemAction, tag="callback", frozen=True, kw_only=True, forbid_unk
         ctx.intents.append(TaskIntent(kind="callback", assignee_kind=self.assignee_kind, assignee_id=self.assignee_id))
         ctx.note(BLOCK, "callback requested", "task created, call ends")
         return Outcome(done="hangup")
+
+    async def check(self, conn: Connection, tenant_id: uuid.UUID, where: str, *, level: int) -> None:
+        await _must_exist(conn, tenant_id, self.assignee_kind, self.assignee_id, f"{where}.assignee_id")
 
 
 class SkipMenu(ItemAction, tag="skip", frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -15,7 +15,7 @@ from vats.core.directory.models import Reference
 from vats.core.directory.validation import check_name
 from vats.core.errors import ConflictError, NotFoundError, ReferencedError, ValidationError
 from vats.core.media.library import media_exists
-from vats.plugins.ivr.models import Callback, LeaveVoicemail, Menu, MenuBody, MenuIn, PlayMedia, Repeat, Route, Submenu
+from vats.plugins.ivr.models import Menu, MenuBody, MenuIn, Repeat
 
 
 def _menu(row: Any) -> Menu:
@@ -40,35 +40,8 @@ async def check_menu(conn: Connection, tenant_id: uuid.UUID, data: MenuIn, *, me
         for ref in refs:
             if not await media_exists(conn, tenant_id, ref):
                 raise NotFoundError(f"no media {ref!r}", field=field)
-    for i, item in enumerate(body.items):
-        where = f"body.items[{i}].do"
-        action = item.do
-        if isinstance(action, Submenu):
-            if data.level != 1:
-                raise ValidationError("only a level-1 menu has submenus (two levels at most)", field=where)
-            level = await conn.fetchval(
-                "SELECT level FROM ivr_menus WHERE tenant_id = $1 AND id = $2", tenant_id, action.menu_id
-            )
-            if level is None:
-                raise NotFoundError("the submenu does not exist (create it first)", field=f"{where}.menu_id")
-            if level != 2:
-                raise ValidationError("a submenu is a level-2 menu", field=f"{where}.menu_id")
-        elif isinstance(action, PlayMedia):
-            for ref in action.media:
-                if not await media_exists(conn, tenant_id, ref):
-                    raise NotFoundError(f"no media {ref!r}", field=f"{where}.media")
-        elif isinstance(action, Route) and action.target.kind in ("employee", "group"):
-            table = "employees" if action.target.kind == "employee" else "groups"
-            if not await conn.fetchval(
-                f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, action.target.id
-            ):
-                raise NotFoundError(f"no such {action.target.kind}", field=f"{where}.target.id")
-        elif isinstance(action, LeaveVoicemail | Callback):
-            table = "employees" if action.assignee_kind == "employee" else "groups"
-            if not await conn.fetchval(
-                f"SELECT true FROM {table} WHERE tenant_id = $1 AND id = $2", tenant_id, action.assignee_id
-            ):
-                raise NotFoundError(f"no such {action.assignee_kind}", field=f"{where}.assignee_id")
+    for i, item in enumerate(body.items):  # each kind of item checks what it names (actions.py)
+        await item.do.check(conn, tenant_id, f"body.items[{i}].do", level=data.level)
     if menu_id is not None and data.level == 1:
         used_as_sub = await conn.fetchval(
             "SELECT true FROM ivr_menus WHERE tenant_id = $1 AND body @> $2::jsonb",
