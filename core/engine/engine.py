@@ -89,8 +89,7 @@ class Engine:
         except msgspec.DecodeError as exc:  # e.g. the scenario changed its block mid-call
             raise ValidationError("the call state does not fit the scenario's block", field="state") from exc
 
-    async def _contact(self, tenant_id: uuid.UUID, number: str) -> CallerContact | None:
-        snapshot = await self.kernel.snapshots.get(tenant_id)
+    async def _contact(self, tenant_id: uuid.UUID, snapshot: TenantSnapshot, number: str) -> CallerContact | None:
         found = await self.kernel.plugins.first(
             "lookup_contact", tenant_id=tenant_id, disabled=snapshot.disabled_plugins, number=number
         )
@@ -127,7 +126,7 @@ class Engine:
         if state is None:  # the first step: who calls, from where (for the filters)
             caller = facts.caller
             region: Any = lambda: self.kernel.lookup_region(caller)  # noqa: E731 - looked up only if a filter asks
-            contact = await self._contact(tenant_id, facts.caller)
+            contact = await self._contact(tenant_id, snapshot, facts.caller)
         else:  # later steps need only the personal manager, kept in the state
             region = None
             contact = CallerContact(personal_manager_id=uuid.UUID(state.manager)) if state.manager else None
