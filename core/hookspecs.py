@@ -21,20 +21,26 @@ here is documented, with an example, in ``docs/plugins.md`` (a test fails when o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import pluggy
 
 if TYPE_CHECKING:
+    from vats.core.bot import AlertButton
     from vats.core.calls.models import CallRecord
     from vats.core.db.database import Connection, Database
     from vats.core.db.migrate import MigrationSource
-    from vats.core.directory.models import Number, Tenant
+    from vats.core.directory.models import Number, Reference, Tenant
     from vats.core.protocols import KernelAPI
     from vats.core.regions import CallerRegion
     from vats.core.tasks import TaskNotice
     from vats.core.workers import Worker
+
+T = TypeVar("T")
+# An event or lookup hook's implementation may be a plain function or return an awaitable (the
+# kernel awaits it): what it answers, either way.
+Answer: TypeAlias = "T | Awaitable[T]"
 
 hookspec = pluggy.HookspecMarker("vats")
 hookimpl = pluggy.HookimplMarker("vats")
@@ -111,8 +117,11 @@ def lookup_region(number: str) -> CallerRegion | None:
     """
 
 
+# lookup_contact and ring_state answer a CallerContact and a RingState (engine.context); typed
+# ``object`` because engine.context reaches this module (through the snapshot and PluginHost),
+# so importing them here would close a cycle.
 @hookspec
-def lookup_contact(tenant_id: uuid.UUID, number: str) -> Any:
+def lookup_contact(tenant_id: uuid.UUID, number: str) -> Answer[object]:
     """The caller's contact in a tenant: name, tags (tag filters) and personal manager.
 
     Called by the routing engine at the first step of every inbound call. Return a
@@ -122,7 +131,7 @@ def lookup_contact(tenant_id: uuid.UUID, number: str) -> Any:
 
 
 @hookspec
-def ring_state(tenant_id: uuid.UUID, employee_ids: list[uuid.UUID]) -> Any:
+def ring_state(tenant_id: uuid.UUID, employee_ids: list[uuid.UUID]) -> Answer[object]:
     """What ring strategies need: who is on a call now, and when each finished their last call.
 
     The only way live state reaches the routing engine: it asks at every step, before any
@@ -136,7 +145,7 @@ def ring_state(tenant_id: uuid.UUID, employee_ids: list[uuid.UUID]) -> Any:
 
 
 @hookspec
-def snapshot_extras(tenant_id: uuid.UUID, conn: Connection) -> Any:
+def snapshot_extras(tenant_id: uuid.UUID, conn: Connection) -> Answer[dict[str, object] | None]:
     """Add the plugin's routing data to a tenant's in-memory snapshot (e.g. IVR menus).
 
     Called (inside the loading transaction, scoped to the tenant) whenever the snapshot is
@@ -146,7 +155,7 @@ def snapshot_extras(tenant_id: uuid.UUID, conn: Connection) -> Any:
 
 
 @hookspec
-def startup(db: Database) -> Any:
+def startup(db: Database) -> Answer[None]:
     """The kernel has started: migrations applied, the database pool open.
 
     Load in-memory state here (e.g. a numbering plan). May return an awaitable; an exception
@@ -155,7 +164,7 @@ def startup(db: Database) -> Any:
 
 
 @hookspec
-def shutdown() -> Any:
+def shutdown() -> Answer[None]:
     """The kernel is stopping (before the database pool closes): stop what ``startup`` started.
 
     May return an awaitable; an exception is logged with the plugin's name.
@@ -166,7 +175,7 @@ def shutdown() -> Any:
 
 
 @hookspec
-def tenant_created(tenant: Tenant, admin_id: uuid.UUID, conn: Connection) -> Any:
+def tenant_created(tenant: Tenant, admin_id: uuid.UUID, conn: Connection) -> Answer[None]:
     """A tenant was created (with its first admin, default schedule and calendar).
 
     Called inside the creating transaction, scoped to the new tenant: add the plugin's defaults
@@ -175,7 +184,7 @@ def tenant_created(tenant: Tenant, admin_id: uuid.UUID, conn: Connection) -> Any
 
 
 @hookspec
-def employee_changed(tenant_id: uuid.UUID, employee_id: uuid.UUID, change: str, conn: Connection) -> Any:
+def employee_changed(tenant_id: uuid.UUID, employee_id: uuid.UUID, change: str, conn: Connection) -> Answer[None]:
     """An employee was ``"created"``, ``"updated"`` or ``"deleted"``, or the operator made them an
     admin (``"promoted_by_operator"``, an update the audit log tells apart).
 
@@ -185,7 +194,7 @@ def employee_changed(tenant_id: uuid.UUID, employee_id: uuid.UUID, change: str, 
 
 
 @hookspec
-def group_changed(tenant_id: uuid.UUID, group_id: uuid.UUID, change: str, conn: Connection) -> Any:
+def group_changed(tenant_id: uuid.UUID, group_id: uuid.UUID, change: str, conn: Connection) -> Answer[None]:
     """A group was ``"created"``, ``"updated"`` (members included) or ``"deleted"``.
 
     Called inside the transaction that made the change, scoped to the tenant.
@@ -193,7 +202,7 @@ def group_changed(tenant_id: uuid.UUID, group_id: uuid.UUID, change: str, conn: 
 
 
 @hookspec
-def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection) -> Any:
+def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection) -> Answer[None]:
     """The operator assigned a number (DID) to a tenant.
 
     Called inside the assigning transaction, scoped to the tenant: e.g. bind it to the
@@ -202,7 +211,7 @@ def number_assigned(tenant_id: uuid.UUID, number: Number, conn: Connection) -> A
 
 
 @hookspec
-def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: KernelAPI) -> Any:
+def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: KernelAPI) -> Answer[None]:
     """A call ended (really, or in the simulator with ``--record``): its one CallRecord.
 
     Called inside the transaction that stores the record, scoped to the tenant: the CRM creates
@@ -213,7 +222,9 @@ def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kerne
 
 
 @hookspec
-def collect_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> Any:
+def collect_references(
+    tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection
+) -> Answer[list[Reference] | None]:
     """Say what of the plugin's still refers to an object about to be deleted.
 
     ``kind`` is ``"employee"``, ``"group"``, ``"schedule"``, ``"calendar"`` or ``"media"`` (a
@@ -225,7 +236,7 @@ def collect_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, co
 
 
 @hookspec
-def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> Any:
+def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection) -> Answer[None]:
     """A forced deletion is about to remove an object: remove the plugin's references to it,
     leaving what referred to it valid (``kind`` as in ``collect_references``).
 
@@ -234,7 +245,7 @@ def drop_references(tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn:
 
 
 @hookspec
-def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> Any:
+def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> Answer[None]:
     """A CRM created a task (a missed call, voicemail, callback request, or by hand).
 
     Called inside the creating transaction, scoped to the tenant, so a notifier can write its
@@ -245,7 +256,7 @@ def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kerne
 
 
 @hookspec
-def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> Any:
+def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> Answer[None]:
     """A task was reassigned to another employee or group (``task.assignee_*`` is the new one).
 
     Called inside the reassigning transaction, scoped to the tenant.
@@ -253,7 +264,7 @@ def task_assigned(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kern
 
 
 @hookspec
-def crm_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection) -> Any:
+def crm_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection) -> Answer[None]:
     """Something a CRM integration may push outward: ``kind`` is ``"call"``, ``"contact"`` or ``"task"``.
 
     ``payload`` is plain JSON data: the object, and for every employee it names their external
@@ -263,7 +274,9 @@ def crm_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Co
 
 
 @hookspec
-def task_alert_buttons(tenant_id: uuid.UUID, task: TaskNotice, language: str, conn: Connection) -> Any:
+def task_alert_buttons(
+    tenant_id: uuid.UUID, task: TaskNotice, language: str, conn: Connection
+) -> Answer[Sequence[AlertButton] | None]:
     """Return :class:`vats.core.bot.AlertButton` objects for the Telegram alert of ``task``.
 
     Called by the Telegram bot inside the transaction that created or reassigned the task,
@@ -274,7 +287,7 @@ def task_alert_buttons(tenant_id: uuid.UUID, task: TaskNotice, language: str, co
 
 
 @hookspec
-def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) -> Any:
+def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) -> Answer[str | None]:
     """Return a paragraph for the admins' daily Telegram digest (plain text), or None.
 
     Called by the Telegram bot once a day per tenant (at 09:00 in the tenant's time zone) when
@@ -283,7 +296,9 @@ def daily_digest(tenant_id: uuid.UUID, language: str, conn: Connection) -> Any:
 
 
 @hookspec
-def billing_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection, kernel: KernelAPI) -> Any:
+def billing_event(
+    tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection, kernel: KernelAPI
+) -> Answer[None]:
     """Money moved in a tenant's account, announced by a billing plugin.
 
     ``kind`` ``"balance_changed"``: ``payload`` has ``before_kop``, ``after_kop``, ``amount_kop``
@@ -295,7 +310,7 @@ def billing_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn
 
 
 @hookspec
-def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> Any:
+def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> Answer[int | None]:
     """A tenant's balance in integer kopecks (or an awaitable of it), from the billing plugin.
 
     Ask it with ``await kernel.plugins.first("tenant_balance", tenant_id=...)``: None when no
