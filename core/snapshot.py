@@ -178,7 +178,7 @@ class Snapshots:
         if table in ("numbers", "tenants"):
             self._numbers = None
 
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         # Never raise here: an exception in a listener callback would be lost in asyncpg's loop.
         table = ""
         try:
