@@ -158,3 +158,17 @@ def test_a_plugin_failing_to_register_stops_the_start_naming_it() -> None:
     host.register(Broken(), name="broken")
     with pytest.raises(PluginError, match="plugin 'broken' failed in hook register_routes"):
         host.collect("register_routes")
+
+
+async def test_a_plugin_registered_or_unregistered_after_a_lookup_is_seen_by_the_next_one(
+    host: PluginHost, calls: list[str]
+) -> None:
+    tenant = uuid.uuid4()
+    assert await host.first("lookup_contact", tenant_id=tenant, number="+74950000000") == "plain-registered-last"
+    host.register(order_plugin("newest", calls), name="newest")  # plain, registered last: asked first of the plain
+    assert await host.first("lookup_contact", tenant_id=tenant, number="+74950000000") == "newest"
+    assert await host.merge("ring_state", lambda a, b: a + b, tenant_id=tenant, employee_ids=[]) == [
+        "first", "newest", *PLUGGY_ORDER[1:]
+    ]  # fmt: skip
+    host.unregister("newest")
+    assert await host.first("lookup_contact", tenant_id=tenant, number="+74950000000") == "plain-registered-last"
