@@ -3,46 +3,14 @@ and a clean stop on Ctrl-C."""
 
 import json
 import os
-import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import psutil
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(data_dir: Path, port: int, log_level: str = "WARNING") -> tuple[subprocess.Popen[str], list[str]]:
-    env = {k: v for k, v in os.environ.items() if k != "VATS_DATABASE_URL"}
-    env.update(VATS_DATA_DIR=str(data_dir), VATS_PORT=str(port), VATS_LOG_LEVEL=log_level)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vats.bots.cli", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 60
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "vats is serving on" in line:
-            return proc, lines
-    proc.kill()
-    raise AssertionError("vats serve did not start:\n" + "".join(lines))
+from tests.serve import free_port, start_serve
 
 
 def postgres_running(data_dir: Path) -> bool:
@@ -52,20 +20,13 @@ def postgres_running(data_dir: Path) -> bool:
     return False
 
 
-def stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
-    return out
-
-
 def test_serve_on_embedded_postgres_with_demo_and_clean_stop(tmp_path: Path) -> None:
     port = free_port()
-    proc, lines = start(tmp_path, port)
+    served = start_serve(tmp_path, port=port)
     try:
-        text = "".join(lines)
-        login = re.search(r"Admin log-in: (\S+) password: (\S+)", text)
-        assert login and login.group(1) == "admin@demo.vats.example"
-        assert f"http://127.0.0.1:{port}/schema" in text
+        login = served.admin_login()
+        assert login and login[0] == "admin@demo.vats.example"
+        assert f"http://127.0.0.1:{port}/schema" in served.startup_text
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
             health = json.load(response)
         assert health["status"] == "ok" and health["database"] == "ok" and "audit" in health["plugins"]
@@ -85,31 +46,31 @@ def test_serve_on_embedded_postgres_with_demo_and_clean_stop(tmp_path: Path) -> 
         assert json.loads(listed.stdout)["name"] == "Demo company"
         assert postgres_running(tmp_path)
     finally:
-        out = stop(proc)
-    assert proc.returncode == 0, out
+        out = served.stop()
+    assert served.process.returncode == 0, out
     assert "vats stopped" in out and "Traceback" not in out
     assert not postgres_running(tmp_path)
 
     # A second start keeps the data and does not create the demo again.
-    proc, lines = start(tmp_path, port)
-    out = "".join(lines) + stop(proc)
-    assert "Demo tenant created" not in out and proc.returncode == 0
-    assert login.group(2) not in out  # the password is never printed again
+    again = start_serve(tmp_path, port=port)
+    out = again.startup_text + again.stop()
+    assert "Demo tenant created" not in out and again.process.returncode == 0
+    assert login[1] not in out  # the password is never printed again
 
 
 def test_a_clean_stop_after_a_kill_9_stops_the_embedded_postgres(tmp_path: Path) -> None:
     """kill -9 leaves the database running; the next serve joins it, and its clean stop must
     stop it (the killed process never said it left)."""
     port = free_port()
-    killed, lines = start(tmp_path, port, log_level="INFO")
+    killed = start_serve(tmp_path, port=port, log_level="INFO")
     # It names its database first, and each migration once (not also as a log line).
-    assert lines[0].strip() == f"database: embedded PostgreSQL in {tmp_path} (VATS_DATA_DIR)"
-    said = "".join(lines)
+    assert killed.startup[0].strip() == f"database: embedded PostgreSQL in {tmp_path} (VATS_DATA_DIR)"
+    said = killed.startup_text
     assert said.count("core/0001_directory.sql") == 1 and "applied migration" not in said
-    killed.kill()
-    killed.wait(timeout=10)
+    killed.process.kill()
+    killed.process.wait(timeout=10)
     assert postgres_running(tmp_path)
-    proc, _ = start(tmp_path, port)
-    out = stop(proc)
-    assert proc.returncode == 0, out
+    served = start_serve(tmp_path, port=port)
+    out = served.stop()
+    assert served.process.returncode == 0, out
     assert not postgres_running(tmp_path)

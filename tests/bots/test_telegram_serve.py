@@ -4,19 +4,12 @@ availability, and gets a task's alert through the outbox of the serving process.
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
 from vats.bots.telegram.testing import FakeTelegram
 
-from tests.bots.test_serve import free_port
+from tests.serve import free_port, start_serve
 
 ADMIN_CHAT = 4242
 
@@ -26,30 +19,16 @@ async def test_serve_runs_the_bot_by_webhook(
 ) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "VATS_DATABASE_URL": vats_database_url, "VATS_PORT": str(port), "VATS_DATA_DIR": str(tmp_path),
-           "VATS_AGI_PORT": "0", "VATS_LOG_LEVEL": "WARNING", "VATS_TELEGRAM_TOKEN": fake_telegram.token,
+    env = {"VATS_AGI_PORT": "0", "VATS_TELEGRAM_TOKEN": fake_telegram.token,
            "VATS_TELEGRAM_API_URL": fake_telegram.base_url,
            "VATS_TELEGRAM_WEBHOOK_URL": f"{base}/telegram/webhook"}  # fmt: skip
     # Blocking calls are fine here: the fake Bot API runs in its own thread, nothing else on this loop.
-    server = subprocess.Popen(  # noqa: ASYNC220
-        [sys.executable, "-m", "vats.bots.cli", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    assert server.stdout is not None
-    output: list[str] = []
+    served = start_serve(tmp_path, database_url=vats_database_url, port=port, env=env)
     try:
-        password = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()
-            output.append(line)
-            if found := re.search(r"password: (\S+)", line):
-                password = found.group(1)
-            if "vats is serving" in line or not line:
-                break
-        assert password, "".join(output)
-        assert any("telegram bot on (webhook" in line for line in output), "".join(output)
-        threading.Thread(target=lambda: output.extend(server.stdout), daemon=True).start()  # type: ignore[arg-type]
+        login = served.admin_login()
+        assert login, served.startup_text
+        password = login[1]
+        assert "telegram bot on (webhook" in served.startup_text, served.startup_text
         await fake_telegram.wait_for(lambda: fake_telegram.webhook, within_s=20)
         assert fake_telegram.webhook == (f"{base}/telegram/webhook", fake_telegram.webhook[1])
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
@@ -90,6 +69,5 @@ async def test_serve_runs_the_bot_by_webhook(
             )
             assert "✅ Выполнено" in fake_telegram.buttons(alert)
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
-    assert server.returncode == 0, "".join(output)
+        out = served.stop()
+    assert served.process.returncode == 0, served.startup_text + out

@@ -6,12 +6,6 @@ Two real `vats serve` processes on one database."""
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,45 +13,18 @@ from pathlib import Path
 
 import httpx
 
+from tests.serve import serving
+
 OPERATOR = "sessions-operator-token-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
 def vats_serve(database_url: str, data_dir: Path, *, demo: bool) -> Iterator[tuple[str, str | None]]:
     """A `vats serve` process; yields its base URL and the demo admin's password if it made one."""
-    port = free_port()
-    env = {**os.environ, "VATS_DATABASE_URL": database_url, "VATS_PORT": str(port), "VATS_DATA_DIR": str(data_dir),
-           "VATS_OPERATOR_TOKEN": OPERATOR, "VATS_LOG_LEVEL": "WARNING", "VATS_AGI_PORT": "0",
-           "VATS_DEMO": "1" if demo else "0"}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "vats.bots.cli", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert server.stdout is not None
-    try:
-        password = None
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()
-            if found := re.search(r"password: (\S+)", line):
-                password = found.group(1)
-            if "vats is serving" in line or (not line and server.poll() is not None):
-                break
-        assert server.poll() is None, "vats serve exited"
-        threading.Thread(target=lambda: list(server.stdout), daemon=True).start()  # type: ignore[arg-type]
-        yield f"http://127.0.0.1:{port}", password
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    env = {"VATS_OPERATOR_TOKEN": OPERATOR, "VATS_AGI_PORT": "0", "VATS_DEMO": "1" if demo else "0"}
+    with serving(data_dir, database_url=database_url, env=env) as served:
+        login = served.admin_login()
+        yield served.base_url, login[1] if login else None
 
 
 def refused_within(check: Callable[[], int], seconds: float) -> float:
