@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 import psutil
@@ -65,19 +66,24 @@ def run_wrk(
     server_pid: int,
     cpus: str,
     database_pid: int | None = None,
+    unique: str | None = None,
 ) -> WrkResult:
     """wrk (or ``bench/load.py`` where wrk is missing) on its own core(s) (``taskset``), with
-    the server's CPU time measured meanwhile (and PostgreSQL's, given its ``database_pid``)."""
+    the server's CPU time measured meanwhile (and PostgreSQL's, given its ``database_pid``).
+    With ``unique``, that query parameter gets a new value on every request, so that no
+    response cache can answer: the cost of building the answer each time."""
     database_before = process_tree_cpu(database_pid)
     wrk = find_wrk()
     if wrk is None:
         result = _run_load(
-            url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus
-        )
+            url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus,
+            unique=unique,
+        )  # fmt: skip
     else:
         result = _run_wrk(
-            wrk, url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus
-        )
+            wrk, url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus,
+            unique=unique,
+        )  # fmt: skip
     if database_pid is None:
         return result
     database_ms = (process_tree_cpu(database_pid) - database_before) * 1000 / max(result.completed, 1)
@@ -112,16 +118,43 @@ def postmaster_pid(url: str) -> int:
     return asyncio.run(backend())
 
 
+def _unique_script(url: str, unique: str) -> str:
+    """A wrk Lua script that sends ``url`` with the query parameter ``unique`` counting up
+    (one wrk thread, so every value is new)."""
+    parts = urlsplit(url)
+    prefix = f"{parts.path}?{parts.query}&" if parts.query else f"{parts.path}?"
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="vats-bench-", delete=False)
+    with script:
+        script.write(f"local n = 0\nrequest = function()\n  n = n + 1\n"
+                     f"  return wrk.format(nil, [[{prefix}{unique}=]] .. n)\nend\n")  # fmt: skip
+    return script.name
+
+
 def _run_wrk(
-    wrk: str, url: str, *, seconds: float, connections: int, headers: dict[str, str], server_pid: int, cpus: str
+    wrk: str,
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    headers: dict[str, str],
+    server_pid: int,
+    cpus: str,
+    unique: str | None,
 ) -> WrkResult:
     command = ["taskset", "-c", cpus, wrk, "-t1", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    script = _unique_script(url, unique) if unique else None
+    if script:
+        command += ["-s", script]
     server = psutil.Process(server_pid)
     cpu_before = sum(server.cpu_times()[:2])
     started = time.monotonic()
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    try:
+        out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        if script:
+            os.unlink(script)
     wall = time.monotonic() - started
     cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
     completed = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -141,11 +174,20 @@ def _run_wrk(
 
 
 def _run_load(
-    url: str, *, seconds: float, connections: int, headers: dict[str, str], server_pid: int, cpus: str
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    headers: dict[str, str],
+    server_pid: int,
+    cpus: str,
+    unique: str | None,
 ) -> WrkResult:
     root = Path(__file__).resolve().parent.parent
     command = ["taskset", "-c", cpus, sys.executable, "-m", "bench.load", "--url", url]
     command += ["--connections", str(connections), "--seconds", str(seconds)]
+    if unique:
+        command += ["--unique", unique]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     server = psutil.Process(server_pid)

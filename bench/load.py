@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self, request: bytes, stats: _Stats) -> None:
+    def __init__(self, request: Callable[[], bytes], stats: _Stats) -> None:
         self.request = request
         self.stats = stats
         self.buffer = b""
@@ -38,7 +40,7 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
             return
         self.sent_at = time.perf_counter()
-        self.transport.write(self.request)
+        self.transport.write(self.request())
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -88,12 +90,27 @@ class _Stats:
             self.non_2xx += 1
 
 
-async def run(url: str, headers: dict[str, str], connections: int, seconds: float) -> dict[str, float]:
+def request_maker(url: str, headers: dict[str, str], unique: str | None) -> Callable[[], bytes]:
+    """The GET to send, the same each time, or with ``unique`` a query parameter given a new value
+    on every request (so that no response cache can answer it)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    rest = "".join(f"\r\n{line}" for line in [f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items())])
+    if unique is None:
+        request = f"GET {path} HTTP/1.1{rest}\r\n\r\n".encode()
+        return lambda: request
+    head, tail = f"GET {path}{'&' if parts.query else '?'}{unique}=".encode(), f" HTTP/1.1{rest}\r\n\r\n".encode()
+    counter = itertools.count()
+    return lambda: head + str(next(counter)).encode() + tail
+
+
+async def run(
+    url: str, headers: dict[str, str], connections: int, seconds: float, unique: str | None = None
+) -> dict[str, float]:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    request = request_maker(url, headers, unique)
     stats = _Stats()
     loop = asyncio.get_running_loop()
     protocols = []
@@ -130,9 +147,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("-H", "--header", action="append", default=[])
+    parser.add_argument("--unique", metavar="PARAM", help="a query parameter given a new value on every request")
     args = parser.parse_args()
     headers = dict(h.split(": ", 1) for h in args.header)
-    print(json.dumps(asyncio.run(run(args.url, headers, args.connections, args.seconds))))
+    print(json.dumps(asyncio.run(run(args.url, headers, args.connections, args.seconds, args.unique))))
 
 
 if __name__ == "__main__":
