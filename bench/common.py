@@ -73,17 +73,9 @@ def run_wrk(
     With ``unique``, that query parameter gets a new value on every request, so that no
     response cache can answer: the cost of building the answer each time."""
     database_before = process_tree_cpu(database_pid)
+    load = _Load(url=url, seconds=seconds, connections=connections, headers=headers, cpus=cpus, unique=unique)
     wrk = find_wrk()
-    if wrk is None:
-        result = _run_load(
-            url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus,
-            unique=unique,
-        )  # fmt: skip
-    else:
-        result = _run_wrk(
-            wrk, url, seconds=seconds, connections=connections, headers=headers, server_pid=server_pid, cpus=cpus,
-            unique=unique,
-        )  # fmt: skip
+    result = _run_load(load, server_pid) if wrk is None else _run_wrk(wrk, load, server_pid)
     if database_pid is None:
         return result
     database_ms = (process_tree_cpu(database_pid) - database_before) * 1000 / max(result.completed, 1)
@@ -118,6 +110,26 @@ def postmaster_pid(url: str) -> int:
     return asyncio.run(backend())
 
 
+class _Load(msgspec.Struct, frozen=True, kw_only=True):
+    """What a load client is asked to send."""
+
+    url: str
+    seconds: float
+    connections: int
+    headers: dict[str, str]
+    cpus: str  # the client's core(s)
+    unique: str | None = None  # a query parameter given a new value on every request
+
+
+def _server_cpu_while(command: list[str], server_pid: int, cwd: Path | None = None) -> tuple[str, float, float]:
+    """Run the load client; its output, the wall seconds and the server's CPU seconds meanwhile."""
+    server = psutil.Process(server_pid)
+    cpu_before = sum(server.cpu_times()[:2])
+    started = time.monotonic()
+    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=cwd).stdout
+    return out, time.monotonic() - started, sum(server.cpu_times()[:2]) - cpu_before
+
+
 def _unique_script(url: str, unique: str) -> str:
     """A wrk Lua script that sends ``url`` with the query parameter ``unique`` counting up
     (one wrk thread, so every value is new)."""
@@ -130,33 +142,19 @@ def _unique_script(url: str, unique: str) -> str:
     return script.name
 
 
-def _run_wrk(
-    wrk: str,
-    url: str,
-    *,
-    seconds: float,
-    connections: int,
-    headers: dict[str, str],
-    server_pid: int,
-    cpus: str,
-    unique: str | None,
-) -> WrkResult:
-    command = ["taskset", "-c", cpus, wrk, "-t1", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency"]
-    for name, value in headers.items():
+def _run_wrk(wrk: str, load: _Load, server_pid: int) -> WrkResult:
+    command = ["taskset", "-c", load.cpus, wrk, "-t1", f"-c{load.connections}", f"-d{max(1, int(load.seconds))}s"]
+    command.append("--latency")
+    for name, value in load.headers.items():
         command += ["-H", f"{name}: {value}"]
-    script = _unique_script(url, unique) if unique else None
+    script = _unique_script(load.url, load.unique) if load.unique else None
     if script:
         command += ["-s", script]
-    server = psutil.Process(server_pid)
-    cpu_before = sum(server.cpu_times()[:2])
-    started = time.monotonic()
     try:
-        out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+        out, wall, cpu_seconds = _server_cpu_while([*command, load.url], server_pid)
     finally:
         if script:
             os.unlink(script)
-    wall = time.monotonic() - started
-    cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
     completed = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # The distribution lines ("     50%   12.34ms"); "+/- Stdev" columns also end in "%".
@@ -173,29 +171,15 @@ def _run_wrk(
     )  # fmt: skip
 
 
-def _run_load(
-    url: str,
-    *,
-    seconds: float,
-    connections: int,
-    headers: dict[str, str],
-    server_pid: int,
-    cpus: str,
-    unique: str | None,
-) -> WrkResult:
+def _run_load(load: _Load, server_pid: int) -> WrkResult:
     root = Path(__file__).resolve().parent.parent
-    command = ["taskset", "-c", cpus, sys.executable, "-m", "bench.load", "--url", url]
-    command += ["--connections", str(connections), "--seconds", str(seconds)]
-    if unique:
-        command += ["--unique", unique]
-    for name, value in headers.items():
+    command = ["taskset", "-c", load.cpus, sys.executable, "-m", "bench.load", "--url", load.url]
+    command += ["--connections", str(load.connections), "--seconds", str(load.seconds)]
+    if load.unique:
+        command += ["--unique", load.unique]
+    for name, value in load.headers.items():
         command += ["-H", f"{name}: {value}"]
-    server = psutil.Process(server_pid)
-    cpu_before = sum(server.cpu_times()[:2])
-    started = time.monotonic()
-    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=root).stdout
-    wall = time.monotonic() - started
-    cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
+    out, wall, cpu_seconds = _server_cpu_while(command, server_pid, cwd=root)
     cpu = cpu_seconds / wall  # the client's start-up included: a little low
     result = msgspec.json.decode(out.strip().splitlines()[-1])
     return WrkResult(
