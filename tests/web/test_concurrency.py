@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 from vats.bots.web.testing import ApiClients
 from vats.core import hookimpl
 from vats.core.db.database import Connection
@@ -121,6 +123,34 @@ async def test_fifty_concurrent_deletions_delete_audit_and_announce_once(
     assert [e["change"] for e in audit if e["subject_id"] == str(doomed.id)] == ["deleted", "created"]
 
 
+def _menu_routing_to(kind: str) -> Callable[[int, uuid.UUID], dict[str, Any]]:
+    def menu(round_: int, target_id: uuid.UUID) -> dict[str, Any]:
+        item = {"key": "1", "do": {"action": "route", "target": {"kind": kind, "id": str(target_id)}}}
+        return {
+            "name": f"Меню {round_}",
+            "body": {"instruction": ["standard:greeting"], "items": [{"key": "0", "do": {"action": "repeat"}}, item]},
+        }
+
+    return menu
+
+
+async def _race_a_write_against_deleting_what_it_names(
+    admin: httpx.AsyncClient,
+    kind: str,
+    create: Callable[[int], Awaitable[uuid.UUID]],
+    path: str,
+    body: Callable[[int, uuid.UUID], dict[str, Any]],
+) -> None:
+    """Six rounds: a new employee or group (``kind``) is deleted while ``body`` naming it is
+    posted to ``path``; the write is refused (404) or the deletion is (409), never both accepted."""
+    for round_ in range(6):
+        target_id = await create(round_)
+        saved, deleted = await asyncio.gather(
+            admin.post(path, json=body(round_, target_id)), admin.delete(f"/api/{kind}s/{target_id}")
+        )
+        assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)
+
+
 async def test_a_menu_saved_while_its_employee_is_deleted_never_names_a_deleted_employee(
     vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
 ) -> None:
@@ -129,19 +159,16 @@ async def test_a_menu_saved_while_its_employee_is_deleted_never_names_a_deleted_
     is (409, listing the menu), never both accepted."""
     tid = vats_tenant.tenant_id
     admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
-    for round_ in range(6):
+
+    async def create(round_: int) -> uuid.UUID:
         anna, _ = await vats_kernel.directory.create_employee(
             tid, EmployeeCreate(full_name=f"Анна {round_}", email=f"anna{round_}@test.example")
         )
-        item = {"key": "1", "do": {"action": "route", "target": {"kind": "employee", "id": str(anna.id)}}}
-        menu = {
-            "name": f"Меню {round_}",
-            "body": {"instruction": ["standard:greeting"], "items": [{"key": "0", "do": {"action": "repeat"}}, item]},
-        }
-        saved, deleted = await asyncio.gather(
-            admin.post("/api/ivr-menus", json=menu), admin.delete(f"/api/employees/{anna.id}")
-        )
-        assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)
+        return anna.id
+
+    await _race_a_write_against_deleting_what_it_names(
+        admin, "employee", create, "/api/ivr-menus", _menu_routing_to("employee")
+    )
 
 
 async def test_two_trunks_of_one_name_created_at_once_one_is_refused_with_409(vats_api: ApiClients) -> None:
@@ -158,17 +185,13 @@ async def test_a_menu_saved_while_its_group_is_deleted_never_names_a_deleted_gro
 ) -> None:
     tid = vats_tenant.tenant_id
     admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
-    for round_ in range(6):
-        group = await vats_kernel.directory.create_group(tid, GroupCreate(name=f"Отдел {round_}"))
-        item = {"key": "1", "do": {"action": "route", "target": {"kind": "group", "id": str(group.id)}}}
-        menu = {
-            "name": f"Меню {round_}",
-            "body": {"instruction": ["standard:greeting"], "items": [{"key": "0", "do": {"action": "repeat"}}, item]},
-        }
-        saved, deleted = await asyncio.gather(
-            admin.post("/api/ivr-menus", json=menu), admin.delete(f"/api/groups/{group.id}")
-        )
-        assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)
+
+    async def create(round_: int) -> uuid.UUID:
+        return (await vats_kernel.directory.create_group(tid, GroupCreate(name=f"Отдел {round_}"))).id
+
+    await _race_a_write_against_deleting_what_it_names(
+        admin, "group", create, "/api/ivr-menus", _menu_routing_to("group")
+    )
 
 
 async def test_a_scenario_saved_while_its_employee_is_deleted_never_names_a_deleted_employee(
@@ -178,13 +201,15 @@ async def test_a_scenario_saved_while_its_employee_is_deleted_never_names_a_dele
     writes it, under the tenant's lock a deletion holds too."""
     tid = vats_tenant.tenant_id
     admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
-    for round_ in range(6):
+
+    async def create(round_: int) -> uuid.UUID:
         anna, _ = await vats_kernel.directory.create_employee(
             tid, EmployeeCreate(full_name=f"Анна {round_}", email=f"anna{round_}@test.example")
         )
-        handling = {"type": "forward", "targets": [{"kind": "employee", "id": str(anna.id)}]}
-        body = {"name": f"Сценарий {round_}", "body": {"default": {"handling": handling}}}
-        saved, deleted = await asyncio.gather(
-            admin.post("/api/scenarios", json=body), admin.delete(f"/api/employees/{anna.id}")
-        )
-        assert (saved.status_code, deleted.status_code) in ((201, 409), (404, 200)), (saved.text, deleted.text)
+        return anna.id
+
+    def scenario(round_: int, employee_id: uuid.UUID) -> dict[str, Any]:
+        handling = {"type": "forward", "targets": [{"kind": "employee", "id": str(employee_id)}]}
+        return {"name": f"Сценарий {round_}", "body": {"default": {"handling": handling}}}
+
+    await _race_a_write_against_deleting_what_it_names(admin, "employee", create, "/api/scenarios", scenario)
