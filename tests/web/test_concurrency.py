@@ -123,6 +123,16 @@ async def test_fifty_concurrent_deletions_delete_audit_and_announce_once(
     assert [e["change"] for e in audit if e["subject_id"] == str(doomed.id)] == ["deleted", "created"]
 
 
+def _new_employee(kernel: Kernel, tenant_id: uuid.UUID) -> Callable[[int], Awaitable[uuid.UUID]]:
+    async def create(round_: int) -> uuid.UUID:
+        anna, _ = await kernel.directory.create_employee(
+            tenant_id, EmployeeCreate(full_name=f"Анна {round_}", email=f"anna{round_}@test.example")
+        )
+        return anna.id
+
+    return create
+
+
 def _menu_routing_to(kind: str) -> Callable[[int, uuid.UUID], dict[str, Any]]:
     def menu(round_: int, target_id: uuid.UUID) -> dict[str, Any]:
         item = {"key": "1", "do": {"action": "route", "target": {"kind": kind, "id": str(target_id)}}}
@@ -159,15 +169,8 @@ async def test_a_menu_saved_while_its_employee_is_deleted_never_names_a_deleted_
     is (409, listing the menu), never both accepted."""
     tid = vats_tenant.tenant_id
     admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
-
-    async def create(round_: int) -> uuid.UUID:
-        anna, _ = await vats_kernel.directory.create_employee(
-            tid, EmployeeCreate(full_name=f"Анна {round_}", email=f"anna{round_}@test.example")
-        )
-        return anna.id
-
     await _race_a_write_against_deleting_what_it_names(
-        admin, "employee", create, "/api/ivr-menus", _menu_routing_to("employee")
+        admin, "employee", _new_employee(vats_kernel, tid), "/api/ivr-menus", _menu_routing_to("employee")
     )
 
 
@@ -202,14 +205,10 @@ async def test_a_scenario_saved_while_its_employee_is_deleted_never_names_a_dele
     tid = vats_tenant.tenant_id
     admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
 
-    async def create(round_: int) -> uuid.UUID:
-        anna, _ = await vats_kernel.directory.create_employee(
-            tid, EmployeeCreate(full_name=f"Анна {round_}", email=f"anna{round_}@test.example")
-        )
-        return anna.id
-
     def scenario(round_: int, employee_id: uuid.UUID) -> dict[str, Any]:
         handling = {"type": "forward", "targets": [{"kind": "employee", "id": str(employee_id)}]}
         return {"name": f"Сценарий {round_}", "body": {"default": {"handling": handling}}}
 
-    await _race_a_write_against_deleting_what_it_names(admin, "employee", create, "/api/scenarios", scenario)
+    await _race_a_write_against_deleting_what_it_names(
+        admin, "employee", _new_employee(vats_kernel, tid), "/api/scenarios", scenario
+    )
