@@ -16,9 +16,10 @@ from vats.bots.telegram.links import WEBHOOK_PATH
 from vats.bots.telegram.service import TelegramBot
 from vats.bots.web.kit import TenantDep
 from vats.core.errors import ConflictError, ValidationError
+from vats.core.protocols import KernelAPI
 
 
-def _bot(kernel: Any) -> TelegramBot | None:
+def _bot(kernel: KernelAPI) -> TelegramBot | None:
     """The bot ``vats serve`` runs on this kernel, if any."""
     bot = kernel.telegram
     return bot if isinstance(bot, TelegramBot) else None
