@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
@@ -13,16 +13,18 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from vats.bots.telegram import links
 from vats.bots.telegram.links import WEBHOOK_PATH
-from vats.bots.telegram.service import TelegramBot
 from vats.bots.web.kit import TenantDep
 from vats.core.errors import ConflictError, ValidationError
 from vats.core.protocols import KernelAPI
 
+if TYPE_CHECKING:  # importing the bot imports aiogram: seconds of pydantic models, not for `vats serve` without a bot
+    from vats.bots.telegram.service import TelegramBot
+
 
 def _bot(kernel: KernelAPI) -> TelegramBot | None:
-    """The bot ``vats serve`` runs on this kernel, if any."""
-    bot = kernel.telegram
-    return bot if isinstance(bot, TelegramBot) else None
+    """The bot ``vats serve`` runs on this kernel, if any (only ``vats serve`` sets it, always a
+    TelegramBot)."""
+    return cast("TelegramBot | None", kernel.telegram)
 
 
 class LinkOffer(msgspec.Struct, kw_only=True):
