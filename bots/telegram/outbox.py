@@ -184,7 +184,10 @@ class Delivery:
                     pass
         finally:
             if listener is not None:
-                await listener.close()
+                try:
+                    await listener.close(timeout=2)
+                except (OSError, TimeoutError, asyncpg.PostgresError):
+                    listener.terminate()  # shutting down must not wait on the database
 
     async def _listen(self) -> asyncpg.Connection[asyncpg.Record] | None:
         try:

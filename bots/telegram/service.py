@@ -33,6 +33,7 @@ from vats.core.protocols import KernelAPI
 log = logging.getLogger(__name__)
 
 DIGEST_HOUR = 9  # local time of each tenant
+STOP_STEP_S = 5.0  # the longest stop() waits for any one step of shutting down
 COMMANDS = {
     "ru": [("status", "Моя доступность"), ("tasks", "Открытые задачи"), ("calls", "Звонки за сегодня")],
     "en": [("status", "My availability"), ("tasks", "Open tasks"), ("calls", "Today's calls")],
@@ -70,13 +71,21 @@ class TelegramBot:
         ]
 
     async def stop(self) -> None:
+        """Stop within a bounded time, whatever is in flight: every wait here has a timeout, and
+        the background tasks and in-flight webhook updates are cancelled, not awaited forever."""
         # RuntimeError "Polling is not started": webhook mode, or Telegram was never reached.
         with contextlib.suppress(RuntimeError, TimeoutError):
-            await asyncio.wait_for(self.dispatcher.stop_polling(), timeout=5)
-        for task in self._tasks:
+            await asyncio.wait_for(self.dispatcher.stop_polling(), timeout=STOP_STEP_S)
+        tasks = [*self._tasks, *self._handling]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, *self._handling, return_exceptions=True)
-        await self.bot.session.close()
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=STOP_STEP_S)
+            if pending:
+                log.warning("telegram: %d task(s) did not stop within %.0f s; left behind", len(pending), STOP_STEP_S)
+        self._tasks = []
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.bot.session.close(), timeout=STOP_STEP_S)
 
     async def _keep_running(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         delay = 1.0

@@ -12,8 +12,10 @@ from typing import Any
 
 import httpx
 from aiogram import Router
+from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
+from aiogram.types import Message as TgMessage
 from vats.bots.telegram.testing import FakeTelegram, running_bot
 from vats.core import hookimpl
 from vats.core.bot import AlertButton, BotUser
@@ -183,3 +185,41 @@ async def test_hook_daily_digest(
         ]  # fmt: skip
         assert await bot.send_digests(dt.datetime(2026, 11, 25, 9, 1, tzinfo=msk)) == 1  # the next day
     assert not any("Сводка" in m.get("text", "") for m in fake_telegram.shown(ANNA))
+
+
+async def test_stop_cancels_a_webhook_update_still_being_handled(
+    vats_kernel: Any, fake_telegram: FakeTelegram, company: Company, clients: Clients, vats_register_plugin: Any
+) -> None:
+    """A handler that never finishes (a plugin waiting on something that never answers) does not
+    keep ``vats serve`` from stopping: stop() cancels it instead of waiting for it."""
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    class Stuck:
+        @hookimpl
+        def register_bot_routers(self) -> list[Router]:
+            router = Router(name="stuck")
+
+            @router.message(Command("stuck"))
+            async def stuck(message: TgMessage) -> None:
+                started.set()
+                try:
+                    await asyncio.Event().wait()
+                except asyncio.CancelledError:
+                    cancelled.set()
+                    raise
+
+            return [router]
+
+    vats_register_plugin(Stuck(), name="stuck")
+
+    async def run_and_stop() -> None:
+        async with running_bot(vats_kernel, fake_telegram) as bot:
+            await link(fake_telegram, await clients.of("201"), ANNA)
+            message = {"message_id": 1, "date": 0, "chat": {"id": ANNA, "type": "private"},
+                       "from": fake_telegram.user(ANNA), "text": "/stuck",
+                       "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}  # fmt: skip
+            bot.feed_webhook({"update_id": 10**6, "message": message})
+            await asyncio.wait_for(started.wait(), 10)
+
+    await asyncio.wait_for(run_and_stop(), 30)  # before the fix: stop() waited for the handler forever
+    assert cancelled.is_set()
