@@ -446,7 +446,10 @@ def _plugin_commands() -> list[typer.Typer]:
     return list(host.collect("register_commands"))
 
 
-BUILT_IN = {"serve", "tenant", "number", "db", "plugins", "config", "mail", "simulate", "asterisk", "backup", "restore"}
+BUILT_IN = {
+    "serve", "tenant", "number", "db", "plugins", "config", "mail", "simulate", "asterisk", "backup", "restore",
+    "operator",
+}  # fmt: skip
 
 
 def plain_help(typer_app: typer.Typer) -> None:
@@ -505,3 +508,4 @@ def main() -> None:
 # Command groups in their own modules register themselves on ``app``.
 from vats.bots.cli import asterisk as _asterisk  # noqa: E402,F401
 from vats.bots.cli import backup as _backup  # noqa: E402,F401
+from vats.bots.cli import operator as _operator  # noqa: E402,F401

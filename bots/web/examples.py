@@ -168,6 +168,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "operatorAssignNumber": {"number": "+7 495 123-45-67", "name": "Основной"},
     "operatorPromoteAdmin": {"email": "anna@example.com"},
+    "operatorSetSeats": {"seats_max": 20},
 }
 
 

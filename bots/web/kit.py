@@ -43,6 +43,8 @@ from vats.core.db.database import Connection
 from vats.core.directory.models import Tenant
 from vats.core.directory.tenants import load_tenant
 from vats.core.errors import ValidationError
+from vats.core.operators.actions import OperatorActions
+from vats.core.operators.audit import BY_TOKEN, Actor
 from vats.core.protocols import KernelAPI
 
 __all__ = [
@@ -146,9 +148,17 @@ class TenantScope:
 @dataclass(frozen=True, slots=True)
 class OperatorScope:
     """What an operator route works with. The operator acts across tenants, so there is no
-    tenant transaction; who the operator is will be added here when operators get accounts."""
+    tenant transaction. ``actor`` is who acts: the API's routes take the bearer token, which
+    acts (and is audited) as ``token``; the operator portal acts as the signed-in account."""
 
     kernel: KernelAPI
+    actor: Actor = BY_TOKEN
+
+    @property
+    def actions(self) -> OperatorActions:
+        """The operator's actions (core/operators/actions.py), each recorded with ``actor``."""
+        kernel = self.kernel
+        return OperatorActions(kernel.db, kernel.directory, kernel.accounts.sessions, self.actor)
 
     def system(self) -> AbstractAsyncContextManager[Connection]:
         """A transaction that sees every tenant's rows (operator work only)."""

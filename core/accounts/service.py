@@ -98,7 +98,7 @@ class Accounts:
 
     # --- sign-in --------------------------------------------------------------------------
 
-    async def _charge_attempt(self, email_key: str, address_key: str) -> dt.datetime:
+    async def charge_attempt(self, email_key: str, address_key: str) -> dt.datetime:
         """Count this attempt against both limits before the password is checked, or refuse it.
 
         Counting and charging happen in one transaction holding an advisory lock per key, so
@@ -123,10 +123,20 @@ class Accounts:
             )
         return charged
 
+    async def forgive(self, conn: Connection, email_key: str, address_key: str, charged_at: dt.datetime) -> None:
+        """The right password: the account's failures are forgiven, the address's charge taken back."""
+        await conn.execute("DELETE FROM login_failures WHERE key = $1", email_key)
+        await conn.execute(
+            "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures"
+            " WHERE key = $1 AND at = $2 LIMIT 1)",
+            address_key,
+            charged_at,
+        )
+
     async def login(self, email: str, password: str, client_address: str) -> SignIn:
         email_key = f"account:{email.strip().lower()}"
         address_key = f"address:{client_address}"
-        charged_at = await self._charge_attempt(email_key, address_key)
+        charged_at = await self.charge_attempt(email_key, address_key)
         async with self.db.system() as conn:
             row = await conn.fetchrow(
                 "SELECT e.id, e.tenant_id, e.role, e.email, e.full_name, e.password_hash, t.suspended"
@@ -138,14 +148,7 @@ class Accounts:
             raise AuthError("wrong e-mail or password")  # the charge stays: the failure counts
         refresh = _new_token()
         async with self.db.system() as conn:
-            # The right password: the account's failures are forgiven, the address's charge taken back.
-            await conn.execute("DELETE FROM login_failures WHERE key = $1", email_key)
-            await conn.execute(
-                "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures"
-                " WHERE key = $1 AND at = $2 LIMIT 1)",
-                address_key,
-                charged_at,
-            )
+            await self.forgive(conn, email_key, address_key, charged_at)
             if row["suspended"]:
                 session_id = None
             else:

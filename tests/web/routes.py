@@ -116,6 +116,8 @@ ACCESS: dict[str, Any] = {
     "POST /api/operator/tenants/{tenant_id:uuid}/resume": OPERATOR,
     "POST /api/operator/tenants/{tenant_id:uuid}/numbers": OPERATOR,
     "POST /api/operator/tenants/{tenant_id:uuid}/admins": OPERATOR,
+    "PUT /api/operator/tenants/{tenant_id:uuid}/seats": OPERATOR,
+    "GET /api/operator/audit": OPERATOR,
     "GET /api/operator/trunks": OPERATOR,
     "POST /api/operator/trunks": OPERATOR,
     "DELETE /api/operator/trunks/{trunk_id:uuid}": OPERATOR,
@@ -245,6 +247,7 @@ BODIES: dict[str, Any] = {
     "POST /api/operator/tenants": {"name": "Оператор {n}", "admin_email": "op{n}@example.com"},
     "POST /api/operator/tenants/{tenant_id:uuid}/numbers": {"number": "+7495765{n:04d}"},
     "POST /api/operator/tenants/{tenant_id:uuid}/admins": {"email": "admin@spare.example"},
+    "PUT /api/operator/tenants/{tenant_id:uuid}/seats": {"seats_max": 60},
     "POST /api/operator/trunks": {"name": "trunk{n}", "host": "sip{n}.provider.example"},
     "POST /api/operator/billing/tariffs": {
         "code": "t{n}", "name": "Тариф {n}", "monthly_fee_kop": 100000, "seats_included": 3, "extra_seat_kop": 30000,

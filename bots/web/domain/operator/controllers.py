@@ -1,6 +1,7 @@
 """The PBX operator's API (not a tenant's): create and suspend tenants, assign numbers, give a
-PBX a new admin.
-Authorised by ``Authorization: Bearer <VATS_OPERATOR_TOKEN>``."""
+PBX a new admin, change its seats.
+Authorised by ``Authorization: Bearer <VATS_OPERATOR_TOKEN>``; every action is recorded in the
+operator audit log as done by ``token`` (core/operators/actions.py: the portal's actions too)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import uuid
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
-from vats.bots.web.kit import OPERATOR, OperatorDep
+from litestar import Controller, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+from vats.bots.web.kit import OPERATOR, Limit, Offset, OperatorDep
 from vats.core.directory.models import Employee, Number, Tenant
 from vats.core.directory.service import TenantCreated
+from vats.core.operators.audit import AuditEntry, entries
 
 
 class TenantIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -33,6 +35,10 @@ class AdminIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(examples=["anna@romashka.example"], max_length=254)]
 
 
+class SeatsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    seats_max: Annotated[int, msgspec.Meta(ge=1, le=10_000, examples=[20])]
+
+
 class OperatorController(Controller):
     path = "/api/operator"
     tags = ["operator"]
@@ -42,7 +48,7 @@ class OperatorController(Controller):
     @post("/tenants", operation_id="operatorCreateTenant", summary="Create a tenant with its first admin")
     async def create_tenant(self, operator: OperatorDep, data: JSONBody[TenantIn]) -> TenantCreated:
         """Answers the admin's one-time password: hand it over, it is not stored readable."""
-        return await operator.kernel.directory.create_tenant(
+        return await operator.actions.create_tenant(
             name=data.name, admin_email=data.admin_email, admin_phone=data.admin_phone,
             admin_name=data.admin_name, time_zone=data.time_zone, seats_max=data.seats_max,
         )  # fmt: skip
@@ -58,7 +64,7 @@ class OperatorController(Controller):
         status_code=200,
     )
     async def suspend(self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID]) -> Tenant:
-        return await operator.kernel.directory.set_suspended(tenant_id, True)
+        return await operator.actions.set_suspended(tenant_id, True)
 
     @post(
         "/tenants/{tenant_id:uuid}/resume",
@@ -67,7 +73,22 @@ class OperatorController(Controller):
         status_code=200,
     )
     async def resume(self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID]) -> Tenant:
-        return await operator.kernel.directory.set_suspended(tenant_id, False)
+        return await operator.actions.set_suspended(tenant_id, False)
+
+    @put(
+        "/tenants/{tenant_id:uuid}/seats",
+        operation_id="operatorSetSeats",
+        summary="The PBX's seat maximum (not below its employees or its tariff's included seats)",
+    )
+    async def set_seats(self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[SeatsIn]) -> Tenant:
+        return await operator.actions.set_seats(tenant_id, data.seats_max)
+
+    @get("/audit", operation_id="operatorListAudit", summary="Who did what as an operator, newest first")
+    async def audit(
+        self, operator: OperatorDep, limit: Limit = 100, offset: Offset = 0, tenant_id: FromQuery[uuid.UUID | None] = None
+    ) -> list[AuditEntry]:
+        async with operator.system() as conn:
+            return await entries(conn, tenant_id=tenant_id, limit=limit, offset=offset)
 
     @post(
         "/tenants/{tenant_id:uuid}/numbers",
@@ -77,7 +98,7 @@ class OperatorController(Controller):
     async def assign_number(
         self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[NumberIn]
     ) -> Number:
-        return await operator.kernel.directory.assign_number(tenant_id, data.number, data.name)
+        return await operator.actions.assign_number(tenant_id, data.number, data.name)
 
     @post(
         "/tenants/{tenant_id:uuid}/admins",
@@ -88,4 +109,4 @@ class OperatorController(Controller):
     async def promote_admin(
         self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[AdminIn]
     ) -> Employee:
-        return await operator.kernel.directory.promote_to_admin(tenant_id, data.email)
+        return await operator.actions.promote_admin(tenant_id, data.email)

@@ -125,13 +125,11 @@ class TrunkController(Controller):
     async def create_trunk(self, operator: OperatorDep, data: JSONBody[trunks.TrunkIn]) -> trunks.Trunk:
         """Inbound calls from ``inbound_match`` (default: ``host``) reach the tenant owning the
         DID; outbound calls leave through the first trunk with ``outbound``."""
-        async with operator.system() as conn:
-            return await trunks.create_trunk(conn, data)
+        return await operator.actions.create_trunk(data)
 
     @delete(
         "/{trunk_id:uuid}", operation_id="operatorDeleteTrunk", summary="Remove a SIP trunk",
         status_code=HTTP_204_NO_CONTENT,
     )  # fmt: skip
     async def delete_trunk(self, operator: OperatorDep, trunk_id: FromPath[uuid.UUID]) -> None:
-        async with operator.system() as conn:
-            await trunks.delete_trunk(conn, trunk_id)
+        await operator.actions.delete_trunk(trunk_id)
