@@ -34,6 +34,7 @@ from vats.core.accounts.service import Principal
 from vats.core.kernel import Kernel
 
 ACCESS_TOKEN_LIFETIME = dt.timedelta(minutes=15)
+CABINET_COOKIE = "vats_session"  # bots/web/cabinet/session.py's COOKIE (imported there from here would loop)
 
 
 class VerifiedTokens:
@@ -62,28 +63,53 @@ class VerifiedTokens:
         self._tokens[(encoded, secret)] = (token, token.exp.timestamp())
 
 
+READS = frozenset({"GET", "HEAD"})
+
+
 class CachedJWTMiddleware(JWTAuthenticationMiddleware):
-    """Litestar's JWT middleware with the verification done once per token and process."""
+    """Litestar's JWT middleware with the verification done once per token and process.
+
+    A read (GET/HEAD) without an Authorization header may instead carry the web cabinet's
+    session cookie: the cabinet's pages fetch their JSON, charts, recordings and CSV exports
+    from these routes, and a browser tab opens them. Writes never accept the cookie (a form on
+    another site could post with it; the cabinet's own forms have CSRF tokens), so an API write
+    still needs a bearer token."""
 
     verified = VerifiedTokens()
 
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        if connection.scope.get("method") in READS and not connection.headers.get(self.auth_header):
+            cookie = connection.cookies.get(CABINET_COOKIE, "").partition(" ")[-1]
+            cabinet = connection.app.state.get("cabinet_auth")
+            if cookie and cabinet is not None:
+                return await self.authenticate_token(
+                    cookie, connection, secret=cabinet.token_secret, audience=cabinet.accepted_audiences
+                )
+        return await super().authenticate_request(connection)
+
     async def authenticate_token(
-        self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
+        self,
+        encoded_token: str,
+        connection: ASGIConnection[Any, Any, Any, Any],
+        *,
+        secret: str | None = None,
+        audience: Any = None,
     ) -> AuthenticationResult:
-        token = self.verified.get(encoded_token, self.token_secret)
+        secret = secret or self.token_secret
+        token = self.verified.get(encoded_token, secret)
         if token is None:
             token = self.token_cls.decode(
                 encoded_token=encoded_token,
-                secret=self.token_secret,
+                secret=secret,
                 algorithm=self.algorithm,
-                audience=self.token_audience,
+                audience=audience or self.token_audience,
                 issuer=self.token_issuer,
                 require_claims=self.require_claims,
                 verify_exp=self.verify_expiry,
                 verify_nbf=self.verify_not_before,
                 strict_audience=self.strict_audience,
             )
-            self.verified.put(encoded_token, self.token_secret, token)
+            self.verified.put(encoded_token, secret, token)
         user = await self.retrieve_user_handler(token, connection)
         if not user:
             raise NotAuthorizedException()

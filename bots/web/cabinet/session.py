@@ -4,7 +4,9 @@ the API's bearer tokens name, so signing out, a password change or a suspension 
 
 The token is signed with a key of its own (derived from the server's secret) and carries the
 audience ``vats-cabinet``: the API's bearer auth cannot verify it and the cabinet refuses the
-API's tokens, so a cookie never becomes an API credential or the other way round."""
+API's tokens, so a bearer token never opens a page. The API accepts the cookie for reads only
+(GET/HEAD without an Authorization header: the pages' JSON, charts, recordings, CSV exports;
+bots/web/auth.py), never for writes, which no CSRF token protects there."""
 
 from __future__ import annotations
 
