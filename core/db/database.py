@@ -40,6 +40,12 @@ async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     return None
 
 
+# How long a transaction waits for a free pooled connection. A pool that stays exhausted this
+# long is a deadlock (holders waiting for a second connection) or an overload; either way an
+# error that names it beats a process that hangs for ever.
+ACQUIRE_TIMEOUT_S = 30.0
+
+
 class Database:
     """The application's view of PostgreSQL: scoped transactions on a pool of ``vats_app``."""
 
@@ -76,21 +82,21 @@ class Database:
     @asynccontextmanager
     async def tenant(self, tenant_id: uuid.UUID) -> AsyncIterator[Connection]:
         """A transaction that can see and write only ``tenant_id``'s rows."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
             await conn.execute("SELECT set_config('vats.tenant_id', $1, true)", str(tenant_id))
             yield conn
 
     @asynccontextmanager
     async def system(self) -> AsyncIterator[Connection]:
         """A transaction for operator work and cross-tenant lookups (log-in, uniqueness)."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
             await conn.execute("SELECT set_config('vats.system', 'on', true)")
             yield conn
 
     @asynccontextmanager
     async def unscoped(self) -> AsyncIterator[Connection]:
         """A connection with no scope at all; RLS shows it no tenant's rows (used in tests)."""
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
             yield conn
 
     async def fetchval(self, query: str, *args: Any) -> Any:
