@@ -79,6 +79,19 @@ def register_routes() -> Sequence[Any]:
 
 
 @hookspec
+def register_cabinet_pages() -> Sequence[Any]:
+    """Return ``vats.bots.web.cabinet.kit.CabinetPages`` objects: pages for the web cabinet
+    (``area="tenant"``) or the operator portal (``area="operator"``), with their menu entries,
+    template folder and texts in Russian and English.
+
+    Called once when the web app is built; return new objects on every call. The cabinet
+    mounts the controllers behind its cookie session and CSRF check, answers 404 and hides the
+    menu entries for a tenant who switched the plugin off, and shows each entry to the roles it
+    names. Typed ``Any`` here because the kernel does not import the web frontend.
+    """
+
+
+@hookspec
 def register_bot_routers() -> Sequence[Any]:
     """Return aiogram ``Router`` objects to include in the Telegram bot's dispatcher.
 

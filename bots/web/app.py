@@ -14,6 +14,7 @@ from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from vats.bots.web.access_log import access_log_middleware
 from vats.bots.web.auth import access_guard, make_jwt_auth, plugin_guard, sessions_follow_writes
+from vats.bots.web.cabinet.registry import collect_cabinet
 from vats.bots.web.cabinet.router import cabinet_router, template_config
 from vats.bots.web.cabinet.session import make_cookie_auth
 from vats.bots.web.docs import assets_router, openapi_config
@@ -104,6 +105,7 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
     ]
     jwt_auth = make_jwt_auth(kernel)
     cabinet_auth = make_cookie_auth(kernel)  # the web cabinet's cookie session (bots/web/cabinet)
+    cabinet = collect_cabinet(kernel.plugins)  # its pages: built-in areas and plugins'
     app = Litestar(
         route_handlers=[
             health,
@@ -111,7 +113,7 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
             assets_router(),
             *CONTROLLERS,
             *plugin_routers,
-            cabinet_router(cabinet_auth, kernel.secret_key()),
+            cabinet_router(cabinet_auth, kernel.secret_key(), cabinet),
         ],
         guards=[access_guard],
         dependencies=DEPENDENCIES,
@@ -121,8 +123,8 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
         on_app_init=[jwt_auth.on_app_init],
         middleware=[DefineMiddleware(access_log_middleware), DefineMiddleware(sessions_follow_writes)],
         logging_config=logging_config(kernel.config.log_level),
-        template_config=template_config(),
-        state=State({"kernel": kernel, "jwt_auth": jwt_auth, "cabinet_auth": cabinet_auth}),
+        template_config=template_config(cabinet),
+        state=State({"kernel": kernel, "jwt_auth": jwt_auth, "cabinet_auth": cabinet_auth, "cabinet": cabinet}),
         response_cache_config=response_cache_config(kernel),
         stores={CACHE_STORE: BoundedMemoryStore()},
     )

@@ -4,7 +4,7 @@ form without its CSRF token, a session that ended)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
@@ -16,6 +16,9 @@ from vats.bots.web.kit import kernel_of
 from vats.core.accounts.service import Principal
 from vats.core.errors import NotFoundError
 
+if TYPE_CHECKING:
+    from vats.bots.web.cabinet.registry import CabinetRegistry
+
 LANG_COOKIE = "vats_lang"
 
 
@@ -23,11 +26,17 @@ def language(request: Request[Any, Any, Any]) -> Lang:
     return pick_language(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
 
 
+def template_path(template: str) -> str:
+    """A bare name is one of the cabinet's own templates; a name with a folder (a plugin's,
+    ``crm/contacts.html``) is used as given."""
+    return template if "/" in template else f"cabinet/{template}"
+
+
 def public_page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
     """A page without the shell (sign-in, invitation, password reset)."""
     lang = language(request)
     return Template(
-        template_name=f"cabinet/{template}",
+        template_name=template_path(template),
         context={"lang": lang, "t": texts(lang), **context},
         status_code=status_code,
     )
@@ -39,6 +48,8 @@ async def page(request: Request[Any, Any, Any], template: str, status_code: int 
     assert isinstance(me, Principal)
     db = kernel_of(request).db
     assert db is not None
+    registry: CabinetRegistry = request.app.state["cabinet"]
+    disabled: set[str] = set()
     async with db.tenant(me.tenant_id) as conn:
         shell = await conn.fetchrow(
             "SELECT t.name AS tenant_name, e.availability FROM employees e JOIN tenants t ON t.id = e.tenant_id"
@@ -46,9 +57,11 @@ async def page(request: Request[Any, Any, Any], template: str, status_code: int 
             me.tenant_id,
             me.employee_id,
         )
+        if registry.has_plugin_entries:
+            disabled = await kernel_of(request).plugins.disabled_for(conn, me.tenant_id)
     lang = language(request)
     return Template(
-        template_name=f"cabinet/{template}",
+        template_name=template_path(template),
         context={
             "lang": lang,
             "t": texts(lang),
@@ -56,6 +69,7 @@ async def page(request: Request[Any, Any, Any], template: str, status_code: int 
             "tenant_name": shell["tenant_name"] if shell else "",
             "availability": shell["availability"] if shell else "by_schedule",
             "path": request.url.path,
+            "menu": registry.menu("tenant", me.role, lang, disabled),
             **context,
         },
         status_code=status_code,

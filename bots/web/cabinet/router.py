@@ -17,8 +17,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.security.jwt import JWTCookieAuth, Token
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from vats.bots.web.cabinet.cabinet import CabinetController
 from vats.bots.web.cabinet.pages import EXCEPTION_HANDLERS
+from vats.bots.web.cabinet.registry import CabinetRegistry
 from vats.bots.web.cabinet.session import PUBLIC
 from vats.bots.web.cabinet.signin import SignInController
 from vats.core.accounts.service import Principal
@@ -28,11 +28,12 @@ STATIC = HERE / "static"
 CSRF_COOKIE = "vats_csrf"
 
 
-def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+def template_config(registry: CabinetRegistry) -> TemplateConfig[JinjaTemplateEngine]:
+    """The cabinet's templates, then each area's and plugin's own folder."""
+    return TemplateConfig(directory=[HERE / "templates", *registry.template_dirs], engine=JinjaTemplateEngine)
 
 
-def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str) -> Router:
+def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str, registry: CabinetRegistry) -> Router:
     # A key of its own for CSRF tokens (derived, so the server's secret signs nothing else's format).
     csrf_secret = hmac.new(secret.encode(), b"vats-cabinet-csrf", hashlib.sha256).hexdigest()
     csrf = CSRFConfig(secret=csrf_secret, cookie_name=CSRF_COOKIE, cookie_httponly=True, cookie_samesite="lax")
@@ -42,7 +43,7 @@ def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str) ->
     )  # fmt: skip
     return Router(
         path="/",
-        route_handlers=[SignInController, CabinetController, assets],
+        route_handlers=[SignInController, *registry.routers("tenant"), *registry.routers("operator"), assets],
         opt={"exclude_from_auth": True},
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf), cookie_auth.middleware],
         exception_handlers=EXCEPTION_HANDLERS,

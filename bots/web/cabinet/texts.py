@@ -7,6 +7,7 @@ English; the page shows them through ``problem_text``, which translates the ones
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 Lang = Literal["ru", "en"]
@@ -38,6 +39,7 @@ RU: dict[str, str] = {
     "settings": "Настройки",
     "employees": "Сотрудники",
     "me": "Я",
+    "menu": "Меню",
     "no_access_title": "Нет доступа",
     "no_access": "Эта страница доступна только администратору АТС. Если она вам нужна, попросите администратора.",
     "not_found_title": "Не найдено",
@@ -122,6 +124,7 @@ EN: dict[str, str] = {
     "settings": "Settings",
     "employees": "Employees",
     "me": "Me",
+    "menu": "Menu",
     "no_access_title": "No access",
     "no_access": "Only the PBX's admin may open this page. Ask your admin if you need it.",
     "not_found_title": "Not found",
@@ -176,14 +179,27 @@ class Texts(dict[str, str]):
     """One language's texts; a missing key falls back to Russian, then to the key itself."""
 
     def __missing__(self, key: str) -> str:
-        return RU.get(key, key)
+        return _CATALOGUE["ru"].get(key, key)
 
 
 _CATALOGUE: dict[Lang, Texts] = {"ru": Texts(RU), "en": Texts(EN)}
+_OWNERS: dict[str, str] = {key: "cabinet" for key in RU.keys() | EN.keys()}
 
 
 def texts(lang: Lang) -> Texts:
     return _CATALOGUE[lang]
+
+
+def add_texts(lang: Lang, more: Mapping[str, str], *, owner: str) -> None:
+    """Join an area's or a plugin's texts to the catalogue (the page registry does this once
+    per app). The same key from another owner, or with another text, is refused: two pages
+    would show one text."""
+    catalogue = _CATALOGUE[lang]
+    for key, text in more.items():
+        known_owner = _OWNERS.setdefault(key, owner)
+        if known_owner != owner or catalogue.get(key, text) != text:
+            raise ValueError(f"cabinet text {key!r} of {owner!r} is already given by {known_owner!r}")
+        catalogue[key] = text
 
 
 # Service messages that carry the value they refuse, with their Russian form.
