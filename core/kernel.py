@@ -21,7 +21,8 @@ from vats.core.engine.engine import Engine
 from vats.core.engine.references import References
 from vats.core.engine.ring_memory import PLUGIN_NAME as RING_MEMORY
 from vats.core.engine.ring_memory import RingMemory
-from vats.core.mail import DevInbox, Mailer, SmtpMailer
+from vats.core.mail import Mailer, mail_sender, mailer_for
+from vats.core.outbox import Sender
 from vats.core.plugins import PluginHost
 from vats.core.regions import CallerRegion
 from vats.core.snapshot import Snapshots
@@ -100,13 +101,16 @@ class Kernel:
 
     @property
     def mailer(self) -> Mailer:
-        if self.config.smtp_url:
-            return SmtpMailer(self.config.smtp_url, self.config.mail_from)
-        return DevInbox(self.db)
+        return mailer_for(self.config, self.db)
+
+    @property
+    def mail(self) -> Sender:
+        """The outbox's sender of e-mail (``vats.core.mail``): ``deliver([id])`` sends at once."""
+        return mail_sender(self.db, self.mailer)
 
     @property
     def accounts(self) -> Accounts:
-        return Accounts(self.db, self.mailer, self.config.base_url, self.sessions)
+        return Accounts(self.db, self.mail, self.config.base_url, self.sessions)
 
     def secret_key(self) -> str:
         """VATS_SECRET_KEY, or a key generated once and kept in VATS_DATA_DIR (mode 0600)."""

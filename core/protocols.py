@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from vats.core.directory.models import ReferenceFinder
     from vats.core.directory.service import Directory
     from vats.core.engine.engine import Engine
+    from vats.core.outbox import Sender
     from vats.core.plugins import PluginHost
     from vats.core.regions import CallerRegion
     from vats.core.snapshot import Snapshots
@@ -69,6 +70,12 @@ class KernelAPI(Protocol):
 
     @property
     def accounts(self) -> Accounts: ...
+
+    @property
+    def mail(self) -> Sender:
+        """E-mail through the outbox: write with ``vats.core.mail.enqueue_mail`` in your
+        transaction, then ``await kernel.mail.deliver([id])`` to send at once."""
+        ...
 
     @property
     def references(self) -> ReferenceFinder:

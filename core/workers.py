@@ -16,6 +16,7 @@ from vats.core.protocols import KernelAPI
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE_S = 5.0
+STOP_TIMEOUT_S = 5.0
 
 Worker = Callable[[KernelAPI], Awaitable[None]]
 
@@ -27,6 +28,9 @@ class Workers:
         self.tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
+        from vats.core.mail import mail_worker  # the kernel's own: letters that could not go at once
+
+        self.tasks.append(asyncio.create_task(self._keep_running("core:mail", mail_worker), name="core:mail"))
         for plugin, worker in self.kernel.plugins.collect_by_plugin("register_workers"):
             name = f"{plugin}:{getattr(worker, '__name__', 'worker')}"
             self.tasks.append(asyncio.create_task(self._keep_running(name, worker), name=name))
@@ -45,5 +49,8 @@ class Workers:
     async def stop(self) -> None:
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:  # bounded: a worker that ignores cancellation must not hold vats up
+            _, pending = await asyncio.wait(self.tasks, timeout=STOP_TIMEOUT_S)
+            for task in pending:
+                log.warning("worker %s did not stop within %.0f s", task.get_name(), STOP_TIMEOUT_S)
         self.tasks = []

@@ -27,7 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from rich.progress import Progress
-from vats.bots.telegram.outbox import Delivery, enqueue_task_alert
+from vats.bots.telegram.outbox import delivery as telegram_delivery
+from vats.bots.telegram.outbox import enqueue_task_alert
 from vats.bots.telegram.service import TelegramBot
 from vats.bots.telegram.testing import FakeTelegram
 from vats.core.config import Config
@@ -86,7 +87,7 @@ async def main_async(alerts: int, trickle: int) -> None:
                     async with kernel.db.tenant(tenant_id) as conn:
                         await enqueue_task_alert(conn, kernel, notice(tenant_id, employee_id, n), reassigned=False)
                     progress.advance(writing)
-            delivery = Delivery(kernel, bot.bot, poll_s=0.2)
+            delivery = telegram_delivery(kernel, bot.bot, poll_s=0.2)
             started = time.perf_counter()
             while received(fake) - before < alerts:
                 await delivery.deliver_due()
@@ -106,13 +107,13 @@ async def main_async(alerts: int, trickle: int) -> None:
                 latencies.append((time.perf_counter() - committed) * 1000)
             deadline = time.monotonic() + 5  # the sender marks the last alert just after Telegram took it
             while time.monotonic() < deadline and await kernel.db.fetchval(  # noqa: ASYNC110
-                "SELECT count(*) FROM telegram_outbox WHERE sent_at IS NULL"
+                "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
             ):
                 await asyncio.sleep(0.01)
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
             async with kernel.db.system() as conn:
-                pending = await conn.fetchval("SELECT count(*) FROM telegram_outbox WHERE sent_at IS NULL")
+                pending = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
         finally:
             await bot.bot.session.close()
             await kernel.stop()

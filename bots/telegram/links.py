@@ -115,11 +115,7 @@ async def state(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) 
 
 
 async def unlink(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> bool:
-    """Remove the link (and the alerts still waiting for it). False if there was none."""
-    await conn.execute(
-        "DELETE FROM telegram_outbox WHERE tenant_id = $1 AND employee_id = $2 AND sent_at IS NULL",
-        tenant_id, employee_id,
-    )  # fmt: skip
+    """Remove the link (a trigger drops the alerts still waiting for it). False if there was none."""
     done = await conn.execute(
         "DELETE FROM telegram_links WHERE tenant_id = $1 AND employee_id = $2", tenant_id, employee_id
     )

@@ -1,13 +1,11 @@
-"""Alerts through an outbox in PostgreSQL.
+"""Telegram messages through the kernel's outbox (``vats.core.outbox``, channel ``telegram``).
 
 Writing: ``enqueue_task_alert`` runs inside the transaction that created or reassigned the task
 (the ``task_created`` / ``task_assigned`` hooks), one row per linked recipient, with the
 message already rendered in the recipient's language. Nothing is lost while Telegram or the
 bot is down: the rows wait.
 
-Sending (``Delivery``): any number of vats processes share the rows (``FOR UPDATE SKIP
-LOCKED``). A row is claimed (attempt counted, ``sending_since`` set) and committed before the
-request goes out, then marked with the outcome:
+Sending: :class:`TelegramChannel` tells the outbox how each attempt went:
 
 * sent: done, exactly once;
 * Telegram refused it (5xx, 429): it did not show the message, so the retry cannot make a
@@ -16,6 +14,9 @@ request goes out, then marked with the outcome:
   with the row claimed): Telegram may have shown it, so the retry may show it twice; counted in
   ``uncertain``. Telegram has no idempotency key, so "at most twice" is the honest bound;
 * refused for good (403: the user blocked the bot; 400: chat not found): given up, kept as failed.
+
+When a link goes (unlinked, or the employee deleted), a trigger drops the alerts still waiting
+for it (``migrations/0002``), so nothing reaches a chat that no longer speaks for the employee.
 
 Retries back off from ``base_delay_s`` doubling to ``max_delay_s``; after ``give_up_after`` an
 alert is stale and given up.
@@ -31,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import msgspec
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -45,14 +45,16 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from vats.bots.telegram.texts import t
 from vats.bots.telegram.voice import find_recording, to_mp3
+from vats.core import outbox
 from vats.core.bot import AlertButton, Language
 from vats.core.db.database import Connection
+from vats.core.outbox import Item, Outcome, Refused, Rejected, RetryPolicy, Sender, Sent, Unknown
 from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "vats_telegram_outbox"
+CHANNEL = "telegram"
 
 
 class Message(msgspec.Struct, kw_only=True):
@@ -62,6 +64,15 @@ class Message(msgspec.Struct, kw_only=True):
     language: Language = "ru"
     buttons: list[list[AlertButton]] = []
     voice: str | None = None
+
+
+class Payload(msgspec.Struct, kw_only=True):
+    """One outbox row of the ``telegram`` channel: to whom, and what."""
+
+    employee_id: uuid.UUID
+    chat_id: int
+    message: Message
+    task_id: uuid.UUID | None = None
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -114,21 +125,18 @@ async def enqueue_task_alert(conn: Connection, kernel: KernelAPI, task: TaskNoti
             voice=task.voicemail if task.kind == "voicemail" else None,
         )  # fmt: skip
     for r in rows:
-        await conn.execute(
-            "INSERT INTO telegram_outbox (tenant_id, employee_id, chat_id, kind, task_id, message)"
-            " VALUES ($1, $2, $3, 'task', $4, $5)",
-            task.tenant_id, r["employee_id"], r["chat_id"], task.id, msgspec.to_builtins(messages[r["language"]]),
-        )  # fmt: skip
+        payload = Payload(
+            employee_id=r["employee_id"], chat_id=r["chat_id"], task_id=task.id, message=messages[r["language"]]
+        )
+        await outbox.enqueue(conn, tenant_id=task.tenant_id, channel=CHANNEL, kind="task", payload=payload)
     return len(rows)
 
 
 async def enqueue_message(
     conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, chat_id: int, kind: str, message: Message
 ) -> None:
-    await conn.execute(
-        "INSERT INTO telegram_outbox (tenant_id, employee_id, chat_id, kind, message) VALUES ($1, $2, $3, $4, $5)",
-        tenant_id, employee_id, chat_id, kind, msgspec.to_builtins(message),
-    )  # fmt: skip
+    payload = Payload(employee_id=employee_id, chat_id=chat_id, message=message)
+    await outbox.enqueue(conn, tenant_id=tenant_id, channel=CHANNEL, kind=kind, payload=payload)
 
 
 def keyboard(buttons: list[list[AlertButton]]) -> InlineKeyboardMarkup | None:
@@ -144,110 +152,33 @@ def keyboard(buttons: list[list[AlertButton]]) -> InlineKeyboardMarkup | None:
 # --- sending ------------------------------------------------------------------------------
 
 
-class Delivery:
-    """The outbox sender of one vats process."""
+class TelegramChannel:
+    """Sends one row to Telegram with the bot, and says how it went."""
 
-    LEASE = dt.timedelta(minutes=2)  # a claimed row another sender may take over after this
+    name = CHANNEL
 
-    def __init__(
-        self,
-        kernel: KernelAPI,
-        bot: Bot,
-        *,
-        base_delay_s: float = 2.0,
-        max_delay_s: float = 300.0,
-        give_up_after: dt.timedelta = dt.timedelta(hours=24),
-        poll_s: float = 5.0,
-        batch: int = 20,
-    ) -> None:
+    def __init__(self, kernel: KernelAPI, bot: Bot) -> None:
         self.kernel, self.bot = kernel, bot
-        self.base_delay_s, self.max_delay_s, self.give_up_after = base_delay_s, max_delay_s, give_up_after
-        self.poll_s, self.batch = poll_s, batch
-        self.paused_until = 0.0  # loop time: Telegram's retry_after
-        self._wake = asyncio.Event()
 
-    async def run(self) -> None:
-        """Send due alerts until cancelled; a new alert wakes the loop through NOTIFY."""
-        listener = await self._listen()
+    async def send(self, item: Item) -> Outcome:
+        payload = msgspec.convert(item.payload, Payload)
         try:
-            while True:
-                pause = self.paused_until - asyncio.get_running_loop().time()
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                self._wake.clear()
-                if await self.deliver_due() == self.batch:
-                    continue
-                wait = await self._next_due_in()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=min(self.poll_s, wait))
-                except TimeoutError:
-                    pass
-        finally:
-            if listener is not None:
-                try:
-                    await listener.close(timeout=2)
-                except (OSError, TimeoutError, asyncpg.PostgresError):
-                    listener.terminate()  # shutting down must not wait on the database
-
-    async def _listen(self) -> asyncpg.Connection[asyncpg.Record] | None:
-        try:
-            conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(self.kernel.db.url)
-            await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
-            return conn
-        except (OSError, asyncpg.PostgresError) as exc:  # polling still delivers, a little later
-            log.warning("telegram outbox cannot listen for new alerts (%s); polling", type(exc).__name__)
-            return None
-
-    async def _next_due_in(self) -> float:
-        async with self.kernel.db.system() as conn:
-            due = await conn.fetchval(
-                "SELECT extract(epoch FROM min(next_attempt_at) - now()) FROM telegram_outbox"
-                " WHERE sent_at IS NULL AND failed_at IS NULL"
-            )
-        return self.poll_s if due is None else max(0.0, float(due))
-
-    async def deliver_due(self) -> int:
-        """Claim and send the alerts that are due; returns how many were claimed."""
-        async with self.kernel.db.system() as conn:
-            claimed = await conn.fetch(
-                "WITH due AS (SELECT id FROM telegram_outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-                "  AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-                " UPDATE telegram_outbox o SET attempts = attempts + 1, next_attempt_at = now() + $2::interval,"
-                "  uncertain = uncertain + (o.sending_since IS NOT NULL)::int, sending_since = now()"
-                " FROM due WHERE o.id = due.id"
-                " RETURNING o.id, o.tenant_id, o.chat_id, o.message, o.attempts, o.created_at",
-                self.batch, self.LEASE,
-            )  # fmt: skip
-        for row in sorted(claimed, key=lambda r: r["id"]):
-            if asyncio.get_running_loop().time() < self.paused_until:
-                # Not tried: give the claim back (the loop sleeps out the pause first).
-                await self._mark(row["id"], "attempts = attempts - 1, next_attempt_at = now(), sending_since = NULL")
-                continue
-            await self._send(row)
-        return len(claimed)
-
-    async def _send(self, row: Any) -> None:
-        message = msgspec.convert(row["message"], Message)
-        try:
-            sent = await self._deliver(row["chat_id"], message)
+            sent = await self._deliver(payload.chat_id, payload.message)
         except TelegramRetryAfter as exc:
-            self.paused_until = asyncio.get_running_loop().time() + exc.retry_after
-            await self._retry(row["id"], float(exc.retry_after), f"429 retry after {exc.retry_after} s")
+            return Refused(
+                f"429 retry after {exc.retry_after} s", status=429, retry_after_s=float(exc.retry_after),
+                pause_channel=True,
+            )  # fmt: skip
         except TelegramServerError as exc:
-            await self._retry_or_give_up(row, str(exc))
-        except (TelegramForbiddenError, TelegramNotFound) as exc:
-            await self._give_up(row["id"], str(exc))
-        except TelegramBadRequest as exc:
-            await self._give_up(row["id"], str(exc))
+            return Refused(str(exc))
+        except (TelegramForbiddenError, TelegramNotFound, TelegramBadRequest) as exc:
+            return Rejected(str(exc))
         except (TelegramNetworkError, OSError, TimeoutError) as exc:
-            if not isinstance(exc.__cause__, aiohttp.ClientConnectorError):
-                # The request may have reached Telegram: the retry may show the alert a second time.
-                await self._mark(row["id"], "uncertain = uncertain + 1")
-            await self._retry_or_give_up(row, str(exc) or type(exc).__name__)
-        else:
-            await self._mark(
-                row["id"], "sent_at = now(), message_id = $2, sending_since = NULL, last_error = NULL", sent
-            )
+            error = str(exc) or type(exc).__name__
+            if isinstance(exc.__cause__, aiohttp.ClientConnectorError):
+                return Refused(error)  # never connected: Telegram cannot have shown it
+            return Unknown(error)  # the request may have reached Telegram
+        return Sent(str(sent))
 
     async def _deliver(self, chat_id: int, message: Message) -> int:
         markup = keyboard(message.buttons)
@@ -264,25 +195,17 @@ class Delivery:
         sent = await self.bot.send_message(chat_id, message.text, reply_markup=markup)
         return sent.message_id
 
-    async def _mark(self, outbox_id: int, assignments: str, *args: Any) -> None:
-        async with self.kernel.db.system() as conn:
-            await conn.execute(f"UPDATE telegram_outbox SET {assignments} WHERE id = $1", outbox_id, *args)
 
-    async def _retry(self, outbox_id: int, delay_s: float | None, error: str) -> None:
-        await self._mark(
-            outbox_id,
-            "next_attempt_at = now() + make_interval(secs => $2), sending_since = NULL, last_error = $3",
-            delay_s if delay_s is not None else self.base_delay_s, error[:500],
-        )  # fmt: skip
-
-    async def _retry_or_give_up(self, row: Any, error: str) -> None:
-        if dt.datetime.now(dt.UTC) - row["created_at"] > self.give_up_after:
-            await self._give_up(row["id"], f"stale: {error}")
-            return
-        delay = min(self.max_delay_s, self.base_delay_s * 2 ** (row["attempts"] - 1))
-        log.warning("telegram alert %s not delivered (%s); retrying in %.1f s", row["id"], error, delay)
-        await self._retry(row["id"], delay, error)
-
-    async def _give_up(self, outbox_id: int, error: str) -> None:
-        log.warning("telegram alert %s given up: %s", outbox_id, error)
-        await self._mark(outbox_id, "failed_at = now(), sending_since = NULL, last_error = $2", error[:500])
+def delivery(
+    kernel: KernelAPI,
+    bot: Bot,
+    *,
+    base_delay_s: float = 2.0,
+    max_delay_s: float = 300.0,
+    give_up_after: dt.timedelta = dt.timedelta(hours=24),
+    poll_s: float = 5.0,
+    batch: int = 20,
+) -> Sender:
+    """The outbox sender of this process's bot."""
+    retry = RetryPolicy(base_delay_s=base_delay_s, max_delay_s=max_delay_s, give_up_after=give_up_after)
+    return Sender(kernel.db, TelegramChannel(kernel, bot), retry=retry, poll_s=poll_s, batch=batch)

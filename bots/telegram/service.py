@@ -25,7 +25,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.types import BotCommand
 from vats.bots.telegram.dispatcher import build_dispatcher
 from vats.bots.telegram.links import WEBHOOK_PATH
-from vats.bots.telegram.outbox import Delivery, Message, enqueue_message
+from vats.bots.telegram.outbox import Message, delivery, enqueue_message
 from vats.bots.telegram.texts import t
 from vats.core.bot import Language
 from vats.core.protocols import KernelAPI
@@ -55,7 +55,7 @@ class TelegramBot:
         session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram_api_url), timeout=20)
         self.bot = Bot(config.telegram_token, session=session)
         self.dispatcher = build_dispatcher(kernel)
-        self.delivery = Delivery(kernel, self.bot, **delivery_options)
+        self.delivery = delivery(kernel, self.bot, **delivery_options)
         self.webhook_url: str | None = config.telegram_webhook_url
         self.secret = webhook_secret(config.telegram_token)
         self.username: str | None = None

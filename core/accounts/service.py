@@ -17,7 +17,8 @@ from vats.core.accounts.sessions import SessionCache
 from vats.core.db.database import Connection, Database
 from vats.core.directory.secrets import hash_password, verify_password
 from vats.core.errors import NotFoundError, ValidationError, VatsError
-from vats.core.mail import Mail, Mailer
+from vats.core.mail import Mail, enqueue_mail
+from vats.core.outbox import Sender
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,9 @@ def check_password_strength(password: str, field: str = "password") -> None:
 
 
 class Accounts:
-    def __init__(self, db: Database, mailer: Mailer, base_url: str, sessions: SessionCache | None = None) -> None:
+    def __init__(self, db: Database, mail: Sender, base_url: str, sessions: SessionCache | None = None) -> None:
         self.db = db
-        self.mailer = mailer
+        self.mail = mail  # the outbox's sender of the ``mail`` channel
         self.base_url = base_url
         self.sessions = sessions  # the process's cache of live sessions (None: every check queries)
 
@@ -249,9 +250,8 @@ class Accounts:
             if row["invitation_accepted_at"] is not None:
                 raise ValidationError("the invitation was already accepted", field="employee_id")
             token = await self._issue(conn, tenant_id, employee_id, "invitation", INVITATION_LIFETIME)
-        link = f"{self.base_url}/invite?token={token}"
-        await self.mailer.send(
-            Mail(
+            link = f"{self.base_url}/invite?token={token}"
+            mail = Mail(
                 to=row["email"],
                 subject=f"Приглашение в виртуальную АТС «{row['tenant']}»",
                 text=(
@@ -261,7 +261,8 @@ class Accounts:
                     f"Токен приглашения (для API, POST /api/invitations/accept): {token}\n"
                 ),
             )
-        )
+            mail_id = await enqueue_mail(conn, tenant_id=tenant_id, kind="invitation", mail=mail)
+        await self.mail.deliver([mail_id])  # at once; if it fails, the mail worker retries
 
     async def _consume(self, token: str, purpose: str) -> tuple[uuid.UUID, uuid.UUID]:
         async with self.db.system() as conn:
@@ -337,8 +338,7 @@ class Accounts:
             if row is None:
                 return
             token = await self._issue(conn, row["tenant_id"], row["id"], "password_reset", RESET_LIFETIME)
-        await self.mailer.send(
-            Mail(
+            mail = Mail(
                 to=row["email"],
                 subject="Сброс пароля виртуальной АТС",
                 text=(
@@ -348,7 +348,8 @@ class Accounts:
                     "Если вы не просили сбросить пароль, ничего не делайте.\n"
                 ),
             )
-        )
+            mail_id = await enqueue_mail(conn, tenant_id=row["tenant_id"], kind="password_reset", mail=mail)
+        await self.mail.deliver([mail_id])
 
     async def reset_password(self, token: str, password: str) -> None:
         check_password_strength(password)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
-from vats.core import hookimpl
+from vats.core import hookimpl, outbox
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.errors import ValidationError
@@ -31,9 +31,7 @@ def register_migrations() -> Sequence[MigrationSource]:
 @hookimpl
 async def crm_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection) -> None:
     if await conn.fetchval("SELECT true FROM crm_webhooks WHERE tenant_id = $1", tenant_id):
-        await conn.execute(
-            "INSERT INTO crm_webhook_outbox (tenant_id, kind, payload) VALUES ($1, $2, $3)", tenant_id, kind, payload
-        )
+        await outbox.enqueue(conn, tenant_id=tenant_id, channel="crm_webhook", kind=kind, payload=payload)
 
 
 @hookimpl

@@ -1,4 +1,5 @@
-"""Delivering the outbox: signed POSTs with retries and backoff.
+"""Delivering CRM events through the kernel's outbox (``vats.core.outbox``, channel
+``crm_webhook``): signed POSTs with retries and backoff.
 
 Each event is one POST of its JSON body with headers ``X-Vats-Event`` (call, contact, task),
 ``X-Vats-Delivery`` (the outbox id: the receiver's idempotency key, since a delivery whose
@@ -8,12 +9,13 @@ time, as with Stripe's webhooks). A 2xx answer delivers; 408, 429, 5xx and netwo
 retry with exponential backoff (5 s doubling, at most 1 h, 12 attempts); other 4xx give up
 at once (the endpoint refuses the event; retrying would not change that), and so does a
 destination that is not public (``vats.core.destinations``: checked at every send, on the
-addresses the connection then goes to; redirects are not followed).
+addresses the connection then goes to; redirects are not followed). A connection that drops
+after the request left may have delivered it: the retry is counted ``uncertain`` and carries
+the same ``X-Vats-Delivery``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -23,11 +25,14 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
+from vats.core.db.database import Database
 from vats.core.destinations import DestinationRefused, Destinations
+from vats.core.outbox import Item, Outcome, Refused, Rejected, RetryPolicy, Sender, Sent, Unknown
 from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "crm_webhook"
 MAX_ATTEMPTS = 12
 FIRST_DELAY_S = 5
 MAX_DELAY_S = 3600
@@ -53,83 +58,75 @@ def verify(secret: str, header: str, body: bytes, tolerance_s: int = 300, now: f
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
+RETRY = RetryPolicy(base_delay_s=FIRST_DELAY_S, max_delay_s=MAX_DELAY_S, max_attempts=MAX_ATTEMPTS, give_up_after=None)
+
+
 def backoff_s(attempts: int) -> int:
-    return int(min(FIRST_DELAY_S * 2 ** max(attempts - 1, 0), MAX_DELAY_S))
+    return int(RETRY.delay_s(attempts))
 
 
-async def deliver_due(db: Any, session: aiohttp.ClientSession, destinations: Destinations) -> int:
+class WebhookChannel:
+    """POSTs one event to its tenant's endpoint and says how it went."""
+
+    name = CHANNEL
+
+    def __init__(self, db: Database, session: aiohttp.ClientSession, destinations: Destinations) -> None:
+        self.db, self.session, self.destinations = db, session, destinations
+
+    async def send(self, item: Item) -> Outcome:
+        async with self.db.system() as conn:
+            hook = await conn.fetchrow("SELECT url, secret FROM crm_webhooks WHERE tenant_id = $1", item.tenant_id)
+        if hook is None:
+            return Rejected("the webhook was removed")
+        body = msgspec.json.encode(item.payload)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Vats-Event": item.kind,
+            "X-Vats-Delivery": str(item.id),
+            "X-Vats-Signature": sign(hook["secret"], int(time.time()), body),
+        }
+        try:
+            self.destinations.check_host(urlsplit(hook["url"]).hostname or "")
+            async with self.session.post(
+                hook["url"], data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S),
+                allow_redirects=False,
+            ) as response:  # fmt: skip
+                await response.read()
+                status = response.status
+        except DestinationRefused as exc:
+            return Rejected(f"refused: {exc}"[:500])
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, DestinationRefused):
+                cause = cause.__cause__ or cause.__context__
+            if cause is not None:
+                return Rejected(f"refused: {cause}"[:500])
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            if isinstance(exc, aiohttp.ClientConnectorError):
+                return Refused(error)  # never connected: the receiver has not seen it
+            return Unknown(error)  # it may have arrived; the receiver dedups by X-Vats-Delivery
+        if 200 <= status < 300:
+            return Sent(status=status)
+        if status in (408, 429) or status >= 500:
+            return Refused(f"HTTP {status}", status=status)
+        return Rejected(f"HTTP {status}", status=status)  # the endpoint refuses the event; retrying would not help
+
+
+def sender(db: Database, session: aiohttp.ClientSession, destinations: Destinations, **options: Any) -> Sender:
+    """``session`` comes from ``destinations.session()``: its resolver refuses names that lead
+    to addresses the policy refuses."""
+    return Sender(db, WebhookChannel(db, session, destinations), retry=RETRY, batch=BATCH, **options)
+
+
+async def deliver_due(db: Database, session: aiohttp.ClientSession, destinations: Destinations) -> int:
     """Send what is due (up to a batch); returns how many were attempted. Rows are claimed with
     SKIP LOCKED, so several vats processes share the outbox without sending an event twice at
-    the same time. ``session`` comes from ``destinations.session()``: its resolver refuses
-    names that lead to addresses the policy refuses."""
-    async with db.system() as conn:
-        rows = await conn.fetch(
-            "SELECT o.id, o.kind, o.payload, o.attempts, w.url, w.secret FROM crm_webhook_outbox o"
-            " JOIN crm_webhooks w ON w.tenant_id = o.tenant_id"
-            " WHERE o.delivered_at IS NULL AND o.given_up_at IS NULL AND o.next_at <= now()"
-            " ORDER BY o.next_at, o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED",
-            BATCH,
-        )
-        for row in rows:
-            status, error, refused = await _post(session, destinations, row)
-            attempts = row["attempts"] + 1
-            if status is not None and 200 <= status < 300:
-                await conn.execute(
-                    "UPDATE crm_webhook_outbox SET delivered_at = now(), attempts = $2, last_status = $3,"
-                    " last_error = NULL WHERE id = $1",
-                    row["id"], attempts, status,
-                )  # fmt: skip
-                continue
-            retry = not refused and (status is None or status in (408, 429) or status >= 500)
-            give_up = not retry or attempts >= MAX_ATTEMPTS
-            await conn.execute(
-                "UPDATE crm_webhook_outbox SET attempts = $2, last_status = $3, last_error = $4,"
-                " next_at = now() + make_interval(secs => $5), given_up_at = CASE WHEN $6 THEN now() END"
-                " WHERE id = $1",
-                row["id"], attempts, status, error, backoff_s(attempts), give_up,
-            )  # fmt: skip
-            if give_up:
-                log.warning("webhook event %s given up after %d attempts (%s)", row["id"], attempts, error)
-    return len(rows)
-
-
-async def _post(
-    session: aiohttp.ClientSession, destinations: Destinations, row: Any
-) -> tuple[int | None, str | None, bool]:
-    """(HTTP status, error, whether the destination was refused) of one POST."""
-    body = msgspec.json.encode(row["payload"])
-    headers = {
-        "Content-Type": "application/json",
-        "X-Vats-Event": row["kind"],
-        "X-Vats-Delivery": str(row["id"]),
-        "X-Vats-Signature": sign(row["secret"], int(time.time()), body),
-    }
-    try:
-        destinations.check_host(urlsplit(row["url"]).hostname or "")
-        async with session.post(
-            row["url"],
-            data=body,
-            headers=headers,
-            timeout=aiohttp.ClientTimeout(total=TIMEOUT_S),
-            allow_redirects=False,
-        ) as response:
-            await response.read()
-            return response.status, None if response.status < 400 else f"HTTP {response.status}", False
-    except DestinationRefused as exc:
-        return None, f"refused: {exc}"[:500], True
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, DestinationRefused):
-            cause = cause.__cause__ or cause.__context__
-        if cause is not None:
-            return None, f"refused: {cause}"[:500], True
-        return None, f"{type(exc).__name__}: {exc}"[:500], False
+    the same time."""
+    return await sender(db, session, destinations).deliver_due()
 
 
 async def worker(kernel: KernelAPI) -> None:
     """The delivery loop ``vats serve`` runs (``register_workers``)."""
     destinations = Destinations(kernel.config.outbound_allow_networks)
     async with destinations.session() as session:
-        while True:
-            if not await deliver_due(kernel.db, session, destinations):
-                await asyncio.sleep(IDLE_POLL_S)
+        await sender(kernel.db, session, destinations, poll_s=IDLE_POLL_S).run()

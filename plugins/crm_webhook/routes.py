@@ -44,8 +44,8 @@ class WebhookController(Controller):
     async def remove(self, tx: TenantDep) -> None:
         done = await tx.conn.execute("DELETE FROM crm_webhooks WHERE tenant_id = $1", tx.tenant.id)
         await tx.conn.execute(
-            "UPDATE crm_webhook_outbox SET given_up_at = now(), last_error = 'the webhook was removed'"
-            " WHERE tenant_id = $1 AND delivered_at IS NULL AND given_up_at IS NULL",
+            "UPDATE outbox SET failed_at = now(), last_error = 'the webhook was removed'"
+            " WHERE tenant_id = $1 AND channel = 'crm_webhook' AND sent_at IS NULL AND failed_at IS NULL",
             tx.tenant.id,
         )
         if done == "DELETE 0":
@@ -54,8 +54,8 @@ class WebhookController(Controller):
     @get("/deliveries", operation_id="listCrmWebhookDeliveries", summary="The last 100 events and how they went")
     async def deliveries(self, tx: TenantDep) -> list[Delivery]:
         rows = await tx.conn.fetch(
-            "SELECT id, kind, attempts, delivered_at, given_up_at, last_status, last_error, created_at"
-            " FROM crm_webhook_outbox WHERE tenant_id = $1 ORDER BY id DESC LIMIT 100",
+            "SELECT id, kind, attempts, sent_at, failed_at, last_status, last_error, created_at"
+            " FROM outbox WHERE tenant_id = $1 AND channel = 'crm_webhook' ORDER BY id DESC LIMIT 100",
             tx.tenant.id,
         )
         return [
@@ -66,7 +66,7 @@ class WebhookController(Controller):
                 last_status=r["last_status"],
                 last_error=r["last_error"],
                 created_at=r["created_at"],
-                state="delivered" if r["delivered_at"] else "given_up" if r["given_up_at"] else "pending",
+                state="delivered" if r["sent_at"] else "given_up" if r["failed_at"] else "pending",
             )
             for r in rows
         ]

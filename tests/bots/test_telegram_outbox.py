@@ -36,7 +36,7 @@ async def new_task(admin: httpx.AsyncClient, company: Company, title: str, who: 
 async def outbox(company: Company) -> list[Any]:
     assert company.kernel.db is not None
     async with company.kernel.db.system() as conn:
-        return list(await conn.fetch("SELECT * FROM telegram_outbox WHERE kind = 'task' ORDER BY id"))
+        return list(await conn.fetch("SELECT * FROM outbox WHERE channel = 'telegram' AND kind = 'task' ORDER BY id"))
 
 
 async def settled(company: Company, count: int) -> list[Any]:

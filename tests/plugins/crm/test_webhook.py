@@ -58,10 +58,10 @@ async def test_events_are_signed_retried_and_delivered(company: Company, clients
                 await deliver_due(db, session, LOOPBACK_ALLOWED) == 2
             )  # the contact and the call; both refused (500, 503)
             async with db.system() as conn:  # time passes: the retries are due
-                await conn.execute("UPDATE crm_webhook_outbox SET next_at = now()")
+                await conn.execute("UPDATE outbox SET next_attempt_at = now() WHERE channel = 'crm_webhook'")
             await deliver_due(db, session, LOOPBACK_ALLOWED)  # 502 for the first, the second accepted
             async with db.system() as conn:
-                await conn.execute("UPDATE crm_webhook_outbox SET next_at = now()")
+                await conn.execute("UPDATE outbox SET next_attempt_at = now() WHERE channel = 'crm_webhook'")
             await deliver_due(db, session, LOOPBACK_ALLOWED)
             assert await deliver_due(db, session, LOOPBACK_ALLOWED) == 0
         deliveries = (await admin.get("/api/crm/webhook/deliveries")).json()

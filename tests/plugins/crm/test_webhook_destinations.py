@@ -81,7 +81,7 @@ async def test_at_send_a_name_resolving_to_loopback_is_refused_and_given_up(
                 company.tenant_id,
                 url,
             )
-            await conn.execute("DELETE FROM crm_webhook_outbox WHERE tenant_id = $1", company.tenant_id)
+            await conn.execute("DELETE FROM outbox WHERE tenant_id = $1 AND channel = 'crm_webhook'", company.tenant_id)
         await record_call(company, caller="+79034440003")
         policy = Destinations()
         async with policy.session() as session:
