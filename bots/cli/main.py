@@ -167,10 +167,12 @@ def _uvicorn_server(app: Any, config: Config) -> Any:
 
     # log_config=None: uvicorn's records go to the root logger, i.e. through the app's non-blocking
     # queue listener, not straight to stderr; vats writes its own access log.
+    # timeout_graceful_shutdown: an open cabinet page holds its live-update stream (server-sent
+    # events) open for ever, and uvicorn would wait for it; requests in flight get 5 s.
     return Server(
         uvicorn.Config(
             app, host=config.host, port=config.port, log_level=config.log_level.lower(), lifespan="on",
-            log_config=None, access_log=False,
+            log_config=None, access_log=False, timeout_graceful_shutdown=5,
         )
     )  # fmt: skip
 
