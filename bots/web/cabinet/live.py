@@ -2,7 +2,7 @@
 
 Whatever changes what an open page shows says so on channel ``vats_live`` with a JSON payload
 ``{"tenant": id, "kind": str, "to": [employee ids] | null, "data": {...}}`` (the kernel's
-trigger on employees' availability, core/db/migrations/0011_live_events.sql; the CRM's on new
+trigger on employees' availability, core/db/migrations/0016_live_events.sql; the CRM's on new
 and reassigned tasks). Each process holds one LISTEN connection, only while a page is open, and
 hands each notification to the open pages of that tenant, and when ``to`` names employees, to
 theirs only: a tenant never sees another's events, nor an employee a colleague's tasks.

@@ -1,5 +1,5 @@
 -- A new task, or one given to someone else, appears on its assignees' open cabinet pages at
--- once: channel vats_live (the kernel's live updates, core/db/migrations/0011_live_events.sql),
+-- once: channel vats_live (the kernel's live updates, core/db/migrations/0016_live_events.sql),
 -- addressed to the assignee or to the members of the assigned group only.
 CREATE FUNCTION crm_live_task() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
