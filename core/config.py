@@ -131,6 +131,23 @@ SETTINGS: tuple[Setting, ...] = (
         doc="Debian mirror the Asterisk sandbox is built from (unset: the one the host's apt sources use)",
     ),
     Setting(
+        name="VATS_YOOKASSA_SHOP_ID",
+        default=None,
+        doc="YooKassa shop id (shopId): with the secret key, tenants top up and pay by card and SBP (unset: "
+        "no real payments; the demo runs a fake YooKassa)",
+    ),
+    Setting(name="VATS_YOOKASSA_SECRET_KEY", default=None, doc="YooKassa secret key of the shop", secret=True),
+    Setting(
+        name="VATS_YOOKASSA_API_URL",
+        default="https://api.yookassa.ru/v3",
+        doc="YooKassa API v3 address (a fake one in tests)",
+    ),
+    Setting(
+        name="VATS_YOOKASSA_VAT_CODE",
+        default=None,
+        doc="YooKassa vat_code of top-ups' fiscal receipts (54-ФЗ), e.g. 1 (без НДС); unset: no receipt is sent",
+    ),
+    Setting(
         name="VATS_SIP_DIAL",
         default="PJSIP/{login}",
         doc="Asterisk dial string of a SIP line; {login} is replaced",
@@ -166,6 +183,10 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     telegram_webhook_url: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     outbound_allow_networks: tuple[str, ...] = ()
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: str | None = None
+    yookassa_api_url: str = "https://api.yookassa.ru/v3"
+    yookassa_vat_code: int | None = None
 
     @property
     def media_dir(self) -> Path:
@@ -205,6 +226,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             except ValueError:
                 raise ValueError(f"VATS_OUTBOUND_ALLOW_NETWORKS: {network!r} is not an address or CIDR range") from None
         sip_dial = get("VATS_SIP_DIAL") or "PJSIP/{login}"
+        vat_code = get("VATS_YOOKASSA_VAT_CODE")
+        if vat_code is not None and not (vat_code.isdigit() and 1 <= int(vat_code) <= 12):
+            raise ValueError(f"VATS_YOOKASSA_VAT_CODE must be a YooKassa vat_code from 1 to 12, got {vat_code!r}")
         if "{login}" not in sip_dial:
             raise ValueError("VATS_SIP_DIAL must contain {login}")
         return cls(
@@ -232,6 +256,10 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             telegram_webhook_url=get("VATS_TELEGRAM_WEBHOOK_URL"),
             telegram_api_url=get("VATS_TELEGRAM_API_URL") or "https://api.telegram.org",
             outbound_allow_networks=allow_networks,
+            yookassa_shop_id=get("VATS_YOOKASSA_SHOP_ID"),
+            yookassa_secret_key=get("VATS_YOOKASSA_SECRET_KEY"),
+            yookassa_api_url=(get("VATS_YOOKASSA_API_URL") or "https://api.yookassa.ru/v3").rstrip("/"),
+            yookassa_vat_code=int(vat_code) if vat_code is not None else None,
         )
 
 

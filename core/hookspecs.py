@@ -29,9 +29,11 @@ import pluggy
 if TYPE_CHECKING:
     from vats.core.bot import AlertButton
     from vats.core.calls.models import CallRecord
+    from vats.core.config import Config
     from vats.core.db.database import Connection, Database
     from vats.core.db.migrate import MigrationSource
     from vats.core.directory.models import Number, Reference, Tenant
+    from vats.core.payments import PaymentGateway
     from vats.core.protocols import KernelAPI
     from vats.core.regions import CallerRegion
     from vats.core.tasks import TaskNotice
@@ -117,6 +119,16 @@ def register_workers() -> Sequence[Worker]:
     asyncio task until vats stops (then it is cancelled). A worker that raises is logged with
     its plugin's name and restarted after a pause, so keep its state in the database (e.g. an
     outbox table) rather than in memory.
+    """
+
+
+@hookspec
+def register_payment_gateways(config: Config) -> Sequence[PaymentGateway]:
+    """Return payment gateways (``vats.core.payments.PaymentGateway``) configured by ``config``.
+
+    Called once per kernel by a billing plugin, the first time it takes a payment. Return no
+    gateway when the plugin's settings are missing. Gateways whose ``test`` is false win over
+    test ones (a fake, a test shop); among equals, the first in hook order.
     """
 
 

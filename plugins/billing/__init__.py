@@ -6,7 +6,8 @@ call rating, built only on public hooks, as a third party would write it:
 * ``call_ended``: each call record rated and charged once (``rating.py``);
 * ``tenant_balance``: answers the kernel's balance lookup;
 * announces ``billing_event`` (``balance_changed``) for other plugins;
-* ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``).
+* ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
+* ``register_payment_gateways``: YooKassa, or in demo mode a fake of it (``payments/``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Any
 
 from vats.core import hookimpl
 from vats.core.calls.records import CallRecord
+from vats.core.config import Config
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Tenant
+from vats.core.payments import PaymentGateway
 from vats.core.protocols import KernelAPI
 from vats.plugins.billing import ledger
 from vats.plugins.billing.rating import Rater
@@ -60,6 +63,21 @@ async def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> int | None:
 @hookimpl
 def register_routes() -> Sequence[Any]:
     from vats.plugins.billing.api.operator import BillingOperatorController
+    from vats.plugins.billing.api.payments import PaymentNotificationsController, PaymentsController
     from vats.plugins.billing.api.tenant import BillingController
 
-    return [BillingController, BillingOperatorController]
+    return [BillingController, BillingOperatorController, PaymentsController, PaymentNotificationsController]
+
+
+@hookimpl
+def register_payment_gateways(config: Config) -> Sequence[PaymentGateway]:
+    from vats.plugins.billing.payments.gateways import configured
+
+    return configured(config)
+
+
+@hookimpl
+async def shutdown() -> None:
+    from vats.plugins.billing.payments.gateways import stop_demo_fakes
+
+    await stop_demo_fakes()
