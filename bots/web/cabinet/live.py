@@ -48,9 +48,15 @@ QUEUE_SIZE: Final = 200  # events waiting for one slow page; beyond it the page 
 RETRY_MS: Final = 2000  # how soon a browser reconnects a dropped stream
 
 TEXTS: Final = {
-    "ru": {"new_task": "Новая задача", "reassigned_task": "Вам передана задача", "open_tasks": "Открыть задачи"},
-    "en": {"new_task": "New task", "reassigned_task": "A task was handed to you", "open_tasks": "Open tasks"},
-}
+    "ru": {
+        "new_task": "Новая задача", "reassigned_task": "Вам передана задача", "open_tasks": "Открыть задачи",
+        "close": "Закрыть",
+    },
+    "en": {
+        "new_task": "New task", "reassigned_task": "A task was handed to you", "open_tasks": "Open tasks",
+        "close": "Close",
+    },
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,9 @@ def messages_for(event: Event, employee_id: uuid.UUID, lang: str) -> list[Server
         html = (
             f'<p class="live-task" role="status" data-task="{escape(str(event.data.get("task_id", "")))}">'
             f"<strong>{escape(heading)}:</strong> {escape(str(event.data.get('title', '')))}"
-            f' <a href="/cabinet/tasks">{escape(t["open_tasks"])}</a></p>'
+            f' <a href="/cabinet/tasks">{escape(t["open_tasks"])}</a>'
+            f' <button type="button" class="live-close" aria-label="{escape(t["close"])}"'
+            ' onclick="this.parentElement.remove()">×</button></p>'
         )
         return [ServerSentEventMessage(event="task", data=html)]
     if event.kind == "resync":
