@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 from vats.core.accounts.service import Accounts
 from vats.core.accounts.sessions import SessionCache
 from vats.core.blocks import BlockRegistry, registry_from
 from vats.core.config import Config
+from vats.core.db.connect import EMBEDDED_DATABASE, ensure_database, owner_url, with_database
 from vats.core.db.database import Database
 from vats.core.db.embedded import EmbeddedPostgres
 from vats.core.db.migrate import KERNEL_MIGRATIONS, MigrationSource, apply_migrations
@@ -33,23 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EMBEDDED_DATABASE = "vats"
-
-
-def with_database(url: str, database: str) -> str:
-    """The same server URL pointing at another database (keeps query parameters, e.g. host=)."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + database))
-
-
-async def ensure_database(server_url: str, database: str) -> None:
-    conn = await asyncpg.connect(server_url)
-    try:
-        if not await conn.fetchval("SELECT true FROM pg_database WHERE datname = $1", database):
-            await conn.execute(f'CREATE DATABASE "{database}"')
-    finally:
-        await conn.close()
-
+# Re-exported for benches and tests that make databases of their own.
+__all__ = ["EMBEDDED_DATABASE", "Kernel", "ensure_database", "with_database"]
 
 class Kernel:
     """Everything a frontend needs, opened with ``start`` and closed with ``stop``."""
@@ -132,12 +116,8 @@ class Kernel:
 
     async def connect_database(self) -> str:
         """The owner URL: VATS_DATABASE_URL, or an embedded server started now."""
-        if self.config.database_url:
-            return self.config.database_url
-        self.embedded = EmbeddedPostgres(self.config.data_dir)
-        server_url = self.embedded.start()
-        await ensure_database(server_url, EMBEDDED_DATABASE)
-        return with_database(server_url, EMBEDDED_DATABASE)
+        url, self.embedded = await owner_url(self.config)
+        return url
 
     async def migrate(self, progress: Callable[[str, str], None] | None = None) -> list[tuple[str, str]]:
         return await apply_migrations(self.owner_url, self.migration_sources(), progress=progress)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 import msgspec
 import typer
 from vats.bots.cli.main import app, fail, out, run, say, with_kernel
-from vats.core.kernel import Kernel
 
 if TYPE_CHECKING:  # the sandbox (and jinja2, through the renderer) only when the command runs
     from vats.core.asterisk.sandbox import Sandbox
+    from vats.core.kernel import Kernel
 
 asterisk_app = typer.Typer(help="Asterisk: configuration and a real sandbox to call.", no_args_is_help=True)
 app.add_typer(asterisk_app, name="asterisk")

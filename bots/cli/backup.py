@@ -28,10 +28,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from vats.bots.cli.main import announce_database, app, err, run, say
 from vats.core.config import Config
+from vats.core.db.connect import owner_url
 from vats.core.db.database import APP_ROLE
 from vats.core.db.migrate import CEL_ROLE
 from vats.core.errors import VatsError
-from vats.core.kernel import Kernel
 
 FORMAT = 1  # the archive's layout; a restore refuses a newer one
 
@@ -86,9 +86,8 @@ def _media_files(media_dir: Path) -> list[Path]:
 
 
 async def backup(config: Config, target: Path) -> dict[str, object]:
-    kernel = Kernel(config)
+    url, embedded = await owner_url(config)
     try:
-        url = await kernel.connect_database()
         tables = await _tables(url)
         with tempfile.TemporaryDirectory(prefix="vats-backup-") as work, _bar() as bar:
             dump = Path(work) / "database.dump"
@@ -116,7 +115,8 @@ async def backup(config: Config, target: Path) -> dict[str, object]:
             os.replace(partial, target)  # a half-written archive never has the final name
         return manifest
     finally:
-        await kernel.stop()
+        if embedded is not None:
+            embedded.stop()
 
 
 def _is_empty(folder: Path) -> bool:
@@ -137,9 +137,8 @@ async def restore(config: Config, source: Path) -> dict[str, object]:
             raise VatsError(f"{source} is a backup of format {manifest.get('format')}; this vats reads {FORMAT}",
                             field="FILE")  # fmt: skip
         archive.extract("database.dump", work, filter="data")
-        kernel = Kernel(config)
+        url, embedded = await owner_url(config)
         try:
-            url = await kernel.connect_database()
             await _check_empty_database(url)
             await _create_roles(url)
             listed = await asyncio.create_subprocess_exec(
@@ -164,7 +163,8 @@ async def restore(config: Config, source: Path) -> dict[str, object]:
                 archive.extract("secret_key", config.data_dir, filter="data")
                 (config.data_dir / "secret_key").chmod(0o600)
         finally:
-            await kernel.stop()
+            if embedded is not None:
+                embedded.stop()
     return dict(manifest)
 
 

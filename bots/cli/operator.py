@@ -7,14 +7,15 @@ input with ``--password-stdin`` (for scripts: a password never appears in the pr
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
 from vats.bots.cli.main import app, run, with_kernel
 from vats.core.errors import ValidationError
-from vats.core.kernel import Kernel
-from vats.core.operators.accounts import OperatorAccounts
+
+if TYPE_CHECKING:  # imported where a command runs: `vats <anything>` loads this module
+    from vats.core.kernel import Kernel
 
 operator_app = typer.Typer(help="Operator accounts (the operator portal at /operator).", no_args_is_help=True)
 app.add_typer(operator_app, name="operator")
@@ -41,6 +42,8 @@ def operator_create(
 
     @with_kernel
     async def body(kernel: Kernel) -> None:
+        from vats.core.operators.accounts import OperatorAccounts
+
         account = await OperatorAccounts(kernel.db, kernel.accounts).create(email, password)
         print(msgspec.json.encode(account).decode())
 
@@ -53,6 +56,8 @@ def operator_list() -> None:
 
     @with_kernel
     async def body(kernel: Kernel) -> None:
+        from vats.core.operators.accounts import OperatorAccounts
+
         for account in await OperatorAccounts(kernel.db, kernel.accounts).list():
             print(msgspec.json.encode(account).decode())
 

@@ -12,6 +12,7 @@ from vats.core.db.database import Connection, Database
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import groups as groups_repo
 from vats.core.directory import numbers as numbers_repo
+from vats.core.directory import tenants as tenants_repo
 from vats.core.directory._sql import lock_tenant, translated_errors
 from vats.core.directory.models import (
     Availability,
@@ -151,7 +152,7 @@ class Directory:
 
     async def list_tenants(self) -> list[Tenant]:
         async with self.db.system() as conn:
-            return [tenant_of_row(r) for r in await conn.fetch("SELECT * FROM tenants ORDER BY created_at")]
+            return await tenants_repo.list_tenants(conn)
 
     async def get_tenant(self, tenant_id: uuid.UUID) -> Tenant:
         async with self.db.tenant(tenant_id) as conn:

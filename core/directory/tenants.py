@@ -24,6 +24,11 @@ def tenant_of_row(row: Any) -> Tenant:
     )  # fmt: skip
 
 
+async def list_tenants(conn: Connection) -> list[Tenant]:
+    """Every tenant, oldest first (a system transaction sees them all)."""
+    return [tenant_of_row(r) for r in await conn.fetch("SELECT * FROM tenants ORDER BY created_at")]
+
+
 async def load_tenant(conn: Connection, tenant_id: uuid.UUID) -> Tenant:
     row = await conn.fetchrow("SELECT * FROM tenants WHERE id = $1", tenant_id)
     if row is None:

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from vats.core.config import mask
+from vats.core.db.connect import with_database
 
 
 @pytest.fixture(autouse=True, params=["30", "250"], ids=["narrow-terminal", "wide-terminal"])
@@ -197,3 +199,40 @@ def test_commands_name_their_database_and_refuse_a_data_dir_without_one(
         f"database: PostgreSQL {mask(vats_database_url)} (VATS_DATABASE_URL)",
         "the dev inbox holds no mail",
     ]
+
+
+def test_tenant_list_reads_without_starting_a_kernel_or_loading_plugins(vats_database_url: str) -> None:
+    """A read-only command opens one connection: no migrations, plugins or listeners (it took
+    twice `import litestar` when it started the whole kernel; bench/startup measures it)."""
+    ok(vats(vats_database_url, "tenant", "create", "--name", "Листинг", "--admin-email", "a@list.example"))
+    code = (
+        "import sys\n"
+        "from vats.bots.cli.main import invoke\n"
+        "code = invoke(['tenant', 'list'])\n"
+        "print([m for m in ('vats.core.kernel', 'vats.plugins.crm', 'vats.core.directory.service') if m in sys.modules])\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, "VATS_DATABASE_URL": vats_database_url},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    listed, modules = done.stdout.strip().splitlines()
+    assert json.loads(listed)["name"] == "Листинг"
+    assert modules == "[]"
+
+
+async def test_a_read_only_command_refuses_a_database_this_vats_has_not_migrated(vats_postgres_url: str) -> None:
+    name = f"vats_unmigrated_{os.getpid()}"
+    conn = await asyncpg.connect(vats_postgres_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        result = vats(with_database(vats_postgres_url, name), "tenant", "list")
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert "VATS_DATABASE_URL" in line and "run `vats db migrate`" in line
