@@ -14,6 +14,7 @@ from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from vats.bots.web.access_log import access_log_middleware
 from vats.bots.web.auth import access_guard, make_jwt_auth, plugin_guard, sessions_follow_writes
+from vats.bots.web.cabinet.operator.router import operator_router
 from vats.bots.web.cabinet.registry import collect_cabinet
 from vats.bots.web.cabinet.router import cabinet_router, template_config
 from vats.bots.web.cabinet.session import make_cookie_auth
@@ -114,6 +115,7 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
             *CONTROLLERS,
             *plugin_routers,
             cabinet_router(cabinet_auth, kernel.secret_key(), cabinet),
+            operator_router(kernel, cabinet),  # the operator portal (/operator), its own cookie session
         ],
         guards=[access_guard],
         dependencies=DEPENDENCIES,

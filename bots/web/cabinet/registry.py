@@ -59,11 +59,14 @@ class CabinetRegistry:
         ]
 
     def menu(self, area: Area, role: str, lang: str, disabled: Collection[str] = ()) -> list[MenuEntry]:
-        """The entries ``role`` sees in ``area``, in menu order, without switched-off plugins'."""
+        """The entries ``role`` sees in ``area``, in menu order, without switched-off plugins'.
+        Operators have no roles: every operator sees every entry of the operator area."""
         return [
             MenuEntry(href=entry.href, label=entry.label("en" if lang == "en" else "ru"), section=entry.section)
             for plugin, entry, entry_area in self._nav
-            if entry_area == area and role in entry.roles and (plugin is None or plugin not in disabled)
+            if entry_area == area
+            and (area == "operator" or role in entry.roles)
+            and (plugin is None or plugin not in disabled)
         ]
 
     @property

@@ -43,7 +43,8 @@ def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str, re
     )  # fmt: skip
     return Router(
         path="/",
-        route_handlers=[SignInController, *registry.routers("tenant"), *registry.routers("operator"), assets],
+        # The operator area's pages sit behind the operator's own session: bots/web/cabinet/operator/router.py.
+        route_handlers=[SignInController, *registry.routers("tenant"), assets],
         opt={"exclude_from_auth": True},
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf), cookie_auth.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
