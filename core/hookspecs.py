@@ -28,6 +28,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from vats.core.bot import AlertButton
+    from vats.core.calls.budget import CallBudget
     from vats.core.calls.models import CallRecord
     from vats.core.config import Config
     from vats.core.db.database import Connection, Database
@@ -340,4 +341,21 @@ def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> Answer[int | None
 
     Ask it with ``await kernel.plugins.first("tenant_balance", tenant_id=...)``: None when no
     billing plugin is loaded (then skip money checks). Answered in its own transaction.
+    """
+
+
+@hookspec
+def call_budget(
+    tenant_id: uuid.UUID, destination: str, call_id: str, conn: Connection, kernel: KernelAPI
+) -> Answer[CallBudget | None]:
+    """May a call an employee's phone places to ``destination`` (E.164) go out, and for how long.
+
+    Asked by the router for every outbound call the tenant's rules allowed, inside the
+    router's transaction (system scope; ``conn``), before the call is dialled: answer a
+    ``vats.core.calls.budget.CallBudget`` (refused, or allowed with a maximum talk time in
+    seconds, or allowed without limit), or None (no opinion: the call goes out unlimited, as
+    it does when no billing plugin is loaded). ``call_id`` is Asterisk's linkedid of the call,
+    which its ``CallRecord.linkedid`` carries to ``call_ended``: a plugin that reserves money
+    for the call releases it there (an allowed call's record has the step ``"budget: <why>"``
+    in its ``path``). Asked on every call: answer with one statement at most.
     """

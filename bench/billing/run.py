@@ -11,7 +11,15 @@ writing the charges costs without rating, idempotency and the cached balance.
 The Python process is pinned to one core (PostgreSQL is not).
 
 Goal (issue 17): >= 10,000 records/s on one core and a ratio (rating / baseline) >= 0.5.
-Usage: python bench/billing/run.py [--smoke]   (full: 200,000 records; smoke: 2,000)
+
+Then the outbound routing decision (``AgiRouter.outbound``: the line, its bans and caller-ID
+rules, the answer's variables) for a paid destination, with billing's balance check
+(``call_budget``: price the destination, hold the money, one statement in the router's
+transaction) next to without it (the billing plugin unregistered), in alternating rounds.
+Goal: the check adds < 0.02 ms at p50.
+
+Usage: python bench/billing/run.py [--smoke]   (full: 200,000 records, 20,000 decisions;
+smoke: 2,000 and 1,000)
 """
 
 from __future__ import annotations
@@ -31,9 +39,12 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from vats.core.asterisk.agi import AgiRouter
 from vats.core.calls.records import CallRecord, Participant
 from vats.core.config import Config
 from vats.core.kernel import Kernel, ensure_database, with_database
+from vats.plugins import billing
+from vats.plugins.billing import ledger
 from vats.plugins.billing.models import Rate
 from vats.plugins.billing.rating import cost_kop
 
@@ -113,7 +124,45 @@ async def insert_all(kernel: Kernel, work: list[list[CallRecord]], amounts: dict
     return time.perf_counter() - started
 
 
-async def main(n: int) -> None:
+ROUNDS = 10
+
+
+async def decide(router: AgiRouter, count: int, login: str, into: list[float]) -> None:
+    for _ in range(count):
+        started = time.perf_counter()
+        answer = await router.outbound(login, "84951234567", call_id=uuid.uuid4().hex)
+        into.append(time.perf_counter() - started)
+        assert answer["VATS_ACTION"] == "outbound", answer
+
+
+async def routing(kernel: Kernel, tenant_id: uuid.UUID, n: int) -> tuple[list[float], list[float], int]:
+    """Decision latencies (seconds) with the balance check and without, and the calls held."""
+    async with kernel.db.tenant(tenant_id) as conn:
+        await ledger.post(conn, tenant_id, kind="adjustment", amount_kop=10**10, idempotency_key="bench-routing")
+    async with kernel.db.system() as conn:
+        login = await conn.fetchval("SELECT sip_login FROM terminals WHERE tenant_id = $1 LIMIT 1", tenant_id)
+    router = AgiRouter(kernel)
+    checked: list[float] = []
+    plain: list[float] = []
+    await decide(router, 200, login, [])  # warm up: prepared statements, the rate plan's index
+    for _ in range(ROUNDS):
+        await decide(router, n // ROUNDS, login, checked)
+        kernel.plugins.unregister("billing")
+        try:
+            await decide(router, n // ROUNDS, login, plain)
+        finally:
+            kernel.plugins.register(billing, name="billing")
+    async with kernel.db.system() as conn:
+        held = await conn.fetchval("SELECT count(*) FROM billing_reservations WHERE tenant_id = $1", tenant_id)
+    return checked, plain, int(held)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def main(n: int, decisions: int) -> None:
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     with throwaway_postgres() as server_url:
@@ -157,6 +206,8 @@ async def main(n: int) -> None:
                 )
             assert charged == n + counted, f"{charged} charges for {n} + {counted} records"
             assert wrong == 0, "a cached balance differs from its ledger"
+            checked, plain, held = await routing(kernel, tenants[0], decisions)
+            assert held == len(checked) + 200, f"{held} calls hold money, {len(checked) + 200} were checked"
         finally:
             await kernel.stop()
     rating, baseline, direct = counted / rated_s, counted / inserted_s, counted / direct_s
@@ -167,11 +218,22 @@ async def main(n: int) -> None:
     )
     print(f"baseline, plain ledger INSERTs: {baseline:,.0f} rows/s ({inserted_s:.2f} s)")
     print(f"ratio rating/baseline: {rating / baseline:.2f}   (goal: >= 10,000 records/s and ratio >= 0.5)")
+    print(f"outbound routing decision, {len(checked)} each, {ROUNDS} alternating rounds:")
+    with_p50, with_p99 = percentile(checked, 0.5), percentile(checked, 0.99)
+    without_p50, without_p99 = percentile(plain, 0.5), percentile(plain, 0.99)
+    print(f"  with the balance check (money held): p50 {with_p50:.3f} ms  p99 {with_p99:.3f} ms")
+    print(f"  without (no billing plugin):         p50 {without_p50:.3f} ms  p99 {without_p99:.3f} ms")
+    print(
+        f"  the check adds {with_p50 - without_p50:.3f} ms at p50 ({with_p50 / without_p50:.2f}x)"
+        "   (goal: < 0.02 ms at p50)"
+    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="2,000 records (CI)")
     parser.add_argument("--records", type=int, default=None)
+    parser.add_argument("--decisions", type=int, default=None)
     args = parser.parse_args()
-    asyncio.run(main(args.records or (2_000 if args.smoke else 200_000)))
+    records_n = args.records or (2_000 if args.smoke else 200_000)
+    asyncio.run(main(records_n, args.decisions or (1_000 if args.smoke else 20_000)))

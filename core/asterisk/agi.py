@@ -26,6 +26,7 @@ from typing import Any
 import msgspec
 from vats.core.asterisk import wire
 from vats.core.asterisk.wire import Dialing, Summary, encode_summary
+from vats.core.calls.budget import CallBudget
 from vats.core.engine.context import CallFacts
 from vats.core.engine.primitives import DialLeg, StepResult
 from vats.core.errors import VatsError
@@ -35,6 +36,7 @@ from vats.core.protocols import KernelAPI
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT_S = 5.0
+BUDGET_STEP = "budget: "  # the path step that says what ``call_budget`` allowed
 
 
 class TenantSite:
@@ -109,7 +111,7 @@ class AgiRouter:
     async def answer(self, request: dict[str, str]) -> dict[str, str]:
         outbound = wire.parse_outbound(request)
         if outbound is not None:
-            return await self.outbound(*outbound)
+            return await self.outbound(*outbound, call_id=wire.outbound_call_id(request))
         step = wire.parse_request(request)
         number = wire.normalise_did(step.did)
         at = dt.datetime.fromtimestamp(float(step.start or time.time()), dt.UTC)
@@ -141,23 +143,40 @@ class AgiRouter:
         variables["VATS_SUMMARY"] = encode_summary(summary)
         return variables
 
-    async def outbound(self, login: str, dialled: str) -> dict[str, str]:
-        """A call an employee's phone makes to an outside number: refused (a ban), or dialled
-        through the trunk with the caller ID the rules choose, recorded where they say so."""
+    async def outbound(self, login: str, dialled: str, *, call_id: str = "") -> dict[str, str]:
+        """A call an employee's phone makes to an outside number: refused (a ban, or no money
+        for it), or dialled through the trunk with the caller ID the rules choose, for at most
+        the talk time the billing plugin allows (``call_budget``), recorded where they say so."""
         from vats.core.asterisk.outbound import decide
 
+        budget: CallBudget | None = None
         async with self.kernel.db.system() as conn:
             decision = await decide(conn, login, dialled)
+            if decision is not None and decision.allowed and self.kernel.plugins.implemented("call_budget"):
+                budget = await self.kernel.plugins.first(
+                    "call_budget", tenant_id=decision.tenant_id, destination=decision.destination,
+                    call_id=call_id or uuid.uuid4().hex, conn=conn,
+                )  # fmt: skip
         if decision is None:
             return {"VATS_ACTION": wire.REFUSE, "VATS_CAUSE": "21"}
+        path = [f"outbound: {decision.why if budget is None or budget.allowed else budget.why}"]
+        if budget is not None and budget.allowed:
+            path.append(f"{BUDGET_STEP}{budget.why}")  # e.g. how long the money lasts: why it was cut
         summary = Summary(
             tenant_id=str(decision.tenant_id), number=decision.destination, caller=login,
-            path=[f"outbound: {decision.why}"], direction="outbound",
+            path=path, direction="outbound",
         )  # fmt: skip
         if not decision.allowed:
             log.info("outbound call from %s to %s refused: %s", login, decision.destination, decision.why)
             return {"VATS_ACTION": wire.REFUSE, "VATS_CAUSE": "21", "VATS_SUMMARY": encode_summary(summary)}
         media_dir = self.kernel.config.media_dir
+        if budget is not None and not budget.allowed:
+            log.info("outbound call from %s to %s refused: %s", login, decision.destination, budget.why)
+            media = refs.played_files(refs.standard_ref(budget.media), media_dir, decision.tenant_id, {})
+            return {
+                "VATS_ACTION": wire.REFUSE, "VATS_CAUSE": "21", "VATS_SUMMARY": encode_summary(summary),
+                "VATS_MEDIA": "&".join(media),
+            }  # fmt: skip
         leg = DialLeg(
             address=f"tel/{decision.destination}" if decision.destination.startswith("+") else f"tel/{dialled}"
         )
@@ -165,6 +184,7 @@ class AgiRouter:
             "VATS_ACTION": wire.OUTBOUND, "VATS_DIAL": self.dialing.channel(leg),
             "VATS_CALLERID": decision.caller_id or "", "VATS_SUMMARY": encode_summary(summary),
             "VATS_FILE": new_file(media_dir, decision.tenant_id, "recordings") if decision.record else "",
+            "VATS_DIALOPTS": f"S({budget.max_s})" if budget is not None and budget.max_s is not None else "",
         }  # fmt: skip
 
 

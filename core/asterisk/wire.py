@@ -121,8 +121,9 @@ FIELDS = (
 # The last step's result, cleared by the same ARRAY() that reads the reply.
 RESULT = ("VATS_STATUS", "VATS_DIGITS", "VATS_PEER", "DIALSTATUS", "DIALEDPEERNAME")
 FALLBACK = "fallback"  # no context of that name: the loop rings the DID's static fallback
-# A phone's call to an outside number asks ``agi://.../outbound,<login>,<number>``; the answer
-# is OUTBOUND (dial VATS_DIAL with VATS_CALLERID, record into VATS_FILE) or REFUSE (VATS_CAUSE).
+# A phone's call to an outside number asks ``agi://.../outbound,<login>,<number>,<linkedid>``; the
+# answer is OUTBOUND (dial VATS_DIAL with VATS_CALLERID and the Dial options VATS_DIALOPTS, e.g. a
+# paid time limit, record into VATS_FILE) or REFUSE (play VATS_MEDIA if set, hang up with VATS_CAUSE).
 OUTBOUND, REFUSE = "outbound", "refuse"
 
 
@@ -131,6 +132,11 @@ def parse_outbound(agi: Mapping[str, str]) -> tuple[str, str] | None:
     if agi.get("agi_network_script") != OUTBOUND:
         return None
     return agi.get("agi_arg_1", ""), agi.get("agi_arg_2", "")
+
+
+def outbound_call_id(agi: Mapping[str, str]) -> str:
+    """The outbound request's third argument: the call's linkedid (what its record carries)."""
+    return agi.get("agi_arg_3", "")
 
 
 def reply_line(variables: Mapping[str, str]) -> str:

@@ -30,6 +30,10 @@ STANDARD: dict[str, StandardMedia] = {
     "voicemail_prompt": StandardMedia(
         title="Голосовая почта", text="Оставьте, пожалуйста, сообщение после звукового сигнала. Мы вам перезвоним."
     ),
+    "insufficient_funds": StandardMedia(
+        title="Недостаточно средств",
+        text="Недостаточно средств на счёте. Звонок не может быть выполнен. Пожалуйста, пополните баланс.",
+    ),
     "hold_music": StandardMedia(title="Музыка на удержании", text=None),
 }
 

@@ -3,7 +3,9 @@ call rating, built only on public hooks, as a third party would write it:
 
 * ``register_migrations``: its tables (``migrations/``), RLS on the tenant-owned ones;
 * ``tenant_created``: the new PBX's account on the default tariff;
-* ``call_ended``: each call record rated and charged once (``rating.py``);
+* ``call_ended``: each call record rated and charged once (``rating.py``), the money its
+  call held released (``prepaid.py``);
+* ``call_budget``: a paid call refused, or limited to the talk time the money left pays for;
 * ``tenant_balance``: answers the kernel's balance lookup;
 * announces ``billing_event`` (``balance_changed``) for other plugins;
 * ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vats.core import hookimpl
+from vats.core.calls.budget import CallBudget
 from vats.core.calls.records import CallRecord
 from vats.core.config import Config
 from vats.core.db.database import Connection
@@ -25,7 +28,7 @@ from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Tenant
 from vats.core.payments import PaymentGateway
 from vats.core.protocols import KernelAPI
-from vats.plugins.billing import ledger
+from vats.plugins.billing import ledger, prepaid
 from vats.plugins.billing.rating import Rater
 
 rater = Rater()
@@ -52,6 +55,13 @@ async def tenant_created(tenant: Tenant, conn: Connection) -> None:
 @hookimpl
 async def call_ended(record: CallRecord, conn: Connection, kernel: KernelAPI) -> None:
     await rater.rate(conn, record, kernel)
+    if prepaid.held_money(record):
+        await prepaid.release(conn, record.tenant_id, record.linkedid or "")
+
+
+@hookimpl
+async def call_budget(tenant_id: uuid.UUID, destination: str, call_id: str, conn: Connection) -> CallBudget | None:
+    return await prepaid.budget(conn, rater, tenant_id, destination, call_id)
 
 
 @hookimpl

@@ -134,13 +134,30 @@ async def balance_of(conn: Connection, tenant_id: uuid.UUID) -> int:
 
 async def account(conn: Connection, tenant_id: uuid.UUID) -> Balance:
     row = await conn.fetchrow(
-        "SELECT a.balance_kop, t.code FROM billing_accounts a LEFT JOIN billing_tariffs t ON t.id = a.tariff_id"
-        " WHERE a.tenant_id = $1",
+        "SELECT a.balance_kop, t.code, a.credit_limit_kop, a.reserved_kop FROM billing_accounts a"
+        " LEFT JOIN billing_tariffs t ON t.id = a.tariff_id WHERE a.tenant_id = $1",
         tenant_id,
     )
     if row is None:
         return Balance(tenant_id=tenant_id, balance_kop=0, tariff=DEFAULT_TARIFF)
-    return Balance(tenant_id=tenant_id, balance_kop=row["balance_kop"], tariff=row["code"])
+    return Balance(
+        tenant_id=tenant_id, balance_kop=row["balance_kop"], tariff=row["code"],
+        credit_limit_kop=row["credit_limit_kop"], reserved_kop=row["reserved_kop"],
+        available_kop=max(0, row["balance_kop"] + row["credit_limit_kop"] - row["reserved_kop"]),
+    )  # fmt: skip
+
+
+async def set_credit_limit(conn: Connection, tenant_id: uuid.UUID, limit_kop: int) -> None:
+    """How far below zero the tenant's paid calls may take its balance (0: not at all)."""
+    if isinstance(limit_kop, bool) or not isinstance(limit_kop, int) or not 0 <= limit_kop <= MAX_KOP:
+        raise ValidationError(
+            f"a credit limit is a whole number of kopecks from 0 to {MAX_KOP}", field="credit_limit_kop"
+        )
+    await open_account(conn, tenant_id)
+    await conn.execute(
+        "UPDATE billing_accounts SET credit_limit_kop = $2, updated_at = now() WHERE tenant_id = $1",
+        tenant_id, limit_kop,
+    )  # fmt: skip
 
 
 async def movements(conn: Connection, tenant_id: uuid.UUID, *, limit: int, offset: int) -> tuple[list[Movement], int]:

@@ -39,9 +39,21 @@ class Posted(msgspec.Struct, kw_only=True):
 
 
 class Balance(msgspec.Struct, kw_only=True):
+    """The balance, how far below zero paid calls may take it (the credit limit), what paid
+    calls in progress hold, and what is left for new ones (balance + limit - held)."""
+
     tenant_id: uuid.UUID
     balance_kop: int
     tariff: str | None  # the tariff's code
+    credit_limit_kop: int = 0
+    reserved_kop: int = 0
+    available_kop: int = 0
+
+
+class BillingSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The operator's billing settings."""
+
+    max_call_s: Annotated[int, msgspec.Meta(ge=10, le=86400, examples=[14400])] = 14400
 
 
 class TariffOption(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -114,6 +114,27 @@ class Rater:
         self.plans = RatePlans()
         self._plan_of: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
 
+    async def rate_for(
+        self, conn: Connection, tenant_id: uuid.UUID, digits: str, *, fresh: bool = False
+    ) -> tuple[Rate | None, tuple[uuid.UUID, int] | None]:
+        """The tenant's price for a destination (E.164 digits) and the (rate plan, version) it
+        comes from: from the plan the last rated call found, unless ``fresh`` (then read now)."""
+        guess = None if fresh else self._plan_of.get(tenant_id)
+        index = self.plans.cached(*guess) if guess is not None else None
+        if index is None or guess is None:
+            plan = await conn.fetchrow(_PLAN_OF_TENANT, tenant_id)
+            if plan is None:
+                self._plan_of.pop(tenant_id, None)
+                return None, None
+            guess = self._plan_of[tenant_id] = (plan["id"], plan["version"])
+            index = await self.plans.index(conn, *guess)
+        return index.find(digits), guess
+
+    async def plan_is(self, conn: Connection, tenant_id: uuid.UUID, plan: tuple[uuid.UUID, int] | None) -> bool:
+        """Is ``plan`` (id, version) still the tenant's?"""
+        row = await conn.fetchrow(_PLAN_OF_TENANT, tenant_id)
+        return (row["id"], row["version"]) == plan if row is not None else plan is None
+
     async def rate(self, conn: Connection, record: CallRecord, kernel: KernelAPI | None = None) -> int:
         """Charge the call's paid leg within ``conn``'s transaction; the kopecks charged (0: free,
         unpriced, or charged before)."""

@@ -25,6 +25,10 @@ async def _setup(pbx: Pbx, tenant: TenantCreated, api: ApiClients) -> Any:
     await d.set_availability(tenant.tenant_id, tenant.admin_id, "available")
     group = await d.create_group(tenant.tenant_id, GroupCreate(name="Офис", member_ids=[tenant.admin_id]))
     admin = await api.as_employee(tenant.tenant_id, tenant.admin_id)
+    # outside calls are paid, and a new PBX has no money (prepaid, plugins/billing): top it up
+    r = await api.operator().post(f"/api/operator/billing/tenants/{tenant.tenant_id}/adjustments", json={
+        "direction": "credit", "amount_kop": 100_000, "reason": "тест", "idempotency_key": "outbound-tests"})  # fmt: skip
+    assert r.status_code == 200, r.text
     await pbx.apply()
     return {"admin": admin, "main": main, "moscow": moscow, "group": group}
 

@@ -14,9 +14,18 @@ from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from vats.bots.web.kit import OperatorDep
 from vats.core.directory.service import load_tenant
 from vats.core.errors import ValidationError
-from vats.plugins.billing import catalogue, ledger
+from vats.plugins.billing import catalogue, ledger, settings
 from vats.plugins.billing.catalogue import ImportReport
-from vats.plugins.billing.models import MAX_KOP, Balance, Posted, Rate, RatePlan, Tariff, TariffOption
+from vats.plugins.billing.models import (
+    MAX_KOP,
+    Balance,
+    BillingSettings,
+    Posted,
+    Rate,
+    RatePlan,
+    Tariff,
+    TariffOption,
+)
 
 OPERATOR: dict[str, Any] = {"exclude_from_auth": True, "operator": True}
 OPERATOR_ACTOR = "operator"
@@ -55,6 +64,12 @@ class RatePlanIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class Assignment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     tariff: Code
+
+
+class CreditLimitIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """How far below zero the tenant's paid calls may take its balance (0: not at all)."""
+
+    credit_limit_kop: Annotated[int, msgspec.Meta(ge=0, le=MAX_KOP, examples=[50000])]
 
 
 class AdjustmentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -167,3 +182,26 @@ class BillingOperatorController(Controller):
                 amount_kop=data.amount_kop if data.direction == "credit" else -data.amount_kop,
                 idempotency_key=data.idempotency_key, reason=data.reason.strip(), actor=OPERATOR_ACTOR, kernel=kernel,
             )  # fmt: skip
+
+    @put(
+        "/tenants/{tenant_id:uuid}/credit-limit",
+        operation_id="operatorSetCreditLimit",
+        summary="How far below zero a tenant's paid calls may go (kopecks)",
+    )
+    async def set_credit_limit(
+        self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[CreditLimitIn]
+    ) -> Balance:
+        async with operator.system() as conn:
+            await load_tenant(conn, tenant_id)
+            await ledger.set_credit_limit(conn, tenant_id, data.credit_limit_kop)
+            return await ledger.account(conn, tenant_id)
+
+    @get("/settings", operation_id="operatorBillingSettings", summary="The operator's billing settings")
+    async def get_settings(self, operator: OperatorDep) -> BillingSettings:
+        async with operator.system() as conn:
+            return await settings.load(conn)
+
+    @put("/settings", operation_id="operatorSaveBillingSettings", summary="Change the billing settings")
+    async def put_settings(self, operator: OperatorDep, data: JSONBody[BillingSettings]) -> BillingSettings:
+        async with operator.system() as conn:
+            return await settings.save(conn, data)
