@@ -28,6 +28,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(name="VATS_HOST", default="127.0.0.1", doc="address `vats serve` listens on"),
     Setting(name="VATS_PORT", default="8000", doc="HTTP port of `vats serve`"),
     Setting(
+        name="VATS_TLS",
+        default="off",
+        doc="HTTPS of `vats serve`: off, or self-signed (a certificate made once in VATS_DATA_DIR/tls for a LAN); "
+        "VATS_TLS_CERT and VATS_TLS_KEY, when set, serve HTTPS with that certificate instead",
+    ),
+    Setting(name="VATS_TLS_CERT", default=None, doc="PEM certificate (chain) for HTTPS; needs VATS_TLS_KEY"),
+    Setting(name="VATS_TLS_KEY", default=None, doc="PEM private key of VATS_TLS_CERT", secret=True),
+    Setting(
+        name="VATS_TLS_NAMES",
+        default=None,
+        doc="extra host names and addresses, comma-separated, a self-signed certificate is made for "
+        "(always: localhost, 127.0.0.1, this host's name and VATS_HOST)",
+    ),
+    Setting(
+        name="VATS_TRUSTED_PROXIES",
+        default="127.0.0.1",
+        doc="addresses or CIDR ranges, comma-separated, whose X-Forwarded-For/-Proto headers are believed "
+        "(a reverse proxy terminating HTTPS); * trusts everyone (never on a public port)",
+    ),
+    Setting(
         name="VATS_DATABASE_URL",
         default=None,
         doc="PostgreSQL URL of an existing server (its user runs the migrations); "
@@ -187,6 +207,15 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     yookassa_secret_key: str | None = None
     yookassa_api_url: str = "https://api.yookassa.ru/v3"
     yookassa_vat_code: int | None = None
+    tls_mode: str = "off"  # off | self-signed
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_names: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+
+    @property
+    def serves_https(self) -> bool:
+        return bool(self.tls_cert) or self.tls_mode == "self-signed"
 
     @property
     def media_dir(self) -> Path:
@@ -202,7 +231,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def base_url(self) -> str:
         """Where people reach the cabinet (links in e-mails point here)."""
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.serves_https else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -231,6 +261,20 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError(f"VATS_YOOKASSA_VAT_CODE must be a YooKassa vat_code from 1 to 12, got {vat_code!r}")
         if "{login}" not in sip_dial:
             raise ValueError("VATS_SIP_DIAL must contain {login}")
+        tls_mode = (get("VATS_TLS") or "off").lower()
+        if tls_mode not in ("off", "self-signed"):
+            raise ValueError(f"VATS_TLS must be off or self-signed, got {tls_mode!r}")
+        tls_cert, tls_key = get("VATS_TLS_CERT"), get("VATS_TLS_KEY")
+        if bool(tls_cert) != bool(tls_key):
+            raise ValueError("VATS_TLS_CERT and VATS_TLS_KEY go together: set both or neither")
+        proxies = tuple(p.strip() for p in (get("VATS_TRUSTED_PROXIES") or "").split(",") if p.strip())
+        for proxy in proxies:
+            if proxy == "*":
+                continue
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"VATS_TRUSTED_PROXIES: {proxy!r} is not an address or CIDR range") from None
         return cls(
             host=get("VATS_HOST") or "127.0.0.1",
             port=int(port_text),
@@ -260,6 +304,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             yookassa_secret_key=get("VATS_YOOKASSA_SECRET_KEY"),
             yookassa_api_url=(get("VATS_YOOKASSA_API_URL") or "https://api.yookassa.ru/v3").rstrip("/"),
             yookassa_vat_code=int(vat_code) if vat_code is not None else None,
+            tls_mode=tls_mode,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            tls_names=tuple(n.strip() for n in (get("VATS_TLS_NAMES") or "").split(",") if n.strip()),
+            trusted_proxies=proxies,
         )
 
 

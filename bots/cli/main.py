@@ -27,6 +27,7 @@ from vats.core.errors import VatsError
 if TYPE_CHECKING:  # imported where a command starts one: `vats --help` and read-only lists need no kernel
     from vats.core.db.database import Database
     from vats.core.kernel import Kernel
+    from vats.core.tls import TlsFiles
 
 # rich_markup_mode=None (here and, through plain_help(), on every command group): plain click
 # help and errors. Rich markup would eat "[env VATS_HOST]", and rich draws refusals in boxes that
@@ -159,7 +160,7 @@ def serve(
     run(_serve(config))
 
 
-def _uvicorn_server(app: Any, config: Config) -> Any:
+def _uvicorn_server(app: Any, config: Config, tls: TlsFiles | None) -> Any:
     import signal
     import threading
     from contextlib import contextmanager
@@ -188,10 +189,15 @@ def _uvicorn_server(app: Any, config: Config) -> Any:
     # queue listener, not straight to stderr; vats writes its own access log.
     # timeout_graceful_shutdown: an open cabinet page holds its live-update stream (server-sent
     # events) open for ever, and uvicorn would wait for it; requests in flight get 5 s.
+    # HTTPS with the operator's certificate or a self-signed one (core/tls.py); behind a reverse
+    # proxy, its X-Forwarded-For/-Proto are believed from VATS_TRUSTED_PROXIES only, so a client
+    # cannot claim HTTPS (the cabinet's Secure cookie) or another address (sign-in limits).
     return Server(
         uvicorn.Config(
             app, host=config.host, port=config.port, log_level=config.log_level.lower(), lifespan="on",
             log_config=None, access_log=False, timeout_graceful_shutdown=5,
+            ssl_certfile=str(tls.cert) if tls else None, ssl_keyfile=str(tls.key) if tls else None,
+            proxy_headers=True, forwarded_allow_ips=list(config.trusted_proxies),
         )
     )  # fmt: skip
 
@@ -201,9 +207,13 @@ async def _serve(config: Config) -> None:
     from vats.core.asterisk.service import Telephony
     from vats.core.directory.demo import ensure_demo
     from vats.core.kernel import Kernel
+    from vats.core.tls import tls_files
     from vats.core.workers import Workers
 
     announce_database(config, may_create=True)
+    tls = tls_files(config)  # before anything starts: a missing certificate stops here
+    if tls is not None and tls.self_signed:
+        say(f"HTTPS with a self-signed certificate ({tls.cert}); browsers ask once to accept it")
     kernel = Kernel(config)
     kernel.plugins.load_installed(config.plugins)
     # The web app needs the plugins' routes but not the database: build it (a second or two of
@@ -231,13 +241,13 @@ async def _serve(config: Config) -> None:
             await telephony.start()
             kernel.telephony = telephony
             say(f"call router (FastAGI) on {config.agi_host}:{telephony.agi_port}")
-        base = f"http://{config.host}:{config.port}"
+        base = f"{'https' if tls else 'http'}://{config.host}:{config.port}"
         if config.demo and (demo := await ensure_demo(kernel.directory)) is not None:
             # Plain print: one line a person can copy and a script can parse. Shown once, on the
             # terminal only; it never goes to a log.
             print(f"Demo tenant created. Admin log-in: {demo.admin_email} password: {demo.admin_password} (shown once)")
         app = await app_built
-        server = _uvicorn_server(app, config)
+        server = _uvicorn_server(app, config, tls)
 
         async def announce() -> None:
             # uvicorn offers no event for "listening"; poll its flag so the line means the port is open.
