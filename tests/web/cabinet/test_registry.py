@@ -81,6 +81,10 @@ async def test_hook_register_cabinet_pages(
     vats_register_plugin(TicketsPlugin(tickets_templates), name="tickets")
     app = create_app(vats_kernel)
     admin_email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:  # the menu here: the tickets' and built-ins'
+        for other in ("crm",):
+            await vats_kernel.plugins.set_enabled(conn, vats_tenant.tenant_id, other, False)
     restricted_email = await person(vats_kernel, vats_tenant, "restricted", "guest@test.example")
 
     admin = CabinetClient(app)
