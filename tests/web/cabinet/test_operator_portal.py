@@ -165,15 +165,18 @@ async def test_a_tenants_cookie_cannot_open_the_portal_and_an_operators_cannot_o
 
     # Nor does either token work when put under the other's cookie name, or as an API token.
     op_value = op_cookie["value"].strip('"')
-    async with httpx.AsyncClient(base_url=cabinet_server.url) as web:
-        forged = await web.get("/operator/tenants", cookies={"vats_operator": tenant_cookie})
-        assert forged.status_code == 303 and forged.headers["location"].startswith("/operator/signin")
-        other_way = await web.get("/cabinet/me", cookies={"vats_session": op_value})
-        assert other_way.status_code == 303 and other_way.headers["location"].startswith("/signin")
-        api = await web.get("/api/operator/tenants", headers={"Authorization": op_value})
-        assert api.status_code in (401, 403)
-        mine = await web.get("/operator/tenants", cookies={"vats_operator": op_value})
-        assert mine.status_code == 200 and "Test company" in mine.text
+    async def get(path: str, cookies: dict[str, str], headers: dict[str, str] | None = None) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=cabinet_server.url, cookies=cookies, headers=headers) as web:
+            return await web.get(path)
+
+    forged = await get("/operator/tenants", {"vats_operator": tenant_cookie})
+    assert forged.status_code == 303 and forged.headers["location"].startswith("/operator/signin")
+    other_way = await get("/cabinet/me", {"vats_session": op_value})
+    assert other_way.status_code == 303 and other_way.headers["location"].startswith("/signin")
+    api = await get("/api/operator/tenants", {}, {"Authorization": op_value})
+    assert api.status_code in (401, 403)
+    mine = await get("/operator/tenants", {"vats_operator": op_value})
+    assert mine.status_code == 200 and "Test company" in mine.text
 
 
 async def test_a_form_posted_without_the_csrf_token_is_refused(
