@@ -1,4 +1,4 @@
-"""``vats operator create`` and ``vats operator list``: the accounts that sign in to the
+"""``vats operator create``, ``password`` and ``list``: the accounts that sign in to the
 operator portal (/operator). The bearer token VATS_OPERATOR_TOKEN stays for automation.
 
 The password is asked on the terminal (twice, hidden), or read as the first line of standard
@@ -45,6 +45,26 @@ def operator_create(
         from vats.core.operators.accounts import OperatorAccounts
 
         account = await OperatorAccounts(kernel.db, kernel.accounts).create(email, password)
+        print(msgspec.json.encode(account).decode())
+
+    run(body())
+
+
+@operator_app.command("password")
+def operator_password(
+    email: Annotated[str, typer.Option(help="the operator's e-mail")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from the first line of standard input")
+    ] = False,
+) -> None:
+    """Set an operator's new password; their portal sessions end at once."""
+    password = _password(password_stdin)
+
+    @with_kernel
+    async def body(kernel: Kernel) -> None:
+        from vats.core.operators.accounts import OperatorAccounts
+
+        account = await OperatorAccounts(kernel.db, kernel.accounts).set_password(email, password)
         print(msgspec.json.encode(account).decode())
 
     run(body())

@@ -23,7 +23,7 @@ from vats.core.accounts.service import (
 from vats.core.db.database import Database
 from vats.core.directory.secrets import hash_password, verify_password
 from vats.core.directory.validation import check_email
-from vats.core.errors import ConflictError
+from vats.core.errors import ConflictError, NotFoundError
 
 
 class OperatorAccount(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,6 +63,25 @@ class OperatorAccounts:
             except asyncpg.UniqueViolationError:
                 raise ConflictError("an operator with this e-mail already exists", field="email") from None
         assert row is not None
+        return OperatorAccount(id=row["id"], email=row["email"], created_at=row["created_at"])
+
+    async def set_password(self, email: str, password: str) -> OperatorAccount:
+        """A new password (the operator forgot theirs: there is no mail reset for operators);
+        every session of the account ends at once."""
+        check_password_strength(password)
+        async with self.db.system() as conn:
+            row = await conn.fetchrow(
+                "UPDATE operator_accounts SET password_hash = $2 WHERE lower(email) = lower($1)"
+                " RETURNING id, email, created_at",
+                email.strip(),
+                hash_password(password),
+            )
+            if row is None:
+                raise NotFoundError("no operator with this e-mail", field="email")
+            await conn.execute(
+                "UPDATE operator_sessions SET revoked_at = now() WHERE operator_id = $1 AND revoked_at IS NULL",
+                row["id"],
+            )
         return OperatorAccount(id=row["id"], email=row["email"], created_at=row["created_at"])
 
     async def list(self) -> list[OperatorAccount]:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import asyncpg
@@ -82,3 +83,38 @@ def test_operator_create_refuses_bad_input_in_one_line_with_exit_2_and_stores_no
     missing = refusal(vats(vats_database_url, "operator", "create"))
     assert "--email" in missing
     assert [r["email"] for r in stored(vats_database_url)] == ["olga@operator.example"]
+
+
+def test_operator_password_sets_a_new_one_and_ends_the_operators_sessions(vats_database_url: str) -> None:
+    created = vats(vats_database_url, "operator", "create", "--email", "olga@operator.example", "--password-stdin",
+                   stdin=PASSWORD)  # fmt: skip
+    account_id = json.loads(created.stdout)["id"]
+
+    async def open_session() -> None:
+        conn = await asyncpg.connect(vats_database_url)
+        try:
+            await conn.execute(
+                "INSERT INTO operator_sessions (operator_id, expires_at) VALUES ($1, now() + interval '1 day')",
+                uuid.UUID(account_id),
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(open_session())
+    changed = vats(vats_database_url, "operator", "password", "--email", "OLGA@operator.example", "--password-stdin",
+                   stdin="new-Passw0rd-2")  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    [row] = stored(vats_database_url)
+    assert verify_password(row["password_hash"], "new-Passw0rd-2") and not verify_password(row["password_hash"], PASSWORD)
+
+    async def live_sessions() -> int:
+        conn = await asyncpg.connect(vats_database_url)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM operator_sessions WHERE revoked_at IS NULL"))
+        finally:
+            await conn.close()
+
+    assert asyncio.run(live_sessions()) == 0
+    unknown = refusal(vats(vats_database_url, "operator", "password", "--email", "nobody@operator.example",
+                           "--password-stdin", stdin="new-Passw0rd-2"))  # fmt: skip
+    assert "no operator with this e-mail" in unknown
