@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from vats.core.db.database import Connection, Database
     from vats.core.db.migrate import MigrationSource
     from vats.core.directory.models import Number, Reference, Tenant
+    from vats.core.engine.forms import BlockFormPart
     from vats.core.payments import PaymentGateway
     from vats.core.protocols import KernelAPI
     from vats.core.regions import CallerRegion
@@ -69,6 +70,17 @@ def register_blocks() -> Sequence[type[Any]]:
 
     Called once at start-up; the kernel joins the blocks of all plugins into one tagged union,
     so a third-party block decodes from JSON exactly like a built-in one.
+    """
+
+
+@hookspec
+def register_block_forms() -> Sequence[BlockFormPart]:
+    """Return the cabinet's scenario-editor form parts for the plugin's blocks (one per tag).
+
+    Called when the cabinet draws or reads the scenario editor. A form part names the block's
+    tag, the stages it is offered in and its fields (``vats.core.engine.forms``); the cabinet
+    reads the fields back into the block's stored form and saves through the API's checks. A
+    block without a form part is edited as JSON.
     """
 
 

@@ -12,7 +12,8 @@ block, naming the plugin, when one is missing: the kernel never looks a method u
   engine into the call's state and decoded for the next step.
 * ``validate(conn, tenant_id, where)`` checks what the block names against the database when a
   scenario is saved; raises a VatsError whose ``field`` starts with ``where``.
-* ``describe(snapshot)`` is the one-line summary the cabinet's diagram shows (Russian).
+* ``describe(snapshot)`` is the summary the cabinet's diagram shows (Russian): one line, then,
+  for a block that branches (an IVR menu's keys), one line per branch, drawn as branches.
 * ``references()`` lists the directory objects the block names (employees, groups, media,
   schedules, calendars, IVR menus), and ``without(ref)`` returns the block with that
   reference removed, or None when the block has nothing left to do (the stage is then empty):

@@ -13,6 +13,7 @@ from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Reference
+from vats.core.engine.forms import BlockFormPart
 from vats.core.media.refs import standard_ref
 from vats.plugins.ivr.blocks import ExtensionDialingBlock, IvrBlock
 from vats.plugins.ivr.menus import menus_by_id
@@ -26,6 +27,13 @@ def register_migrations() -> Sequence[MigrationSource]:
 @hookimpl
 def register_blocks() -> Sequence[type[Any]]:
     return [IvrBlock, ExtensionDialingBlock]
+
+
+@hookimpl
+def register_block_forms() -> Sequence[BlockFormPart]:
+    from vats.plugins.ivr.forms import FORMS
+
+    return FORMS
 
 
 @hookimpl

@@ -17,7 +17,7 @@ A new kind of item is one new class here, added to ``Action``; nothing else chan
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
 from msgspec import Struct
@@ -94,8 +94,14 @@ class ItemAction(Struct, tag_field="action", frozen=True, kw_only=True, forbid_u
     async def check(self, conn: Connection, tenant_id: uuid.UUID, where: str, *, level: int) -> None:
         return None
 
+    label_ru: ClassVar[str] = ""  # how the cabinet's diagram names the item (Russian)
+
     def describe(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
         raise NotImplementedError
+
+    def describe_ru(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
+        """The item on the cabinet's diagram (Russian): its ``label_ru`` unless it names something."""
+        return self.label_ru or self.describe(snapshot, menus)
 
     async def press(self, ctx: StepContext, press: KeyPress) -> Outcome:
         raise NotImplementedError
@@ -106,6 +112,7 @@ class ItemAction(Struct, tag_field="action", frozen=True, kw_only=True, forbid_u
 
 class Repeat(ItemAction, tag="repeat", frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Say the instructions again (every menu has one)."""
+    label_ru: ClassVar[str] = "повтор инструкции"
 
     def describe(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
         return "repeat the instructions"
@@ -116,6 +123,7 @@ class Repeat(ItemAction, tag="repeat", frozen=True, kw_only=True, forbid_unknown
 
 class PlayMedia(ItemAction, tag="media", frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Play information, then the menu again."""
+    label_ru: ClassVar[str] = "информация"
 
     media: list[str]
 
@@ -138,6 +146,10 @@ class Submenu(ItemAction, tag="submenu", frozen=True, kw_only=True, forbid_unkno
     def describe(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
         sub = menus.get(self.menu_id)
         return f"submenu «{sub.name if sub else '?'}»"
+
+    def describe_ru(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
+        sub = menus.get(self.menu_id)
+        return f"подменю «{sub.name if sub else '?'}»"
 
     async def press(self, ctx: StepContext, press: KeyPress) -> Outcome:
         sub = press.menus.get(self.menu_id)
@@ -169,6 +181,14 @@ class Route(ItemAction, tag="route", frozen=True, kw_only=True, forbid_unknown_f
             return f"employee {snapshot.employees[t.id].full_name}"
         return f"{t.kind} {t.number or t.id}"
 
+    def describe_ru(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
+        t = self.target
+        if t.kind == "group" and t.id in snapshot.groups:
+            return f"группа «{snapshot.groups[t.id].name}»"
+        if t.kind == "employee" and t.id in snapshot.employees:
+            return snapshot.employees[t.id].full_name
+        return f"добавочный {t.number}" if t.kind == "extension" else str(t.number or t.id)
+
     async def press(self, ctx: StepContext, press: KeyPress) -> Outcome:
         return await self.resume(ctx, press, None)
 
@@ -199,6 +219,7 @@ class Route(ItemAction, tag="route", frozen=True, kw_only=True, forbid_unknown_f
 
 class ExtensionDialing(ItemAction, tag="extension_dialing", frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The caller types an extension."""
+    label_ru: ClassVar[str] = "набор добавочного"
 
     def describe(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
         return "extension dialing"
@@ -218,6 +239,7 @@ class ExtensionDialing(ItemAction, tag="extension_dialing", frozen=True, kw_only
 
 
 class LeaveVoicemail(ItemAction, tag="voicemail", frozen=True, kw_only=True, forbid_unknown_fields=True):
+    label_ru: ClassVar[str] = "голосовая почта"
     assignee_kind: Literal["employee", "group"] = "employee"
     assignee_id: uuid.UUID
     greeting: list[str] = msgspec.field(default_factory=lambda: list(VOICEMAIL_PROMPT))
@@ -240,6 +262,7 @@ class LeaveVoicemail(ItemAction, tag="voicemail", frozen=True, kw_only=True, for
 
 class Callback(ItemAction, tag="callback", frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The caller asks to be called back: a task, then the call ends."""
+    label_ru: ClassVar[str] = "заказ обратного звонка"
 
     assignee_kind: Literal["employee", "group"] = "employee"
     assignee_id: uuid.UUID
@@ -258,6 +281,7 @@ class Callback(ItemAction, tag="callback", frozen=True, kw_only=True, forbid_unk
 
 class SkipMenu(ItemAction, tag="skip", frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Leave the menu: on to the branch's handling."""
+    label_ru: ClassVar[str] = "дальше по сценарию"
 
     def describe(self, snapshot: TenantSnapshot, menus: dict[uuid.UUID, Menu]) -> str:
         return "skip the menu"

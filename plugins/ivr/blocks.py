@@ -37,8 +37,13 @@ class IvrBlock(Struct, tag="ivr", tag_field="type", frozen=True, kw_only=True, f
             raise ValidationError("a scenario starts with a level-1 menu", field=f"{where}.menu_id")
 
     def describe(self, snapshot: TenantSnapshot) -> str:
-        menu = snapshot.extras.get("ivr_menus", {}).get(self.menu_id)
-        return f"голосовое меню «{menu.name if menu else '?'}»"
+        """The menu, then one line per key (the diagram draws them as the menu's branches)."""
+        menus: dict[uuid.UUID, Menu] = snapshot.extras.get("ivr_menus", {})
+        menu = menus.get(self.menu_id)
+        if menu is None:
+            return "голосовое меню «?»"
+        keys = [f"{item.key} → {item.do.describe_ru(snapshot, menus)}" for item in menu.body.items]
+        return "\n".join([f"голосовое меню «{menu.name}»", *keys])
 
     def references(self) -> list[Ref]:
         """The menu only: what its items name is the menu's own (the plugin's reference hooks)."""

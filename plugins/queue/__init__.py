@@ -13,6 +13,7 @@ from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.directory.models import Number, Tenant
 from vats.core.engine.dialing import Target
+from vats.core.engine.forms import BlockFormPart
 from vats.plugins.queue.blocks import Forward, HangupBlock, OnFailure, VoicemailBlock
 
 DEFAULT_SCENARIO = "По умолчанию"
@@ -21,6 +22,13 @@ DEFAULT_SCENARIO = "По умолчанию"
 @hookimpl
 def register_blocks() -> Sequence[type[Any]]:
     return [Forward, VoicemailBlock, HangupBlock]
+
+
+@hookimpl
+def register_block_forms() -> Sequence[BlockFormPart]:
+    from vats.plugins.queue.forms import FORMS
+
+    return FORMS
 
 
 def default_body(admin_id: uuid.UUID) -> dict[str, Any]:
