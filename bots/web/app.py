@@ -123,13 +123,17 @@ def create_app(kernel: Kernel, *, api_docs_now: bool = True) -> Litestar:
         before_request=refuse_unstorable_input,
         openapi_config=openapi_config(),
         on_app_init=[jwt_auth.on_app_init],
-        middleware=[DefineMiddleware(access_log_middleware), DefineMiddleware(sessions_follow_writes)],
+        middleware=[DefineMiddleware(sessions_follow_writes)],
         logging_config=logging_config(kernel.config.log_level),
         template_config=template_config(cabinet),
         state=State({"kernel": kernel, "jwt_auth": jwt_auth, "cabinet_auth": cabinet_auth, "cabinet": cabinet}),
         response_cache_config=response_cache_config(kernel),
         stores={CACHE_STORE: BoundedMemoryStore()},
     )
+    # Outermost, around Litestar's own exception handling: the access log records the status
+    # the client got (a cabinet page without a session is a 303 to sign-in, not the 500 an
+    # exception passing through an inner middleware looks like).
+    app.asgi_handler = access_log_middleware(app.asgi_handler)
     if api_docs_now:
         document_api(app)
     else:

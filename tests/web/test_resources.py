@@ -222,6 +222,20 @@ async def test_access_log_is_structured_and_has_no_secrets(
         assert secret not in everything
 
 
+async def test_access_log_records_the_status_the_client_got(
+    vats_api: ApiClients, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cabinet page without a session answers 303 to sign-in; the log said 500 when it was
+    written inside Litestar's exception handling (the exception looked unhandled there)."""
+    with caplog.at_level(logging.INFO, logger="vats"):
+        anon = vats_api.client()
+        answered = await anon.get("/cabinet/settings/employees")
+        refused = await anon.get("/api/me")
+    access = [json.loads(r.getMessage()) for r in caplog.records if r.name == "vats.access"]
+    assert answered.status_code == 303 and refused.status_code == 401
+    assert [(a["path"], a["status"]) for a in access[-2:]] == [("/cabinet/settings/employees", 303), ("/api/me", 401)]
+
+
 async def test_default_audit_plugin_serves_its_route(vats_api: ApiClients, vats_tenant: TenantCreated) -> None:
     admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
     created = (await admin.post("/api/employees", json={"full_name": "Аудит", "email": "audit@test.example"})).json()
