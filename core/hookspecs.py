@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from vats.core.payments import PaymentGateway
     from vats.core.protocols import KernelAPI
     from vats.core.regions import CallerRegion
+    from vats.core.sms import SmsProvider
     from vats.core.tasks import TaskNotice
     from vats.core.workers import Worker
 
@@ -344,6 +345,28 @@ def billing_event(
     ``reason``, ``reference``, ...). Further kinds (payment received, autopay failed, ...) come
     with later billing steps. Called inside the transaction that moved the money, scoped to the
     tenant: e.g. write an outbox row for a low-balance e-mail.
+    """
+
+
+@hookspec(firstresult=True)
+def sms_provider(kernel: KernelAPI) -> Answer[SmsProvider | None]:
+    """The way SMS go out: an object with ``name`` and ``async send(to, text) -> Outcome``
+    (``vats.core.sms.SmsProvider``). Asked when an SMS is sent; the first plugin that answers
+    wins (the notifications plugin answers last, with the operator's generic HTTP provider,
+    when one is configured). Return None to leave it to others.
+    """
+
+
+@hookspec
+def migration_completed(
+    tenant_id: uuid.UUID, summary: dict[str, Any], conn: Connection, kernel: KernelAPI
+) -> Answer[None]:
+    """A migration of a tenant's data into vats (from another PBX) has finished.
+
+    ``summary`` is plain JSON: ``source`` (what it came from), ``counts`` (``{"employees": 12,
+    ...}``) and ``warnings`` (a list of strings). Fired by the migration plugin inside the
+    transaction that marks the migration done, scoped to the tenant: e.g. write an outbox row
+    telling the tenant's admins.
     """
 
 

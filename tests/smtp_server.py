@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
@@ -61,7 +61,7 @@ class SmtpServer:
             fault = self._faults.pop(0) if self._faults else None
         if fault is not None and fault[0] == "status":
             return f"{fault[1]} {'try again later' if fault[1] < 500 else 'refused'}"
-        self.messages.append(message_from_bytes(envelope.content))
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         if fault is not None:  # "drop": taken, but the client never hears so
             server.transport.close()
             await asyncio.sleep(0)

@@ -1,0 +1,71 @@
+"""Notifications: warnings a PBX's people asked for, by e-mail and SMS, built only on public
+hooks, as a third party would write it:
+
+* ``register_migrations``: its tables (``migrations/``): the tenant's notification
+  recipients (e-mail addresses and mobile numbers, each verified before use, with a
+  low-balance threshold) and the operator's SMS settings;
+* ``billing_event``: the low-balance warning, once per fall below a recipient's threshold
+  (``events.py``);
+* ``migration_completed``: the admins hear that their migration finished;
+* ``sms_provider`` (last in line): the operator's generic HTTP SMS gateway (``sms.py``);
+* ``register_workers``: the SMS sender of the kernel's outbox (e-mail goes by the kernel's);
+* ``register_routes``: /api/notifications/recipients, the e-mail link's page, and
+  /api/operator/notifications/settings (``routes.py``).
+
+Every message goes through the kernel's outbox (``vats.core.outbox``): channel ``mail`` for
+e-mail, ``sms`` for SMS.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from vats.core import hookimpl
+from vats.core.db.database import Connection
+from vats.core.db.migrate import MigrationSource
+from vats.core.protocols import KernelAPI
+from vats.core.sms import SmsProvider
+from vats.plugins.notifications import events
+
+
+@hookimpl
+def register_migrations() -> Sequence[MigrationSource]:
+    return [MigrationSource(package="notifications", folder=Path(__file__).with_name("migrations"))]
+
+
+@hookimpl
+async def billing_event(tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection) -> None:
+    if kind == "balance_changed":
+        await events.balance_changed(conn, tenant_id, int(payload["after_kop"]))
+
+
+@hookimpl
+async def migration_completed(tenant_id: uuid.UUID, summary: dict[str, Any], conn: Connection) -> None:
+    await events.migration_completed(conn, tenant_id, summary)
+
+
+@hookimpl(trylast=True)
+async def sms_provider(kernel: KernelAPI) -> SmsProvider | None:
+    from vats.plugins.notifications.sms import configured_provider
+
+    return await configured_provider(kernel.db)
+
+
+@hookimpl
+def register_workers() -> Sequence[Any]:
+    from vats.plugins.notifications.sms import sms_worker
+
+    return [sms_worker]
+
+
+@hookimpl
+def register_routes() -> Sequence[Any]:
+    # Imported here: litestar is the web server's, not every command's, start-up cost.
+    from vats.plugins.notifications import routes
+
+    return [
+        routes.RecipientsController, routes.NotificationsOperatorController, routes.verify_email, routes.VerifyPage,
+    ]  # fmt: skip

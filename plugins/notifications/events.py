@@ -1,0 +1,87 @@
+"""What is sent when: the low-balance warning (from billing's ``billing_event``) and the news
+that a migration finished (``migration_completed``). Everything is written to the outbox in the
+transaction of the event, so it goes out exactly when the event happened.
+
+Low balance: each recipient with a threshold is *armed* while the balance is at or above it.
+The change that takes the balance below the threshold disarms it and writes one warning, in
+one UPDATE on the recipient's row: however many charges land at once (each changes the balance
+under the account's row lock, so each sees its own before and after), only the one that
+crosses finds the recipient armed. A balance back at or above the threshold arms it again.
+A new recipient starts armed: the first change that finds the balance below its threshold
+warns (the customer asked to know the balance is low).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from vats.core.db.database import Connection
+from vats.core.mail import Mail, enqueue_mail
+from vats.plugins.notifications.sms import SmsLimitError, SmsPayload, enqueue_sms
+from vats.plugins.notifications.texts import Language, rubles, t
+
+# Disarm (and return) the verified recipients whose threshold the balance is now below; arm
+# again those whose threshold it is back at or above. The two sets of rows are disjoint.
+_CROSSED = """
+WITH fired AS (
+    UPDATE notification_recipients SET armed = false
+    WHERE tenant_id = $1 AND armed AND verified_at IS NOT NULL AND threshold_kop > $2
+    RETURNING id, kind, address, language, threshold_kop
+), rearmed AS (
+    UPDATE notification_recipients SET armed = true
+    WHERE tenant_id = $1 AND NOT armed AND threshold_kop <= $2
+)
+SELECT * FROM fired
+"""
+
+
+async def balance_changed(conn: Connection, tenant_id: uuid.UUID, after_kop: int) -> list[int]:
+    """Write the warnings this change causes; returns their outbox ids."""
+    fired = await conn.fetch(_CROSSED, tenant_id, after_kop)
+    if not fired:
+        return []
+    company = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
+    written = []
+    for r in fired:
+        fields = {
+            "company": company, "balance": rubles(after_kop, r["language"]),
+            "threshold": rubles(r["threshold_kop"], r["language"]),
+        }  # fmt: skip
+        if r["kind"] == "email":
+            mail = Mail(
+                to=r["address"], subject=t(r["language"], "low_balance_subject", **fields),
+                text=t(r["language"], "low_balance_body", **fields),
+            )  # fmt: skip
+            written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind="notifications.low_balance", mail=mail))
+        else:
+            text = t(r["language"], "low_balance_sms", **fields)
+            payload = SmsPayload(to=r["address"], text=text, recipient_id=r["id"])
+            try:
+                async with conn.transaction():  # a refused SMS must not undo the charge
+                    written.append(await enqueue_sms(conn, tenant_id=tenant_id, kind="low_balance", payload=payload))
+            except SmsLimitError:
+                pass  # the day's SMS are spent; the e-mail recipients are still warned
+    return written
+
+
+async def migration_completed(conn: Connection, tenant_id: uuid.UUID, summary: dict[str, Any]) -> list[int]:
+    """Tell the tenant's admins by e-mail that their migration finished (in Russian: employees
+    have no language of their own yet)."""
+    company = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
+    admins = await conn.fetch(
+        "SELECT email FROM employees WHERE tenant_id = $1 AND role = 'admin' ORDER BY email",
+        tenant_id,
+    )
+    counts = summary.get("counts") or {}
+    lines = [f"{name}: {count}" for name, count in sorted(counts.items())] if isinstance(counts, dict) else []
+    lines += [f"! {w}" for w in summary.get("warnings") or [] if isinstance(w, str)]
+    written = []
+    for admin in admins:
+        language: Language = "ru"
+        mail = Mail(
+            to=admin["email"], subject=t(language, "migration_subject", company=company),
+            text=t(language, "migration_body", company=company, summary="\n".join(lines)),
+        )  # fmt: skip
+        written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind="notifications.migration", mail=mail))
+    return written
