@@ -67,6 +67,7 @@ def problem_statuses(path: str, method: str, handler: HTTPRouteHandler, operatio
         statuses |= {404, 409, 422}
     if has_body:
         statuses.add(413)
+    statuses |= set(opt.get("problems", ()))  # what a handler declares beyond these (e.g. a plugin's 429)
     if public and method == "POST" and path.startswith("/api/auth/"):
         statuses |= {401, 403, 429}  # wrong password or token, a suspended PBX, too many attempts
     return statuses

@@ -18,7 +18,7 @@ from vats.core.db.database import Connection
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 from vats.core.mail import Mail, enqueue_mail
 from vats.core.protocols import KernelAPI
-from vats.plugins.notifications.sms import CODE_LIFETIME, SmsPayload, enqueue_sms, parse_mobile
+from vats.plugins.notifications.sms import CODE_LIFETIME, PRINTABLE, SmsPayload, enqueue_sms, parse_mobile
 from vats.plugins.notifications.texts import t
 
 LINK_LIFETIME = dt.timedelta(hours=24)
@@ -33,7 +33,9 @@ Language = Literal["ru", "en"]
 
 class RecipientIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     kind: Kind
-    address: Annotated[str, msgspec.Meta(min_length=3, max_length=320, examples=["buh@example.ru", "+79031234567"])]
+    address: Annotated[
+        str, msgspec.Meta(min_length=3, max_length=320, pattern=PRINTABLE, examples=["buh@example.ru", "+79031234567"])
+    ]
     # Warn when the balance falls below this many kopecks (None: no low-balance warnings).
     threshold_kop: Annotated[int, msgspec.Meta(ge=0, le=MAX_THRESHOLD_KOP, examples=[100000])] | None = None
     language: Language = "ru"

@@ -22,7 +22,7 @@ from vats.plugins.notifications.sms import HttpSmsConfig, sms_sender
 
 
 class CodeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["123456"])]
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9 ]+$", examples=["123456"])]
 
 
 class TokenIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -46,7 +46,10 @@ class RecipientsController(Controller):
     async def listing(self, tx: TenantDep) -> list[Recipient]:
         return await recipients.listing(tx.conn, tx.tenant.id)
 
-    @post(operation_id="addNotificationRecipient", summary="Add a recipient; it gets a link or a code to confirm")
+    @post(
+        operation_id="addNotificationRecipient", summary="Add a recipient; it gets a link or a code to confirm",
+        opt={"problems": (429,)},  # the SMS limits
+    )  # fmt: skip
     async def add(self, kernel: KernelDep, me: MeDep, data: JSONBody[RecipientIn]) -> Recipient:
         async with tenant_transaction(kernel, me) as tx:
             recipient, sent = await recipients.add(tx.conn, kernel, tx.tenant.id, data)
@@ -68,7 +71,7 @@ class RecipientsController(Controller):
 
     @post(
         "/{recipient_id:uuid}/resend", operation_id="resendNotificationVerification", status_code=HTTP_204_NO_CONTENT,
-        summary="Send a new link or code (the previous one stops working)",
+        summary="Send a new link or code (the previous one stops working)", opt={"problems": (429,)},
     )  # fmt: skip
     async def resend(self, kernel: KernelDep, me: MeDep, recipient_id: FromPath[uuid.UUID]) -> None:
         async with tenant_transaction(kernel, me) as tx:

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "sms"
 CODE_LIFETIME = dt.timedelta(minutes=10)
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"  # no control characters (PostgreSQL text refuses NUL)
+NO_NUL = r"^[^\x00]*$"
 RETRY = RetryPolicy(base_delay_s=5.0, max_delay_s=600.0, max_attempts=10, give_up_after=dt.timedelta(hours=6))
 
 
@@ -83,7 +85,7 @@ async def enqueue_sms(
         tenant_id,
     )
     if today >= limits.sms_daily_limit:
-        raise SmsLimitError("the daily SMS limit of this PBX is reached; try tomorrow", field=field)
+        raise SmsLimitError("the daily SMS limit of this PBX is reached; try tomorrow", field=field, retry_after=3600)
     if kind == "code":
         recent = await conn.fetchval(
             "SELECT count(*) FROM outbox WHERE channel = 'sms' AND kind = 'code' AND payload->>'to' = $1"
@@ -91,7 +93,7 @@ async def enqueue_sms(
             payload.to,
         )
         if recent >= limits.codes_per_hour:
-            raise SmsLimitError("too many codes to this number; try again in an hour", field=field)
+            raise SmsLimitError("too many codes to this number; try again in an hour", field=field, retry_after=3600)
     return await outbox.enqueue(conn, tenant_id=tenant_id, channel=CHANNEL, kind=kind, payload=payload)
 
 
@@ -144,16 +146,18 @@ class HttpSmsConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     means "sent" when its status is 2xx and, if ``success_contains`` is set, its body contains
     it; ``message_id_field`` names the JSON field with the provider's id of the message."""
 
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, examples=["https://sms.example.com/send"])]
+    url: Annotated[
+        str, msgspec.Meta(min_length=8, max_length=2000, pattern=PRINTABLE, examples=["https://sms.example.com/send"])
+    ]
     method: Literal["POST", "PUT", "GET"] = "POST"
     auth: Literal["none", "bearer", "basic", "header"] = "none"
     # bearer: the token; basic: "user:password"; header: "Header-Name: value". Never shown back.
-    auth_value: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    auth_value: Annotated[str, msgspec.Meta(max_length=2000, pattern=PRINTABLE)] | None = None
     content_type: Literal["application/json", "application/x-www-form-urlencoded"] = "application/json"
-    body_template: Annotated[str, msgspec.Meta(max_length=4000)] = '{"to": "$to", "text": "$text"}'
-    sender: Annotated[str, msgspec.Meta(max_length=20)] = ""
-    success_contains: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    message_id_field: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    body_template: Annotated[str, msgspec.Meta(max_length=4000, pattern=NO_NUL)] = '{"to": "$to", "text": "$text"}'
+    sender: Annotated[str, msgspec.Meta(max_length=20, pattern=PRINTABLE)] = ""
+    success_contains: Annotated[str, msgspec.Meta(max_length=200, pattern=PRINTABLE)] | None = None
+    message_id_field: Annotated[str, msgspec.Meta(max_length=100, pattern=PRINTABLE)] | None = None
     timeout_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
 
     def check(self) -> HttpSmsConfig:

@@ -184,10 +184,27 @@ ACCESS: dict[str, Any] = {
     "PUT /api/crm/webhook": ADMIN,
     "DELETE /api/crm/webhook": ADMIN,
     "GET /api/crm/webhook/deliveries": ADMIN,
+    # notifications (plugins/notifications)
+    "GET /api/notifications/recipients": ADMIN,
+    "POST /api/notifications/recipients": ADMIN,
+    "PUT /api/notifications/recipients/{recipient_id:uuid}": ADMIN,
+    "DELETE /api/notifications/recipients/{recipient_id:uuid}": ADMIN,
+    "POST /api/notifications/recipients/{recipient_id:uuid}/resend": ADMIN,
+    "POST /api/notifications/recipients/{recipient_id:uuid}/confirm": ADMIN,
+    "POST /api/notifications/verify": PUBLIC,  # the e-mail link's token is the credential
+    "GET /notifications/verify": PUBLIC,
+    "POST /notifications/verify": PUBLIC,
+    "GET /api/operator/notifications/settings": OPERATOR,
+    "PUT /api/operator/notifications/settings": OPERATOR,
 }
 
 # Valid bodies (so a refusal is about who calls, not about what they sent).
 BODIES: dict[str, Any] = {
+    "POST /api/notifications/recipients": {"kind": "email", "address": "n{n}@firm.example"},
+    "PUT /api/notifications/recipients/{recipient_id:uuid}": {"threshold_kop": 100},
+    "POST /api/notifications/recipients/{recipient_id:uuid}/confirm": {"code": "123456"},
+    "POST /api/notifications/verify": {"token": "no-such-token"},
+    "PUT /api/operator/notifications/settings": {"sms_daily_limit": 100},
     "POST /api/auth/login": {"email": "nobody@nowhere.example", "password": "wrong-Passw0rd"},
     "POST /api/auth/refresh": {"refresh_token": "not-a-token"},
     "POST /api/auth/password-reset": {"email": "nobody@nowhere.example"},

@@ -96,6 +96,10 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         rule = await outbound.add_rule(conn, tid, CallerIdRuleIn(scope="tenant", number_id=number.id))
         line = next(t for t in target.terminals if t.sip_login)
         ban = await outbound.add_ban(conn, tid, BanIn(terminal_id=line.id, prefix="+1"))
+        recipient_id = await conn.fetchval(  # a notification recipient (plugins/notifications)
+            "INSERT INTO notification_recipients (tenant_id, kind, address) VALUES ($1, 'email', $2) RETURNING id",
+            tid, f"notify@{domain}",
+        )  # fmt: skip
     async with kernel.db.system() as conn:
         trunk = await trunks.create_trunk(
             conn, trunks.TrunkIn(name=f"t-{domain.split('.')[0].lower()}", host="sip.example")
@@ -121,6 +125,7 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "token": "no-such-token",
         "rule_id": str(rule.id),
         "ban_id": str(ban.id),
+        "recipient_id": str(recipient_id),
         "trunk_id": str(trunk.id),
         "plan_id": "7b0a1c2e-0000-4000-8000-000000000001",  # billing's seeded rate plan
         "code": "start",  # billing's seeded tariff
