@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar.static_files import create_static_files_router
-from vats.bots.web.cabinet.kit import EVERYONE, CabinetPages, NavEntry
+from vats.bots.web.cabinet.kit import ADMIN, EVERYONE, CabinetPages, NavEntry
 
 HERE = Path(__file__).parent
 
 
 def pages() -> CabinetPages:
+    from vats.plugins.crm.cabinet_calls.dashboard import DashboardPages
     from vats.plugins.crm.cabinet_calls.history import HistoryPages
     from vats.plugins.crm.cabinet_calls.texts import EN, RU
 
@@ -22,10 +23,14 @@ def pages() -> CabinetPages:
         path="/cabinet/crm-calls/static", directories=[HERE / "static"], include_in_schema=False
     )
     return CabinetPages(
-        handlers=[HistoryPages, assets],
+        handlers=[HistoryPages, DashboardPages, assets],
         nav=[
+            NavEntry(href="/cabinet/dashboard", label_ru=RU["calls_dashboard"], label_en=EN["calls_dashboard"],
+                     roles=EVERYONE, section="work", order=480),
             NavEntry(href="/cabinet/history", label_ru=RU["calls_history"], label_en=EN["calls_history"],
                      roles=EVERYONE, section="work", order=500),
+            NavEntry(href="/cabinet/statistics", label_ru=RU["calls_statistics"], label_en=EN["calls_statistics"],
+                     roles=ADMIN, section="work", order=590),
         ],
         templates=HERE / "templates",
         texts_ru=RU,
