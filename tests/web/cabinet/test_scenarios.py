@@ -25,6 +25,7 @@ from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.test_browser import give_password, page_id, sign_in, wait
 
 LONG_NAME = "Александра Константинопольская-Преображенская"
+RING = "f-default-handling-forward-ring_s"  # the ring time of "numbers not in filters"' forwarding
 
 
 async def _people(kernel: Kernel, tenant: TenantCreated) -> dict[str, uuid.UUID]:
@@ -135,6 +136,8 @@ async def test_a_bad_ring_time_is_shown_beside_its_field_and_nothing_is_saved(
         assert ring.find_element(By.XPATH, "..").find_element(By.CLASS_NAME, "field-error") == error
         assert ring.get_attribute("aria-invalid") == "true"
         assert ring.get_attribute("value") == typed  # the input is kept for fixing
+        # the first field with a problem has the focus
+        wait(browser).until(lambda d: d.switch_to.active_element.get_attribute("id") == RING)
         assert browser.find_element(By.ID, "notice").text == "Не сохранено: исправьте отмеченные поля."
         assert (await _default(vats_kernel, vats_tenant)).body == before.body
     _shots(browser, screenshots, "scenario-error")

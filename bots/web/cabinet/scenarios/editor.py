@@ -23,7 +23,7 @@ from vats.core.engine.forms import BlockFormPart, Choice, FormField
 from vats.core.snapshot import TenantSnapshot
 
 STAGES = ("menu", "handling", "insurance")
-EXTRA_ROWS = 2  # empty rows offered after a list's values
+EXTRA_ROWS = 1  # an empty row offered after a list's values (saving offers the next)
 NEW_FILTER: dict[str, Any] = {"name": "", "condition": {"type": "tags", "tags": []}, "working": {}}
 
 T: dict[Lang, dict[str, str]] = {
@@ -159,6 +159,11 @@ class Editor:
                     for p in st.parts:
                         if p.tag == st.tag:
                             yield from p.inputs
+
+    @property
+    def first_error(self) -> str:
+        """The id of the first part of the form with a problem (focused when the page opens)."""
+        return next((i.id for i in self.walk() if isinstance(i, Input | StageView) and i.error), "")
 
     def place(self, path: str, message: str) -> None:
         """Show ``message`` beside the input ``path`` names, or the nearest part holding it."""
