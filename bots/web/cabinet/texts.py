@@ -214,8 +214,9 @@ def problem_text(lang: Lang, detail: str) -> str:
     """A service's message in the page's language (English messages are shown as they are)."""
     if lang == "en":
         return detail[:1].upper() + detail[1:] if detail else detail
-    if f"err:{detail}" in RU:
-        return RU[f"err:{detail}"]
+    known = _CATALOGUE["ru"].get(f"err:{detail}")  # the cabinet's and every area's translations
+    if known is not None:
+        return known
     for pattern, template in _RU_PATTERNS:
         match = pattern.match(detail)
         if match:
