@@ -9,7 +9,8 @@ call rating, built only on public hooks, as a third party would write it:
 * ``tenant_balance``: answers the kernel's balance lookup;
 * announces ``billing_event`` (``balance_changed``) for other plugins;
 * ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
-* ``register_payment_gateways``: YooKassa, or in demo mode a fake of it (``payments/``).
+* ``register_payment_gateways``: YooKassa, or in demo mode a fake of it (``payments/``);
+* ``register_workers``: autopay (``payments/autopay.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Tenant
 from vats.core.payments import PaymentGateway
 from vats.core.protocols import KernelAPI
+from vats.core.workers import Worker
 from vats.plugins.billing import ledger, prepaid
 from vats.plugins.billing.rating import Rater
 
@@ -74,9 +76,20 @@ async def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> int | None:
 def register_routes() -> Sequence[Any]:
     from vats.plugins.billing.api.operator import BillingOperatorController
     from vats.plugins.billing.api.payments import PaymentNotificationsController, PaymentsController
+    from vats.plugins.billing.api.payments_autopay import AutopayController
     from vats.plugins.billing.api.tenant import BillingController
 
-    return [BillingController, BillingOperatorController, PaymentsController, PaymentNotificationsController]
+    return [
+        BillingController, BillingOperatorController, PaymentsController, PaymentNotificationsController,
+        AutopayController,
+    ]  # fmt: skip
+
+
+@hookimpl
+def register_workers() -> Sequence[Worker]:
+    from vats.plugins.billing.payments.autopay import worker
+
+    return [worker]
 
 
 @hookimpl

@@ -209,6 +209,8 @@ async def settle(
     announce what happened (``billing_event``). Safe to run any number of times, at once."""
     release = False
     async with kernel.db.tenant(tenant_id) as conn:
+        # The lock order of every autopay path: the tenant's autopay row, then the payment.
+        await conn.execute("SELECT FROM billing_autopay WHERE tenant_id = $1 FOR UPDATE", tenant_id)
         row = await conn.fetchrow(
             f"SELECT {_COLUMNS}, gateway_payment_id FROM billing_payments WHERE id = $1 FOR UPDATE", payment_id
         )
