@@ -66,26 +66,41 @@ class ScenarioBody(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
 STAGES = ("menu", "handling", "insurance")
 
 
+class BlockDecodeError(msgspec.ValidationError):
+    """A block that does not decode, with the stage it sits in (``default.handling``): msgspec
+    names paths inside the block only."""
+
+    def __init__(self, where: str, error: msgspec.ValidationError) -> None:
+        super().__init__(str(error))
+        self.where = where
+
+
 def compile_body(raw: Any, registry: BlockRegistry) -> ScenarioBody:
     """Decode a stored scenario (builtins) with its blocks as the registered Struct types."""
     body = msgspec.convert(raw, ScenarioBody)
 
-    def branch(b: Branch) -> Branch:
-        blocks = {stage: getattr(b, stage) for stage in STAGES}
-        decoded = {stage: (registry.convert(value) if value is not None else None) for stage, value in blocks.items()}
+    def branch(where: str, b: Branch) -> Branch:
+        decoded = {}
+        for stage in STAGES:
+            value = getattr(b, stage)
+            try:
+                decoded[stage] = registry.convert(value) if value is not None else None
+            except msgspec.ValidationError as exc:
+                raise BlockDecodeError(f"{where}.{stage}", exc) from exc
         return msgspec.structs.replace(b, **decoded)
 
     return msgspec.structs.replace(
         body,
         filters=[
             msgspec.structs.replace(
-                f, working=branch(f.working), off_hours=branch(f.off_hours) if f.off_hours else None
+                f, working=branch(f"filters[{i}].working", f.working),
+                off_hours=branch(f"filters[{i}].off_hours", f.off_hours) if f.off_hours else None,
             )
-            for f in body.filters
+            for i, f in enumerate(body.filters)
         ],
-        default=branch(body.default),
-        off_hours=branch(body.off_hours) if body.off_hours else None,
-    )
+        default=branch("default", body.default),
+        off_hours=branch("off_hours", body.off_hours) if body.off_hours else None,
+    )  # fmt: skip
 
 
 # --- what a scenario names (forced deletion lists and removes references with these) -----

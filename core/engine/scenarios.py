@@ -4,6 +4,7 @@ transaction), read, bind to numbers. The API, the CLI and the bot all write thro
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -12,7 +13,7 @@ from vats.core.blocks import BlockRegistry
 from vats.core.db.database import Connection
 from vats.core.directory._sql import lock_tenant, translated_errors
 from vats.core.directory.validation import check_name
-from vats.core.engine.scenario import ScenarioBody, compile_body
+from vats.core.engine.scenario import BlockDecodeError, ScenarioBody, compile_body
 from vats.core.errors import NotFoundError, ValidationError
 from vats.core.media.library import media_exists
 
@@ -24,11 +25,20 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True):
     body: dict[str, Any]
 
 
+_AT = re.compile(r" - at `\$(.*)`$")
+
+
 def check_body(body: Any, registry: BlockRegistry) -> ScenarioBody:
+    """The body decoded, or a ValidationError whose ``field`` names the part that is wrong
+    (``body.filters[0].name``, ``body.default.menu.menu_id``; ``body.default.menu`` for a field
+    the block lacks)."""
     try:
         return compile_body(body, registry)
     except msgspec.ValidationError as exc:
-        raise ValidationError(f"the scenario is not valid: {exc}", field="body") from exc
+        where = f"body.{exc.where}" if isinstance(exc, BlockDecodeError) else "body"
+        found = _AT.search(str(exc))
+        field = where + (found.group(1) if found else "")
+        raise ValidationError(f"the scenario is not valid: {_AT.sub('', str(exc))}", field=field) from exc
 
 
 async def check_references(conn: Connection, tenant_id: uuid.UUID, compiled: ScenarioBody) -> None:

@@ -161,7 +161,12 @@ async def test_scenario_names_are_unique_and_bad_bodies_name_the_field(vats_kern
     unknown = await admin.post(
         "/api/scenarios", json={"name": "Три", "body": {"default": {"handling": {"type": "teleport"}}}}
     )
-    assert unknown.status_code == 422 and unknown.json()["field"] == "body"
+    assert unknown.status_code == 422 and unknown.json()["field"] == "body.default.handling.type"
+    no_menu = await admin.post("/api/scenarios", json={"name": "Три", "body": {"default": {"menu": {"type": "ivr"}}}})
+    assert no_menu.status_code == 422 and no_menu.json()["field"] == "body.default.menu"
+    assert "menu_id" in no_menu.json()["detail"]
+    bad_name = await admin.post("/api/scenarios", json={"name": "Три", "body": {"filters": [{"name": 5}], "default": {}}})
+    assert bad_name.status_code == 422 and bad_name.json()["field"] == "body.filters[0].name"
     ghost = await admin.post("/api/scenarios", json={"name": "Три", "body": {"default": {"handling": {
         "type": "forward", "targets": [{"kind": "employee", "id": "00000000-0000-0000-0000-000000000000"}]}}}})  # fmt: skip
     assert ghost.status_code == 404 and ghost.json()["field"] == "body.default.handling.targets[0].id"

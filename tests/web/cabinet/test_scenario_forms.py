@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from vats.bots.web.cabinet.scenarios import editor
 from vats.bots.web.cabinet.scenarios.pages import form_parts
 from vats.bots.web.cabinet.scenarios.texts import RU
@@ -13,6 +14,8 @@ from vats.bots.web.cabinet.texts import texts
 from vats.core import hookimpl
 from vats.core.directory.service import TenantCreated
 from vats.core.engine.forms import BlockFormPart, Choice, FormField
+from vats.core.engine.scenarios import check_body
+from vats.core.errors import ValidationError
 from vats.core.kernel import Kernel
 from vats.core.snapshot import TenantSnapshot
 
@@ -121,3 +124,21 @@ async def test_a_problem_is_placed_beside_the_input_it_names_or_the_nearest_part
     assert errors == {"default.handling.ring_s": "ring", "default.handling.targets": "target"}
     assert next(i for i in branch.options if i.path == "default.options.greeting").error == "greeting"
     assert view.general == ["general"]
+
+
+async def test_a_voice_menu_picked_without_a_menu_is_named_at_its_stage(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """No IVR menu exists yet, so the picker posts none: the API's check names the stage, and the
+    editor shows the problem under that stage's block picker."""
+    snapshot = await vats_kernel.snapshots.get(vats_tenant.tenant_id)
+    view = editor.build({"default": {}}, snapshot, _choices(vats_kernel), "ru", T)
+    form = _post(view, {"default.menu.type": "ivr"})
+    body = editor.Reader(form, form_parts(vats_kernel), snapshot, "ru").body()
+    with pytest.raises(ValidationError) as problem:
+        check_body(body, vats_kernel.blocks)
+    assert problem.value.field == "body.default.menu" and "menu_id" in problem.value.message
+    shown = editor.build(body, snapshot, _choices(vats_kernel), "ru", T)
+    shown.place(problem.value.field.removeprefix("body."), problem.value.message)
+    menu = shown.sections[-1].working.stages[0]
+    assert menu.tag == "ivr" and menu.error and shown.first_error == menu.id
