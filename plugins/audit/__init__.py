@@ -80,3 +80,12 @@ def register_routes() -> Sequence[Any]:
     from vats.plugins.audit.routes import audit
 
     return [audit]
+
+
+@hookimpl
+def register_cabinet_pages() -> Sequence[Any]:
+    """Settings → Журнал изменений in the cabinet, for admins (plugins/audit/cabinet.py)."""
+    # Imported here like the routes: litestar is only the web server's cost.
+    from vats.plugins.audit.cabinet import cabinet_pages
+
+    return [cabinet_pages()]
