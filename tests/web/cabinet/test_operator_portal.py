@@ -11,9 +11,12 @@ from typing import Any
 import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
+from vats.core.asterisk import trunks
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 from vats.core.operators.accounts import OperatorAccounts
+from vats.core.operators.actions import OperatorActions
+from vats.core.operators.audit import Actor
 
 from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.test_browser import give_password, page_id, sign_in, wait
@@ -269,11 +272,17 @@ async def test_every_portal_page_fits_a_phone_and_reads_at_desktop_width(
     cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated, screenshots: Any
 ) -> None:
     await make_operator(vats_kernel)
-    await vats_kernel.directory.assign_number(vats_tenant.tenant_id, "+74951234567", "Основной")
+    # Long names and addresses, and an audit log with rows: what must still fit at 375 px.
+    acting = OperatorActions(vats_kernel.db, vats_kernel.directory, None, Actor(label=OPERATOR))
+    await acting.assign_number(vats_tenant.tenant_id, "+74951234567", "Основной")
     for n in range(3):
-        await vats_kernel.directory.create_tenant(
+        await acting.create_tenant(
             name=f"ООО Очень длинное название компании номер {n}", admin_email=f"director-{n}@long-domain-name.example"
         )
+    await acting.create_trunk(trunks.TrunkIn(name="rostelecom-moscow-primary", host="sip.very-long-provider-name.example",
+                                             username="vats-account-0001", password="s3cret-trunk",
+                                             inbound_match="203.0.113.0/24"))  # fmt: skip
+    await acting.set_seats(vats_tenant.tenant_id, 20)
     browser.get(cabinet_server.url + "/operator/signin")
     pages = {
         "signin": "/operator/signin",
