@@ -348,6 +348,17 @@ def billing_event(
     """
 
 
+@hookspec
+def message_employees(
+    tenant_id: uuid.UUID, employee_ids: list[uuid.UUID], kind: str, texts: dict[str, str], conn: Connection
+) -> Answer[int | None]:
+    """Send a short text to these employees through a messenger (the Telegram bot: those who
+    linked it). ``texts`` holds the text by language (``"ru"``, ``"en"``; each employee gets
+    theirs, Russian when theirs is missing). Called inside the caller's transaction: write an
+    outbox row per employee reached. Answer how many were reached (None or 0: none).
+    """
+
+
 @hookspec(firstresult=True)
 def sms_provider(kernel: KernelAPI) -> Answer[SmsProvider | None]:
     """The way SMS go out: an object with ``name`` and ``async send(to, text) -> Outcome``

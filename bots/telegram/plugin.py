@@ -29,6 +29,25 @@ def register_routes() -> Sequence[Any]:
 
 
 @hookimpl
+async def message_employees(
+    tenant_id: uuid.UUID, employee_ids: list[uuid.UUID], kind: str, texts: dict[str, str], conn: Connection
+) -> int:
+    """The linked ones among ``employee_ids`` get the text in their language, through the outbox."""
+    from vats.bots.telegram.outbox import Message, enqueue_message
+
+    linked = await conn.fetch(
+        "SELECT employee_id, chat_id, language FROM telegram_links WHERE tenant_id = $1 AND employee_id = ANY($2)",
+        tenant_id, employee_ids,
+    )  # fmt: skip
+    for r in linked:
+        text = texts.get(r["language"]) or texts.get("ru") or next(iter(texts.values()), "")
+        await enqueue_message(
+            conn, tenant_id, r["employee_id"], r["chat_id"], kind, Message(text=text, language=r["language"])
+        )
+    return len(linked)
+
+
+@hookimpl
 async def task_created(tenant_id: uuid.UUID, task: TaskNotice, conn: Connection, kernel: KernelAPI) -> None:
     from vats.bots.telegram.outbox import enqueue_task_alert
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from vats.core.db.database import Connection
 from vats.core.mail import Mail, enqueue_mail
+from vats.core.protocols import KernelAPI
 from vats.plugins.notifications.sms import SmsLimitError, SmsPayload, enqueue_sms
 from vats.plugins.notifications.texts import Language, rubles, t
 
@@ -36,7 +37,7 @@ SELECT * FROM fired
 """
 
 
-async def balance_changed(conn: Connection, tenant_id: uuid.UUID, after_kop: int) -> list[int]:
+async def balance_changed(conn: Connection, kernel: KernelAPI, tenant_id: uuid.UUID, after_kop: int) -> list[int]:
     """Write the warnings this change causes; returns their outbox ids."""
     fired = await conn.fetch(_CROSSED, tenant_id, after_kop)
     if not fired:
@@ -48,7 +49,14 @@ async def balance_changed(conn: Connection, tenant_id: uuid.UUID, after_kop: int
             "company": company, "balance": rubles(after_kop, r["language"]),
             "threshold": rubles(r["threshold_kop"], r["language"]),
         }  # fmt: skip
-        if r["kind"] == "email":
+        if r["kind"] == "telegram":
+            texts = {lang: t(lang, "low_balance_sms", **_fields(company, after_kop, r["threshold_kop"], lang))
+                     for lang in ("ru", "en")}  # fmt: skip
+            await kernel.plugins.emit(
+                "message_employees", tenant_id=tenant_id, conn=conn, employee_ids=[uuid.UUID(r["address"])],
+                kind="notifications.low_balance", texts=texts,
+            )  # fmt: skip
+        elif r["kind"] == "email":
             mail = Mail(
                 to=r["address"], subject=t(r["language"], "low_balance_subject", **fields),
                 text=t(r["language"], "low_balance_body", **fields),
@@ -62,6 +70,35 @@ async def balance_changed(conn: Connection, tenant_id: uuid.UUID, after_kop: int
                     written.append(await enqueue_sms(conn, tenant_id=tenant_id, kind="low_balance", payload=payload))
             except SmsLimitError:
                 pass  # the day's SMS are spent; the e-mail recipients are still warned
+    return written
+
+
+def _fields(company: str, after_kop: int, threshold_kop: int, language: Language) -> dict[str, object]:
+    return {"company": company, "balance": rubles(after_kop, language), "threshold": rubles(threshold_kop, language)}
+
+
+async def payment_received(conn: Connection, tenant_id: uuid.UUID, amount_kop: int, after_kop: int) -> list[int]:
+    """A receipt to every verified e-mail recipient (not by SMS: a receipt is not worth one)."""
+    rows = await conn.fetch(
+        "SELECT address, language FROM notification_recipients"
+        " WHERE tenant_id = $1 AND kind = 'email' AND verified_at IS NOT NULL ORDER BY address",
+        tenant_id,
+    )
+    if not rows:
+        return []
+    company = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
+    written = []
+    for r in rows:
+        fields = {
+            "company": company,
+            "amount": rubles(amount_kop, r["language"]),
+            "balance": rubles(after_kop, r["language"]),
+        }
+        mail = Mail(
+            to=r["address"], subject=t(r["language"], "payment_subject", **fields),
+            text=t(r["language"], "payment_body", **fields),
+        )  # fmt: skip
+        written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind="notifications.payment", mail=mail))
     return written
 
 

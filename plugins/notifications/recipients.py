@@ -21,13 +21,14 @@ from vats.core.protocols import KernelAPI
 from vats.plugins.notifications.sms import CODE_LIFETIME, PRINTABLE, SmsPayload, enqueue_sms, parse_mobile
 from vats.plugins.notifications.texts import t
 
+LANGUAGES: tuple[Language, ...] = ("ru", "en")
 LINK_LIFETIME = dt.timedelta(hours=24)
 MAX_CODE_TRIES = 5
 MAX_THRESHOLD_KOP = 10**12
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 VERIFY_PATH = "/notifications/verify"
 
-Kind = Literal["email", "sms"]
+Kind = Literal["email", "sms", "telegram"]
 Language = Literal["ru", "en"]
 
 
@@ -75,6 +76,11 @@ def parse_email(text: str, field: str = "address") -> str:
 
 
 def parse_address(kind: Kind, text: str) -> str:
+    if kind == "telegram":  # an employee's id: the bot reaches them if they linked it
+        try:
+            return str(uuid.UUID(text.strip()))
+        except ValueError:
+            raise ValidationError("an employee's id", field="address") from None
     return parse_email(text) if kind == "email" else parse_mobile(text)
 
 
@@ -97,6 +103,10 @@ async def listing(conn: Connection, tenant_id: uuid.UUID) -> list[Recipient]:
 
 async def add(conn: Connection, kernel: KernelAPI, tenant_id: uuid.UUID, data: RecipientIn) -> tuple[Recipient, Sent]:
     address = parse_address(data.kind, data.address)
+    if data.kind == "telegram" and not await conn.fetchval(
+        "SELECT true FROM employees WHERE tenant_id = $1 AND id = $2", tenant_id, uuid.UUID(address)
+    ):
+        raise ValidationError("no such employee", field="address")
     row = await conn.fetchrow(
         "INSERT INTO notification_recipients (tenant_id, kind, address, threshold_kop, language)"
         f" VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING {COLUMNS}",
@@ -105,14 +115,31 @@ async def add(conn: Connection, kernel: KernelAPI, tenant_id: uuid.UUID, data: R
     if row is None:
         raise ConflictError("this address is already listed", field="address")
     recipient = _recipient(row)
-    return recipient, await send_verification(conn, kernel, tenant_id, recipient)
+    sent = await send_verification(conn, kernel, tenant_id, recipient)
+    if recipient.kind == "telegram":  # the bot reached them: confirmed
+        recipient = msgspec.structs.replace(recipient, verified=True)
+    return recipient, sent
 
 
 async def send_verification(conn: Connection, kernel: KernelAPI, tenant_id: uuid.UUID, recipient: Recipient) -> Sent:
-    """A new link or code (the previous one stops working), written for sending."""
+    """A new link or code (the previous one stops working), written for sending; a Telegram
+    recipient is confirmed by the bot reaching them (or refused when it cannot)."""
     if recipient.verified:
         raise ValidationError("this address is already confirmed", field="id")
     company = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
+    if recipient.kind == "telegram":
+        texts = {lang: t(lang, "telegram_welcome", company=company) for lang in LANGUAGES}
+        reached = await kernel.plugins.emit(
+            "message_employees", tenant_id=tenant_id, conn=conn, employee_ids=[uuid.UUID(recipient.address)],
+            kind="notifications.verify", texts=texts,
+        )  # fmt: skip
+        if not sum(reached):
+            raise ValidationError("this employee has not linked the Telegram bot", field="address")
+        await conn.execute(
+            "UPDATE notification_recipients SET verified_at = now() WHERE tenant_id = $1 AND id = $2",
+            tenant_id, recipient.id,
+        )  # fmt: skip
+        return Sent()
     if recipient.kind == "email":
         token = secrets.token_urlsafe(32)
         lifetime = LINK_LIFETIME
@@ -168,7 +195,13 @@ async def remove(conn: Connection, tenant_id: uuid.UUID, recipient_id: uuid.UUID
     )  # fmt: skip
     if row is None:
         raise NotFoundError("no such recipient", field="id")
-    if row["kind"] == "email":
+    if row["kind"] == "telegram":
+        await conn.execute(
+            "DELETE FROM outbox WHERE tenant_id = $1 AND channel = 'telegram' AND kind LIKE 'notifications.%'"
+            " AND payload->>'employee_id' = $2 AND sent_at IS NULL",
+            tenant_id, row["address"],
+        )  # fmt: skip
+    elif row["kind"] == "email":
         await conn.execute(
             "DELETE FROM outbox WHERE tenant_id = $1 AND channel = 'mail' AND kind LIKE 'notifications.%'"
             " AND payload->>'to' = $2 AND sent_at IS NULL",

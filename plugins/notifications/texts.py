@@ -27,6 +27,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "Код подтверждения АТС «{company}»: {code}. Никому его не сообщайте.",
         "en": "Confirmation code of the PBX “{company}”: {code}. Do not share it.",
     },
+    "telegram_welcome": {
+        "ru": "Сюда будут приходить уведомления АТС «{company}» (например, о низком балансе).",
+        "en": "Notifications of the PBX “{company}” (a low balance, say) will come here.",
+    },
     "low_balance_subject": {
         "ru": "Баланс АТС «{company}» ниже {threshold}",
         "en": "The balance of the PBX “{company}” is below {threshold}",
@@ -44,6 +48,14 @@ TEXTS: dict[str, dict[Language, str]] = {
     "low_balance_sms": {
         "ru": "АТС «{company}»: баланс {balance}, ниже {threshold}. Пополните счёт.",
         "en": "PBX “{company}”: balance {balance}, below {threshold}. Please top up.",
+    },
+    "payment_subject": {
+        "ru": "Платёж {amount} зачислен на счёт АТС «{company}»",
+        "en": "A payment of {amount} reached the account of the PBX “{company}”",
+    },
+    "payment_body": {
+        "ru": "На счёт виртуальной АТС «{company}» зачислено {amount}. Баланс: {balance}.\n",
+        "en": "{amount} was credited to the account of the virtual PBX “{company}”. Balance: {balance}.\n",
     },
     "migration_subject": {
         "ru": "Перенос в АТС «{company}» завершён",
