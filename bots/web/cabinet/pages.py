@@ -4,6 +4,7 @@ form without its CSRF token, a session that ended)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from vats.bots.web.cabinet.registry import CabinetRegistry
 
 LANG_COOKIE = "vats_lang"
+_SHELLS: dict[tuple[uuid.UUID, uuid.UUID], tuple[str, Any, set[str]]] = {}  # (tenant, employee) -> (version, ...)
+_SHELLS_MAX = 10_000
 
 
 def language(request: Request[Any, Any, Any]) -> Lang:
@@ -46,19 +49,32 @@ async def page(request: Request[Any, Any, Any], template: str, status_code: int 
     """A page inside the shell, for the signed-in employee."""
     me = request.user
     assert isinstance(me, Principal)
-    db = kernel_of(request).db
+    kernel = kernel_of(request)
+    db = kernel.db
     assert db is not None
     registry: CabinetRegistry = request.app.state["cabinet"]
-    disabled: set[str] = set()
-    async with db.tenant(me.tenant_id) as conn:
-        shell = await conn.fetchrow(
-            "SELECT t.name AS tenant_name, e.availability FROM employees e JOIN tenants t ON t.id = e.tenant_id"
-            " WHERE e.tenant_id = $1 AND e.id = $2",
-            me.tenant_id,
-            me.employee_id,
-        )
-        if registry.has_plugin_entries:
-            disabled = await kernel_of(request).plugins.disabled_for(conn, me.tenant_id)
+    # The shell's facts change only with the tenant's data: kept per version of it (bench/web:
+    # a transaction of its own per page otherwise). A write's own answer reads them afresh.
+    sessions = getattr(kernel, "sessions", None)
+    version = sessions.tenant_version(me.tenant_id) if sessions is not None and request.method == "GET" else None
+    known = _SHELLS.get((me.tenant_id, me.employee_id)) if version is not None else None
+    if known is not None and known[0] == version:
+        _, shell, disabled = known
+    else:
+        disabled = set()
+        async with db.tenant(me.tenant_id) as conn:
+            shell = await conn.fetchrow(
+                "SELECT t.name AS tenant_name, e.availability FROM employees e JOIN tenants t ON t.id = e.tenant_id"
+                " WHERE e.tenant_id = $1 AND e.id = $2",
+                me.tenant_id,
+                me.employee_id,
+            )
+            if registry.has_plugin_entries:
+                disabled = await kernel.plugins.disabled_for(conn, me.tenant_id)
+        if version is not None:
+            if len(_SHELLS) >= _SHELLS_MAX:
+                _SHELLS.clear()
+            _SHELLS[(me.tenant_id, me.employee_id)] = (version, shell, disabled)
     lang = language(request)
     return Template(
         template_name=template_path(template),
