@@ -34,6 +34,7 @@ MEANING = {
     413: "The body is larger than this operation accepts",
     422: "Well-formed, but refused by a rule (`field` names the input)",
     429: "Too many attempts; `retry_after` (and the Retry-After header) says when to try again",
+    502: "A service this operation relies on (e.g. the payment gateway) failed; nothing was lost, try again later",
 }
 
 

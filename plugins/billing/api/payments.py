@@ -35,6 +35,9 @@ class PaymentHistory(Page[Payment], kw_only=True):
     until: dt.datetime
 
 
+GATEWAY_FAILS: dict[str, Any] = {"problems": [502]}  # the OpenAPI document lists it
+
+
 def unavailable(exc: GatewayError) -> HTTPException:
     """The gateway failed (not the caller's input): 502, try again later."""
     return HTTPException(status_code=502, detail=f"the payment gateway failed: {exc}")
@@ -46,7 +49,7 @@ class PaymentsController(Controller):
     opt = {"roles": ADMIN}
 
     @post("/", operation_id="createBillingTopUp", summary="Top up the balance: a payment to confirm at the gateway",
-          status_code=201)  # fmt: skip
+          status_code=201, opt=GATEWAY_FAILS)  # fmt: skip
     async def top_up(self, me: MeDep, kernel: KernelDep, data: JSONBody[TopUpIn]) -> Payment:
         """Answers the payment with ``confirmation_url`` (card: send the payer there) or
         ``qr_payload`` (SBP: show it as a QR code). The balance grows when the gateway confirms."""
@@ -83,7 +86,7 @@ class PaymentNotificationsController(Controller):
     opt: dict[str, Any] = {"exclude_from_auth": True}
 
     @post("/{gateway:str}", operation_id="receivePaymentNotification", summary="A payment gateway's notification",
-          status_code=200, request_max_body_size=256 * 1024)  # fmt: skip
+          status_code=200, request_max_body_size=256 * 1024, opt=GATEWAY_FAILS)  # fmt: skip
     async def notify(self, request: Request[Any, Any, Any], kernel: KernelDep, gateway: FromPath[str]) -> Payment:
         """Called by the gateway, not by people. The payment it names is fetched from the gateway
         again; its answer, not the notification, moves money. Unknown payment: 404, nothing written;

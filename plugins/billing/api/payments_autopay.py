@@ -10,7 +10,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.params import JSONBody
 from vats.bots.web.kit import ADMIN, KernelDep, MeDep, TenantDep
 from vats.core.payments import GatewayError
-from vats.plugins.billing.api.payments import IdempotencyKey, unavailable
+from vats.plugins.billing.api.payments import GATEWAY_FAILS, IdempotencyKey, unavailable
 from vats.plugins.billing.payments import autopay, service
 from vats.plugins.billing.payments.autopay import Autopay, AutopayIn
 from vats.plugins.billing.payments.service import Payment, TopUpKop
@@ -41,7 +41,7 @@ class AutopayController(Controller):
         return await autopay.save(tx.conn, tx.tenant.id, data)
 
     @post("/card", operation_id="bindBillingCard", summary="Bind a card: pay 1 rouble at the gateway (given back)",
-          status_code=201)  # fmt: skip
+          status_code=201, opt=GATEWAY_FAILS)  # fmt: skip
     async def bind(self, me: MeDep, kernel: KernelDep, data: JSONBody[BindIn]) -> Payment:
         """Answers the binding payment: send the payer to its ``confirmation_url``."""
         try:

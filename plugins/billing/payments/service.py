@@ -305,7 +305,10 @@ async def history(
 ) -> tuple[list[Payment], int, dt.datetime, dt.datetime]:
     """The tenant's payments in [since, until), newest first; by default the last 4 days."""
     until = until or dt.datetime.now(dt.UTC)
-    since = since or until - dt.timedelta(days=HISTORY_DAYS)
+    try:
+        since = since or until - dt.timedelta(days=HISTORY_DAYS)
+    except OverflowError:
+        raise ValidationError("the period's end is too early", field="until") from None
     if since.tzinfo is None or until.tzinfo is None:
         raise ValidationError("give the time with its offset, e.g. 2026-11-29T00:00:00+03:00", field="since")
     if since >= until:

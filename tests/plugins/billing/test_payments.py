@@ -292,3 +292,37 @@ async def test_hook_register_payment_gateways(vats_kernel: Kernel, vats_register
     found = gateways.all_of(vats_kernel)
     assert [g.name for g in found] == ["mybank", "yookassa"]  # the demo's fake (test) comes last
     assert gateways.default(vats_kernel).name == "mybank" and gateways.by_name(vats_kernel, "yookassa") is not None
+
+
+async def test_the_history_shows_the_last_4_days_unless_a_period_is_given(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        for days_ago, amount in ((0, 100), (3, 300), (5, 500), (40, 4000)):
+            await conn.execute(
+                "INSERT INTO billing_payments (tenant_id, gateway, purpose, method, amount_kop, status,"
+                " idempotency_key, created_at) VALUES ($1, 'yookassa', 'top_up', 'card', $2, 'succeeded', $3,"
+                " now() - make_interval(days => $4))",
+                vats_tenant.tenant_id, amount, f"k{days_ago}", days_ago,
+            )  # fmt: skip
+    recent = (await admin.get(PAYMENTS)).json()
+    assert [p["amount_kop"] for p in recent["items"]] == [100, 300] and recent["total"] == 2
+    period = await admin.get(PAYMENTS, params={"since": "2020-01-01T00:00:00+03:00"})
+    assert [p["amount_kop"] for p in period.json()["items"]] == [100, 300, 500, 4000]
+    until = (await admin.get(PAYMENTS, params={"since": "2020-01-01T00:00:00Z", "until": recent["since"]})).json()
+    assert [p["amount_kop"] for p in until["items"]] == [500, 4000]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"since": "2026-11-29T00:00:00+03:00", "until": "2026-11-01T00:00:00+03:00"}, "since"),
+     ({"since": "2026-11-01T00:00:00"}, "since"), ({"since": "вчера"}, "since"),
+     ({"until": "0001-01-02T00:00:00+00:00"}, "until")],
+)  # fmt: skip
+async def test_a_bad_history_period_is_refused_naming_the_field(
+    vats_api: ApiClients, vats_tenant: TenantCreated, params: dict[str, str], field: str
+) -> None:
+    admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
+    answer = await admin.get(PAYMENTS, params=params)
+    assert 400 <= answer.status_code < 500 and answer.json()["field"] == field, answer.text
