@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from vats.core.asterisk import trunks
 from vats.core.directory.service import TenantCreated
@@ -18,6 +19,7 @@ from vats.core.operators.accounts import OperatorAccounts
 from vats.core.operators.actions import OperatorActions
 from vats.core.operators.audit import Actor
 
+from tests.web.cabinet.axe import accessibility_problems
 from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.test_browser import give_password, page_id, sign_in, wait
 
@@ -268,7 +270,7 @@ async def test_numbers_and_trunks_pages_assign_add_refuse_and_remove(
     assert actions == ["number_assigned", "trunk_created", "trunk_deleted"]
 
 
-async def test_every_portal_page_fits_a_phone_and_reads_at_desktop_width(
+async def test_every_portal_page_fits_a_phone_and_passes_axe_at_both_widths(
     cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated, screenshots: Any
 ) -> None:
     await make_operator(vats_kernel)
@@ -295,6 +297,7 @@ async def test_every_portal_page_fits_a_phone_and_reads_at_desktop_width(
     }
     browser.save_screenshot(str(screenshots / "operator-signin-desktop.png"))
     op_sign_in(browser, cabinet_server)
+    problems: list[str] = []
     for width, label in ((1280, "desktop"), (375, "phone")):
         browser.set_window_size(width, 900)
         for name, path in pages.items():
@@ -305,9 +308,36 @@ async def test_every_portal_page_fits_a_phone_and_reads_at_desktop_width(
             for panel in browser.find_elements(By.CSS_SELECTOR, "details.panel summary"):
                 panel.click()  # the forms open too: they must fit as well
             browser.save_screenshot(str(screenshots / f"operator-{name}-{label}.png"))
+            problems += accessibility_problems(browser, f"{name} at {width} px")
             if label == "phone":
                 assert fits_a_phone(browser), name
     browser.delete_all_cookies()
     browser.get(cabinet_server.url + "/operator/signin")
     browser.save_screenshot(str(screenshots / "operator-signin-phone.png"))
     assert fits_a_phone(browser)
+    problems += accessibility_problems(browser, "signin at 375 px")
+    assert problems == []  # axe-core: WCAG 2.1 A/AA (labels, contrast, keyboard)
+
+
+async def test_an_operator_signs_in_and_suspends_a_tenant_with_the_keyboard_alone(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    await make_operator(vats_kernel)
+    browser.get(f"{cabinet_server.url}/operator/tenants/{vats_tenant.tenant_id}")
+    wait(browser).until(ec.presence_of_element_located((By.ID, "operator-signin")))
+    browser.switch_to.active_element.send_keys(OPERATOR)  # the e-mail field has the focus
+    browser.switch_to.active_element.send_keys(Keys.TAB)
+    browser.switch_to.active_element.send_keys(OP_PASSWORD, Keys.ENTER)
+    wait(browser).until(lambda d: page_id(d) == "operator-tenant")  # back to the page asked for
+    reached = []
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    for _ in range(30):
+        active = browser.switch_to.active_element
+        reached.append(active.get_attribute("id") or active.get_attribute("href") or active.tag_name)
+        if reached[-1] == "suspend":
+            active.send_keys(Keys.ENTER)
+            break
+        active.send_keys(Keys.TAB)
+    assert any(str(r).endswith("/operator/numbers") for r in reached), reached  # the menu on the way
+    wait(browser).until(ec.presence_of_element_located((By.ID, "resume")))
+    assert (await vats_kernel.directory.get_tenant(vats_tenant.tenant_id)).suspended
