@@ -82,6 +82,7 @@ class FakeYooKassa:
         self.lose_answers = 0  # the next N answered deliveries count as unanswered (retried)
         self.declined_charges: dict[str, str] = {}  # saved card id -> reason of its next charge's decline
         self.requests: list[tuple[str, str]] = []  # (method, path) of every API request
+        self.created: list[dict[str, Any]] = []  # the body of every accepted POST /v3/payments
         self._keys: dict[str, str] = {}  # Idempotence-Key -> payment id
         self._held: set[str] = set()
         self.fetches_waiting: set[str] = set()
@@ -187,6 +188,7 @@ class FakeYooKassa:
         problem = self._check(body)
         if problem is not None:
             return problem
+        self.created.append(body)
         payment_id = f"2f{next(self._ids):06d}-000f-5000-a000-{uuid.uuid4().hex[:12]}"
         value = body["amount"]
         payment: dict[str, Any] = {

@@ -326,3 +326,25 @@ async def test_a_bad_history_period_is_refused_naming_the_field(
     admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
     answer = await admin.get(PAYMENTS, params=params)
     assert 400 <= answer.status_code < 500 and answer.json()["field"] == field, answer.text
+
+
+async def test_with_a_vat_code_each_top_up_carries_yookassas_receipt_for_54_fz(
+    admin: httpx.AsyncClient, vats_kernel: Kernel, fake: FakeYooKassa
+) -> None:
+    vats_kernel.config = msgspec.structs.replace(vats_kernel.config, yookassa_vat_code=1)
+    assert (await admin.post(PAYMENTS, json={"amount_kop": 150050})).status_code == 201
+    [body] = fake.created
+    [item] = body["receipt"]["items"]
+    assert body["receipt"]["customer"]["email"] == "admin@test.example"
+    assert item["amount"] == {"value": "1500.50", "currency": "RUB"} and item["vat_code"] == 1
+    assert (item["payment_subject"], item["payment_mode"]) == ("service", "full_prepayment")
+
+
+def test_yookassa_settings_come_from_the_environment_and_the_secret_is_masked() -> None:
+    from vats.core.config import describe
+
+    shown = {name: value for name, value, _ in describe({"VATS_YOOKASSA_SECRET_KEY": "live_abcdefghijklmnop"})}
+    assert "abcdefghijklmnop" not in shown["VATS_YOOKASSA_SECRET_KEY"]
+    assert shown["VATS_YOOKASSA_API_URL"].startswith("https://api.yookassa.ru/v3")
+    with pytest.raises(ValueError, match="VATS_YOOKASSA_VAT_CODE"):
+        config(VATS_YOOKASSA_VAT_CODE="20")
