@@ -18,7 +18,7 @@ from vats.core import hookimpl
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 from vats.plugins.billing import ledger
-from vats.plugins.billing.payments import autopay
+from vats.plugins.billing.payments import autopay, gateways
 from vats.plugins.billing.payments.fake_yookassa import FakeYooKassa
 
 from tests.plugins.billing.conftest import balance
@@ -151,14 +151,19 @@ async def test_monthly_autopay_on_day_31_charges_on_february_28_not_before(
 async def test_concurrent_autopay_runs_never_charge_twice_for_one_trigger(
     admin: httpx.AsyncClient, vats_kernel: Kernel, vats_tenant: TenantCreated, fake: FakeYooKassa
 ) -> None:
-    """Eight runs at once (each on its own connections), as several vats processes would."""
+    """Two kernels (each its own pool, as two vats processes), eight runs each at once."""
     await bind(admin, fake)
     await admin.put(AUTOPAY, json={"terms_accepted": True, "threshold_kop": 10000, "threshold_amount_kop": 50000,
                                    "monthly_day": 1, "monthly_amount_kop": 20000})  # fmt: skip
     async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:  # the monthly rule counts from last month
         await conn.execute("UPDATE billing_autopay SET monthly_since = current_date - 40")
-    for _ in range(3):
-        await asyncio.gather(*(autopay.tick(vats_kernel) for _ in range(8)))
+    other = Kernel(vats_kernel.config)
+    await other.start()
+    try:
+        for _ in range(3):
+            await asyncio.gather(*(autopay.tick(k) for k in (vats_kernel, other) for _ in range(8)))
+    finally:
+        await other.stop()
     assert len(charges(fake)) == 2  # one threshold dip, one month
     assert await balance(vats_kernel, vats_tenant.tenant_id) == 70000
     assert len(await ledger_rows(vats_kernel, vats_tenant.tenant_id)) == 2
@@ -249,3 +254,26 @@ async def test_a_top_up_announces_payment_received(
     await eventually(lambda: "payment_received" in events.kinds())
     [(_, payload)] = events.seen
     assert payload["amount_kop"] == 25000 and payload["payment_id"] == payment["id"] and payload["test"] is True
+
+
+async def test_a_charge_whose_process_died_after_asking_the_gateway_is_taken_over_and_charged_once(
+    admin: httpx.AsyncClient, vats_kernel: Kernel, vats_tenant: TenantCreated, fake: FakeYooKassa
+) -> None:
+    """The dead process wrote the charge, marked it sending and asked the gateway; the one that
+    takes over after the lease sends the same Idempotence-Key: the gateway answers the same payment."""
+    card_id = await bind(admin, fake)
+    tenant = vats_tenant.tenant_id
+    async with vats_kernel.db.tenant(tenant) as conn:
+        payment_id = await conn.fetchval(
+            "INSERT INTO billing_payments (tenant_id, gateway, purpose, method, trigger, amount_kop, idempotency_key,"
+            " status, updated_at) VALUES ($1, 'yookassa', 'card_charge', 'saved_card', 'monthly', 20000,"
+            " 'autopay:monthly:2026-11', 'sending', now() - interval '2 minutes') RETURNING id",
+            tenant,
+        )
+    gateway = gateways.by_name(vats_kernel, "yookassa")
+    assert gateway is not None
+    await gateway.charge_card(card_id=card_id, amount_kop=20000, description="x", idempotency_key=str(payment_id))
+    await autopay.tick(vats_kernel)
+    await autopay.tick(vats_kernel)
+    assert len(charges(fake)) == 1
+    assert await balance(vats_kernel, tenant) == 20000 and len(await ledger_rows(vats_kernel, tenant)) == 1
