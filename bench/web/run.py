@@ -1,8 +1,9 @@
 """bench/web: the cabinet's employee list page (Settings → Employees, a cookie session) for a
 tenant of 1,000 employees, next to the JSON list route (GET /api/employees, a bearer token) in
 the same run and the same `vats serve`, both answering the same first 50 rows (checked before
-the load). 50 concurrent connections; the server pinned to core 0, the load client (wrk, else
-``bench/load.py``) to core 1, as in bench/api.
+the load). 10 concurrent connections (a page takes milliseconds to render: 50 would only queue
+past the client's 2 s timeout on a busy machine); the server pinned to core 0, the load client
+(wrk, else ``bench/load.py``) to core 1, as in bench/api.
 
 Routes:
 
@@ -15,7 +16,9 @@ Routes:
     python bench/web/run.py --smoke    # 2 s per route (CI)
 
 Goal (issue 16): the page >= 0.5 of the API's throughput (the uncached list: both build their
-answer from the database on every request); the page's p99 under load is reported.
+answer from the database on every request); the page's p99 under load is reported. Where other
+processes share the cores, the CPU each answer costs (vats + PostgreSQL) says more than req/s,
+so the ratio is printed both ways, as bench/api does.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from bench.common import WrkResult, postmaster_pid, run_wrk, throwaway_postgres,
 PASSWORD = "bench-Passw0rd"
 EMPLOYEES = 1000
 ROWS = 50
+CONNECTIONS = 10
 ADMIN = "admin@bench.example"
 
 
@@ -123,6 +127,10 @@ def show(name: str, r: WrkResult) -> None:
           f"   errors {r.errors}   server {r.server_cpu_ms_per_request:.3f} ms/request{database}")  # fmt: skip
 
 
+def total_ms(r: WrkResult) -> float:
+    return r.server_cpu_ms_per_request + (r.database_cpu_ms_per_request or 0.0)
+
+
 def goal(name: str, ratio: float, target: float) -> str:
     return f"  {name}: {ratio:.2f}  (goal >= {target:.2f}: {'met' if ratio >= target else 'NOT met'})"
 
@@ -144,7 +152,7 @@ def main() -> None:
             cookie = {"Cookie": cabinet_cookie(base)}
             same_first_rows(base, bearer, cookie)
             common: dict[str, Any] = {
-                "seconds": seconds, "connections": 50, "cpus": "1", "server_pid": proc.pid,
+                "seconds": seconds, "connections": CONNECTIONS, "cpus": "1", "server_pid": proc.pid,
                 "database_pid": postmaster_pid(url),
             }  # fmt: skip
             api_url, page_url = f"{base}/api/employees?limit={ROWS}", f"{base}/cabinet/settings/employees"
@@ -153,7 +161,7 @@ def main() -> None:
             cached = run_wrk(api_url, **common, headers=bearer)
             uncached = run_wrk(api_url, **common, headers=bearer, unique="nonce")
             page = run_wrk(page_url, **common, headers=cookie, unique="nonce")
-    print(f"bench/web ({seconds:.0f} s per route, 50 connections, {EMPLOYEES} employees, first {ROWS} rows,"
+    print(f"bench/web ({seconds:.0f} s per route, {CONNECTIONS} connections, {EMPLOYEES} employees, first {ROWS} rows,"
           " server on core 0, client on core 1)")  # fmt: skip
     show("JSON list, cached (GET /api/employees)", cached)
     show("JSON list, uncached (?nonce=N)", uncached)
@@ -162,6 +170,8 @@ def main() -> None:
     print("throughput ratios:")
     print(goal("page / uncached JSON list", page.requests_per_s / uncached.requests_per_s, 0.5))
     print(f"  page / cached JSON list: {page.requests_per_s / cached.requests_per_s:.2f}  (for information)")
+    print("the same by the CPU per answer, vats + PostgreSQL (inverse ratio of ms/request):")
+    print(goal("page / uncached JSON list", total_ms(uncached) / total_ms(page), 0.5))
     if page.errors or cached.errors or uncached.errors:
         sys.exit("bench/web: requests failed")
 
