@@ -66,12 +66,16 @@ async def listing(
     status: str | None,
     limit: int,
     offset: int,
+    contact_id: uuid.UUID | None = None,
 ) -> tuple[list[Deal], int]:
     args: list[Any] = [viewer.tenant_id, since, until]
     where = ["d.tenant_id = $1", "d.created_at >= $2", "d.created_at < $3", visibility(viewer, args)]
     if status:
         args.append(status)
         where.append(f"d.status = ${len(args)}")
+    if contact_id:
+        args.append(contact_id)
+        where.append(f"d.contact_id = ${len(args)}")
     condition = " AND ".join(where)
     total = await conn.fetchval(f"SELECT count(*) FROM crm_deals d WHERE {condition}", *args)
     rows = await conn.fetch(

@@ -175,7 +175,10 @@ async def listing(
     kind: str | None,
     limit: int,
     offset: int,
+    contact_id: uuid.UUID | None = None,
+    overdue: bool = False,
 ) -> tuple[list[Task], int]:
+    """``overdue``: still open and past the deadline."""
     args: list[Any] = [viewer.tenant_id, since, until]
     where = ["t.tenant_id = $1", "t.created_at >= $2", "t.created_at < $3", visibility(viewer, args)]
     if status == "open_any":
@@ -189,6 +192,11 @@ async def listing(
     if kind:
         args.append(kind)
         where.append(f"t.kind = ${len(args)}")
+    if contact_id:
+        args.append(contact_id)
+        where.append(f"t.contact_id = ${len(args)}")
+    if overdue:
+        where.append("t.status IN ('open', 'in_progress') AND t.deadline < now()")
     condition = " AND ".join(where)
     total = await conn.fetchval(f"SELECT count(*) FROM crm_tasks t WHERE {condition}", *args)
     rows = await conn.fetch(

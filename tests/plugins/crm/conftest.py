@@ -17,6 +17,7 @@ from vats.core.engine.simulator import Simulation, parse_script, simulate_and_re
 from vats.core.kernel import Kernel
 
 from tests.engine.conftest import MSK, NUMBER, TUESDAY_NOON, Company, company, emp, forward  # noqa: F401
+from tests.web.cabinet.conftest import browser, cabinet_server, screenshots  # noqa: F401 (the cabinet pages' tests)
 
 DAY = {"period": "range", "from": "2026-11-24", "to": "2026-11-24"}
 
