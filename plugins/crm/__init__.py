@@ -7,7 +7,7 @@ A default plugin built only on public hooks, as a third party would write it:
 * ``lookup_contact``: routing learns the caller's tags and personal manager (``lookup.py``);
 * ``register_routes``: the cabinet API (``api/``);
 * ``register_cabinet_pages``: its pages in the web cabinet: the call history, the dashboard and
-  the statistics (``cabinet_calls/``);
+  the statistics (``cabinet_calls/``); contacts, deals and tasks (``cabinet/``);
 * announces ``task_created`` / ``task_assigned`` and ``crm_event`` for other plugins;
 * ``register_bot_routers``, ``task_alert_buttons``, ``daily_digest``: its part of the Telegram
   bot (``bot.py``).
@@ -81,9 +81,10 @@ def register_routes() -> Sequence[Any]:
 
 @hookimpl
 def register_cabinet_pages() -> Sequence[Any]:
+    from vats.plugins.crm.cabinet import pages as work_pages
     from vats.plugins.crm.cabinet_calls import pages as call_pages
 
-    return [call_pages()]
+    return [call_pages(), work_pages()]
 
 
 @hookimpl

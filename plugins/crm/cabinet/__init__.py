@@ -1,3 +1,35 @@
 """The CRM's pages in the web cabinet (Work → Contacts, Deals, Tasks), contributed through
 ``register_cabinet_pages`` as a third party's pages would be: controllers here, templates in
 ``templates/crm/``, texts in ``texts.py``, a stylesheet in ``static/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vats.bots.web.cabinet.kit import EVERYONE, WORKERS, CabinetPages, NavEntry
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def pages() -> CabinetPages:
+    from vats.plugins.crm.cabinet.assets import stylesheet
+    from vats.plugins.crm.cabinet.contacts import ContactPages
+    from vats.plugins.crm.cabinet.deals import DealPages
+    from vats.plugins.crm.cabinet.tasks import TaskPages
+    from vats.plugins.crm.cabinet.texts import EN, RU
+
+    # The menu shows each page to the roles its API route admits: /api/deals is for workers.
+    return CabinetPages(
+        handlers=[ContactPages, DealPages, TaskPages, stylesheet],
+        nav=[
+            NavEntry(href="/cabinet/contacts", label_ru=RU["crm_contacts"], label_en=EN["crm_contacts"],
+                     roles=EVERYONE, section="work", order=520),
+            NavEntry(href="/cabinet/deals", label_ru=RU["crm_deals"], label_en=EN["crm_deals"],
+                     roles=WORKERS, section="work", order=540),
+            NavEntry(href="/cabinet/tasks", label_ru=RU["crm_tasks"], label_en=EN["crm_tasks"],
+                     roles=EVERYONE, section="work", order=560),
+        ],
+        templates=TEMPLATES,
+        texts_ru=RU,
+        texts_en=EN,
+    )  # fmt: skip

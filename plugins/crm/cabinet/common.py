@@ -1,7 +1,7 @@
 """What the CRM's cabinet pages share: the viewer in one tenant transaction (the same
 ``viewer_for`` the CRM's API builds), the role rule per page (the API's role sets), forms,
 names of colleagues and groups, dates in the PBX's time zone, and the texts of the page's
-language (the cabinet's own, with the CRM's on top)."""
+language."""
 
 from __future__ import annotations
 
@@ -14,58 +14,40 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Request
-from litestar.exceptions import PermissionDeniedException
 from litestar.response import Template
-from vats.bots.web.kit import TenantScope, kernel_of, tenant_transaction
-from vats.core.accounts.service import Principal
+from vats.bots.web.cabinet.kit import (
+    caller,
+    kernel_of,
+    language,
+    page,
+    problem_text,
+    require,
+    tenant_transaction,
+    texts,
+)
+from vats.bots.web.kit import TenantScope
 from vats.core.errors import ValidationError, VatsError
-from vats.plugins.crm.cabinet import shell
 from vats.plugins.crm.cabinet.texts import EN, RU
 from vats.plugins.crm.viewer import Viewer, viewer_for
 
 MAX_FIELD = 4000
 
-
-class CrmTexts(dict[str, str]):
-    """The CRM's texts of one language over the cabinet's (a missing key: Russian, then the cabinet's)."""
-
-    def __init__(self, own: Mapping[str, str], base: Mapping[str, str]) -> None:
-        super().__init__(own)
-        self.base = base
-
-    def __missing__(self, key: str) -> str:
-        if key in RU:
-            return RU[key]
-        return self.base[key]
+__all__ = ["Crm", "crm", "form_of", "problem", "render", "require", "texts_for", "uuid_or_none", "uuids"]
 
 
-def texts_for(request: Request[Any, Any, Any]) -> CrmTexts:
-    lang = shell.language(request)
-    return CrmTexts(EN if lang == "en" else RU, shell.texts(lang))
+def texts_for(request: Request[Any, Any, Any]) -> Mapping[str, str]:
+    """The page's texts: the cabinet's catalogue, which holds the CRM's (``CabinetPages.texts_ru``)."""
+    return texts(language(request))
 
 
 def problem(request: Request[Any, Any, Any], exc: VatsError) -> str:
     """A service's message in the page's language."""
-    lang = shell.language(request)
+    lang = language(request)
     own = f"crm_err:{exc.message}"
     table = EN if lang == "en" else RU
     if own in table:
         return table[own]
-    return shell.problem_text(lang, exc.message)
-
-
-def signed_in(request: Request[Any, Any, Any]) -> Principal:
-    me = request.user
-    assert isinstance(me, Principal)
-    return me
-
-
-def require(request: Request[Any, Any, Any], roles: frozenset[str]) -> Principal:
-    """The API route's role set for this page; others get the cabinet's clear no-access page."""
-    me = signed_in(request)
-    if me.role not in roles:
-        raise PermissionDeniedException("no access")
-    return me
+    return problem_text(lang, exc.message)
 
 
 @dataclass(frozen=True)
@@ -131,7 +113,7 @@ class Crm:
 async def crm(request: Request[Any, Any, Any]) -> AsyncIterator[Crm]:
     """A tenant transaction with the CRM's viewer, as the API's ``viewer`` dependency builds it.
     An exception rolls the transaction back."""
-    me = signed_in(request)
+    me = caller(request)
     async with tenant_transaction(kernel_of(request), me) as tx:
         viewer = await viewer_for(tx.conn, tx.kernel, tx.tenant.id, me.employee_id, me.role, tx.tenant.settings)
         yield Crm(tx=tx, viewer=viewer)
@@ -164,8 +146,8 @@ def uuids(texts: list[str], field: str) -> list[uuid.UUID]:
 
 
 async def render(request: Request[Any, Any, Any], template: str, code: int = 200, /, **context: Any) -> Template:
-    """A CRM page inside the cabinet's shell, with the CRM's texts as ``t``."""
+    """A CRM page (``crm/<name>.html``) inside the cabinet's shell."""
     context.setdefault("errors", {})
     context.setdefault("notice", "")
     context.setdefault("values", {})
-    return await shell.page_in_shell(request, template, code, t=texts_for(request), **context)
+    return await page(request, template, code, **context)

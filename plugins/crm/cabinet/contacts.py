@@ -17,10 +17,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
+from vats.bots.web.cabinet.kit import redirect
 from vats.bots.web.kit import ADMIN, EVERYONE, WORKERS, kernel_of
 from vats.core.errors import ValidationError, VatsError
 from vats.plugins.crm import contacts, deals, history, tasks
-from vats.plugins.crm.cabinet import shell
 from vats.plugins.crm.cabinet.common import (
     crm,
     form_of,
@@ -138,7 +138,7 @@ class ContactPages(Controller):
         except VatsError as exc:
             errors = {exc.field or "number": problem(request, exc)}
             return await self._list(request, 422, errors=errors, values=form, adding=True)
-        return shell.redirect(f"/cabinet/contacts/{contact.id}?saved=1")
+        return redirect(f"/cabinet/contacts/{contact.id}?saved=1")
 
     # --- bulk operations ----------------------------------------------------------------
 
@@ -331,4 +331,4 @@ class ContactPages(Controller):
         except VatsError as exc:
             errors = {exc.field or "title": problem(request, exc)}
             return await self._card(request, contact_id, 422, errors=errors, values=form)
-        return shell.redirect(f"/cabinet/deals/{deal.id}")
+        return redirect(f"/cabinet/deals/{deal.id}")

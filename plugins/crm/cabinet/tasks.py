@@ -13,11 +13,11 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Template
 from msgspec import UNSET
+from vats.bots.web.cabinet.kit import redirect
 from vats.bots.web.kit import EVERYONE, WORKERS
 from vats.core.errors import NotFoundError, ValidationError, VatsError
 from vats.plugins.crm import cards, tasks
 from vats.plugins.crm.api.common import media_file
-from vats.plugins.crm.cabinet import shell
 from vats.plugins.crm.cabinet.common import crm, form_of, problem, render, require, texts_for, uuid_or_none
 from vats.plugins.crm.cabinet.periods import PERIODS, bounds
 from vats.plugins.crm.cabinet.threads import attachable, attachment_rows
@@ -120,7 +120,7 @@ class TaskPages(Controller):
         except VatsError as exc:
             errors = {exc.field or "title": problem(request, exc)}
             return await self._list(request, 422, errors=errors, values=form, adding=True)
-        return shell.redirect(f"/cabinet/tasks/{task.id}?created=1")
+        return redirect(f"/cabinet/tasks/{task.id}?created=1")
 
     # --- one task -----------------------------------------------------------------------
 
@@ -196,9 +196,9 @@ class TaskPages(Controller):
             if isinstance(exc, NotFoundError):
                 raise
             return await self._card(request, task_id, 422, errors={"status": problem(request, exc)})
-        back = shell.safe_next(form.get("back"), "")
-        if back.startswith("/cabinet/tasks?"):  # a button on the list: the list again, as it was
-            return shell.redirect(back)
+        back = form.get("back", "")
+        if back.startswith("/cabinet/tasks?") and "\\" not in back:  # a button on the list: the list again
+            return redirect(back)
         return await self._card(request, task_id, notice=texts_for(request)[notice])
 
     @post("/{task_id:uuid}")

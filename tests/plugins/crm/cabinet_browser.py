@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from selenium.webdriver.common.by import By
 from vats.core.directory.models import EmployeeCreate, TagCreate
 from vats.core.directory.numbers import create_tag
 from vats.core.directory.service import TenantCreated
@@ -19,8 +18,9 @@ from vats.plugins.crm import contacts, deals
 from vats.plugins.crm.models import ContactIn, DealIn
 from vats.plugins.crm.viewer import viewer_for
 
+from tests.web.cabinet import test_browser
 from tests.web.cabinet.conftest import Server
-from tests.web.cabinet.test_browser import give_password, page_id, sign_in, wait
+from tests.web.cabinet.test_browser import give_password, page_id, wait
 
 __all__ = ["Office", "Server", "office_of", "overflow", "page_id", "phone_width", "shoot", "sign_in", "text_of", "wait"]
 
@@ -73,6 +73,13 @@ async def office_of(kernel: Kernel, tenant: TenantCreated) -> Office:
     )
 
 
+def sign_in(driver: Any, server: Server, email: str, path: str = "/") -> None:
+    """Sign in and land on ``path``, with htmx loaded (a click before it would post the form the
+    old way, racing the script's start)."""
+    test_browser.sign_in(driver, server, email, path)
+    wait(driver).until(lambda d: d.execute_script("return !!(window.htmx)"))
+
+
 def phone_width(driver: Any) -> None:
     driver.set_window_size(375, 812)
     wait(driver).until(lambda d: d.execute_script("return window.innerWidth") <= 375)
@@ -96,5 +103,5 @@ def overflow(driver: Any) -> tuple[int, int]:
 
 
 def text_of(driver: Any, css: str) -> str:
-    found = driver.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else ""
+    """The element's visible text, read in one script (htmx may be swapping the region right now)."""
+    return str(driver.execute_script("return document.querySelector(arguments[0])?.innerText?.trim() || ''", css))
