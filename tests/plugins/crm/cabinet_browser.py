@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.support.ui import WebDriverWait
 from vats.core.directory.models import EmployeeCreate, TagCreate
 from vats.core.directory.numbers import create_tag
 from vats.core.directory.service import TenantCreated
@@ -20,7 +22,7 @@ from vats.plugins.crm.viewer import viewer_for
 
 from tests.web.cabinet import test_browser
 from tests.web.cabinet.conftest import Server
-from tests.web.cabinet.test_browser import give_password, page_id, wait
+from tests.web.cabinet.test_browser import give_password, page_id
 
 __all__ = ["Office", "Server", "office_of", "overflow", "page_id", "phone_width", "shoot", "sign_in", "text_of", "wait"]
 
@@ -71,6 +73,12 @@ async def office_of(kernel: Kernel, tenant: TenantCreated) -> Office:
     return Office(
         kernel=kernel, tenant_id=tenant.tenant_id, admin_id=tenant.admin_id, olga_id=olga.id, pavel_id=pavel.id
     )
+
+
+def wait(driver: Any) -> WebDriverWait[Any]:
+    """Up to 30 s: a form that saves, announces a task and renders a card takes a while on a
+    busy two-core machine; an element htmx swaps out meanwhile is looked up again."""
+    return WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException])
 
 
 def sign_in(driver: Any, server: Server, email: str, path: str = "/") -> None:
