@@ -84,3 +84,19 @@ def test_the_check_itself_reports_an_unlabelled_field_and_poor_contrast(cabinet_
     problems = accessibility_problems(browser, "signin+bad")
     assert any(p.startswith("signin+bad: label ") and "#bare" in p for p in problems), problems
     assert any(" color-contrast " in p for p in problems), problems
+
+
+async def test_the_menu_marks_the_page_after_a_navigation_that_swaps_only_the_main_region(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    sign_in(browser, cabinet_server, await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id))
+    shell = browser.find_element(By.ID, "shell")
+    for href in ("/cabinet/me", "/cabinet/settings/groups", "/cabinet/settings/employees"):
+        browser.find_element(By.CSS_SELECTOR, f'#nav a[href="{href}"]').click()
+        wait(browser).until(
+            lambda d, href=href: d.execute_script(
+                "return document.querySelector('#nav [aria-current=page]')?.getAttribute('href')"
+            )
+            == href
+        )
+    assert browser.find_element(By.ID, "shell") == shell  # the shell itself was never replaced
