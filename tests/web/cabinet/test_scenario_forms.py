@@ -142,3 +142,11 @@ async def test_a_voice_menu_picked_without_a_menu_is_named_at_its_stage(
     shown.place(problem.value.field.removeprefix("body."), problem.value.message)
     menu = shown.sections[-1].working.stages[0]
     assert menu.tag == "ivr" and menu.error and shown.first_error == menu.id
+
+
+async def test_a_posted_filter_count_is_capped(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+    """The count is the client's word: a huge one reads no filters instead of looping for ever."""
+    snapshot = await vats_kernel.snapshots.get(vats_tenant.tenant_id)
+    for count, expected in (("1000000000", 0), ("250", editor.MAX_FILTERS), ("-1", 0)):
+        body = editor.Reader(editor.Form([("filter_count", count)]), [], snapshot, "ru").body()
+        assert len(body["filters"]) == expected

@@ -23,6 +23,7 @@ from vats.core.engine.forms import BlockFormPart, Choice, FormField
 from vats.core.snapshot import TenantSnapshot
 
 STAGES = ("menu", "handling", "insurance")
+MAX_FILTERS = 100  # a posted form names at most this many filters (the count is the client's word)
 EXTRA_ROWS = 1  # an empty row offered after a list's values (saving offers the next)
 NEW_FILTER: dict[str, Any] = {"name": "", "condition": {"type": "tags", "tags": []}, "working": {}}
 
@@ -371,7 +372,8 @@ class Reader:
     def body(self, *, drop: int | None = None, add: bool = False) -> dict[str, Any]:
         form = self.form
         filters = []
-        count = int(form.one("filter_count", "0") or 0) if form.one("filter_count").isdigit() else 0
+        posted = form.one("filter_count")
+        count = min(int(posted), MAX_FILTERS) if posted.isdigit() and len(posted) < 6 else 0
         for i in range(count):
             if i == drop:
                 continue
