@@ -1,5 +1,5 @@
 """Every CRM page fits a phone: at 375 px wide no page scrolls sideways (scrollWidth <=
-innerWidth), with real data on it. Each page is also photographed at desktop and phone width
+innerWidth), with real data on it, and axe-core finds no WCAG 2.1 A/AA violation at either width. Each page is also photographed at desktop and phone width
 (VATS_SCREENSHOTS keeps the pictures) for a person to look at."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tests.plugins.crm.cabinet_browser import (
     text_of,
     wait,
 )
+from tests.web.cabinet.axe import accessibility_problems
 
 
 async def _busy_office(kernel: Kernel, tenant: TenantCreated) -> tuple[Office, dict[str, str]]:
@@ -109,11 +110,12 @@ PAGES = [
 ]
 
 
-async def test_every_crm_page_fits_a_375_px_phone_without_sideways_scrolling(
+async def test_every_crm_page_fits_a_375_px_phone_and_axe_finds_no_wcag_violation(
     cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated, screenshots: Path
 ) -> None:
     _, ids = await _busy_office(vats_kernel, vats_tenant)
     sign_in(browser, cabinet_server, "admin@test.example", "/cabinet/contacts")
+    problems: list[str] = []
     for width in ("desktop", "phone"):
         if width == "phone":
             phone_width(browser)
@@ -123,9 +125,11 @@ async def test_every_crm_page_fits_a_375_px_phone_without_sideways_scrolling(
             # open forms widen pages most
             browser.execute_script("document.querySelectorAll('main details.panel').forEach(p => { p.open = true; })")
             shoot(browser, screenshots, f"crm-{name}-{width}")
+            problems += accessibility_problems(browser, f"{name} ({width})")
             if width == "phone":
                 scroll_width, inner_width = overflow(browser)
                 assert scroll_width <= inner_width, f"{name}: {scroll_width} > {inner_width}"
+    assert not problems, "\n".join(problems)  # axe-core: WCAG 2.1 A/AA (labels, contrast, keyboard)
 
 
 async def test_the_crm_pages_speak_english_when_chosen(
