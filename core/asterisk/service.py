@@ -12,6 +12,7 @@ import hmac
 import logging
 import uuid
 from collections.abc import Awaitable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from vats.core import hookimpl
 from vats.core.asterisk.agi import AgiRouter
 from vats.core.asterisk.ami import AmiClient
 from vats.core.asterisk.cel import CelRecords
+from vats.core.asterisk.line_events import LineEvents
 from vats.core.asterisk.render import CelDatabase, Settings, collect, render, write
 from vats.core.asterisk.wire import Dialing
 from vats.core.engine.context import RingState
@@ -121,6 +123,7 @@ class Telephony:
         self.records = CelRecords(kernel)
         self.ami: list[AmiClient] = []
         self.live = LiveRingState(kernel, self.ami)  # least busy and skipping the busy read it
+        self.lines = LineEvents(kernel)  # SIP lines' status to open cabinet pages
         self.agi_port = 0
         self.renders = 0
         self._watch: asyncio.Task[None] | None = None
@@ -135,6 +138,8 @@ class Telephony:
             self.kernel.plugins.register(self.live, name=LIVE_PLUGIN)
         for url in self.kernel.config.ami_urls:
             client = AmiClient(url)
+            # after the client's own live state, so the announced status is the one routing reads
+            client.listen(partial(self.lines.on_event, client.live))
             try:
                 await client.connect()
                 self.ami.append(client)
@@ -189,3 +194,4 @@ class Telephony:
         for client in self.ami:
             client.close()
         self.ami.clear()  # the same list the ring-state answer reads
+        await self.lines.drain()

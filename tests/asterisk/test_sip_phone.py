@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from typing import Any
 
+import asyncpg
 from vats.bots.web.testing import ApiClients
 from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.service import TenantCreated
@@ -33,6 +36,10 @@ async def test_new_employee_registers_in_seconds_and_answers_a_call(
         assert time.monotonic() - started < 10, "vats did not re-render after the change"
         await asyncio.sleep(0.1)
     phone = SipPhone(pbx.sandbox.root, line.sip_login, line.sip_password, pbx.sandbox.sip_port)  # type: ignore[attr-defined]
+    # open cabinet pages hear of the registration (channel vats_live, core/asterisk/line_events.py)
+    announced: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    listening = await asyncpg.connect(pbx.kernel.owner_url)
+    await listening.add_listener("vats_live", lambda *args: announced.put_nowait(json.loads(args[3])))
     phone.start()
     try:
         while not pbx.ami.live.registered.get(line.sip_login):
@@ -40,6 +47,14 @@ async def test_new_employee_registers_in_seconds_and_answers_a_call(
             await asyncio.sleep(0.2)
         registered_after = time.monotonic() - started
         assert registered_after < 20
+        async with asyncio.timeout(5):
+            while True:
+                event = await announced.get()
+                if event["kind"] == "line" and event["data"]["sip_login"] == line.sip_login:
+                    if event["data"]["registered"]:  # (its device state may come first)
+                        break
+        assert event["tenant"] == str(vats_tenant.tenant_id)
+        assert event["data"]["employee_id"] == str(employee.id)
         # the default scenario forwards to the first admin: point the number at the new employee
         assert pbx.kernel.db is not None
         async with pbx.kernel.db.tenant(vats_tenant.tenant_id) as conn:
@@ -77,3 +92,4 @@ async def test_new_employee_registers_in_seconds_and_answers_a_call(
         phone.wait_for("answer")  # baresip's own account of the call
     finally:
         phone.stop()
+        await listening.close()

@@ -14,6 +14,8 @@ extension) and keeps it across navigations. Events:
 * ``my-availability``: my own (JSON), so the shell's switch follows a change made elsewhere
   (the API, the Telegram bot, another tab);
 * ``task``: a toast (HTML) about a task given to me or my group;
+* ``line``: a SIP line of my tenant registered or gone, in use, ringing (JSON:
+  core/asterisk/line_events.py);
 * ``resync``: notifications may have been lost (the LISTEN connection dropped): a page that
   shows live state may read it again.
 

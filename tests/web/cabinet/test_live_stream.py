@@ -67,3 +67,46 @@ async def test_availability_and_tasks_reach_the_pages_they_concern_and_no_other_
             assert "my-availability" not in boris_page.kinds_so_far()
             await api.aclose()
             await other_api.aclose()
+
+
+async def test_a_sip_lines_status_from_asterisk_reaches_its_tenants_pages_only(
+    cabinet_server: Server, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """AMI events as the AMI client hands them on (after its live state took them in)."""
+    from vats.core.asterisk.ami import LiveState
+    from vats.core.asterisk.line_events import LineEvents
+
+    other = await vats_kernel.directory.create_tenant(name="Other", admin_email="admin@other.example")
+    admin_email = await give_test_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    other_email = await give_test_password(vats_kernel, other.tenant_id, other.admin_id)
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        login = await conn.fetchval(
+            "SELECT sip_login FROM terminals WHERE tenant_id = $1 AND employee_id = $2 AND sip_login IS NOT NULL"
+            " ORDER BY position LIMIT 1",
+            vats_tenant.tenant_id, vats_tenant.admin_id,
+        )  # fmt: skip
+    live, lines = LiveState(), LineEvents(vats_kernel)
+
+    def ami(event: dict[str, str]) -> None:
+        live.on_event(event)
+        lines.on_event(live, event)
+
+    url = cabinet_server.url
+    async with httpx.AsyncClient(base_url=url) as a, httpx.AsyncClient(base_url=url) as o:
+        await sign_in(a, admin_email)
+        await sign_in(o, other_email)
+        async with open_stream(a) as page, open_stream(o) as other_page:
+            ami({"Event": "ContactStatus", "AOR": login, "ContactStatus": "Reachable"})
+            ami({"Event": "ContactStatus", "AOR": login, "ContactStatus": "Updated"})  # no change: not sent
+            ami({"Event": "DeviceStateChange", "Device": f"PJSIP/{login}", "State": "INUSE"})
+            ami({"Event": "ContactStatus", "AOR": "trunk-rostelecom", "ContactStatus": "Reachable"})  # not a line
+            await lines.drain()
+            first = (await page.next_of("line")).json()
+            assert first["sip_login"] == login and first["registered"] is True and first["state"] is None
+            assert first["employee_id"] == str(vats_tenant.admin_id)
+            second = (await page.next_of("line")).json()
+            assert second["registered"] is True and second["state"] == "INUSE"
+            await asyncio.sleep(0.3)
+            assert "line" not in page.kinds_so_far()  # the repeat and the trunk were not sent
+            assert "line" not in other_page.kinds_so_far()
