@@ -13,8 +13,10 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from vats.bots.web.kit import ADMIN, KernelDep, Limit, MeDep, Offset, Page, TenantDep
+from vats.core.errors import NotFoundError
 from vats.core.payments import GatewayError, PayMethod
 from vats.plugins.billing.payments import service
+from vats.plugins.billing.payments.qr import qr_svg
 from vats.plugins.billing.payments.service import Payment, TopUpKop
 
 IdempotencyKey = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$",
@@ -78,6 +80,14 @@ class PaymentsController(Controller):
     @get("/{payment_id:uuid}", operation_id="getBillingPayment", summary="One payment and its state")
     async def one(self, tx: TenantDep, payment_id: FromPath[uuid.UUID]) -> Payment:
         return await service.get(tx.conn, tx.tenant.id, payment_id)
+
+    @get("/{payment_id:uuid}/qr.svg", operation_id="getBillingPaymentQr", summary="An SBP payment's QR code (SVG)",
+         media_type="image/svg+xml")  # fmt: skip
+    async def qr(self, tx: TenantDep, payment_id: FromPath[uuid.UUID]) -> str:
+        payment = await service.get(tx.conn, tx.tenant.id, payment_id)
+        if not payment.qr_payload:
+            raise NotFoundError("this payment has no QR code (not an SBP payment)", field="payment_id")
+        return qr_svg(payment.qr_payload)
 
 
 class PaymentNotificationsController(Controller):

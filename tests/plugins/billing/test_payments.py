@@ -348,3 +348,15 @@ def test_yookassa_settings_come_from_the_environment_and_the_secret_is_masked() 
     assert shown["VATS_YOOKASSA_API_URL"].startswith("https://api.yookassa.ru/v3")
     with pytest.raises(ValueError, match="VATS_YOOKASSA_VAT_CODE"):
         config(VATS_YOOKASSA_VAT_CODE="20")
+
+
+async def test_an_sbp_payment_gives_its_qr_code_as_an_svg_image_and_a_card_payment_none(
+    admin: httpx.AsyncClient, fake: FakeYooKassa
+) -> None:
+    sbp = (await admin.post(PAYMENTS, json={"amount_kop": 70000, "method": "sbp"})).json()
+    image = await admin.get(f"{PAYMENTS}/{sbp['id']}/qr.svg")
+    assert image.status_code == 200 and image.headers["content-type"].startswith("image/svg+xml")
+    assert image.text.startswith("<svg") and "СБП" in image.text
+    card = (await admin.post(PAYMENTS, json={"amount_kop": 70000})).json()
+    none = await admin.get(f"{PAYMENTS}/{card['id']}/qr.svg")
+    assert none.status_code == 404 and none.json()["field"] == "payment_id"
