@@ -4,8 +4,8 @@ hooks, as a third party would write it:
 * ``register_migrations``: its tables (``migrations/``): the tenant's notification
   recipients (e-mail addresses and mobile numbers, each verified before use, with a
   low-balance threshold) and the operator's SMS settings;
-* ``billing_event``: the low-balance warning, once per fall below a recipient's threshold, and
-  the receipt of a payment (``events.py``);
+* ``billing_event``: the low-balance warning, once per fall below a recipient's threshold; the
+  receipt of a payment; a failed autopay with its reason (``events.py``);
 * ``migration_completed``: the admins hear that their migration finished;
 * ``sms_provider`` (last in line): the operator's generic HTTP SMS gateway (``sms.py``);
 * ``register_workers``: the SMS sender of the kernel's outbox (e-mail goes by the kernel's);
@@ -40,12 +40,12 @@ def register_migrations() -> Sequence[MigrationSource]:
 async def billing_event(
     tenant_id: uuid.UUID, kind: str, payload: dict[str, Any], conn: Connection, kernel: KernelAPI
 ) -> None:
-    if kind != "balance_changed":
-        return
-    after_kop = int(payload["after_kop"])
-    await events.balance_changed(conn, kernel, tenant_id, after_kop)
-    if (payload.get("movement") or {}).get("kind") == "payment" and int(payload["amount_kop"]) > 0:
-        await events.payment_received(conn, tenant_id, int(payload["amount_kop"]), after_kop)
+    if kind == "balance_changed":
+        await events.balance_changed(conn, kernel, tenant_id, int(payload["after_kop"]))
+    elif kind == "payment_received":
+        await events.payment_received(conn, tenant_id, int(payload["amount_kop"]), int(payload["balance_kop"]))
+    elif kind == "autopay_failed":
+        await events.autopay_failed(conn, tenant_id, str(payload.get("reason") or ""), int(payload["amount_kop"]))
 
 
 @hookimpl

@@ -14,13 +14,14 @@ warns (the customer asked to know the balance is low).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from vats.core.db.database import Connection
 from vats.core.mail import Mail, enqueue_mail
 from vats.core.protocols import KernelAPI
 from vats.plugins.notifications.sms import SmsLimitError, SmsPayload, enqueue_sms
-from vats.plugins.notifications.texts import Language, rubles, t
+from vats.plugins.notifications.texts import TEXTS, Language, rubles, t
 
 # Disarm (and return) the verified recipients whose threshold the balance is now below; arm
 # again those whose threshold it is back at or above. The two sets of rows are disjoint.
@@ -77,8 +78,11 @@ def _fields(company: str, after_kop: int, threshold_kop: int, language: Language
     return {"company": company, "balance": rubles(after_kop, language), "threshold": rubles(threshold_kop, language)}
 
 
-async def payment_received(conn: Connection, tenant_id: uuid.UUID, amount_kop: int, after_kop: int) -> list[int]:
-    """A receipt to every verified e-mail recipient (not by SMS: a receipt is not worth one)."""
+async def _to_email_recipients(
+    conn: Connection, tenant_id: uuid.UUID, kind: str, texts: Callable[[Language, str], tuple[str, str]]
+) -> list[int]:
+    """One letter to every confirmed e-mail recipient; ``texts(language, company)`` gives its
+    subject and body in the recipient's language."""
     rows = await conn.fetch(
         "SELECT address, language FROM notification_recipients"
         " WHERE tenant_id = $1 AND kind = 'email' AND verified_at IS NOT NULL ORDER BY address",
@@ -89,17 +93,32 @@ async def payment_received(conn: Connection, tenant_id: uuid.UUID, amount_kop: i
     company = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
     written = []
     for r in rows:
-        fields = {
-            "company": company,
-            "amount": rubles(amount_kop, r["language"]),
-            "balance": rubles(after_kop, r["language"]),
-        }
-        mail = Mail(
-            to=r["address"], subject=t(r["language"], "payment_subject", **fields),
-            text=t(r["language"], "payment_body", **fields),
-        )  # fmt: skip
-        written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind="notifications.payment", mail=mail))
+        subject, body = texts(r["language"], company)
+        mail = Mail(to=r["address"], subject=subject, text=body)
+        written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind=kind, mail=mail))
     return written
+
+
+async def payment_received(conn: Connection, tenant_id: uuid.UUID, amount_kop: int, balance_kop: int) -> list[int]:
+    """A receipt to every confirmed e-mail recipient (not by SMS: a receipt is not worth one)."""
+
+    def texts(language: Language, company: str) -> tuple[str, str]:
+        fields = {"company": company, "amount": rubles(amount_kop, language), "balance": rubles(balance_kop, language)}
+        return t(language, "payment_subject", **fields), t(language, "payment_body", **fields)
+
+    return await _to_email_recipients(conn, tenant_id, "notifications.payment", texts)
+
+
+async def autopay_failed(conn: Connection, tenant_id: uuid.UUID, reason: str, amount_kop: int) -> list[int]:
+    """The card was not charged (declined, card expired, the month's limit reached): the e-mail
+    recipients hear why, so they can pay by hand before calls stop."""
+
+    def texts(language: Language, company: str) -> tuple[str, str]:
+        why = t(language, f"autopay_{reason}") if f"autopay_{reason}" in TEXTS else t(language, "autopay_declined")
+        fields = {"company": company, "amount": rubles(amount_kop, language), "reason": why}
+        return t(language, "autopay_failed_subject", **fields), t(language, "autopay_failed_body", **fields)
+
+    return await _to_email_recipients(conn, tenant_id, "notifications.autopay_failed", texts)
 
 
 async def migration_completed(conn: Connection, tenant_id: uuid.UUID, summary: dict[str, Any]) -> list[int]:

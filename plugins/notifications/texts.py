@@ -57,6 +57,22 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "На счёт виртуальной АТС «{company}» зачислено {amount}. Баланс: {balance}.\n",
         "en": "{amount} was credited to the account of the virtual PBX “{company}”. Balance: {balance}.\n",
     },
+    "autopay_failed_subject": {
+        "ru": "Автоплатёж АТС «{company}» не прошёл",
+        "en": "The autopay of the PBX “{company}” failed",
+    },
+    "autopay_failed_body": {
+        "ru": "Не удалось списать {amount} с карты для виртуальной АТС «{company}»: {reason}.\n"
+        "Пополните счёт вручную, чтобы звонки не остановились.\n",
+        "en": "{amount} could not be charged to the card for the virtual PBX “{company}”: {reason}.\n"
+        "Please top the account up by hand so that calls do not stop.\n",
+    },
+    "autopay_declined": {"ru": "банк отклонил платёж", "en": "the bank declined the payment"},
+    "autopay_card_expired": {"ru": "срок действия карты истёк", "en": "the card has expired"},
+    "autopay_monthly_limit": {
+        "ru": "достигнут месячный лимит автоплатежей",
+        "en": "the monthly autopay limit is reached",
+    },
     "migration_subject": {
         "ru": "Перенос в АТС «{company}» завершён",
         "en": "The migration into the PBX “{company}” is finished",
