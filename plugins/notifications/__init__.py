@@ -9,6 +9,7 @@ hooks, as a third party would write it:
 * ``migration_completed``: the admins hear that their migration finished;
 * ``sms_provider`` (last in line): the operator's generic HTTP SMS gateway (``sms.py``);
 * ``register_workers``: the SMS sender of the kernel's outbox (e-mail goes by the kernel's);
+* ``register_cabinet_pages``: Settings → Уведомления (``cabinet.py``);
 * ``register_routes``: /api/notifications/recipients, the e-mail link's page, and
   /api/operator/notifications/settings (``routes.py``).
 
@@ -65,6 +66,14 @@ def register_workers() -> Sequence[Any]:
     from vats.plugins.notifications.sms import sms_worker
 
     return [sms_worker]
+
+
+@hookimpl
+def register_cabinet_pages() -> Sequence[Any]:
+    """Settings → Уведомления in the cabinet, for admins (``cabinet.py``)."""
+    from vats.plugins.notifications.cabinet import cabinet_pages
+
+    return [cabinet_pages()]
 
 
 @hookimpl

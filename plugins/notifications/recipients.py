@@ -18,7 +18,7 @@ from vats.core.db.database import Connection
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 from vats.core.mail import Mail, enqueue_mail
 from vats.core.protocols import KernelAPI
-from vats.plugins.notifications.sms import CODE_LIFETIME, PRINTABLE, SmsPayload, enqueue_sms, parse_mobile
+from vats.plugins.notifications.sms import CODE_LIFETIME, PRINTABLE, SmsPayload, enqueue_sms, parse_mobile, sms_sender
 from vats.plugins.notifications.texts import t
 
 LANGUAGES: tuple[Language, ...] = ("ru", "en")
@@ -62,6 +62,14 @@ class Sent(msgspec.Struct, kw_only=True):
 
     mail: list[int] = []
     sms: list[int] = []
+
+
+async def send_now(kernel: KernelAPI, sent: Sent) -> None:
+    """Send what a committed transaction wrote at once; a failure is left to the workers."""
+    if sent.mail:
+        await kernel.mail.deliver(sent.mail)
+    if sent.sms:
+        await sms_sender(kernel).deliver(sent.sms)
 
 
 def _hash(secret: str) -> bytes:
@@ -209,9 +217,9 @@ async def remove(conn: Connection, tenant_id: uuid.UUID, recipient_id: uuid.UUID
         )  # fmt: skip
     else:
         await conn.execute(
-            "DELETE FROM outbox WHERE tenant_id = $1 AND channel = 'sms' AND payload->>'recipient_id' = $2::text"
+            "DELETE FROM outbox WHERE tenant_id = $1 AND channel = 'sms' AND payload->>'recipient_id' = $2"
             " AND sent_at IS NULL",
-            tenant_id, recipient_id,
+            tenant_id, str(recipient_id),
         )  # fmt: skip
 
 

@@ -15,10 +15,9 @@ from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from vats.bots.web.kit import ADMIN, OPERATOR, KernelDep, MeDep, OperatorDep, TenantDep, tenant_transaction
 from vats.core.errors import ValidationError
-from vats.core.protocols import KernelAPI
 from vats.plugins.notifications import recipients
 from vats.plugins.notifications.recipients import Recipient, RecipientChange, RecipientIn, WrongCode
-from vats.plugins.notifications.sms import HttpSmsConfig, sms_sender
+from vats.plugins.notifications.sms import HttpSmsConfig
 
 
 class CodeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -27,14 +26,6 @@ class CodeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class TokenIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-
-
-async def _send_now(kernel: KernelAPI, sent: recipients.Sent) -> None:
-    """Send what the committed transaction wrote at once; a failure is left to the workers."""
-    if sent.mail:
-        await kernel.mail.deliver(sent.mail)
-    if sent.sms:
-        await sms_sender(kernel).deliver(sent.sms)
 
 
 class RecipientsController(Controller):
@@ -53,7 +44,7 @@ class RecipientsController(Controller):
     async def add(self, kernel: KernelDep, me: MeDep, data: JSONBody[RecipientIn]) -> Recipient:
         async with tenant_transaction(kernel, me) as tx:
             recipient, sent = await recipients.add(tx.conn, kernel, tx.tenant.id, data)
-        await _send_now(kernel, sent)
+        await recipients.send_now(kernel, sent)
         return recipient
 
     @put("/{recipient_id:uuid}", operation_id="changeNotificationRecipient", summary="Change the threshold, language")
@@ -77,7 +68,7 @@ class RecipientsController(Controller):
         async with tenant_transaction(kernel, me) as tx:
             recipient = await recipients.get(tx.conn, tx.tenant.id, recipient_id)
             sent = await recipients.send_verification(tx.conn, kernel, tx.tenant.id, recipient)
-        await _send_now(kernel, sent)
+        await recipients.send_now(kernel, sent)
 
     @post(
         "/{recipient_id:uuid}/confirm", operation_id="confirmNotificationRecipient", status_code=200,

@@ -134,3 +134,13 @@ async def test_hook_sms_provider(
     assert to == ANNA and "Код подтверждения" in text and sms_gateway.requests == []
     (row,) = await outbox_rows(vats_kernel, "sms", "code")
     assert row["reference"] == "tp-1"
+
+
+async def test_removing_a_number_drops_its_waiting_code(
+    vats_kernel: Kernel, vats_api: ApiClients, admin: httpx.AsyncClient
+) -> None:
+    recipient = await add_mobile(admin)  # no gateway configured yet: the code waits in the outbox
+    (waiting,) = await outbox_rows(vats_kernel, "sms", "code")
+    assert waiting["sent_at"] is None and waiting["last_error"] == "no SMS provider is configured"
+    assert (await admin.delete(f"/api/notifications/recipients/{recipient['id']}")).status_code == 204
+    assert await outbox_rows(vats_kernel, "sms") == []
