@@ -256,6 +256,30 @@ async def bulk(conn: Connection, tenant_id: uuid.UUID, op: BulkContacts) -> int:
     return len(ids)
 
 
+async def add_tag(
+    conn: Connection, tenant_id: uuid.UUID, contact_ids: list[uuid.UUID], tag_id: uuid.UUID, *, admin: bool
+) -> int:
+    """Add one contact tag to many contacts, keeping their other tags (the list page's "add a
+    tag"). All or nothing: a contact the caller may not see (personal ones, for non-admins)
+    refuses the whole operation. Written as one insert that skips tags already there, so two
+    people adding different tags at once both keep theirs (no read-modify-write)."""
+    ids = list(dict.fromkeys(contact_ids))
+    await _check_tags(conn, tenant_id, [tag_id], "contact", "tag_id")
+    found = await conn.fetchval(
+        "SELECT count(*) FROM crm_contacts WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
+        " AND ($3 OR kind <> 'personal')",
+        tenant_id, ids, admin,
+    )  # fmt: skip
+    if found != len(ids):
+        raise NotFoundError("some of the contacts do not exist", field="contact_ids")
+    await conn.execute(
+        "INSERT INTO crm_contact_tags (tenant_id, contact_id, tag_id) SELECT $1, c, $3 FROM unnest($2::uuid[]) AS c"
+        " ON CONFLICT DO NOTHING",
+        tenant_id, ids, tag_id,
+    )  # fmt: skip
+    return len(ids)
+
+
 # --- CSV ----------------------------------------------------------------------------------
 
 CSV_FIELDS = ["number", "name", "company", "manager_email", "tags"]

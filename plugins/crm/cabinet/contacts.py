@@ -144,7 +144,8 @@ class ContactPages(Controller):
 
     @post("/bulk")
     async def bulk(self, request: Request[Any, Any, Any]) -> Template:
-        """Tag (PATCH /api/contacts/{id} on each, workers), or POST /api/contacts/bulk (admins)."""
+        """Add a tag (workers, who may tag a contact through PATCH /api/contacts/{id}), or
+        POST /api/contacts/bulk (admins)."""
         me = require(request, WORKERS)
         form, many = await form_of(request)
         t = texts_for(request)
@@ -162,14 +163,7 @@ class ContactPages(Controller):
                     tag_id = uuid_or_none(form.get("tag_id"), "tag_id")
                     if tag_id is None:
                         raise ValidationError("no such contact tag", field="tag_id")
-                    for contact_id in ids:  # all or nothing: one transaction
-                        current = await contacts.get(c.conn, c.tenant_id, contact_id, admin=c.viewer.is_admin)
-                        await contacts.update(
-                            c.conn, c.tenant_id, contact_id,
-                            ContactUpdate(tag_ids=list(dict.fromkeys([*current.tag_ids, tag_id]))),
-                            admin=c.viewer.is_admin, settings=c.tx.tenant.settings,
-                        )  # fmt: skip
-                    changed = len(ids)
+                    changed = await contacts.add_tag(c.conn, c.tenant_id, ids, tag_id, admin=c.viewer.is_admin)
                 else:
                     op = msgspec.convert(
                         {
