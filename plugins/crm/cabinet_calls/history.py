@@ -17,6 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 from vats.bots.web.cabinet.kit import (
     EVERYONE,
+    WORKERS,
     form_fields,
     is_htmx,
     kernel_of,
@@ -62,6 +63,11 @@ async def _people(conn: Any, tenant_id: uuid.UUID) -> dict[uuid.UUID, str]:
     return {r["id"]: r["full_name"] for r in rows}
 
 
+async def _call_tags(conn: Any, tenant_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    rows = await conn.fetch("SELECT id, name FROM tags WHERE tenant_id = $1 AND kind = 'call' ORDER BY name", tenant_id)
+    return {r["id"]: r["name"] for r in rows}
+
+
 def addressees(viewer: Viewer, people: dict[uuid.UUID, str]) -> dict[uuid.UUID, str]:
     """Whom the "Addressee" filter offers: everyone to those who see the company's calls, the
     department to a head with that scope, nobody else (an employee's own calls are all theirs)."""
@@ -103,12 +109,7 @@ class HistoryPages(Controller):
                 tag_ids=[tag_id] if tag_id else [], result=result,
             )  # fmt: skip
             calls, total = await history.listing(tx.conn, viewer, filters, limit=PAGE_SIZE, offset=offset)
-            tags = {
-                r["id"]: r["name"]
-                for r in await tx.conn.fetch(
-                    "SELECT id, name FROM tags WHERE tenant_id = $1 AND kind = 'call' ORDER BY name", tx.tenant.id
-                )
-            }
+            tags = await _call_tags(tx.conn, tx.tenant.id)
         lang = language(request)
         shown = {
             "period": q.get("period") if q.get("period") in PERIODS else chosen.period,
@@ -137,11 +138,24 @@ class HistoryPages(Controller):
             viewer = await viewer_for(tx.conn, tx.kernel, tx.tenant.id, me.employee_id, me.role, tx.tenant.settings)
             detail = await history.detail(tx.conn, viewer, call_id)  # NotFoundError: the no-such-page page
             people = await _people(tx.conn, tx.tenant.id)
+            tags = await _call_tags(tx.conn, tx.tenant.id)
             tz = tx.tenant.time_zone
         return await page(
             request, "crm_calls/call.html", detail=detail, people=people, may_listen=viewer.may_listen,
-            local=lambda moment: local(moment, tz),
+            local=lambda moment: local(moment, tz), tags=tags, may_tag=me.role in WORKERS,
         )  # fmt: skip
+
+    @post("/{call_id:uuid}/tags")
+    async def tag(self, request: Request[Any, Any, Any], call_id: FromPath[uuid.UUID]) -> Response[Any]:
+        """The call's tags (the service behind PUT /api/history/{id}/tags, the same roles)."""
+        me = require(request, WORKERS)
+        chosen = (await request.form()).getall("tag")
+        errors: dict[str, str] = {}
+        tag_ids = [t for value in chosen[:50] if (t := _uuid(value, "tag", errors)) is not None]
+        async with tenant_transaction(kernel_of(request), me) as tx:
+            viewer = await viewer_for(tx.conn, tx.kernel, tx.tenant.id, me.employee_id, me.role, tx.tenant.settings)
+            await history.set_tags(tx.conn, viewer, call_id, tag_ids)  # unknown tag or call: 404 page
+        return redirect(f"/cabinet/history/{call_id}")
 
     @post("/call")
     async def call_back(self, request: Request[Any, Any, Any]) -> Response[Any]:

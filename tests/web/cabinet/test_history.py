@@ -94,6 +94,20 @@ async def test_history_periods_filters_csv_player_and_call_back(
     status = wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "#callback-status .error")))
     assert "Asterisk" in status.text and page_id(browser) == "history"
 
+    # Tag a call on its card; the list shows the tag and filters by it.
+    assert company.kernel.db is not None
+    async with company.kernel.db.tenant(company.tenant_id) as conn:
+        complaint = await conn.fetchval(
+            "INSERT INTO tags (tenant_id, kind, name) VALUES ($1, 'call', 'Жалоба') RETURNING id", company.tenant_id
+        )
+    browser.get(f"{cabinet_server.url}/cabinet/history/{calls['vera'].id}")
+    browser.find_element(By.CSS_SELECTOR, f"#call-tags input[value='{complaint}']").click()
+    browser.find_element(By.ID, "save-tags").click()
+    wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, f"#call-tags input[value='{complaint}']").is_selected())
+    browser.get(f"{cabinet_server.url}/cabinet/history?tag={complaint}")
+    assert peers(browser) == ["+79031110002"]
+    assert "Жалоба" in browser.find_element(By.ID, "call-list").text
+
     # A date range the wrong way round: the message stands beside "to", the page still opens.
     apply(browser, period="range", **{"from": "2026-11-24", "to": "2026-11-01"})
     assert browser.find_element(By.ID, "to-error").text
