@@ -46,7 +46,7 @@ from vats.core.errors import LimitError, NotFoundError, ValidationError
 _EMPLOYEE_COLUMNS = {
     "full_name", "email", "role", "position", "extension", "dial_through", "caller_id_number_id",
     "time_zone", "schedule_id", "calendar_id", "availability", "recording", "ring_mode",
-    "no_answer_after_s",
+    "no_answer_after_s", "language",
 }  # fmt: skip
 _TERMINAL_COLUMNS = {"active", "is_primary", "schedule_id", "ring_delay_s", "ring_time_s", "channels", "position"}
 
@@ -288,6 +288,19 @@ async def _keep_one_admin(conn: Connection, tenant_id: uuid.UUID, employee_id: u
     )
     if not others:
         raise ValidationError("a PBX keeps at least one admin", field="role")
+
+
+async def languages(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> tuple[str | None, str]:
+    """The employee's own language (None: the browser's) and the PBX's, in one read."""
+    row = await conn.fetchrow(
+        "SELECT e.language, t.language AS tenant_language FROM employees e JOIN tenants t ON t.id = e.tenant_id"
+        " WHERE e.tenant_id = $1 AND e.id = $2",
+        tenant_id,
+        employee_id,
+    )
+    if row is None:
+        raise NotFoundError("no such employee", field="employee_id")
+    return row["language"], row["tenant_language"]
 
 
 async def set_availability(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, mode: Availability) -> None:

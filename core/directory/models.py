@@ -25,6 +25,7 @@ ForwardAction = Literal["drop", "employee", "group", "voicemail", "external"]
 AbsenceKind = Literal["vacation", "sick_leave", "other"]
 TagKind = Literal["contact", "call", "number"]
 DayKind = Literal["day_off", "working"]
+Language = Literal["ru", "en"]  # what vats speaks: a PBX's default and a person's choice
 
 SIP_LINE_KINDS: tuple[TerminalKind, ...] = ("mobile_app", "softphone", "webphone")
 
@@ -90,6 +91,7 @@ class Tenant(Model, frozen=True, kw_only=True):
     settings: TenantSettings
     suspended: bool
     created_at: dt.datetime
+    language: Language = "ru"  # e-mails, the bot and the cabinet when a person chose nothing
 
 
 # --- schedules and calendars --------------------------------------------------------------
@@ -352,6 +354,7 @@ class EmployeeUpdate(Input, kw_only=True):
     no_answer_after_s: int | UnsetType = UNSET
     on_no_answer: ForwardTarget | UnsetType | None = UNSET
     off_hours: ForwardTarget | UnsetType | None = UNSET
+    language: Language | UnsetType | None = UNSET  # None: the browser's (or the PBX's) language
 
 
 class Group(Model, frozen=True, kw_only=True):

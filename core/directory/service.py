@@ -22,6 +22,7 @@ from vats.core.directory.models import (
     Group,
     GroupCreate,
     GroupUpdate,
+    Language,
     Number,
     Reference,
     ScheduleCreate,
@@ -159,7 +160,12 @@ class Directory:
             return await load_tenant(conn, tenant_id)
 
     async def update_tenant(
-        self, tenant_id: uuid.UUID, *, time_zone: str | None = None, settings: TenantSettings | None = None
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        time_zone: str | None = None,
+        settings: TenantSettings | None = None,
+        language: Language | None = None,
     ) -> Tenant:
         """Change the time zone or the settings (replaced whole); references are checked (under
         the tenant's lock, which a deletion of the named employee holds too)."""
@@ -168,6 +174,8 @@ class Directory:
             if time_zone is not None:
                 check_time_zone(time_zone)
                 await conn.execute("UPDATE tenants SET time_zone = $2 WHERE id = $1", tenant_id, time_zone)
+            if language is not None:
+                await conn.execute("UPDATE tenants SET language = $2 WHERE id = $1", tenant_id, language)
             if settings is not None:
                 manager = settings.personal_manager.default_employee_id
                 if manager is not None:
