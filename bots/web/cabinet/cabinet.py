@@ -3,7 +3,6 @@ Settings → Employees. Role rules and services are the API's (bots/web/domain/*
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import msgspec
@@ -16,9 +15,8 @@ from vats.bots.web.cabinet.pages import LANG_COOKIE, is_htmx, language, page
 from vats.bots.web.cabinet.session import redirect, safe_next
 from vats.bots.web.cabinet.signin import MAX_FIELD, landing
 from vats.bots.web.cabinet.texts import LANGS, problem_text, texts
-from vats.bots.web.deps import caller, tenant_tx
-from vats.bots.web.domain.employees.controllers import load_visible
-from vats.bots.web.kit import ADMIN, MANAGERS, kernel_of, tenant_transaction
+from vats.bots.web.deps import caller
+from vats.bots.web.kit import ADMIN, MANAGERS, kernel_of
 from vats.core.accounts.service import Principal
 from vats.core.directory import employees as repo
 from vats.core.directory.employees import EmployeePage
@@ -81,33 +79,6 @@ class CabinetController(Controller):
     async def unknown(self, rest: FromPath[str]) -> None:
         """Any other cabinet address: the cabinet's own "not found" page, not the API's JSON."""
         raise NotFoundException("no such page")
-
-    # --- me -------------------------------------------------------------------------------
-
-    @get("/me")
-    async def me(self, request: Request[Any, Any, Any]) -> Template:
-        return await self._me_page(request)
-
-    async def _me_page(self, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
-        async with tenant_tx(request) as (conn, tenant, me):
-            employee = await repo.get_employee(conn, tenant.id, me.employee_id)
-            lines = await repo.sip_secrets(conn, tenant.id, me.employee_id)
-        context.setdefault("errors", {})
-        context.setdefault("notice", "")
-        return await page(request, "me.html", status, employee=employee, lines=lines, **context)
-
-    @post("/me/password")
-    async def change_password(self, request: Request[Any, Any, Any]) -> Template:
-        form = await _form(request)
-        lang = language(request)
-        try:
-            await kernel_of(request).accounts.change_password(
-                caller(request), form.get("current_password", ""), form.get("new_password", "")
-            )
-        except VatsError as exc:
-            errors = {exc.field or "new_password": problem_text(lang, exc.message)}
-            return await self._me_page(request, 422, errors=errors)
-        return await self._me_page(request, notice=texts(lang)["password_changed"])
 
     # --- settings → employees -------------------------------------------------------------
 
@@ -178,13 +149,3 @@ class CabinetController(Controller):
         await kernel.accounts.invite(me.tenant_id, employee.id)
         notice = texts(lang)["employee_added"].format(email=employee.email)
         return await self._employees_page(request, notice=notice, q=employee.email)
-
-    @get("/settings/employees/{employee_id:uuid}")
-    async def employee_card(self, request: Request[Any, Any, Any], employee_id: FromPath[uuid.UUID]) -> Template:
-        me = require(request, MANAGERS)
-        lines = []
-        async with tenant_transaction(kernel_of(request), me) as tx:
-            employee = await load_visible(tx, employee_id)
-            if me.role == "admin":  # SIP passwords: admins only (GET /api/employees/{id}/sip-credentials)
-                lines = await repo.sip_secrets(tx.conn, tx.tenant.id, employee_id)
-        return await page(request, "employee.html", employee=employee, lines=lines)

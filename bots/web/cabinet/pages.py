@@ -12,9 +12,10 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Permi
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Template
 from vats.bots.web.cabinet.session import cleared_cookie, redirect, sign_in_url
-from vats.bots.web.cabinet.texts import Lang, pick_language, texts
+from vats.bots.web.cabinet.texts import LANGS, Lang, pick_language, texts
 from vats.bots.web.kit import kernel_of
 from vats.core.accounts.service import Principal
+from vats.core.directory import employees
 from vats.core.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -25,6 +26,12 @@ _SHELLS: dict[tuple[uuid.UUID, uuid.UUID], tuple[str, Any, set[str]]] = {}  # (t
 _SHELLS_MAX = 10_000
 
 
+def forget_shell(tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:
+    """Drop my cached shell now (my language changed: the next page must not wait for the
+    change's notification to speak it)."""
+    _SHELLS.pop((tenant_id, employee_id), None)
+
+
 def language(request: Request[Any, Any, Any]) -> Lang:
     return pick_language(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
 
@@ -33,6 +40,24 @@ def template_path(template: str) -> str:
     """A bare name is one of the cabinet's own templates; a name with a folder (a plugin's,
     ``crm/contacts.html``) is used as given."""
     return template if "/" in template else f"cabinet/{template}"
+
+
+def chosen_language(request: Request[Any, Any, Any], mine: str | None, pbx: str) -> Lang:
+    """A signed-in page's language: my saved choice (employees.language), else this browser's
+    (the menu's cookie, then Accept-Language), else the PBX's (tenants.language)."""
+    if mine in LANGS:
+        return mine  # type: ignore[return-value]
+    return pick_language(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE), pbx)  # type: ignore[arg-type]
+
+
+async def my_language(request: Request[Any, Any, Any]) -> Lang:
+    """``chosen_language`` for a handler that answers before rendering (a form's refusal)."""
+    me = request.user
+    assert isinstance(me, Principal)
+    db = kernel_of(request).db
+    async with db.tenant(me.tenant_id) as conn:
+        mine, pbx = await employees.languages(conn, me.tenant_id, me.employee_id)
+    return chosen_language(request, mine, pbx)
 
 
 def public_page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
@@ -64,8 +89,8 @@ async def page(request: Request[Any, Any, Any], template: str, status_code: int 
         disabled = set()
         async with db.tenant(me.tenant_id) as conn:
             shell = await conn.fetchrow(
-                "SELECT t.name AS tenant_name, e.availability FROM employees e JOIN tenants t ON t.id = e.tenant_id"
-                " WHERE e.tenant_id = $1 AND e.id = $2",
+                "SELECT t.name AS tenant_name, e.availability, e.language, t.language AS tenant_language"
+                " FROM employees e JOIN tenants t ON t.id = e.tenant_id WHERE e.tenant_id = $1 AND e.id = $2",
                 me.tenant_id,
                 me.employee_id,
             )
@@ -75,7 +100,7 @@ async def page(request: Request[Any, Any, Any], template: str, status_code: int 
             if len(_SHELLS) >= _SHELLS_MAX:
                 _SHELLS.clear()
             _SHELLS[(me.tenant_id, me.employee_id)] = (version, shell, disabled)
-    lang = language(request)
+    lang = chosen_language(request, shell["language"], shell["tenant_language"]) if shell else language(request)
     return Template(
         template_name=template_path(template),
         context={

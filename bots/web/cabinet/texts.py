@@ -224,8 +224,9 @@ def problem_text(lang: Lang, detail: str) -> str:
     return detail
 
 
-def pick_language(accept_language: str | None, chosen: str | None = None) -> Lang:
-    """The person's choice if made, else the browser's first language we have, else Russian."""
+def pick_language(accept_language: str | None, chosen: str | None = None, default: Lang = "ru") -> Lang:
+    """The person's choice if made, else the browser's first language we have, else ``default``
+    (the PBX's language; Russian where there is none)."""
     if chosen in LANGS:
         return chosen
     ranked: list[tuple[float, str]] = []
@@ -241,4 +242,4 @@ def pick_language(accept_language: str | None, chosen: str | None = None) -> Lan
     for _, tag in sorted(ranked, key=lambda r: -r[0]):
         if tag in LANGS:
             return tag
-    return "ru"
+    return default
