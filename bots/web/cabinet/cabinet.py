@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from vats.bots.web.cabinet.pages import LANG_COOKIE, is_htmx, language, page
+from vats.bots.web.cabinet.pages import LANG_COOKIE, is_htmx, my_language, page
 from vats.bots.web.cabinet.session import redirect, safe_next
 from vats.bots.web.cabinet.signin import MAX_FIELD, landing
 from vats.bots.web.cabinet.texts import LANGS, problem_text, texts
@@ -20,7 +20,7 @@ from vats.bots.web.kit import ADMIN, MANAGERS, kernel_of
 from vats.core.accounts.service import Principal
 from vats.core.directory import employees as repo
 from vats.core.directory.employees import EmployeePage
-from vats.core.directory.models import EmployeeCreate
+from vats.core.directory.models import EmployeeCreate, EmployeeUpdate
 from vats.core.directory.service import load_tenant
 from vats.core.directory.visibility import visible_employee_ids
 from vats.core.errors import VatsError
@@ -66,12 +66,19 @@ class CabinetController(Controller):
 
     @post("/language")
     async def choose_language(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        """My language for the cabinet (a cookie on this browser; else the browser's own)."""
+        """My language: saved with me (employees.language, which every browser, the bot and
+        e-mails read) and in a cookie on this browser (for its sign-in page)."""
         form = await _form(request)
         lang = form.get("lang", "")
         back = safe_next(form.get("back"), "/cabinet")
         if lang not in LANGS:
             return redirect(back)
+        me = caller(request)
+        await kernel_of(request).directory.update_employee(
+            me.tenant_id,
+            me.employee_id,
+            EmployeeUpdate(language=lang),  # type: ignore[arg-type]
+        )
         cookie = Cookie(key=LANG_COOKIE, value=lang, path="/", samesite="lax", max_age=LANG_COOKIE_AGE)
         return redirect(back, cookies=[cookie])
 
@@ -131,7 +138,7 @@ class CabinetController(Controller):
         """The same service as POST /api/employees: the employee, three SIP lines, the invitation."""
         me = require(request, ADMIN)
         form = await _form(request)
-        lang = language(request)
+        lang = await my_language(request)
         kernel = kernel_of(request)
         role = form.get("role", "user")
         data = EmployeeCreate(

@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
@@ -217,8 +218,8 @@ class EmployeeCardController(Controller):
                 recording=forms.choice(form, "recording", RECORDING),  # type: ignore[arg-type]
                 on_no_answer=forms.forward_target(form, "on_no_answer"),
                 off_hours=forms.forward_target(form, "off_hours"),
-                **({"schedule_id": schedule_id} if schedule_id else {}),
-                **({"calendar_id": calendar_id} if calendar_id else {}),
+                schedule_id=schedule_id or msgspec.UNSET,  # every employee has one: empty keeps it
+                calendar_id=calendar_id or msgspec.UNSET,
             )
 
         return await self._update_form(request, employee_id, "reception", "availability", build)

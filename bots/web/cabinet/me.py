@@ -19,6 +19,7 @@ from vats.bots.web.cabinet import forms
 from vats.bots.web.cabinet.pages import LANG_COOKIE, my_language, page
 from vats.bots.web.cabinet.people_texts import say
 from vats.bots.web.cabinet.provisioning import provisioning_offer, qr_svg
+from vats.bots.web.cabinet.session import redirect
 from vats.bots.web.cabinet.texts import LANGS, texts
 from vats.bots.web.deps import caller
 from vats.bots.web.kit import TenantScope, kernel_of, tenant_transaction
@@ -101,10 +102,11 @@ class MeController(Controller):
             me.employee_id,
             EmployeeUpdate(language=chosen),  # type: ignore[arg-type]
         )
-        answer = await self._page(request, notice=say(await my_language(request), "me_language_saved"))
-        answer.cookies.append(Cookie(key=LANG_COOKIE, value=chosen or "", path="/", samesite="lax",
-                                     max_age=LANG_COOKIE_AGE if chosen else 0))  # fmt: skip
-        return answer
+        # The whole page again (the shell too speaks the new language), this browser's own
+        # choice replaced by mine or forgotten.
+        cookie = Cookie(key=LANG_COOKIE, value=chosen or "", path="/", samesite="lax",
+                        max_age=LANG_COOKIE_AGE if chosen else 0)  # fmt: skip
+        return redirect("/cabinet/me", cookies=[cookie])
 
     @post("/password")
     async def change_password(self, request: Request[Any, Any, Any]) -> Template:

@@ -46,7 +46,7 @@ def chosen_language(request: Request[Any, Any, Any], mine: str | None, pbx: str)
     """A signed-in page's language: my saved choice (employees.language), else this browser's
     (the menu's cookie, then Accept-Language), else the PBX's (tenants.language)."""
     if mine in LANGS:
-        return mine  # type: ignore[return-value]
+        return mine
     return pick_language(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE), pbx)  # type: ignore[arg-type]
 
 

@@ -83,7 +83,8 @@ def linphone_xml(line: LineSettings, domain: str) -> bytes:
         "passwd": line.sip_password,
         "domain": domain,
     })  # fmt: skip
-    return ET.tostring(config, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(config, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 @get(f"{PATH}/{{token:str}}", opt={PUBLIC: True}, include_in_schema=False, cache_control=None)
