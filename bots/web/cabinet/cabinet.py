@@ -77,7 +77,7 @@ class CabinetController(Controller):
         await kernel_of(request).directory.update_employee(
             me.tenant_id,
             me.employee_id,
-            EmployeeUpdate(language=lang),  # type: ignore[arg-type]
+            EmployeeUpdate(language=lang),
         )
         cookie = Cookie(key=LANG_COOKIE, value=lang, path="/", samesite="lax", max_age=LANG_COOKIE_AGE)
         return redirect(back, cookies=[cookie])

@@ -11,16 +11,12 @@ import uuid
 import zoneinfo
 from typing import Any
 
-from litestar import Request
-from vats.bots.web.cabinet.signin import MAX_FIELD
+from vats.bots.web.cabinet.kit import form_fields
 from vats.bots.web.cabinet.texts import Lang, problem_text
 from vats.core.directory.models import ForwardTarget
 from vats.core.errors import ValidationError
 
-
-async def read_form(request: Request[Any, Any, Any]) -> dict[str, str]:
-    form = await request.form()
-    return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+read_form = form_fields  # the kit's: text fields only, each cut to the kit's MAX_FIELD
 
 
 def integer(form: dict[str, str], field: str) -> int:

@@ -100,7 +100,7 @@ class MeController(Controller):
         await kernel_of(request).directory.update_employee(
             me.tenant_id,
             me.employee_id,
-            EmployeeUpdate(language=chosen),  # type: ignore[arg-type]
+            EmployeeUpdate(language=chosen),
         )
         # The whole page again (the shell too speaks the new language), this browser's own
         # choice replaced by mine or forgotten.

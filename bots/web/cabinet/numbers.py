@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 from vats.bots.web.cabinet import forms
-from vats.bots.web.cabinet.cabinet import require
+from vats.bots.web.cabinet.kit import require
 from vats.bots.web.cabinet.pages import my_language, page
 from vats.bots.web.cabinet.people_texts import say
 from vats.bots.web.kit import ADMIN, kernel_of, tenant_transaction

@@ -254,3 +254,8 @@ def say(lang: Lang, detail: str) -> str:
     elif detail in EN:
         return EN[detail]
     return problem_text(lang, detail)
+
+
+def texts_of(lang: Lang, prefix: str) -> dict[str, str]:
+    """One area's texts for the cabinet's catalogue (the service messages stay with ``say``)."""
+    return {k: v for k, v in (RU if lang == "ru" else EN).items() if k.startswith(prefix)}

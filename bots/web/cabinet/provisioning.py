@@ -20,7 +20,7 @@ from vats.bots.web.kit import TenantScope, kernel_of
 from vats.core.directory import provisioning
 from vats.core.directory.provisioning import LineSettings
 
-PATH = "/provisioning"
+PATH = "/cabinet/provisioning"
 LPCONFIG = "http://www.linphone.org/xsds/lpconfig.xsd"
 
 

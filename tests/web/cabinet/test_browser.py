@@ -234,12 +234,12 @@ async def test_english_by_the_menus_choice_and_by_the_browsers_language(
 ) -> None:
     email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
     sign_in(browser, cabinet_server, email, "/cabinet/me")
-    assert browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/me']").text == "Я"
+    assert browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/me']").text == "Профиль"
     browser.find_element(By.CSS_SELECTOR, "#my-menu summary").click()
     browser.find_element(By.CSS_SELECTOR, ".lang-switch button[value=en]").click()
     wait(browser).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     assert browser.current_url == cabinet_server.url + "/cabinet/me"  # back on the same page
-    assert browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/me']").text == "Me"
+    assert browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/me']").text == "Profile"
     assert browser.find_element(By.CSS_SELECTOR, "label[for=availability-available]").text == "Available"
     # A browser that prefers English gets it before anyone chooses.
     async with httpx.AsyncClient(base_url=cabinet_server.url) as client:

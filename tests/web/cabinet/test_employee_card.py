@@ -247,7 +247,7 @@ async def test_the_provisioning_qr_holds_a_single_use_link_to_the_lines_linphone
     row.find_element(By.CSS_SELECTOR, "button.provision").click()
     figure = wait(browser).until(ec.presence_of_element_located((By.ID, "provisioning-qr")))
     url = figure.find_element(By.ID, "provisioning-url").text
-    assert re.fullmatch(re.escape(cabinet_server.url) + r"/provisioning/[\w-]{40,}", url)
+    assert re.fullmatch(re.escape(cabinet_server.url) + r"/cabinet/provisioning/[\w-]{40,}", url)
     # The code shown is this link's QR code, and holds nothing else (no password).
     drawn = figure.find_element(By.CSS_SELECTOR, "svg.qr path").get_attribute("d")
     assert drawn and f'd="{drawn}"' in qr_svg(url, "SIP")
@@ -302,7 +302,7 @@ async def test_two_fetches_of_one_link_at_once_get_the_settings_once(
         line = (await sip_secrets(conn, tid, anna.id))[0]
         link = await provisioning.issue(conn, tid, anna.id, line.terminal_id)
     async with httpx.AsyncClient(base_url=cabinet_server.url) as client:
-        answers = await asyncio.gather(*(client.get(f"/provisioning/{link.token}") for _ in range(8)))
+        answers = await asyncio.gather(*(client.get(f"/cabinet/provisioning/{link.token}") for _ in range(8)))
     assert sorted(a.status_code for a in answers) == [200] + [404] * 7
 
 

@@ -96,12 +96,13 @@ async def test_hook_register_cabinet_pages(
         assert "<h1>Тикеты</h1>" in shown.text and "Открытых тикетов: 3" in shown.text
         assert 'id="shell"' in shown.text  # inside the cabinet's shell
         # work, then settings, then me (other built-in areas' entries may sit between them)
-        assert [m for m in menu(shown.text) if m in ("Тикеты", "Сотрудники", "Я")] == ["Тикеты", "Сотрудники", "Я"]
+        ours = ("Тикеты", "Сотрудники", "Профиль")
+        assert [m for m in menu(shown.text) if m in ours] == list(ours)
 
         # A restricted employee neither sees the entry nor may open the page.
         assert (await guest.sign_in(restricted_email, TEST_PASSWORD)).status_code in (302, 303)
         me_page = await guest.http.get("/cabinet/me")
-        assert menu(me_page.text) == ["Я"]
+        assert menu(me_page.text) == ["Профиль"]
         refused = await guest.http.get("/cabinet/tickets")
         assert refused.status_code == 403 and "Нет доступа" in refused.text
 

@@ -1,19 +1,25 @@
-"""Settings → Employees and Me (controllers in bots/web/cabinet/cabinet.py)."""
+"""Settings → Employees: the list, adding, and one employee's card (controllers in
+bots/web/cabinet/cabinet.py and card.py), with the softphone provisioning link the card's QR
+codes hold (provisioning.py)."""
 
 from __future__ import annotations
 
 from vats.bots.web.cabinet.cabinet import CabinetController
-from vats.bots.web.cabinet.kit import EVERYONE, MANAGERS, CabinetPages, NavEntry
+from vats.bots.web.cabinet.card import EmployeeCardController
+from vats.bots.web.cabinet.kit import MANAGERS, CabinetPages, NavEntry
+from vats.bots.web.cabinet.people_texts import texts_of
+from vats.bots.web.cabinet.provisioning import provisioning_xml
 
 
 def pages() -> CabinetPages:
     return CabinetPages(
-        handlers=[CabinetController],
+        handlers=[CabinetController, EmployeeCardController, provisioning_xml],
         nav=[
             NavEntry(
                 href="/cabinet/settings/employees", label_ru="Сотрудники", label_en="Employees",
                 roles=MANAGERS, section="settings", order=100,
             ),
-            NavEntry(href="/cabinet/me", label_ru="Я", label_en="Me", roles=EVERYONE, section="me", order=100),
         ],
+        texts_ru=texts_of("ru", "card_"),
+        texts_en=texts_of("en", "card_"),
     )  # fmt: skip
