@@ -19,7 +19,7 @@ from tests.web.cabinet.test_browser import give_password, sign_in, wait
 from tests.web.cabinet.test_pages import phone
 
 SIGNED_OUT = ["/signin", "/signin?next=/cabinet/me&expired=1", "/signin/forgot", "/invite?token=spent"]
-SIGNED_IN = ["/cabinet/settings/employees", "/cabinet/me", "/cabinet/no-such-page"]
+SIGNED_IN = ["/cabinet/settings/employees", "/cabinet/me", "/cabinet/settings/numbers", "/cabinet/no-such-page"]
 
 
 def check(driver: Any, url: str, path: str) -> list[str]:
@@ -39,6 +39,7 @@ async def test_every_cabinet_page_passes_axe_at_both_widths(
     anna, _ = await vats_kernel.directory.create_employee(
         vats_tenant.tenant_id, EmployeeCreate(full_name="Анна Иванова", email="anna@test.example")
     )
+    await vats_kernel.directory.assign_number(vats_tenant.tenant_id, "+74951234567", "Офис")  # Numbers has a row
     problems = []
     for path in SIGNED_OUT:
         problems += check(browser, cabinet_server.url, path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,8 +19,10 @@ from vats.core.directory.models import Employee, EmployeeCreate
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 
+from tests.web.cabinet.axe import accessibility_problems
 from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.test_browser import give_password, page_id, sign_in, wait
+from tests.web.cabinet.test_pages import look, phone
 
 LPCONFIG = "{http://www.linphone.org/xsds/lpconfig.xsd}"
 
@@ -335,3 +338,35 @@ async def test_a_user_gets_the_no_access_page_for_the_card_and_its_forms(
     assert title.get_attribute("data-reason") == "no_access"
     saved = await stored(vats_kernel, tid, anna.id)
     assert (saved.full_name, saved.role) == ("Анна Иванова", "user")
+
+
+async def test_the_card_and_its_qr_fit_a_375px_screen_and_pass_axe(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated, screenshots: Path
+) -> None:
+    tid = vats_tenant.tenant_id
+    anna, _ = await vats_kernel.directory.create_employee(
+        tid,
+        EmployeeCreate(
+            full_name="Анна Константиновна Иванова-Рождественская",
+            email="anna.konstantinovna.ivanova-rozhdestvenskaya@long-company-name.example",
+            position="Ведущий специалист отдела по работе с ключевыми клиентами",
+            external_numbers=["+79161234567"],
+        ),
+    )
+    await vats_kernel.directory.assign_number(tid, "+74951234567", "Главный офис, многоканальный номер продаж")
+    email = await give_password(vats_kernel, tid, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email)
+    card = f"{cabinet_server.url}/cabinet/settings/employees/{anna.id}"
+    problems = look(browser, card, "employee-card", screenshots)
+    problems += accessibility_problems(browser, "employee-card")
+    phone(browser, True)
+    browser.get(card)
+    wait(browser).until(ec.element_to_be_clickable((By.CSS_SELECTOR, "button.provision"))).click()
+    wait(browser).until(ec.presence_of_element_located((By.ID, "provisioning-qr")))
+    browser.execute_script("document.getElementById('provisioning-qr').scrollIntoView()")
+    browser.save_screenshot(str(screenshots / "employee-card-qr-375.png"))
+    scroll, inner = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll > inner:
+        problems.append(f"employee-card-qr: scrollWidth {scroll} > innerWidth {inner} at 375 px")
+    problems += accessibility_problems(browser, "employee-card-qr")
+    assert not problems, "\n".join(problems)

@@ -5,6 +5,7 @@ beside its input with nothing saved; another PBX's number is not there; users ge
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from selenium.webdriver.common.by import By
@@ -16,8 +17,10 @@ from vats.core.directory.service import TenantCreated
 from vats.core.engine.scenarios import scenarios_of
 from vats.core.kernel import Kernel
 
+from tests.web.cabinet.axe import accessibility_problems
 from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.test_browser import give_password, page_id, sign_in, wait
+from tests.web.cabinet.test_pages import look
 
 
 async def stored(kernel: Kernel, tenant_id: uuid.UUID, number_id: uuid.UUID) -> Number:
@@ -93,3 +96,18 @@ async def test_users_and_heads_get_the_no_access_page_for_numbers(
     title = wait(browser).until(ec.presence_of_element_located((By.ID, "refused-title")))
     assert title.text == "Нет доступа"
     assert "Traceback" not in browser.page_source
+
+
+async def test_numbers_and_profile_fit_a_375px_screen_and_pass_axe(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated, screenshots: Path
+) -> None:
+    tid = vats_tenant.tenant_id
+    await vats_kernel.directory.assign_number(tid, "+74951234567", "Главный офис, многоканальный номер продаж")
+    await vats_kernel.directory.assign_number(tid, "+78001234567")
+    email = await give_password(vats_kernel, tid, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email)
+    problems = []
+    for path, name in (("/cabinet/settings/numbers", "numbers"), ("/cabinet/me", "me")):
+        problems += look(browser, cabinet_server.url + path, name, screenshots)
+        problems += accessibility_problems(browser, name)
+    assert not problems, "\n".join(problems)

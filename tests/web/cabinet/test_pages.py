@@ -77,8 +77,6 @@ async def test_every_page_fits_a_375px_screen(
         ("/reset-password?token=x", "reset"),
     ):
         problems += look(browser, url + path, name, screenshots)
-    await vats_kernel.directory.assign_number(tid, "+74951234567", "Главный офис, многоканальный номер продаж")
-    await vats_kernel.directory.assign_number(tid, "+78001234567")
     email = await give_password(vats_kernel, tid, vats_tenant.admin_id)
     sign_in(browser, cabinet_server, email)
     for path, name in (
@@ -86,21 +84,9 @@ async def test_every_page_fits_a_375px_screen(
         ("/cabinet/settings/employees?q=anna", "employees-search"),
         (f"/cabinet/settings/employees/{anna.id}", "employee-card"),
         ("/cabinet/me", "me"),
-        ("/cabinet/settings/numbers", "numbers"),
         ("/cabinet/no-such-page", "not-found"),
     ):
         problems += look(browser, url + path, name, screenshots)
-    # The card with a line's provisioning QR open, at phone width.
-    phone(browser, True)
-    browser.get(f"{url}/cabinet/settings/employees/{anna.id}")
-    browser.find_element(By.CSS_SELECTOR, "button.provision").click()
-    wait(browser).until(ec.presence_of_element_located((By.ID, "provisioning-qr")))
-    browser.execute_script("document.getElementById('provisioning-qr').scrollIntoView()")
-    browser.save_screenshot(str(screenshots / "employee-card-qr-375.png"))
-    scroll, inner = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-    if scroll > inner:
-        problems.append(f"employee-card-qr: scrollWidth {scroll} > innerWidth {inner} at 375 px")
-    phone(browser, False)
     # The add form opened with a field error, at both widths.
     browser.get(url + "/cabinet/settings/employees")
     browser.find_element(By.CSS_SELECTOR, "#add-employee summary").click()
