@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from vats.bots.web.cabinet.pages import LANG_COOKIE, is_htmx, my_language, page
+from vats.bots.web.cabinet.pages import LANG_COOKIE, forget_shell, is_htmx, my_language, page
 from vats.bots.web.cabinet.session import redirect, safe_next
 from vats.bots.web.cabinet.signin import MAX_FIELD, landing
 from vats.bots.web.cabinet.texts import LANGS, problem_text, texts
@@ -79,6 +79,7 @@ class CabinetController(Controller):
             me.employee_id,
             EmployeeUpdate(language=lang),
         )
+        forget_shell(me.tenant_id, me.employee_id)
         cookie = Cookie(key=LANG_COOKIE, value=lang, path="/", samesite="lax", max_age=LANG_COOKIE_AGE)
         return redirect(back, cookies=[cookie])
 

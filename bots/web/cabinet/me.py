@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 from vats.bots.telegram import links
 from vats.bots.web.cabinet import forms
-from vats.bots.web.cabinet.pages import LANG_COOKIE, my_language, page
+from vats.bots.web.cabinet.pages import LANG_COOKIE, forget_shell, my_language, page
 from vats.bots.web.cabinet.people_texts import say
 from vats.bots.web.cabinet.provisioning import provisioning_offer, qr_svg
 from vats.bots.web.cabinet.session import redirect
@@ -102,6 +102,7 @@ class MeController(Controller):
             me.employee_id,
             EmployeeUpdate(language=chosen),
         )
+        forget_shell(me.tenant_id, me.employee_id)
         # The whole page again (the shell too speaks the new language), this browser's own
         # choice replaced by mine or forgotten.
         cookie = Cookie(key=LANG_COOKIE, value=chosen or "", path="/", samesite="lax",
