@@ -14,7 +14,10 @@ from vats.core.kernel import Kernel
 from tests.plugins.crm.cabinet_browser import (
     Server,
     office_of,
+    overflow,
     page_id,
+    phone_width,
+    shoot,
     sign_in,
     text_of,
     wait,
@@ -29,7 +32,12 @@ CSV = (
 
 
 async def test_a_csv_import_loads_the_good_rows_and_shows_the_bad_row_with_its_line_and_text(
-    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated, tmp_path: Path
+    cabinet_server: Server,
+    browser: Any,
+    vats_kernel: Kernel,
+    vats_tenant: TenantCreated,
+    tmp_path: Path,
+    screenshots: Path,
 ) -> None:
     office = await office_of(vats_kernel, vats_tenant)
     await office.tag("VIP")
@@ -53,6 +61,10 @@ async def test_a_csv_import_loads_the_good_rows_and_shows_the_bad_row_with_its_l
     assert "Анна Ковалёва" in listed and "Борис Гусев" in listed and "Плохой Номер" not in listed
     row = browser.find_element(By.XPATH, "//tr[contains(., 'Анна Ковалёва')]")
     assert "VIP" in row.text
+    shoot(browser, screenshots, "crm-import-report-desktop")
+    phone_width(browser)
+    assert overflow(browser)[0] <= overflow(browser)[1]
+    shoot(browser, screenshots, "crm-import-report-phone")
 
 
 async def test_bulk_tagging_and_a_personal_manager_then_the_card_shows_them(
