@@ -342,9 +342,13 @@ def billing_event(
 
     ``kind`` ``"balance_changed"``: ``payload`` has ``before_kop``, ``after_kop``, ``amount_kop``
     (integer kopecks) and ``movement`` (the ledger row as plain JSON: ``id``, ``kind``,
-    ``reason``, ``reference``, ...). Further kinds (payment received, autopay failed, ...) come
-    with later billing steps. Called inside the transaction that moved the money, scoped to the
-    tenant: e.g. write an outbox row for a low-balance e-mail.
+    ``reason``, ``reference``, ...). ``"monthly_charge"``: a period was charged (``period_start``,
+    ``period_end``, ``total_kop``, ``items``). Non-payment (``balance_kop``, ``credit_limit_kop``,
+    and when suspension is on ``suspend_on``, ``days_left``): ``"below_limit"`` (the first day
+    below the credit limit), ``"suspension_warning"`` (each of the last days before),
+    ``"tenant_suspended"``, ``"tenant_resumed"``. Further kinds (payment received, autopay
+    failed, ...) come with later billing steps. Called inside the transaction that moved the
+    money, scoped to the tenant: e.g. write an outbox row for a low-balance e-mail.
     """
 
 

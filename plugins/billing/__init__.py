@@ -10,7 +10,8 @@ call rating, built only on public hooks, as a third party would write it:
 * announces ``billing_event`` (``balance_changed``) for other plugins;
 * ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
 * ``register_payment_gateways``: YooKassa, or in demo mode a fake of it (``payments/``);
-* ``register_workers``: autopay (``payments/autopay.py``).
+* ``register_workers``: monthly charges and non-payment checks (``monthly.py``), autopay
+  (``payments/autopay.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from vats.core.directory.models import Tenant
 from vats.core.payments import PaymentGateway
 from vats.core.protocols import KernelAPI
 from vats.core.workers import Worker
-from vats.plugins.billing import ledger, prepaid
+from vats.plugins.billing import ledger, monthly, prepaid
 from vats.plugins.billing.rating import Rater
 
 rater = Rater()
@@ -89,7 +90,7 @@ def register_routes() -> Sequence[Any]:
 def register_workers() -> Sequence[Worker]:
     from vats.plugins.billing.payments.autopay import worker
 
-    return [worker]
+    return [monthly.worker, worker]
 
 
 @hookimpl

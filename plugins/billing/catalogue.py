@@ -4,6 +4,7 @@ each tenant is on."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import uuid
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import msgspec
 from vats.core.db.database import Connection
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
+from vats.core.protocols import KernelAPI
+from vats.plugins.billing import ledger, monthly
 from vats.plugins.billing.models import MAX_KOP, Rate, RatePlan, Tariff, TariffOption
 
 MAX_ROWS = 200_000
@@ -94,17 +97,69 @@ async def save_tariff(conn: Connection, t: Tariff, *, create: bool) -> Tariff:
     return await tariff(conn, t.code)
 
 
-async def assign_tariff(conn: Connection, tenant_id: uuid.UUID, code: str) -> None:
-    """Put a tenant on a tariff (from now on; proration comes with monthly charges)."""
+async def _monthly_price(conn: Connection, tariff_id: Any, taken: list[str]) -> tuple[int, list[str]]:
+    """What a tariff with the options ``taken`` costs a month, and the options it offers of them."""
+    row = await conn.fetchrow("SELECT monthly_fee_kop, options FROM billing_tariffs WHERE id = $1", tariff_id)
+    if row is None:
+        return 0, []
+    offered = {o.code: o.price_kop for o in msgspec.convert(row["options"], list[TariffOption])}
+    kept = [code for code in taken if code in offered]
+    return row["monthly_fee_kop"] + sum(offered[code] for code in kept), kept
+
+
+async def assign_tariff(
+    conn: Connection, tenant_id: uuid.UUID, code: str, *, today: dt.date | None = None, kernel: KernelAPI | None = None
+) -> int:
+    """Put a tenant on a tariff from now on; the difference for the rest of a charged period is
+    charged (or refunded) at once. Options the new tariff does not offer are dropped. The
+    kopecks posted (see ``monthly.prorate``)."""
     tariff_id = await conn.fetchval("SELECT id FROM billing_tariffs WHERE code = $1", code)
     if tariff_id is None:
         raise ValidationError("no such tariff", field="tariff")
     if not await conn.fetchval("SELECT true FROM tenants WHERE id = $1", tenant_id):
         raise NotFoundError("no such tenant", field="tenant_id")
+    await ledger.open_account(conn, tenant_id)
+    old = await conn.fetchrow(
+        "SELECT tariff_id, options FROM billing_accounts WHERE tenant_id = $1 FOR UPDATE", tenant_id
+    )
+    assert old is not None  # opened just now
+    if old["tariff_id"] == tariff_id:
+        return 0
+    was, _ = await _monthly_price(conn, old["tariff_id"], list(old["options"]))
+    now, kept = await _monthly_price(conn, tariff_id, list(old["options"]))
     await conn.execute(
-        "INSERT INTO billing_accounts (tenant_id, tariff_id) VALUES ($1, $2)"
-        " ON CONFLICT (tenant_id) DO UPDATE SET tariff_id = EXCLUDED.tariff_id, updated_at = now()",
-        tenant_id, tariff_id,
+        "UPDATE billing_accounts SET tariff_id = $2, options = $3, updated_at = now() WHERE tenant_id = $1",
+        tenant_id, tariff_id, kept,
+    )  # fmt: skip
+    name = await conn.fetchval("SELECT name FROM billing_tariffs WHERE id = $1", tariff_id)
+    return await monthly.prorate(
+        conn, tenant_id, monthly_change_kop=now - was, what=f"Переход на тариф «{name}»",
+        today=today or dt.datetime.now(dt.UTC).date(), kernel=kernel,
+    )  # fmt: skip
+
+
+async def set_options(
+    conn: Connection, tenant_id: uuid.UUID, codes: list[str], *, today: dt.date | None = None,
+    kernel: KernelAPI | None = None,
+) -> int:  # fmt: skip
+    """The "+" options the tenant takes (of its tariff's); the change prorated like a tariff's."""
+    await ledger.open_account(conn, tenant_id)
+    row = await conn.fetchrow(
+        "SELECT tariff_id, options FROM billing_accounts WHERE tenant_id = $1 FOR UPDATE", tenant_id
+    )
+    assert row is not None  # opened just now
+    wanted = list(dict.fromkeys(codes))
+    now, kept = await _monthly_price(conn, row["tariff_id"], wanted)
+    if kept != wanted:
+        missing = next(code for code in wanted if code not in kept)
+        raise ValidationError(f"the tariff has no option {missing!r}", field="options")
+    was, _ = await _monthly_price(conn, row["tariff_id"], list(row["options"]))
+    await conn.execute(
+        "UPDATE billing_accounts SET options = $2, updated_at = now() WHERE tenant_id = $1", tenant_id, kept
+    )
+    return await monthly.prorate(
+        conn, tenant_id, monthly_change_kop=now - was, what="Изменение опций тарифа",
+        today=today or dt.datetime.now(dt.UTC).date(), kernel=kernel,
     )  # fmt: skip
 
 

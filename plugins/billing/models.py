@@ -53,7 +53,27 @@ class Balance(msgspec.Struct, kw_only=True):
 class BillingSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The operator's billing settings."""
 
-    max_call_s: Annotated[int, msgspec.Meta(ge=10, le=86400, examples=[14400])] = 14400
+    max_call_s: Annotated[int, msgspec.Meta(ge=10, le=86400, examples=[14400])] = 14400  # the longest paid call
+    number_monthly_kop: Price = 0  # each of a tenant's numbers, per month
+    suspend_after_days: Annotated[int, msgspec.Meta(ge=0, le=365, examples=[14])] = 14  # below the limit; 0: never
+    warn_days: Annotated[int, msgspec.Meta(ge=0, le=365, examples=[3])] = 3  # warned daily this many days before
+    trial_days: Annotated[int, msgspec.Meta(ge=0, le=365, examples=[14])] = 14  # a new PBX's first charge: after
+
+
+class PeriodItem(msgspec.Struct, kw_only=True):
+    code: str  # tariff, seats, numbers, option:<code>
+    name: str
+    quantity: int
+    amount_kop: int
+
+
+class Period(msgspec.Struct, kw_only=True):
+    """A charged month: [period_start, period_end)."""
+
+    period_start: dt.date
+    period_end: dt.date
+    total_kop: int
+    items: list[PeriodItem] = []
 
 
 class TariffOption(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

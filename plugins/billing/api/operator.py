@@ -14,12 +14,13 @@ from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from vats.bots.web.kit import OperatorDep
 from vats.core.directory.service import load_tenant
 from vats.core.errors import ValidationError
-from vats.plugins.billing import catalogue, ledger, settings
+from vats.plugins.billing import catalogue, ledger, monthly, settings
 from vats.plugins.billing.catalogue import ImportReport
 from vats.plugins.billing.models import (
     MAX_KOP,
     Balance,
     BillingSettings,
+    Period,
     Posted,
     Rate,
     RatePlan,
@@ -70,6 +71,24 @@ class CreditLimitIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """How far below zero the tenant's paid calls may take its balance (0: not at all)."""
 
     credit_limit_kop: Annotated[int, msgspec.Meta(ge=0, le=MAX_KOP, examples=[50000])]
+
+
+class BillingDayIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The day of the month the tenant's periods start (31: the last day of shorter months)."""
+
+    billing_day: Annotated[int, msgspec.Meta(ge=1, le=31, examples=[1])]
+
+
+class OptionsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The "+" options of its tariff the tenant takes (codes)."""
+
+    options: Annotated[list[Code], msgspec.Meta(max_length=100, examples=[["recording"]])]
+
+
+class RunResult(msgspec.Struct, kw_only=True):
+    """What one pass of the monthly job did: periods charged, notices given by kind."""
+
+    done: dict[str, int]
 
 
 class AdjustmentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -151,8 +170,9 @@ class BillingOperatorController(Controller):
     async def assign(
         self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[Assignment]
     ) -> Balance:
+        """From now on; the difference for the rest of a charged period is charged or refunded."""
         async with operator.system() as conn:
-            await catalogue.assign_tariff(conn, tenant_id, data.tariff)
+            await catalogue.assign_tariff(conn, tenant_id, data.tariff, kernel=operator.kernel)
             return await ledger.account(conn, tenant_id)
 
     @get("/tenants/{tenant_id:uuid}/balance", operation_id="operatorTenantBalance", summary="A tenant's balance")
@@ -205,3 +225,43 @@ class BillingOperatorController(Controller):
     async def put_settings(self, operator: OperatorDep, data: JSONBody[BillingSettings]) -> BillingSettings:
         async with operator.system() as conn:
             return await settings.save(conn, data)
+
+    @put(
+        "/tenants/{tenant_id:uuid}/billing-day", operation_id="operatorSetBillingDay", summary="A tenant's billing day"
+    )
+    async def set_billing_day(
+        self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[BillingDayIn]
+    ) -> BillingDayIn:
+        """From the next period on (the current one keeps its end)."""
+        async with operator.system() as conn:
+            await load_tenant(conn, tenant_id)
+            await ledger.open_account(conn, tenant_id)
+            await conn.execute(
+                "UPDATE billing_accounts SET billing_day = $2, updated_at = now() WHERE tenant_id = $1",
+                tenant_id, data.billing_day,
+            )  # fmt: skip
+        return data
+
+    @put("/tenants/{tenant_id:uuid}/options", operation_id="operatorSetOptions", summary="A tenant's tariff options")
+    async def set_options(
+        self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[OptionsIn]
+    ) -> OptionsIn:
+        """Options of the tenant's tariff only (else 422 naming ``options``); the change for the
+        rest of a charged period is charged or refunded at once."""
+        async with operator.system() as conn:
+            await load_tenant(conn, tenant_id)
+            await catalogue.set_options(conn, tenant_id, data.options, kernel=operator.kernel)
+        return data
+
+    @get("/tenants/{tenant_id:uuid}/periods", operation_id="operatorTenantPeriods", summary="A tenant's charged months")
+    async def list_periods(self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID]) -> list[Period]:
+        async with operator.system() as conn:
+            await load_tenant(conn, tenant_id)
+            return await monthly.periods(conn, tenant_id)
+
+    @post(
+        "/run", operation_id="operatorRunMonthly", summary="Charge what is due and check payments now", status_code=200
+    )
+    async def run(self, operator: OperatorDep) -> RunResult:
+        """What ``vats serve`` does every minute; harmless to repeat (each period is charged once)."""
+        return RunResult(done=await monthly.run_due(operator.kernel))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from vats.bots.web.kit import ADMIN, Limit, Offset, Page, TenantDep
-from vats.plugins.billing import ledger
-from vats.plugins.billing.models import Balance, Movement
+from vats.plugins.billing import ledger, monthly
+from vats.plugins.billing.models import Balance, Movement, Period
 
 
 class BillingController(Controller):
@@ -21,3 +21,7 @@ class BillingController(Controller):
     async def movements(self, tx: TenantDep, limit: Limit = 50, offset: Offset = 0) -> Page[Movement]:
         items, total = await ledger.movements(tx.conn, tx.tenant.id, limit=limit, offset=offset)
         return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @get("/periods", operation_id="listBillingPeriods", summary="Charged months, newest first")
+    async def periods(self, tx: TenantDep) -> list[Period]:
+        return await monthly.periods(tx.conn, tx.tenant.id)
