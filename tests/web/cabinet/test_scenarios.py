@@ -105,7 +105,9 @@ async def test_an_admin_edits_a_scenario_saves_it_and_the_diagram_shows_the_chan
     wait(browser).until(ec.presence_of_element_located((By.ID, "unsaved")))
     browser.find_element(By.ID, "f-filters-0--name").send_keys("Москва")
     Select(browser.find_element(By.ID, "f-filters-0--condition-type")).select_by_visible_text("по региону звонящего")
-    browser.find_element(By.CSS_SELECTOR, "#filter-0 input[name='filters[0].condition.subjects'][value='\"RU-MOW\"']").click()
+    moscow = browser.find_element(By.CSS_SELECTOR, "#filter-0 input[name='filters[0].condition.subjects'][value='\"RU-MOW\"']")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", moscow)  # as a person scrolls to it
+    moscow.click()
     Select(browser.find_element(By.ID, "s-filters-0--working-handling-type")).select_by_visible_text("Переадресация")
     Select(browser.find_element(By.ID, "f-filters-0--working-handling-forward-targets-1")).select_by_visible_text(
         "Борис Орлов (202)"
