@@ -213,3 +213,24 @@ async def test_profile_telegram_gives_a_deep_link_and_its_qr_and_the_bot_links_m
     assert browser.find_element(By.ID, "telegram-state").text == "Подключён: @user7001."
     browser.find_element(By.ID, "telegram-unlink").click()
     wait(browser).until(lambda d: d.find_element(By.ID, "telegram-state").text == "Telegram не подключён.")
+
+
+async def test_the_api_sets_the_same_languages_the_cabinet_reads(
+    cabinet_server: Server, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid, admin = vats_tenant.tenant_id, vats_tenant.admin_id
+    email = await give_password(vats_kernel, tid, admin)
+    async with httpx.AsyncClient(base_url=cabinet_server.url) as api:
+        tokens = (await api.post("/api/auth/login", json={"email": email, "password": TEST_PASSWORD})).json()
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        bad = await api.patch("/api/me", json={"language": "de"}, headers=headers)
+        assert bad.status_code == 400 and bad.json()["field"] == "language"
+        assert (await api.patch("/api/me", json={"language": "en"}, headers=headers)).status_code == 200
+        assert await stored_language(vats_kernel, tid, admin) == "en"
+        assert (await api.patch("/api/me", json={"language": None}, headers=headers)).status_code == 200
+        assert await stored_language(vats_kernel, tid, admin) is None
+        changed = await api.patch("/api/tenant/settings", json={"language": "en"}, headers=headers)
+        assert changed.status_code == 200 and changed.json()["language"] == "en"
+    # Nobody chose, the browser speaks neither language: the PBX's.
+    async with signed_in_client(cabinet_server, email, "de-DE") as german:
+        assert 'lang="en"' in (await german.get("/cabinet/me")).text

@@ -16,6 +16,7 @@ from vats.core.directory import employees as repo
 from vats.core.directory.models import (
     Employee,
     EmployeeUpdate,
+    Language,
     RingMode,
     RoleSettings,
     Terminal,
@@ -35,6 +36,8 @@ class MeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     position: Annotated[str, msgspec.Meta(examples=["Менеджер"], max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     time_zone: Annotated[str, msgspec.Meta(examples=["Asia/Yekaterinburg"])] | msgspec.UnsetType | None = msgspec.UNSET
     ring_mode: RingMode | msgspec.UnsetType = msgspec.UNSET
+    # My language everywhere (cabinet, bot, e-mails); null: each browser's own.
+    language: Language | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class OwnTerminalUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -60,7 +63,7 @@ class MeController(Controller):
         rights = None if tx.me.role == "admin" else getattr(tx.tenant.settings.roles, tx.me.role)
         return Me(employee=employee, tenant_name=tx.tenant.name, rights=rights)
 
-    @patch(operation_id="updateMe", summary="Change my position, time zone or ring mode")
+    @patch(operation_id="updateMe", summary="Change my position, time zone, ring mode or language")
     async def update_me(self, kernel: KernelDep, me: MeDep, data: JSONBody[MeUpdate]) -> Employee:
         update = EmployeeUpdate(**{f: getattr(data, f) for f in data.__struct_fields__})
         return await kernel.directory.update_employee(me.tenant_id, me.employee_id, update)

@@ -8,13 +8,15 @@ import msgspec
 from litestar import Controller, get, patch, put
 from litestar.params import FromPath, JSONBody
 from vats.bots.web.kit import ADMIN, EVERYONE, KernelDep, MeDep, TenantDep
-from vats.core.directory.models import Tenant, TenantSettings
+from vats.core.directory.models import Language, Tenant, TenantSettings
 from vats.core.errors import NotFoundError
 
 
 class TenantUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     time_zone: Annotated[str, msgspec.Meta(examples=["Europe/Moscow"])] | None = None
     settings: TenantSettings | None = None
+    # E-mails, the bot and the cabinet speak it when a person chose nothing (and no browser says).
+    language: Language | None = None
 
 
 class TenantSummary(msgspec.Struct, kw_only=True):
@@ -46,11 +48,13 @@ class TenantController(Controller):
     @patch(
         "/settings",
         operation_id="updateTenantSettings",
-        summary="Time zone, recording, personal-manager rules, role rights",
+        summary="Time zone, language, recording, personal-manager rules, role rights",
         opt={"roles": ADMIN},
     )
     async def update(self, kernel: KernelDep, me: MeDep, data: JSONBody[TenantUpdate]) -> Tenant:
-        return await kernel.directory.update_tenant(me.tenant_id, time_zone=data.time_zone, settings=data.settings)
+        return await kernel.directory.update_tenant(
+            me.tenant_id, time_zone=data.time_zone, settings=data.settings, language=data.language
+        )
 
     @get(
         "/plugins",
