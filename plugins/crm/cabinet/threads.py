@@ -33,7 +33,7 @@ async def attachment_rows(c: Crm, attached: Attachments, t: Mapping[str, str]) -
         except NotFoundError:
             rows.append(Item(key=f"call:{call_id}", label=t["crm_call_at"].format(when="…"), href=""))
             continue
-        rows.append(Item(key=f"call:{call_id}", label=_call_label(c, call, t), href=""))
+        rows.append(Item(key=f"call:{call_id}", label=_call_label(c, call, t), href=f"/cabinet/history/{call_id}"))
     for task_id in attached.tasks:
         try:
             task = await tasks.get(c.conn, c.viewer, task_id)

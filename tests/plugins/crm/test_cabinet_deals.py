@@ -4,10 +4,12 @@ same client; the contact's card then shows its deal and offers no second one (on
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
+from vats.core.calls.records import CallRecord, Participant, store_and_announce
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 
@@ -26,6 +28,14 @@ async def test_a_deal_made_on_the_contacts_card_moves_stage_and_takes_a_comment_
             " VALUES ($1, 'manual', 'Выслать счёт Лебедь', 'employee', $2, $3, '+74956660001')",
             vats_tenant.tenant_id, office.olga_id, contact,
         )  # fmt: skip
+    now = dt.datetime.now(dt.UTC)
+    call = CallRecord(
+        tenant_id=vats_tenant.tenant_id, direction="outbound", number="+74956660001", caller="Ольга",
+        started_at=now - dt.timedelta(minutes=5), answered_at=now - dt.timedelta(minutes=4), ended_at=now,
+        participants=[Participant(address="tel/+74956660001", outcome="answered")],
+        caller_employee_id=office.olga_id,
+    )  # fmt: skip
+    await store_and_announce(vats_kernel.db, vats_kernel.plugins, call)  # the CRM's history takes it in
     sign_in(browser, cabinet_server, "olga@test.example", f"/cabinet/contacts/{contact}")
     browser.find_element(By.ID, "deal-title").send_keys("Годовой договор")
     browser.find_element(By.ID, "create-deal").click()
@@ -42,6 +52,10 @@ async def test_a_deal_made_on_the_contacts_card_moves_stage_and_takes_a_comment_
     Select(browser.find_element(By.ID, "attach-item")).select_by_visible_text("Задача «Выслать счёт Лебедь»")
     browser.find_element(By.ID, "attach-submit").click()
     wait(browser).until(lambda d: "Выслать счёт Лебедь" in text_of(d, "#attachments"))
+    Select(browser.find_element(By.ID, "attach-item")).select_by_value(f"call:{call.id}")
+    browser.find_element(By.ID, "attach-submit").click()
+    wait(browser).until(lambda d: "Исходящий" in text_of(d, "#attachments"))
+    assert browser.find_element(By.CSS_SELECTOR, f"#attachments a[href='/cabinet/history/{call.id}']")
     browser.find_element(By.ID, "comment-text").send_keys("Договор подписан")
     browser.find_element(By.ID, "comment-submit").click()
     wait(browser).until(lambda d: "Договор подписан" in text_of(d, "#comments"))
@@ -61,3 +75,6 @@ async def test_a_deal_made_on_the_contacts_card_moves_stage_and_takes_a_comment_
     assert "Годовой договор" in text_of(browser, "#contact-deal")
     assert not browser.find_elements(By.ID, "create-deal")
     assert "Выслать счёт Лебедь" in text_of(browser, "#contact-tasks")
+    assert "Исходящий" in text_of(browser, "#contact-calls")
+    browser.find_element(By.CSS_SELECTOR, f"#contact-calls a[href='/cabinet/history/{call.id}']").click()
+    wait(browser).until(lambda d: page_id(d) == "call")  # the history's own page of the call
