@@ -4,15 +4,17 @@ are shown."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from vats.bots.web.cabinet.scenarios import editor
-from vats.bots.web.cabinet.scenarios.pages import form_parts
+from vats.bots.web.cabinet.scenarios.pages import draw, form_parts
 from vats.bots.web.cabinet.scenarios.texts import RU
 from vats.bots.web.cabinet.texts import texts
 from vats.core import hookimpl
 from vats.core.directory.service import TenantCreated
+from vats.core.engine import scenarios as repo
 from vats.core.engine.forms import BlockFormPart, Choice, FormField
 from vats.core.engine.scenarios import check_body
 from vats.core.errors import ValidationError
@@ -150,3 +152,15 @@ async def test_a_posted_filter_count_is_capped(vats_kernel: Kernel, vats_tenant:
     for count, expected in (("1000000000", 0), ("250", editor.MAX_FILTERS), ("-1", 0)):
         body = editor.Reader(editor.Form([("filter_count", count)]), [], snapshot, "ru").body()
         assert len(body["filters"]) == expected
+
+
+async def test_a_stored_scenario_that_no_longer_decodes_is_drawn_as_a_note(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """A block of a plugin since removed: the editor still opens (the block as JSON) and the
+    diagram says why it cannot be drawn instead of failing the page."""
+    snapshot = await vats_kernel.snapshots.get(vats_tenant.tenant_id)
+    stored = repo.Scenario(id=uuid.uuid4(), name="Старый", is_default=False,
+                           body={"default": {"handling": {"type": "teleport"}}})  # fmt: skip
+    svg = draw(stored, vats_kernel, snapshot)
+    assert svg.startswith("<svg") and "Схему не нарисовать" in svg and "teleport" in svg

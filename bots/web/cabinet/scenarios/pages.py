@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from xml.sax.saxutils import escape
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -51,6 +53,18 @@ def problem(lang: Lang, message: str) -> str:
 def admin(request: Request[Any, Any, Any]) -> Principal:
     """The API's rule for scenarios: admins only."""
     return require(request, ADMIN)
+
+
+def draw(scenario: repo.Scenario, kernel: KernelAPI, snapshot: TenantSnapshot) -> str:
+    """The scenario's diagram; a stored body that no longer decodes (e.g. a block of a plugin
+    since removed) is drawn as a one-line note, so its editor still opens to fix it."""
+    try:
+        body = compile_body(scenario.body, kernel.blocks)
+    except msgspec.ValidationError as exc:
+        note = escape(f"Схему не нарисовать: {exc}")
+        text = f'<text x="10" y="24" font-family="sans-serif" font-size="13" fill="#b3261e">{note}</text>'
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="40" role="img">{text}</svg>'
+    return render_svg(scenario.name, body, snapshot)
 
 
 def form_parts(kernel: KernelAPI) -> list[BlockFormPart]:
@@ -155,7 +169,7 @@ class ScenarioPages(Controller):
             notice=notice, unsaved=unsaved, check=check or checks.blank(snapshot, dt.datetime.now(dt.UTC)),
             trace=trace, numbers=[r["e164"] for r in numbers], answers=checks.ANSWERS, check_t=checks.T[lang],
             diagram=f"{BASE}/{scenario.id}/diagram.svg", failed=status >= 400,
-            svg=render_svg(scenario.name, compile_body(scenario.body, kernel.blocks), snapshot),
+            svg=draw(scenario, kernel, snapshot),
         )  # fmt: skip
 
     @post("/{scenario_id:uuid}")
@@ -198,7 +212,7 @@ class ScenarioPages(Controller):
         async with tenant_transaction(kernel, me) as tx:
             scenario = await repo.get_scenario(tx.conn, tx.tenant.id, scenario_id)
         snapshot = await kernel.snapshots.get(me.tenant_id)
-        svg = render_svg(scenario.name, compile_body(scenario.body, kernel.blocks), snapshot)
+        svg = draw(scenario, kernel, snapshot)
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
     @post("/{scenario_id:uuid}/check")
