@@ -142,6 +142,10 @@ ACCESS: dict[str, Any] = {
     "PUT /api/operator/billing/tenants/{tenant_id:uuid}/options": OPERATOR,
     "GET /api/operator/billing/tenants/{tenant_id:uuid}/periods": OPERATOR,
     "POST /api/operator/billing/run": OPERATOR,
+    "GET /api/billing/requisites": ADMIN,
+    "PUT /api/billing/requisites": ADMIN,
+    "GET /api/operator/billing/tenants/{tenant_id:uuid}/requisites": OPERATOR,
+    "PUT /api/operator/billing/tenants/{tenant_id:uuid}/requisites": OPERATOR,
     "POST /api/calls": EVERYONE,
     "GET /api/lines": EVERYONE,
     "GET /api/outbound/caller-ids": ADMIN,
@@ -286,6 +290,12 @@ BODIES: dict[str, Any] = {
     "PUT /api/operator/billing/tenants/{tenant_id:uuid}/credit-limit": {"credit_limit_kop": 10000},
     "PUT /api/operator/billing/tenants/{tenant_id:uuid}/billing-day": {"billing_day": 5},
     "PUT /api/operator/billing/tenants/{tenant_id:uuid}/options": {"options": ["recording"]},
+    "PUT /api/billing/requisites": {
+        "kind": "legal", "name": "ООО «Ромашка» {n}", "inn": "7707083893", "kpp": "773601001", "address": "Москва",
+    },
+    "PUT /api/operator/billing/tenants/{tenant_id:uuid}/requisites": {
+        "kind": "individual", "name": "ИП Иванов {n}", "inn": "500100732259", "address": "Москва",
+    },
     "POST /api/operator/billing/tenants/{tenant_id:uuid}/adjustments": {
         "direction": "credit", "amount_kop": 10000, "reason": "Тест {n}", "idempotency_key": "adj-{n}",
     },

@@ -14,7 +14,7 @@ from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from vats.bots.web.kit import OperatorDep
 from vats.core.directory.service import load_tenant
 from vats.core.errors import ValidationError
-from vats.plugins.billing import catalogue, ledger, monthly, settings
+from vats.plugins.billing import catalogue, ledger, monthly, requisites, settings
 from vats.plugins.billing.catalogue import ImportReport
 from vats.plugins.billing.models import (
     MAX_KOP,
@@ -27,6 +27,7 @@ from vats.plugins.billing.models import (
     Tariff,
     TariffOption,
 )
+from vats.plugins.billing.requisites import Requisites, RequisitesIn
 
 OPERATOR: dict[str, Any] = {"exclude_from_auth": True, "operator": True}
 OPERATOR_ACTOR = "operator"
@@ -265,3 +266,23 @@ class BillingOperatorController(Controller):
     async def run(self, operator: OperatorDep) -> RunResult:
         """What ``vats serve`` does every minute; harmless to repeat (each period is charged once)."""
         return RunResult(done=await monthly.run_due(operator.kernel))
+
+    @get(
+        "/tenants/{tenant_id:uuid}/requisites", operation_id="operatorTenantRequisites", summary="A tenant's requisites"
+    )
+    async def get_requisites(self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID]) -> Requisites:
+        async with operator.system() as conn:
+            await load_tenant(conn, tenant_id)
+            return await requisites.load(conn, tenant_id)
+
+    @put(
+        "/tenants/{tenant_id:uuid}/requisites",
+        operation_id="operatorSaveTenantRequisites",
+        summary="Give or change a tenant's requisites",
+    )
+    async def put_requisites(
+        self, operator: OperatorDep, tenant_id: FromPath[uuid.UUID], data: JSONBody[RequisitesIn]
+    ) -> Requisites:
+        async with operator.system() as conn:
+            await load_tenant(conn, tenant_id)
+            return await requisites.save(conn, tenant_id, data)

@@ -92,7 +92,10 @@ async def test_binding_a_card_needs_the_terms_and_its_rouble_is_given_back(
     shown = (await admin.get(AUTOPAY)).json()
     assert "1 ₽" in shown["terms"] and shown["terms_accepted_at"] is None
     await bind(admin, fake)
-    assert await balance(vats_kernel, vats_tenant.tenant_id) == 0 and await ledger_rows(vats_kernel, vats_tenant.tenant_id) == []
+    assert (
+        await balance(vats_kernel, vats_tenant.tenant_id) == 0
+        and await ledger_rows(vats_kernel, vats_tenant.tenant_id) == []
+    )
 
 
 async def test_threshold_and_monthly_autopay_at_once_each_charge_once_per_trigger(
