@@ -19,7 +19,7 @@ from tests.web.cabinet.calls_data import a_few_calls
 from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.cookie import give_test_password
 from tests.web.cabinet.test_browser import page_id, sign_in, wait
-from tests.web.cabinet.test_pages import look
+from tests.web.cabinet.test_pages import look, phone
 
 
 def peers(driver: Any) -> list[str]:
@@ -115,6 +115,13 @@ async def test_history_periods_filters_csv_player_and_call_back(
 
     problems = look(browser, cabinet_server.url + "/cabinet/history?period=last7", "history", screenshots)
     problems += look(browser, f"{cabinet_server.url}/cabinet/history/{calls['vera'].id}", "call", screenshots)
+    phone(browser, True)  # the list itself on a phone: each call a card
+    browser.get(cabinet_server.url + "/cabinet/history?period=last7")
+    browser.execute_script("document.getElementById('call-list').scrollIntoView()")
+    browser.save_screenshot(str(screenshots / "history-list-375.png"))
+    scroll, inner = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner
+    phone(browser, False)
     assert problems == []
 
 
