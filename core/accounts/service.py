@@ -85,6 +85,46 @@ def check_password_strength(password: str, field: str = "password") -> None:
         raise ValidationError("a password mixes letters with digits or symbols", field=field)
 
 
+# The account e-mails in the person's language (their own choice, else the PBX's).
+_MAILS: dict[str, dict[str, tuple[str, str]]] = {
+    "ru": {
+        "invitation": (
+            "Приглашение в виртуальную АТС «{tenant}»",
+            "Здравствуйте, {name}!\n\n"
+            "Вас пригласили в виртуальную АТС «{tenant}». Ваш логин: {email}.\n"
+            "Чтобы принять приглашение и задать пароль, откройте ссылку (действует 7 дней):\n{link}\n\n"
+            "Токен приглашения (для API, POST /api/invitations/accept): {token}\n",
+        ),
+        "password_reset": (
+            "Сброс пароля виртуальной АТС",
+            "Чтобы задать новый пароль, откройте ссылку (действует 2 часа):\n{link}\n\n"
+            "Токен (для API, POST /api/auth/password-reset/confirm): {token}\n"
+            "Если вы не просили сбросить пароль, ничего не делайте.\n",
+        ),
+    },
+    "en": {
+        "invitation": (
+            "Invitation to the virtual PBX “{tenant}”",
+            "Hello {name},\n\n"
+            "You are invited to the virtual PBX “{tenant}”. Your log-in: {email}.\n"
+            "To accept the invitation and set your password, open this link (valid for 7 days):\n{link}\n\n"
+            "Invitation token (for the API, POST /api/invitations/accept): {token}\n",
+        ),
+        "password_reset": (
+            "Virtual PBX password reset",
+            "To set a new password, open this link (valid for 2 hours):\n{link}\n\n"
+            "Token (for the API, POST /api/auth/password-reset/confirm): {token}\n"
+            "If you did not ask for a reset, do nothing.\n",
+        ),
+    },
+}
+
+
+def _mail(language: str, kind: str, to: str, **values: str) -> Mail:
+    subject, text = _MAILS.get(language, _MAILS["ru"])[kind]
+    return Mail(to=to, subject=subject.format(**values), text=text.format(**values))
+
+
 class Accounts:
     def __init__(self, db: Database, mail: Sender, base_url: str, sessions: SessionCache | None = None) -> None:
         self.db = db
@@ -240,7 +280,8 @@ class Accounts:
         """(Re)send the invitation e-mail with a single-use link valid for seven days."""
         async with self.db.tenant(tenant_id) as conn:
             row = await conn.fetchrow(
-                "SELECT e.email, e.full_name, e.invitation_accepted_at, t.name AS tenant FROM employees e"
+                "SELECT e.email, e.full_name, e.invitation_accepted_at, t.name AS tenant,"
+                " coalesce(e.language, t.language) AS language FROM employees e"
                 " JOIN tenants t ON t.id = e.tenant_id WHERE e.tenant_id = $1 AND e.id = $2",
                 tenant_id,
                 employee_id,
@@ -251,16 +292,8 @@ class Accounts:
                 raise ValidationError("the invitation was already accepted", field="employee_id")
             token = await self._issue(conn, tenant_id, employee_id, "invitation", INVITATION_LIFETIME)
             link = f"{self.base_url}/invite?token={token}"
-            mail = Mail(
-                to=row["email"],
-                subject=f"Приглашение в виртуальную АТС «{row['tenant']}»",
-                text=(
-                    f"Здравствуйте, {row['full_name']}!\n\n"
-                    f"Вас пригласили в виртуальную АТС «{row['tenant']}». Ваш логин: {row['email']}.\n"
-                    f"Чтобы принять приглашение и задать пароль, откройте ссылку (действует 7 дней):\n{link}\n\n"
-                    f"Токен приглашения (для API, POST /api/invitations/accept): {token}\n"
-                ),
-            )
+            mail = _mail(row["language"], "invitation", row["email"], tenant=row["tenant"], name=row["full_name"],
+                         email=row["email"], link=link, token=token)  # fmt: skip
             mail_id = await enqueue_mail(conn, tenant_id=tenant_id, kind="invitation", mail=mail)
         await self.mail.deliver([mail_id])  # at once; if it fails, the mail worker retries
 
@@ -331,23 +364,16 @@ class Accounts:
         """Mail a reset link if the account exists and is active; says nothing either way."""
         async with self.db.system() as conn:
             row = await conn.fetchrow(
-                "SELECT id, tenant_id, email FROM employees"
-                " WHERE lower(email) = lower($1) AND invitation_accepted_at IS NOT NULL",
+                "SELECT e.id, e.tenant_id, e.email, coalesce(e.language, t.language) AS language FROM employees e"
+                " JOIN tenants t ON t.id = e.tenant_id"
+                " WHERE lower(e.email) = lower($1) AND e.invitation_accepted_at IS NOT NULL",
                 email.strip(),
             )
             if row is None:
                 return
             token = await self._issue(conn, row["tenant_id"], row["id"], "password_reset", RESET_LIFETIME)
-            mail = Mail(
-                to=row["email"],
-                subject="Сброс пароля виртуальной АТС",
-                text=(
-                    "Чтобы задать новый пароль, откройте ссылку (действует 2 часа):\n"
-                    f"{self.base_url}/reset-password?token={token}\n\n"
-                    f"Токен (для API, POST /api/auth/password-reset/confirm): {token}\n"
-                    "Если вы не просили сбросить пароль, ничего не делайте.\n"
-                ),
-            )
+            link = f"{self.base_url}/reset-password?token={token}"
+            mail = _mail(row["language"], "password_reset", row["email"], link=link, token=token)
             mail_id = await enqueue_mail(conn, tenant_id=row["tenant_id"], kind="password_reset", mail=mail)
         await self.mail.deliver([mail_id])
 

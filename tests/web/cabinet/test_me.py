@@ -234,3 +234,32 @@ async def test_the_api_sets_the_same_languages_the_cabinet_reads(
     # Nobody chose, the browser speaks neither language: the PBX's.
     async with signed_in_client(cabinet_server, email, "de-DE") as german:
         assert 'lang="en"' in (await german.get("/cabinet/me")).text
+
+
+async def test_account_e_mails_speak_the_persons_language_else_the_pbxs(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    from vats.core.directory.models import EmployeeCreate, EmployeeUpdate
+    from vats.core.mail import DevInbox
+
+    tid = vats_tenant.tenant_id
+    assert vats_kernel.db is not None
+    await vats_kernel.directory.update_tenant(tid, language="en")
+    anna, _ = await vats_kernel.directory.create_employee(
+        tid, EmployeeCreate(full_name="Anna Smith", email="anna@test.example")
+    )
+    oleg, _ = await vats_kernel.directory.create_employee(
+        tid, EmployeeCreate(full_name="Олег Петров", email="oleg@test.example")
+    )
+    await vats_kernel.directory.update_employee(tid, oleg.id, EmployeeUpdate(language="ru"))
+    for person in (anna, oleg):
+        await vats_kernel.accounts.invite(tid, person.id)
+    inbox = DevInbox(vats_kernel.db)
+    [english] = await inbox.messages(to="anna@test.example")
+    [russian] = await inbox.messages(to="oleg@test.example")
+    assert english.subject == "Invitation to the virtual PBX “Test company”" and "token=" in english.text
+    assert russian.subject == "Приглашение в виртуальную АТС «Test company»"
+    await give_password(vats_kernel, tid, vats_tenant.admin_id)  # the admin chose nothing: the PBX's English
+    await vats_kernel.accounts.request_password_reset("admin@test.example")
+    [reset] = await inbox.messages(to="admin@test.example")
+    assert reset.subject == "Virtual PBX password reset" and "/reset-password?token=" in reset.text
