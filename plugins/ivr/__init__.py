@@ -128,3 +128,12 @@ async def _drop_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUI
             await conn.execute(
                 "UPDATE ivr_menus SET body = $3 WHERE tenant_id = $1 AND id = $2", tenant_id, r["id"], changed
             )
+
+
+@hookimpl
+def register_cabinet_pages() -> Sequence[Any]:
+    """Settings → Голосовые меню in the cabinet, for admins (plugins/ivr/cabinet.py)."""
+    # Imported here like the routes: litestar is only the web server's cost.
+    from vats.plugins.ivr.cabinet import cabinet_pages
+
+    return [cabinet_pages()]
