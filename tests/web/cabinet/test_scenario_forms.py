@@ -8,11 +8,14 @@ import uuid
 from typing import Any
 
 import pytest
+from vats.bots.web.app import create_app
 from vats.bots.web.cabinet.scenarios import editor
 from vats.bots.web.cabinet.scenarios.pages import draw, form_parts
 from vats.bots.web.cabinet.scenarios.texts import RU
 from vats.bots.web.cabinet.texts import texts
+from vats.bots.web.testing import TEST_PASSWORD
 from vats.core import hookimpl
+from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.service import TenantCreated
 from vats.core.engine import scenarios as repo
 from vats.core.engine.forms import BlockFormPart, Choice, FormField
@@ -20,6 +23,9 @@ from vats.core.engine.scenarios import check_body
 from vats.core.errors import ValidationError
 from vats.core.kernel import Kernel
 from vats.core.snapshot import TenantSnapshot
+
+from tests.web.cabinet.client import CabinetClient
+from tests.web.cabinet.test_browser import give_password
 
 T = {**texts("ru"), **RU}
 
@@ -164,3 +170,39 @@ async def test_a_stored_scenario_that_no_longer_decodes_is_drawn_as_a_note(
                            body={"default": {"handling": {"type": "teleport"}}})  # fmt: skip
     svg = draw(stored, vats_kernel, snapshot)
     assert svg.startswith("<svg") and "Схему не нарисовать" in svg and "teleport" in svg
+
+
+async def test_scenarios_and_schedules_are_for_admins_only_in_the_menu_and_at_the_door(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """The API's rule (scenario and schedule changes are an admin's): a head neither sees the
+    entries nor may open the pages (the diagram included); an admin sees both, in English too."""
+    app = create_app(vats_kernel)
+    head, _ = await vats_kernel.directory.create_employee(
+        vats_tenant.tenant_id, EmployeeCreate(full_name="Глеб Руководитель", email="head@test.example", role="head")
+    )
+    admin, other = CabinetClient(app), CabinetClient(app)
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        scenario = next(s for s in await repo.scenarios_of(conn, vats_tenant.tenant_id) if s.is_default)
+    pages = ("/cabinet/settings/scenarios/", f"/cabinet/settings/scenarios/{scenario.id}",
+             f"/cabinet/settings/scenarios/{scenario.id}/diagram.svg", "/cabinet/settings/schedules/")  # fmt: skip
+    try:
+        email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+        assert (await admin.sign_in(email, TEST_PASSWORD)).status_code == 303
+        menu = (await admin.http.get("/cabinet/me")).text
+        assert 'href="/cabinet/settings/scenarios"' in menu and 'href="/cabinet/settings/schedules"' in menu
+        for path in pages:
+            assert (await admin.http.get(path)).status_code == 200, path
+        english = await admin.http.get(pages[1], headers={"accept-language": "en"})
+        assert "Check a call" in english.text and "Numbers not in filters" in english.text
+        email = await give_password(vats_kernel, vats_tenant.tenant_id, head.id)
+        assert (await other.sign_in(email, TEST_PASSWORD)).status_code == 303
+        menu = (await other.http.get("/cabinet/me")).text
+        assert "/cabinet/settings/scenarios" not in menu and "/cabinet/settings/schedules" not in menu
+        for path in pages:
+            refused = await other.http.get(path)
+            assert refused.status_code == 403 and "Нет доступа" in refused.text, path
+    finally:
+        await admin.close()
+        await other.close()
