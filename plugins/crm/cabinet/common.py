@@ -6,6 +6,7 @@ language."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -40,6 +41,15 @@ def texts_for(request: Request[Any, Any, Any]) -> Mapping[str, str]:
     return texts(language(request))
 
 
+# The CRM's messages that carry the value they refuse (the CSV import's per-row report), in Russian.
+_RU_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^no employee (?P<v>.+)$"), "Нет сотрудника с e-mail {v}."),
+    (re.compile(r"^no contact tag (?P<v>.+)$"), "Нет тега контактов {v}."),
+    (re.compile(r"^(?P<v>\S+) appears twice in the file$"), "{v} встречается в файле дважды."),
+    (re.compile(r"^(?P<v>\S+) is already a saved contact$"), "{v} — уже сохранённый контакт."),
+]
+
+
 def problem(request: Request[Any, Any, Any], exc: VatsError) -> str:
     """A service's message in the page's language."""
     lang = language(request)
@@ -47,6 +57,10 @@ def problem(request: Request[Any, Any, Any], exc: VatsError) -> str:
     table = EN if lang == "en" else RU
     if own in table:
         return table[own]
+    if lang == "ru":
+        for pattern, template in _RU_PATTERNS:
+            if match := pattern.match(exc.message):
+                return template.format(**match.groupdict())
     return problem_text(lang, exc.message)
 
 

@@ -180,6 +180,7 @@ RU: dict[str, str] = {
     "crm_err:at most 200 characters": "Не длиннее 200 символов.",
     "crm_err:a task cannot be attached to itself": "Задачу нельзя прикрепить к ней самой.",
     "crm_err:not a date and time": "Дата и время в формате дд.мм.гггг чч:мм.",
+    "crm_err:not an id": "Выберите значение из списка.",
 }
 
 EN: dict[str, str] = {
@@ -333,4 +334,5 @@ EN: dict[str, str] = {
     "crm_voicemail": "Voicemail",
     "crm_err:choose a file": "Choose a file.",
     "crm_err:not a date and time": "A date and time, dd.mm.yyyy hh:mm.",
+    "crm_err:not an id": "Choose a value from the list.",
 }

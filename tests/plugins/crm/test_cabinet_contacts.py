@@ -28,6 +28,7 @@ CSV = (
     "+74951110001,Анна Ковалёва,ООО Ромашка,olga@test.example,VIP\n"
     "позвоните мне,Плохой Номер,,,\n"
     "+74951110003,Борис Гусев,,,\n"
+    "+74951110004,Вера Пухова,,nobody@test.example,\n"
 )
 
 
@@ -51,14 +52,15 @@ async def test_a_csv_import_loads_the_good_rows_and_shows_the_bad_row_with_its_l
     wait(browser).until(lambda d: text_of(d, "#import-report"))
 
     assert text_of(browser, "#report-imported") == "2"
-    assert text_of(browser, "#report-skipped") == "1"
+    assert text_of(browser, "#report-skipped") == "2"
     bad = browser.find_elements(By.CSS_SELECTOR, "#bad-rows tr.bad-row")
-    assert len(bad) == 1
-    assert bad[0].get_attribute("data-row") == "3"  # the header is line 1
+    assert [b.get_attribute("data-row") for b in bad] == ["3", "5"]  # the header is line 1
     assert "не номер телефона" in bad[0].text  # the service's message, in Russian
     assert "позвоните мне" in bad[0].text  # the row itself, to find it in the file
+    assert "Нет сотрудника с e-mail nobody@test.example." in bad[1].text
     listed = text_of(browser, "#contact-list")
-    assert "Анна Ковалёва" in listed and "Борис Гусев" in listed and "Плохой Номер" not in listed
+    assert "Анна Ковалёва" in listed and "Борис Гусев" in listed
+    assert "Плохой Номер" not in listed and "Вера Пухова" not in listed
     row = browser.find_element(By.XPATH, "//tr[contains(., 'Анна Ковалёва')]")
     assert "VIP" in row.text
     shoot(browser, screenshots, "crm-import-report-desktop")
