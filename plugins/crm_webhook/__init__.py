@@ -85,3 +85,12 @@ def register_routes() -> Sequence[Any]:
     from vats.plugins.crm_webhook.routes import WebhookController
 
     return [WebhookController]
+
+
+@hookimpl
+def register_cabinet_pages() -> Sequence[Any]:
+    """Settings → Интеграции (the CRM webhook) in the cabinet, for admins (cabinet.py)."""
+    # Imported here like the routes: litestar is only the web server's cost.
+    from vats.plugins.crm_webhook.cabinet import cabinet_pages
+
+    return [cabinet_pages()]
