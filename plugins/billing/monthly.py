@@ -238,19 +238,29 @@ async def check_payment(kernel: KernelAPI, tenant_id: uuid.UUID, today: dt.date)
     return notice
 
 
+_STATES = """
+SELECT a.tenant_id, t.suspended, a.billing_day, a.charge_from,
+       a.balance_kop < -a.credit_limit_kop OR a.below_limit_since IS NOT NULL
+           OR a.suspended_by_billing IS NOT NULL AS owing,
+       (SELECT max(p.period_start) FROM billing_periods p WHERE p.tenant_id = a.tenant_id) AS charged_to
+FROM billing_accounts a JOIN tenants t ON t.id = a.tenant_id
+"""
+
+
 async def run_due(kernel: KernelAPI, today: dt.date | None = None) -> dict[str, int]:
-    """One pass over every tenant: the periods due, then the payment checks. What it did."""
+    """One pass over every tenant: the periods due, then the payment checks; tenants with
+    nothing due cost no transaction of their own. What it did."""
     today = today or dt.datetime.now(dt.UTC).date()
     async with kernel.db.system() as conn:
-        tenants = await conn.fetch(
-            "SELECT a.tenant_id, t.suspended FROM billing_accounts a JOIN tenants t ON t.id = a.tenant_id"
-        )
+        tenants = await conn.fetch(_STATES)
     done: dict[str, int] = {"charged": 0}
     for row in tenants:
+        start, _ = period_of(row["billing_day"], today)
+        due = not row["suspended"] and start >= row["charge_from"] and (row["charged_to"] or dt.date.min) < start
         try:
-            if not row["suspended"] and await charge_period(kernel, row["tenant_id"], today):
+            if due and await charge_period(kernel, row["tenant_id"], today):
                 done["charged"] += 1
-            notice = await check_payment(kernel, row["tenant_id"], today)
+            notice = await check_payment(kernel, row["tenant_id"], today) if due or row["owing"] else None
         except Exception:  # one tenant's failure must not stop the others' charges
             log.exception("billing: the monthly run failed for tenant %s", row["tenant_id"])
             continue
