@@ -69,6 +69,7 @@ class FakeYooKassa:
         repeat: int = 1,
         retry_s: float = 0.3,
         max_attempts: int = 50,
+        verify_tls: bool = True,
     ) -> None:
         self.notify_url = notify_url
         self.shop_id = shop_id
@@ -77,6 +78,7 @@ class FakeYooKassa:
         self.repeat = repeat  # how many times each notification is delivered (answered 2xx)
         self.retry_s = retry_s
         self.max_attempts = max_attempts
+        self.verify_tls = verify_tls  # off for the demo, which notifies its own (maybe self-signed) vats
         self.payments: dict[str, dict[str, Any]] = {}
         self.deliveries: list[tuple[str, str, int | str]] = []  # (event, payment id, status or error)
         self.lose_answers = 0  # the next N answered deliveries count as unanswered (retried)
@@ -411,7 +413,7 @@ class FakeYooKassa:
                 try:
                     async with (
                         aiohttp.ClientSession(timeout=timeout) as session,
-                        session.post(self.notify_url, json=body) as response,
+                        session.post(self.notify_url, json=body, ssl=self.verify_tls) as response,
                     ):
                         status = response.status
                 except (aiohttp.ClientError, TimeoutError) as exc:
@@ -427,7 +429,7 @@ class FakeYooKassa:
 
 async def serve_demo(host: str = "127.0.0.1", *, notify_url: str) -> FakeYooKassa:
     """The demo's fake, started in the running loop on a free port."""
-    fake = FakeYooKassa(notify_url=notify_url, notify_delay_s=1.0)
+    fake = FakeYooKassa(notify_url=notify_url, notify_delay_s=1.0, verify_tls=False)
     await fake.start(host)
     log.info("demo payments: a fake YooKassa at %s (no real money)", fake.base_url)
     return fake
