@@ -10,6 +10,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.serve import serving
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
@@ -28,6 +30,9 @@ def fuzz(base: str, header: str, *extra: str, cwd: Path) -> subprocess.Completed
     )  # fmt: skip
 
 
+# The whole API twice (every route x 5 examples) is the one test that needs more than the suite's
+# 300 s per test on a loaded machine; each schemathesis run is bounded at 600 s itself.
+@pytest.mark.timeout(1300)
 def test_api_survives_fuzzing(vats_database_url: str, tmp_path: Path) -> None:
     # VATS_AGI_PORT=0: no call router, whose fixed port would clash with other runs on the machine.
     env = {"VATS_OPERATOR_TOKEN": OPERATOR, "VATS_AGI_PORT": "0"}
