@@ -135,6 +135,11 @@ SETTINGS: tuple[Setting, ...] = (
         doc="Bot API server (a local telegram-bot-api server, or a fake one in tests)",
     ),
     Setting(
+        name="VATS_SOFTPHONE_URL",
+        default=None,
+        doc="where the welcome letter sends a new employee to download a softphone (unset: not mentioned)",
+    ),
+    Setting(
         name="VATS_OUTBOUND_ALLOW_NETWORKS",
         default=None,
         doc="comma-separated CIDR ranges that requests tenants control (CRM webhooks) may reach although "
@@ -203,6 +208,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     telegram_webhook_url: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     outbound_allow_networks: tuple[str, ...] = ()
+    softphone_url: str | None = None  # where the welcome letter sends people for a softphone
     yookassa_shop_id: str | None = None
     yookassa_secret_key: str | None = None
     yookassa_api_url: str = "https://api.yookassa.ru/v3"
@@ -300,6 +306,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             telegram_webhook_url=get("VATS_TELEGRAM_WEBHOOK_URL"),
             telegram_api_url=get("VATS_TELEGRAM_API_URL") or "https://api.telegram.org",
             outbound_allow_networks=allow_networks,
+            softphone_url=get("VATS_SOFTPHONE_URL"),
             yookassa_shop_id=get("VATS_YOOKASSA_SHOP_ID"),
             yookassa_secret_key=get("VATS_YOOKASSA_SECRET_KEY"),
             yookassa_api_url=(get("VATS_YOOKASSA_API_URL") or "https://api.yookassa.ru/v3").rstrip("/"),

@@ -94,7 +94,7 @@ class Kernel:
 
     @property
     def accounts(self) -> Accounts:
-        return Accounts(self.db, self.mail, self.config.base_url, self.sessions)
+        return Accounts(self.db, self.mail, self.config.base_url, self.sessions, self.config.softphone_url)
 
     def secret_key(self) -> str:
         """VATS_SECRET_KEY, or a key generated once and kept in VATS_DATA_DIR (mode 0600)."""

@@ -26,6 +26,19 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "updateCrmSettings": {"duplicate_check": True},
     "mapCrmUser": {"external_id": "amo-12345"},
     "setCrmWebhook": {"url": "https://crm.example.com/hooks/vats"},
+    # notifications (plugins/notifications)
+    "addNotificationRecipient": {"kind": "email", "address": "buh@example.ru", "threshold_kop": 100000},
+    "changeNotificationRecipient": {"threshold_kop": 50000, "language": "ru"},
+    "confirmNotificationRecipient": {"code": "123456"},
+    "verifyNotificationEmail": {"token": "the-token-from-the-link"},
+    "operatorSetNotificationSettings": {
+        "sms_http": {
+            "url": "https://sms.example.com/send", "method": "POST", "auth": "bearer", "auth_value": "TOKEN",
+            "body_template": '{"to": "$to", "text": "$text", "from": "$sender"}', "sender": "VATS",
+            "success_contains": '"ok"', "message_id_field": "id", "timeout_s": 10,
+        },
+        "sms_daily_limit": 100, "codes_per_hour": 5,
+    },
     # billing (plugins/billing)
     "operatorCreateTariff": {
         "code": "business", "name": "Бизнес", "monthly_fee_kop": 499000, "seats_included": 20, "extra_seat_kop": 25000,

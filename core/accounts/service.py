@@ -91,8 +91,10 @@ _MAILS: dict[str, dict[str, tuple[str, str]]] = {
         "invitation": (
             "Приглашение в виртуальную АТС «{tenant}»",
             "Здравствуйте, {name}!\n\n"
-            "Вас пригласили в виртуальную АТС «{tenant}». Ваш логин: {email}.\n"
+            "Вас пригласили в виртуальную АТС «{tenant}». Ваш логин: {email}, ваш внутренний номер: {extension}.\n"
             "Чтобы принять приглашение и задать пароль, откройте ссылку (действует 7 дней):\n{link}\n\n"
+            "Личный кабинет: {cabinet}\n"
+            "Настройки SIP-линии (логин, пароль, сервер) — в кабинете, на странице «Я»: {me}\n{softphone}\n"
             "Токен приглашения (для API, POST /api/invitations/accept): {token}\n",
         ),
         "password_reset": (
@@ -106,8 +108,10 @@ _MAILS: dict[str, dict[str, tuple[str, str]]] = {
         "invitation": (
             "Invitation to the virtual PBX “{tenant}”",
             "Hello {name},\n\n"
-            "You are invited to the virtual PBX “{tenant}”. Your log-in: {email}.\n"
+            "You are invited to the virtual PBX “{tenant}”. Your log-in: {email}, your extension: {extension}.\n"
             "To accept the invitation and set your password, open this link (valid for 7 days):\n{link}\n\n"
+            "The cabinet: {cabinet}\n"
+            "Your SIP line settings (log-in, password, server) are in the cabinet, page “Me”: {me}\n{softphone}\n"
             "Invitation token (for the API, POST /api/invitations/accept): {token}\n",
         ),
         "password_reset": (
@@ -126,8 +130,12 @@ def _mail(language: str, kind: str, to: str, **values: str) -> Mail:
 
 
 class Accounts:
-    def __init__(self, db: Database, mail: Sender, base_url: str, sessions: SessionCache | None = None) -> None:
+    def __init__(
+        self, db: Database, mail: Sender, base_url: str, sessions: SessionCache | None = None,
+        softphone_url: str | None = None,
+    ) -> None:  # fmt: skip
         self.db = db
+        self.softphone_url = softphone_url
         self.mail = mail  # the outbox's sender of the ``mail`` channel
         self.base_url = base_url
         self.sessions = sessions  # the process's cache of live sessions (None: every check queries)
@@ -280,7 +288,7 @@ class Accounts:
         """(Re)send the invitation e-mail with a single-use link valid for seven days."""
         async with self.db.tenant(tenant_id) as conn:
             row = await conn.fetchrow(
-                "SELECT e.email, e.full_name, e.invitation_accepted_at, t.name AS tenant,"
+                "SELECT e.email, e.full_name, e.extension, e.invitation_accepted_at, t.name AS tenant,"
                 " coalesce(e.language, t.language) AS language FROM employees e"
                 " JOIN tenants t ON t.id = e.tenant_id WHERE e.tenant_id = $1 AND e.id = $2",
                 tenant_id,
@@ -292,8 +300,16 @@ class Accounts:
                 raise ValidationError("the invitation was already accepted", field="employee_id")
             token = await self._issue(conn, tenant_id, employee_id, "invitation", INVITATION_LIFETIME)
             link = f"{self.base_url}/invite?token={token}"
+            softphone = ""
+            if self.softphone_url:
+                softphone = (
+                    f"A softphone for your computer or phone: {self.softphone_url}\n" if row["language"] == "en"
+                    else f"Софтфон для компьютера или телефона: {self.softphone_url}\n"
+                )  # fmt: skip
             mail = _mail(row["language"], "invitation", row["email"], tenant=row["tenant"], name=row["full_name"],
-                         email=row["email"], link=link, token=token)  # fmt: skip
+                         email=row["email"], link=link, token=token, extension=row["extension"],
+                         cabinet=f"{self.base_url}/cabinet", me=f"{self.base_url}/cabinet/me",
+                         softphone=softphone)  # fmt: skip
             mail_id = await enqueue_mail(conn, tenant_id=tenant_id, kind="invitation", mail=mail)
         await self.mail.deliver([mail_id])  # at once; if it fails, the mail worker retries
 

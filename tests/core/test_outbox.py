@@ -30,7 +30,10 @@ QUICK = RetryPolicy(base_delay_s=0.05, max_delay_s=0.2, max_attempts=6)
 
 @pytest.fixture
 def vats_config(vats_config: Config, smtp_server: SmtpServer) -> Config:  # noqa: F811
-    return msgspec.structs.replace(vats_config, smtp_url=smtp_server.url, mail_from="pbx@vats.example")
+    return msgspec.structs.replace(
+        vats_config, smtp_url=smtp_server.url, mail_from="pbx@vats.example", public_url="https://pbx.example",
+        softphone_url="https://soft.example/download",
+    )  # fmt: skip
 
 
 def sender(kernel: Kernel, retry: RetryPolicy = QUICK) -> Sender:
@@ -181,4 +184,10 @@ async def test_an_invitation_written_while_smtp_is_down_goes_out_when_it_is_back
             await conn.execute("UPDATE outbox SET next_attempt_at = now() WHERE id = $1", waiting["id"])
         found = await settled(vats_kernel, waiting["id"])
     (letter,) = smtp_server.to("later@test.example")
-    assert found["sent_at"] is not None and "/invite?token=" in letter.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    body = letter.get_content()
+    assert found["sent_at"] is not None and "https://pbx.example/invite?token=" in body
+    # The welcome letter: the log-in, the extension, the cabinet, where the SIP settings are, a softphone.
+    async with vats_kernel.db.system() as conn:
+        extension = await conn.fetchval("SELECT extension FROM employees WHERE email = 'later@test.example'")
+    assert "Ваш логин: later@test.example" in body and f"ваш внутренний номер: {extension}" in body
+    assert "https://pbx.example/cabinet/me" in body and "https://soft.example/download" in body
