@@ -14,7 +14,7 @@ from msgspec import UNSET
 from vats.core.db.database import Connection
 from vats.core.directory.models import Reference
 from vats.core.directory.validation import normalise_phone
-from vats.core.errors import NotFoundError
+from vats.core.errors import ConflictError, NotFoundError
 from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 from vats.plugins.crm import cards, events
@@ -252,6 +252,28 @@ async def update(conn: Connection, kernel: KernelAPI, viewer: Viewer, task_id: u
     args: list[Any] = [viewer.tenant_id, task_id]
     r = await conn.fetchrow(f"SELECT {COLUMNS} FROM crm_tasks t WHERE t.tenant_id = $1 AND t.id = $2", *args)
     return _task(r)
+
+
+async def take(conn: Connection, kernel: KernelAPI, viewer: Viewer, task_id: uuid.UUID) -> Task:
+    """ "Take it": the task goes to the viewer, in progress. The row is locked first, so of two
+    people taking the same task at once one gets it and the other is told who has it (a plain
+    update would let the later one silently take it over)."""
+    await get(conn, viewer, task_id)
+    row = await conn.fetchrow(
+        "SELECT status, assignee_kind, assignee_id FROM crm_tasks WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        viewer.tenant_id, task_id,
+    )  # fmt: skip
+    assert row is not None
+    if row["status"] not in OPEN:
+        raise ConflictError("the task is closed", field="status")
+    mine = row["assignee_kind"] == "employee" and row["assignee_id"] == viewer.employee_id
+    if row["status"] == "in_progress" and row["assignee_kind"] == "employee" and not mine:
+        holder = await conn.fetchval(
+            "SELECT full_name FROM employees WHERE tenant_id = $1 AND id = $2", viewer.tenant_id, row["assignee_id"]
+        )
+        raise ConflictError(f"{holder} has already taken the task", field="assignee_id")
+    change = TaskUpdate(status="in_progress", assignee_kind="employee", assignee_id=viewer.employee_id)
+    return await update(conn, kernel, viewer, task_id, change)
 
 
 async def voicemail_file(conn: Connection, viewer: Viewer, task_id: uuid.UUID) -> str:

@@ -47,6 +47,7 @@ _RU_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^no contact tag (?P<v>.+)$"), "Нет тега контактов {v}."),
     (re.compile(r"^(?P<v>\S+) appears twice in the file$"), "{v} встречается в файле дважды."),
     (re.compile(r"^(?P<v>\S+) is already a saved contact$"), "{v} — уже сохранённый контакт."),
+    (re.compile(r"^(?P<v>.+) has already taken the task$"), "Задачу уже взял(а) в работу {v}."),
 ]
 
 

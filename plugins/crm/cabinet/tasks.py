@@ -164,16 +164,19 @@ class TaskPages(Controller):
             may_change=may_change, me_id=me.employee_id, **context,
         )  # fmt: skip
 
-    async def _update(self, request: Request[Any, Any, Any], task_id: uuid.UUID, update: TaskUpdate) -> None:
+    async def _update(self, request: Request[Any, Any, Any], task_id: uuid.UUID, update: TaskUpdate | None) -> None:
+        """PATCH /api/tasks/{id} with ``update``; None: take the task (``tasks.take``)."""
         async with crm(request) as c:
-            await tasks.update(c.conn, c.tx.kernel, c.viewer, task_id, update)
+            if update is None:
+                await tasks.take(c.conn, c.tx.kernel, c.viewer, task_id)
+            else:
+                await tasks.update(c.conn, c.tx.kernel, c.viewer, task_id, update)
 
     @post("/{task_id:uuid}/take")
     async def take(self, request: Request[Any, Any, Any], task_id: FromPath[uuid.UUID]) -> Response[Any] | Template:
-        """PATCH /api/tasks/{id} {status: in_progress, assignee: me}."""
-        me = require(request, EVERYONE)
-        update = TaskUpdate(status="in_progress", assignee_kind="employee", assignee_id=me.employee_id)
-        return await self._act(request, task_id, update, "crm_task_taken")
+        """The task goes to me, in progress (refused if a colleague has taken it meanwhile)."""
+        require(request, EVERYONE)
+        return await self._act(request, task_id, None, "crm_task_taken")
 
     @post("/{task_id:uuid}/done")
     async def done(self, request: Request[Any, Any, Any], task_id: FromPath[uuid.UUID]) -> Response[Any] | Template:
@@ -187,7 +190,7 @@ class TaskPages(Controller):
         return await self._act(request, task_id, TaskUpdate(status="in_progress"), "crm_task_saved")
 
     async def _act(
-        self, request: Request[Any, Any, Any], task_id: uuid.UUID, update: TaskUpdate, notice: str
+        self, request: Request[Any, Any, Any], task_id: uuid.UUID, update: TaskUpdate | None, notice: str
     ) -> Response[Any] | Template:
         form, _ = await form_of(request)
         try:
@@ -195,7 +198,7 @@ class TaskPages(Controller):
         except VatsError as exc:
             if isinstance(exc, NotFoundError):
                 raise
-            return await self._card(request, task_id, 422, errors={"status": problem(request, exc)})
+            return await self._card(request, task_id, exc.status, errors={"status": problem(request, exc)})
         back = form.get("back", "")
         if back.startswith("/cabinet/tasks?") and "\\" not in back:  # a button on the list: the list again
             return redirect(back)

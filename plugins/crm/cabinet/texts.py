@@ -181,6 +181,7 @@ RU: dict[str, str] = {
     "crm_err:a task cannot be attached to itself": "Задачу нельзя прикрепить к ней самой.",
     "crm_err:not a date and time": "Дата и время в формате дд.мм.гггг чч:мм.",
     "crm_err:not an id": "Выберите значение из списка.",
+    "crm_err:the task is closed": "Задача уже закрыта.",
 }
 
 EN: dict[str, str] = {
