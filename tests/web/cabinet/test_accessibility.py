@@ -101,3 +101,22 @@ async def test_the_menu_marks_the_page_after_a_navigation_that_swaps_only_the_ma
             == href
         )
     assert browser.find_element(By.ID, "shell") == shell  # the shell itself was never replaced
+
+
+async def test_the_scenario_and_schedule_pages_pass_axe_at_both_widths(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    from tests.web.cabinet.test_scenarios import _default, _people
+
+    await _people(vats_kernel, vats_tenant)
+    scenario = await _default(vats_kernel, vats_tenant)
+    sign_in(browser, cabinet_server, await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id))
+    problems = []
+    for path in (
+        "/cabinet/settings/scenarios",
+        f"/cabinet/settings/scenarios/{scenario.id}",
+        "/cabinet/settings/schedules",
+        f"/cabinet/settings/schedules/{vats_tenant.schedule_id}",
+    ):
+        problems += check(browser, cabinet_server.url, path)
+    assert not problems, "\n".join(problems)
