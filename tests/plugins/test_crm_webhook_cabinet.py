@@ -126,6 +126,8 @@ async def test_an_admin_sets_the_webhook_and_a_test_event_arrives_signed(
         assert headers["X-Vats-Event"] == "test" and verify(stored["secret"], headers["X-Vats-Signature"], body)
         shown = (await admin.http.get(PAGE)).text
         assert re.search(r'data-state="delivered">.*?Проверка.*?Доставлено.*?HTTP 204', shown, re.S)
+        english = (await admin.http.get(PAGE, headers={"accept-language": "en"})).text
+        assert re.search(r'data-state="delivered">.*?Test.*?Delivered.*?HTTP 204', english, re.S)
 
         # Another PBX: its own empty page, never our address or deliveries.
         theirs = (await stranger.http.get(PAGE)).text

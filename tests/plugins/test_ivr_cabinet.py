@@ -102,6 +102,8 @@ async def test_an_admin_saves_a_menu_only_when_every_field_is_right_and_others_a
         ]
         card = await admin.http.get(made.headers["location"])
         assert card.status_code == 200 and "Меню сохранено" in card.text
+        english = (await admin.http.get(made.headers["location"], headers={"accept-language": "en"})).text
+        assert "Menu saved." in english and "Extension dialing" in english
         # The worker cannot change it either.
         assert (
             await worker.post_form(f"{PAGE}/{menu.id}", good_form(name="Моё"), form_page="/cabinet/me")

@@ -73,6 +73,8 @@ async def test_an_admin_changes_a_day_only_when_the_form_is_right_and_others_are
         month = (await admin.http.get(f"{card}?month={UNITY_DAY:%Y-%m}")).text
         assert f'data-day="{UNITY_DAY.isoformat()}" data-kind="day_off"' in month
         assert "4 ноября" in month and "Ноябрь" in month
+        english = (await admin.http.get(f"{card}?month={UNITY_DAY:%Y-%m}", headers={"accept-language": "en"})).text
+        assert "November 4" in english and "Change a day" in english
 
         for form, field, words in (
             ({"day": "31.02", "kind": "working"}, "day", "Укажите дату"),
