@@ -23,9 +23,10 @@ class BotUser(msgspec.Struct, frozen=True, kw_only=True):
     tenant_id: uuid.UUID
     employee_id: uuid.UUID
     role: Role
-    language: Language
+    language: Language  # what the bot speaks to them: their own choice, else their Telegram app's
     telegram_user_id: int
     chat_id: int
+    chosen_language: Language | None = None  # employees.language (None: follow the app)
 
 
 class AlertButton(msgspec.Struct, frozen=True, kw_only=True):

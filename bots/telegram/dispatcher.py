@@ -39,6 +39,8 @@ class Identify(BaseMiddleware):
         sender: User | None = data.get("event_from_user")
         user = await links.find(self.kernel.db, sender.id) if sender is not None else None
         language = language_of(sender.language_code if sender else None)
+        if user is not None and user.chosen_language is not None:  # chosen in the cabinet: it wins
+            language = user.chosen_language
         if user is not None and user.language != language:  # alerts follow the app's language too
             await links.set_language(self.kernel.db, user, language)
             user = msgspec.structs.replace(user, language=language)

@@ -70,7 +70,10 @@ async def redeem(
         await conn.execute("DELETE FROM telegram_links WHERE telegram_user_id = $1", telegram_user_id)
         await conn.execute(
             "INSERT INTO telegram_links (tenant_id, employee_id, telegram_user_id, chat_id, username, language)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, employee_id) DO UPDATE SET"
+            # The employee's own language if they chose one in the cabinet, else the app's.
+            " VALUES ($1, $2, $3, $4, $5,"
+            " coalesce((SELECT e.language FROM employees e WHERE e.tenant_id = $1 AND e.id = $2), $6))"
+            " ON CONFLICT (tenant_id, employee_id) DO UPDATE SET"
             " telegram_user_id = EXCLUDED.telegram_user_id, chat_id = EXCLUDED.chat_id,"
             " username = EXCLUDED.username, language = EXCLUDED.language, linked_at = now()",
             row["tenant_id"], row["employee_id"], telegram_user_id, chat_id, username, language,
@@ -82,7 +85,8 @@ async def find(db: Database, telegram_user_id: int) -> BotUser | None:
     """Who a Telegram user is, if linked (and the employee and tenant still exist)."""
     async with db.system() as conn:
         row = await conn.fetchrow(
-            "SELECT l.tenant_id, l.employee_id, l.chat_id, l.language, e.role FROM telegram_links l"
+            "SELECT l.tenant_id, l.employee_id, l.chat_id, l.language, e.role, e.language AS chosen"
+            " FROM telegram_links l"
             " JOIN employees e ON e.tenant_id = l.tenant_id AND e.id = l.employee_id"
             " JOIN tenants t ON t.id = l.tenant_id AND NOT t.suspended"
             " WHERE l.telegram_user_id = $1",
@@ -92,7 +96,7 @@ async def find(db: Database, telegram_user_id: int) -> BotUser | None:
         return None
     return BotUser(
         tenant_id=row["tenant_id"], employee_id=row["employee_id"], role=row["role"], language=row["language"],
-        telegram_user_id=telegram_user_id, chat_id=row["chat_id"],
+        telegram_user_id=telegram_user_id, chat_id=row["chat_id"], chosen_language=row["chosen"],
     )  # fmt: skip
 
 

@@ -263,3 +263,27 @@ async def test_account_e_mails_speak_the_persons_language_else_the_pbxs(
     await vats_kernel.accounts.request_password_reset("admin@test.example")
     [reset] = await inbox.messages(to="admin@test.example")
     assert reset.subject == "Virtual PBX password reset" and "/reset-password?token=" in reset.text
+
+
+async def test_the_bot_speaks_the_language_chosen_in_the_cabinet_over_the_telegram_apps(
+    vats_kernel: Kernel, vats_tenant: TenantCreated, vats_telegram: Any, fake_telegram: FakeTelegram
+) -> None:
+    from vats.bots.telegram import links
+    from vats.core.directory.models import EmployeeUpdate
+
+    tid, admin = vats_tenant.tenant_id, vats_tenant.admin_id
+    assert vats_kernel.db is not None
+    await vats_kernel.directory.update_employee(tid, admin, EmployeeUpdate(language="en"))
+    async with vats_kernel.db.tenant(tid) as conn:
+        code = await links.new_code(conn, tid, admin)
+    fake_telegram.send_text(7002, f"/start {code.code}", language_code="ru")  # a Russian Telegram app
+    linked = await fake_telegram.wait_for_message(chat_id=7002)
+    fake_telegram.send_text(7002, "/status", language_code="ru")
+    status = await fake_telegram.wait_for_message(chat_id=7002, after=linked["message_id"])
+    assert status["text"].startswith("Your availability")  # the cabinet's choice, not the app's
+    async with vats_kernel.db.tenant(tid) as conn:
+        assert await conn.fetchval("SELECT language FROM telegram_links WHERE employee_id = $1", admin) == "en"
+    # Choosing Russian in the cabinet moves the link at once (alerts written now are Russian).
+    await vats_kernel.directory.update_employee(tid, admin, EmployeeUpdate(language="ru"))
+    async with vats_kernel.db.tenant(tid) as conn:
+        assert await conn.fetchval("SELECT language FROM telegram_links WHERE employee_id = $1", admin) == "ru"
