@@ -188,3 +188,52 @@ async def test_the_menu_pages_read_well_on_a_desktop_and_a_phone(
         problems += accessibility_problems(browser, f"{name}-375")
         phone(browser, False)
     assert not problems, "\n".join(problems)
+
+
+async def test_saving_from_the_page_keeps_items_it_does_not_edit_and_a_forced_deletion_frees_the_parent_key(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    anna, _ = await vats_kernel.directory.create_employee(
+        tid, EmployeeCreate(full_name="Анна", email="anna@test.example")
+    )
+    voicemail = {"action": "voicemail", "assignee_kind": "employee", "assignee_id": str(anna.id)}
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:
+        sub = await menus.create_menu(
+            conn,
+            tid,
+            msgspec.convert(
+                {
+                    "name": "Подменю",
+                    "level": 2,
+                    "body": {"instruction": ["standard:greeting"], "items": [{"key": "0", "do": {"action": "repeat"}}]},
+                },
+                MenuIn,
+            ),
+        )
+        main = await menus.create_menu(conn, tid, msgspec.convert({"name": "Главное", "body": {
+            "instruction": ["standard:greeting"], "items": [
+                {"key": "0", "do": {"action": "repeat"}}, {"key": "5", "do": voicemail},
+                {"key": "7", "do": {"action": "submenu", "menu_id": str(sub.id)}}]}}, MenuIn))  # fmt: skip
+    admin = await signed_in(vats_kernel, tid, vats_tenant.admin_id)
+    try:
+        card = (await admin.http.get(f"{PAGE}/{main.id}")).text
+        assert '<option value="keep" selected>' in card and f'value="submenu:{sub.id}" selected' in card
+        form = good_form(name="Главное", key_5="keep", key_7=f"submenu:{sub.id}", key_9="")
+        assert (await admin.post_form(f"{PAGE}/{main.id}", form, form_page=f"{PAGE}/{main.id}")).status_code == 303
+        after = {m.name: m for m in await stored(vats_kernel, vats_tenant)}["Главное"]
+        assert {i.key: msgspec.to_builtins(i.do)["action"] for i in after.body.items} == {
+            "0": "repeat",
+            "5": "voicemail",
+            "7": "submenu",
+        }
+
+        asked = await admin.post_form(f"{PAGE}/{sub.id}/delete", {}, form_page=f"{PAGE}/{sub.id}")
+        assert asked.status_code == 409 and "Главное" in asked.text
+        forced = await admin.post_form(f"{PAGE}/{sub.id}/delete", {"force": "1"}, form_page=f"{PAGE}/{sub.id}")
+        assert forced.status_code == 303
+        (left,) = await stored(vats_kernel, vats_tenant)
+        assert sorted(i.key for i in left.body.items) == ["0", "5"]  # the key to the deleted submenu went
+    finally:
+        await admin.close()
