@@ -9,6 +9,7 @@ call rating, built only on public hooks, as a third party would write it:
 * ``tenant_balance``: answers the kernel's balance lookup;
 * announces ``billing_event`` (``balance_changed``) for other plugins;
 * ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
+* ``register_cabinet_pages``: the cabinet's finances and autopay pages (``cabinet.py``);
 * ``register_payment_gateways``: YooKassa, or in demo mode a fake of it (``payments/``);
 * ``register_workers``: monthly charges and non-payment checks (``monthly.py``), autopay
   (``payments/autopay.py``).
@@ -84,6 +85,14 @@ def register_routes() -> Sequence[Any]:
         BillingController, BillingOperatorController, PaymentsController, PaymentNotificationsController,
         AutopayController,
     ]  # fmt: skip
+
+
+@hookimpl
+def register_cabinet_pages() -> Sequence[Any]:
+    """Settings → Мои финансы and its autopay page in the cabinet, for admins (``cabinet.py``)."""
+    from vats.plugins.billing.cabinet import cabinet_pages
+
+    return [cabinet_pages()]
 
 
 @hookimpl
