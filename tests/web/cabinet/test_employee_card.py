@@ -369,4 +369,7 @@ async def test_the_card_and_its_qr_fit_a_375px_screen_and_pass_axe(
     if scroll > inner:
         problems.append(f"employee-card-qr: scrollWidth {scroll} > innerWidth {inner} at 375 px")
     problems += accessibility_problems(browser, "employee-card-qr")
+    for part in ("reception", "absences", "periods"):  # the long card's other parts, for a person to look at
+        browser.execute_script("document.getElementById(arguments[0]).scrollIntoView()", part)
+        browser.save_screenshot(str(screenshots / f"employee-card-{part}-375.png"))
     assert not problems, "\n".join(problems)
