@@ -7,8 +7,9 @@ and reassigned tasks). Each process holds one LISTEN connection, only while a pa
 hands each notification to the open pages of that tenant, and when ``to`` names employees, to
 theirs only: a tenant never sees another's events, nor an employee a colleague's tasks.
 
-``GET /cabinet/events`` is the stream (the cookie session): the shell opens it once (htmx's SSE
-extension) and keeps it across navigations. Events:
+``GET /cabinet/events`` is the stream (the cookie session). A browser opens it once for all its
+cabinet tabs (static/live-worker.js, a shared worker: browsers allow six connections to a host,
+and a stream per tab held them all) and each tab's shell (static/live.js) gets its events. Events:
 
 * ``availability``: ``{"employee_id", "mode"}`` (JSON), anyone's in my tenant;
 * ``my-availability``: my own (JSON), so the shell's switch follows a change made elsewhere
@@ -17,7 +18,8 @@ extension) and keeps it across navigations. Events:
 * ``line``: a SIP line of my tenant registered or gone, in use, ringing (JSON:
   core/asterisk/line_events.py);
 * ``resync``: notifications may have been lost (the LISTEN connection dropped): a page that
-  shows live state may read it again.
+  shows live state may read it again;
+* any other kind (a plugin's): an unnamed message ``{"kind", "data"}``.
 
 A stream ends when its session does (checked at every keep-alive), so signing out or a
 suspension stops it within ``KEEPALIVE_S``.
@@ -185,7 +187,11 @@ def messages_for(event: Event, employee_id: uuid.UUID, lang: str) -> list[Server
         return [ServerSentEventMessage(event="task", data=html)]
     if event.kind == "resync":
         return [ServerSentEventMessage(event="resync", data="{}")]
-    return [ServerSentEventMessage(event=event.kind, data=json.dumps(event.data))]
+    if event.kind == "line":
+        return [ServerSentEventMessage(event="line", data=json.dumps(event.data))]
+    # Any other kind (a plugin's): an unnamed message that carries its kind, so the one stream
+    # all tabs share (static/live-worker.js) relays kinds the shell has never heard of.
+    return [ServerSentEventMessage(data=json.dumps({"kind": event.kind, "data": event.data}))]
 
 
 class LiveController(Controller):

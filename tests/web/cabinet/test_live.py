@@ -15,7 +15,7 @@ from vats.core.kernel import Kernel
 
 from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.cookie import give_test_password
-from tests.web.cabinet.test_browser import availability, sign_in, wait
+from tests.web.cabinet.test_browser import availability, give_password, sign_in, wait
 from tests.web.cabinet.test_pages import phone
 
 
@@ -64,3 +64,25 @@ async def test_an_availability_change_and_a_new_task_appear_on_an_open_page_and_
     scroll, inner = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner
     phone(browser, False)
+
+
+async def test_nine_open_tabs_all_load_and_share_one_stream(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """Browsers allow six HTTP/1.1 connections to a host; with a stream per tab the sixth tab
+    never loaded. One stream for the browser (a shared worker) leaves them free, and an event
+    reaches the first tab and the last."""
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    sign_in(browser, cabinet_server, email)
+    browser.set_page_load_timeout(20)
+    tabs = [browser.current_window_handle]
+    for _ in range(8):
+        browser.switch_to.new_window("tab")
+        browser.get(cabinet_server.url + "/cabinet/me")
+        wait(browser).until(lambda d: d.execute_script("return document.getElementById('live').dataset.open"))
+        tabs.append(browser.current_window_handle)
+    assert vats_kernel.db is not None
+    await vats_kernel.directory.set_availability(vats_tenant.tenant_id, vats_tenant.admin_id, "unavailable")
+    for tab in (tabs[0], tabs[-1]):
+        browser.switch_to.window(tab)
+        wait(browser).until(lambda d: availability(d) == "unavailable")
