@@ -86,8 +86,10 @@ def _message(lang: Lang, exc: VatsError) -> str:
 class _Period(msgspec.Struct):
     since: dt.datetime | None
     until: dt.datetime | None
-    since_text: str
+    since_text: str  # the form's values (ISO dates)
     until_text: str
+    since_shown: str = ""  # the same days as people read them
+    until_shown: str = ""
 
 
 def _period(query: dict[str, str], zone: zoneinfo.ZoneInfo, now: dt.datetime) -> _Period:
@@ -109,10 +111,11 @@ def _period(query: dict[str, str], zone: zoneinfo.ZoneInfo, now: dt.datetime) ->
     if bounds["since"] is not None and bounds["until"] is None:
         bounds["until"] = now
     local = now.astimezone(zone).date()
+    first = dt.date.fromisoformat(since_text) if since_text else local - dt.timedelta(days=service.HISTORY_DAYS)
+    last = dt.date.fromisoformat(until_text) if until_text else local
     return _Period(
-        since=bounds["since"], until=bounds["until"],
-        since_text=since_text or (local - dt.timedelta(days=service.HISTORY_DAYS)).isoformat(),
-        until_text=until_text or local.isoformat(),
+        since=bounds["since"], until=bounds["until"], since_text=first.isoformat(), until_text=last.isoformat(),
+        since_shown=first.strftime("%d.%m.%Y"), until_shown=last.strftime("%d.%m.%Y"),
     )  # fmt: skip
 
 
