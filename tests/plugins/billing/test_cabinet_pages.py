@@ -181,3 +181,21 @@ async def test_autopay_refuses_beside_the_fields_until_terms_and_card(
     bind = await admin.post_form(f"{AUTOPAY}/card", {"key": "b1"}, form_page=AUTOPAY)
     assert bind.status_code == 303 and bind.headers["location"].startswith("http")
     assert await payments(vats_kernel, vats_tenant.tenant_id) == [(100, "card")]
+
+
+async def test_the_pages_speak_english_to_an_english_browser(
+    admin: CabinetClient, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        await ledger.post(conn, vats_tenant.tenant_id, kind="adjustment", amount_kop=123450, idempotency_key="gift")
+    english = {"accept-language": "en"}
+    shown = await admin.http.get(PAGE, headers=english)
+    assert "<h1>Settings → My finances</h1>" in shown.text and "1,234.50\xa0₽" in shown.text
+    token = await admin.csrf(PAGE)
+    refused = await admin.http.post(
+        f"{PAGE}/top-up", data={"amount": "1,500", "method": "card", "_csrf_token": token}, headers=english
+    )
+    assert refused.status_code == 422 and field_error(refused.text, "amount").startswith("Give the amount in roubles")
+    autopay = await admin.http.get(AUTOPAY, headers=english)
+    assert "I accept the autopay terms" in autopay.text and "No card is bound." in autopay.text
