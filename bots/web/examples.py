@@ -40,6 +40,27 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "sms_daily_limit": 100, "codes_per_hour": 5,
     },
     # billing (plugins/billing)
+    "putBillingRequisites": {
+        "kind": "legal", "name": "ООО «Ромашка»", "inn": "7707083893", "kpp": "773601001",
+        "address": "г. Москва, ул. Вавилова, д. 19",
+    },
+    "operatorSaveTenantRequisites": {
+        "kind": "individual", "name": "ИП Иванов Иван Иванович", "inn": "500100732259",
+        "address": "г. Подольск, ул. Ленина, д. 1",
+    },
+    "operatorSaveBillingSettings": {
+        "max_call_s": 14400, "number_monthly_kop": 30000, "suspend_after_days": 14, "warn_days": 3, "trial_days": 14,
+    },
+    "operatorSetBillingDay": {"billing_day": 1},
+    "operatorSetCreditLimit": {"credit_limit_kop": 50000},
+    "operatorSetOptions": {"options": ["recording"]},
+    "createBillingTopUp": {"amount_kop": 150000, "method": "card"},
+    "bindBillingCard": {"idempotency_key": "bind-2026-11-29"},
+    "chargeBillingCard": {"amount_kop": 100000},
+    "saveBillingAutopay": {
+        "terms_accepted": True, "threshold_kop": 20000, "threshold_amount_kop": 100000,
+        "monthly_day": 31, "monthly_amount_kop": 300000, "monthly_limit_kop": 1000000,
+    },
     "operatorCreateTariff": {
         "code": "business", "name": "Бизнес", "monthly_fee_kop": 499000, "seats_included": 20, "extra_seat_kop": 25000,
         "options": [{"code": "recording", "name": "Запись разговоров", "price_kop": 0}],

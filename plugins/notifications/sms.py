@@ -18,7 +18,6 @@ import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import quote_plus, urlsplit
 
-import aiohttp
 import msgspec
 import phonenumbers
 from vats.core import outbox
@@ -199,6 +198,8 @@ class HttpSmsProvider:
         if c.auth == "bearer":
             headers["Authorization"] = f"Bearer {c.auth_value}"
         elif c.auth == "basic":
+            import aiohttp
+
             headers["Authorization"] = aiohttp.BasicAuth(*(c.auth_value or ":").split(":", 1)).encode()
         elif c.auth == "header":
             name, value = (c.auth_value or ":").split(":", 1)
@@ -209,6 +210,9 @@ class HttpSmsProvider:
         return c.url, headers, filled.encode()
 
     async def send(self, to: str, text: str) -> Outcome:
+        # Imported on the first send: loading the plugin (every `vats` command) needs no HTTP client.
+        import aiohttp
+
         url, headers, body = self._request(to, text)
         timeout = aiohttp.ClientTimeout(total=self.config.timeout_s)
         try:

@@ -146,6 +146,16 @@ ACCESS: dict[str, Any] = {
     "PUT /api/billing/requisites": ADMIN,
     "GET /api/operator/billing/tenants/{tenant_id:uuid}/requisites": OPERATOR,
     "PUT /api/operator/billing/tenants/{tenant_id:uuid}/requisites": OPERATOR,
+    "POST /api/billing/payments": ADMIN,
+    "GET /api/billing/payments": ADMIN,
+    "GET /api/billing/payments/{payment_id:uuid}": ADMIN,
+    "GET /api/billing/payments/{payment_id:uuid}/qr.svg": ADMIN,
+    "POST /api/billing/payments/notifications/{gateway:str}": PUBLIC,  # the gateway's; re-fetched to verify
+    "GET /api/billing/autopay": ADMIN,
+    "PUT /api/billing/autopay": ADMIN,
+    "POST /api/billing/autopay/card": ADMIN,
+    "DELETE /api/billing/autopay/card": ADMIN,
+    "POST /api/billing/autopay/charges": ADMIN,
     "POST /api/calls": EVERYONE,
     "GET /api/lines": EVERYONE,
     "GET /api/outbound/caller-ids": ADMIN,
@@ -287,9 +297,14 @@ BODIES: dict[str, Any] = {
     "POST /api/operator/billing/rate-plans": {"name": "План {n}"},
     "PUT /api/operator/billing/tenants/{tenant_id:uuid}/tariff": {"tariff": "pro"},
     "PUT /api/operator/billing/settings": {"max_call_s": 3600},
+    "POST /api/billing/payments": {"amount_kop": 10000, "method": "card"},
+    "PUT /api/billing/autopay": {"terms_accepted": True, "threshold_kop": 10000, "threshold_amount_kop": 50000},
+    "POST /api/billing/autopay/card": {},
+    "POST /api/billing/autopay/charges": {"amount_kop": 10000},
+    "POST /api/billing/payments/notifications/{gateway:str}": {"event": "payment.succeeded", "object": {"id": "x"}},
     "PUT /api/operator/billing/tenants/{tenant_id:uuid}/credit-limit": {"credit_limit_kop": 10000},
     "PUT /api/operator/billing/tenants/{tenant_id:uuid}/billing-day": {"billing_day": 5},
-    "PUT /api/operator/billing/tenants/{tenant_id:uuid}/options": {"options": ["recording"]},
+    "PUT /api/operator/billing/tenants/{tenant_id:uuid}/options": {"options": []},
     "PUT /api/billing/requisites": {
         "kind": "legal", "name": "ООО «Ромашка» {n}", "inn": "7707083893", "kpp": "773601001", "address": "Москва",
     },
@@ -333,12 +348,13 @@ QUERIES: dict[str, dict[str, str]] = {
 }
 
 SKIPPED_PREFIXES = ("/schema",)  # the OpenAPI document, docs UI and its static assets
-# The web cabinet's pages (cookie session + CSRF, not bearer tokens): tests/web/cabinet covers them.
+# The web cabinet's and the operator portal's pages (cookie sessions + CSRF, not bearer tokens):
+# tests/web/cabinet covers them.
 CABINET_PATHS = ("/", "/signin", "/signout", "/invite", "/reset-password")
 
 
 def _cabinet(path: str) -> bool:
-    return path in CABINET_PATHS or path.startswith(("/cabinet", "/signin/"))
+    return path in CABINET_PATHS or path.startswith(("/cabinet", "/signin/", "/operator"))
 
 
 def route_table(app: Litestar) -> list[str]:

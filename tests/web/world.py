@@ -100,6 +100,13 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
             "INSERT INTO notification_recipients (tenant_id, kind, address) VALUES ($1, 'email', $2) RETURNING id",
             tid, f"notify@{domain}",
         )  # fmt: skip
+    async with kernel.db.tenant(tid) as conn:  # a pending SBP top-up, as the gateway left it
+        payment_id = await conn.fetchval(
+            "INSERT INTO billing_payments (tenant_id, gateway, gateway_payment_id, purpose, method, amount_kop,"
+            " status, idempotency_key, qr_payload, test) VALUES ($1, 'fake', 'p-' || $2, 'top_up', 'sbp', 10000,"
+            " 'pending', 'world', 'https://qr.nspk.ru/test', true) RETURNING id",
+            tid, str(tid),
+        )  # fmt: skip
     async with kernel.db.system() as conn:
         trunk = await trunks.create_trunk(
             conn, trunks.TrunkIn(name=f"t-{domain.split('.')[0].lower()}", host="sip.example")
@@ -127,6 +134,8 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "ban_id": str(ban.id),
         "recipient_id": str(recipient_id),
         "trunk_id": str(trunk.id),
+        "payment_id": str(payment_id),
+        "gateway": "yookassa",
         "plan_id": "7b0a1c2e-0000-4000-8000-000000000001",  # billing's seeded rate plan
         "code": "start",  # billing's seeded tariff
         **crm,
