@@ -340,6 +340,9 @@ _SERVICE_MESSAGES = {
     "monthly_day and monthly_amount_kop go together": "billing_monthly_pair",
     "the period's start must come before its end": "billing_period_order",
     "the period's end is too early": "billing_bad_date",
+    "payments are not set up on this PBX (the operator sets VATS_YOOKASSA_SHOP_ID and its secret key)": (
+        "billing_not_set_up"
+    ),
 }
 
 TEXTS_RU = {
@@ -428,6 +431,7 @@ TEXTS_RU = {
     "billing_threshold_pair": "Укажите и порог, и сумму пополнения (или оставьте оба пустыми)",
     "billing_monthly_pair": "Укажите и день, и сумму (или оставьте оба пустыми)",
     "billing_gateway_failed": "Платёжная система не ответила. Попробуйте ещё раз через минуту.",
+    "billing_not_set_up": "Оплата на этой АТС ещё не подключена: обратитесь к оператору.",
 }
 TEXTS_EN = {
     "billing_title": "My finances",
@@ -515,6 +519,7 @@ TEXTS_EN = {
     "billing_threshold_pair": "Give both the threshold and the amount (or leave both empty)",
     "billing_monthly_pair": "Give both the day and the amount (or leave both empty)",
     "billing_gateway_failed": "The payment system did not answer. Try again in a minute.",
+    "billing_not_set_up": "Payments are not set up on this PBX yet: ask the operator.",
 }
 _TEXTS: dict[str, dict[str, str]] = {"ru": TEXTS_RU, "en": TEXTS_EN}
 

@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 
+import msgspec
 import pytest
 import pytest_asyncio
 from vats.bots.web.app import create_app
@@ -199,3 +200,19 @@ async def test_the_pages_speak_english_to_an_english_browser(
     assert refused.status_code == 422 and field_error(refused.text, "amount").startswith("Give the amount in roubles")
     autopay = await admin.http.get(AUTOPAY, headers=english)
     assert "I accept the autopay terms" in autopay.text and "No card is bound." in autopay.text
+
+
+async def test_without_a_payment_gateway_the_top_up_says_so_and_creates_nothing(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    vats_kernel.config = msgspec.structs.replace(vats_kernel.config, demo=False)  # no shop, no demo fake
+    client = CabinetClient(create_app(vats_kernel))
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    try:
+        assert (await client.sign_in(email, TEST_PASSWORD)).status_code in (302, 303)
+        answer = await client.post_form(f"{PAGE}/top-up", {"amount": "100", "method": "card"}, form_page=PAGE)
+        assert answer.status_code == 422
+        assert "обратитесь к оператору" in field_error(answer.text, "top_up")
+    finally:
+        await client.close()
+    assert await payments(vats_kernel, vats_tenant.tenant_id) == []
