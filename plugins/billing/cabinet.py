@@ -38,10 +38,10 @@ from vats.plugins.billing.models import Movement
 from vats.plugins.billing.payments import autopay, service
 from vats.plugins.billing.payments.autopay import AutopayIn
 from vats.plugins.billing.payments.qr import qr_svg
-from vats.plugins.billing.payments.service import MAX_TOPUP_KOP, MIN_TOPUP_KOP
+from vats.plugins.billing.payments.service import AUTOPAY_PAGE, FINANCES_PAGE, MAX_TOPUP_KOP, MIN_TOPUP_KOP
 
-PAGE = "/cabinet/settings/finances"
-AUTOPAY = f"{PAGE}/autopay"
+PAGE = FINANCES_PAGE  # where the gateway sends the payer back too (payments/service.py)
+AUTOPAY = AUTOPAY_PAGE
 LIMIT = 100  # rows a tab shows
 
 # Roubles as people type them: digits (spaces between thousands allowed), at most two decimals.

@@ -69,9 +69,14 @@ def payment_of(row: Any) -> Payment:
     return Payment(**{k: row[k] for k in Payment.__struct_fields__})
 
 
-def return_url(kernel: KernelAPI, payment_id: uuid.UUID) -> str:
-    """Where the gateway sends the payer back: the cabinet, naming the payment."""
-    return f"{kernel.config.base_url}/cabinet?payment={payment_id}"
+FINANCES_PAGE = "/cabinet/settings/finances"  # billing's cabinet pages (plugins/billing/cabinet.py)
+AUTOPAY_PAGE = f"{FINANCES_PAGE}/autopay"
+
+
+def return_url(kernel: KernelAPI, payment_id: uuid.UUID, page: str = FINANCES_PAGE) -> str:
+    """Where the gateway sends the payer back: the cabinet page the payment was made from,
+    naming the payment (the finances page says whether it was credited)."""
+    return f"{kernel.config.base_url}{page}?payment={payment_id}"
 
 
 def receipt_for(kernel: KernelAPI, email: str | None, amount_kop: int, what: str) -> Receipt | None:
@@ -166,7 +171,7 @@ async def bind_card(kernel: KernelAPI, tenant_id: uuid.UUID, *, idempotency_key:
     if row["gateway_payment_id"] is not None:
         return payment_of(row)
     answer = await gateway.bind_card(
-        idempotency_key=str(row["id"]), return_url=return_url(kernel, row["id"]),
+        idempotency_key=str(row["id"]), return_url=return_url(kernel, row["id"], AUTOPAY_PAGE),
         description="Привязка карты для автоплатежа (1 ₽ вернётся)", metadata={"vats_payment": str(row["id"])},
     )  # fmt: skip
     return await _record(kernel, tenant_id, row["id"], answer)

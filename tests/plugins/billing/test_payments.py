@@ -119,7 +119,7 @@ async def test_a_card_top_up_pays_on_the_gateway_page_returns_to_the_cabinet_and
     assert again.json()["id"] == payment["id"] and len(fake.payments) == 1
 
     paid = await checkout(payment["confirmation_url"])
-    assert paid.status_code == 303 and paid.headers["location"] == f"{vats_url}/cabinet?payment={payment['id']}"
+    assert paid.status_code == 303 and paid.headers["location"] == f"{vats_url}/cabinet/settings/finances?payment={payment['id']}"
     await eventually(lambda: balance(vats_kernel, vats_tenant.tenant_id))
     assert await balance(vats_kernel, vats_tenant.tenant_id) == 150000
     state = await payment_state(admin, payment["id"])
