@@ -223,12 +223,14 @@ def serve_process(
     proc = subprocess.Popen(command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
+    said: list[str] = []
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
+        said.append(line)
         if ready_line in line:
             break
         if not line and proc.poll() is not None:
-            raise RuntimeError(f"{command} exited early")
+            raise RuntimeError(f"{command} exited early:\n{''.join(said[-30:])}")
     # Keep draining its output so a chatty server never blocks on a full pipe.
     threading.Thread(target=proc.stdout.read, daemon=True).start()
     try:

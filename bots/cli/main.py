@@ -160,7 +160,7 @@ def serve(
     run(_serve(config))
 
 
-def _uvicorn_server(app: Any, config: Config, tls: TlsFiles | None) -> Any:
+def _uvicorn_server(app: Any, config: Config, tls: TlsFiles | None = None) -> Any:
     import signal
     import threading
     from contextlib import contextmanager
