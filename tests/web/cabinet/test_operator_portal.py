@@ -261,7 +261,9 @@ async def test_numbers_and_trunks_pages_assign_add_refuse_and_remove(
     wait(browser).until(ec.presence_of_element_located((By.ID, "notice")))
     listed = browser.find_element(By.ID, "trunk-list").text
     assert "rostelecom" in listed and "s3cret-trunk" not in browser.page_source
+    old_list = browser.find_element(By.ID, "trunk-list")
     browser.find_element(By.CSS_SELECTOR, "#trunk-list button[type=submit]").click()
+    wait(browser).until(ec.staleness_of(old_list))  # the page after the delete, not the notice of the add
     wait(browser).until(ec.presence_of_element_located((By.ID, "notice")))
     assert not browser.find_elements(By.ID, "trunk-list")
     assert vats_kernel.db is not None
