@@ -9,7 +9,8 @@ hooks, as a third party would write it:
 * ``migration_completed``: the admins hear that their migration finished;
 * ``sms_provider`` (last in line): the operator's generic HTTP SMS gateway (``sms.py``);
 * ``register_workers``: the SMS sender of the kernel's outbox (e-mail goes by the kernel's);
-* ``register_cabinet_pages``: Settings → Уведомления (``cabinet.py``);
+* ``register_cabinet_pages``: Settings → Уведомления (``cabinet.py``); the bell in the
+  cabinet's header and each employee's notification list (``bell.py``, ``inbox.py``);
 * ``register_routes``: /api/notifications/recipients, the e-mail link's page, and
   /api/operator/notifications/settings (``routes.py``).
 
@@ -70,10 +71,16 @@ def register_workers() -> Sequence[Any]:
 
 @hookimpl
 def register_cabinet_pages() -> Sequence[Any]:
-    """Settings → Уведомления in the cabinet, for admins (``cabinet.py``)."""
+    """Settings → Уведомления in the cabinet, for admins (``cabinet.py``); everyone's bell and
+    notification list (``bell.py``)."""
+    from vats.bots.web.cabinet.kit import CabinetPages
+    from vats.plugins.notifications import bell
     from vats.plugins.notifications.cabinet import cabinet_pages
 
-    return [cabinet_pages()]
+    inbox_pages = CabinetPages(
+        handlers=[bell.InboxPage], header=[bell.BELL], texts_ru=bell.TEXTS_RU, texts_en=bell.TEXTS_EN
+    )
+    return [cabinet_pages(), inbox_pages]
 
 
 @hookimpl

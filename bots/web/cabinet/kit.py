@@ -64,6 +64,9 @@ class CabinetPages(msgspec.Struct, kw_only=True):
     texts_ru: Mapping[str, str] = msgspec.field(default_factory=dict)
     texts_en: Mapping[str, str] = msgspec.field(default_factory=dict)
     area: Area = "tenant"
+    # Templates drawn in the shell's header of every tenant page (a plugin's bell, ...), in
+    # contribution order; they render with the shell's context (``me``, ``t``, ``lang``).
+    header: Sequence[str] = ()
 
 
 def require(request: Request[Any, Any, Any], roles: frozenset[str]) -> Principal:

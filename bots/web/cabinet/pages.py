@@ -111,6 +111,7 @@ async def page(request: Request[Any, Any, Any], template: str, status_code: int 
             "availability": shell["availability"] if shell else "by_schedule",
             "path": request.url.path,
             "menu": registry.menu("tenant", me.role, lang, disabled),
+            "header_parts": registry.header(disabled),
             **context,
         },
         status_code=status_code,

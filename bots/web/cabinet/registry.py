@@ -71,7 +71,13 @@ class CabinetRegistry:
 
     @property
     def has_plugin_entries(self) -> bool:
-        return any(plugin is not None for plugin, _, _ in self._nav)
+        return any(plugin is not None for plugin, _, _ in self._nav) or any(
+            c.plugin is not None and c.pages.header for c in self.contributions
+        )
+
+    def header(self, disabled: Collection[str] = ()) -> list[str]:
+        """The templates drawn in the tenant shell's header, without switched-off plugins'."""
+        return [t for c in self.contributions if c.plugin not in disabled for t in c.pages.header]
 
 
 def builtin_areas() -> list[CabinetPages]:
