@@ -19,7 +19,8 @@ from typing import Any, Literal
 import msgspec
 from litestar import Request
 from litestar.exceptions import PermissionDeniedException
-from vats.bots.web.cabinet.pages import is_htmx, language, page, public_page
+from vats.bots.web.cabinet.formkit import REFUSED, form_context, refusal
+from vats.bots.web.cabinet.pages import is_htmx, language, my_language, page, public_page
 from vats.bots.web.cabinet.session import redirect
 from vats.bots.web.cabinet.texts import Lang, problem_text, texts
 from vats.bots.web.deps import caller
@@ -89,6 +90,7 @@ __all__ = [
     "EVERYONE",
     "MANAGERS",
     "MAX_FIELD",
+    "REFUSED",
     "SECTIONS",
     "WORKERS",
     "Area",
@@ -96,14 +98,17 @@ __all__ = [
     "NavEntry",
     "Section",
     "caller",
+    "form_context",
     "form_fields",
     "is_htmx",
     "kernel_of",
     "language",
+    "my_language",
     "page",
     "problem_text",
     "public_page",
     "redirect",
+    "refusal",
     "require",
     "tenant_transaction",
     "texts",
