@@ -113,15 +113,18 @@ class AgiRouter:
         if outbound is not None:
             return await self.outbound(*outbound, call_id=wire.outbound_call_id(request))
         step = wire.parse_request(request)
-        number = wire.normalise_did(step.did)
         at = dt.datetime.fromtimestamp(float(step.start or time.time()), dt.UTC)
-        facts = CallFacts(number=number, caller=step.caller or "anonymous", at=at)
         result = None
         if step.state:
             answered_by = wire.address_of_peer(step.peer) if step.status == "ANSWER" else None
             result = StepResult(status=step.status or "OK", digits=step.digits or None, answered_by=answered_by)
         if step.at_hangup and result is not None and result.status != "ANSWER":
             result = StepResult(status="HANGUP", digits=result.digits)
+        internal = wire.parse_internal(step.did)
+        if internal is not None:
+            return await self.internal(*internal, step=step, at=at, result=result)
+        number = wire.normalise_did(step.did)
+        facts = CallFacts(number=number, caller=step.caller or "anonymous", at=at)
         try:
             out = await self.kernel.engine.step(facts, step.state or None, result)
         except VatsError as exc:  # no such number, no scenario: the static fallback takes it
@@ -139,6 +142,36 @@ class AgiRouter:
             tenant_id=str(tenant_id), number=number, caller=facts.caller, path=out.path,
             intents=msgspec.to_builtins(out.intents), inputs=out.inputs, scenario_id=out.scenario_id,
             groups=out.groups,
+        )  # fmt: skip
+        variables["VATS_SUMMARY"] = encode_summary(summary)
+        return variables
+
+    async def internal(
+        self,
+        tenant_id: uuid.UUID,
+        extension: str,
+        *,
+        step: wire.StepRequest,
+        at: dt.datetime,
+        result: StepResult | None,
+    ) -> dict[str, str]:
+        """A colleague's or group's extension dialled from a phone: the callee's reception
+        settings decide, as on a direct call from outside (``vats.core.engine.internal``)."""
+        from vats.core.engine.internal import internal_step
+
+        caller = step.caller or "anonymous"
+        try:
+            out = await internal_step(self.kernel.engine, tenant_id, extension, caller, at, step.state or None, result)
+        except VatsError as exc:  # no such extension (any more): the static fallback dials its lines
+            log.warning("no internal route to %s: %s", extension, exc)
+            return {"VATS_ACTION": wire.FALLBACK}
+        snapshot = await self.kernel.snapshots.get(tenant_id)
+        site = TenantSite(self.dialing, self.kernel.config.media_dir, tenant_id, snapshot.media)
+        variables = wire.variables_for(out.primitive, site)
+        variables["VATS_STATE"] = out.state
+        summary = Summary(
+            tenant_id=str(tenant_id), number=extension, caller=caller, path=out.path,
+            intents=msgspec.to_builtins(out.intents), direction="internal", groups=out.groups,
         )  # fmt: skip
         variables["VATS_SUMMARY"] = encode_summary(summary)
         return variables

@@ -43,6 +43,14 @@ class Did(msgspec.Struct, frozen=True, kw_only=True):
     fallback_logins: list[str]
 
 
+class GroupLines(msgspec.Struct, frozen=True, kw_only=True):
+    """A group's extension and its members' SIP lines (what its internal fallback dials)."""
+
+    tenant_id: uuid.UUID
+    extension: str
+    logins: list[str]
+
+
 class Trunk(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     host: str
@@ -85,6 +93,7 @@ class RenderInput(msgspec.Struct, frozen=True, kw_only=True):
     dids: list[Did]
     trunks: list[Trunk]
     tenants: list[uuid.UUID]
+    groups: list[GroupLines] = []
 
 
 async def collect(conn: Any, media_dir: Path) -> tuple[RenderInput, dict[str, list[str]]]:
@@ -119,12 +128,22 @@ async def collect(conn: Any, media_dir: Path) -> tuple[RenderInput, dict[str, li
         )
     ]
     tenants = [r["id"] for r in await conn.fetch("SELECT id FROM tenants ORDER BY created_at, id")]
+    groups = [
+        GroupLines(tenant_id=r["tenant_id"], extension=r["extension"], logins=list(r["logins"]))
+        for r in await conn.fetch(
+            "SELECT g.tenant_id, g.extension, coalesce(array_agg(t.sip_login ORDER BY m.position, t.position)"
+            "   FILTER (WHERE t.sip_login IS NOT NULL), '{}') AS logins"
+            " FROM groups g LEFT JOIN group_members m ON m.group_id = g.id"
+            " LEFT JOIN terminals t ON (t.tenant_id, t.employee_id) = (m.tenant_id, m.employee_id)"
+            " GROUP BY g.tenant_id, g.id, g.extension ORDER BY g.tenant_id, g.extension"
+        )
+    ]
     moh: dict[str, list[str]] = {}
     for r in await conn.fetch("SELECT tenant_id, id, items FROM media"):
         files = refs.chain_files(media_dir, r["tenant_id"], r["items"])
         if files:
             moh[f"vats-{r['id']}"] = files
-    return RenderInput(terminals=terminals, dids=dids, trunks=trunks, tenants=tenants), moh
+    return RenderInput(terminals=terminals, dids=dids, trunks=trunks, tenants=tenants, groups=groups), moh
 
 
 def context_of(tenant_id: uuid.UUID) -> str:
@@ -167,7 +186,8 @@ def _values(data: RenderInput, s: Settings) -> dict[str, Any]:
         "request": wire.request_args(), "hangup_phase": wire.HANGUP_PHASE, "fields": wire.FIELDS,
         "result": wire.RESULT, "max_steps": wire.MAX_STEPS, "fallback": wire.FALLBACK, "outbound": wire.OUTBOUND,
         "ops": wire.op_contexts(), "pstn": _pstn(data), "fallbacks": _fallbacks(data, s.sip_dial),
-        "tenants": [_tenant(tenant, data.terminals, s.sip_dial) for tenant in data.tenants],
+        "tenants": [_tenant(tenant, data, s.sip_dial) for tenant in data.tenants],
+        "internal_prefix": wire.INTERNAL_PREFIX,
     }  # fmt: skip
 
 
@@ -205,11 +225,18 @@ def _fallbacks(data: RenderInput, sip_dial: str) -> list[tuple[str, str]]:
     ]
 
 
-def _tenant(tenant_id: uuid.UUID, terminals: list[Terminal], sip_dial: str) -> dict[str, Any]:
-    """A tenant's context for calls its phones make: each extension and the lines it rings."""
+def _tenant(tenant_id: uuid.UUID, data: RenderInput, sip_dial: str) -> dict[str, Any]:
+    """A tenant's context for calls its phones make: each extension (an employee's or a group's),
+    its name in the routing loop, and the lines its static fallback dials."""
     by_extension: dict[str, list[str]] = {}
-    for t in terminals:
+    for t in data.terminals:
         if t.tenant_id == tenant_id:
             by_extension.setdefault(t.extension, []).append(t.login)
-    dial = {ext: "&".join(sip_dial.format(login=x) for x in lines) for ext, lines in by_extension.items()}
-    return {"context": context_of(tenant_id), "extensions": sorted(dial.items())}
+    for g in data.groups:
+        if g.tenant_id == tenant_id:
+            by_extension.setdefault(g.extension, []).extend(dict.fromkeys(g.logins))
+    extensions = [
+        (ext, wire.internal_did(tenant_id, ext), "&".join(sip_dial.format(login=x) for x in lines))
+        for ext, lines in sorted(by_extension.items())
+    ]
+    return {"context": context_of(tenant_id), "extensions": extensions}

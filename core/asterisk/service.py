@@ -69,7 +69,10 @@ async def render_config(kernel: KernelAPI, out: Path, **overrides: Any) -> list[
     return write(render(data, settings), out)
 
 
-RENDERED_TABLES = frozenset({"tenants", "employees", "terminals", "numbers", "media", "media_files", "sip_trunks", ""})
+RENDERED_TABLES = frozenset({
+    "tenants", "employees", "terminals", "numbers", "media", "media_files", "sip_trunks", "groups", "group_members",
+    "extensions", "",
+})  # fmt: skip
 DEBOUNCE_S = 0.3
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -102,6 +103,30 @@ def address_of_peer(peer: str) -> str | None:
     if tech == "Local" and name.isdigit() and len(name) > 6:  # an outside number
         return f"tel/+{name}"
     return f"sip/{name}"
+
+
+# A colleague's extension dialled from a tenant's phone enters the same loop as a DID, named
+# ``i<tenant id, 32 hex digits>x<extension>``: the router rings the callee by their reception
+# settings (the direct-call logic), and the static fallback dials their lines plainly.
+INTERNAL_PREFIX = "i"
+
+
+def internal_did(tenant_id: uuid.UUID, extension: str) -> str:
+    """The loop's name for an internal call to ``extension`` in the tenant's PBX."""
+    return f"{INTERNAL_PREFIX}{tenant_id.hex}x{extension}"
+
+
+def parse_internal(did: str) -> tuple[uuid.UUID, str] | None:
+    """(tenant, extension) of an internal call's loop name; None for a DID."""
+    if not did.startswith(INTERNAL_PREFIX):
+        return None
+    tenant_hex, sep, extension = did[len(INTERNAL_PREFIX) :].partition("x")
+    if not sep or not extension.isdigit():
+        return None
+    try:
+        return uuid.UUID(hex=tenant_hex), extension
+    except ValueError:
+        return None
 
 
 def normalise_did(dialled: str) -> str:

@@ -213,13 +213,13 @@ async def check_targets(conn: Any, tenant_id: uuid.UUID, targets: list[Target], 
 
 def dial_for(ctx: StepContext, attempt: Attempt) -> Dial:
     """The Dial primitive for an attempt, with the branch's options applied."""
-    did = ctx.snapshot.numbers[ctx.facts.number]
+    did = ctx.snapshot.numbers.get(ctx.facts.number)  # None: an internal call (no DID)
     options = ctx.options
-    as_caller_id = did.number_as_caller_id or bool(options and options.number_as_caller_id)
+    as_caller_id = did is not None and (did.number_as_caller_id or bool(options and options.number_as_caller_id))
     return Dial(
         legs=attempt.legs,
         ring_s=attempt.ring_s,
-        caller_id_name=did.name if as_caller_id else None,
+        caller_id_name=did.name if did is not None and as_caller_id else None,
         music_on_hold=bool(options and options.hold_music),
     )
 

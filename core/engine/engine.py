@@ -98,6 +98,10 @@ class Engine:
         # Normalised through builtins: a plugin's loosely typed answer (ids as strings) still works.
         return msgspec.convert(msgspec.to_builtins(found), CallerContact)
 
+    async def ring_state(self, tenant_id: uuid.UUID, snapshot: TenantSnapshot) -> RingState:
+        """Who is busy and who idle since when, as the ``ring_state`` hook's plugins say."""
+        return await self._ring_state(tenant_id, snapshot)
+
     async def _ring_state(self, tenant_id: uuid.UUID, snapshot: TenantSnapshot) -> RingState:
         merged: RingState | None = await self.kernel.plugins.merge(
             "ring_state", _merge_ring_states, tenant_id=tenant_id, disabled=snapshot.disabled_plugins,

@@ -109,8 +109,9 @@ async def test_an_internal_call_by_extension_rings_the_colleague(
 
     s = await _setup(pbx, vats_tenant, vats_api)
     colleague, lines = await pbx.kernel.directory.create_employee(
-        vats_tenant.tenant_id, EmployeeCreate(full_name="Коллега", email="c@t.example", extension="301")
-    )
+        vats_tenant.tenant_id,
+        EmployeeCreate(full_name="Коллега", email="c@t.example", extension="301", availability="available"),
+    )  # (by schedule, their reception settings would turn a call at night away)
     await pbx.apply()
     r = await s["admin"].post("/api/calls", json={"to": "301"})
     assert r.status_code == 201, r.text
