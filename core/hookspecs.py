@@ -108,6 +108,19 @@ def register_cabinet_pages() -> Sequence[Any]:
 
 
 @hookspec
+def register_dashboard_widgets() -> Sequence[Any]:
+    """Return ``vats.bots.web.cabinet.kit.DashboardWidget`` objects: blocks on the cabinet's
+    dashboard (Work → Рабочий стол), each a template and an async ``load(request)`` that gives it
+    its data for the person looking (``None`` shows nothing).
+
+    Called once, on the first dashboard shown. The dashboard shows a widget to the roles it
+    names, in ``order``, and leaves out the widgets of a plugin the tenant switched off; a widget
+    whose ``load`` raises is logged and left out. Typed ``Any`` here because the kernel does not
+    import the web frontend.
+    """
+
+
+@hookspec
 def register_bot_routers() -> Sequence[Any]:
     """Return aiogram ``Router`` objects to include in the Telegram bot's dispatcher.
 

@@ -10,6 +10,7 @@ call rating, built only on public hooks, as a third party would write it:
 * announces ``billing_event`` (``balance_changed``) for other plugins;
 * ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
 * ``register_cabinet_pages``: the cabinet's finances and autopay pages (``cabinet.py``);
+* ``register_dashboard_widgets``: the balance on the cabinet's dashboard, for admins (``widget.py``);
 * ``register_payment_gateways``: YooKassa, or in demo mode a fake of it (``payments/``);
 * ``register_workers``: monthly charges and non-payment checks (``monthly.py``), autopay
   (``payments/autopay.py``).
@@ -93,6 +94,14 @@ def register_cabinet_pages() -> Sequence[Any]:
     from vats.plugins.billing.cabinet import cabinet_pages
 
     return [cabinet_pages()]
+
+
+@hookimpl
+def register_dashboard_widgets() -> Sequence[Any]:
+    """The balance on the cabinet's dashboard, for admins (``widget.py``)."""
+    from vats.plugins.billing.widget import widgets
+
+    return widgets()
 
 
 @hookimpl

@@ -8,6 +8,7 @@ A default plugin built only on public hooks, as a third party would write it:
 * ``register_routes``: the cabinet API (``api/``);
 * ``register_cabinet_pages``: its pages in the web cabinet: the call history, the dashboard and
   the statistics (``cabinet_calls/``); contacts, deals and tasks (``cabinet/``);
+* ``register_dashboard_widgets``: its calls, tasks and deals charts on the cabinet's dashboard;
 * announces ``task_created`` / ``task_assigned`` and ``crm_event`` for other plugins;
 * ``register_bot_routers``, ``task_alert_buttons``, ``daily_digest``: its part of the Telegram
   bot (``bot.py``).
@@ -85,6 +86,13 @@ def register_cabinet_pages() -> Sequence[Any]:
     from vats.plugins.crm.cabinet_calls import pages as call_pages
 
     return [call_pages(), work_pages()]
+
+
+@hookimpl
+def register_dashboard_widgets() -> Sequence[Any]:
+    from vats.plugins.crm.cabinet_calls.dashboard import widgets
+
+    return widgets()
 
 
 @hookimpl

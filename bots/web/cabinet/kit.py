@@ -7,6 +7,8 @@ cabinet mounts the controllers behind the cookie session and CSRF check, hides a
 and entries from tenants who switched the plugin off, and draws the entries in the shell's menu
 for the roles they name. A page renders inside the shell with ``page()``, checks a role with
 ``require()`` and reads a posted form with ``form_fields()``: the same rules the API applies.
+A form's refusal comes back with ``refusal()`` and ``form_context()`` (``formkit``); blocks on
+the dashboard come from the hook ``register_dashboard_widgets`` as ``DashboardWidget`` objects.
 
 Built-in areas use the same kit: one module per area in ``bots/web/cabinet/areas/``."""
 
@@ -23,6 +25,7 @@ from vats.bots.web.cabinet.formkit import REFUSED, form_context, refusal
 from vats.bots.web.cabinet.pages import is_htmx, language, my_language, page, public_page
 from vats.bots.web.cabinet.session import redirect
 from vats.bots.web.cabinet.texts import Lang, problem_text, texts
+from vats.bots.web.cabinet.widgets import DashboardWidget, dashboard_widgets
 from vats.bots.web.deps import caller
 from vats.bots.web.kit import ADMIN, EVERYONE, MANAGERS, WORKERS, kernel_of, tenant_transaction
 from vats.core.accounts.service import Principal
@@ -95,9 +98,11 @@ __all__ = [
     "WORKERS",
     "Area",
     "CabinetPages",
+    "DashboardWidget",
     "NavEntry",
     "Section",
     "caller",
+    "dashboard_widgets",
     "form_context",
     "form_fields",
     "is_htmx",

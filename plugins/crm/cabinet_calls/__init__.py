@@ -1,5 +1,5 @@
-"""The CRM's call pages in the web cabinet: Work → История (the call history), Рабочий стол (my
-dashboard) and Статистика (admins), contributed through ``register_cabinet_pages`` like any
+"""The CRM's call pages in the web cabinet: Work → История (the call history), the charts of
+Рабочий стол (a dashboard widget) and Статистика (admins), contributed through ``register_cabinet_pages`` like any
 plugin's pages: controllers here, templates in ``templates/crm_calls/``, texts in ``texts.py``,
 the stylesheet and the chart script in ``static/`` (Chart.js itself is the cabinet's vendored
 copy)."""
@@ -25,8 +25,6 @@ def pages() -> CabinetPages:
     return CabinetPages(
         handlers=[HistoryPages, DashboardPages, assets],
         nav=[
-            NavEntry(href="/cabinet/dashboard", label_ru=RU["calls_dashboard"], label_en=EN["calls_dashboard"],
-                     roles=EVERYONE, section="work", order=480),
             NavEntry(href="/cabinet/history", label_ru=RU["calls_history"], label_en=EN["calls_history"],
                      roles=EVERYONE, section="work", order=500),
             NavEntry(href="/cabinet/statistics", label_ru=RU["calls_statistics"], label_en=EN["calls_statistics"],

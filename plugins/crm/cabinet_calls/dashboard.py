@@ -1,5 +1,5 @@
-"""Work → Рабочий стол (my calls, tasks and deals; an admin picks anyone's) and Статистика
-(admins: the PBX by number and by employee, the top three).
+"""Work → Рабочий стол's charts (my calls, tasks and deals; an admin picks anyone's), a dashboard
+widget, and the page Статистика (admins: the PBX by number and by employee, the top three).
 
 The seed's two tabs each: "Статистика" draws pies for a period (today by default, this week or
 chosen dates), "Графики" draws per-day lines, plain and normalised (this week by default, or
@@ -19,6 +19,7 @@ from litestar.response import Template
 from vats.bots.web.cabinet.kit import (
     ADMIN,
     EVERYONE,
+    DashboardWidget,
     kernel_of,
     language,
     page,
@@ -42,7 +43,9 @@ def _week(value: str | None, weeks: list[tuple[dt.date, dt.date]]) -> tuple[dt.d
     return weeks[0]
 
 
-async def _board(request: Request[Any, Any, Any], *, statistics: bool) -> Template:
+async def board(request: Request[Any, Any, Any], *, statistics: bool) -> dict[str, Any]:
+    """What the tabs, the filters and the charts show: the dashboard's (mine; an admin picks
+    anyone's) or the PBX's statistics (admins)."""
     me = require(request, ADMIN if statistics else EVERYONE)
     q = request.query_params
     lang = language(request)
@@ -83,8 +86,7 @@ async def _board(request: Request[Any, Any, Any], *, statistics: bool) -> Templa
     if not statistics and whose != me.employee_id:
         params = {"employee_id": str(whose), **params}
     endpoint = "/api/statistics" if statistics else "/api/dashboard"
-    return await page(
-        request, "crm_calls/statistics.html" if statistics else "crm_calls/dashboard.html",
+    return dict(
         tab=tab, shown=shown, people=people, weeks=weeks, periods=STATS_PERIODS,
         source=f"{endpoint}?{query_of(params)}", image=f"{endpoint}/chart?{query_of(params)}",
         errors={k: problem_text(lang, v) for k, v in errors.items()},
@@ -92,14 +94,19 @@ async def _board(request: Request[Any, Any, Any], *, statistics: bool) -> Templa
     )  # fmt: skip
 
 
+async def dashboard_charts(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The dashboard's widget: my calls, tasks and deals (``board`` for the dashboard)."""
+    return await board(request, statistics=False)
+
+
+def widgets() -> list[DashboardWidget]:
+    return [DashboardWidget(name="crm-calls", template="crm_calls/_dashboard_widget.html", load=dashboard_charts)]
+
+
 class DashboardPages(Controller):
     path = "/cabinet"
     include_in_schema = False
 
-    @get("/dashboard")
-    async def dashboard(self, request: Request[Any, Any, Any]) -> Template:
-        return await _board(request, statistics=False)
-
     @get("/statistics")
     async def statistics(self, request: Request[Any, Any, Any]) -> Template:
-        return await _board(request, statistics=True)
+        return await page(request, "crm_calls/statistics.html", **await board(request, statistics=True))
