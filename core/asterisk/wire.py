@@ -210,9 +210,10 @@ class Dialing(msgspec.Struct, frozen=True, kw_only=True):
             target = self.sip.format(login=value)
         else:
             target = self.tel.format(number=value.lstrip("+"))
-        if leg.delay_s > 0:  # a later terminal of a sequential employee: rings after its delay
+        if leg.delay_s > 0 or leg.ring_s:  # a sequential employee's terminal: its own start and ring time
             # the target travels in the extension: / and @ would end it, so they are escaped
-            return f"Local/{leg.delay_s}*{target.replace('/', '~').replace('@', '^')}@vats-delay/n"
+            escaped = target.replace("/", "~").replace("@", "^")
+            return f"Local/{leg.delay_s}*{leg.ring_s or 0}*{escaped}@vats-delay/n"
         return target
 
 

@@ -103,6 +103,10 @@ class StepContext:
         )  # fmt: skip
         legs = []
         employee_id = str(employee.id)
+        # Sequential: one terminal after another, each for its own ring time (and after its own
+        # delay); the previous stops ringing when the next starts. Parallel: all at once.
+        sequential = employee.ring_mode == "sequential"
+        starts_at = 0
         for terminal in self.snapshot.terminals(employee):
             if primary_only and not terminal.is_primary:
                 continue
@@ -115,8 +119,15 @@ class StepContext:
             if not verdict.can_ring:
                 self.note(block, f"skip {employee.full_name} ({terminal.kind})", verdict.reason)
                 continue
-            delay = terminal.ring_delay_s if employee.ring_mode == "sequential" else 0
-            legs.append(DialLeg(address=address_of(terminal), employee_id=employee_id, delay_s=delay))
+            if not sequential:
+                legs.append(DialLeg(address=address_of(terminal), employee_id=employee_id))
+                continue
+            starts_at += terminal.ring_delay_s
+            legs.append(
+                DialLeg(address=address_of(terminal), employee_id=employee_id, delay_s=starts_at,
+                        ring_s=terminal.ring_time_s)
+            )  # fmt: skip
+            starts_at += terminal.ring_time_s
         return legs
 
 

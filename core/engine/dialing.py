@@ -161,6 +161,7 @@ def _group(ctx: StepContext, group: Group, *, parallel: bool, block: str) -> lis
                             address=leg.address,
                             employee_id=leg.employee_id,
                             delay_s=leg.delay_s + i * group.step_delay_s,
+                            ring_s=leg.ring_s,
                         )
                     )
             return legs
@@ -216,9 +217,11 @@ def dial_for(ctx: StepContext, attempt: Attempt) -> Dial:
     did = ctx.snapshot.numbers.get(ctx.facts.number)  # None: an internal call (no DID)
     options = ctx.options
     as_caller_id = did is not None and (did.number_as_caller_id or bool(options and options.number_as_caller_id))
+    # a sequential employee's terminals each get their turn, even past the attempt's ring time
+    ring_s = max([attempt.ring_s] + [leg.delay_s + leg.ring_s for leg in attempt.legs if leg.ring_s])
     return Dial(
         legs=attempt.legs,
-        ring_s=attempt.ring_s,
+        ring_s=ring_s,
         caller_id_name=did.name if did is not None and as_caller_id else None,
         music_on_hold=bool(options and options.hold_music),
     )

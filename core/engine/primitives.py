@@ -34,11 +34,13 @@ class Collect(Primitive, tag="collect", frozen=True, kw_only=True):
 
 
 class DialLeg(Struct, frozen=True, kw_only=True):
-    """One phone to ring: ``sip/<login>`` or ``tel/<E.164>``, after ``delay_s`` seconds."""
+    """One phone to ring: ``sip/<login>`` or ``tel/<E.164>``, after ``delay_s`` seconds, for at
+    most ``ring_s`` seconds (None: as long as the Dial rings)."""
 
     address: str
     employee_id: str | None = None
     delay_s: int = 0
+    ring_s: int | None = None
 
 
 class Dial(Primitive, tag="dial", frozen=True, kw_only=True):

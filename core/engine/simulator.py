@@ -124,6 +124,8 @@ def _answer_dial(dial: Dial, script: Script, extensions: dict[str, str]) -> Step
     """Who of the rung legs answers, by the script (legs in the order their delays start them)."""
     statuses = []
     for leg in sorted(dial.legs, key=lambda leg: leg.delay_s):
+        if leg.delay_s >= dial.ring_s:  # the Dial stops before this phone's turn comes
+            continue
         key = extensions.get(leg.employee_id or "", leg.address.removeprefix("tel/"))
         status = script.phones.get(key, "NOANSWER")
         if status == "ANSWER":

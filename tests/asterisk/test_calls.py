@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from vats.core.directory.service import TenantCreated
@@ -33,7 +34,9 @@ async def test_default_scenario_rings_the_admin_who_answers(pbx: Pbx, vats_tenan
     assert record["answered_at"] is not None and record["intents"] == []
 
 
-async def test_a_sequential_employees_later_phone_rings_after_its_delay(pbx: Pbx, vats_tenant: TenantCreated) -> None:
+async def test_a_sequential_employees_phones_ring_one_after_another_each_for_its_ring_time(
+    pbx: Pbx, vats_tenant: TenantCreated
+) -> None:
     from vats.core.directory import employees as employees_repo
     from vats.core.directory.models import EmployeeUpdate, TerminalUpdate
 
@@ -45,22 +48,22 @@ async def test_a_sequential_employees_later_phone_rings_after_its_delay(pbx: Pbx
     snapshot = await pbx.kernel.snapshots.get(tid)  # type: ignore[union-attr]
     first, second, third = sorted(snapshot.employees[admin].terminals, key=lambda t: t.position)
     assert pbx.kernel.db is not None
-    async with pbx.kernel.db.tenant(tid) as conn:
-        await employees_repo.update_terminal(conn, tid, admin, second.id, TerminalUpdate(ring_delay_s=2))
-        await employees_repo.update_terminal(conn, tid, admin, third.id, TerminalUpdate(active=False))
+    async with pbx.kernel.db.tenant(tid) as conn:  # the desk rings 5 s, then the next phone
+        await employees_repo.update_terminal(conn, tid, admin, first.id, TerminalUpdate(ring_time_s=5))
     await pbx.apply()
-    await pbx.phones.set(first.sip_login or "", "noanswer")  # the first phone rings on; the second answers
-    await pbx.call(DID, hold=6)
+    await pbx.phones.set(first.sip_login or "", "noanswer")  # the first phone would ring on; the second answers
+    await pbx.call(DID, hold=10)
     (record,) = await pbx.records(1)
     assert record["answered_by"] == f"sip/{second.sip_login}"
+    assert f"sip/{third.sip_login}" not in {p["address"] for p in record["participants"]}  # its turn never came
     assert pbx.kernel.db is not None
     async with pbx.kernel.db.system() as conn:
-        times = {
-            r["channame"].split("@")[0].split("/")[-1]: r["eventtime"]
-            for r in await conn.fetch(
-                "SELECT channame, eventtime FROM cel WHERE linkedid = $1 AND eventtype = 'CHAN_START'"
-                " AND channame LIKE 'Local/%@vats-test-phones%;2'",
-                record["linkedid"],
-            )
-        }
-    assert (times[second.sip_login] - times[first.sip_login]).total_seconds() >= 1.9  # its 2 s delay
+        events = await conn.fetch(
+            "SELECT eventtype, channame, eventtime FROM cel WHERE linkedid = $1"
+            " AND eventtype IN ('CHAN_START', 'HANGUP') AND channame LIKE 'Local/%@vats-test-phones%;2'",
+            record["linkedid"],
+        )
+    times = {(r["eventtype"], r["channame"].split("@")[0].split("/")[-1]): r["eventtime"] for r in events}
+    started_first, started_second = times[("CHAN_START", first.sip_login)], times[("CHAN_START", second.sip_login)]
+    assert (started_second - started_first).total_seconds() >= 4.9  # after the desk's 5 s
+    assert times[("HANGUP", first.sip_login)] <= started_second + dt.timedelta(seconds=0.5)  # the desk stopped

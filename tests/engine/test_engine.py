@@ -52,16 +52,25 @@ async def test_group_one_by_one_in_order_and_parallel_uses_primary_terminals(com
     assert len(only) == 9 and not any(a.startswith("tel/") for a in only)  # 3 SIP lines each, no mobiles
 
 
-async def test_sequential_employee_rings_desk_first_then_mobile_after_its_delay(company: Company) -> None:
+async def test_sequential_employee_rings_terminals_one_after_another_each_for_its_own_ring_time(
+    company: Company,
+) -> None:
     await company.set_scenario({"default": {"handling": forward(emp(company.people["201"]))}})
     assert company.kernel.db is not None
     async with company.kernel.db.tenant(company.tenant_id) as conn:
         await conn.execute("UPDATE employees SET ring_mode = 'sequential' WHERE id = $1", company.people["201"])
+        # the desk (the first SIP line) rings 5 s, the next two lines 7 s each
+        await conn.execute(
+            "UPDATE terminals SET ring_time_s = CASE WHEN position = 0 THEN 5 ELSE 7 END"
+            " WHERE employee_id = $1 AND sip_login IS NOT NULL", company.people["201"],
+        )  # fmt: skip
     company.kernel.snapshots.invalidate(company.tenant_id)  # type: ignore[union-attr]
     sim = await company.call()
     dial = next(s.primitive for s in sim.steps if s.primitive["op"] == "dial")
-    delays = {leg["address"][:4]: leg["delay_s"] for leg in dial["legs"]}
-    assert delays == {"sip/": 0, "tel/": 5}
+    windows = [(leg["address"][:4], leg["delay_s"], leg["ring_s"]) for leg in dial["legs"]]
+    # each starts when the one before stops; the mobile also waits its own 5 s delay
+    assert windows == [("sip/", 0, 5), ("sip/", 5, 7), ("sip/", 12, 7), ("tel/", 24, 20)]
+    assert dial["ring_s"] == 44  # the whole sequence gets its turn
 
 
 async def test_unavailable_and_busy_employees_are_skipped_with_reasons(company: Company) -> None:
