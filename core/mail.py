@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -65,11 +67,12 @@ class SmtpMailer:
     async def send(self, mail: Mail) -> str | None:
         import aiosmtplib
 
-        message = EmailMessage()
-        message["From"] = self.sender
+        # compat32's Header, not EmailMessage's folding: the latter drops the space where it folds
+        # a long non-ASCII subject between two encoded words ("подключён к" became "подключёнк").
+        message = MIMEText(mail.text, "plain", "utf-8")
+        message["From"] = formataddr(parseaddr(self.sender), "utf-8")  # a display name in Russian, encoded
         message["To"] = mail.to
-        message["Subject"] = mail.subject
-        message.set_content(mail.text)
+        message["Subject"] = Header(mail.subject, "utf-8")  # type: ignore[assignment]  # compat32 takes a Header
         _errors, answer = await aiosmtplib.send(
             message,
             hostname=self.host,

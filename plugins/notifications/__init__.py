@@ -5,7 +5,8 @@ hooks, as a third party would write it:
   recipients (e-mail addresses and mobile numbers, each verified before use, with a
   low-balance threshold) and the operator's SMS settings;
 * ``billing_event``: the low-balance warning, once per fall below a recipient's threshold; the
-  receipt of a payment; a failed autopay with its reason (``events.py``);
+  receipt of a payment; a failed autopay with its reason; the monthly charge; a number bought;
+  the warnings before a suspension for non-payment and the suspension (``events.py``);
 * ``migration_completed``: the admins hear that their migration finished;
 * ``sms_provider`` (last in line): the operator's generic HTTP SMS gateway (``sms.py``);
 * ``register_workers``: the SMS sender of the kernel's outbox (e-mail goes by the kernel's);
@@ -48,6 +49,12 @@ async def billing_event(
         await events.payment_received(conn, tenant_id, int(payload["amount_kop"]), int(payload["balance_kop"]))
     elif kind == "autopay_failed":
         await events.autopay_failed(conn, tenant_id, str(payload.get("reason") or ""), int(payload["amount_kop"]))
+    elif kind == "monthly_charge":
+        await events.monthly_charge(conn, tenant_id, payload)
+    elif kind == "number_bought":
+        await events.number_bought(conn, tenant_id, payload)
+    elif kind in ("suspension_warning", "tenant_suspended"):
+        await events.non_payment(conn, tenant_id, kind, payload)
 
 
 @hookimpl

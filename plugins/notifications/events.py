@@ -1,6 +1,9 @@
-"""What is sent when: the low-balance warning (from billing's ``billing_event``) and the news
-that a migration finished (``migration_completed``). Everything is written to the outbox in the
-transaction of the event, so it goes out exactly when the event happened.
+"""What is sent when: billing's events (``billing_event``: low balance, a payment, a failed
+autopay, the monthly charge, a number bought, non-payment warnings and suspension) and the
+news that a migration finished (``migration_completed``). Everything is written in the
+transaction of the event (outbox rows for e-mail and SMS, rows of the in-cabinet list), so it
+goes out exactly when the event happened. Texts are the operator's where they overrode ours
+(``texts.catalogue``). docs/notifications.md has the table of event x channel x recipients.
 
 Low balance: each recipient with a threshold is *armed* while the balance is at or above it.
 The change that takes the balance below the threshold disarms it and writes one warning, in
@@ -13,6 +16,7 @@ warns (the customer asked to know the balance is low).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,8 +24,12 @@ from typing import Any
 from vats.core.db.database import Connection
 from vats.core.mail import Mail, enqueue_mail
 from vats.core.protocols import KernelAPI
+from vats.plugins.notifications import inbox
 from vats.plugins.notifications.sms import SmsLimitError, SmsPayload, enqueue_sms
-from vats.plugins.notifications.texts import TEXTS, Language, rubles, t
+from vats.plugins.notifications.texts import TEXTS, Catalogue, Language, catalogue, rubles, t
+
+FINANCE = "/cabinet/settings/finance"  # billing's page (Мои финансы): where money news lead
+NUMBERS = "/cabinet/settings/numbers"
 
 # Disarm (and return) the verified recipients whose threshold the balance is now below; arm
 # again those whose threshold it is back at or above. The two sets of rows are disjoint.
@@ -37,40 +45,57 @@ WITH fired AS (
 SELECT * FROM fired
 """
 
+# Fields of a message in a language: what its texts fill in.
+Fields = Callable[[Language], dict[str, object]]
+
+
+async def _company(conn: Connection, tenant_id: uuid.UUID) -> str:
+    name: str = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
+    return name
+
+
+async def _sms(conn: Connection, tenant_id: uuid.UUID, kind: str, payload: SmsPayload) -> int | None:
+    try:
+        async with conn.transaction():  # a refused SMS must not undo the event
+            return await enqueue_sms(conn, tenant_id=tenant_id, kind=kind, payload=payload)
+    except SmsLimitError:
+        return None  # the day's SMS are spent; the other channels still carry the news
+
 
 async def balance_changed(conn: Connection, kernel: KernelAPI, tenant_id: uuid.UUID, after_kop: int) -> list[int]:
     """Write the warnings this change causes; returns their outbox ids."""
     fired = await conn.fetch(_CROSSED, tenant_id, after_kop)
     if not fired:
         return []
-    company = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
+    company = await _company(conn, tenant_id)
+    texts = await catalogue(conn)
     written = []
     for r in fired:
-        fields = {
-            "company": company, "balance": rubles(after_kop, r["language"]),
-            "threshold": rubles(r["threshold_kop"], r["language"]),
-        }  # fmt: skip
+        fields = _fields(company, after_kop, r["threshold_kop"], r["language"])
         if r["kind"] == "telegram":
-            texts = {lang: t(lang, "low_balance_sms", **_fields(company, after_kop, r["threshold_kop"], lang))
-                     for lang in ("ru", "en")}  # fmt: skip
+            threshold = r["threshold_kop"]
+            by_language = {lang: texts.t(lang, "low_balance_sms", **_fields(company, after_kop, threshold, lang))
+                           for lang in ("ru", "en")}  # fmt: skip
             await kernel.plugins.emit(
                 "message_employees", tenant_id=tenant_id, conn=conn, employee_ids=[uuid.UUID(r["address"])],
-                kind="notifications.low_balance", texts=texts,
+                kind="notifications.low_balance", texts=by_language,
             )  # fmt: skip
         elif r["kind"] == "email":
             mail = Mail(
-                to=r["address"], subject=t(r["language"], "low_balance_subject", **fields),
-                text=t(r["language"], "low_balance_body", **fields),
+                to=r["address"], subject=texts.t(r["language"], "low_balance_subject", **fields),
+                text=texts.t(r["language"], "low_balance_body", **fields),
             )  # fmt: skip
             written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind="notifications.low_balance", mail=mail))
         else:
-            text = t(r["language"], "low_balance_sms", **fields)
+            text = texts.t(r["language"], "low_balance_sms", **fields)
             payload = SmsPayload(to=r["address"], text=text, recipient_id=r["id"])
-            try:
-                async with conn.transaction():  # a refused SMS must not undo the charge
-                    written.append(await enqueue_sms(conn, tenant_id=tenant_id, kind="low_balance", payload=payload))
-            except SmsLimitError:
-                pass  # the day's SMS are spent; the e-mail recipients are still warned
+            sms = await _sms(conn, tenant_id, "low_balance", payload)
+            if sms is not None:
+                written.append(sms)
+    # The admins' bell: once per crossing (of the highest threshold crossed), never a flood.
+    highest = max(r["threshold_kop"] for r in fired)
+    await _to_cabinet(conn, tenant_id, texts, "low_balance", lambda lang: _fields(company, after_kop, highest, lang),
+                      FINANCE)  # fmt: skip
     return written
 
 
@@ -78,66 +103,152 @@ def _fields(company: str, after_kop: int, threshold_kop: int, language: Language
     return {"company": company, "balance": rubles(after_kop, language), "threshold": rubles(threshold_kop, language)}
 
 
-async def _to_email_recipients(
-    conn: Connection, tenant_id: uuid.UUID, kind: str, texts: Callable[[Language, str], tuple[str, str]]
+async def _to_cabinet(
+    conn: Connection, tenant_id: uuid.UUID, texts: Catalogue, event: str, fields: Fields, link: str | None
 ) -> list[int]:
-    """One letter to every confirmed e-mail recipient; ``texts(language, company)`` gives its
-    subject and body in the recipient's language."""
+    """The admins' in-cabinet notification: the message's subject and body."""
+    subject, body = _keys(event)
+
+    def render(language: Language) -> tuple[str, str]:
+        values = fields(language)
+        return texts.t(language, subject, **values), texts.t(language, body, **values)
+
+    return await inbox.notify_admins(conn, tenant_id, f"notifications.{event}", render, link)
+
+
+def _keys(event: str) -> tuple[str, str]:
+    prefix = {"payment": "payment", "monthly_charge": "monthly", "number_bought": "number"}.get(event, event)
+    return f"{prefix}_subject", f"{prefix}_body"
+
+
+async def _announce(
+    conn: Connection, tenant_id: uuid.UUID, event: str, fields: Callable[[Language, str], dict[str, object]],
+    *, link: str | None, sms: bool = False,
+) -> list[int]:  # fmt: skip
+    """An event's message to every confirmed e-mail recipient (and SMS recipient, when ``sms``),
+    in each one's language, and to the admins' bell; returns the outbox ids."""
+    texts = await catalogue(conn)
+    company = await _company(conn, tenant_id)
+    subject, body = _keys(event)
+    kinds = ["email", "sms"] if sms else ["email"]
     rows = await conn.fetch(
-        "SELECT address, language FROM notification_recipients"
-        " WHERE tenant_id = $1 AND kind = 'email' AND verified_at IS NOT NULL ORDER BY address",
-        tenant_id,
-    )
-    if not rows:
-        return []
-    company = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
+        "SELECT id, kind, address, language FROM notification_recipients"
+        " WHERE tenant_id = $1 AND kind = ANY($2::text[]) AND verified_at IS NOT NULL ORDER BY kind, address",
+        tenant_id, kinds,
+    )  # fmt: skip
     written = []
     for r in rows:
-        subject, body = texts(r["language"], company)
-        mail = Mail(to=r["address"], subject=subject, text=body)
-        written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind=kind, mail=mail))
+        values = fields(r["language"], company)
+        if r["kind"] == "email":
+            mail = Mail(to=r["address"], subject=texts.t(r["language"], subject, **values),
+                        text=texts.t(r["language"], body, **values))  # fmt: skip
+            written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind=f"notifications.{event}", mail=mail))
+        else:
+            text = texts.t(r["language"], f"{event}_sms", **values)
+            sent = await _sms(conn, tenant_id, event, SmsPayload(to=r["address"], text=text, recipient_id=r["id"]))
+            if sent is not None:
+                written.append(sent)
+    await _to_cabinet(conn, tenant_id, texts, event, lambda lang: fields(lang, company), link)
     return written
 
 
 async def payment_received(conn: Connection, tenant_id: uuid.UUID, amount_kop: int, balance_kop: int) -> list[int]:
     """A receipt to every confirmed e-mail recipient (not by SMS: a receipt is not worth one)."""
 
-    def texts(language: Language, company: str) -> tuple[str, str]:
-        fields = {"company": company, "amount": rubles(amount_kop, language), "balance": rubles(balance_kop, language)}
-        return t(language, "payment_subject", **fields), t(language, "payment_body", **fields)
+    def fields(language: Language, company: str) -> dict[str, object]:
+        return {"company": company, "amount": rubles(amount_kop, language), "balance": rubles(balance_kop, language)}
 
-    return await _to_email_recipients(conn, tenant_id, "notifications.payment", texts)
+    return await _announce(conn, tenant_id, "payment", fields, link=FINANCE)
 
 
 async def autopay_failed(conn: Connection, tenant_id: uuid.UUID, reason: str, amount_kop: int) -> list[int]:
     """The card was not charged (declined, card expired, the month's limit reached): the e-mail
     recipients hear why, so they can pay by hand before calls stop."""
 
-    def texts(language: Language, company: str) -> tuple[str, str]:
+    def fields(language: Language, company: str) -> dict[str, object]:
         why = t(language, f"autopay_{reason}") if f"autopay_{reason}" in TEXTS else t(language, "autopay_declined")
-        fields = {"company": company, "amount": rubles(amount_kop, language), "reason": why}
-        return t(language, "autopay_failed_subject", **fields), t(language, "autopay_failed_body", **fields)
+        return {"company": company, "amount": rubles(amount_kop, language), "reason": why}
 
-    return await _to_email_recipients(conn, tenant_id, "notifications.autopay_failed", texts)
+    return await _announce(conn, tenant_id, "autopay_failed", fields, link=FINANCE)
+
+
+def _date(value: object, language: Language) -> str:
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day:%d.%m.%Y}" if language == "ru" else f"{day:%Y-%m-%d}"
+
+
+async def monthly_charge(conn: Connection, tenant_id: uuid.UUID, payload: dict[str, Any]) -> list[int]:
+    """A month charged in advance (``period_start`` .. ``period_end``, exclusive; ``total_kop``,
+    ``items``): what it cost, item by item, to the e-mail recipients and the admins' bell."""
+    total = int(payload["total_kop"])
+    items = [i for i in payload.get("items") or [] if isinstance(i, dict)]
+    last = dt.date.fromisoformat(str(payload["period_end"])) - dt.timedelta(days=1)
+
+    def fields(language: Language, company: str) -> dict[str, object]:
+        lines = []
+        for i in items:
+            quantity = int(i.get("quantity") or 1)
+            times = f" × {quantity}" if quantity > 1 else ""
+            lines.append(f"{i.get('name', '')}{times}: {rubles(int(i.get('amount_kop') or 0), language)}")
+        period = f"{_date(payload['period_start'], language)}–{_date(last, language)}"
+        return {"company": company, "amount": rubles(total, language), "period": period, "items": "\n".join(lines)}
+
+    return await _announce(conn, tenant_id, "monthly_charge", fields, link=FINANCE)
+
+
+async def number_bought(conn: Connection, tenant_id: uuid.UUID, payload: dict[str, Any]) -> list[int]:
+    """A number bought (``number`` in E.164, its price ``amount_kop`` or ``price_kop``)."""
+    number = str(payload.get("number") or payload.get("e164") or "")
+    price = int(payload.get("amount_kop") or payload.get("price_kop") or 0)
+
+    def fields(language: Language, company: str) -> dict[str, object]:
+        return {"company": company, "number": number, "amount": rubles(price, language)}
+
+    return await _announce(conn, tenant_id, "number_bought", fields, link=NUMBERS)
+
+
+async def non_payment(conn: Connection, tenant_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> list[int]:
+    """``suspension_warning`` (each of the last days before) and ``tenant_suspended``: by e-mail,
+    SMS and the bell (calls are about to stop, or stopped: worth an SMS)."""
+    event = "suspended" if kind == "tenant_suspended" else "suspension_warning"
+    balance, limit = int(payload["balance_kop"]), int(payload.get("credit_limit_kop") or 0)
+
+    def fields(language: Language, company: str) -> dict[str, object]:
+        return {
+            "company": company, "balance": rubles(balance, language), "limit": rubles(-limit, language),
+            "date": _date(payload.get("suspend_on", ""), language), "days": int(payload.get("days_left") or 0),
+        }  # fmt: skip
+
+    return await _announce(conn, tenant_id, event, fields, link=FINANCE, sms=True)
 
 
 async def migration_completed(conn: Connection, tenant_id: uuid.UUID, summary: dict[str, Any]) -> list[int]:
-    """Tell the tenant's admins by e-mail that their migration finished (in Russian: employees
-    have no language of their own yet)."""
-    company = await conn.fetchval("SELECT name FROM tenants WHERE id = $1", tenant_id)
+    """Tell the tenant's admins that their migration finished: by e-mail to their log-in address
+    and on their bell, each in their language (else the PBX's)."""
+    company = await _company(conn, tenant_id)
+    texts = await catalogue(conn)
     admins = await conn.fetch(
-        "SELECT email FROM employees WHERE tenant_id = $1 AND role = 'admin' ORDER BY email",
+        "SELECT e.email, coalesce(e.language, t.language) AS language FROM employees e"
+        " JOIN tenants t ON t.id = e.tenant_id WHERE e.tenant_id = $1 AND e.role = 'admin' ORDER BY e.email",
         tenant_id,
     )
     counts = summary.get("counts") or {}
     lines = [f"{name}: {count}" for name, count in sorted(counts.items())] if isinstance(counts, dict) else []
     lines += [f"! {w}" for w in summary.get("warnings") or [] if isinstance(w, str)]
+
+    def fields(_language: Language) -> dict[str, object]:
+        return {"company": company, "summary": "\n".join(lines)}
+
     written = []
     for admin in admins:
-        language: Language = "ru"
+        language: Language = "en" if admin["language"] == "en" else "ru"
         mail = Mail(
-            to=admin["email"], subject=t(language, "migration_subject", company=company),
-            text=t(language, "migration_body", company=company, summary="\n".join(lines)),
+            to=admin["email"], subject=texts.t(language, "migration_subject", **fields(language)),
+            text=texts.t(language, "migration_body", **fields(language)),
         )  # fmt: skip
         written.append(await enqueue_mail(conn, tenant_id=tenant_id, kind="notifications.migration", mail=mail))
+    await _to_cabinet(conn, tenant_id, texts, "migration", fields, None)
     return written

@@ -1,8 +1,19 @@
-"""The texts of notifications, Russian first, with the fields each one fills in."""
+"""The texts of notifications, Russian first, with the fields each one fills in.
+
+The texts of the messages events send (``EDITABLE``) ship as defaults here; the operator may
+override each one per language (table ``notification_texts``, the operator portal's page
+Уведомления). An override may use only the placeholders its default offers (``check``): a
+text naming a field the event does not have is refused, naming it.
+"""
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
 from typing import Literal
+
+from vats.core.db.database import Connection
+from vats.core.errors import ValidationError
 
 Language = Literal["ru", "en"]
 
@@ -73,6 +84,52 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "достигнут месячный лимит автоплатежей",
         "en": "the monthly autopay limit is reached",
     },
+    "monthly_subject": {
+        "ru": "Абонентская плата АТС «{company}» за {period}: {amount}",
+        "en": "The PBX “{company}” was charged {amount} for {period}",
+    },
+    "monthly_body": {
+        "ru": "Со счёта виртуальной АТС «{company}» списана абонентская плата за {period}: {amount}.\n{items}\n",
+        "en": "The subscription of the virtual PBX “{company}” for {period} was charged: {amount}.\n{items}\n",
+    },
+    "number_subject": {
+        "ru": "Номер {number} подключён к АТС «{company}»",
+        "en": "The number {number} was added to the PBX “{company}”",
+    },
+    "number_body": {
+        "ru": "К виртуальной АТС «{company}» подключён номер {number}. Стоимость: {amount}.\n"
+        "Настройте, куда направлять звонки на него, в кабинете: Настройки → Номера.\n",
+        "en": "The number {number} was added to the virtual PBX “{company}”. Price: {amount}.\n"
+        "Choose where its calls go in the cabinet: Settings → Numbers.\n",
+    },
+    "suspension_warning_subject": {
+        "ru": "АТС «{company}» будет приостановлена {date} за неуплату",
+        "en": "The PBX “{company}” will be suspended on {date} for non-payment",
+    },
+    "suspension_warning_body": {
+        "ru": "Баланс виртуальной АТС «{company}»: {balance} — ниже допустимого ({limit}).\n"
+        "Если не пополнить счёт, {date} звонки остановятся (осталось дней: {days}).\n",
+        "en": "The balance of the virtual PBX “{company}” is {balance}, below the allowed {limit}.\n"
+        "Unless the account is topped up, calls stop on {date} (days left: {days}).\n",
+    },
+    "suspension_warning_sms": {
+        "ru": "АТС «{company}»: баланс {balance}. Пополните счёт, иначе {date} звонки остановятся.",
+        "en": "PBX “{company}”: balance {balance}. Top up, or calls stop on {date}.",
+    },
+    "suspended_subject": {
+        "ru": "АТС «{company}» приостановлена за неуплату",
+        "en": "The PBX “{company}” is suspended for non-payment",
+    },
+    "suspended_body": {
+        "ru": "Виртуальная АТС «{company}» приостановлена: баланс {balance} ниже допустимого ({limit}).\n"
+        "Звонки не проходят. Пополните счёт — АТС заработает сама, как только деньги поступят.\n",
+        "en": "The virtual PBX “{company}” is suspended: the balance of {balance} is below the allowed {limit}.\n"
+        "Calls do not go through. Top the account up and the PBX resumes as soon as the money arrives.\n",
+    },
+    "suspended_sms": {
+        "ru": "АТС «{company}» приостановлена за неуплату: баланс {balance}. Пополните счёт.",
+        "en": "PBX “{company}” is suspended for non-payment: balance {balance}. Please top up.",
+    },
     "migration_subject": {
         "ru": "Перенос в АТС «{company}» завершён",
         "en": "The migration into the PBX “{company}” is finished",
@@ -95,3 +152,72 @@ def rubles(kop: int, language: Language) -> str:
 
 def t(language: Language, key: str, **fields: object) -> str:
     return TEXTS[key][language].format(**fields)
+
+
+# The messages events send, as the operator edits them: event -> its texts' keys.
+EDITABLE: dict[str, tuple[str, ...]] = {
+    "low_balance": ("low_balance_subject", "low_balance_body", "low_balance_sms"),
+    "payment": ("payment_subject", "payment_body"),
+    "autopay_failed": ("autopay_failed_subject", "autopay_failed_body"),
+    "monthly_charge": ("monthly_subject", "monthly_body"),
+    "number_bought": ("number_subject", "number_body"),
+    "suspension_warning": ("suspension_warning_subject", "suspension_warning_body", "suspension_warning_sms"),
+    "suspended": ("suspended_subject", "suspended_body", "suspended_sms"),
+    "migration": ("migration_subject", "migration_body"),
+}
+EDITABLE_KEYS = frozenset(key for keys in EDITABLE.values() for key in keys)
+MAX_TEXT = 2000
+
+
+def fields_of(text: str) -> list[str]:
+    """The placeholders a text names, in order (``{name}``); ValueError on broken braces."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+
+
+def placeholders(key: str) -> frozenset[str]:
+    """The fields a message's texts may name: those its default texts fill in."""
+    return frozenset(name for text in TEXTS[key].values() for name in fields_of(text))
+
+
+def check(key: str, language: Language, text: str) -> str:
+    """An operator's text for ``key``, refused naming the first placeholder the event lacks (or
+    a brace without its pair); the field is ``<key>.<language>``."""
+    field = f"{key}.{language}"
+    if key not in EDITABLE_KEYS:
+        raise ValidationError("no such message text", field="key")
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationError("the text is empty", field=field)
+    if len(text) > MAX_TEXT:
+        raise ValidationError(f"at most {MAX_TEXT} characters", field=field)
+    try:
+        named = fields_of(text)
+    except ValueError:
+        raise ValidationError("a brace without its pair: write {{ and }} for braces themselves", field=field) from None
+    allowed = placeholders(key)
+    for name in named:
+        if name not in allowed:  # also {company.__class__} and {0}: only plain known names
+            known = ", ".join("{" + n + "}" for n in sorted(allowed))
+            raise ValidationError(f"unknown placeholder {{{name}}}; this text knows {known}", field=field)
+    return text
+
+
+class Catalogue:
+    """The texts as sent now: the operator's overrides over the defaults."""
+
+    def __init__(self, overrides: Mapping[tuple[str, str], str]) -> None:
+        self.overrides = overrides
+
+    def t(self, language: Language, key: str, **fields: object) -> str:
+        text = self.overrides.get((key, language))
+        if text is not None:
+            try:
+                return text.format(**fields)
+            except (KeyError, IndexError, ValueError, AttributeError):  # checked when saved; the default then
+                pass
+        return t(language, key, **fields)
+
+
+async def catalogue(conn: Connection) -> Catalogue:
+    rows = await conn.fetch("SELECT key, language, text FROM notification_texts")
+    return Catalogue({(r["key"], r["language"]): r["text"] for r in rows})
