@@ -15,7 +15,7 @@ import msgspec
 from vats.core.accounts.principal import Principal as Principal  # re-exported: frontends import it here
 from vats.core.accounts.sessions import SessionCache
 from vats.core.db.database import Connection, Database
-from vats.core.directory.secrets import hash_password, verify_password
+from vats.core.directory.secrets import generate_password, hash_password, verify_password
 from vats.core.errors import NotFoundError, ValidationError, VatsError
 from vats.core.mail import Mail, enqueue_mail
 from vats.core.outbox import Sender
@@ -375,6 +375,35 @@ class Accounts:
                 principal.session_id,
             )
         self._forget_sessions(principal.tenant_id)
+
+    async def generate_password(self, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> str:
+        """An admin gives an employee a new cabinet password (seeds 002/003: «Создать новый
+        пароль»): generated, stored only as a hash and returned once for the admin to hand over.
+        The employee's sessions are signed out and their unused reset links stop working."""
+        password = generate_password()
+        async with self.db.tenant(tenant_id) as conn:
+            found = await conn.fetchval(
+                "UPDATE employees SET password_hash = $3 WHERE tenant_id = $1 AND id = $2 RETURNING true",
+                tenant_id,
+                employee_id,
+                hash_password(password),
+            )
+            if not found:
+                raise NotFoundError("no such employee", field="employee_id")
+            await conn.execute(
+                "UPDATE sessions SET revoked_at = now()"
+                " WHERE tenant_id = $1 AND employee_id = $2 AND revoked_at IS NULL",
+                tenant_id,
+                employee_id,
+            )
+            await conn.execute(
+                "UPDATE account_tokens SET used_at = now() WHERE tenant_id = $1 AND employee_id = $2"
+                " AND purpose = 'password_reset' AND used_at IS NULL",
+                tenant_id,
+                employee_id,
+            )
+        self._forget_sessions(tenant_id)
+        return password
 
     async def request_password_reset(self, email: str) -> None:
         """Mail a reset link if the account exists and is active; says nothing either way."""

@@ -23,6 +23,8 @@ _UNIQUE_FIELDS = {
     "schedules_tenant_id_name_key": ("name", "another schedule has this name"),
     "calendars_tenant_id_name_key": ("name", "another calendar has this name"),
     "tags_tenant_id_kind_name_key": ("name", "a tag of this kind with this name exists"),
+    "terminals_sip_login_key": ("sip_login", "this SIP log-in is already used by another line"),
+    "terminals_sip_login_ci": ("sip_login", "this SIP log-in is already used by another line"),
     "terminals_external_once": ("external_numbers", "this external number is already listed"),
     "media_files_tenant_id_name_key": ("name", "another recording has this name"),
     "media_tenant_id_name_key": ("name", "another media has this name"),

@@ -10,7 +10,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import asyncpg
 import msgspec
+from msgspec import UNSET
 from vats.core.db.database import Connection
 from vats.core.directory._sql import changes, lock_row, lock_tenant, translated_errors, update_row
 from vats.core.directory.forwarding import check_target, save_rule
@@ -25,6 +27,7 @@ from vats.core.directory.models import (
     EmployeeUpdate,
     ExtraPeriod,
     ExtraPeriodCreate,
+    SipLineCreate,
     Tenant,
     Terminal,
     TerminalSecret,
@@ -37,11 +40,13 @@ from vats.core.directory.validation import (
     check_extension,
     check_name,
     check_range,
+    check_sip_login,
+    check_sip_password,
     check_time_zone,
     next_free_extension,
     normalise_phone,
 )
-from vats.core.errors import LimitError, NotFoundError, ValidationError
+from vats.core.errors import ConflictError, LimitError, NotFoundError, ValidationError
 
 _EMPLOYEE_COLUMNS = {
     "full_name", "email", "role", "position", "extension", "dial_through", "caller_id_number_id",
@@ -124,9 +129,81 @@ class EmployeePage(msgspec.Struct, kw_only=True):
     offset: int
 
 
+# SIP lines one employee may have: one per device, a few devices each, with room to spare.
+MAX_SIP_LINES = 20
+_LOGIN_CONSTRAINTS = frozenset({"terminals_sip_login_key", "terminals_sip_login_ci"})
+
+
 async def _new_sip_login(conn: Connection) -> str:
-    n = await conn.fetchval("SELECT nextval('sip_login_seq')")
-    return f"005{n:07d}"
+    """The next generated log-in ('005' + seven digits from one sequence) that no PBX uses: a
+    log-in brought from another system may have taken a number the sequence reaches later."""
+    while True:
+        n = await conn.fetchval("SELECT nextval('sip_login_seq')")
+        login = f"005{n:07d}"
+        if not await conn.fetchval("SELECT vats_sip_login_taken($1)", login):
+            return login
+
+
+def login_taken_message(login: str) -> str:
+    return f"the SIP log-in {login} is already used by another line (in this or another PBX)"
+
+
+async def _insert_sip_line(
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    employee_id: uuid.UUID,
+    line: SipLineCreate,
+    position: int,
+    field: str,
+) -> TerminalSecret:
+    """Insert one SIP line; ``field`` names the line in errors (e.g. ``sip_lines[3]``; empty
+    when the input is the line itself).
+
+    A given log-in that another line has (in any PBX) is a ConflictError naming the line. A
+    generated one that a concurrent insert took between the check and the insert is drawn
+    again, inside a savepoint so the transaction goes on."""
+    password = line.sip_password or generate_password()
+    for _attempt in range(5):
+        login = line.sip_login or await _new_sip_login(conn)
+        try:
+            async with conn.transaction():
+                terminal_id: uuid.UUID = await conn.fetchval(
+                    "INSERT INTO terminals (tenant_id, employee_id, kind, sip_login, sip_password, position)"
+                    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    tenant_id, employee_id, line.kind, login, password, position,
+                )  # fmt: skip
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name not in _LOGIN_CONSTRAINTS:
+                raise
+            if line.sip_login is not None:
+                raise ConflictError(login_taken_message(login), field=_in(field, "sip_login")) from exc
+            continue
+        return TerminalSecret(terminal_id=terminal_id, sip_login=login, sip_password=password)
+    raise ConflictError("no free SIP log-in could be drawn; try again", field=_in(field, "sip_login"))
+
+
+def _in(prefix: str, name: str) -> str:
+    """A field's name inside an input part (``sip_lines[2].sip_login``), or alone."""
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _checked_lines(lines: list[SipLineCreate], field: str) -> list[SipLineCreate]:
+    """The lines' own rules, before anything is written: log-in and password formats, no
+    log-in twice in one request, at most MAX_SIP_LINES."""
+    if len(lines) > MAX_SIP_LINES:
+        raise LimitError(f"an employee has at most {MAX_SIP_LINES} SIP lines", field=field)
+    seen: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if line.sip_login is not None:
+            check_sip_login(line.sip_login, f"{field}[{i}].sip_login")
+            if (first := seen.setdefault(line.sip_login.lower(), i)) != i:
+                raise ValidationError(
+                    f"the SIP log-in {line.sip_login} is given twice (lines {first} and {i})",
+                    field=f"{field}[{i}].sip_login",
+                )
+        if line.sip_password is not None:
+            check_sip_password(line.sip_password, f"{field}[{i}].sip_password")
+    return lines
 
 
 async def _add_external(
@@ -156,7 +233,8 @@ async def _claim_extension(conn: Connection, tenant_id: uuid.UUID, extension: st
 async def create_employee(
     conn: Connection, tenant: Tenant, data: EmployeeCreate
 ) -> tuple[Employee, list[TerminalSecret]]:
-    """Create an employee with three SIP lines (mobile app, softphone, webphone) and the given
+    """Create an employee with their SIP lines (by default three: mobile app, softphone,
+    webphone; or the lines given, with their kinds and possibly their own log-ins) and the given
     external numbers; returns the employee and the new lines' credentials."""
     tid = tenant.id
     # Serialise creations per tenant so the seat count and the next free extension hold.
@@ -171,6 +249,11 @@ async def create_employee(
         check_time_zone(data.time_zone)
     check_range(data.no_answer_after_s, 5, 600, "no_answer_after_s")
     externals = [normalise_phone(n, f"external_numbers[{i}]") for i, n in enumerate(data.external_numbers)]
+    lines = (
+        [SipLineCreate(kind=kind) for kind in SIP_LINE_KINDS]
+        if data.sip_lines is None
+        else _checked_lines(data.sip_lines, "sip_lines")
+    )
     with translated_errors():
         row = await conn.fetchrow(
             "INSERT INTO employees (tenant_id, full_name, email, role, position, extension, dial_through,"
@@ -201,22 +284,12 @@ async def create_employee(
             extension,
             employee_id,
         )
-    secrets_ = []
-    for position, kind in enumerate(SIP_LINE_KINDS):
-        login, password = await _new_sip_login(conn), generate_password()
-        terminal_id = await conn.fetchval(
-            "INSERT INTO terminals (tenant_id, employee_id, kind, sip_login, sip_password, position)"
-            " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            tid,
-            employee_id,
-            kind,
-            login,
-            password,
-            position,
-        )
-        secrets_.append(TerminalSecret(terminal_id=terminal_id, sip_login=login, sip_password=password))
+    secrets_ = [
+        await _insert_sip_line(conn, tid, employee_id, line, position, f"sip_lines[{position}]")
+        for position, line in enumerate(lines)
+    ]
     for i, number in enumerate(externals):
-        await _add_external(conn, tid, employee_id, number, len(SIP_LINE_KINDS) + i)
+        await _add_external(conn, tid, employee_id, number, len(lines) + i)
     for group_id in data.group_ids:
         await add_membership(conn, tid, group_id, employee_id)
     await save_rule(conn, tid, "employee", employee_id, "no_answer", data.on_no_answer)
@@ -376,13 +449,73 @@ async def get_terminal(
 async def update_terminal(
     conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID, data: TerminalUpdate
 ) -> Terminal:
-    await get_terminal(conn, tenant_id, employee_id, terminal_id)
+    terminal = await get_terminal(conn, tenant_id, employee_id, terminal_id)
     values = changes(data, _TERMINAL_COLUMNS)
     for field, (low, high) in {"ring_delay_s": (0, 300), "ring_time_s": (5, 300), "channels": (1, 100)}.items():
         if field in values:
             check_range(values[field], low, high, field)
-    await update_row(conn, "terminals", tenant_id, terminal_id, values)
-    return await get_terminal(conn, tenant_id, employee_id, terminal_id)
+    line_change = {f: getattr(data, f) for f in ("kind", "employee_id", "sip_login") if getattr(data, f) is not UNSET}
+    if line_change and terminal.sip_login is None:
+        raise ValidationError("an external number is not a SIP line", field=next(iter(line_change)))
+    if "kind" in line_change:
+        values["kind"] = line_change["kind"]
+    if "sip_login" in line_change and line_change["sip_login"] != terminal.sip_login:
+        values["sip_login"] = check_sip_login(line_change["sip_login"])
+    owner = employee_id
+    if "employee_id" in line_change and line_change["employee_id"] != employee_id:
+        owner = line_change["employee_id"]
+        values.update(await _moved_line_place(conn, tenant_id, employee_id, owner))
+    try:
+        await update_row(conn, "terminals", tenant_id, terminal_id, values)
+    except ConflictError as exc:
+        if exc.field == "sip_login":
+            raise ConflictError(login_taken_message(values["sip_login"]), field="sip_login") from exc
+        raise
+    return await get_terminal(conn, tenant_id, owner, terminal_id)
+
+
+async def _moved_line_place(
+    conn: Connection, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID
+) -> dict[str, Any]:
+    """The columns that move a SIP line to another employee of the PBX: the new owner, and the
+    end of their terminal order. Both employees are locked (in id order, so two moves in opposite
+    directions cannot deadlock); the new owner's line count is checked."""
+    for locked in sorted((from_id, to_id)):
+        await lock_row(conn, "employees", tenant_id, locked, "employee_id" if locked == to_id else "id")
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE sip_login IS NOT NULL) AS lines, coalesce(max(position) + 1, 0) AS next"
+        " FROM terminals WHERE tenant_id = $1 AND employee_id = $2",
+        tenant_id,
+        to_id,
+    )
+    assert row is not None
+    if row["lines"] >= MAX_SIP_LINES:
+        raise LimitError(f"an employee has at most {MAX_SIP_LINES} SIP lines", field="employee_id")
+    # The schedule belongs to the line's old owner's way of working; the new owner starts clean.
+    return {"employee_id": to_id, "position": row["next"], "schedule_id": None}
+
+
+async def add_sip_line(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, line: SipLineCreate
+) -> tuple[Terminal, TerminalSecret]:
+    """One more SIP line for the employee, of the given kind, with the given or a generated
+    log-in; returns the line and its credentials (shown once)."""
+    await lock_row(conn, "employees", tenant_id, employee_id, "employee_id")  # count and position hold
+    if line.sip_login is not None:
+        check_sip_login(line.sip_login)
+    if line.sip_password is not None:
+        check_sip_password(line.sip_password)
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE sip_login IS NOT NULL) AS lines, coalesce(max(position) + 1, 0) AS next"
+        " FROM terminals WHERE tenant_id = $1 AND employee_id = $2",
+        tenant_id,
+        employee_id,
+    )
+    assert row is not None
+    if row["lines"] >= MAX_SIP_LINES:
+        raise LimitError(f"an employee has at most {MAX_SIP_LINES} SIP lines", field="kind")
+    secret = await _insert_sip_line(conn, tenant_id, employee_id, line, row["next"], "")
+    return await get_terminal(conn, tenant_id, employee_id, secret.terminal_id), secret
 
 
 async def remove_external_number(

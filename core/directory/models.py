@@ -20,6 +20,7 @@ Availability = Literal["unavailable", "by_schedule", "available"]
 RecordingOverride = Literal["default", "on", "off"]
 RingMode = Literal["parallel", "sequential"]
 TerminalKind = Literal["mobile_app", "softphone", "webphone", "external"]
+SipLineKind = Literal["mobile_app", "softphone", "webphone"]
 GroupStrategy = Literal["all", "uniform", "one_by_one", "incremental", "least_busy"]
 ForwardAction = Literal["drop", "employee", "group", "voicemail", "external"]
 AbsenceKind = Literal["vacation", "sick_leave", "other"]
@@ -27,7 +28,7 @@ TagKind = Literal["contact", "call", "number"]
 DayKind = Literal["day_off", "working"]
 Language = Literal["ru", "en"]  # what vats speaks: a PBX's default and a person's choice
 
-SIP_LINE_KINDS: tuple[TerminalKind, ...] = ("mobile_app", "softphone", "webphone")
+SIP_LINE_KINDS: tuple[SipLineKind, ...] = ("mobile_app", "softphone", "webphone")
 
 
 class Model(Struct, frozen=True, kw_only=True):
@@ -229,7 +230,21 @@ class TerminalSecret(Model, frozen=True, kw_only=True):
     sip_password: str
 
 
+class SipLineCreate(Input, kw_only=True):
+    """A SIP line to create: its kind (one per device) and, for lines brought from elsewhere,
+    the log-in and password the phone already uses (generated when not given)."""
+
+    kind: SipLineKind = "softphone"
+    sip_login: str | None = None
+    sip_password: str | None = None
+
+
 class TerminalUpdate(Input, kw_only=True):
+    # A SIP line may become another kind of device or move to another employee of the PBX, and
+    # take a log-in of the admin's choosing (unique across all PBXs).
+    kind: SipLineKind | UnsetType = UNSET
+    employee_id: uuid.UUID | UnsetType = UNSET
+    sip_login: str | UnsetType = UNSET
     active: bool | UnsetType = UNSET
     is_primary: bool | UnsetType = UNSET
     schedule_id: uuid.UUID | UnsetType | None = UNSET
@@ -332,6 +347,8 @@ class EmployeeCreate(Input, kw_only=True):
     ring_mode: RingMode = "parallel"
     no_answer_after_s: int = 20
     external_numbers: list[str] = []
+    # None: the three default lines (mobile app, softphone, webphone); a list: exactly these.
+    sip_lines: list[SipLineCreate] | None = None
     group_ids: list[uuid.UUID] = []
     on_no_answer: ForwardTarget | None = None
     off_hours: ForwardTarget | None = None

@@ -50,6 +50,8 @@ ACCESS: dict[str, Any] = {
     "PUT /api/employees/{employee_id:uuid}/availability": ADMIN,
     "GET /api/employees/{employee_id:uuid}/sip-credentials": ADMIN,
     "POST /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}/password": ADMIN,
+    "POST /api/employees/{employee_id:uuid}/sip-lines": ADMIN,
+    "POST /api/employees/{employee_id:uuid}/password": ADMIN,
     "PATCH /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}": ADMIN,
     "DELETE /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}": ADMIN,
     "POST /api/employees/{employee_id:uuid}/external-numbers": ADMIN,
@@ -242,6 +244,7 @@ BODIES: dict[str, Any] = {
     "PUT /api/employees/{employee_id:uuid}/availability": {"mode": "unavailable"},
     "PATCH /api/employees/{employee_id:uuid}/terminals/{terminal_id:uuid}": {"ring_time_s": 25},
     "POST /api/employees/{employee_id:uuid}/external-numbers": {"number": "+79161112244"},
+    "POST /api/employees/{employee_id:uuid}/sip-lines": {"kind": "mobile_app"},
     "POST /api/employees/{employee_id:uuid}/absences": {
         "kind": "sick_leave",
         "starts_on": "2031-02-01",

@@ -34,6 +34,7 @@ from vats.core.directory.models import (
     ExtraPeriodCreate,
     Reference,
     Role,
+    SipLineCreate,
     Terminal,
     TerminalSecret,
     TerminalUpdate,
@@ -49,6 +50,20 @@ class EmployeeCreated(msgspec.Struct, kw_only=True):
     employee: Employee
     sip_lines: list[TerminalSecret]
     invitation_sent: bool
+
+
+class SipLineCreated(msgspec.Struct, kw_only=True):
+    """The new line and its credentials (the password is shown here and on the line's owner's
+    and admins' credential pages)."""
+
+    terminal: Terminal
+    credentials: TerminalSecret
+
+
+class GeneratedPassword(msgspec.Struct, kw_only=True):
+    """A new cabinet password, shown once: only its hash is stored."""
+
+    password: str
 
 
 class AvailabilityIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -201,10 +216,32 @@ class EmployeeController(Controller):
     ) -> TerminalSecret:
         return await repo.reset_sip_password(tx.conn, tx.tenant.id, employee_id, terminal_id)
 
+    @post(
+        "/{employee_id:uuid}/sip-lines",
+        operation_id="addSipLine",
+        summary="Add a SIP line of the given kind, with a generated or the given log-in (unique in all PBXs)",
+        opt={"roles": ADMIN},
+    )
+    async def add_sip_line(
+        self, tx: TenantDep, employee_id: EmployeeId, data: JSONBody[SipLineCreate]
+    ) -> SipLineCreated:
+        terminal, secret = await repo.add_sip_line(tx.conn, tx.tenant.id, employee_id, data)
+        return SipLineCreated(terminal=terminal, credentials=secret)
+
+    @post(
+        "/{employee_id:uuid}/password",
+        operation_id="generateCabinetPassword",
+        summary="Generate a new cabinet password for the employee (shown once; their sessions end)",
+        opt={"roles": ADMIN},
+        status_code=200,
+    )
+    async def generate_password(self, kernel: KernelDep, me: MeDep, employee_id: EmployeeId) -> GeneratedPassword:
+        return GeneratedPassword(password=await kernel.accounts.generate_password(me.tenant_id, employee_id))
+
     @patch(
         "/{employee_id:uuid}/terminals/{terminal_id:uuid}",
         operation_id="updateTerminal",
-        summary="Terminal settings: active, primary, schedule, delays",
+        summary="Terminal settings: active, primary, schedule, delays; a SIP line's kind, log-in or owner",
         opt={"roles": ADMIN},
     )
     async def update_terminal(
