@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from vats.core.db.migrate import MigrationSource
     from vats.core.directory.models import Number, Reference, Tenant
     from vats.core.engine.forms import BlockFormPart
+    from vats.core.migration_export import ExportSource
     from vats.core.payments import PaymentGateway
     from vats.core.protocols import KernelAPI
     from vats.core.regions import CallerRegion
@@ -156,6 +157,20 @@ def register_payment_gateways(config: Config) -> Sequence[PaymentGateway]:
     Called once per kernel by a billing plugin, the first time it takes a payment. Return no
     gateway when the plugin's settings are missing. Gateways whose ``test`` is false win over
     test ones (a fake, a test shop); among equals, the first in hook order.
+    """
+
+
+@hookspec
+def register_migration_sources() -> Sequence[ExportSource]:
+    """Return sources a customer's old PBX can be migrated from (``vats.core.migration_export``).
+
+    Called by the migration plugin (``vats migrate --source NAME``) when it reads an export.
+    A source has a unique ``name``, a one-line ``description`` and ``read(path)``, which yields
+    the file's customers one at a time as ``OldCustomer`` Structs (the old cabinet's export
+    format, version 1), streaming rather than loading the file, and raises ``SourceError``
+    naming the place (line, JSON path) of the first problem. The caller refuses files over the
+    operator's size limit before calling ``read``. Not ``register_migrations``: that one is
+    for SQL migration folders.
     """
 
 

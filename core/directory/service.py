@@ -26,6 +26,7 @@ from vats.core.directory.models import (
     Number,
     Reference,
     ScheduleCreate,
+    SipLineCreate,
     Tenant,
     TenantSettings,
     TerminalSecret,
@@ -102,46 +103,68 @@ class Directory:
         seats_max: int = 50,
         settings: TenantSettings | None = None,
     ) -> TenantCreated:
+        async with self.db.system() as conn:
+            return await self.create_tenant_in(
+                conn, name=name, admin_email=admin_email, admin_phone=admin_phone, admin_name=admin_name,
+                time_zone=time_zone, seats_max=seats_max, settings=settings,
+            )  # fmt: skip
+
+    async def create_tenant_in(
+        self,
+        conn: Connection,
+        *,
+        name: str,
+        admin_email: str,
+        admin_phone: str | None = None,
+        admin_name: str = "Администратор",
+        time_zone: str = "Europe/Moscow",
+        seats_max: int = 50,
+        settings: TenantSettings | None = None,
+        admin_lines: list[SipLineCreate] | None = None,
+        admin_extension: str | None = None,
+    ) -> TenantCreated:
+        """``create_tenant`` inside the caller's system transaction, which it leaves scoped to
+        the new tenant: an import creates a tenant and everything in it atomically."""
         name = check_name(name, "name")
         check_time_zone(time_zone)
         password = generate_password()
-        async with self.db.system() as conn:
-            with translated_errors():
-                row = await conn.fetchrow(
-                    "INSERT INTO tenants (name, time_zone, seats_max, settings) VALUES ($1, $2, $3, $4) RETURNING *",
-                    name,
-                    time_zone,
-                    seats_max,
-                    msgspec.to_builtins(settings or TenantSettings()),
-                )
-            tenant = tenant_of_row(row)
-            await _scope_to(conn, tenant.id)
-            schedule = await create_schedule(
-                conn, tenant.id, ScheduleCreate(name=DEFAULT_SCHEDULE_NAME, intervals=WORKWEEK, is_default=True)
+        with translated_errors():
+            row = await conn.fetchrow(
+                "INSERT INTO tenants (name, time_zone, seats_max, settings) VALUES ($1, $2, $3, $4) RETURNING *",
+                name,
+                time_zone,
+                seats_max,
+                msgspec.to_builtins(settings or TenantSettings()),
             )
-            calendar = await create_calendar(conn, tenant.id, DEFAULT_CALENDAR_NAME, is_default=True)
-            admin, _ = await employees_repo.create_employee(
-                conn,
-                tenant,
-                EmployeeCreate(
-                    full_name=admin_name,
-                    email=admin_email,
-                    role="admin",
-                    external_numbers=[admin_phone] if admin_phone else [],
-                ),
-            )
-            # The first admin bought the PBX: their account is active from the start.
-            await conn.execute(
-                "UPDATE employees SET password_hash = $3, invitation_accepted_at = now()"
-                " WHERE tenant_id = $1 AND id = $2",
-                tenant.id,
-                admin.id,
-                hash_password(password),
-            )
-            await self.plugins.emit("tenant_created", tenant_id=tenant.id, conn=conn, tenant=tenant, admin_id=admin.id)
-            await self.plugins.emit(
-                "employee_changed", tenant_id=tenant.id, conn=conn, employee_id=admin.id, change="created"
-            )
+        tenant = tenant_of_row(row)
+        await _scope_to(conn, tenant.id)
+        schedule = await create_schedule(
+            conn, tenant.id, ScheduleCreate(name=DEFAULT_SCHEDULE_NAME, intervals=WORKWEEK, is_default=True)
+        )
+        calendar = await create_calendar(conn, tenant.id, DEFAULT_CALENDAR_NAME, is_default=True)
+        admin, _ = await employees_repo.create_employee(
+            conn,
+            tenant,
+            EmployeeCreate(
+                full_name=admin_name,
+                email=admin_email,
+                role="admin",
+                external_numbers=[admin_phone] if admin_phone else [],
+                sip_lines=admin_lines,
+                extension=admin_extension,
+            ),
+        )
+        # The first admin bought the PBX: their account is active from the start.
+        await conn.execute(
+            "UPDATE employees SET password_hash = $3, invitation_accepted_at = now() WHERE tenant_id = $1 AND id = $2",
+            tenant.id,
+            admin.id,
+            hash_password(password),
+        )
+        await self.plugins.emit("tenant_created", tenant_id=tenant.id, conn=conn, tenant=tenant, admin_id=admin.id)
+        await self.plugins.emit(
+            "employee_changed", tenant_id=tenant.id, conn=conn, employee_id=admin.id, change="created"
+        )
         return TenantCreated(
             tenant_id=tenant.id,
             admin_id=admin.id,

@@ -52,7 +52,7 @@ def next_free_extension(taken: Iterable[str], start: int = 100) -> str:
 # A SIP log-in names a PJSIP endpoint and its auth section and is dialled as PJSIP/<login>, so
 # it keeps to characters that are safe in Asterisk's configuration and in a SIP URI. Names the
 # rendered configuration uses for its own sections are not log-ins.
-_SIP_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,39}")
+_SIP_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,39}")
 _RESERVED_LOGIN_PREFIXES = ("trunk-", "transport-")
 _RESERVED_LOGINS = frozenset({"anonymous"})
 # A SIP password is written into pjsip.conf: printable ASCII without spaces, quotes, brackets,
@@ -63,7 +63,7 @@ _SIP_PASSWORD = re.compile(r"[!#-:<-Z^-~]{6,64}")
 def sip_login_problem(login: str) -> str | None:
     """Why ``login`` cannot be a SIP log-in, or None if it can (uniqueness aside)."""
     if not _SIP_LOGIN.fullmatch(login):
-        return "a SIP log-in is 3 to 40 Latin letters, digits, '.', '_' or '-', starting with a letter or digit"
+        return "a SIP log-in is 2 to 40 Latin letters, digits, '.', '_' or '-', starting with a letter or digit"
     lowered = login.lower()
     if lowered in _RESERVED_LOGINS or lowered.startswith(_RESERVED_LOGIN_PREFIXES):
         return f"{login!r} is reserved by the telephony configuration and cannot be a SIP log-in"

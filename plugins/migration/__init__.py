@@ -1,0 +1,36 @@
+"""Migration: bring customers of an old-style virtual PBX into vats (seed 000, issue 19).
+
+Sources are pluggable through ``register_migration_sources``; this plugin brings two: the old
+cabinet's JSON export (``docs/migration.md``) and FreePBX's Bulk Handler extensions CSV. The
+operator's ``vats migrate`` plans every customer (dry run: what would be created, every
+problem), then creates them, each in one transaction, idempotently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import typer
+from vats.core import hookimpl
+from vats.core.db.migrate import MigrationSource
+from vats.core.migration_export import ExportSource
+from vats.plugins.migration.sources.freepbx import FreePbxExtensionsSource
+from vats.plugins.migration.sources.json_export import JsonExportSource
+
+
+@hookimpl
+def register_migrations() -> Sequence[MigrationSource]:
+    return [MigrationSource(package="migration", folder=Path(__file__).with_name("migrations"))]
+
+
+@hookimpl
+def register_migration_sources() -> Sequence[ExportSource]:
+    return [JsonExportSource(), FreePbxExtensionsSource()]
+
+
+@hookimpl
+def register_commands() -> Sequence[typer.Typer]:
+    from vats.plugins.migration.cli import command
+
+    return [command()]
