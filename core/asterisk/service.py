@@ -90,6 +90,7 @@ def _sandbox_settings(folder: Path) -> dict[str, Any]:
 
 
 LIVE_PLUGIN = "vats.telephony"  # the ring-state answer's name on the kernel's plugin host
+CHANNELS_TIMEOUT_S = 1.0  # a routing step waits at most this for a multichannel line's count
 
 
 class LiveRingState:
@@ -115,8 +116,29 @@ class LiveRingState:
 
     async def _busy(self, tenant_id: uuid.UUID, logins: set[str]) -> RingState | None:
         snapshot = await self.kernel.snapshots.get(tenant_id)
-        busy = {owner for login in logins if (owner := snapshot.owner_of_login(login)) is not None}
+        busy = set()
+        for login in logins:
+            owner = snapshot.owner_of_login(login)
+            if owner is None:
+                continue
+            channels = next((t.channels for t in snapshot.employees[owner].terminals if t.sip_login == login), 1)
+            # a multichannel line is busy only when all its channels are taken
+            if channels <= 1 or await self._channels_in_use(login) >= channels:
+                busy.add(owner)
         return RingState(busy=busy) if busy else None
+
+    async def _channels_in_use(self, login: str) -> int:
+        """The calls on a SIP line now (its channels, ringing or talking), as Asterisk counts them;
+        asked only for a multichannel line that is in use. Unknown: as if every channel were taken."""
+        for client in self.clients:
+            try:
+                reply = await client.action(
+                    {"Action": "Getvar", "Variable": f"CHANNELS(^PJSIP/{login}-)"}, timeout_s=CHANNELS_TIMEOUT_S
+                )
+                return len(str(reply.get("Value") or "").split())
+            except Exception:
+                log.warning("could not count the calls on line %s", login, exc_info=True)
+        return 1_000
 
 
 class Telephony:
