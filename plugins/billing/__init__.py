@@ -7,7 +7,7 @@ call rating, built only on public hooks, as a third party would write it:
   call held released (``prepaid.py``);
 * ``call_budget``: a paid call refused, or limited to the talk time the money left pays for;
 * ``tenant_balance``: answers the kernel's balance lookup;
-* announces ``billing_event`` (``balance_changed``) for other plugins;
+* announces ``billing_event`` (``balance_changed``, ``number_bought``, ...) for other plugins;
 * ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
 * ``register_cabinet_pages``: the cabinet's finances and autopay pages (``cabinet.py``);
 * ``register_dashboard_widgets``: the balance on the cabinet's dashboard, for admins (``widget.py``);
@@ -90,10 +90,12 @@ def register_routes() -> Sequence[Any]:
 
 @hookimpl
 def register_cabinet_pages() -> Sequence[Any]:
-    """Settings → Мои финансы and its autopay page in the cabinet, for admins (``cabinet.py``)."""
+    """Settings → Мои финансы and its autopay page (``cabinet.py``), buying a number and
+    changing the tariff (``shop_pages.py``) in the cabinet, for admins."""
     from vats.plugins.billing.cabinet import cabinet_pages
+    from vats.plugins.billing.shop_pages import shop_pages
 
-    return [cabinet_pages()]
+    return [cabinet_pages(), shop_pages()]
 
 
 @hookimpl

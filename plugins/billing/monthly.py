@@ -71,6 +71,15 @@ FROM billing_accounts a JOIN billing_tariffs t ON t.id = a.tariff_id WHERE a.ten
 """
 
 
+# The tenant's numbers; ``monthly_kop`` is the catalogue's fee of those it bought (None: a
+# number the operator assigned, charged at the operator's price per number).
+_NUMBERS = """
+SELECT n.e164, c.monthly_kop FROM numbers n
+LEFT JOIN billing_number_catalogue c ON c.e164 = n.e164 AND c.sold_to = n.tenant_id
+WHERE n.tenant_id = $1 ORDER BY n.e164
+"""
+
+
 async def items(conn: Connection, tenant_id: uuid.UUID, config: BillingSettings) -> tuple[Any, list[PeriodItem]]:
     """The tariff id and what a whole period costs the tenant today, item by item."""
     account = await conn.fetchrow(_ACCOUNT, tenant_id)
@@ -85,10 +94,15 @@ async def items(conn: Connection, tenant_id: uuid.UUID, config: BillingSettings)
     if extra and account["extra_seat_kop"]:
         made.append(PeriodItem(code="seats", name="Дополнительные рабочие места", quantity=extra,
                                amount_kop=extra * account["extra_seat_kop"]))  # fmt: skip
-    numbers = int(await conn.fetchval("SELECT count(*) FROM numbers WHERE tenant_id = $1", tenant_id))
-    if numbers and config.number_monthly_kop:
-        made.append(PeriodItem(code="numbers", name="Номера", quantity=numbers,
-                               amount_kop=numbers * config.number_monthly_kop))  # fmt: skip
+    numbers = await conn.fetch(_NUMBERS, tenant_id)
+    plain = sum(1 for n in numbers if n["monthly_kop"] is None)
+    if plain and config.number_monthly_kop:
+        made.append(PeriodItem(code="numbers", name="Номера", quantity=plain,
+                               amount_kop=plain * config.number_monthly_kop))  # fmt: skip
+    for n in numbers:  # bought from the catalogue: each at its own monthly fee
+        if n["monthly_kop"]:
+            made.append(PeriodItem(code=f"number:{n['e164']}", name=f"Номер {n['e164']}", quantity=1,
+                                   amount_kop=n["monthly_kop"]))  # fmt: skip
     offered = {o.code: o for o in msgspec.convert(account["options"], list[TariffOption])}
     for code in account["taken"]:
         option = offered.get(code)
@@ -148,27 +162,48 @@ async def prorate(
 ) -> int:  # fmt: skip
     """Charge (or refund) ``monthly_change_kop`` for the days left of the tenant's charged
     period that ``today`` falls in; the kopecks posted (negative: refunded; 0: nothing)."""
-    if monthly_change_kop == 0:
+    share = await prorated(conn, tenant_id, monthly_change_kop=monthly_change_kop, today=today)
+    if share.amount_kop == 0:
         return 0
+    sign = 1 if share.amount_kop > 0 else -1
+    await ledger.post(
+        conn, tenant_id, kind="charge" if sign > 0 else "refund", amount_kop=-share.amount_kop,
+        idempotency_key=f"prorate:{uuid.uuid4()}", reference=f"period:{share.period_start}",
+        reason=f"{what}: {share.days_left} из {share.days} дней", kernel=kernel,
+    )  # fmt: skip
+    return share.amount_kop
+
+
+class Share(msgspec.Struct, kw_only=True):
+    """What a monthly change costs for the rest of the charged period ``today`` falls in:
+    ``amount_kop`` (negative: a refund; 0 when the period is not charged yet, since its charge
+    will be at the new price), and the period's days and those left (today included)."""
+
+    amount_kop: int
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    days: int = 0
+    days_left: int = 0
+
+
+async def prorated(conn: Connection, tenant_id: uuid.UUID, *, monthly_change_kop: int, today: dt.date) -> Share:
+    """``prorate``'s amount, without posting it (a quote, or a balance check first)."""
+    if monthly_change_kop == 0:
+        return Share(amount_kop=0)
     row = await conn.fetchrow(
         "SELECT period_start, period_end FROM billing_periods WHERE tenant_id = $1"
         " AND period_start <= $2 AND $2 < period_end",
         tenant_id, today,
     )  # fmt: skip
     if row is None:
-        return 0  # not charged yet: the period's charge will be at the new price
+        return Share(amount_kop=0)
     days: int = (row["period_end"] - row["period_start"]).days
     left: int = (row["period_end"] - today).days
     amount = (abs(monthly_change_kop) * left * 2 + days) // (2 * days)  # rounded half up
-    if amount == 0:
-        return 0
-    sign = 1 if monthly_change_kop > 0 else -1
-    await ledger.post(
-        conn, tenant_id, kind="charge" if sign > 0 else "refund", amount_kop=-sign * amount,
-        idempotency_key=f"prorate:{uuid.uuid4()}", reference=f"period:{row['period_start']}",
-        reason=f"{what}: {left} из {days} дней", kernel=kernel,
+    return Share(
+        amount_kop=amount if monthly_change_kop > 0 else -amount, period_start=row["period_start"],
+        period_end=row["period_end"], days=days, days_left=left,
     )  # fmt: skip
-    return sign * amount
 
 
 async def check_payment(kernel: KernelAPI, tenant_id: uuid.UUID, today: dt.date) -> str | None:

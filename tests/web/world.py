@@ -138,6 +138,7 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "gateway": "yookassa",
         "plan_id": "7b0a1c2e-0000-4000-8000-000000000001",  # billing's seeded rate plan
         "code": "start",  # billing's seeded tariff
+        "e164": "+74959990001",  # a number of billing's catalogue
         **crm,
     }
     for role in ROLES:

@@ -1,5 +1,7 @@
-"""/api/operator/billing: the operator's tariffs, rate plans (CSV import), each tenant's
-tariff, balance and manual adjustments. Authorised by ``Bearer <VATS_OPERATOR_TOKEN>``."""
+"""/api/operator/billing: the operator's tariffs, rate plans (CSV import), number catalogue,
+each tenant's tariff, balance and manual adjustments. Authorised by ``Bearer
+<VATS_OPERATOR_TOKEN>``. Every change is recorded in the operator audit (``operator_audit``,
+the portal's audit page) with who made it, in the transaction that made it."""
 
 from __future__ import annotations
 
@@ -7,14 +9,16 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
-from vats.bots.web.kit import OperatorDep
+from vats.bots.web.kit import OperatorDep, OperatorScope
+from vats.core.db.database import Connection
 from vats.core.directory.service import load_tenant
 from vats.core.errors import ValidationError
-from vats.plugins.billing import catalogue, ledger, monthly, requisites, settings
+from vats.core.operators import audit
+from vats.plugins.billing import catalogue, ledger, monthly, numbers_shop, requisites, settings
 from vats.plugins.billing.catalogue import ImportReport
 from vats.plugins.billing.models import (
     MAX_KOP,
@@ -27,10 +31,10 @@ from vats.plugins.billing.models import (
     Tariff,
     TariffOption,
 )
+from vats.plugins.billing.numbers_shop import CatalogueNumber, Category
 from vats.plugins.billing.requisites import Requisites, RequisitesIn
 
 OPERATOR: dict[str, Any] = {"exclude_from_auth": True, "operator": True}
-OPERATOR_ACTOR = "operator"
 MAX_CSV_BYTES = 20 * 1024 * 1024  # the operator API has one account: its token
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,40}$", examples=["start"])]
@@ -101,6 +105,35 @@ class AdjustmentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["adj-2026-11-29-1"])]
 
 
+class CatalogueNumberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A number on sale: its city, category, one-off price and monthly fee (kopecks)."""
+
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["Москва"])]
+    category: Category
+    price_kop: Price
+    monthly_kop: Price
+
+
+async def _audit(
+    conn: Connection, operator: OperatorScope, action: str, tenant_id: uuid.UUID | None = None, **detail: Any
+) -> None:
+    """The operator audit's row for a billing change, in the change's own transaction."""
+    await audit.record(conn, operator.actor, f"billing_{action}", tenant_id=tenant_id,
+                       detail=msgspec.to_builtins(detail))  # fmt: skip
+
+
+def _tariff_detail(t: Tariff) -> dict[str, Any]:
+    return {"code": t.code, "name": t.name, "monthly_fee_kop": t.monthly_fee_kop, "seats_included": t.seats_included,
+            "extra_seat_kop": t.extra_seat_kop, "options": [f"{o.code}={o.price_kop}" for o in t.options],
+            "rate_plan_id": t.rate_plan_id}  # fmt: skip
+
+
+def _changed(now: dict[str, Any], was: dict[str, Any], *keep: str) -> dict[str, Any]:
+    """The fields that changed (and ``keep``), with the previous values under ``was``."""
+    moved = [k for k in now if now[k] != was.get(k)]
+    return {**{k: now[k] for k in (*keep, *moved)}, "was": {k: was.get(k) for k in moved}}
+
+
 class BillingOperatorController(Controller):
     path = "/api/operator/billing"
     tags = ["operator: billing"]
@@ -117,12 +150,19 @@ class BillingOperatorController(Controller):
         fields = msgspec.structs.asdict(data)
         code = fields.pop("code")
         async with operator.system() as conn:
-            return await catalogue.save_tariff(conn, Tariff(code=code, **fields), create=True)
+            saved = await catalogue.save_tariff(conn, Tariff(code=code, **fields), create=True)
+            await _audit(conn, operator, "tariff_created", **_tariff_detail(saved))
+            return saved
 
     @put("/tariffs/{code:str}", operation_id="operatorUpdateTariff", summary="Change a tariff")
     async def update_tariff(self, operator: OperatorDep, code: FromPath[str], data: JSONBody[TariffIn]) -> Tariff:
         async with operator.system() as conn:
-            return await catalogue.save_tariff(conn, data.tariff(code), create=False)
+            was = await catalogue.tariff(conn, code)
+            saved = await catalogue.save_tariff(conn, data.tariff(code), create=False)
+            await _audit(
+                conn, operator, "tariff_changed", **_changed(_tariff_detail(saved), _tariff_detail(was), "code")
+            )
+            return saved
 
     @get("/rate-plans", operation_id="operatorListRatePlans", summary="Rate plans")
     async def list_plans(self, operator: OperatorDep) -> list[RatePlan]:
@@ -132,7 +172,9 @@ class BillingOperatorController(Controller):
     @post("/rate-plans", operation_id="operatorCreateRatePlan", summary="Create an empty rate plan")
     async def create_plan(self, operator: OperatorDep, data: JSONBody[RatePlanIn]) -> RatePlan:
         async with operator.system() as conn:
-            return await catalogue.create_rate_plan(conn, data.name)
+            plan = await catalogue.create_rate_plan(conn, data.name)
+            await _audit(conn, operator, "rate_plan_created", rate_plan_id=plan.id, name=plan.name)
+            return plan
 
     @get("/rate-plans/{plan_id:uuid}/rates", operation_id="operatorListRates", summary="A rate plan's prices")
     async def list_rates(self, operator: OperatorDep, plan_id: FromPath[uuid.UUID]) -> list[Rate]:
@@ -165,6 +207,8 @@ class BillingOperatorController(Controller):
             raise ValidationError("the file holds a NUL character", field="file")
         async with operator.system() as conn:
             report = await catalogue.import_rates(conn, plan_id, text, dry_run=dry_run)
+            if report.written:
+                await _audit(conn, operator, "rates_imported", rate_plan_id=plan_id, rates=report.written)
         return Response(report, status_code=422 if report.errors else 200)
 
     @put("/tenants/{tenant_id:uuid}/tariff", operation_id="operatorAssignTariff", summary="Put a tenant on a tariff")
@@ -173,7 +217,8 @@ class BillingOperatorController(Controller):
     ) -> Balance:
         """From now on; the difference for the rest of a charged period is charged or refunded."""
         async with operator.system() as conn:
-            await catalogue.assign_tariff(conn, tenant_id, data.tariff, kernel=operator.kernel)
+            posted = await catalogue.assign_tariff(conn, tenant_id, data.tariff, kernel=operator.kernel)
+            await _audit(conn, operator, "tariff_assigned", tenant_id, tariff=data.tariff, prorated_kop=posted)
             return await ledger.account(conn, tenant_id)
 
     @get("/tenants/{tenant_id:uuid}/balance", operation_id="operatorTenantBalance", summary="A tenant's balance")
@@ -198,11 +243,19 @@ class BillingOperatorController(Controller):
         assert kernel.db is not None
         async with kernel.db.tenant(tenant_id) as conn:
             await load_tenant(conn, tenant_id)
-            return await ledger.post(
+            posted = await ledger.post(
                 conn, tenant_id, kind="adjustment",
                 amount_kop=data.amount_kop if data.direction == "credit" else -data.amount_kop,
-                idempotency_key=data.idempotency_key, reason=data.reason.strip(), actor=OPERATOR_ACTOR, kernel=kernel,
+                idempotency_key=data.idempotency_key, reason=data.reason.strip(), actor=operator.actor.label,
+                kernel=kernel,
             )  # fmt: skip
+            if posted.created:  # a retried request changed nothing: nothing new to record
+                await _audit(
+                    conn, operator, "adjustment", tenant_id, amount_kop=posted.movement.amount_kop,
+                    reason=posted.movement.reason, movement_id=posted.movement.id,
+                    idempotency_key=data.idempotency_key,
+                )  # fmt: skip
+            return posted
 
     @put(
         "/tenants/{tenant_id:uuid}/credit-limit",
@@ -214,7 +267,10 @@ class BillingOperatorController(Controller):
     ) -> Balance:
         async with operator.system() as conn:
             await load_tenant(conn, tenant_id)
+            was = await ledger.account(conn, tenant_id)
             await ledger.set_credit_limit(conn, tenant_id, data.credit_limit_kop)
+            await _audit(conn, operator, "credit_limit_set", tenant_id, credit_limit_kop=data.credit_limit_kop,
+                         was=was.credit_limit_kop)  # fmt: skip
             return await ledger.account(conn, tenant_id)
 
     @get("/settings", operation_id="operatorBillingSettings", summary="The operator's billing settings")
@@ -225,7 +281,15 @@ class BillingOperatorController(Controller):
     @put("/settings", operation_id="operatorSaveBillingSettings", summary="Change the billing settings")
     async def put_settings(self, operator: OperatorDep, data: JSONBody[BillingSettings]) -> BillingSettings:
         async with operator.system() as conn:
-            return await settings.save(conn, data)
+            was = await settings.load(conn)
+            saved = await settings.save(conn, data)
+            await _audit(
+                conn,
+                operator,
+                "settings_changed",
+                **_changed(msgspec.structs.asdict(saved), msgspec.structs.asdict(was)),
+            )
+            return saved
 
     @put(
         "/tenants/{tenant_id:uuid}/billing-day", operation_id="operatorSetBillingDay", summary="A tenant's billing day"
@@ -241,6 +305,7 @@ class BillingOperatorController(Controller):
                 "UPDATE billing_accounts SET billing_day = $2, updated_at = now() WHERE tenant_id = $1",
                 tenant_id, data.billing_day,
             )  # fmt: skip
+            await _audit(conn, operator, "billing_day_set", tenant_id, billing_day=data.billing_day)
         return data
 
     @put("/tenants/{tenant_id:uuid}/options", operation_id="operatorSetOptions", summary="A tenant's tariff options")
@@ -251,7 +316,8 @@ class BillingOperatorController(Controller):
         rest of a charged period is charged or refunded at once."""
         async with operator.system() as conn:
             await load_tenant(conn, tenant_id)
-            await catalogue.set_options(conn, tenant_id, data.options, kernel=operator.kernel)
+            posted = await catalogue.set_options(conn, tenant_id, data.options, kernel=operator.kernel)
+            await _audit(conn, operator, "options_set", tenant_id, options=data.options, prorated_kop=posted)
         return data
 
     @get("/tenants/{tenant_id:uuid}/periods", operation_id="operatorTenantPeriods", summary="A tenant's charged months")
@@ -285,4 +351,32 @@ class BillingOperatorController(Controller):
     ) -> Requisites:
         async with operator.system() as conn:
             await load_tenant(conn, tenant_id)
-            return await requisites.save(conn, tenant_id, data)
+            saved = await requisites.save(conn, tenant_id, data)
+            await _audit(conn, operator, "requisites_changed", tenant_id, name=saved.name, inn=saved.inn)
+            return saved
+
+    @get("/numbers", operation_id="operatorListNumberCatalogue", summary="The number catalogue, sold numbers too")
+    async def list_numbers(self, operator: OperatorDep) -> list[CatalogueNumber]:
+        async with operator.system() as conn:
+            return await numbers_shop.catalogue(conn)
+
+    @put(
+        "/numbers/{e164:str}",
+        operation_id="operatorPutCatalogueNumber",
+        summary="Put a number on sale, or change an unsold one's city, category or prices",
+    )
+    async def put_number(
+        self, operator: OperatorDep, e164: FromPath[str], data: JSONBody[CatalogueNumberIn]
+    ) -> CatalogueNumber:
+        """A number some PBX already has, or one sold, answers 409 naming ``e164``."""
+        entry = CatalogueNumber(e164=e164, **msgspec.structs.asdict(data))
+        async with operator.system() as conn:
+            saved = await numbers_shop.put_entry(conn, entry)
+            await _audit(conn, operator, "catalogue_number_put", **msgspec.structs.asdict(saved))
+            return saved
+
+    @delete("/numbers/{e164:str}", operation_id="operatorRemoveCatalogueNumber", summary="Take a number off sale")
+    async def remove_number(self, operator: OperatorDep, e164: FromPath[str]) -> None:
+        async with operator.system() as conn:
+            await numbers_shop.remove_entry(conn, e164)
+            await _audit(conn, operator, "catalogue_number_removed", number=e164)

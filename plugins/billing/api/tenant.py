@@ -1,13 +1,25 @@
-"""/api/billing: a tenant's balance, ledger, charged months and requisites (admins only)."""
+"""/api/billing: a tenant's balance, ledger, charged months, requisites, the numbers on sale
+and their purchase (admins only)."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, put
-from litestar.params import JSONBody
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get, post, put
+from litestar.params import JSONBody, QueryParameter
 from vats.bots.web.kit import ADMIN, Limit, Offset, Page, TenantDep
-from vats.plugins.billing import ledger, monthly, requisites
+from vats.plugins.billing import ledger, monthly, numbers_shop, requisites
 from vats.plugins.billing.models import Balance, Movement, Period
+from vats.plugins.billing.numbers_shop import CatalogueNumber, Category, Purchase
 from vats.plugins.billing.requisites import Requisites, RequisitesIn
+
+
+class BuyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A number of the catalogue to buy; the key makes a retried purchase harmless."""
+
+    number: Annotated[str, msgspec.Meta(min_length=1, max_length=30, examples=["+74957770707"])]
+    idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=150, examples=["buy-2026-11-29-1"])]
 
 
 class BillingController(Controller):
@@ -37,3 +49,21 @@ class BillingController(Controller):
         """A legal entity: ИНН of 10 digits and a КПП; an individual entrepreneur: ИНН of 12
         digits, no КПП. The ИНН's check digits are verified; a bad field answers 422 naming it."""
         return await requisites.save(tx.conn, tx.tenant.id, data)
+
+    @get("/numbers", operation_id="listNumbersOnSale", summary="The operator's numbers on sale, cheapest first")
+    async def numbers_on_sale(
+        self,
+        tx: TenantDep,
+        city: Annotated[str | None, QueryParameter(description="exactly this city", max_length=100)] = None,
+        category: Annotated[Category | None, QueryParameter(description="ordinary, bronze, silver, gold")] = None,
+    ) -> list[CatalogueNumber]:
+        return await numbers_shop.on_sale(tx.conn, city=city, category=category)
+
+    @post("/numbers/buy", operation_id="buyNumber", summary="Buy a number of the catalogue", status_code=200)
+    async def buy_number(self, tx: TenantDep, data: JSONBody[BuyIn]) -> Purchase:
+        """Charged once (the price, and the monthly fee for the rest of a charged month); the
+        number joins the PBX on its default scenario. Sold to another PBX, or not enough balance:
+        409 naming ``number`` (nothing written)."""
+        return await numbers_shop.buy(
+            tx.conn, tx.kernel, tx.tenant.id, data.number, idempotency_key=data.idempotency_key, actor=tx.me.email
+        )

@@ -135,7 +135,7 @@ async def test_adjustments_move_the_balance_once_per_key_and_admins_see_the_ledg
     ledger = (await admin.get("/api/billing/ledger", params={"limit": 1})).json()
     assert ledger["total"] == 2 and len(ledger["items"]) == 1
     newest = ledger["items"][0]
-    assert (newest["amount_kop"], newest["kind"], newest["actor"]) == (-5_000, "adjustment", "operator")
+    assert (newest["amount_kop"], newest["kind"], newest["actor"]) == (-5_000, "adjustment", "token")
 
 
 @pytest.mark.parametrize("amount", [-100, 0, 1.5, 10**15, None])
