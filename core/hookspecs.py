@@ -374,9 +374,13 @@ def billing_event(
     ``period_end``, ``total_kop``, ``items``). Non-payment (``balance_kop``, ``credit_limit_kop``,
     and when suspension is on ``suspend_on``, ``days_left``): ``"below_limit"`` (the first day
     below the credit limit), ``"suspension_warning"`` (each of the last days before),
-    ``"tenant_suspended"``, ``"tenant_resumed"``. Further kinds (payment received, autopay
-    failed, ...) come with later billing steps. Called inside the transaction that moved the
-    money, scoped to the tenant: e.g. write an outbox row for a low-balance e-mail.
+    ``"tenant_suspended"``, ``"tenant_resumed"``. ``"number_bought"``: a number of the
+    operator's catalogue was bought (``number`` in E.164, ``number_id``, ``city``, ``category``,
+    ``price_kop``, ``monthly_kop``, ``prorated_kop``, ``charged_kop`` taken at once,
+    ``balance_kop`` after, ``actor`` the admin's e-mail). Further kinds (payment received,
+    autopay failed, ...) come with later billing steps (docs/billing.md lists them all).
+    Called inside the transaction that moved the money, scoped to the tenant: e.g. write an
+    outbox row for a low-balance e-mail.
     """
 
 
