@@ -78,6 +78,15 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
             }
         return owners.get(login)
 
+    def owner_of_number(self, number: str) -> tuple[Employee, Terminal] | None:
+        """The employee whose outside-number terminal (their own mobile) this E.164 number is."""
+        owners = self.memo.get("number_owner")
+        if owners is None:
+            owners = self.memo["number_owner"] = {
+                t.external_number: (e, t) for e in self.employees.values() for t in e.terminals if t.external_number
+            }
+        return owners.get(number)
+
     @property
     def employee_ids(self) -> list[uuid.UUID]:
         found = self.memo.get("employee_ids")

@@ -83,9 +83,14 @@ def _outcome(answered: bool, hangup: dict[str, Any]) -> str:
     return "missed"
 
 
-def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]) -> CallRecord | None:
+def build_record(
+    rows: list[Any],
+    logins: dict[str, tuple[uuid.UUID, uuid.UUID]],
+    externals: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] | None = None,
+) -> CallRecord | None:
     """One call's CEL rows (in order) -> its record; None when it is not a call vats can place
-    in a tenant (no router summary and no known phone)."""
+    in a tenant (no router summary and no known phone). ``externals``: outside numbers that are
+    employees' own mobiles (number -> (tenant, employee)); rung, they count as that employee."""
     if not rows:
         return None
     linkedid = rows[0]["linkedid"]
@@ -131,6 +136,8 @@ def build_record(rows: list[Any], logins: dict[str, tuple[uuid.UUID, uuid.UUID]]
             continue
         login = address.split("/", 1)[1]
         owner = logins.get(login)
+        if owner is None and externals and login in externals:
+            owner = next((o for o in externals[login] if tenant_id in (None, o[0])), None)
         if tenant_id is None and owner is not None:
             tenant_id = owner[0]
         is_answered = channel in answered
@@ -252,13 +259,21 @@ class CelRecords:
                     "SELECT sip_login, tenant_id, employee_id FROM terminals WHERE sip_login = ANY($1)", candidates
                 )
             }
+            numbers = sorted({a[4:] for r in rows if (a := _address(r["channame"] or "", {})) and a[:4] == "tel/"})
+            externals: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
+            if numbers:
+                for r in await conn.fetch(
+                    "SELECT external_number, tenant_id, employee_id FROM terminals WHERE external_number = ANY($1)",
+                    numbers,
+                ):
+                    externals.setdefault(r["external_number"], []).append((r["tenant_id"], r["employee_id"]))
         by_call: dict[str, list[Any]] = {linkedid: [] for linkedid in linkedids}
         for row in rows:
             by_call[row["linkedid"]].append(row)
         by_tenant: dict[uuid.UUID, list[CallRecord]] = {}
         unplaced = []
         for linkedid, events in by_call.items():
-            record = build_record(events, logins)
+            record = build_record(events, logins, externals)
             if record is None:
                 unplaced.append(linkedid)
             else:

@@ -91,9 +91,12 @@ class StepContext:
     def employee(self, employee_id: uuid.UUID) -> Employee | None:
         return self.snapshot.employees.get(employee_id)
 
-    def legs_for(self, employee: Employee, *, primary_only: bool, block: str) -> list[DialLeg]:
+    def legs_for(
+        self, employee: Employee, *, primary_only: bool, block: str, terminal_id: uuid.UUID | None = None
+    ) -> list[DialLeg]:
         """The employee's terminals that may ring now (availability rules), as dial legs; each
-        skipped terminal is noted with the reason. Parallel ringing uses primary terminals only."""
+        skipped terminal is noted with the reason. Parallel ringing uses primary terminals only;
+        ``terminal_id`` names the one terminal wanted (their own mobile in a forwarding list)."""
         schedule = self.snapshot.schedules.get(employee.schedule_id)
         calendar = self.snapshot.calendars.get(employee.calendar_id, CalendarFacts())
         time_zone = self.snapshot.tenant.time_zone
@@ -108,7 +111,9 @@ class StepContext:
         sequential = employee.ring_mode == "sequential"
         starts_at = 0
         for terminal in self.snapshot.terminals(employee):
-            if primary_only and not terminal.is_primary:
+            if terminal_id is not None and terminal.id != terminal_id:
+                continue
+            if primary_only and not terminal.is_primary and terminal_id is None:
                 continue
             terminal_schedule = self.snapshot.schedules.get(terminal.schedule_id) if terminal.schedule_id else None
             verdict = terminal_verdict(

@@ -101,6 +101,20 @@ def _expand(ctx: StepContext, target: Target, *, parallel: bool, ring_s: int, bl
     snapshot = ctx.snapshot
     if target.kind == "external" and target.number:
         number = target.number
+        own = snapshot.owner_of_number(number)
+        if own is not None:  # an employee's own mobile counts as them: their availability, absence, busy
+            employee, terminal = own
+            if employee.id in ctx.busy:
+                ctx.note(block, f"skip {employee.full_name} ({number})", "busy on another call")
+                return []
+            return [
+                Attempt(
+                    f"{employee.full_name} ({number})",
+                    ring_s,
+                    lambda: ctx.legs_for(employee, primary_only=False, block=block, terminal_id=terminal.id),
+                    (employee.id,),
+                )
+            ]
         return [Attempt(number, ring_s, lambda: [DialLeg(address=f"tel/{number}")])]
     if target.kind == "extension" and target.number:
         owner = snapshot.extensions.get(target.number)
