@@ -146,6 +146,12 @@ SETTINGS: tuple[Setting, ...] = (
         "they are not public, e.g. 10.0.0.0/8 for a CRM on the office LAN (unset: public addresses only)",
     ),
     Setting(
+        name="VATS_ASTERISK_WS",
+        default="ws://127.0.0.1:8088/ws",
+        doc="Asterisk's SIP-over-WebSocket endpoint (its http.conf, on the loopback); the cabinet's webphone "
+        "reaches it through vats's own HTTPS port at /cabinet/webphone/ws",
+    ),
+    Setting(
         name="VATS_ASTERISK_ROOT",
         default="~/.cache/vats/asterisk-root",
         doc="folder of the Asterisk sandbox's Debian chroot (`vats asterisk sandbox`, tests/asterisk)",
@@ -202,6 +208,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     agi_port: int = 4573
     ami_urls: tuple[str, ...] = ()
     asterisk_conf_dir: str | None = None
+    asterisk_ws: str = "ws://127.0.0.1:8088/ws"  # the webphone's SIP over WebSocket (proxied)
     sip_dial: str = "PJSIP/{login}"
     cel_password: str | None = None
     telegram_token: str | None = None
@@ -300,6 +307,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             agi_port=int(agi_port),
             ami_urls=tuple(u.strip() for u in (get("VATS_AMI_URL") or "").split(",") if u.strip()),
             asterisk_conf_dir=get("VATS_ASTERISK_CONF_DIR"),
+            asterisk_ws=get("VATS_ASTERISK_WS") or "ws://127.0.0.1:8088/ws",
             sip_dial=sip_dial,
             cel_password=get("VATS_CEL_PASSWORD"),
             telegram_token=get("VATS_TELEGRAM_TOKEN"),

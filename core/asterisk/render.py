@@ -35,6 +35,7 @@ class Terminal(msgspec.Struct, frozen=True, kw_only=True):
     password: str
     extension: str
     caller_name: str
+    webrtc: bool = False  # the employee's webphone: a browser over WebSocket, DTLS-SRTP and ICE
 
 
 class Did(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,6 +79,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ami_user: str = "vats"
     ami_secret: str
     sip_port: int = 5060
+    # Asterisk's HTTP server, on the loopback only: the webphone's SIP-over-WebSocket endpoint
+    # (/ws), which vats proxies through its own HTTPS port (bots/web/cabinet/webphone.py)
+    http_port: int = 8088
     rtp_start: int = 10000
     rtp_end: int = 20000
     cel: CelDatabase | None = None
@@ -100,9 +104,9 @@ async def collect(conn: Any, media_dir: Path) -> tuple[RenderInput, dict[str, li
     """Everything the configuration needs, read in one system-scoped transaction."""
     terminals = [
         Terminal(tenant_id=r["tenant_id"], login=r["sip_login"], password=r["sip_password"] or "",
-                 extension=r["extension"], caller_name=r["full_name"])
+                 extension=r["extension"], caller_name=r["full_name"], webrtc=r["kind"] == "webphone")
         for r in await conn.fetch(
-            "SELECT t.tenant_id, t.sip_login, t.sip_password, e.extension, e.full_name FROM terminals t"
+            "SELECT t.tenant_id, t.sip_login, t.sip_password, t.kind, e.extension, e.full_name FROM terminals t"
             " JOIN employees e ON (e.tenant_id, e.id) = (t.tenant_id, t.employee_id)"
             " WHERE t.sip_login IS NOT NULL ORDER BY t.sip_login"
         )
@@ -173,7 +177,7 @@ def _values(data: RenderInput, s: Settings) -> dict[str, Any]:
     """What the templates show: the settings, and the lines, trunks and DIDs made ready to print."""
     terminals = [
         {"login": t.login, "password": t.password, "extension": t.extension, "tenant_id": t.tenant_id,
-         "caller_name": _quote(t.caller_name), "context": context_of(t.tenant_id)}
+         "caller_name": _quote(t.caller_name), "context": context_of(t.tenant_id), "webrtc": t.webrtc}
         for t in data.terminals
     ]  # fmt: skip
     trunks = [{**msgspec.structs.asdict(tr), "endpoint": f"trunk-{tr.name}"} for tr in data.trunks]

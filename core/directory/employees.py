@@ -537,6 +537,20 @@ async def sip_secrets(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.
     return [TerminalSecret(terminal_id=r["id"], sip_login=r["sip_login"], sip_password=r["sip_password"]) for r in rows]
 
 
+async def webphone_line(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> TerminalSecret | None:
+    """The employee's webphone line (the cabinet's browser phone), if it is switched on."""
+    row = await conn.fetchrow(
+        "SELECT id, sip_login, sip_password FROM terminals WHERE tenant_id = $1 AND employee_id = $2"
+        " AND kind = 'webphone' AND active AND sip_login IS NOT NULL AND sip_password IS NOT NULL"
+        " ORDER BY position LIMIT 1",
+        tenant_id,
+        employee_id,
+    )
+    if row is None:
+        return None
+    return TerminalSecret(terminal_id=row["id"], sip_login=row["sip_login"], sip_password=row["sip_password"])
+
+
 async def reset_sip_password(
     conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, terminal_id: uuid.UUID
 ) -> TerminalSecret:

@@ -84,9 +84,11 @@ def asterisk_sandbox(tmp_path_factory: pytest.TempPathFactory, vats_postgres_url
     sandbox = Sandbox(root, f"test-{os.getpid()}", shared=shared, ami_port=free_port(), ephemeral=True)
     sandbox.media_dir = media_dir  # type: ignore[attr-defined]
     sandbox.sip_port = free_port()  # type: ignore[attr-defined]
+    sandbox.http_port = free_port()  # type: ignore[attr-defined]  # the webphone's WebSocket
     sandbox.prepare()
     settings = Settings(ami_secret=AMI_SECRET, ami_port=sandbox.ami_port, sip_port=sandbox.sip_port,  # type: ignore[attr-defined]
-                        media_dir=media_dir, name=sandbox.name, extra_dialplan=TEST_PHONES)  # fmt: skip
+                        http_port=sandbox.http_port, media_dir=media_dir, name=sandbox.name,  # type: ignore[attr-defined]
+                        extra_dialplan=TEST_PHONES)  # fmt: skip
     write(render(RenderInput(terminals=[], dids=[], trunks=[], tenants=[]), settings), sandbox.conf_dir)
     try:
         sandbox.start()
@@ -161,6 +163,7 @@ async def pbx(vats_kernel: Kernel, asterisk_sandbox: Sandbox) -> AsyncIterator[P
     settings = {
         "name": asterisk_sandbox.name, "ami_port": asterisk_sandbox.ami_port,
         "sip_port": asterisk_sandbox.sip_port,  # type: ignore[attr-defined]
+        "http_port": asterisk_sandbox.http_port,  # type: ignore[attr-defined]
         "extra_dialplan": TEST_PHONES, "sip_dial": PHONE,
         "cel": msgspec.to_builtins(cel_database(vats_kernel.owner_url)),
     }  # fmt: skip

@@ -24,7 +24,7 @@ class SipPhone:
             f"poll_method epoll\nsip_listen 127.0.0.1:{free_port()}\n"
             f"audio_player aufile,{inside}/heard.wav\naudio_source aufile,{inside}/voice.wav\n"
             f"audio_alert aufile,{inside}/alert.wav\nmodule_path /usr/lib/baresip/modules\n"
-            "module g711.so\nmodule aufile.so\nmodule_tmp uuid.so\nmodule_tmp account.so\nmodule_app menu.so\n"
+            "module g711.so\nmodule aufile.so\nmodule stdio.so\nmodule_tmp uuid.so\nmodule_tmp account.so\nmodule_app menu.so\n"
         )
         (self.folder / "accounts").write_text(
             f"<sip:{login}@127.0.0.1:{sip_port};transport=udp>;auth_pass={password};answermode=auto;regint=60\n"
@@ -39,6 +39,16 @@ class SipPhone:
                 ["chroot", str(self.root), "baresip", "-f", self.inside],
                 stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
+
+    def command(self, text: str) -> None:
+        """Type a command at baresip's console, e.g. ``/dial 301`` or ``/hangup``."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(text.encode() + b"\n")
+        self.process.stdin.flush()
+
+    def heard(self) -> Path:
+        """What the phone heard on its last call (a WAV file, written while the call lasts)."""
+        return self.folder / "heard.wav"
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

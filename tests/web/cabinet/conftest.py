@@ -31,12 +31,14 @@ def _free_port() -> int:
 
 
 class Server:
-    """uvicorn serving create_app(kernel) on 127.0.0.1 from a thread with its own event loop."""
+    """uvicorn serving create_app(kernel) on 127.0.0.1 from a thread with its own event loop;
+    over HTTPS with ``tls`` (certificate, key), addressed as ``name`` (a browser maps it to 127.0.0.1)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, tls: tuple[Path, Path] | None = None, name: str = "127.0.0.1") -> None:
         self.config = config
         self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.url = f"{'https' if tls else 'http'}://{name}:{self.port}"
         self.started = threading.Event()
         self.error: BaseException | None = None
         self.server: uvicorn.Server | None = None
@@ -53,7 +55,10 @@ class Server:
         kernel = Kernel(self.config)
         await kernel.start()
         try:
-            config = uvicorn.Config(create_app(kernel), host="127.0.0.1", port=self.port, log_level="warning")
+            config = uvicorn.Config(
+                create_app(kernel), host="127.0.0.1", port=self.port, log_level="warning",
+                ssl_certfile=str(self.tls[0]) if self.tls else None, ssl_keyfile=str(self.tls[1]) if self.tls else None,
+            )  # fmt: skip
             self.server = uvicorn.Server(config)
             serving = asyncio.create_task(self.server.serve())
             while not self.server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has no event)
