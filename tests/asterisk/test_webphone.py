@@ -8,7 +8,7 @@ audio arriving from baresip."""
 from __future__ import annotations
 
 import asyncio
-import shutil
+import os
 import statistics
 import tempfile
 import time
@@ -30,7 +30,7 @@ from vats.core.tls import make_self_signed
 
 from tests.asterisk.conftest import Pbx
 from tests.asterisk.sip_phone import SipPhone
-from tests.web.cabinet.conftest import CHROMEDRIVER, CHROMIUM, Server, _need_chromium
+from tests.web.cabinet.conftest import Server, chromium
 from tests.web.cabinet.test_browser import give_password, sign_in
 
 HOST = "pbx.test"  # not localhost: the page is a secure context only because it is HTTPS
@@ -72,32 +72,14 @@ def https_cabinet(pbx: Pbx, vats_config: Config, tls_pair: tuple[Path, Path]) ->
 @pytest.fixture
 def phone_browser() -> Iterator[Any]:
     """Chromium with a fake microphone (a beep) granted without asking, resolving pbx.test to 127.0.0.1."""
-    _need_chromium()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="vats-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM or ""
-    for arg in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}", "--window-size=1280,900", "--lang=ru",
+    with chromium(
         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
         f"--host-resolver-rules=MAP {HOST} 127.0.0.1", "--ignore-certificate-errors",
         "--autoplay-policy=no-user-gesture-required",
         "--disable-features=WebRtcHideLocalIpsWithMdns",  # Asterisk cannot resolve .local candidates
-    ):  # fmt: skip
-        options.add_argument(arg)
-    options.accept_insecure_certs = True
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    driver.set_script_timeout(20)
-    try:
+    ) as driver:  # fmt: skip
+        driver.set_script_timeout(20)
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 class Page:
@@ -131,6 +113,19 @@ class Page:
                                        " document.getElementById('webphone-status').textContent")  # fmt: skip
                 raise AssertionError(f"{what} did not happen in {timeout_s} s; the webphone says {state}")
             await asyncio.sleep(0.05)
+
+    async def shot(self, name: str) -> None:
+        """A screenshot for a person to look at (VATS_SCREENSHOTS), at 1280 and 375 px."""
+        folder = Path(os.environ.get("VATS_SCREENSHOTS") or tempfile.mkdtemp(prefix="vats-shots-"))
+
+        def work() -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.driver.save_screenshot(str(folder / f"{name}-1280.png"))
+            self.driver.set_window_size(375, 800)
+            self.driver.save_screenshot(str(folder / f"{name}-375.png"))
+            self.driver.set_window_size(1280, 900)
+
+        await asyncio.to_thread(work)
 
     async def state(self) -> str:
         return str(await self.run("return document.getElementById('webphone').dataset.state"))
@@ -243,6 +238,7 @@ async def test_webphone_calls_a_baresip_phone_and_is_called_by_it_with_audio_bot
     await page.click("webphone-call")
     await page.until("return document.getElementById('webphone').dataset.state === 'talking'", "the answer")
     heard_by_browser = await page.two_way_audio()
+    await page.shot("webphone-talking")
     await asyncio.sleep(2.5)  # talk
     later = await page.audio()
     assert later["inbound"] > heard_by_browser["inbound"] and later["energy"] > 0, later
@@ -333,3 +329,21 @@ def _talk_s(record: dict[str, Any]) -> float:
 
     answered, ended = record["answered_at"], record["ended_at"]
     return (dt.datetime.fromisoformat(ended) - dt.datetime.fromisoformat(answered)).total_seconds()
+
+
+async def test_signing_out_unregisters_the_webphone(office: Office) -> None:
+    page, pbx, login = office.page, office.pbx, office.me.webphone.sip_login
+    assert pbx.ami.live.registered.get(login)
+
+    def sign_out() -> None:
+        page.driver.find_element(By.CSS_SELECTOR, "#my-menu summary").click()
+        page.driver.find_element(By.ID, "sign-out").click()
+
+    await asyncio.to_thread(sign_out)
+    await page.until("return !!document.getElementById('email')", "the sign-in page")
+    deadline = time.monotonic() + 5
+    while pbx.ami.live.registered.get(login):
+        assert time.monotonic() < deadline, "Asterisk still has the webphone registered after signing out"
+        await asyncio.sleep(0.1)
+    # and the next visitor of this browser does not switch it on by itself
+    assert await page.run("return localStorage.getItem('vats-webphone')") is None

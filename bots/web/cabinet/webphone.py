@@ -25,6 +25,7 @@ from litestar import Controller, Request, Response, WebSocket, get, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromQuery
 from vats.bots.web.kit import kernel_of, signed_in, tenant_transaction
+from vats.bots.web.problems import vats_error
 from vats.core.directory import employees as repo
 from vats.core.errors import NotFoundError
 
@@ -53,6 +54,8 @@ class CallerName(msgspec.Struct, frozen=True, kw_only=True):
 class WebphoneController(Controller):
     path = "/cabinet/webphone"
     include_in_schema = False
+    # the webphone's script reads these answers: problem details (RFC 9457), not the cabinet's page
+    exception_handlers = {NotFoundError: vats_error}
 
     @get("/line")
     async def line(self, request: Request[Any, Any, Any]) -> Response[WebphoneLine]:

@@ -5,6 +5,7 @@ real headless Chromium driven by selenium. Without chromium the tests skip, exce
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -99,9 +100,9 @@ def _need_chromium() -> None:
     pytest.skip("chromium/chromedriver not installed")
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """A fresh headless Chromium (its own profile), 1280 px wide."""
+@contextlib.contextmanager
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """A fresh headless Chromium (its own profile), 1280 px wide, with ``extra_args``."""
     _need_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -112,7 +113,7 @@ def browser() -> Iterator[Any]:
     for arg in (
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}", "--window-size=1280,900", "--lang=ru",
+        f"--user-data-dir={profile}", "--window-size=1280,900", "--lang=ru", *extra_args,
     ):  # fmt: skip
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"intl.accept_languages": "ru,en"})
@@ -123,6 +124,13 @@ def browser() -> Iterator[Any]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A fresh headless Chromium (its own profile), 1280 px wide."""
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture

@@ -1,0 +1,187 @@
+"""The webphone's server side and its look, without Asterisk (the calls themselves are proven
+in tests/asterisk/test_webphone.py): whose credentials the page gets, who may open the SIP
+WebSocket, and what an insecure origin says."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+import websocket
+from aiohttp import web
+from selenium.webdriver.common.by import By
+from vats.bots.web.app import create_app
+from vats.bots.web.testing import TEST_PASSWORD
+from vats.core.config import Config
+from vats.core.directory.service import TenantCreated
+from vats.core.kernel import Kernel
+
+from tests.web.cabinet.axe import accessibility_problems
+from tests.web.cabinet.client import CabinetClient
+from tests.web.cabinet.conftest import Server, chromium
+from tests.web.cabinet.test_browser import give_password, sign_in
+
+TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def _webphone_line(kernel: Kernel, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> tuple[str, str]:
+    assert kernel.db is not None
+    async with kernel.db.tenant(tenant_id) as conn:
+        row = await conn.fetchrow(
+            "SELECT sip_login, sip_password FROM terminals WHERE employee_id = $1 AND kind = 'webphone'", employee_id
+        )
+    return row["sip_login"], row["sip_password"]
+
+
+async def test_the_line_endpoint_gives_the_signed_in_employee_their_own_webphone_line_only(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    from vats.core.directory.models import EmployeeCreate
+
+    tenant = vats_tenant.tenant_id
+    other, _ = await vats_kernel.directory.create_employee(
+        tenant, EmployeeCreate(full_name="Другой", email="other@t.example", extension="302")
+    )
+    email = await give_password(vats_kernel, tenant, vats_tenant.admin_id)
+    login, password = await _webphone_line(vats_kernel, tenant, vats_tenant.admin_id)
+    _, others_password = await _webphone_line(vats_kernel, tenant, other.id)
+    client = CabinetClient(create_app(vats_kernel))
+    try:
+        assert (await client.http.get("/cabinet/webphone/line")).status_code in (302, 303, 401)  # not signed in
+        await client.sign_in(email, TEST_PASSWORD)
+        answer = await client.http.get("/cabinet/webphone/line")
+        assert answer.status_code == 200
+        assert answer.headers["cache-control"] == "no-store"
+        line = answer.json()
+        assert (line["login"], line["password"], line["socket"]) == (login, password, "/cabinet/webphone/ws")
+        assert others_password not in answer.text
+        # the page itself never carries the password: only this request, made when switched on
+        assert password not in (await client.http.get("/cabinet/me/")).text.split('id="webphone"')[1]
+        assert vats_kernel.db is not None
+        async with vats_kernel.db.tenant(tenant) as conn:
+            await conn.execute(
+                "UPDATE terminals SET active = false WHERE employee_id = $1 AND kind = 'webphone'",
+                vats_tenant.admin_id,
+            )
+        off = await client.http.get("/cabinet/webphone/line")
+        assert off.status_code == 404
+        assert off.json()["field"] == "webphone"
+    finally:
+        await client.close()
+
+
+class EchoAsterisk:
+    """A stand-in for Asterisk's /ws (an aiohttp WebSocket server echoing text frames), so the
+    test sees what passes through vats's proxy and with which subprotocol."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.opened = 0
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        async def handle(request: web.Request) -> web.WebSocketResponse:
+            ws = web.WebSocketResponse(protocols=("sip",))
+            await ws.prepare(request)
+            self.opened += 1
+            async for message in ws:
+                await ws.send_str(f"echo {message.data}")
+            return ws
+
+        app = web.Application()
+        app.router.add_get("/ws", handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"ws://127.0.0.1:{port}/ws"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def _session_cookie(server: Server, email: str) -> str:
+    with httpx.Client(base_url=server.url, follow_redirects=False) as http:
+        token = TOKEN.search(http.get("/signin").text)
+        assert token
+        http.post("/signin", data={"email": email, "password": TEST_PASSWORD, "_csrf_token": token.group(1)})
+        return f"vats_session={http.cookies['vats_session']}"
+
+
+def _open(server: Server, *, origin: str, cookie: str | None) -> str:
+    """Open the webphone's socket, send one frame, return the answer (or why it was refused)."""
+    url = server.url.replace("http", "ws", 1) + "/cabinet/webphone/ws"
+    try:
+        ws = websocket.create_connection(url, origin=origin, cookie=cookie, subprotocols=["sip"], timeout=5)
+    except (websocket.WebSocketException, OSError) as exc:
+        return f"refused: {exc}"
+    try:
+        assert ws.subprotocol == "sip"
+        ws.send("OPTIONS sip:x SIP/2.0")
+        return str(ws.recv())
+    finally:
+        ws.close()
+
+
+async def test_the_sip_socket_opens_only_for_this_sites_pages_with_a_session(
+    vats_kernel: Kernel, vats_config: Config, vats_tenant: TenantCreated
+) -> None:
+    asterisk = EchoAsterisk()
+    await asterisk.start()
+    server = Server(msgspec.structs.replace(vats_config, asterisk_ws=asterisk.url))
+    await asyncio.to_thread(server.start)
+    try:
+        email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+        cookie = await asyncio.to_thread(_session_cookie, server, email)
+        mine = await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie)
+        assert mine == "echo OPTIONS sip:x SIP/2.0"
+        foreign = await asyncio.to_thread(_open, server, origin="https://evil.example", cookie=cookie)
+        stranger = await asyncio.to_thread(_open, server, origin=server.url, cookie=None)
+        assert foreign.startswith("refused") and stranger.startswith("refused"), (foreign, stranger)
+        assert asterisk.opened == 1  # neither refused socket reached Asterisk
+    finally:
+        await asyncio.to_thread(server.stop)
+        await asterisk.stop()
+
+
+@pytest.fixture
+def lan_browser() -> Iterator[Any]:
+    with chromium("--host-resolver-rules=MAP pbx.lan 127.0.0.1") as driver:
+        yield driver
+
+
+async def test_on_an_insecure_origin_the_webphone_says_why_it_cannot_start_and_what_to_do(
+    vats_kernel: Kernel, vats_config: Config, vats_tenant: TenantCreated, lan_browser: Any, screenshots: Path
+) -> None:
+    server = Server(vats_config, name="pbx.lan")  # plain HTTP at a LAN name: no microphone for it
+    await asyncio.to_thread(server.start)
+    try:
+        email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+
+        def look() -> tuple[str, bool, list[str]]:
+            sign_in(lan_browser, server, email)
+            lan_browser.find_element(By.ID, "webphone-toggle").click()
+            status = lan_browser.find_element(By.ID, "webphone-status").text
+            can_switch_on = lan_browser.find_element(By.ID, "webphone-switch").is_displayed()
+            problems = accessibility_problems(lan_browser, "webphone at 1280 px")
+            lan_browser.save_screenshot(str(screenshots / "webphone-insecure-1280.png"))
+            lan_browser.set_window_size(375, 800)
+            problems += accessibility_problems(lan_browser, "webphone at 375 px")
+            lan_browser.save_screenshot(str(screenshots / "webphone-insecure-375.png"))
+            return status, can_switch_on, problems
+
+        status, can_switch_on, problems = await asyncio.to_thread(look)
+        assert "HTTPS" in status and "VATS_TLS=self-signed" in status, status
+        assert not can_switch_on
+        assert problems == []
+    finally:
+        await asyncio.to_thread(server.stop)
