@@ -14,7 +14,8 @@ Field kinds, and what the cabinet reads back:
 * ``check``: true or false;
 * ``choice``: one of ``choices`` (each value is any JSON value: a string, a number, null, an
   object such as ``{"max_wait_s": 60}``);
-* ``list``: an ordered list of ``choices`` values (e.g. forwarding targets, in ring order);
+* ``list``: an ordered list of ``choices`` values (e.g. forwarding targets, in ring order); with
+  ``typed``, a row may also be typed in (an outside number among the forwarding targets);
 * ``media``: an ordered list of media references; the cabinet offers the PBX's media.
 """
 
@@ -36,6 +37,20 @@ class Choice(Struct, frozen=True, kw_only=True):
     label_en: str = ""
 
 
+class TypedEntry(Struct, frozen=True, kw_only=True):
+    """A ``list`` row typed in rather than picked: offered as one more choice (``label``) with a
+    text input beside it, stored as ``value`` with the text under ``key`` (a forwarding target:
+    ``{"kind": "external"}`` with the number as ``number``)."""
+
+    label: str  # Russian
+    label_en: str = ""
+    value: dict[str, Any]
+    key: str
+    hint: str = ""  # the text input's placeholder
+    hint_en: str = ""
+    phone: bool = False  # the text is a phone number: stored in E.164 when it reads as one
+
+
 class FormField(Struct, frozen=True, kw_only=True):
     path: str  # dotted path into the block's stored form
     label: str  # Russian
@@ -44,6 +59,7 @@ class FormField(Struct, frozen=True, kw_only=True):
     choices: list[Choice] = []
     hint: str = ""  # a line under the field (Russian)
     hint_en: str = ""
+    typed: TypedEntry | None = None  # a ``list``'s rows may also be typed in
 
 
 @dataclass(frozen=True, kw_only=True)

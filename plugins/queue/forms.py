@@ -4,7 +4,7 @@ the PBX's employees and groups."""
 
 from __future__ import annotations
 
-from vats.core.engine.forms import BlockFormPart, Choice, FormField, Stage
+from vats.core.engine.forms import BlockFormPart, Choice, FormField, Stage, TypedEntry
 from vats.core.snapshot import TenantSnapshot
 
 HANDLING: frozenset[Stage] = frozenset({"handling", "insurance"})
@@ -20,6 +20,11 @@ def _targets(snapshot: TenantSnapshot) -> list[Choice]:
     ]  # fmt: skip
 
 
+# A forwarding target typed in: an outside number (E.164; 8 495 … is read as +7 495 …).
+OUTSIDE_NUMBER = TypedEntry(label="внешний номер…", label_en="outside number…", value={"kind": "external"},
+                            key="number", hint="+7 495 123-45-67", hint_en="+7 495 123-45-67", phone=True)  # fmt: skip
+
+
 def _assignees(snapshot: TenantSnapshot) -> list[Choice]:
     people = sorted(snapshot.employees.values(), key=lambda e: (e.extension or "", e.full_name))
     return [Choice(value=None, label="—"), *(Choice(value=str(e.id), label=e.full_name) for e in people)]
@@ -28,7 +33,7 @@ def _assignees(snapshot: TenantSnapshot) -> list[Choice]:
 def forward_fields(snapshot: TenantSnapshot) -> list[FormField]:
     return [
         FormField(path="targets", label="Адресаты (по порядку)", label_en="Targets (in order)", kind="list",
-                  choices=_targets(snapshot)),
+                  choices=_targets(snapshot), typed=OUTSIDE_NUMBER),
         FormField(path="order", label="Порядок дозвона", label_en="Ringing order", kind="choice", choices=[
             Choice(value="sequential", label="последовательно", label_en="one by one"),
             Choice(value="parallel", label="параллельно", label_en="all at once"),

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vats.bots.web.cabinet.texts import Lang
-from vats.core.engine.forms import BlockFormPart, Choice, FormField
+from vats.core.directory.validation import normalise_phone
+from vats.core.engine.forms import BlockFormPart, Choice, FormField, TypedEntry
+from vats.core.errors import ValidationError
 from vats.core.snapshot import TenantSnapshot
 
 STAGES = ("menu", "handling", "insurance")
@@ -47,6 +49,23 @@ T: dict[Lang, dict[str, str]] = {
 }  # fmt: skip
 
 
+def is_typed(entry: TypedEntry | None, value: Any) -> bool:
+    """Whether a stored list row is a typed one (``{"kind": "external", "number": ...}``)."""
+    return (
+        entry is not None
+        and isinstance(value, Mapping)
+        and all(value.get(k) == v for k, v in entry.value.items())
+    )
+
+
+def _without_nulls(value: Any) -> Any:
+    """A stored list row as its choice spells it: a target stored as ``{"kind": "employee",
+    "id": …, "number": null}`` is the choice ``{"kind": "employee", "id": …}``."""
+    if isinstance(value, Mapping):
+        return {k: v for k, v in value.items() if v is not None}
+    return value
+
+
 def encode(value: Any) -> str:
     """A choice's value as an HTML option's value (JSON, compact and stable)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -64,10 +83,31 @@ class Input:
     choices: list[tuple[str, str]] = field(default_factory=list)  # (encoded value, label)
     hint: str = ""
     error: str = ""
+    typed: TypedEntry | None = None  # a list's rows may also be typed in (an outside number)
+    typed_label: str = ""  # the typed entry's choice, in the page's language
+    typed_hint: str = ""
 
     @property
     def id(self) -> str:
         return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
+
+    @property
+    def typed_marker(self) -> str:
+        """The select's value that asks for a typed row."""
+        return encode(self.typed.value) if self.typed else ""
+
+    @property
+    def typed_rows(self) -> list[tuple[str, str]]:
+        """A list's rows as (the select's value, the typed text): a typed row (an outside
+        number) picks the marker and shows its text; then empty rows to add more."""
+        rows = []
+        for v in self.value or []:
+            if is_typed(self.typed, v):
+                assert self.typed is not None
+                rows.append((self.typed_marker, str(v.get(self.typed.key) or "")))
+            else:
+                rows.append((encode(v), ""))
+        return rows + [("", "")] * EXTRA_ROWS
 
     @property
     def encoded(self) -> str:
@@ -220,15 +260,24 @@ def _block_inputs(
         if f.kind == "media":
             known = [(encode(ref), name) for ref, name in choices.media]
         value = _get(block, f.path) if block else None
+        if f.kind == "list" and isinstance(value, list):
+            value = [_without_nulls(v) for v in value]
         label = (f.label_en or f.label) if lang == "en" else f.label
         hint = (f.hint_en or f.hint) if lang == "en" else f.hint
         encoded = {c for c, _ in known}
         values = value if isinstance(value, list) else [value]
         for v in values:  # a stored value the choices lack stays offered (nothing is lost on save)
             if f.kind in ("choice", "list", "media") and v is not None and encode(v) not in encoded:
-                known.append((encode(v), str(v)))
+                if not (f.kind == "list" and is_typed(f.typed, v)):
+                    known.append((encode(v), str(v)))
+        typed = f.typed if f.kind == "list" else None
+        typed_label = typed_hint = ""
+        if typed is not None:
+            typed_label = (typed.label_en or typed.label) if lang == "en" else typed.label
+            typed_hint = (typed.hint_en or typed.hint) if lang == "en" else typed.hint
         inputs.append(Input(name=f"{prefix}.{f.path}", path=f"{stage}.{f.path}", label=label, kind=f.kind,
-                            value=value, choices=known, hint=hint))  # fmt: skip
+                            value=value, choices=known, hint=hint, typed=typed, typed_label=typed_label,
+                            typed_hint=typed_hint))  # fmt: skip
     return inputs
 
 
@@ -360,6 +409,28 @@ def _put(target: dict[str, Any], path: str, value: Any) -> None:
     target[last] = value
 
 
+def _typed_list(form: Form, name: str, entry: TypedEntry) -> list[Any]:
+    """A list whose rows may be typed in: each row's select (``name``) and its text input
+    (``name#typed``), posted side by side. A row that picks the typed entry, or picks nothing
+    but has text, is the typed entry with that text (an empty one is kept, for the scenario's
+    check to name it)."""
+    marker = encode(entry.value)
+    texts = form.all(f"{name}#typed")
+    rows = []
+    for i, picked in enumerate(form.all(name)):
+        text = texts[i].strip() if i < len(texts) else ""
+        if picked == marker or (not picked and text):
+            if entry.phone:
+                try:  # "+7 916 123-45-67" is stored as +79161234567; what is not a number, as typed
+                    text = normalise_phone(text)
+                except ValidationError:
+                    pass
+            rows.append({**entry.value, entry.key: text})
+        elif picked:
+            rows.append(_decoded(picked))
+    return rows
+
+
 class Reader:
     """Reads the posted form into a scenario body; what cannot be read (a number that is not
     one, broken JSON) goes to ``errors`` by path, and such a body is not saved."""
@@ -448,6 +519,8 @@ class Reader:
         form = self.form
         if f.kind == "check":
             _put(block, f.path, form.has(name))
+        elif f.kind == "list" and f.typed is not None:
+            _put(block, f.path, _typed_list(form, name, f.typed))
         elif f.kind in ("list", "media"):
             _put(block, f.path, [_decoded(v) for v in form.all(name) if v])
         elif f.kind == "choice":

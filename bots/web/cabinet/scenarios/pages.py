@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import msgspec
@@ -36,8 +37,9 @@ from vats.core.engine.context import CallFacts
 from vats.core.engine.diagram import render_svg
 from vats.core.engine.forms import BlockFormPart
 from vats.core.engine.scenario import compile_body
+from vats.core.engine.scenario_removal import delete_scenario
 from vats.core.engine.simulator import parse_at, parse_script, simulate
-from vats.core.errors import VatsError
+from vats.core.errors import ReferencedError, ValidationError, VatsError
 from vats.core.media.library import list_files, list_media, standard_files
 from vats.core.protocols import KernelAPI
 from vats.core.snapshot import TenantSnapshot
@@ -98,8 +100,9 @@ class ScenarioPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def listing(self, request: Request[Any, Any, Any]) -> Template:
-        return await self._listing(request)
+    async def listing(self, request: Request[Any, Any, Any], deleted: FromQuery[str] = "") -> Template:
+        notice = texts(language(request))["scenarios_deleted"].format(name=deleted[:200]) if deleted else ""
+        return await self._listing(request, notice=notice)
 
     async def _listing(self, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
         me = admin(request)
@@ -112,6 +115,7 @@ class ScenarioPages(Controller):
         numbers = {r["scenario_id"]: r["numbers"] for r in rows}
         context.setdefault("errors", {})
         context.setdefault("values", {})
+        context.setdefault("notice", "")
         return await page(request, "scenarios.html", status, scenarios=items,
                           numbers=numbers, **context)  # fmt: skip
 
@@ -144,6 +148,7 @@ class ScenarioPages(Controller):
         self, request: Request[Any, Any, Any], scenario: repo.Scenario, name: str, body: dict[str, Any],
         status: int = 200, *, errors: dict[str, str] | None = None, notice: str = "",
         check: checks.CheckForm | None = None, trace: checks.Trace | None = None, unsaved: bool = False,
+        refusal: str = "",
     ) -> Template:  # fmt: skip
         me = admin(request)
         kernel = kernel_of(request)
@@ -168,7 +173,7 @@ class ScenarioPages(Controller):
             request, "scenario.html", status, scenario=scenario, name=name, name_error=name_error, view=view,
             notice=notice, unsaved=unsaved, check=check or checks.blank(snapshot, dt.datetime.now(dt.UTC)),
             trace=trace, numbers=[r["e164"] for r in numbers], answers=checks.ANSWERS, check_t=checks.T[lang],
-            diagram=f"{BASE}/{scenario.id}/diagram.svg", failed=status >= 400,
+            diagram=f"{BASE}/{scenario.id}/diagram.svg", failed=status >= 400, refusal=refusal,
             svg=draw(scenario, kernel, snapshot),
         )  # fmt: skip
 
@@ -202,6 +207,28 @@ class ScenarioPages(Controller):
             return await self._editor(request, scenario, name, body, 422, errors=errors, notice=notice)
         kernel.snapshots.invalidate(me.tenant_id)
         return redirect(f"{BASE}/{scenario_id}?saved=true")
+
+    @post("/{scenario_id:uuid}/delete")
+    async def delete(self, request: Request[Any, Any, Any], scenario_id: FromPath[uuid.UUID]) -> Response[Any]:
+        """Delete through the API's service: refused for the default scenario and while numbers
+        use it (the page says which, and where to give them another)."""
+        me = admin(request)
+        kernel = kernel_of(request)
+        try:
+            async with tenant_transaction(kernel, me) as tx:
+                scenario = await repo.get_scenario(tx.conn, tx.tenant.id, scenario_id)
+                await delete_scenario(tx.conn, tx.tenant.id, scenario_id)
+        except ReferencedError as exc:
+            t = texts(language(request))
+            refusal = t["scenarios_in_use"].format(numbers=", ".join(r.description for r in exc.references))
+        except ValidationError as exc:  # the default scenario
+            refusal = problem(language(request), exc.message)
+        else:
+            kernel.snapshots.invalidate(me.tenant_id)
+            return redirect(f"{BASE}/?deleted={quote(scenario.name)}")
+        shown = await self._editor(request, scenario, scenario.name, scenario.body, 409, refusal=refusal)
+        shown.headers["HX-Push-Url"] = f"{BASE}/{scenario_id}"  # the address bar shows the scenario, not /delete
+        return shown
 
     @get("/{scenario_id:uuid}/diagram.svg", media_type="image/svg+xml")
     async def diagram(self, request: Request[Any, Any, Any], scenario_id: FromPath[uuid.UUID]) -> Response[str]:

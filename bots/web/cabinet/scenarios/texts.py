@@ -59,6 +59,15 @@ RU: dict[str, str] = {
     "scenarios_why": "Почему",
     "scenarios_path": "Путь по сценарию",
     "scenarios_settings": "Настройки блока",
+    "scenarios_delete": "Удалить сценарий",
+    "scenarios_delete_hint": "Сценарий, который назначен номерам, удалить нельзя: сначала назначьте им другой.",
+    "scenarios_delete_default": "Сценарий по умолчанию не удаляется: его получают новые номера.",
+    "scenarios_in_use": (
+        "Сценарий не удалён: его используют номера {numbers}. Назначьте им другой сценарий в разделе «Номера» "
+        "и удалите снова."
+    ),
+    "scenarios_deleted": "Сценарий «{name}» удалён.",
+    "scenarios_to_numbers": "Перейти к номерам",
 }
 
 # The scenario checks' messages (core's and the blocks' ``validate``) in Russian; the pages look
@@ -69,6 +78,7 @@ ERRORS_RU: dict[str, str] = {
     "no such calendar": "Такого календаря нет.",
     "no such voice menu": "Такого голосового меню нет.",
     "a scenario starts with a level-1 menu": "Сценарий начинается с меню первого уровня.",
+    "the default scenario cannot be deleted": "Сценарий по умолчанию не удаляется: его получают новые номера.",
 }
 
 EN: dict[str, str] = {
@@ -128,4 +138,13 @@ EN: dict[str, str] = {
     "scenarios_why": "Why",
     "scenarios_path": "Path through the scenario",
     "scenarios_settings": "Block settings",
+    "scenarios_delete": "Delete the scenario",
+    "scenarios_delete_hint": "A scenario numbers use cannot be deleted: give them another one first.",
+    "scenarios_delete_default": "The default scenario is not deleted: new numbers get it.",
+    "scenarios_in_use": (
+        "The scenario is not deleted: numbers {numbers} use it. Give them another scenario under Numbers and "
+        "delete again."
+    ),
+    "scenarios_deleted": "The scenario “{name}” is deleted.",
+    "scenarios_to_numbers": "Go to the numbers",
 }

@@ -21,14 +21,14 @@ from vats.bots.web.kit import (
     paginate,
     tenant_transaction,
 )
-from vats.core.directory._sql import lock_row
 from vats.core.directory.validation import normalise_phone
 from vats.core.engine import scenarios as repo
 from vats.core.engine.context import CallFacts
 from vats.core.engine.diagram import render_svg
 from vats.core.engine.scenario import compile_body
+from vats.core.engine.scenario_removal import delete_scenario
 from vats.core.engine.simulator import Simulation, parse_at, parse_script, simulate
-from vats.core.errors import NotFoundError, ReferencedError, ValidationError
+from vats.core.errors import NotFoundError
 
 
 class ScenarioIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -98,23 +98,7 @@ class ScenarioController(Controller):
         status_code=204,
     )
     async def delete_one(self, tx: TenantDep, scenario_id: FromPath[uuid.UUID]) -> None:
-        await lock_row(
-            tx.conn, "scenarios", tx.tenant.id, scenario_id, "scenario_id"
-        )  # numbers bound meanwhile are seen
-        scenario = await repo.get_scenario(tx.conn, tx.tenant.id, scenario_id)
-        if scenario.is_default:
-            raise ValidationError("the default scenario cannot be deleted", field="scenario_id")
-        users = await tx.conn.fetch(
-            "SELECT id, e164 FROM numbers WHERE tenant_id = $1 AND scenario_id = $2", tx.tenant.id, scenario_id
-        )
-        if users:
-            from vats.core.directory.models import Reference
-
-            raise ReferencedError(
-                "numbers use this scenario", field="scenario_id",
-                references=[Reference(kind="number", id=str(r["id"]), description=r["e164"]) for r in users],
-            )  # fmt: skip
-        await tx.conn.execute("DELETE FROM scenarios WHERE tenant_id = $1 AND id = $2", tx.tenant.id, scenario_id)
+        await delete_scenario(tx.conn, tx.tenant.id, scenario_id)
 
     @get(
         "/{scenario_id:uuid}/diagram.svg",
