@@ -97,22 +97,42 @@ async def save_tariff(conn: Connection, t: Tariff, *, create: bool) -> Tariff:
     return await tariff(conn, t.code)
 
 
-async def _monthly_price(conn: Connection, tariff_id: Any, taken: list[str]) -> tuple[int, list[str]]:
-    """What a tariff with the options ``taken`` costs a month, and the options it offers of them."""
-    row = await conn.fetchrow("SELECT monthly_fee_kop, options FROM billing_tariffs WHERE id = $1", tariff_id)
+async def _monthly_price(
+    conn: Connection, tariff_id: Any, taken: list[str], *, employees: int = 0, seats_included: int | None = None
+) -> tuple[int, list[str]]:
+    """What a tariff with the options ``taken`` costs a month with ``employees`` employees (the
+    seats beyond those it includes, or ``seats_included`` instead, at its extra seat's price),
+    and the options it offers of them."""
+    row = await conn.fetchrow(
+        "SELECT monthly_fee_kop, options, seats_included, extra_seat_kop FROM billing_tariffs WHERE id = $1", tariff_id
+    )
     if row is None:
         return 0, []
     offered = {o.code: o.price_kop for o in msgspec.convert(row["options"], list[TariffOption])}
     kept = [code for code in taken if code in offered]
-    return row["monthly_fee_kop"] + sum(offered[code] for code in kept), kept
+    included = row["seats_included"] if seats_included is None else seats_included
+    seats = max(0, employees - included) * row["extra_seat_kop"]
+    return row["monthly_fee_kop"] + seats + sum(offered[code] for code in kept), kept
 
 
-async def assign_tariff(
-    conn: Connection, tenant_id: uuid.UUID, code: str, *, today: dt.date | None = None, kernel: KernelAPI | None = None
-) -> int:
-    """Put a tenant on a tariff from now on; the difference for the rest of a charged period is
-    charged (or refunded) at once. Options the new tariff does not offer are dropped. The
-    kopecks posted (see ``monthly.prorate``)."""
+async def employees_of(conn: Connection, tenant_id: uuid.UUID) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM employees WHERE tenant_id = $1", tenant_id))
+
+
+class TariffMove(msgspec.Struct, kw_only=True):
+    """A tariff change's money: the monthly price before and after (fee, extra seats, options)
+    and the options kept."""
+
+    old_tariff_id: Any
+    new_tariff_id: Any
+    was_kop: int
+    now_kop: int
+    kept: list[str]
+
+
+async def tariff_move(conn: Connection, tenant_id: uuid.UUID, code: str) -> TariffMove:
+    """What moving the tenant to tariff ``code`` changes in its monthly price (locks its account
+    row until the transaction ends). The new tariff's own included seats apply after the move."""
     tariff_id = await conn.fetchval("SELECT id FROM billing_tariffs WHERE code = $1", code)
     if tariff_id is None:
         raise ValidationError("no such tariff", field="tariff")
@@ -120,20 +140,36 @@ async def assign_tariff(
         raise NotFoundError("no such tenant", field="tenant_id")
     await ledger.open_account(conn, tenant_id)
     old = await conn.fetchrow(
-        "SELECT tariff_id, options FROM billing_accounts WHERE tenant_id = $1 FOR UPDATE", tenant_id
+        "SELECT tariff_id, options, seats_included FROM billing_accounts WHERE tenant_id = $1 FOR UPDATE", tenant_id
     )
     assert old is not None  # opened just now
-    if old["tariff_id"] == tariff_id:
+    employees = await employees_of(conn, tenant_id)
+    was, _ = await _monthly_price(
+        conn, old["tariff_id"], list(old["options"]), employees=employees, seats_included=old["seats_included"]
+    )
+    now, kept = await _monthly_price(conn, tariff_id, list(old["options"]), employees=employees)
+    return TariffMove(old_tariff_id=old["tariff_id"], new_tariff_id=tariff_id, was_kop=was, now_kop=now, kept=kept)
+
+
+async def assign_tariff(
+    conn: Connection, tenant_id: uuid.UUID, code: str, *, today: dt.date | None = None, kernel: KernelAPI | None = None
+) -> int:
+    """Put a tenant on a tariff from now on; the difference in the monthly price (fee, seats
+    beyond the included ones, options) for the rest of a charged period is charged (or
+    refunded) at once. Options the new tariff does not offer are dropped; seats included for
+    this tenant alone (carried over from the kernel's old ``tenants.seats_included``) give way
+    to the new tariff's. The kopecks posted (see ``monthly.prorate``)."""
+    move = await tariff_move(conn, tenant_id, code)
+    if move.old_tariff_id == move.new_tariff_id:
         return 0
-    was, _ = await _monthly_price(conn, old["tariff_id"], list(old["options"]))
-    now, kept = await _monthly_price(conn, tariff_id, list(old["options"]))
     await conn.execute(
-        "UPDATE billing_accounts SET tariff_id = $2, options = $3, updated_at = now() WHERE tenant_id = $1",
-        tenant_id, tariff_id, kept,
+        "UPDATE billing_accounts SET tariff_id = $2, options = $3, seats_included = NULL, updated_at = now()"
+        " WHERE tenant_id = $1",
+        tenant_id, move.new_tariff_id, move.kept,
     )  # fmt: skip
-    name = await conn.fetchval("SELECT name FROM billing_tariffs WHERE id = $1", tariff_id)
+    name = await conn.fetchval("SELECT name FROM billing_tariffs WHERE id = $1", move.new_tariff_id)
     return await monthly.prorate(
-        conn, tenant_id, monthly_change_kop=now - was, what=f"Переход на тариф «{name}»",
+        conn, tenant_id, monthly_change_kop=move.now_kop - move.was_kop, what=f"Переход на тариф «{name}»",
         today=today or dt.datetime.now(dt.UTC).date(), kernel=kernel,
     )  # fmt: skip
 

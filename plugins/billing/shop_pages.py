@@ -26,12 +26,13 @@ from vats.bots.web.cabinet.kit import (
 )
 from vats.bots.web.cabinet.texts import Lang
 from vats.core.errors import ConflictError, LimitError, VatsError
-from vats.plugins.billing import ledger, numbers_shop
+from vats.plugins.billing import ledger, numbers_shop, tariff_change
 from vats.plugins.billing.cabinet import money
 from vats.plugins.billing.numbers_shop import CATEGORIES
 from vats.plugins.billing.payments.service import FINANCES_PAGE
 
 NUMBERS_PAGE = f"{FINANCES_PAGE}/numbers"
+TARIFF_PAGE = f"{FINANCES_PAGE}/tariff"
 
 
 def _number_row(n: numbers_shop.CatalogueNumber, lang: Lang) -> dict[str, Any]:
@@ -102,6 +103,74 @@ class NumbersShopPage(Controller):
         return redirect(f"{NUMBERS_PAGE}?bought={quote(bought.number.e164)}")
 
 
+class TariffPage(Controller):
+    """ "Сменить тариф": the comparison table with the "+" options, and the upgrade."""
+
+    path = TARIFF_PAGE
+    include_in_schema = False
+
+    @get("/")
+    async def show(self, request: Request[Any, Any, Any]) -> Template:
+        return await self._show(request)
+
+    async def _show(self, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
+        me = require(request, ADMIN)
+        lang = language(request)
+        async with tenant_transaction(kernel_of(request), me) as tx:
+            offers = await tariff_change.offers(tx.conn, tx.tenant.id)
+            account = await ledger.account(tx.conn, tx.tenant.id)
+        option_names: dict[str, str] = {}
+        for t, _ in offers:
+            option_names.update({o.code: o.name for o in t.options})
+        columns = []
+        for t, q in offers:
+            prices = {o.code: o.price_kop for o in t.options}
+            columns.append({
+                "code": t.code, "name": t.name, "fee": money(t.monthly_fee_kop, lang), "seats": t.seats_included,
+                "extra_seat": money(t.extra_seat_kop, lang), "current": t.code == account.tariff,
+                "options": {code: ("+" if prices[code] == 0 else f"+ {money(prices[code], lang)}") if code in prices
+                            else "—" for code in option_names},
+                "monthly_then": money(q.monthly_then_kop, lang), "charge_now": money(q.charge_now_kop, lang),
+                "charged_now": q.charge_now_kop > 0, "days_left": q.days_left,
+                "period_end": q.period_end.strftime("%d.%m.%Y") if q.period_end else "", "refusal": q.refusal,
+            })  # fmt: skip
+        changed = request.query_params.get("changed", "")
+        charged = request.query_params.get("charged", "0")
+        named = {c["code"]: c["name"] for c in columns}
+        if changed in named and changed == account.tariff and charged.lstrip("-").isdigit():
+            done = TEXTS[lang]["tariff_changed"].format(name=named[changed], amount=money(int(charged), lang))
+            context.setdefault("notice", done)
+        context.setdefault("errors", {})
+        context.setdefault("notice", "")
+        return await page(
+            request, "billing/tariff.html", status, columns=columns, option_names=option_names,
+            balance=money(account.balance_kop, lang), **context,
+        )  # fmt: skip
+
+    @post("/")
+    async def change(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
+        me = require(request, ADMIN)
+        form = await form_fields(request)
+        lang = language(request)
+        code = form.get("tariff", "")
+        try:
+            async with tenant_transaction(kernel_of(request), me) as tx:
+                done = await tariff_change.change(tx.conn, tx.kernel, tx.tenant.id, code, actor=me.email)
+        except LimitError:
+            return await self._show(request, 409, errors={"tariff": TEXTS[lang]["tariff_not_enough"]})
+        except VatsError as exc:
+            text = TEXTS[lang].get(_TARIFF_REFUSALS.get(exc.message, ""), "") or problem_text(lang, exc.message)
+            return await self._show(request, 422, errors={"tariff": text})
+        return redirect(f"{TARIFF_PAGE}?changed={quote(done.tariff)}&charged={done.charged_kop}")
+
+
+_TARIFF_REFUSALS = {
+    "the PBX is on this tariff already": "tariff_same",
+    "a cheaper tariff is the operator's to give: ask the operator": "tariff_downgrade",
+    "no such tariff": "tariff_unknown",
+}
+
+
 TEXTS_RU = {
     "shop_title": "Купить номер",
     "shop_link": "Купить номер",
@@ -130,6 +199,28 @@ TEXTS_RU = {
     "shop_not_enough": "Недостаточно средств на балансе: пополните баланс и попробуйте снова.",
     "shop_sold": "Этот номер только что купили. Выберите другой.",
     "shop_numbers_caption": "Номера в продаже",
+    "tariff_title": "Сменить тариф",
+    "tariff_link": "Сменить тариф",
+    "tariff_intro": (
+        "Новый тариф действует сразу. За оставшиеся дни оплаченного месяца спишется разница"
+        " в абонентской плате; следующий месяц — по новому тарифу."
+    ),
+    "tariff_compare": "Сравнение тарифов",
+    "tariff_feature": "Что входит",
+    "tariff_fee": "Абонентская плата в месяц",
+    "tariff_seats": "Рабочих мест включено",
+    "tariff_extra_seat": "Каждое следующее место в месяц",
+    "tariff_current": "ваш тариф",
+    "tariff_monthly_then": "Для вашей АТС в месяц: {amount}",
+    "tariff_charge_now": "Сегодня спишем {amount} за {days} дн. до {end}.",
+    "tariff_nothing_now": "Сегодня ничего не спишем: первый месяц по новому тарифу ещё не начался.",
+    "tariff_move": "Перейти на «{name}»",
+    "tariff_downgrade": "Перейти на более дешёвый тариф можно через оператора.",
+    "tariff_same": "Ваша АТС уже на этом тарифе.",
+    "tariff_unknown": "Такого тарифа нет.",
+    "tariff_not_enough": "Недостаточно средств на балансе, чтобы оплатить переход сегодня: пополните баланс.",
+    "tariff_balance_short": "Не хватает средств на балансе для перехода.",
+    "tariff_changed": "Тариф изменён на «{name}». Списано: {amount}.",
     "op_action_billing_tariff_created": "создан тариф",
     "op_action_billing_tariff_changed": "изменён тариф",
     "op_action_billing_rate_plan_created": "создан тарифный план звонков",
@@ -172,6 +263,28 @@ TEXTS_EN = {
     "shop_not_enough": "Not enough money on the balance: top it up and try again.",
     "shop_sold": "This number has just been bought. Pick another.",
     "shop_numbers_caption": "Numbers on sale",
+    "tariff_title": "Change the tariff",
+    "tariff_link": "Change the tariff",
+    "tariff_intro": (
+        "The new tariff applies at once. The difference in the monthly fee for the days left"
+        " of the paid month is charged now; the next month is at the new tariff."
+    ),
+    "tariff_compare": "Tariffs compared",
+    "tariff_feature": "What is included",
+    "tariff_fee": "Monthly fee",
+    "tariff_seats": "Seats included",
+    "tariff_extra_seat": "Each further seat per month",
+    "tariff_current": "your tariff",
+    "tariff_monthly_then": "For your PBX per month: {amount}",
+    "tariff_charge_now": "We charge {amount} today for {days} days until {end}.",
+    "tariff_nothing_now": "Nothing is charged today: the first month at the new tariff has not begun.",
+    "tariff_move": "Move to “{name}”",
+    "tariff_downgrade": "A cheaper tariff is given by the operator: ask them.",
+    "tariff_same": "Your PBX is on this tariff already.",
+    "tariff_unknown": "There is no such tariff.",
+    "tariff_not_enough": "Not enough money on the balance to pay for the change today: top it up.",
+    "tariff_balance_short": "The balance is short of what the change costs.",
+    "tariff_changed": "The tariff is now “{name}”. Charged: {amount}.",
     "op_action_billing_tariff_created": "tariff created",
     "op_action_billing_tariff_changed": "tariff changed",
     "op_action_billing_rate_plan_created": "call rate plan created",
@@ -191,7 +304,7 @@ TEXTS: dict[str, dict[str, str]] = {"ru": TEXTS_RU, "en": TEXTS_EN}
 
 def shop_pages() -> CabinetPages:
     return CabinetPages(
-        handlers=[NumbersShopPage],
+        handlers=[NumbersShopPage, TariffPage],
         nav=[
             NavEntry(
                 href=NUMBERS_PAGE,
@@ -200,7 +313,15 @@ def shop_pages() -> CabinetPages:
                 roles=ADMIN,
                 section="settings",
                 order=155,
-            )
+            ),
+            NavEntry(
+                href=TARIFF_PAGE,
+                label_ru="Сменить тариф",
+                label_en="Change the tariff",
+                roles=ADMIN,
+                section="settings",
+                order=156,
+            ),
         ],
         templates=Path(__file__).parent / "templates",
         texts_ru=TEXTS_RU,

@@ -160,6 +160,8 @@ ACCESS: dict[str, Any] = {
     "POST /api/billing/autopay/charges": ADMIN,
     "GET /api/billing/numbers": ADMIN,
     "POST /api/billing/numbers/buy": ADMIN,
+    "GET /api/billing/tariffs": ADMIN,
+    "POST /api/billing/tariff": ADMIN,
     "GET /api/operator/billing/numbers": OPERATOR,
     "PUT /api/operator/billing/numbers/{e164:str}": OPERATOR,
     "DELETE /api/operator/billing/numbers/{e164:str}": OPERATOR,
@@ -309,6 +311,7 @@ BODIES: dict[str, Any] = {
     "PUT /api/billing/autopay": {"terms_accepted": True, "threshold_kop": 10000, "threshold_amount_kop": 50000},
     "POST /api/billing/autopay/card": {},
     "POST /api/billing/autopay/charges": {"amount_kop": 10000},
+    "POST /api/billing/tariff": {"tariff": "pro"},
     "POST /api/billing/numbers/buy": {"number": "+74959990{n:03d}", "idempotency_key": "buy-{n}"},
     "PUT /api/operator/billing/numbers/{e164:str}": {
         "city": "Москва", "category": "bronze", "price_kop": 300000, "monthly_kop": 70000,

@@ -9,10 +9,11 @@ import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import JSONBody, QueryParameter
 from vats.bots.web.kit import ADMIN, Limit, Offset, Page, TenantDep
-from vats.plugins.billing import ledger, monthly, numbers_shop, requisites
-from vats.plugins.billing.models import Balance, Movement, Period
+from vats.plugins.billing import ledger, monthly, numbers_shop, requisites, tariff_change
+from vats.plugins.billing.models import Balance, Movement, Period, Tariff
 from vats.plugins.billing.numbers_shop import CatalogueNumber, Category, Purchase
 from vats.plugins.billing.requisites import Requisites, RequisitesIn
+from vats.plugins.billing.tariff_change import Change, Quote
 
 
 class BuyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -20,6 +21,15 @@ class BuyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     number: Annotated[str, msgspec.Meta(min_length=1, max_length=30, examples=["+74957770707"])]
     idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=150, examples=["buy-2026-11-29-1"])]
+
+
+class TariffOffer(msgspec.Struct, kw_only=True):
+    tariff: Tariff
+    quote: Quote
+
+
+class TariffChoice(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    tariff: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,40}$", examples=["pro"])]
 
 
 class BillingController(Controller):
@@ -67,3 +77,14 @@ class BillingController(Controller):
         return await numbers_shop.buy(
             tx.conn, tx.kernel, tx.tenant.id, data.number, idempotency_key=data.idempotency_key, actor=tx.me.email
         )
+
+    @get("/tariffs", operation_id="listBillingTariffs", summary="The tariffs and what moving to each would cost")
+    async def tariffs(self, tx: TenantDep) -> list[TariffOffer]:
+        return [TariffOffer(tariff=t, quote=q) for t, q in await tariff_change.offers(tx.conn, tx.tenant.id)]
+
+    @post("/tariff", operation_id="changeBillingTariff", summary="Move the PBX to a dearer tariff now", status_code=200)
+    async def change_tariff(self, tx: TenantDep, data: JSONBody[TariffChoice]) -> Change:
+        """From today: the difference in the monthly price for the rest of the charged month is
+        charged at once (409 naming ``tariff`` when the balance cannot pay it). A cheaper tariff
+        is the operator's to give (422 naming ``tariff``)."""
+        return await tariff_change.change(tx.conn, tx.kernel, tx.tenant.id, data.tariff, actor=tx.me.email)

@@ -1,6 +1,6 @@
 """Billing's shop pages in a real headless Chromium against a real vats server: the number
 catalogue filtered by city and category, a purchase through the page's button, a refusal
-without money said in Russian; the pages read well at 1280 and 375 px and pass axe-core."""
+without money said in Russian; the shop and the tariff comparison read well at 1280 and 375 px and pass axe-core."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.web.cabinet.test_browser import give_password, sign_in, wait
 from tests.web.cabinet.test_pages import look, phone
 
 SHOP = "/cabinet/settings/finances/numbers"
+TARIFF = "/cabinet/settings/finances/tariff"
 
 
 async def stock(kernel: Kernel) -> None:
@@ -90,4 +91,9 @@ async def test_a_number_is_bought_from_the_filtered_catalogue_and_a_poor_pbx_is_
             "+74957770707"
         )
         assert await ledger.balance_of(conn, vats_tenant.tenant_id) == 100_000
+    problems += look(browser, cabinet_server.url + TARIFF, "billing-tariff", screenshots)
+    problems += accessibility_problems(browser, f"{TARIFF} at 1280 px")
+    phone(browser, True)
+    problems += accessibility_problems(browser, f"{TARIFF} at 375 px")
+    phone(browser, False)
     assert problems == []
