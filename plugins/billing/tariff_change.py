@@ -69,9 +69,8 @@ async def quote(conn: Connection, tenant_id: uuid.UUID, code: str, *, today: dt.
 
 async def _cheaper(conn: Connection, new_id: Any, old_id: Any) -> bool:
     """Is the new tariff a downgrade: a lower monthly fee than the old one's?"""
-    fees = dict(
-        await conn.fetch("SELECT id, monthly_fee_kop FROM billing_tariffs WHERE id = ANY($1)", [new_id, old_id])
-    )
+    rows = await conn.fetch("SELECT id, monthly_fee_kop FROM billing_tariffs WHERE id = ANY($1)", [new_id, old_id])
+    fees: dict[Any, int] = {r["id"]: r["monthly_fee_kop"] for r in rows}
     return old_id is not None and fees.get(new_id, 0) < fees.get(old_id, 0)
 
 
