@@ -11,7 +11,8 @@ hooks, as a third party would write it:
 * ``sms_provider`` (last in line): the operator's generic HTTP SMS gateway (``sms.py``);
 * ``register_workers``: the SMS sender of the kernel's outbox (e-mail goes by the kernel's);
 * ``register_cabinet_pages``: Settings → Уведомления (``cabinet.py``); the bell in the
-  cabinet's header and each employee's notification list (``bell.py``, ``inbox.py``);
+  cabinet's header and each employee's notification list (``bell.py``, ``inbox.py``); Профиль →
+  Личный мобильный and password recovery by an SMS code to it (``personal*.py``);
 * ``register_routes``: /api/notifications/recipients, the e-mail link's page, and
   /api/operator/notifications/settings (``routes.py``).
 
@@ -81,13 +82,17 @@ def register_cabinet_pages() -> Sequence[Any]:
     """Settings → Уведомления in the cabinet, for admins (``cabinet.py``); everyone's bell and
     notification list (``bell.py``)."""
     from vats.bots.web.cabinet.kit import CabinetPages
-    from vats.plugins.notifications import bell
+    from vats.plugins.notifications import bell, personal_pages
     from vats.plugins.notifications.cabinet import cabinet_pages
 
     inbox_pages = CabinetPages(
         handlers=[bell.InboxPage], header=[bell.BELL], texts_ru=bell.TEXTS_RU, texts_en=bell.TEXTS_EN
     )
-    return [cabinet_pages(), inbox_pages]
+    mobile_pages = CabinetPages(
+        handlers=[personal_pages.PersonalMobilePage, personal_pages.RecoveryPages], nav=[personal_pages.NAV],
+        recovery=[personal_pages.RECOVERY], texts_ru=personal_pages.TEXTS_RU, texts_en=personal_pages.TEXTS_EN,
+    )  # fmt: skip
+    return [cabinet_pages(), inbox_pages, mobile_pages]
 
 
 @hookimpl

@@ -38,6 +38,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "Код подтверждения АТС «{company}»: {code}. Никому его не сообщайте.",
         "en": "Confirmation code of the PBX “{company}”: {code}. Do not share it.",
     },
+    "recovery_code": {
+        "ru": "Код для смены пароля в АТС «{company}»: {code}. Никому его не сообщайте.",
+        "en": "Code to reset your password in the PBX “{company}”: {code}. Do not share it.",
+    },
     "telegram_welcome": {
         "ru": "Сюда будут приходить уведомления АТС «{company}» (например, о низком балансе).",
         "en": "Notifications of the PBX “{company}” (a low balance, say) will come here.",

@@ -23,7 +23,7 @@ from litestar import Request
 from litestar.exceptions import PermissionDeniedException
 from vats.bots.web.cabinet.formkit import REFUSED, form_context, refusal
 from vats.bots.web.cabinet.pages import is_htmx, language, my_language, page, public_page
-from vats.bots.web.cabinet.session import redirect
+from vats.bots.web.cabinet.session import PUBLIC, redirect
 from vats.bots.web.cabinet.texts import Lang, problem_text, texts
 from vats.bots.web.cabinet.widgets import DashboardWidget, dashboard_widgets
 from vats.bots.web.deps import caller
@@ -71,6 +71,9 @@ class CabinetPages(msgspec.Struct, kw_only=True):
     # Templates drawn in the shell's header of every tenant page (a plugin's bell, ...), in
     # contribution order; they render with the shell's context (``me``, ``t``, ``lang``).
     header: Sequence[str] = ()
+    # Other ways to recover a password, offered on the "forgot password" page (href: a route
+    # of the plugin's with ``opt={PUBLIC: True}``).
+    recovery: Sequence[NavEntry] = ()
 
 
 def require(request: Request[Any, Any, Any], roles: frozenset[str]) -> Principal:
@@ -93,6 +96,7 @@ __all__ = [
     "EVERYONE",
     "MANAGERS",
     "MAX_FIELD",
+    "PUBLIC",
     "REFUSED",
     "SECTIONS",
     "WORKERS",

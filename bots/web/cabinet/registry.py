@@ -75,6 +75,11 @@ class CabinetRegistry:
             c.plugin is not None and c.pages.header for c in self.contributions
         )
 
+    def recovery(self, lang: str) -> list[MenuEntry]:
+        """Other ways to recover a password (the "forgot password" page's links)."""
+        return [MenuEntry(href=e.href, label=e.label("en" if lang == "en" else "ru"), section=e.section)
+                for c in self.contributions for e in c.pages.recovery]  # fmt: skip
+
     def header(self, disabled: Collection[str] = ()) -> list[str]:
         """The templates drawn in the tenant shell's header, without switched-off plugins'."""
         return [t for c in self.contributions if c.plugin not in disabled for t in c.pages.header]

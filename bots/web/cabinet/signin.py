@@ -34,6 +34,11 @@ async def _field(request: Request[Any, Any, Any], name: str) -> str:
     return value[:MAX_FIELD] if isinstance(value, str) else ""
 
 
+def _other_ways(request: Request[Any, Any, Any]) -> list[Any]:
+    """Plugins' other ways to recover a password (an SMS code, ...)."""
+    return list(request.app.state["cabinet"].recovery(language(request)))
+
+
 class SignInController(Controller):
     path = "/"
     include_in_schema = False
@@ -82,12 +87,12 @@ class SignInController(Controller):
 
     @get("/signin/forgot")
     async def forgot_form(self, request: Request[Any, Any, Any]) -> Template:
-        return public_page(request, "forgot.html", sent=False)
+        return public_page(request, "forgot.html", sent=False, other_ways=_other_ways(request))
 
     @post("/signin/forgot")
     async def forgot(self, request: Request[Any, Any, Any]) -> Template:
         await kernel_of(request).accounts.request_password_reset(await _field(request, "email"))
-        return public_page(request, "forgot.html", sent=True)
+        return public_page(request, "forgot.html", sent=True, other_ways=_other_ways(request))
 
     @get("/invite")
     async def invitation_form(self, request: Request[Any, Any, Any], token: FromQuery[str] = "") -> Template:

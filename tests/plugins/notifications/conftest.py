@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -173,3 +173,22 @@ def link_of(letter: Any) -> str:
     found = re.search(r"https://pbx\.example(/notifications/verify\?token=[\w-]+)", body)
     assert found, body
     return found.group(1)
+
+
+@pytest.fixture
+def threaded_sms_gateway() -> Iterator[SmsGateway]:
+    """The same gateway on a thread of its own, for browser tests (selenium blocks the test's
+    event loop while a server in another thread sends SMS)."""
+    import threading
+
+    gateway = SmsGateway()
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(gateway.start(), loop).result(10)
+    try:
+        yield gateway
+    finally:
+        asyncio.run_coroutine_threadsafe(gateway.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
