@@ -13,6 +13,7 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from vats.bots.web.cabinet.scenarios.trace_texts import block_name, trace_text
 from vats.bots.web.cabinet.texts import Lang
 from vats.core.engine.simulator import Simulation
 from vats.core.errors import ValidationError
@@ -146,7 +147,8 @@ def trace(sim: Simulation, snapshot: TenantSnapshot, lang: Lang) -> Trace:
     t = T[lang]
     why: dict[int, list[str]] = {}
     for entry in sim.trace:
-        line = f"{entry.block}: {entry.decision}" + (f" ({entry.why})" if entry.why else "")
+        decision, reason = trace_text(lang, entry.decision), trace_text(lang, entry.why)
+        line = f"{block_name(lang, entry.block)}: {decision}" + (f" ({reason})" if reason else "")
         why.setdefault(entry.step, []).append(line)
     legs_of: dict[str, str] = {}
     steps = []
