@@ -49,7 +49,7 @@ from vats.core.directory.validation import (
 from vats.core.errors import ConflictError, LimitError, NotFoundError, ValidationError
 
 _EMPLOYEE_COLUMNS = {
-    "full_name", "email", "role", "position", "extension", "dial_through", "caller_id_number_id",
+    "full_name", "email", "role", "position", "extension", "dial_through",
     "time_zone", "schedule_id", "calendar_id", "availability", "recording", "ring_mode",
     "no_answer_after_s", "language",
 }  # fmt: skip
@@ -257,9 +257,9 @@ async def create_employee(
     with translated_errors():
         row = await conn.fetchrow(
             "INSERT INTO employees (tenant_id, full_name, email, role, position, extension, dial_through,"
-            " caller_id_number_id, time_zone, schedule_id, calendar_id, availability, recording,"
+            " time_zone, schedule_id, calendar_id, availability, recording,"
             " ring_mode, no_answer_after_s)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
             tid,
             full_name,
             email,
@@ -267,7 +267,6 @@ async def create_employee(
             data.position.strip(),
             extension,
             data.dial_through,
-            data.caller_id_number_id,
             data.time_zone,
             data.schedule_id or await default_schedule_id(conn, tid),
             data.calendar_id or await default_calendar_id(conn, tid),
@@ -290,6 +289,8 @@ async def create_employee(
     ]
     for i, number in enumerate(externals):
         await _add_external(conn, tid, employee_id, number, len(lines) + i)
+    if data.caller_id_number_id is not None:
+        await set_caller_id(conn, tid, employee_id, data.caller_id_number_id)
     for group_id in data.group_ids:
         await add_membership(conn, tid, group_id, employee_id)
     await save_rule(conn, tid, "employee", employee_id, "no_answer", data.on_no_answer)
@@ -345,11 +346,36 @@ async def update_employee(conn: Connection, tenant: Tenant, employee_id: uuid.UU
                 values["extension"],
             )
     await update_row(conn, "employees", tid, employee_id, values)
+    if data.caller_id_number_id is not msgspec.UNSET:
+        await set_caller_id(conn, tid, employee_id, data.caller_id_number_id)
     for field, situation in (("on_no_answer", "no_answer"), ("off_hours", "off_hours")):
         target = getattr(data, field)
         if target is not msgspec.UNSET:
             await save_rule(conn, tid, "employee", employee_id, situation, target)
     return await get_employee(conn, tid, employee_id)
+
+
+async def set_caller_id(
+    conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, number_id: uuid.UUID | None
+) -> None:
+    """The caller ID of the employee card: their own outbound caller-ID rule without a prefix
+    (the one source of truth outbound calls read; a prefix rule of theirs is more specific and
+    wins for its destinations). None removes it: a group's or the PBX's rule applies again."""
+    if number_id is None:
+        await conn.execute(
+            "DELETE FROM outbound_caller_ids WHERE tenant_id = $1 AND scope = 'employee' AND scope_id = $2"
+            " AND prefix = ''",
+            tenant_id, employee_id,
+        )  # fmt: skip
+        return
+    if not await conn.fetchval("SELECT true FROM numbers WHERE tenant_id = $1 AND id = $2", tenant_id, number_id):
+        raise NotFoundError("no such number in this PBX", field="caller_id_number_id")
+    await conn.execute(
+        "INSERT INTO outbound_caller_ids (tenant_id, scope, scope_id, prefix, number_id)"
+        " VALUES ($1, 'employee', $2, '', $3)"
+        " ON CONFLICT (tenant_id, scope, scope_id, prefix) DO UPDATE SET number_id = EXCLUDED.number_id",
+        tenant_id, employee_id, number_id,
+    )  # fmt: skip
 
 
 async def _keep_one_admin(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> None:

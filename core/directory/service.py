@@ -367,7 +367,9 @@ class Directory:
         refs += [
             Reference(kind="caller_id_rule", id=str(r["id"]), description=f"caller ID rule {r['prefix'] or '*'}")
             for r in await conn.fetch(
-                "SELECT id, prefix FROM outbound_caller_ids WHERE tenant_id = $1 AND scope = $2 AND scope_id = $3",
+                # (an employee's own rule without a prefix is their card's caller ID: it goes with them)
+                "SELECT id, prefix FROM outbound_caller_ids WHERE tenant_id = $1 AND scope = $2 AND scope_id = $3"
+                " AND NOT (scope = 'employee' AND prefix = '')",
                 tenant_id,
                 kind,
                 object_id,

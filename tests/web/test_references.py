@@ -70,7 +70,8 @@ async def test_deleting_an_employee_lists_every_reference_and_forced_leaves_all_
         )
     )
     number = await d.assign_number(tid, "+74957770011")
-    rule = {"scope": "employee", "scope_id": str(anna.id), "prefix": "", "number_id": str(number.id)}
+    # (a prefix rule: her rule without one is her card's caller ID, which goes with her unasked)
+    rule = {"scope": "employee", "scope_id": str(anna.id), "prefix": "+7495", "number_id": str(number.id)}
     await _ok(await admin.post("/api/outbound/caller-ids", json=rule))
     contact = await _ok(await admin.post("/api/contacts", json={"number": "+79165550001", "name": "ООО Клиент"}))
     assert contact["manager_id"] == str(anna.id)  # the default manager
