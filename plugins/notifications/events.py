@@ -200,12 +200,17 @@ async def monthly_charge(conn: Connection, tenant_id: uuid.UUID, payload: dict[s
 
 
 async def number_bought(conn: Connection, tenant_id: uuid.UUID, payload: dict[str, Any]) -> list[int]:
-    """A number bought (``number`` in E.164, its price ``amount_kop`` or ``price_kop``)."""
-    number = str(payload.get("number") or payload.get("e164") or "")
-    price = int(payload.get("amount_kop") or payload.get("price_kop") or 0)
+    """A number bought from the operator's catalogue (billing's payload: ``number`` in E.164,
+    ``charged_kop`` taken at once, ``monthly_kop`` its monthly fee, ``city``, ...)."""
+    number = str(payload.get("number") or "")
+    charged = int(payload.get("charged_kop") or payload.get("price_kop") or 0)
+    fee = int(payload.get("monthly_kop") or 0)
 
     def fields(language: Language, company: str) -> dict[str, object]:
-        return {"company": company, "number": number, "amount": rubles(price, language)}
+        return {
+            "company": company, "number": number, "amount": rubles(charged, language), "monthly": rubles(fee, language),
+            "city": str(payload.get("city") or ""),
+        }  # fmt: skip
 
     return await _announce(conn, tenant_id, "number_bought", fields, link=NUMBERS)
 

@@ -101,9 +101,11 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "The number {number} was added to the PBX “{company}”",
     },
     "number_body": {
-        "ru": "К виртуальной АТС «{company}» подключён номер {number}. Стоимость: {amount}.\n"
+        "ru": "К виртуальной АТС «{company}» подключён номер {number} ({city}).\n"
+        "Списано сейчас: {amount}; абонентская плата: {monthly} в месяц.\n"
         "Настройте, куда направлять звонки на него, в кабинете: Настройки → Номера.\n",
-        "en": "The number {number} was added to the virtual PBX “{company}”. Price: {amount}.\n"
+        "en": "The number {number} ({city}) was added to the virtual PBX “{company}”.\n"
+        "Charged now: {amount}; monthly fee: {monthly}.\n"
         "Choose where its calls go in the cabinet: Settings → Numbers.\n",
     },
     "suspension_warning_subject": {

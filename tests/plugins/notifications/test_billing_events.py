@@ -14,7 +14,6 @@ from vats.core.kernel import Kernel
 from vats.plugins.billing import ledger, monthly
 
 from tests.plugins.notifications.conftest import SmsGateway, eventually, senders, settled, use_gateway
-from tests.plugins.notifications.test_events import emit_billing
 from tests.smtp_server import SmtpServer
 
 DAY = dt.date(2026, 12, 5)
@@ -90,18 +89,28 @@ async def test_the_monthly_charge_the_warnings_and_the_suspension_each_reach_the
     assert told[-1]["link"] == "/cabinet/settings/finance"
 
 
-async def test_a_number_bought_as_billing_announces_it_reaches_the_email_recipients_and_the_bell(
-    vats_kernel: Kernel, vats_tenant: TenantCreated, smtp_server: SmtpServer
+async def test_a_number_bought_in_billings_shop_reaches_the_email_recipients_and_the_bell(
+    vats_kernel: Kernel, vats_tenant: TenantCreated, vats_api: ApiClients, smtp_server: SmtpServer
 ) -> None:
     await _recipients(vats_kernel, vats_tenant)
-    await emit_billing(vats_kernel, vats_tenant, "number_bought", {
-        "number": "+74951234567", "amount_kop": 150000, "monthly_kop": 30000,
-    })  # fmt: skip
+    offered = await vats_api.operator().put(
+        "/api/operator/billing/numbers/+74951234567",
+        json={"city": "Москва", "category": "bronze", "price_kop": 150_000, "monthly_kop": 30_000},
+    )
+    assert offered.status_code == 200, offered.text
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        await ledger.post(conn, vats_tenant.tenant_id, kind="adjustment", amount_kop=1_000_000, idempotency_key="gift")
+    admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
+    bought = await admin.post("/api/billing/numbers/buy", json={"number": "+74951234567", "idempotency_key": "n1"})
+    assert bought.status_code in (200, 201), bought.text
+    again = await admin.post("/api/billing/numbers/buy", json={"number": "+74951234567", "idempotency_key": "n1"})
+    assert again.status_code in (200, 201), again.text  # a retried purchase: told once
     async with senders(vats_kernel):
         await settled(vats_kernel, "mail", "notifications.number_bought")
     (letter,) = smtp_server.to("buh@firm.example")
     assert letter["Subject"] == "Номер +74951234567 подключён к АТС «Test company»"
-    assert "Стоимость: 1\u00a0500,00\u00a0₽" in letter.get_content()
+    body = letter.get_content()
+    assert "(Москва)" in body and "Списано сейчас: 1\u00a0500,00\u00a0₽" in body and "300,00\u00a0₽ в месяц" in body
     assert smtp_server.to("cfo@firm.example")[0]["Subject"] == "The number +74951234567 was added to the PBX “Test company”"
     (told,) = await bell(vats_kernel, vats_tenant)
     assert told["kind"] == "notifications.number_bought" and told["link"] == "/cabinet/settings/numbers"
