@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+import wave
 from pathlib import Path
 
 from vats.core.asterisk.sandbox import free_port
@@ -13,12 +14,19 @@ from vats.core.media.standard import standard_path
 
 
 class SipPhone:
-    def __init__(self, root: Path, login: str, password: str, sip_port: int) -> None:
+    def __init__(self, root: Path, login: str, password: str, sip_port: int, *, talk_repeats: int = 1) -> None:
         self.root = root
         self.folder = root / "tmp" / f"baresip-{login}"
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
-        shutil.copy(standard_path("greeting"), self.folder / "voice.wav")
+        # baresip hangs up when its WAV ends (the greeting: five seconds); repeat it for longer calls
+        with (
+            wave.open(str(standard_path("greeting"))) as source,
+            wave.open(str(self.folder / "voice.wav"), "wb") as out,
+        ):
+            out.setparams(source.getparams())
+            frames = source.readframes(source.getnframes())
+            out.writeframes(frames * talk_repeats)
         inside = f"/tmp/baresip-{login}"
         (self.folder / "config").write_text(
             f"poll_method epoll\nsip_listen 127.0.0.1:{free_port()}\n"

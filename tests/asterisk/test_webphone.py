@@ -30,6 +30,7 @@ from vats.core.tls import make_self_signed
 
 from tests.asterisk.conftest import Pbx
 from tests.asterisk.sip_phone import SipPhone
+from tests.web.cabinet.axe import accessibility_problems
 from tests.web.cabinet.conftest import Server, chromium
 from tests.web.cabinet.test_browser import give_password, sign_in
 
@@ -211,7 +212,9 @@ async def office(
     sip_port = pbx.sandbox.sip_port  # type: ignore[attr-defined]
     try:
         for person in colleagues:
-            phone = SipPhone(pbx.sandbox.root, person.softphone.sip_login, person.softphone.sip_password, sip_port)
+            phone = SipPhone(
+                pbx.sandbox.root, person.softphone.sip_login, person.softphone.sip_password, sip_port, talk_repeats=6
+            )
             phone.start()
             phones[person.extension] = (person, phone)
         for person, _ in phones.values():
@@ -258,9 +261,27 @@ async def test_webphone_calls_a_baresip_phone_and_is_called_by_it_with_audio_bot
     boris_phone.command("/dial 301")
     await page.until("return !document.getElementById('webphone-incoming').hidden", "the incoming-call pop-up")
     assert await page.run("return document.getElementById('webphone-incoming-name').textContent") == boris.name
+    await page.shot("webphone-incoming")
+    problems = await asyncio.to_thread(accessibility_problems, page.driver, "webphone ringing, panel open")
+    assert problems == []
     await page.click("webphone-answer")
     await page.until("return document.getElementById('webphone').dataset.state === 'talking'", "the answered call")
     await page.two_way_audio()
+    # the keypad sends DTMF to the other phone; hold and mute are Asterisk's and the browser's
+    await asyncio.to_thread(
+        lambda: page.driver.find_element(By.CSS_SELECTOR, "#webphone-keypad [data-key='5']").click()
+    )
+    boris_phone.wait_for("DTMF event: '5'", timeout_s=5)
+    await page.click("webphone-hold")
+    await page.until("return document.getElementById('webphone').dataset.state === 'held'", "the hold")
+    await page.click("webphone-hold")
+    await page.until("return document.getElementById('webphone').dataset.state === 'talking'", "the resume")
+    await page.click("webphone-mute")
+    assert await page.run(
+        "return window.vatsWebphone.session.connection.getSenders().every(s => !s.track || !s.track.enabled)"
+    )
+    await page.click("webphone-mute")
+    assert await page.run("return document.getElementById('webphone-mute').getAttribute('aria-pressed')") == "false"
     # the call goes on while the employee moves to another page of the cabinet (htmx keeps the shell)
     await asyncio.to_thread(lambda: page.driver.find_element(By.CSS_SELECTOR, "#nav a[href='/cabinet/me']").click())
     await page.until("return document.getElementById('main').dataset.page === 'me'", "the profile page")

@@ -109,6 +109,7 @@
   function inCall(yes) {
     controls.hidden = !yes;
     dialForm.hidden = yes;
+    switchButton.hidden = yes;
     if (!yes) {
       muteButton.setAttribute("aria-pressed", "false");
       holdButton.setAttribute("aria-pressed", "false");
@@ -123,8 +124,8 @@
 
   function follow(s) {
     session = s;
-    inCall(true);
-    open(true);
+    if (s.direction === "outgoing") { inCall(true); open(true); }
+    else s.on("accepted", function () { incoming.hidden = true; inCall(true); open(true); });
     if (s.connection) attachAudio(s.connection);
     s.on("peerconnection", function (e) { attachAudio(e.peerconnection); });
     s.on("progress", function () {
@@ -182,7 +183,7 @@
     $("webphone-incoming-number").textContent = number;
     incoming.hidden = false;
     follow(s);
-    show("incoming", T.st_ready);
+    show("incoming", say("st_incoming", {who: who}));
     // the caller's contact name, when the CRM knows the number better than the caller's own
     fetch("/cabinet/webphone/caller?number=" + encodeURIComponent(number), {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -193,7 +194,6 @@
         }
       })
       .catch(function () { /* the number alone still shows */ });
-    s.on("accepted", function () { incoming.hidden = true; });
   }
 
   $("webphone-answer").addEventListener("click", function () {
