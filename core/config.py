@@ -179,6 +179,11 @@ SETTINGS: tuple[Setting, ...] = (
         doc="YooKassa vat_code of top-ups' fiscal receipts (54-ФЗ), e.g. 1 (без НДС); unset: no receipt is sent",
     ),
     Setting(
+        name="VATS_RETENTION_DAYS",
+        default="365",
+        doc="days call recordings and voicemail are kept, unless a PBX sets its own period (then removed)",
+    ),
+    Setting(
         name="VATS_SIP_DIAL",
         default="PJSIP/{login}",
         doc="Asterisk dial string of a SIP line; {login} is replaced",
@@ -225,6 +230,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     tls_key: str | None = None
     tls_names: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    retention_days: int = 365  # recordings and voicemail, unless the tenant sets its own period
 
     @property
     def serves_https(self) -> bool:
@@ -280,6 +286,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
         tls_cert, tls_key = get("VATS_TLS_CERT"), get("VATS_TLS_KEY")
         if bool(tls_cert) != bool(tls_key):
             raise ValueError("VATS_TLS_CERT and VATS_TLS_KEY go together: set both or neither")
+        retention = get("VATS_RETENTION_DAYS") or "365"
+        if not retention.isdigit() or not 1 <= int(retention) <= 36500:
+            raise ValueError(f"VATS_RETENTION_DAYS must be a number of days from 1, got {retention!r}")
         proxies = tuple(p.strip() for p in (get("VATS_TRUSTED_PROXIES") or "").split(",") if p.strip())
         for proxy in proxies:
             if proxy == "*":
@@ -324,6 +333,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             tls_key=tls_key,
             tls_names=tuple(n.strip() for n in (get("VATS_TLS_NAMES") or "").split(",") if n.strip()),
             trusted_proxies=proxies,
+            retention_days=int(retention),
         )
 
 

@@ -289,6 +289,19 @@ def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kerne
 
 
 @hookspec
+def recordings_removed(
+    tenant_id: uuid.UUID, call_ids: list[uuid.UUID], files: list[str], conn: Connection
+) -> Answer[None]:
+    """Calls' recordings and voicemail outlived the tenant's retention period and are being removed.
+
+    Called inside the transaction that takes them out of the calls' records, scoped to the
+    tenant; the files are deleted after it commits. ``call_ids`` are the records' ids,
+    ``files`` the removed files' paths: drop every link to them (the CRM's history flags, a
+    voicemail task's attachment). May return an awaitable.
+    """
+
+
+@hookspec
 def collect_references(
     tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID, conn: Connection
 ) -> Answer[list[Reference] | None]:

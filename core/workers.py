@@ -28,9 +28,13 @@ class Workers:
         self.tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
+        from vats.core.calls.retention import retention_worker
         from vats.core.mail import mail_worker  # the kernel's own: letters that could not go at once
 
         self.tasks.append(asyncio.create_task(self._keep_running("core:mail", mail_worker), name="core:mail"))
+        self.tasks.append(
+            asyncio.create_task(self._keep_running("core:retention", retention_worker), name="core:retention")
+        )
         for plugin, worker in self.kernel.plugins.collect_by_plugin("register_workers"):
             name = f"{plugin}:{getattr(worker, '__name__', 'worker')}"
             self.tasks.append(asyncio.create_task(self._keep_running(name, worker), name=name))

@@ -141,7 +141,7 @@ class AgiRouter:
         summary = Summary(
             tenant_id=str(tenant_id), number=number, caller=facts.caller, path=out.path,
             intents=msgspec.to_builtins(out.intents), inputs=out.inputs, scenario_id=out.scenario_id,
-            groups=out.groups,
+            groups=out.groups, recording=out.recording,
         )  # fmt: skip
         variables["VATS_SUMMARY"] = encode_summary(summary)
         return variables

@@ -22,6 +22,8 @@ import datetime as dt
 import json
 import logging
 import uuid
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -83,14 +85,37 @@ def _outcome(answered: bool, hangup: dict[str, Any]) -> str:
     return "missed"
 
 
+def recorded_files(rows: list[Any]) -> list[str]:
+    """Every file MixMonitor recorded during the call (kept or not)."""
+    return [
+        (r["appdata"] or "").split(",", 1)[0]
+        for r in rows
+        if r["eventtype"] == "APP_START" and (r["appname"] or "").lower() == "mixmonitor"
+    ]
+
+
+def _keeps_recording(summary: Summary | None, answerer: uuid.UUID | None, overrides: Mapping[uuid.UUID, str]) -> bool:
+    """Whether an inbound call's recording is kept: the answering employee's override first,
+    else the call's own choice (branch, number, tenant) that the router made."""
+    if summary is None or not summary.recording:  # outbound (decided up front) or an older summary
+        return True
+    override = overrides.get(answerer, "default") if answerer is not None else "default"
+    if override != "default":
+        return override == "on"
+    return summary.recording == "call"
+
+
 def build_record(
     rows: list[Any],
     logins: dict[str, tuple[uuid.UUID, uuid.UUID]],
     externals: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] | None = None,
+    overrides: Mapping[uuid.UUID, str] | None = None,
 ) -> CallRecord | None:
     """One call's CEL rows (in order) -> its record; None when it is not a call vats can place
     in a tenant (no router summary and no known phone). ``externals``: outside numbers that are
-    employees' own mobiles (number -> (tenant, employee)); rung, they count as that employee."""
+    employees' own mobiles (number -> (tenant, employee)); rung, they count as that employee.
+    ``overrides``: employees' recording overrides (on/off/default), which decide whether the
+    recording is kept."""
     if not rows:
         return None
     linkedid = rows[0]["linkedid"]
@@ -153,6 +178,9 @@ def build_record(
     if tenant_id is None:
         return None
     participants = _one_per_address(participants)
+    answerer = next((p.employee_id for p in participants if p.address == answered_by), None)
+    if not _keeps_recording(summary, answerer, overrides or {}):
+        recordings = []
     caller_login = (first["channame"] or "").partition("/")[2].rsplit("-", 1)[0]
     direction = summary.direction if summary else "inbound"
     if summary is None:
@@ -253,12 +281,13 @@ class CelRecords:
         async with self.kernel.db.system() as conn:
             rows = await conn.fetch("SELECT * FROM cel WHERE linkedid = ANY($1) ORDER BY id", linkedids)
             candidates = sorted({_login_part(r["channame"] or "") for r in rows})
-            logins = {
-                r["sip_login"]: (r["tenant_id"], r["employee_id"])
-                for r in await conn.fetch(
-                    "SELECT sip_login, tenant_id, employee_id FROM terminals WHERE sip_login = ANY($1)", candidates
-                )
-            }
+            found = await conn.fetch(
+                "SELECT t.sip_login, t.tenant_id, t.employee_id, e.recording FROM terminals t"
+                " JOIN employees e ON e.tenant_id = t.tenant_id AND e.id = t.employee_id WHERE t.sip_login = ANY($1)",
+                candidates,
+            )
+            logins = {r["sip_login"]: (r["tenant_id"], r["employee_id"]) for r in found}
+            overrides = {r["employee_id"]: r["recording"] for r in found}
             numbers = sorted({a[4:] for r in rows if (a := _address(r["channame"] or "", {})) and a[:4] == "tel/"})
             externals: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
             if numbers:
@@ -272,12 +301,14 @@ class CelRecords:
             by_call[row["linkedid"]].append(row)
         by_tenant: dict[uuid.UUID, list[CallRecord]] = {}
         unplaced = []
+        dropped: list[str] = []  # recordings no setting keeps (an employee's override said off)
         for linkedid, events in by_call.items():
-            record = build_record(events, logins, externals)
+            record = build_record(events, logins, externals, overrides)
             if record is None:
                 unplaced.append(linkedid)
             else:
                 by_tenant.setdefault(record.tenant_id, []).append(record)
+                dropped += [f for f in recorded_files(events) if f not in record.recordings]
         if unplaced:
             async with self.kernel.db.system() as conn:
                 await conn.execute("DELETE FROM cel_pending WHERE linkedid = ANY($1)", unplaced)
@@ -295,4 +326,12 @@ class CelRecords:
                     if record.linkedid in taken:
                         stored += int(await store_in(conn, self.kernel.plugins, record))
         self.stored += stored
+        await asyncio.to_thread(self._remove, dropped)
         return stored
+
+    def _remove(self, files: list[str]) -> None:
+        media_dir = self.kernel.config.media_dir
+        for name in files:
+            path = Path(name)
+            if path.is_relative_to(media_dir):  # only what vats asked Asterisk to write
+                path.unlink(missing_ok=True)

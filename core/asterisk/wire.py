@@ -183,6 +183,9 @@ class Summary(msgspec.Struct, array_like=True, kw_only=True):
     direction: str = "inbound"
     scenario_id: str = ""
     groups: list[str] = []  # groups addressed
+    # Inbound: "call" (the branch, number or tenant records it) or "employees" (recorded only in
+    # case the answerer's override says so); the record keeps the file by the answerer's override.
+    recording: str = ""
 
 
 _summary_encoder = msgspec.msgpack.Encoder()
@@ -295,6 +298,7 @@ def _queue(p: Queue, site: Site) -> dict[str, str]:
     }  # fmt: skip
 
 
+# The recording starts before the warning plays: the file itself shows that the caller was warned.
 # A step with nothing to report leaves VATS_STATUS empty: the router reads that as OK.
 OPS: dict[type[Primitive], Op[Any]] = {
     op.primitive: op
@@ -355,8 +359,8 @@ exten => s,1,Answer()
         Op(Record, variables=("VATS_ACTION", "VATS_MEDIA", "VATS_FILE"),
            reply=_record, dialplan="""
 [vats-record]
-exten => s,1,ExecIf($["${VATS_MEDIA}" != ""]?Playback(${VATS_MEDIA}))
- same => n,MixMonitor(${VATS_FILE}.wav)
+exten => s,1,MixMonitor(${VATS_FILE}.wav)
+ same => n,ExecIf($["${VATS_MEDIA}" != ""]?Playback(${VATS_MEDIA}))
  same => n,Goto(vats-in,${VATS_DID},step)
 
 [vats-stoprecord]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
@@ -77,6 +77,12 @@ class TenantSettings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     denied_email_domains: list[str] = []
     recording_enabled: bool = False  # the tenant has the call-recording service
     recording_default: bool = False  # record calls unless a more specific setting says otherwise
+    # The media a number's recording warning plays (a media chain's id or standard:<name>);
+    # None: the standard warning.
+    recording_warning_media: str | None = None
+    # Recordings and voicemail are deleted after this many days; None: the operator's default
+    # (VATS_RETENTION_DAYS).
+    retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] | None = None
     tasks_for_failed_outbound: bool = False
     auto_deals: bool = False
     personal_manager: PersonalManagerRules = PersonalManagerRules()
@@ -171,6 +177,7 @@ class Number(Model, frozen=True, kw_only=True):
     name: str
     recording: bool
     number_as_caller_id: bool
+    recording_warning: bool = False  # warn the caller when the call is recorded (the tenant's default media)
     scenario_id: uuid.UUID | None
     tag_ids: list[uuid.UUID] = []
 
@@ -178,6 +185,7 @@ class Number(Model, frozen=True, kw_only=True):
 class NumberUpdate(Input, kw_only=True):
     name: str | UnsetType = UNSET
     recording: bool | UnsetType = UNSET
+    recording_warning: bool | UnsetType = UNSET
     number_as_caller_id: bool | UnsetType = UNSET
     scenario_id: uuid.UUID | UnsetType | None = UNSET
     tag_ids: list[uuid.UUID] | UnsetType = UNSET

@@ -17,7 +17,8 @@ from vats.core.errors import NotFoundError, ValidationError
 def _number(row: Any, tag_ids: list[uuid.UUID]) -> Number:
     return Number(
         id=row["id"], tenant_id=row["tenant_id"], e164=row["e164"], name=row["name"],
-        recording=row["recording"], number_as_caller_id=row["number_as_caller_id"],
+        recording=row["recording"], recording_warning=row["recording_warning"],
+        number_as_caller_id=row["number_as_caller_id"],
         scenario_id=row["scenario_id"], tag_ids=tag_ids,
     )  # fmt: skip
 
@@ -63,7 +64,7 @@ async def list_numbers(conn: Connection, tenant_id: uuid.UUID) -> list[Number]:
 
 async def update_number(conn: Connection, tenant_id: uuid.UUID, number_id: uuid.UUID, data: NumberUpdate) -> Number:
     await get_number(conn, tenant_id, number_id)
-    values = changes(data, {"name", "recording", "number_as_caller_id", "scenario_id"})
+    values = changes(data, {"name", "recording", "recording_warning", "number_as_caller_id", "scenario_id"})
     if "name" in values:
         values["name"] = check_name(values["name"], "name")
     # FOR KEY SHARE holds the scenario until this commits: its deletion (which locks it before

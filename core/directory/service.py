@@ -47,6 +47,7 @@ from vats.core.directory.validation import check_name, check_time_zone
 from vats.core.engine.block import RefKind
 from vats.core.engine.references import References
 from vats.core.errors import NotFoundError, ReferencedError
+from vats.core.media.library import media_exists
 from vats.core.plugins import PluginHost
 
 
@@ -203,6 +204,9 @@ class Directory:
                 manager = settings.personal_manager.default_employee_id
                 if manager is not None:
                     await employees_repo.get_employee(conn, tenant_id, manager)
+                warning = settings.recording_warning_media
+                if warning is not None and not await media_exists(conn, tenant_id, warning):
+                    raise NotFoundError(f"no media {warning!r}", field="settings.recording_warning_media")
                 domains = [d.strip().lower().lstrip(".") for d in settings.denied_email_domains if d.strip()]
                 settings = msgspec.structs.replace(settings, denied_email_domains=domains)
                 await conn.execute(

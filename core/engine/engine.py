@@ -24,6 +24,7 @@ from vats.core.engine.primitives import Hangup, Play, Primitive, Record, StepRes
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
 from vats.core.engine.state import FORMAT, MAX_STEPS, CallState, decode_state, encode_state, legacy_cursor
 from vats.core.errors import NotFoundError, ValidationError
+from vats.core.media import refs
 from vats.core.protocols import KernelAPI
 from vats.core.snapshot import TenantSnapshot
 
@@ -42,6 +43,26 @@ class StepOutput(msgspec.Struct, frozen=True, kw_only=True):
     inputs: list[str] = []
     scenario_id: str = ""
     groups: list[str] = []  # groups addressed so far
+    recording: str = ""  # "call": recorded for the call; "employees": kept only if the answerer says so
+
+
+RECORD_FOR_EMPLOYEES = "record:employees"  # options_done: recording started only for an employee's override
+
+
+def _recording(options_done: list[str]) -> str:
+    if "record" in options_done:
+        return "call"
+    return "employees" if RECORD_FOR_EMPLOYEES in options_done else ""
+
+
+def _warning(ctx: StepContext, branch_warning: list[str]) -> list[str]:
+    """The recording warning: the branch's own media, else the number's warning (when it is on)
+    with the tenant's default media, else the standard one."""
+    if branch_warning:
+        return list(branch_warning)
+    if not ctx.snapshot.numbers[ctx.facts.number].recording_warning:
+        return []
+    return [ctx.snapshot.tenant.settings.recording_warning_media or refs.standard_ref("recording_warning")]
 
 
 def _merge_ring_states(a: RingState, b: RingState) -> RingState:
@@ -160,7 +181,7 @@ class Engine:
         return StepOutput(
             primitive=primitive, state=encode_state(state), trace=ctx.trace, finished=state.stage == FINISHED,
             path=state.path, intents=state.intents, inputs=state.inputs,
-            scenario_id=state.scenario_id, groups=state.groups,
+            scenario_id=state.scenario_id, groups=state.groups, recording=_recording(state.options_done),
         )  # fmt: skip
 
     # --- choosing the branch -----------------------------------------------------------
@@ -286,9 +307,14 @@ class Engine:
         if options.greeting:
             # Play answers the call itself (one router step less than Answer, then Play)
             wanted.append(("greeting", Play(media=list(options.greeting))))
+        # Who answers is not known yet, and the employee's override comes first (employee, branch,
+        # number, tenant): record when the call says so or when an employee might want it; the
+        # record keeps the file only if the answerer's override (else the call's choice) says so.
         record = {"on": True, "off": False}.get(options.recording, did.recording or settings.recording_default)
-        if settings.recording_enabled and record:
-            wanted.append(("record", Record(on=True, warning=list(options.recording_warning))))
+        someone_wants = any(e.recording == "on" for e in ctx.snapshot.employees.values())
+        if settings.recording_enabled and (record or someone_wants):
+            warning = _warning(ctx, options.recording_warning)
+            wanted.append(("record" if record else RECORD_FOR_EMPLOYEES, Record(on=True, warning=warning)))
         for key, primitive in wanted:
             if key not in state.options_done:
                 state.options_done.append(key)

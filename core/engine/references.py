@@ -72,6 +72,12 @@ def _ref(kind: str, object_id: uuid.UUID) -> Ref:
     return msgspec.convert({"kind": kind, "id": object_id}, Ref)
 
 
+async def _is_warning_media(conn: Connection, tenant_id: uuid.UUID, media_id: uuid.UUID) -> bool:
+    """Whether the tenant's default recording warning is this media chain."""
+    found = await conn.fetchval("SELECT settings->>'recording_warning_media' FROM tenants WHERE id = $1", tenant_id)
+    return bool(found == str(media_id))
+
+
 class References:
     """The kernel's and the plugins' references to one object, found and removed together."""
 
@@ -81,6 +87,8 @@ class References:
 
     async def collect(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> list[Reference]:
         refs = await scenario_references(conn, self.blocks, tenant_id, _ref(kind, object_id))
+        if kind == "media" and await _is_warning_media(conn, tenant_id, object_id):
+            refs.append(Reference(kind="settings", id=str(tenant_id), description="the default recording warning"))
         for found in await self.plugins.emit(
             "collect_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id
         ):
@@ -89,4 +97,8 @@ class References:
 
     async def drop(self, conn: Connection, tenant_id: uuid.UUID, kind: str, object_id: uuid.UUID) -> None:
         await drop_from_scenarios(conn, self.blocks, tenant_id, _ref(kind, object_id))
+        if kind == "media" and await _is_warning_media(conn, tenant_id, object_id):  # back to the standard one
+            await conn.execute(
+                "UPDATE tenants SET settings = settings - 'recording_warning_media' WHERE id = $1", tenant_id
+            )
         await self.plugins.emit("drop_references", tenant_id=tenant_id, conn=conn, kind=kind, object_id=object_id)

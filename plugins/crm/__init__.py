@@ -62,6 +62,20 @@ async def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection,
 
 
 @hookimpl
+async def recordings_removed(
+    tenant_id: uuid.UUID, call_ids: list[uuid.UUID], files: list[str], conn: Connection
+) -> None:
+    """Expired recordings: the history no longer offers them, voicemail tasks lose the file."""
+    await conn.execute(
+        "UPDATE crm_calls SET has_recording = false, has_voicemail = false WHERE tenant_id = $1 AND id = ANY($2)",
+        tenant_id, call_ids,
+    )  # fmt: skip
+    await conn.execute(
+        "UPDATE crm_tasks SET voicemail = NULL WHERE tenant_id = $1 AND voicemail = ANY($2)", tenant_id, files
+    )
+
+
+@hookimpl
 def register_routes() -> Sequence[Any]:
     from vats.plugins.crm.api.contacts import ContactController
     from vats.plugins.crm.api.deals import DealController

@@ -121,28 +121,6 @@ async def test_an_internal_call_by_extension_rings_the_colleague(
     assert {p["employee_id"] for p in record["participants"]} == {str(colleague.id)}
 
 
-async def test_inbound_calls_are_recorded_with_the_warning_first(pbx: Pbx, vats_tenant: TenantCreated) -> None:
-    d = pbx.kernel.directory
-    await d.assign_number(vats_tenant.tenant_id, MAIN)
-    await d.set_availability(vats_tenant.tenant_id, vats_tenant.admin_id, "available")
-    tenant = await d.get_tenant(vats_tenant.tenant_id)
-    await d.update_tenant(vats_tenant.tenant_id, settings=msgspec.structs.replace(
-        tenant.settings, recording_enabled=True, recording_default=True))  # fmt: skip
-    await pbx.apply()
-    await pbx.call(MAIN, hold=8)
-    (record,) = await pbx.records(1)
-    assert record["answered_by"] is not None
-    (recording,) = record["recordings"]
-    assert (await asyncio.to_thread(Path(recording).stat)).st_size > 1000
-    assert pbx.kernel.db is not None
-    async with pbx.kernel.db.system() as conn:
-        played = await conn.fetchval(
-            "SELECT count(*) FROM cel WHERE linkedid = $1 AND eventtype = 'APP_START' AND appname = 'MixMonitor'",
-            record["linkedid"],
-        )
-    assert played == 1
-
-
 async def test_call_back_button_of_a_task_alert_rings_me_then_the_client(
     pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients, fake_telegram: FakeTelegram
 ) -> None:

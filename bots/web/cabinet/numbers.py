@@ -53,6 +53,7 @@ class NumbersController(Controller):
                     name=form.get("name", ""),
                     scenario_id=forms.optional_id(form, "scenario_id"),
                     recording=forms.checkbox(form, "recording"),
+                    recording_warning=forms.checkbox(form, "recording_warning"),
                     number_as_caller_id=forms.checkbox(form, "number_as_caller_id"),
                 )
                 number = await repo.update_number(tx.conn, tx.tenant.id, number_id, data)

@@ -103,6 +103,7 @@ RU: dict[str, str] = {
     "numbers_scenario": "Сценарий",
     "numbers_no_scenario": "Без сценария",
     "numbers_recording": "Запись",
+    "numbers_recording_warning": "Предупреждать о записи",
     "numbers_as_caller_id": "Номер как АОН",
     "numbers_saved": "Номер {number} сохранён.",
     # service messages these pages can show
@@ -226,6 +227,7 @@ EN: dict[str, str] = {
     "numbers_scenario": "Scenario",
     "numbers_no_scenario": "No scenario",
     "numbers_recording": "Recording",
+    "numbers_recording_warning": "Warn that calls are recorded",
     "numbers_as_caller_id": "Number as caller ID",
     "numbers_saved": "Number {number} saved.",
 }

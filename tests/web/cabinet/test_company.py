@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from selenium.webdriver.common.by import By
 from vats.bots.web.app import create_app
 from vats.bots.web.testing import TEST_PASSWORD
@@ -64,6 +65,44 @@ async def test_an_admin_sets_time_zone_recording_and_role_rights(vats_kernel: Ke
         assert forged.status_code == 422 and 'id="head-scope-error"' in forged.text
         again = await vats_kernel.directory.get_tenant(vats_tenant.tenant_id)
         assert again.time_zone == "Asia/Yekaterinburg" and again.settings.roles.head.history_scope == "department"
+    finally:
+        await admin.close()
+
+
+async def test_an_admin_sets_the_default_recording_warning_and_the_retention_period(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    from vats.core.media.library import create_media
+    from vats.core.media.models import MediaCreate
+
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        chain = await create_media(conn, vats_tenant.tenant_id, msgspec.convert(
+            {"name": "Наше предупреждение", "items": [{"type": "file", "file_id": "standard:recording_warning"}]},
+            MediaCreate))  # fmt: skip
+    admin = await admin_client(vats_kernel, vats_tenant)
+    try:
+        shown = (await admin.http.get(PBX)).text
+        assert "Наше предупреждение" in shown and "по умолчанию оператора: 365" in shown
+        saved = await admin.post_form(
+            PBX, rights_form(recording_warning_media=str(chain.id), retention_days="90"), form_page=PBX
+        )
+        assert saved.status_code == 200 and 'id="notice"' in saved.text
+        tenant = await vats_kernel.directory.get_tenant(vats_tenant.tenant_id)
+        assert tenant.settings.recording_warning_media == str(chain.id) and tenant.settings.retention_days == 90
+        # Days out of range and media of nobody's: refused beside the field, nothing saved.
+        refused = await admin.post_form(PBX, rights_form(retention_days="0"), form_page=PBX)
+        assert refused.status_code == 422 and 'id="retention_days-error"' in refused.text
+        forged = await admin.post_form(
+            PBX, rights_form(recording_warning_media="00000000-0000-0000-0000-000000000000"), form_page=PBX
+        )
+        assert forged.status_code == 422 and 'id="recording_warning_media-error"' in forged.text
+        again = await vats_kernel.directory.get_tenant(vats_tenant.tenant_id)
+        assert again.settings == tenant.settings
+        # Emptied: the standard warning and the operator's period again.
+        await admin.post_form(PBX, rights_form(), form_page=PBX)
+        cleared = await vats_kernel.directory.get_tenant(vats_tenant.tenant_id)
+        assert cleared.settings.recording_warning_media is None and cleared.settings.retention_days is None
     finally:
         await admin.close()
 

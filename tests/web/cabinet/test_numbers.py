@@ -58,7 +58,7 @@ async def test_an_admin_sets_a_numbers_scenario_recording_and_caller_id(
 
     form = f"number-{number.id}"
     Select(browser.find_element(By.ID, f"{form}-scenario_id")).select_by_value(str(scenario.id))
-    for box in ("recording", "number_as_caller_id"):
+    for box in ("recording", "recording_warning", "number_as_caller_id"):
         element = browser.find_element(By.ID, f"{form}-{box}")
         if not element.is_selected():
             browser.execute_script("arguments[0].click()", element)
@@ -68,8 +68,8 @@ async def test_an_admin_sets_a_numbers_scenario_recording_and_caller_id(
     submit(browser, form)
     assert browser.find_element(By.ID, "notice").text == "Номер +74951234567 сохранён."
     saved = await stored(vats_kernel, tid, number.id)
-    assert (saved.name, saved.scenario_id, saved.recording, saved.number_as_caller_id) == (
-        "Отдел продаж", scenario.id, True, True
+    assert (saved.name, saved.scenario_id, saved.recording, saved.recording_warning, saved.number_as_caller_id) == (
+        "Отдел продаж", scenario.id, True, True, True
     )  # fmt: skip
 
     # An empty name is refused beside its input, and nothing of the form is saved.

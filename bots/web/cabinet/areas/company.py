@@ -14,10 +14,12 @@ from vats.bots.web.cabinet.kit import ADMIN, CabinetPages, NavEntry, form_fields
 from vats.bots.web.kit import kernel_of, tenant_transaction
 from vats.core.directory.models import RoleSettings, RolesSettings
 from vats.core.errors import ValidationError, VatsError
+from vats.core.media.library import list_media
 
 PAGE = "/cabinet/settings/pbx"
 SCOPED_ROLES = ("head", "user", "restricted")  # admins always see everything
 SCOPES = ("own", "department", "company")
+MAX_RETENTION_DAYS = 3650  # as TenantSettings.retention_days allows
 
 
 def roles_from_form(form: dict[str, str]) -> RolesSettings:
@@ -34,6 +36,16 @@ def roles_from_form(form: dict[str, str]) -> RolesSettings:
     return RolesSettings(**roles)
 
 
+def retention_from_form(form: dict[str, str]) -> int | None:
+    """Days recordings are kept; empty: the operator's default."""
+    text = form.get("retention_days", "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RETENTION_DAYS:
+        raise ValidationError(f"a number of days from 1 to {MAX_RETENTION_DAYS}", field="retention_days")
+    return int(text)
+
+
 class CompanyPages(Controller):
     path = PAGE
     include_in_schema = False
@@ -48,6 +60,8 @@ class CompanyPages(Controller):
         async with tenant_transaction(kernel, me) as tx:
             tenant = tx.tenant
             disabled = await kernel.plugins.disabled_for(tx.conn, tenant.id)
+            chains = await list_media(tx.conn, tenant.id)
+        warnings = [("", "")] + [(str(m.id), m.name) for m in chains]  # "": the standard warning
         plugins = [
             {"name": n, "enabled": n not in disabled, "switchable": kernel.plugins.switchable(n)}
             for n in kernel.plugins.names()
@@ -57,7 +71,7 @@ class CompanyPages(Controller):
         context.setdefault("notice", "")
         return await page(
             request, "company.html", status, tenant=tenant, roles=SCOPED_ROLES, scopes=SCOPES, plugins=plugins,
-            **context,
+            warnings=warnings, default_retention=kernel.config.retention_days, **context,
         )  # fmt: skip
 
     @post("/")
@@ -73,6 +87,8 @@ class CompanyPages(Controller):
                 current,
                 recording_enabled=form.get("recording_enabled") == "on",
                 recording_default=form.get("recording_default") == "on",
+                recording_warning_media=form.get("recording_warning_media") or None,
+                retention_days=retention_from_form(form),
                 roles=roles_from_form(form),
             )
             await kernel.directory.update_tenant(
@@ -105,6 +121,11 @@ TEXTS_RU = {
     "pbx_recording": "Запись разговоров",
     "pbx_recording_enabled": "Услуга записи подключена",
     "pbx_recording_default": "Записывать звонки, если не настроено иначе",
+    "pbx_warning_media": "Предупреждение о записи по умолчанию",
+    "pbx_warning_standard": "Стандартное",
+    "pbx_retention": "Срок хранения записей и голосовых сообщений, дней",
+    "pbx_retention_hint": "Пусто — по умолчанию оператора: {days}. Потом файлы удаляются.",
+    "err:a number of days from 1 to 3650": "Число дней от 1 до 3650.",
     "pbx_rights": "Система прав",
     "pbx_rights_hint": "Администраторы видят всё; остальные — по этим правилам.",
     "pbx_history_scope": "История звонков",
@@ -128,6 +149,10 @@ TEXTS_EN = {
     "pbx_recording": "Call recording",
     "pbx_recording_enabled": "The recording service is on",
     "pbx_recording_default": "Record calls unless set otherwise",
+    "pbx_warning_media": "Default recording warning",
+    "pbx_warning_standard": "Standard",
+    "pbx_retention": "Keep recordings and voicemail for, days",
+    "pbx_retention_hint": "Empty: the operator's default, {days}. Then the files are deleted.",
     "pbx_rights": "Rights",
     "pbx_rights_hint": "Admins see everything; the others by these rules.",
     "pbx_history_scope": "Call history",
