@@ -1,4 +1,5 @@
-"""The dashboard (one employee) and the admin statistics (per number and per employee, top 3):
+"""The dashboard (one employee) and the statistics (per number and per employee, top 3; each
+viewer sees the figures of the calls, tasks and deals their history shows them):
 calls in / out / missed / answered, talk time, tasks and deals by status, totals and per day.
 
 An employee's calls are those they made, took or were rung for; "missed" counts inbound calls
@@ -13,6 +14,9 @@ from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
+from vats.plugins.crm.deals import visibility as deals_visibility
+from vats.plugins.crm.tasks import visibility as tasks_visibility
+from vats.plugins.crm.viewer import Viewer
 
 
 class CallCounts(msgspec.Struct, kw_only=True):
@@ -131,16 +135,17 @@ def _fill_days(rows: list[Any], since: dt.datetime, until: dt.datetime, tz: str)
     return out
 
 
-async def statistics(
-    conn: Connection, tenant_id: uuid.UUID, since: dt.datetime, until: dt.datetime, tz: str
-) -> Statistics:
-    where = "tenant_id = $1 AND started_at >= $2 AND started_at < $3"
+async def statistics(conn: Connection, viewer: Viewer, since: dt.datetime, until: dt.datetime, tz: str) -> Statistics:
+    """The PBX's figures as the viewer may see them: the calls of their history (the role's
+    scope, internal calls left out for users), and the tasks and deals they see."""
+    args: list[Any] = [viewer.tenant_id, since, until]
+    seen = viewer.calls_condition("h", args)
+    where = f"h.tenant_id = $1 AND h.started_at >= $2 AND h.started_at < $3 AND {seen}"
     numbers = await conn.fetch(
         f"SELECT h.number AS key, coalesce(n.name, '') AS name, {_aggregates(None)} FROM crm_calls h"
         " LEFT JOIN numbers n ON n.tenant_id = h.tenant_id AND n.e164 = h.number"
-        " WHERE h.tenant_id = $1 AND h.started_at >= $2 AND h.started_at < $3 AND h.direction = 'inbound'"
-        " GROUP BY 1, 2 ORDER BY inbound DESC, 1",
-        tenant_id, since, until,
+        f" WHERE {where} AND h.direction = 'inbound' GROUP BY 1, 2 ORDER BY inbound DESC, 1",
+        *args,
     )  # fmt: skip
     # One row per (call, employee involved), grouped: a lateral unnest, not a join on arrays.
     people = await conn.fetch(
@@ -153,26 +158,29 @@ async def statistics(
         " FROM crm_calls h CROSS JOIN LATERAL (SELECT DISTINCT u.who FROM"
         "  unnest(h.addressed || ARRAY[h.made_by, h.answered_by]) AS u(who) WHERE u.who IS NOT NULL) AS x"
         " JOIN employees e ON e.tenant_id = h.tenant_id AND e.id = x.who"
-        " WHERE h.tenant_id = $1 AND h.started_at >= $2 AND h.started_at < $3"
-        " GROUP BY x.who, e.full_name ORDER BY answered DESC, e.full_name",
-        tenant_id, since, until,
+        f" WHERE {where} GROUP BY x.who, e.full_name ORDER BY answered DESC, e.full_name",
+        *args,
     )  # fmt: skip
     days = await conn.fetch(
-        f"SELECT (started_at AT TIME ZONE $4)::date AS day, {_aggregates(None)} FROM crm_calls WHERE {where}"
-        " GROUP BY 1 ORDER BY 1",
-        tenant_id, since, until, tz,
+        f"SELECT (h.started_at AT TIME ZONE ${len(args) + 1})::date AS day, {_aggregates(None)} FROM crm_calls h"
+        f" WHERE {where} GROUP BY 1 ORDER BY 1",
+        *args, tz,
     )  # fmt: skip
+    task_args: list[Any] = [viewer.tenant_id, since, until]
+    task_seen = tasks_visibility(viewer, task_args)
     tasks = await _by_status(
         conn,
-        "SELECT status, count(*) AS n FROM crm_tasks WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3"
-        " GROUP BY status",
-        tenant_id, since, until,
+        "SELECT t.status, count(*) AS n FROM crm_tasks t WHERE t.tenant_id = $1 AND t.created_at >= $2"
+        f" AND t.created_at < $3 AND {task_seen} GROUP BY t.status",
+        *task_args,
     )  # fmt: skip
+    deal_args: list[Any] = [viewer.tenant_id, since, until]
+    deal_seen = deals_visibility(viewer, deal_args)
     deals = await _by_status(
         conn,
-        "SELECT status, count(*) AS n FROM crm_deals WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3"
-        " GROUP BY status",
-        tenant_id, since, until,
+        "SELECT d.status, count(*) AS n FROM crm_deals d WHERE d.tenant_id = $1 AND d.created_at >= $2"
+        f" AND d.created_at < $3 AND {deal_seen} GROUP BY d.status",
+        *deal_args,
     )  # fmt: skip
     per_day = _fill_days(days, since, until, tz)
     totals = CallCounts(

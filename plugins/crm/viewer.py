@@ -7,7 +7,8 @@
   someone rung both personally and as a member of a rung group counts as the group's);
   a head with the "department" scope sees what the members of their groups see; the
   "company" scope sees every call;
-* restricted users see only external calls (no internal ones);
+* users and restricted users see no internal calls (seed 003: "кроме внутренних звонков");
+  restricted users see only their own external calls, whatever their role's scope says;
 * calls of personal contacts are for admins only, whatever the scope.
 """
 
@@ -60,7 +61,7 @@ class Viewer:
         if self.is_admin:
             return "true"
         parts = [f"NOT {alias}.personal"]
-        if self.role == "restricted":
+        if self.role in ("user", "restricted"):
             parts.append(f"{alias}.direction <> 'internal'")
         if not self.company:
             args.append(list(self.people))
@@ -109,7 +110,7 @@ async def viewer_for(
 ) -> Viewer:
     if role == "admin":
         return Viewer(tenant_id=tenant_id, employee_id=employee_id, role=role, settings=settings, company=True)
-    scope = getattr(settings.roles, role).history_scope
+    scope = "own" if role == "restricted" else getattr(settings.roles, role).history_scope
     if scope == "company":
         return Viewer(tenant_id=tenant_id, employee_id=employee_id, role=role, settings=settings, company=True)
     my_groups = {

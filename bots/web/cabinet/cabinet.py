@@ -16,7 +16,7 @@ from vats.bots.web.cabinet.session import redirect, safe_next
 from vats.bots.web.cabinet.signin import MAX_FIELD, landing
 from vats.bots.web.cabinet.texts import LANGS, problem_text, texts
 from vats.bots.web.deps import caller
-from vats.bots.web.kit import ADMIN, MANAGERS, kernel_of
+from vats.bots.web.kit import ADMIN, EVERYONE, kernel_of
 from vats.core.accounts.service import Principal
 from vats.core.directory import employees as repo
 from vats.core.directory.employees import EmployeePage
@@ -110,27 +110,25 @@ class CabinetController(Controller):
         offset: int = 0,
         **context: Any,
     ) -> Template:
-        me = require(request, MANAGERS)
+        me = require(request, EVERYONE)  # the whole list, read-only but for admins (seed 001)
         db = kernel_of(request).db
         assert db is not None
         q = (q or "").strip()[:100] or None
         role = role if role in ROLES else None
         offset = max(0, offset)
-        allowed = None
-        if me.role != "admin":  # heads see their scope, read-only (the API's rule)
+        openable = None  # whose cards open: heads their scope, others their own (the API's rule)
+        if me.role != "admin":
             async with db.tenant(me.tenant_id) as conn:
                 tenant = await load_tenant(conn, me.tenant_id)
-                allowed = await visible_employee_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
-        raw = await repo.employee_page_json(
-            db.pool, me.tenant_id, only_ids=allowed, q=q, role=role, limit=PAGE_SIZE, offset=offset
-        )
+                openable = await visible_employee_ids(conn, tenant.id, tenant.settings, me.role, me.employee_id)
+        raw = await repo.employee_page_json(db.pool, me.tenant_id, q=q, role=role, limit=PAGE_SIZE, offset=offset)
         listing = msgspec.json.decode(raw, type=EmployeePage)
         context.setdefault("errors", {})
         context.setdefault("values", {})
         context.setdefault("notice", "")
         return await page(
             request, "employees.html", status,
-            listing=listing, q=q or "", role=role or "", roles=ROLES, can_edit=me.role == "admin",
+            listing=listing, q=q or "", role=role or "", roles=ROLES, can_edit=me.role == "admin", openable=openable,
             page_size=PAGE_SIZE, **context,
         )  # fmt: skip
 

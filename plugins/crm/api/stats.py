@@ -1,5 +1,6 @@
-"""/api/dashboard (one employee: yourself, or anyone for admins) and /api/statistics (admins:
-per number and per employee, top 3), as JSON and as charts (SVG or PNG)."""
+"""/api/dashboard (one employee: yourself, or anyone for admins) and /api/statistics (per
+number and per employee, top 3, of the calls the viewer's history shows), as JSON and as
+charts (SVG or PNG)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
-from vats.bots.web.kit import ADMIN, EVERYONE, TenantDep
+from vats.bots.web.kit import EVERYONE, TenantDep
 from vats.core.errors import NotFoundError
 from vats.plugins.crm import charts, stats
 from vats.plugins.crm.api.common import VIEWER, ViewerDep
@@ -75,23 +76,25 @@ class StatsController(Controller):
         image = await asyncio.to_thread(charts.render, chart, f"Звонки: {name}", board.calls, board.per_day, fmt)
         return Response(image, media_type=MEDIA[fmt])
 
-    @get("/statistics", operation_id="getStatistics", summary="Per number and per employee, top 3",
-         opt={"roles": ADMIN})  # fmt: skip
+    @get("/statistics", operation_id="getStatistics", summary="Per number and per employee, top 3 (what you may see)",
+         opt={"roles": EVERYONE})  # fmt: skip
     async def statistics(
         self,
         tx: TenantDep,
+        viewer: ViewerDep,
         period: StatsPeriod = "today",
         start: FromParam = None,
         end: ToParam = None,
     ) -> stats.Statistics:
         since, until = period_bounds(period, tx.tenant.time_zone, start=start, end=end)
-        return await stats.statistics(tx.conn, tx.tenant.id, since, until, tx.tenant.time_zone)
+        return await stats.statistics(tx.conn, viewer, since, until, tx.tenant.time_zone)
 
     @get("/statistics/chart", operation_id="getStatisticsChart", summary="The statistics as a chart (SVG or PNG)",
-         opt={"roles": ADMIN})  # fmt: skip
+         opt={"roles": EVERYONE})  # fmt: skip
     async def statistics_chart(
         self,
         tx: TenantDep,
+        viewer: ViewerDep,
         period: StatsPeriod = "week",
         start: FromParam = None,
         end: ToParam = None,
@@ -99,6 +102,6 @@ class StatsController(Controller):
         fmt: FormatParam = "svg",
     ) -> Response[bytes]:
         since, until = period_bounds(period, tx.tenant.time_zone, start=start, end=end)
-        data = await stats.statistics(tx.conn, tx.tenant.id, since, until, tx.tenant.time_zone)
+        data = await stats.statistics(tx.conn, viewer, since, until, tx.tenant.time_zone)
         image = await asyncio.to_thread(charts.render, chart, "Звонки ВАТС", data.totals, data.per_day, fmt)
         return Response(image, media_type=MEDIA[fmt])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar.static_files import create_static_files_router
-from vats.bots.web.cabinet.kit import ADMIN, EVERYONE, CabinetPages, NavEntry
+from vats.bots.web.cabinet.kit import EVERYONE, CabinetPages, NavEntry
 
 HERE = Path(__file__).parent
 
@@ -28,7 +28,7 @@ def pages() -> CabinetPages:
             NavEntry(href="/cabinet/history", label_ru=RU["calls_history"], label_en=EN["calls_history"],
                      roles=EVERYONE, section="work", order=500),
             NavEntry(href="/cabinet/statistics", label_ru=RU["calls_statistics"], label_en=EN["calls_statistics"],
-                     roles=ADMIN, section="work", order=590),
+                     roles=EVERYONE, section="work", order=590),
         ],
         templates=HERE / "templates",
         texts_ru=RU,

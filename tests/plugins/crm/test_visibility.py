@@ -59,23 +59,26 @@ async def test_calls_by_role(company: Company, clients: Clients) -> None:
 
     admin, anna, boris, vera = [await clients.of(w) for w in ("admin", "201", "202", "203")]
     assert await peers(admin) == {"+79030000001", "+79030000002", "+79030000003", "203"}
-    assert await peers(anna) == {"+79030000001", "203"}  # took one, made one
+    assert await peers(anna) == {"+79030000001"}  # took one; her internal call is not for users (seed 003)
     assert await peers(boris) == {"+79030000002", "+79030000003"}
-    assert await peers(vera) == {"203"}  # was called
+    assert await peers(vera) == set()  # was called, internally
 
     # joining the group reveals its earlier calls; leaving hides them
     await set_members(company, "201")
-    assert await peers(anna) == {"+79030000001", "+79030000002", "203"}
+    assert await peers(anna) == {"+79030000001", "+79030000002"}
     assert await peers(boris) == {"+79030000003"}
     # taking Борис out of the scenario hides the calls he was addressed in personally
     await company.set_scenario({"default": {"handling": forward(emp(a))}})
     assert await peers(boris) == set()
 
-    # restricted users see their own external calls only
+    # restricted users see their own external calls only, whatever their role's scope says
     await set_role(company, "201", "restricted")
     anna = await clients.api.as_employee(company.tenant_id, a)
     assert await peers(anna) == {"+79030000001", "+79030000002"}
     assert (await anna.get("/api/history/export.csv", params=DAY)).status_code == 403
+    await settings(company, roles=RolesSettings(restricted=RoleSettings(history_scope="company")))
+    assert await peers(anna) == {"+79030000001", "+79030000002"}
+    await settings(company, roles=RolesSettings())
 
     # a head with the department scope sees the calls of their group's members
     await set_role(company, "202", "head")
@@ -131,3 +134,59 @@ async def test_tasks_and_private_deals(company: Company, clients: Clients) -> No
     assert (await admin.get(f"/api/deals/{deal['id']}")).status_code == 200
     r = await boris.post(f"/api/deals/{deal['id']}/attachments", json={"kind": "task", "id": task["id"]})
     assert r.status_code == 201 and r.json()["tasks"] == [task["id"]]
+
+
+async def test_a_user_s_scope_is_a_role_setting_and_internal_calls_stay_hidden(company: Company, clients: Clients) -> None:
+    b = company.people["202"]
+    await set_members(company, "201", "202")  # Анна and Борис: one department
+    await company.set_scenario({"default": {"handling": forward(emp(b))}})
+    await record_call(company, "202 answers", caller="+79030000021")  # Борис's call
+    await company.set_scenario({"default": {"handling": forward(emp(company.people["203"]))}})
+    await record_call(company, "203 answers", caller="+79030000022")  # Вера's (another department)
+    await store(company.kernel, internal(company, "202", "203"))
+    anna = await clients.of("201")
+    assert await peers(anna) == set()  # by default a user sees their own calls (today's behaviour)
+    await settings(company, roles=RolesSettings(user=RoleSettings(history_scope="department")))
+    assert await peers(anna) == {"+79030000021"}
+    await settings(company, roles=RolesSettings(user=RoleSettings(history_scope="company")))
+    assert await peers(anna) == {"+79030000021", "+79030000022"}  # never the internal call
+    admin = await clients.of("admin")
+    assert "203" in await peers(admin)
+    # the switches: no export, no recordings
+    await settings(company, roles=RolesSettings(user=RoleSettings(
+        history_scope="company", may_download_history=False, may_play_recordings=False)))  # fmt: skip
+    r = await anna.get("/api/history/export.csv", params=DAY)
+    assert r.status_code == 403
+
+
+async def test_statistics_follow_the_history_s_visibility(company: Company, clients: Clients) -> None:
+    await set_members(company, "201", "202")
+    await company.set_scenario({"default": {"handling": forward(emp(company.people["201"]))}})
+    await record_call(company, "201 answers", caller="+79030000031")
+    await company.set_scenario({"default": {"handling": forward(emp(company.people["203"]))}})
+    await record_call(company, "203 answers", caller="+79030000032")  # Вера's call
+    await store(company.kernel, internal(company, "201", "203"))
+
+    async def totals(client: httpx.AsyncClient, period: dict[str, str] = DAY) -> dict[str, Any]:
+        r = await client.get("/api/statistics", params=period)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    admin, anna = await clients.of("admin"), await clients.of("201")
+    everything = await totals(admin)
+    assert everything["totals"]["inbound"] == 2 and everything["totals"]["answered"] == 3  # with the internal one
+    mine = await totals(anna)  # own scope: her answered call only, no internal call, no one else's task
+    assert {k: v for k, v in mine["totals"].items() if k != "talk_s"} == {
+        "inbound": 1, "outbound": 0, "missed": 0, "answered": 1}  # fmt: skip
+    assert [row["key"] for row in mine["by_employee"]] == [str(company.people["201"])]
+    r = await admin.post("/api/tasks", json={
+        "title": "Перезвонить", "assignee_kind": "employee", "assignee_id": str(company.people["203"])})  # fmt: skip
+    assert r.status_code == 201, r.text
+    today = {"period": "today"}
+    assert (await totals(admin, today))["tasks"] == {"open": 1} and (await totals(anna, today))["tasks"] == {}
+    await settings(company, roles=RolesSettings(user=RoleSettings(history_scope="company")))
+    company_wide = await totals(anna)
+    assert company_wide["totals"]["inbound"] == 2 and company_wide["totals"]["answered"] == 2
+    assert (await totals(anna, today))["tasks"] == {"open": 1}
+    chart = await anna.get("/api/statistics/chart", params={"chart": "pie"})
+    assert chart.status_code == 200 and b"<svg" in chart.content

@@ -1,7 +1,7 @@
 """Рабочий стол and Статистика in a real browser: the charts hold the same numbers as the JSON
 endpoint they are drawn from (read from the page's Chart.js objects), dd.mm dates, integer
 axes, legends below the drawing; the API's chart images open in a tab with the cookie session;
-the statistics are for admins only; desktop and 375 px."""
+the statistics show each role what its history shows; desktop and 375 px."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 
 from tests.engine.conftest import Company, company  # noqa: F401
 from tests.web.cabinet.calls_data import a_few_calls
@@ -108,7 +107,7 @@ async def test_the_dashboards_charts_show_the_numbers_of_its_json_endpoint(
     assert problems == []
 
 
-async def test_the_statistics_top_three_and_tables_follow_the_json_and_are_for_admins_only(
+async def test_the_statistics_top_three_and_tables_follow_the_json_and_the_viewer_s_history(
     cabinet_server: Server, browser: Any, company: Company, screenshots: Path  # noqa: F811
 ) -> None:
     await a_few_calls(company)
@@ -129,11 +128,13 @@ async def test_the_statistics_top_three_and_tables_follow_the_json_and_are_for_a
     problems = look(browser, browser.current_url, "statistics", screenshots)
     assert problems == []
 
-    # An employee: no entry in the menu, and the clear no-access page.
+    # An employee: the statistics of what their history shows (a user: their own calls).
     browser.delete_all_cookies()
     anna = await give_test_password(company.kernel, company.tenant_id, company.people["201"])
     sign_in(browser, cabinet_server, anna, "/cabinet/dashboard")
-    assert not browser.find_elements(By.CSS_SELECTOR, "nav a[href='/cabinet/statistics']")
     assert not browser.find_elements(By.ID, "employee")  # only my own dashboard
-    browser.get(cabinet_server.url + "/cabinet/statistics")
-    wait(browser).until(ec.presence_of_element_located((By.ID, "refused-title")))
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/statistics']").click()
+    wait(browser).until(lambda d: page_id(d) == "statistics")
+    mine = source_json(browser)
+    assert 0 < mine["totals"]["inbound"] < stats["totals"]["inbound"]
+    assert str(company.people["201"]) in {row["key"] for row in mine["by_employee"]}

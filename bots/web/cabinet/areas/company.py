@@ -25,7 +25,8 @@ MAX_RETENTION_DAYS = 3650  # as TenantSettings.retention_days allows
 def roles_from_form(form: dict[str, str]) -> RolesSettings:
     roles: dict[str, RoleSettings] = {}
     for role in SCOPED_ROLES:
-        scope = form.get(f"{role}-scope", "")
+        # restricted users see only their own external calls (seed 003): no scope to choose
+        scope = "own" if role == "restricted" else form.get(f"{role}-scope", "")
         if scope not in SCOPES:
             raise ValidationError(f"choose one of {', '.join(SCOPES)}", field=f"{role}-scope")
         roles[role] = RoleSettings(
@@ -134,6 +135,8 @@ TEXTS_RU = {
     "pbx_scope_company": "Все звонки компании",
     "pbx_may_download": "Может выгружать историю",
     "pbx_may_play": "Может слушать записи",
+    "pbx_restricted_scope": "Только свои внешние звонки",
+    "pbx_no_internal": "Внутренние звонки пользователям не показываются.",
     "pbx_saved": "Настройки сохранены.",
     "pbx_plugins": "Модули",
     "pbx_plugin_on": "Включён",
@@ -161,6 +164,8 @@ TEXTS_EN = {
     "pbx_scope_company": "All the company's calls",
     "pbx_may_download": "May export the history",
     "pbx_may_play": "May listen to recordings",
+    "pbx_restricted_scope": "Own external calls only",
+    "pbx_no_internal": "Users are not shown internal calls.",
     "pbx_saved": "Settings saved.",
     "pbx_plugins": "Plugins",
     "pbx_plugin_on": "On",

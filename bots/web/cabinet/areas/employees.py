@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from vats.bots.web.cabinet.cabinet import CabinetController
 from vats.bots.web.cabinet.card import EmployeeCardController
-from vats.bots.web.cabinet.kit import MANAGERS, CabinetPages, NavEntry
+from vats.bots.web.cabinet.kit import EVERYONE, CabinetPages, NavEntry
 from vats.bots.web.cabinet.people_texts import texts_of
 from vats.bots.web.cabinet.provisioning import provisioning_xml
 
@@ -17,7 +17,7 @@ def pages() -> CabinetPages:
         nav=[
             NavEntry(
                 href="/cabinet/settings/employees", label_ru="Сотрудники", label_en="Employees",
-                roles=MANAGERS, section="settings", order=100,
+                roles=EVERYONE, section="settings", order=100,  # read-only but for admins (seed 001)
             ),
         ],
         texts_ru=texts_of("ru", "card_"),
