@@ -35,6 +35,7 @@ from vats.core.directory.models import (
     EmployeeUpdate,
     ExtraPeriodCreate,
     ForwardTarget,
+    SipLineCreate,
     TerminalUpdate,
 )
 from vats.core.directory.schedules import list_calendars, list_schedules
@@ -44,6 +45,7 @@ AVAILABILITIES = ("unavailable", "by_schedule", "available")
 RECORDING = ("default", "on", "off")
 RING_MODES = ("parallel", "sequential")
 ABSENCE_KINDS = ("vacation", "sick_leave", "other")
+LINE_KINDS = ("softphone", "mobile_app", "webphone")
 CARD = "/cabinet/settings/employees/{employee_id}"
 
 # A service's field name and the input that shows it, where the two differ.
@@ -76,6 +78,8 @@ def _choices(lang: Lang, extra: dict[str, Any]) -> dict[str, list[tuple[str, str
         "groups": none + [(str(g.id), g.name) for g in extra["groups"]],
         "absence_kinds": [(k, say(lang, f"card_absence_{k}")) for k in ABSENCE_KINDS],
         "period_kinds": [("yes", say(lang, "card_period_available")), ("no", say(lang, "card_period_unavailable"))],
+        "line_kinds": [(k, say(lang, f"card_kind_{k}")) for k in LINE_KINDS],
+        "owners": [(str(c["id"]), f"{c['full_name']} ({c['extension']})") for c in extra["everyone"]],
     }
 
 
@@ -104,6 +108,7 @@ class EmployeeCardController(Controller):
                     "schedules": await list_schedules(tx.conn, tx.tenant.id),
                     "calendars": await list_calendars(tx.conn, tx.tenant.id),
                     "colleagues": [c for c in await _colleagues(tx) if c["id"] != employee_id],
+                    "everyone": await _colleagues(tx),
                 }
             time_zone = employee.time_zone or tx.tenant.time_zone
         context.setdefault("errors", {})
@@ -111,6 +116,7 @@ class EmployeeCardController(Controller):
         context.setdefault("values", {})
         context.setdefault("notice", "")
         context.setdefault("offer", None)
+        context.setdefault("new_password", "")
         lang = await my_language(request)
         card = CARD.format(employee_id=employee_id)
         return await page(
@@ -238,16 +244,41 @@ class EmployeeCardController(Controller):
         self, request: Request[Any, Any, Any], employee_id: FromPath[uuid.UUID], terminal_id: FromPath[uuid.UUID]
     ) -> Template:
         async def work(tx: TenantScope, form: dict[str, str]) -> object:
+            line: dict[str, Any] = {}
+            if "kind" in form:  # a SIP line's form: its device kind and its owner
+                line["kind"] = forms.choice(form, "kind", LINE_KINDS)
+                line["employee_id"] = forms.optional_id(form, "employee_id") or employee_id
             data = TerminalUpdate(
                 active=forms.checkbox(form, "active"),
                 is_primary=forms.checkbox(form, "is_primary"),
                 ring_delay_s=forms.integer(form, "ring_delay_s"),
                 ring_time_s=forms.integer(form, "ring_time_s"),
                 channels=forms.integer(form, "channels"),
+                **line,
             )
             return await repo.update_terminal(tx.conn, tx.tenant.id, employee_id, terminal_id, data)
 
         return await self._change(request, employee_id, f"terminal-{terminal_id}", "ring_delay_s", work)
+
+    @post("/sip-lines")
+    async def add_sip_line(self, request: Request[Any, Any, Any], employee_id: FromPath[uuid.UUID]) -> Template:
+        """One more SIP line of the kind chosen, with the log-in typed (or a generated one)."""
+
+        async def work(tx: TenantScope, form: dict[str, str]) -> object:
+            kind = forms.choice(form, "kind", LINE_KINDS)
+            login = form.get("sip_login", "").strip() or None
+            line = SipLineCreate(kind=kind, sip_login=login)  # type: ignore[arg-type]
+            return await repo.add_sip_line(tx.conn, tx.tenant.id, employee_id, line)
+
+        return await self._change(request, employee_id, "sip-line", "sip_login", work)
+
+    @post("/password")
+    async def new_cabinet_password(self, request: Request[Any, Any, Any], employee_id: FromPath[uuid.UUID]) -> Template:
+        """A new cabinet password, shown on this page once (only its hash is kept)."""
+        me = require(request, ADMIN)
+        password = await kernel_of(request).accounts.generate_password(me.tenant_id, employee_id)
+        lang = await my_language(request)
+        return await self._card(request, employee_id, notice=say(lang, "card_password_made"), new_password=password)
 
     @post("/terminals/{terminal_id:uuid}/password")
     async def new_sip_password(

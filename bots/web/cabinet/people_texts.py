@@ -16,6 +16,14 @@ RU: dict[str, str] = {
     "card_saved": "Сохранено.",
     "card_invited": "Приглашение отправлено.",
     "card_send_invitation": "Отправить приглашение",
+    "card_make_password": "Создать новый пароль",
+    "card_password_made": "Новый пароль для входа в кабинет создан.",
+    "card_new_login_password": "Пароль для входа (показан один раз, передайте сотруднику)",
+    "card_add_line": "Добавить SIP-линию",
+    "card_line_kind": "Устройство",
+    "card_line_login": "Логин",
+    "card_line_login_hint": "пусто — создать автоматически",
+    "card_line_owner": "Сотрудник",
     "card_time_zone": "Часовой пояс",
     "card_time_zone_hint": "пусто — как у АТС",
     "card_dial_through": "Донабор из голосового меню",
@@ -125,6 +133,7 @@ RU: dict[str, str] = {
     "err:an employee cannot forward to themself": "Нельзя переадресовать сотруднику самому себе.",
     "err:an absent employee cannot take their own calls": "Отсутствующий не может принимать свои же звонки.",
     "err:SIP lines cannot be removed, only switched off": "SIP-линию нельзя удалить, только выключить.",
+    "err:an employee has at most 20 SIP lines": "У сотрудника не больше 20 SIP-линий.",
     "err:no such scenario": "Такого сценария нет.",
     "err:an extension is 2 to 5 digits and does not start with 0": (
         "Внутренний номер — от 2 до 5 цифр и не начинается с 0."
@@ -139,6 +148,14 @@ EN: dict[str, str] = {
     "card_periods": "Extra availability",
     "card_saved": "Saved.",
     "card_invited": "The invitation was sent.",
+    "card_make_password": "Create a new password",
+    "card_password_made": "A new cabinet password was created.",
+    "card_new_login_password": "Sign-in password (shown once: hand it to the employee)",
+    "card_add_line": "Add a SIP line",
+    "card_line_kind": "Device",
+    "card_line_login": "Log-in",
+    "card_line_login_hint": "empty: generated",
+    "card_line_owner": "Employee",
     "card_send_invitation": "Send the invitation",
     "card_time_zone": "Time zone",
     "card_time_zone_hint": "empty: the PBX's",
@@ -239,6 +256,12 @@ _RU_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^action '(?P<a>\w+)' needs \w+$"), "Укажите, куда направить звонок."),
     (re.compile(r"^(?P<c>\w+) refers to nothing in this PBX$"), "Такого в АТС нет."),
     (re.compile(r"^(?P<v>\d+) is an emergency or service number"), "{v} — экстренный или служебный номер."),
+    (
+        re.compile(r"^the SIP log-in (?P<v>\S+) is already used by another line"),
+        "Логин {v} уже занят другой линией (в этой или другой АТС).",
+    ),
+    (re.compile(r"^a SIP log-in is 2 to 40"), "Логин — от 2 до 40 латинских букв, цифр, «.», «_» или «-»."),
+    (re.compile(r"^'(?P<v>.*)' is reserved by the telephony"), "«{v}» зарезервирован и не может быть логином."),
 ]
 
 
