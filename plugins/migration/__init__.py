@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import typer
 from vats.core import hookimpl
@@ -27,6 +28,13 @@ def register_migrations() -> Sequence[MigrationSource]:
 @hookimpl
 def register_migration_sources() -> Sequence[ExportSource]:
     return [JsonExportSource(), FreePbxExtensionsSource()]
+
+
+@hookimpl
+def register_routes() -> Sequence[Any]:
+    from vats.plugins.migration.api import MigrationDraftsController
+
+    return [MigrationDraftsController]
 
 
 @hookimpl

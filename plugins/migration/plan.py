@@ -85,14 +85,14 @@ def _placeholder(key: str, n: int) -> str:
     return f"employee-{n}.{digest}@{PLACEHOLDER_DOMAIN}"
 
 
-def _phone(text: str) -> str | None:
+def phone_or_none(text: str) -> str | None:
     try:
         return normalise_phone(text)
     except ValidationError:
         return None
 
 
-def _propose(customer: OldCustomer, problems: list[Problem]) -> list[OldEmployee]:
+def propose(customer: OldCustomer, problems: list[Problem]) -> list[OldEmployee]:
     """Seed 000's proposal: one employee per forwarding addressee (a line, or an outside
     number), in the order they first appear, then one per line no list used (every line must be
     bound). Unknown addressees are problems."""
@@ -107,7 +107,7 @@ def _propose(customer: OldCustomer, problems: list[Problem]) -> list[OldEmployee
             line = logins[key]
             name = line.name.strip() or f"Сотрудник {line.login}"
             proposed[key] = OldEmployee(full_name=name, lines=[LineBinding(login=line.login)])
-        elif (e164 := _phone(to)) is not None:
+        elif (e164 := phone_or_none(to)) is not None:
             if e164 not in proposed:
                 proposed[e164] = OldEmployee(full_name=f"Сотрудник {e164}", external_numbers=[e164])
             proposed[key] = proposed[e164]
@@ -139,7 +139,7 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
     """What would be created for the customer, with every problem found without the database."""
     key = import_key(source, customer.id)
     problems: list[Problem] = []
-    people = customer.employees if customer.employees is not None else _propose(customer, problems)
+    people = customer.employees if customer.employees is not None else propose(customer, problems)
     explicit = customer.employees is not None
     where = "employees" if explicit else "proposed employees"
 
@@ -156,7 +156,7 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
 
     numbers: list[PlannedNumber] = []
     for i, number in enumerate(customer.numbers):
-        e164 = _phone(number.number)
+        e164 = phone_or_none(number.number)
         if e164 is None:
             problems.append(
                 Problem(place=f"numbers[{i}].number", message=f"{number.number!r} is not a valid phone number")
@@ -173,7 +173,7 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
             problems.append(Problem(place=f"short_numbers[{i}].extension", message=f"{short.extension}: {problem}"))
             continue
         target = short.to.strip().lower()
-        target = _phone(short.to) or target
+        target = phone_or_none(short.to) or target
         short_of.setdefault(target, short.extension)
 
     planned: list[PlannedEmployee] = []
@@ -201,7 +201,7 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
             p_lines.append(PlannedLine(login=lines[login].login, password=lines[login].password, kind=binding.kind))
         p_externals = []
         for x, text in enumerate(person.external_numbers):
-            e164 = _phone(text)
+            e164 = phone_or_none(text)
             if e164 is None:
                 problems.append(
                     Problem(place=f"{place}.external_numbers[{x}]", message=f"{text!r} is not a valid phone number")
@@ -238,7 +238,7 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
         email, placeholder = _email_of(person, key, e, place, problems)
         caller_id = None
         if person.caller_id is not None:
-            caller_id = _phone(person.caller_id)
+            caller_id = phone_or_none(person.caller_id)
             if caller_id not in own_numbers:
                 problems.append(
                     Problem(
