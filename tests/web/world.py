@@ -139,6 +139,7 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "plan_id": "7b0a1c2e-0000-4000-8000-000000000001",  # billing's seeded rate plan
         "code": "start",  # billing's seeded tariff
         "e164": "+74959990001",  # a number of billing's catalogue
+        "draft_id": "00000000-0000-4000-8000-00000000d1af",  # a migration draft that does not exist (404)
         **crm,
     }
     for role in ROLES:
