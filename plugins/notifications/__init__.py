@@ -12,7 +12,8 @@ hooks, as a third party would write it:
 * ``register_workers``: the SMS sender of the kernel's outbox (e-mail goes by the kernel's);
 * ``register_cabinet_pages``: Settings → Уведомления (``cabinet.py``); the bell in the
   cabinet's header and each employee's notification list (``bell.py``, ``inbox.py``); Профиль →
-  Личный мобильный and password recovery by an SMS code to it (``personal*.py``);
+  Личный мобильный and password recovery by an SMS code to it (``personal*.py``); the operator
+  portal's Уведомления: the messages' texts, overridden per event and language (``operator_texts.py``);
 * ``register_routes``: /api/notifications/recipients, the e-mail link's page, and
   /api/operator/notifications/settings (``routes.py``).
 
@@ -82,7 +83,7 @@ def register_cabinet_pages() -> Sequence[Any]:
     """Settings → Уведомления in the cabinet, for admins (``cabinet.py``); everyone's bell and
     notification list (``bell.py``)."""
     from vats.bots.web.cabinet.kit import CabinetPages
-    from vats.plugins.notifications import bell, personal_pages
+    from vats.plugins.notifications import bell, operator_texts, personal_pages
     from vats.plugins.notifications.cabinet import cabinet_pages
 
     inbox_pages = CabinetPages(
@@ -92,7 +93,11 @@ def register_cabinet_pages() -> Sequence[Any]:
         handlers=[personal_pages.PersonalMobilePage, personal_pages.RecoveryPages], nav=[personal_pages.NAV],
         recovery=[personal_pages.RECOVERY], texts_ru=personal_pages.TEXTS_RU, texts_en=personal_pages.TEXTS_EN,
     )  # fmt: skip
-    return [cabinet_pages(), inbox_pages, mobile_pages]
+    texts_pages = CabinetPages(
+        handlers=[operator_texts.NotificationTextsPage], nav=[operator_texts.NAV], area="operator",
+        texts_ru=operator_texts.TEXTS_RU, texts_en=operator_texts.TEXTS_EN,
+    )  # fmt: skip
+    return [cabinet_pages(), inbox_pages, mobile_pages, texts_pages]
 
 
 @hookimpl

@@ -181,8 +181,10 @@ def fields_of(text: str) -> list[str]:
 
 
 def placeholders(key: str) -> frozenset[str]:
-    """The fields a message's texts may name: those its default texts fill in."""
-    return frozenset(name for text in TEXTS[key].values() for name in fields_of(text))
+    """The fields a message's texts may name: every field its event fills in (those its
+    event's default texts name; each text of an event is filled with the same fields)."""
+    keys = next((keys for keys in EDITABLE.values() if key in keys), (key,))
+    return frozenset(name for k in keys for text in TEXTS[k].values() for name in fields_of(text))
 
 
 def check(key: str, language: Language, text: str) -> str:
@@ -203,9 +205,21 @@ def check(key: str, language: Language, text: str) -> str:
     allowed = placeholders(key)
     for name in named:
         if name not in allowed:  # also {company.__class__} and {0}: only plain known names
-            known = ", ".join("{" + n + "}" for n in sorted(allowed))
-            raise ValidationError(f"unknown placeholder {{{name}}}; this text knows {known}", field=field)
+            raise UnknownPlaceholder(name, sorted(allowed), field)
     return text
+
+
+class UnknownPlaceholder(ValidationError):
+    """A text names a field its event does not have: the message names it and the known ones."""
+
+    def __init__(self, name: str, known: list[str], field: str) -> None:
+        self.name, self.known = name, known
+        listed = ", ".join("{" + n + "}" for n in known)
+        super().__init__(f"unknown placeholder {{{name}}}; this text knows {listed}", field=field)
+
+    def russian(self) -> str:
+        listed = ", ".join("{" + n + "}" for n in self.known)
+        return f"Неизвестная подстановка {{{self.name}}}; в этом тексте есть {listed}"
 
 
 class Catalogue:
