@@ -440,6 +440,19 @@ def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> Answer[int | None
 
 
 @hookspec
+def tenant_seats_included(tenant_id: uuid.UUID, conn: Connection, kernel: KernelAPI) -> Answer[int | None]:
+    """How many seats (employees) a tenant's price includes: its tariff's, from the billing
+    plugin (the kernel keeps no such number; it used to be ``tenants.seats_included``).
+
+    Ask it with ``await kernel.plugins.first("tenant_seats_included", tenant_id=...,
+    isolate_in=conn)`` inside a transaction; for a PBX not created yet (``tenant_id`` the nil
+    UUID, no tenant's) answer what a new one would get. None when no billing plugin is loaded:
+    nothing is included because nothing is billed, and the seat maximum's only floor is 1 (and
+    the employees the PBX has).
+    """
+
+
+@hookspec
 def call_budget(
     tenant_id: uuid.UUID, destination: str, call_id: str, conn: Connection, kernel: KernelAPI
 ) -> Answer[CallBudget | None]:

@@ -4,12 +4,19 @@ A package's migrations are the ``*.sql`` files of one folder, applied in name or
 (``0001_directory.sql``, ``0002_...``). The runner holds an advisory lock, so several vats
 processes starting at once apply each file exactly once; it records every file with its
 checksum and refuses to go on if an applied file was edited afterwards.
+
+One deliberate exception: a migration rewritten so that it still runs on a fresh database
+after a later migration of another package (the kernel's go first) changed what it relied on.
+The rewritten file names each text it replaces by its checksum on a line of its own,
+``-- vats-migration-replaces: <sha256>``; a database that applied that text accepts the new
+one (recording its checksum) without running it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -68,6 +75,14 @@ GRANT USAGE ON SEQUENCE cel_id_seq TO {CEL_ROLE};
 """
 
 
+_REPLACES = re.compile(r"^-- vats-migration-replaces: ([0-9a-f]{64})\s*$", re.MULTILINE)
+
+
+def replaced_checksums(sql: str) -> set[str]:
+    """The checksums of the earlier texts a rewritten migration stands for."""
+    return set(_REPLACES.findall(sql))
+
+
 def _files(source: MigrationSource) -> list[Path]:
     return sorted(p for p in source.folder.glob("*.sql") if p.is_file())
 
@@ -103,7 +118,13 @@ async def apply_migrations(
                     checksum = hashlib.sha256(sql.encode()).hexdigest()
                     key = (source.package, path.name)
                     if key in done:
-                        if done[key] != checksum:
+                        if done[key] != checksum and done[key] in replaced_checksums(sql):
+                            await conn.execute(
+                                "UPDATE vats_migrations SET checksum = $3 WHERE package = $1 AND name = $2",
+                                source.package, path.name, checksum,
+                            )  # fmt: skip
+                            log.info("migration %s/%s: applied as an earlier text it replaces", *key)
+                        elif done[key] != checksum:
                             raise MigrationError(
                                 f"migration {source.package}/{path.name} was changed after it "
                                 "was applied; add a new migration instead"

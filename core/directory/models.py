@@ -93,7 +93,6 @@ class Tenant(Model, frozen=True, kw_only=True):
     id: uuid.UUID
     name: str
     time_zone: str
-    seats_included: int
     seats_max: int
     settings: TenantSettings
     suspended: bool

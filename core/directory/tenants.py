@@ -18,7 +18,7 @@ from vats.core.errors import NotFoundError
 def tenant_of_row(row: Any) -> Tenant:
     return Tenant(
         id=row["id"], name=row["name"], time_zone=row["time_zone"],
-        seats_included=row["seats_included"], seats_max=row["seats_max"],
+        seats_max=row["seats_max"],
         settings=msgspec.convert(row["settings"], TenantSettings), suspended=row["suspended"],
         created_at=row["created_at"], language=row["language"],
     )  # fmt: skip

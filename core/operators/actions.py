@@ -13,16 +13,24 @@ from dataclasses import dataclass
 
 from vats.core.accounts.sessions import SessionCache
 from vats.core.asterisk import trunks
-from vats.core.db.database import Database
+from vats.core.db.database import Connection, Database
 from vats.core.directory._sql import lock_tenant
 from vats.core.directory.models import Employee, Number, Tenant
 from vats.core.directory.service import Directory, TenantCreated
 from vats.core.directory.tenants import tenant_of_row
 from vats.core.errors import LimitError, ValidationError
 from vats.core.operators.audit import Actor, record
+from vats.core.plugins import PluginHost
 
 MAX_SEATS = 10_000
-SEATS_INCLUDED = 3  # a new tenant's included seats (tenants.seats_included's default, migration 0001)
+MIN_SEATS = 1
+NEW_TENANT = uuid.UUID(int=0)  # asked about a PBX not created yet, plugins answer for a new one
+
+
+async def seats_included(plugins: PluginHost, conn: Connection, tenant_id: uuid.UUID) -> int | None:
+    """The seats the tenant's tariff includes, from the billing plugin; None without one."""
+    answer = await plugins.first("tenant_seats_included", tenant_id=tenant_id, isolate_in=conn)
+    return int(answer) if answer is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +61,10 @@ class OperatorActions:
         time_zone: str = "Europe/Moscow",
         seats_max: int = 50,
     ) -> TenantCreated:
-        if not SEATS_INCLUDED <= seats_max <= MAX_SEATS:
-            raise ValidationError(f"seats must be from {SEATS_INCLUDED} to {MAX_SEATS}", field="seats_max")
+        async with self.db.system() as conn:  # a PBX not created yet: the default tariff's seats
+            floor = max(MIN_SEATS, await seats_included(self.directory.plugins, conn, NEW_TENANT) or 0)
+        if not floor <= seats_max <= MAX_SEATS:
+            raise ValidationError(f"seats must be from {floor} to {MAX_SEATS}", field="seats_max")
         created = await self.directory.create_tenant(
             name=name, admin_email=admin_email, admin_phone=admin_phone, admin_name=admin_name,
             time_zone=time_zone, seats_max=seats_max,
@@ -71,15 +81,16 @@ class OperatorActions:
         return tenant
 
     async def set_seats(self, tenant_id: uuid.UUID, seats_max: int) -> Tenant:
-        """The PBX's seat maximum: not below the seats its tariff includes, nor below the
-        employees it has (under the tenant's lock, which adding an employee takes too)."""
+        """The PBX's seat maximum: not below the seats its tariff includes (the billing plugin's
+        ``tenant_seats_included``; without one, 1), nor below the employees it has (under the
+        tenant's lock, which adding an employee takes too)."""
         async with self.db.system() as conn:
             row = await lock_tenant(conn, tenant_id)
-            if not row["seats_included"] <= seats_max <= MAX_SEATS:
-                raise ValidationError(
-                    f"seats must be from {row['seats_included']} (included in the tariff) to {MAX_SEATS}",
-                    field="seats_max",
-                )
+            included = await seats_included(self.directory.plugins, conn, tenant_id)
+            floor = max(MIN_SEATS, included or 0)
+            if not floor <= seats_max <= MAX_SEATS:
+                tariff = " (included in the tariff)" if included else ""
+                raise ValidationError(f"seats must be from {floor}{tariff} to {MAX_SEATS}", field="seats_max")
             count = await conn.fetchval("SELECT count(*) FROM employees WHERE tenant_id = $1", tenant_id)
             if seats_max < count:
                 raise LimitError(f"the PBX already has {count} employees", field="seats_max")

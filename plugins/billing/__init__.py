@@ -7,6 +7,7 @@ call rating, built only on public hooks, as a third party would write it:
   call held released (``prepaid.py``);
 * ``call_budget``: a paid call refused, or limited to the talk time the money left pays for;
 * ``tenant_balance``: answers the kernel's balance lookup;
+* ``tenant_seats_included``: the seats the tenant's tariff includes (the kernel keeps none);
 * announces ``billing_event`` (``balance_changed``, ``number_bought``, ...) for other plugins;
 * ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
 * ``register_cabinet_pages``: the cabinet's finances and autopay pages (``cabinet.py``);
@@ -73,6 +74,11 @@ async def call_budget(tenant_id: uuid.UUID, destination: str, call_id: str, conn
 async def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> int | None:
     async with kernel.db.tenant(tenant_id) as conn:
         return await ledger.balance_of(conn, tenant_id)
+
+
+@hookimpl
+async def tenant_seats_included(tenant_id: uuid.UUID, conn: Connection) -> int:
+    return await monthly.seats_included(conn, tenant_id)
 
 
 @hookimpl

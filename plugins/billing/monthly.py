@@ -80,6 +80,18 @@ WHERE n.tenant_id = $1 ORDER BY n.e164
 """
 
 
+async def seats_included(conn: Connection, tenant_id: uuid.UUID) -> int:
+    """The seats the tenant's price includes: its own (carried over from the kernel), else its
+    tariff's; a tenant without an account yet: the default tariff's."""
+    included = await conn.fetchval(
+        "SELECT coalesce((SELECT coalesce(a.seats_included, t.seats_included) FROM billing_accounts a"
+        " JOIN billing_tariffs t ON t.id = a.tariff_id WHERE a.tenant_id = $1),"
+        f" (SELECT seats_included FROM billing_tariffs WHERE code = '{ledger.DEFAULT_TARIFF}'), 0)",
+        tenant_id,
+    )
+    return int(included)
+
+
 async def items(conn: Connection, tenant_id: uuid.UUID, config: BillingSettings) -> tuple[Any, list[PeriodItem]]:
     """The tariff id and what a whole period costs the tenant today, item by item."""
     account = await conn.fetchrow(_ACCOUNT, tenant_id)

@@ -121,6 +121,32 @@ async def test_an_edited_applied_migration_is_refused(vats_kernel: Kernel, tmp_p
         await apply_migrations(vats_kernel.owner_url, [source])
 
 
+async def test_a_rewritten_migration_naming_the_text_it_replaces_is_accepted_not_rerun(
+    vats_kernel: Kernel, tmp_path: Path
+) -> None:
+    import hashlib
+
+    folder = tmp_path / "mig"
+    folder.mkdir()
+    path = folder / "0001_t.sql"
+    first = "CREATE TABLE t2 (x int); INSERT INTO t2 VALUES (1);"
+    path.write_text(first)
+    source = MigrationSource(package="rewritten", folder=folder)
+    await apply_migrations(vats_kernel.owner_url, [source])
+    old = hashlib.sha256(first.encode()).hexdigest()
+    path.write_text(f"-- vats-migration-replaces: {old}\nCREATE TABLE t2 (x int); INSERT INTO t2 VALUES (2);")
+    assert await apply_migrations(vats_kernel.owner_url, [source]) == []  # accepted, not run again
+    assert await apply_migrations(vats_kernel.owner_url, [source]) == []  # and recorded as the new text
+    path.write_text(f"-- vats-migration-replaces: {'0' * 64}\nCREATE TABLE t2 (x int);")
+    with pytest.raises(MigrationError, match="changed after it was applied"):
+        await apply_migrations(vats_kernel.owner_url, [source])
+    conn = await asyncpg.connect(vats_kernel.owner_url)
+    try:
+        assert await conn.fetchval("SELECT array_agg(x) FROM t2") == [1]
+    finally:
+        await conn.close()
+
+
 async def test_a_failing_migration_leaves_nothing_behind(vats_kernel: Kernel, tmp_path: Path) -> None:
     folder = tmp_path / "mig"
     folder.mkdir()

@@ -1,3 +1,4 @@
+-- vats-migration-replaces: 2b4a6947854a38af71d42e81a1af0f8127ca75dd6004edfa3f412a5912472389
 -- Monthly charges on each tenant's billing day, and what non-payment leads to.
 
 ALTER TABLE billing_settings
@@ -46,10 +47,17 @@ ALTER TABLE billing_settings
     ADD COLUMN warn_days integer NOT NULL DEFAULT 3 CHECK (warn_days BETWEEN 0 AND 365);
 
 -- The seats a tenant's tariff includes replace the kernel's tenants.seats_included: a tenant
--- whose own value differs from its tariff's keeps it, as its account's.
-UPDATE billing_accounts a SET seats_included = t.seats_included
-FROM tenants t, billing_tariffs tr
-WHERE t.id = a.tenant_id AND tr.id = a.tariff_id AND t.seats_included <> tr.seats_included;
+-- whose own value differs from its tariff's keeps it, as its account's. The kernel drops the
+-- column (its migration 0065, which runs before this one on a fresh database): moved only
+-- while it exists.
+DO $$ BEGIN
+    IF EXISTS (SELECT FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name = 'tenants' AND column_name = 'seats_included') THEN
+        EXECUTE 'UPDATE billing_accounts a SET seats_included = t.seats_included
+                 FROM tenants t, billing_tariffs tr
+                 WHERE t.id = a.tenant_id AND tr.id = a.tariff_id AND t.seats_included <> tr.seats_included';
+    END IF;
+END $$;
 
 -- Accounts that existed before monthly charges: charged from today (no trial), on today's day.
 UPDATE billing_accounts SET charge_from = (now() AT TIME ZONE 'UTC')::date,

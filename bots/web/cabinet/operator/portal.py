@@ -32,7 +32,7 @@ from vats.core.accounts.service import AuthError, RateLimitedError
 from vats.core.asterisk import trunks
 from vats.core.errors import ValidationError, VatsError
 from vats.core.operators.accounts import Operator
-from vats.core.operators.actions import OperatorActions
+from vats.core.operators.actions import OperatorActions, seats_included
 from vats.core.operators.audit import Actor, entries
 
 OPEN: dict[str, Any] = {PUBLIC: True}
@@ -259,9 +259,10 @@ class OperatorPortal(Controller):
                 "SELECT e164, name FROM numbers WHERE tenant_id = $1 ORDER BY e164", tenant_id
             )
             log = await entries(conn, tenant_id=tenant_id, limit=10)
+            included = await seats_included(kernel.plugins, conn, tenant_id)
         return page(
             request, "tenant.html", status_code,
-            tenant=tenant, employees=employees, admins=admins, numbers=numbers, log=log, **context,
+            tenant=tenant, employees=employees, admins=admins, numbers=numbers, log=log, included=included, **context,
         )  # fmt: skip
 
     async def _tenant_action(
