@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import pytest_asyncio
 from selenium.webdriver.common.by import By
+from vats.bots.web.testing import ApiClients
 from vats.core.config import Config
 from vats.core.directory.models import EmployeeCreate, TerminalSecret
 from vats.core.directory.service import TenantCreated
@@ -368,3 +369,43 @@ async def test_signing_out_unregisters_the_webphone(office: Office) -> None:
         await asyncio.sleep(0.1)
     # and the next visitor of this browser does not switch it on by itself
     assert await page.run("return localStorage.getItem('vats-webphone')") is None
+
+
+async def test_click_to_call_from_history_and_a_contact_goes_through_the_webphone(
+    office: Office, vats_api: ApiClients, vats_tenant: TenantCreated
+) -> None:
+    page, pbx = office.page, office.pbx
+    await page.type("webphone-number", "302")
+    await page.click("webphone-call")
+    await page.until("return document.getElementById('webphone').dataset.state === 'talking'", "the answer")
+    await page.click("webphone-hangup")
+    await page.until("return !window.vatsWebphone.session", "the hang-up")
+    await pbx.records(1)
+
+    def open_page(href: str) -> None:  # a boosted click in the menu: the shell (and the webphone) stays
+        page.driver.find_element(By.CSS_SELECTOR, f"#nav a[href='{href}']").click()
+
+    # History: the row's call-back button rings Boris from the browser, not through the server's click-to-call
+    await asyncio.to_thread(open_page, "/cabinet/history")
+    await page.until("return document.getElementById('main').dataset.page === 'history'", "the history page")
+    await asyncio.to_thread(lambda: page.driver.find_element(By.CSS_SELECTOR, "form.calls-back button").click())
+    await page.until("return document.getElementById('webphone').dataset.state === 'talking'", "the call back")
+    assert await page.run("return document.getElementById('callback-status').textContent.trim()") == ""
+    await page.click("webphone-hangup")
+    await page.until("return !window.vatsWebphone.session", "the hang-up")
+    assert len(await pbx.records(2)) == 2
+
+    # a contact's number (a tel: link) is dialled by the webphone too: the browser stays on the page
+    me = await vats_api.as_employee(vats_tenant.tenant_id, office.me.id)
+    answer = await me.post("/api/contacts", json={"number": "+74957770302", "name": "Клиент Звонков"})
+    assert answer.status_code in (200, 201), answer.text
+    await page.click("webphone-toggle")  # the panel folds away, as a person would fold it to see the page
+    await asyncio.to_thread(open_page, "/cabinet/contacts")
+    await page.until("return document.getElementById('main').dataset.page === 'crm-contacts'", "the contacts page")
+    await asyncio.to_thread(lambda: page.driver.find_element(By.LINK_TEXT, "Клиент Звонков").click())
+    await page.until("return document.getElementById('main').dataset.page === 'crm-contact'", "the contact page")
+    await asyncio.to_thread(lambda: page.driver.find_element(By.ID, "contact-number").click())
+    await page.until("return !!window.vatsWebphone.timings.clicked", "the webphone dialling")
+    assert await page.run("return location.pathname") == f"/cabinet/contacts/{answer.json()['id']}"
+    dialled = await page.run("return document.getElementById('webphone-status').textContent")
+    assert "+74957770302" in dialled or "Не дозвонились" in dialled or "No answer" in dialled, dialled

@@ -36,6 +36,9 @@
     toggle.setAttribute("aria-expanded", yes ? "true" : "false");
   }
   toggle.addEventListener("click", function () { open(panel.hidden); });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { open(false); toggle.focus(); }
+  });
 
   // Browsers give the microphone only to a secure origin (HTTPS, or localhost): say so, plainly.
   var problem = !window.isSecureContext || !navigator.mediaDevices ? "insecure"
