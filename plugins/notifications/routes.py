@@ -17,7 +17,7 @@ from vats.bots.web.kit import ADMIN, OPERATOR, KernelDep, MeDep, OperatorDep, Te
 from vats.core.errors import ValidationError
 from vats.plugins.notifications import recipients
 from vats.plugins.notifications.recipients import Recipient, RecipientChange, RecipientIn, WrongCode
-from vats.plugins.notifications.sms import HttpSmsConfig
+from vats.plugins.notifications.sms import HttpSmsConfig, forget_provider
 
 
 class CodeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -168,6 +168,7 @@ class NotificationsOperatorController(Controller):
                 " updated_at = now()",
                 None if config is None else msgspec.to_builtins(config), data.sms_daily_limit, data.codes_per_hour,
             )  # fmt: skip
+        forget_provider()
         return await _operator_settings(operator)
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import string
+import time
 import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import quote_plus, urlsplit
@@ -127,8 +128,13 @@ class SmsChannel:
         return await provider.send(payload.to, payload.text)
 
 
-def sms_sender(kernel: KernelAPI, *, retry: RetryPolicy = RETRY, poll_s: float = 5.0) -> Sender:
-    return Sender(kernel.db, SmsChannel(kernel), retry=retry, poll_s=poll_s)
+CONCURRENCY = 4  # SMS in flight at once: each one's mark is a commit (an fsync), which overlap
+
+
+def sms_sender(
+    kernel: KernelAPI, *, retry: RetryPolicy = RETRY, poll_s: float = 5.0, concurrency: int = CONCURRENCY
+) -> Sender:
+    return Sender(kernel.db, SmsChannel(kernel), retry=retry, poll_s=poll_s, concurrency=concurrency)
 
 
 async def sms_worker(kernel: KernelAPI) -> None:
@@ -248,7 +254,24 @@ class HttpSmsProvider:
         return None if found is None else str(found)[:200]
 
 
+PROVIDER_TTL_S = 2.0  # an operator's change reaches the senders within this
+_provider_cache: dict[int, tuple[float, HttpSmsProvider | None]] = {}
+
+
 async def configured_provider(db: Database) -> HttpSmsProvider | None:
+    """The operator's gateway, read again at most every ``PROVIDER_TTL_S`` per database (a read
+    per SMS halved the sender's throughput: bench/notifications)."""
+    now = time.monotonic()
+    known = _provider_cache.get(id(db))
+    if known is not None and now - known[0] < PROVIDER_TTL_S:
+        return known[1]
     async with db.system() as conn:
         raw = await conn.fetchval("SELECT sms_http FROM notification_settings")
-    return None if raw is None else HttpSmsProvider(msgspec.convert(raw, HttpSmsConfig))
+    provider = None if raw is None else HttpSmsProvider(msgspec.convert(raw, HttpSmsConfig))
+    _provider_cache[id(db)] = (now, provider)
+    return provider
+
+
+def forget_provider() -> None:
+    """The operator changed the gateway: the next SMS reads it again (this process)."""
+    _provider_cache.clear()
