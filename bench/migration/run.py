@@ -1,8 +1,9 @@
-"""bench/migration: customers of 20 employees (one kept SIP line each) and 5 numbers imported
-through ``vats migrate`` (a real process: dry-run pass, then the creating pass), next to creating
-the same tenants through the kernel directly (create_tenant, assign_number, create_employee) in
-the same run, on the same throwaway PostgreSQL; and the CLI's peak memory for a file of a tenth
-of the customers next to the whole file (flat: the file is streamed).
+"""bench/migration: customers of 20 employees (one kept SIP line each) and 5 numbers (a scenario
+each) imported through ``vats migrate`` (a real process: dry-run pass, then the creating pass),
+next to creating the same tenants through the kernel directly (create_tenant, assign_number,
+create_employee, create_scenario) in the same run, on the same throwaway PostgreSQL; and the
+CLI's peak memory for a file of a tenth of the customers next to the whole file (flat: the file
+is streamed).
 
     python bench/migration/run.py                   # 1,000 customers
     python bench/migration/run.py --customers 200   # a shorter full-size run
@@ -28,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 from vats.core.config import Config
 from vats.core.directory.models import EmployeeCreate, SipLineCreate
+from vats.core.engine.scenarios import create_scenario
 from vats.core.kernel import Kernel, ensure_database, with_database
 
 from bench.common import throwaway_postgres
@@ -104,14 +106,27 @@ async def kernel_direct(kernel: Kernel, count: int) -> float:
         )
         for number in data["numbers"]:  # type: ignore[attr-defined]
             await kernel.directory.assign_number(created.tenant_id, number["number"])
+        ids = [created.admin_id]
         for e in range(1, EMPLOYEES):
-            await kernel.directory.create_employee(
+            employee, _ = await kernel.directory.create_employee(
                 created.tenant_id,
                 EmployeeCreate(
                     full_name=f"Сотрудник {e}", email=f"e{e}@{key}.example", extension=str(200 + e),
                     sip_lines=[SipLineCreate(sip_login=f"{key}-{e:02d}", sip_password=f"Pass-{key}-{e:02d}")],
                 ),
             )  # fmt: skip
+            ids.append(employee.id)
+        async with kernel.db.tenant(created.tenant_id) as conn:  # a scenario per number, as the import makes
+            for i, number in enumerate(data["numbers"]):  # type: ignore[arg-type]
+                body = {
+                    "default": {
+                        "handling": {"type": "forward", "targets": [{"kind": "employee", "id": str(ids[i])}]},
+                        "insurance": {"type": "voicemail", "task_for": "employee", "assignee_id": str(ids[0])},
+                    },
+                    "filters": [],
+                }
+                scenario = await create_scenario(conn, created.tenant_id, f"{number['number']}", body, kernel.blocks)
+                await conn.execute("UPDATE numbers SET scenario_id = $2 WHERE e164 = $1", number["number"], scenario.id)
     return time.perf_counter() - started
 
 

@@ -5,13 +5,17 @@ either wholly created once or not at all."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from vats.core.db.database import Connection
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import numbers as numbers_repo
-from vats.core.directory.models import EmployeeCreate, EmployeeUpdate, SipLineCreate
+from vats.core.directory.models import EmployeeCreate, EmployeeUpdate, Interval, ScheduleCreate, SipLineCreate
+from vats.core.directory.schedules import create_schedule
 from vats.core.directory.service import load_tenant
+from vats.core.engine.scenarios import create_scenario
 from vats.core.protocols import KernelAPI
-from vats.plugins.migration.plan import CustomerPlan, PlannedEmployee
+from vats.plugins.migration.plan import CustomerPlan, PlannedEmployee, PlannedNumber, PlannedStep
 
 
 def _lines(person: PlannedEmployee) -> list[SipLineCreate]:
@@ -46,6 +50,8 @@ async def create_customer(kernel: KernelAPI, source: str, plan: CustomerPlan) ->
             number_ids[number.e164] = assigned.id
             await kernel.plugins.emit("number_assigned", tenant_id=tid, conn=conn, number=assigned)
         tenant = await load_tenant(conn, tid)
+        owners: dict[str, uuid.UUID] = {}  # addressee key -> the employee who answers for it
+        _own(owners, admin, created.admin_id)
         for external in admin.external_numbers:
             await employees_repo.add_external_number(conn, tid, created.admin_id, external)
         if admin.caller_id:
@@ -66,4 +72,71 @@ async def create_customer(kernel: KernelAPI, source: str, plan: CustomerPlan) ->
             await kernel.plugins.emit(
                 "employee_changed", tenant_id=tid, conn=conn, employee_id=employee.id, change="created"
             )
+            _own(owners, person, employee.id)
+        if {"forward", "voicemail"} <= kernel.blocks.by_tag.keys():
+            for number in plan.numbers:
+                await _scenario(kernel, conn, tid, number, number_ids[number.e164], owners, created.admin_id)
         return tid
+
+
+def _own(owners: dict[str, uuid.UUID], person: PlannedEmployee, employee_id: uuid.UUID) -> None:
+    for line in person.lines:
+        owners[line.login.lower()] = employee_id
+    for external in person.external_numbers:
+        owners.setdefault(external, employee_id)
+
+
+def _forward(steps: list[PlannedStep], owners: dict[str, uuid.UUID]) -> dict[str, Any]:
+    """The old list as a forward block: each addressee's employee (or the outside number
+    itself), in order; the old lists ring each addressee for its own time, the block for one:
+    the longest of them, so nobody rings shorter than before. Nobody answering goes to the
+    insurance."""
+    targets: list[dict[str, Any]] = []
+    for step in steps:
+        target = (
+            {"kind": "employee", "id": str(owners[step.to])}
+            if step.to in owners
+            else {"kind": "external", "number": step.to}
+        )
+        if target not in targets:
+            targets.append(target)
+    ring_s = max((step.ring_s for step in steps), default=20)
+    return {"type": "forward", "targets": targets, "order": "sequential", "ring_s": ring_s}
+
+
+async def _scenario(
+    kernel: KernelAPI,
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    number: PlannedNumber,
+    number_id: uuid.UUID,
+    owners: dict[str, uuid.UUID],
+    admin_id: uuid.UUID,
+) -> None:
+    """One scenario per number (seed 000): its forwarding list in working time (its schedule,
+    if it had one) and its off-hours list outside it, each VIP list as a filter on a contact tag
+    of the list's name, and an insurance block (voicemail, a task for the admin) so that no
+    call is lost."""
+    insurance = {"type": "voicemail", "task_for": "employee", "assignee_id": str(admin_id)}
+
+    def branch(steps: list[PlannedStep]) -> dict[str, Any]:
+        return {"handling": _forward(steps, owners), "insurance": insurance}
+
+    body: dict[str, Any] = {"default": branch(number.forwarding)}
+    if number.schedule:
+        schedule = await create_schedule(
+            conn, tenant_id, ScheduleCreate(
+                name=f"График {number.e164}",
+                intervals=[Interval(day=day - 1, start=i.start, end=i.end) for i in number.schedule for day in i.days],
+            ),
+        )  # fmt: skip
+        body["schedule_id"] = str(schedule.id)
+        body["off_hours"] = branch(number.off_hours or number.forwarding)
+    body["filters"] = [
+        {"name": name, "condition": {"type": "tags", "tags": [name]}, "working": branch(steps)}
+        for name, steps in number.vip_lists
+    ]
+    scenario = await create_scenario(conn, tenant_id, f"{number.name or number.e164} (перенесён)", body, kernel.blocks)
+    await conn.execute(
+        "UPDATE numbers SET scenario_id = $3 WHERE tenant_id = $1 AND id = $2", tenant_id, number_id, scenario.id
+    )

@@ -24,7 +24,7 @@ from vats.core.directory.validation import (
     sip_password_problem,
 )
 from vats.core.errors import ValidationError
-from vats.core.migration_export import LineBinding, OldCustomer, OldEmployee
+from vats.core.migration_export import Interval, LineBinding, OldCustomer, OldEmployee, Step
 
 # Employees the old cabinet knew only as an addressee have no e-mail yet; the wizard (or the
 # admin, before completion) sets the real one. Until then a unique address under the reserved
@@ -54,9 +54,29 @@ class PlannedEmployee(msgspec.Struct, frozen=True, kw_only=True):
     caller_id: str | None
 
 
+class PlannedStep(msgspec.Struct, frozen=True, kw_only=True):
+    to: str  # a line's log-in (lower case) or an E.164 number: the addressee's key
+    ring_s: int
+
+
 class PlannedNumber(msgspec.Struct, frozen=True, kw_only=True):
+    """A number and its old rules, with addressees as keys (see ``addressee_key``)."""
+
     e164: str
     name: str
+    schedule: list[Interval] = []
+    forwarding: list[PlannedStep] = []
+    off_hours: list[PlannedStep] = []
+    vip_lists: list[tuple[str, list[PlannedStep]]] = []
+
+
+def addressee_key(to: str) -> str:
+    """The same key for an addressee wherever it is written: a log-in in lower case, or E.164."""
+    return phone_or_none(to) or to.strip().lower()
+
+
+def _steps(steps: list[Step]) -> list[PlannedStep]:
+    return [PlannedStep(to=addressee_key(step.to), ring_s=step.ring_s) for step in steps]
 
 
 class CustomerPlan(msgspec.Struct, kw_only=True):
@@ -164,7 +184,16 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
         elif any(n.e164 == e164 for n in numbers):
             problems.append(Problem(place=f"numbers[{i}].number", message=f"duplicate number {e164}"))
         else:
-            numbers.append(PlannedNumber(e164=e164, name=number.name))
+            for k, interval in enumerate(number.schedule):
+                if interval.end != "24:00" and interval.start >= interval.end:
+                    problems.append(
+                        Problem(place=f"numbers[{i}].schedule[{k}]", message="the interval ends before it starts")
+                    )
+            numbers.append(PlannedNumber(
+                e164=e164, name=number.name, schedule=number.schedule, forwarding=_steps(number.forwarding),
+                off_hours=_steps(number.off_hours),
+                vip_lists=[(vip.name, _steps(vip.forwarding)) for vip in number.vip_lists],
+            ))  # fmt: skip
     own_numbers = {n.e164 for n in numbers}
 
     short_of: dict[str, str] = {}

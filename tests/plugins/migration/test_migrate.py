@@ -98,7 +98,15 @@ async def test_the_dry_run_reports_every_problem_per_customer_and_creates_nothin
 async def test_the_real_run_creates_customers_keeping_log_ins_and_a_second_run_creates_nothing(
     vats_database_url: str, vats_kernel: Kernel, tmp_path: Path
 ) -> None:
-    path = _write(tmp_path, [_customer(1), _customer(2)])
+    rules = [
+        {"number": "+74951000001", "name": "Основной",
+         "schedule": [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}],
+         "forwarding": [{"to": "OLD1-1", "ring_s": 15}, {"to": "8 916 111-00-00", "ring_s": 25}],
+         "off_hours": [{"to": "+79161110000"}],
+         "vip_lists": [{"name": "VIP", "callers": ["+74957654321"], "forwarding": [{"to": "old1-2"}]}]},
+        {"number": "+78121000001", "forwarding": [{"to": "old1-2", "ring_s": 30}]},
+    ]  # fmt: skip
+    path = _write(tmp_path, [_customer(1, numbers=rules), _customer(2)])
     done = _vats(vats_database_url, str(path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "created 2 customers (8 employees, 4 SIP lines, 4 numbers)" in done.stdout, done.stdout
@@ -124,6 +132,26 @@ async def test_the_real_run_creates_customers_keeping_log_ins_and_a_second_run_c
     assert people["Сотрудник +79161110000"]["externals"] == ["+79161110000"]
     assert people["Сотрудник old1-2"]["email"].endswith("@migration.invalid")
     assert numbers == ["+74951000001", "+78121000001"]
+    # One scenario per number from its old rules: the list in working time (its schedule), the
+    # off-hours list outside it, the VIP list as a tag filter, and an insurance block.
+    async with vats_kernel.db.tenant(tenant_id) as conn:  # type: ignore[arg-type]
+        row = await conn.fetchrow(
+            "SELECT s.name, s.body, (SELECT intervals FROM schedules WHERE id = (s.body->>'schedule_id')::uuid) AS hours"
+            " FROM numbers n JOIN scenarios s ON s.id = n.scenario_id WHERE n.e164 = '+74951000001'"
+        )
+        ids = {r["full_name"]: str(r["id"]) for r in await conn.fetch("SELECT id, full_name FROM employees")}
+    body = row["body"]
+    assert row["name"] == "Основной (перенесён)"
+    assert body["default"]["handling"]["targets"] == [
+        {"kind": "employee", "id": ids["Анна 1"]}, {"kind": "employee", "id": ids["Сотрудник +79161110000"]},
+    ]  # fmt: skip
+    assert body["default"]["handling"]["ring_s"] == 25
+    assert body["off_hours"]["handling"]["targets"] == [{"kind": "employee", "id": ids["Сотрудник +79161110000"]}]
+    assert body["default"]["insurance"]["type"] == "voicemail"
+    assert [(f["name"], f["condition"], f["working"]["handling"]["targets"]) for f in body["filters"]] == [
+        ("VIP", {"type": "tags", "tags": ["VIP"]}, [{"kind": "employee", "id": ids["Сотрудник old1-2"]}]),
+    ]
+    assert [(i["day"], i["start"], i["end"]) for i in row["hours"]] == [(d, "09:00", "18:00") for d in range(5)]
     # The Asterisk configuration renders the kept log-ins as endpoints (phones keep registering).
     from vats.core.asterisk.render import collect
 

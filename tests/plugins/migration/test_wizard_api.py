@@ -74,7 +74,8 @@ async def test_the_wizard_proposes_saves_incomplete_steps_checks_and_creates(
     async with vats_kernel.db.system() as conn:
         anna = await conn.fetchrow(
             "SELECT e.role, e.extension, t.kind, t.sip_password, n.e164 FROM employees e"
-            " JOIN terminals t ON t.employee_id = e.id JOIN numbers n ON n.id = e.caller_id_number_id"
+            " JOIN terminals t ON t.employee_id = e.id"
+            " JOIN numbers n ON n.id = (vats_employee_json(e)->>'caller_id_number_id')::uuid"
             " WHERE e.tenant_id = $1 AND e.email = 'anna@romashka.example'",
             tenant_id,
         )
