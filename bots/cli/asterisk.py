@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -73,11 +74,17 @@ def sandbox_command(
         except SandboxError as exc:
             raise fail(str(exc)) from None
         secret = ami_secret(kernel)
-        out.print(f"Asterisk 22 is up: SIP udp/{sip_port} on this host, AMI 127.0.0.1:{ami_port}.")
-        out.print("Run `vats serve` with (or export them first):")
-        out.print(f"  VATS_AMI_URL=ami://vats:{secret}@127.0.0.1:{ami_port}", highlight=False)
-        out.print(f"  VATS_ASTERISK_CONF_DIR={sandbox.conf_dir}", highlight=False)
-        out.print("Phones register with an employee's SIP login and password (GET /api/employees/{id}/sip).")
+        # values a person copies: never wrapped or cut, whatever the terminal's width
+        show = partial(out.print, highlight=False, soft_wrap=True, markup=False)
+        show(f"Asterisk 22 is up: SIP udp/{sip_port} on this host, AMI 127.0.0.1:{ami_port}.")
+        show("Run `vats serve` with (or export them first):")
+        show(f"  VATS_AMI_URL=ami://vats:{secret}@127.0.0.1:{ami_port}")
+        show(f"  VATS_ASTERISK_CONF_DIR={sandbox.conf_dir}")
+        show(
+            "Phones register with an employee's SIP login and password: GET /api/employees/{id}/sip-credentials"
+            " (an admin), GET /api/me/sip-credentials (the employee)."
+        )
+        out.file.flush()  # piped (| tee, a service's log), they show now, not when Asterisk stops
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -85,7 +92,7 @@ def sandbox_command(
         waiter = asyncio.create_task(asyncio.to_thread(_wait_process, sandbox))
         await asyncio.wait([asyncio.create_task(stop.wait()), waiter], return_when=asyncio.FIRST_COMPLETED)
         sandbox.stop()
-        out.print("Asterisk stopped")
+        show("Asterisk stopped")
 
     run(body())
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from vats.core.asterisk.wire import Summary, decode_summary
+from vats.core.asterisk.wire import Summary, decode_summary, normalise_did, parse_internal
 from vats.core.calls.intents import TaskIntent
 from vats.core.calls.records import CallRecord, Participant, store_in
 from vats.core.protocols import KernelAPI
@@ -39,6 +39,9 @@ SWEEP_EVERY_S = 30.0
 SUMMARY_EVENTS = ("vats_step", "vats_end")  # the router's summary: after an outbound step, at a call's end
 BATCH = 50  # calls per read of the queue; a tenant's calls of a batch share one transaction
 _UTC = dt.UTC
+LOOP = "vats-in"  # the routing loop's context: where a call's DID (or internal name) shows
+FALLBACK_CONTEXT = "vats-fallback"  # the static fallback's context: the router did not answer
+FALLBACK_PATH = "fallback"  # the path of a call only the fallback handled
 
 
 def _extra(row: Any) -> dict[str, Any]:
@@ -105,17 +108,46 @@ def _keeps_recording(summary: Summary | None, answerer: uuid.UUID | None, overri
     return summary.recording == "call"
 
 
+class Entry(msgspec.Struct, frozen=True, kw_only=True):
+    """How a call entered the routing loop, from Asterisk's own events: what a record needs when
+    the router never summed the call up (it was down: the static fallback handled it)."""
+
+    direction: str  # "inbound" (a DID) or "internal" (a colleague's extension)
+    number: str  # the DID (E.164) or the extension dialled
+    caller: str
+    tenant_id: uuid.UUID | None
+
+
+def loop_entry(rows: list[Any], numbers: dict[str, uuid.UUID]) -> Entry | None:
+    """The call's entry into ``vats-in`` (None: it never entered it, e.g. an outbound call)."""
+    for row in rows:
+        exten = row["exten"] or ""
+        if row["context"] != LOOP or not exten or exten == "s":
+            continue
+        # the channel's caller ID (a Local channel learns it only after its first event)
+        shown = next((r["cid_num"] for r in rows if r["uniqueid"] == row["uniqueid"] and r["cid_num"]), "")
+        caller = "".join(ch for ch in shown if ch.isdigit() or ch == "+")
+        internal = parse_internal(exten)
+        if internal is not None:
+            return Entry(direction="internal", number=internal[1], caller=caller, tenant_id=internal[0])
+        did = normalise_did(exten)
+        return Entry(direction="inbound", number=did, caller=caller or "anonymous", tenant_id=numbers.get(did))
+    return None
+
+
 def build_record(
     rows: list[Any],
     logins: dict[str, tuple[uuid.UUID, uuid.UUID]],
     externals: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] | None = None,
     overrides: Mapping[uuid.UUID, str] | None = None,
+    numbers: dict[str, uuid.UUID] | None = None,
 ) -> CallRecord | None:
     """One call's CEL rows (in order) -> its record; None when it is not a call vats can place
     in a tenant (no router summary and no known phone). ``externals``: outside numbers that are
     employees' own mobiles (number -> (tenant, employee)); rung, they count as that employee.
     ``overrides``: employees' recording overrides (on/off/default), which decide whether the
-    recording is kept."""
+    recording is kept.
+    ``numbers``: the DIDs' tenants, for a call the router never summed up (the fallback took it)."""
     if not rows:
         return None
     linkedid = rows[0]["linkedid"]
@@ -155,6 +187,10 @@ def build_record(
     participants = []
     answered_by = None
     tenant_id = uuid.UUID(summary.tenant_id) if summary and summary.tenant_id != "None" else None
+    fallback = any(r["context"] == FALLBACK_CONTEXT for r in rows)
+    entry = loop_entry(rows, numbers or {}) if summary is None else None
+    if entry is not None:
+        tenant_id = entry.tenant_id
     for channel in order:
         address = _address(channel, logins)
         if address is None:
@@ -183,16 +219,18 @@ def build_record(
         recordings = []
     caller_login = (first["channame"] or "").partition("/")[2].rsplit("-", 1)[0]
     direction = summary.direction if summary else "inbound"
-    if summary is None:
+    if entry is not None:  # the router never answered: Asterisk's own events say what the call was
+        direction = entry.direction
+    elif summary is None:
         direction = "internal" if all(p.address.startswith("sip/") for p in participants) else "outbound"
     started = rows[0]["eventtime"].replace(tzinfo=_UTC)
     ended = rows[-1]["eventtime"].replace(tzinfo=_UTC)
     return CallRecord(
         tenant_id=tenant_id, direction=direction,  # type: ignore[arg-type]
-        number=summary.number if summary else (first["exten"] or ""),
-        caller=summary.caller if summary else (first["cid_num"] or caller_login),
+        number=summary.number if summary else entry.number if entry else (first["exten"] or ""),
+        caller=summary.caller if summary else entry.caller if entry else (first["cid_num"] or caller_login),
         started_at=started, answered_at=answered_at.replace(tzinfo=_UTC) if answered_at else None, ended_at=ended,
-        answered_by=answered_by, path=summary.path if summary else [],
+        answered_by=answered_by, path=summary.path if summary else [FALLBACK_PATH] if fallback else [],
         ivr_input=summary.inputs if summary else [], participants=participants,
         intents=msgspec.convert(summary.intents, list[TaskIntent]) if summary else [],
         caller_hung_up=answered_by is None and hangups.get(_channel_of(rows, origin), {}).get("dialstatus") == "CANCEL",
@@ -201,6 +239,7 @@ def build_record(
         scenario_id=uuid.UUID(summary.scenario_id) if summary and summary.scenario_id else None,
         groups=[uuid.UUID(g) for g in summary.groups] if summary else [],
         caller_employee_id=logins[caller_login][1] if direction != "inbound" and caller_login in logins else None,
+        fallback=fallback,
     )  # fmt: skip
 
 
@@ -288,14 +327,20 @@ class CelRecords:
             )
             logins = {r["sip_login"]: (r["tenant_id"], r["employee_id"]) for r in found}
             overrides = {r["employee_id"]: r["recording"] for r in found}
-            numbers = sorted({a[4:] for r in rows if (a := _address(r["channame"] or "", {})) and a[:4] == "tel/"})
+            outside = sorted({a[4:] for r in rows if (a := _address(r["channame"] or "", {})) and a[:4] == "tel/"})
             externals: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
-            if numbers:
+            if outside:
                 for r in await conn.fetch(
                     "SELECT external_number, tenant_id, employee_id FROM terminals WHERE external_number = ANY($1)",
-                    numbers,
+                    outside,
                 ):
                     externals.setdefault(r["external_number"], []).append((r["tenant_id"], r["employee_id"]))
+            entered = {r["exten"] for r in rows if r["context"] == LOOP and r["exten"]}
+            dids = sorted({normalise_did(x) for x in entered if x[0] == "+" or x[0].isdigit()})
+            numbers: dict[str, uuid.UUID] = {
+                r["e164"]: r["tenant_id"]
+                for r in await conn.fetch("SELECT e164, tenant_id FROM numbers WHERE e164 = ANY($1)", dids)
+            }
         by_call: dict[str, list[Any]] = {linkedid: [] for linkedid in linkedids}
         for row in rows:
             by_call[row["linkedid"]].append(row)
@@ -303,7 +348,7 @@ class CelRecords:
         unplaced = []
         dropped: list[str] = []  # recordings no setting keeps (an employee's override said off)
         for linkedid, events in by_call.items():
-            record = build_record(events, logins, externals, overrides)
+            record = build_record(events, logins, externals, overrides, numbers=numbers)
             if record is None:
                 unplaced.append(linkedid)
             else:

@@ -42,6 +42,7 @@ class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
     scenario_id: uuid.UUID | None = None  # the scenario that handled an inbound call
     groups: list[uuid.UUID] = []  # groups the scenario rang (their members were addressed)
     caller_employee_id: uuid.UUID | None = None  # the employee who made an outbound or internal call
+    fallback: bool = False  # the router did not answer (at once or mid-call): the DID's static fallback took it
 
     @property
     def talk_s(self) -> float:
