@@ -80,4 +80,18 @@ for plugin in audit crm crm_webhook ivr numbering_ru queue telegram; do
     grep -qw "$plugin" "$work/plugins.txt" || fail "vats plugins does not list $plugin: $(cat "$work/plugins.txt")"
 done
 
-echo "wheel smoke: $(basename "$wheel") installs and runs ($version; db migrate, tenant create, asterisk render, plugins)"
+# Billing's PDFs from the installed wheel: fpdf2, num2words and the DejaVu font of matplotlib's wheel.
+"$work/venv/bin/python" - >"$work/pdf.log" 2>&1 <<'PY' || { cat "$work/pdf.log" >&2; fail "no invoice PDF"; }
+import datetime as dt
+
+from vats.plugins.billing.documents import pdf
+
+party = pdf.Party(name="ООО «Проверка»", inn="7707083893", kpp="773601001", address="Москва")
+bank = pdf.Bank(bank_name="Банк", bik="044525225", account="4" * 20, corr_account="3" * 20)
+made = pdf.invoice(number=1, issued_on=dt.date(2026, 11, 29), created=dt.datetime(2026, 11, 29, tzinfo=dt.UTC),
+                   seller=party, bank=bank, buyer=party, lines=[pdf.Line(name="Пополнение", amount_kop=150000)],
+                   vat_pct=22)
+assert made.startswith(b"%PDF") and b"DejaVuSans" in made, made[:200]
+PY
+
+echo "wheel smoke: $(basename "$wheel") installs and runs ($version; db migrate, tenant create, asterisk render, plugins, an invoice PDF)"

@@ -55,6 +55,16 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "operatorSetCreditLimit": {"credit_limit_kop": 50000},
     "operatorSetOptions": {"options": ["recording"]},
     "createBillingTopUp": {"amount_kop": 150000, "method": "card"},
+    "createBillingInvoice": {"amount_kop": 150000},
+    "closeBillingMonth": {"month": "2026-10"},
+    "operatorCreateInvoice": {"amount_kop": 150000},
+    "operatorCloseMonth": {"month": "2026-10"},
+    "operatorPutVatRate": {"effective_from": "2026-01-01", "rate_pct": 22},
+    "operatorPutOwnRequisites": {
+        "name": "ООО «Телеком»", "inn": "7736207543", "kpp": "773601001", "address": "г. Москва, ул. Льва Толстого, 16",
+        "bank_name": "ПАО Сбербанк", "bik": "044525225", "account": "40702810938000000001",
+        "corr_account": "30101810400000000225", "director": "Петров П. П.", "accountant": "Сидорова С. С.",
+    },
     "bindBillingCard": {"idempotency_key": "bind-2026-11-29"},
     "chargeBillingCard": {"amount_kop": 100000},
     "saveBillingAutopay": {

@@ -14,7 +14,7 @@ call rating, built only on public hooks, as a third party would write it:
 * ``register_dashboard_widgets``: the balance on the cabinet's dashboard, for admins (``widget.py``);
 * ``register_payment_gateways``: YooKassa, or in demo mode a fake of it (``payments/``);
 * ``register_workers``: monthly charges and non-payment checks (``monthly.py``), autopay
-  (``payments/autopay.py``).
+  (``payments/autopay.py``), the closing documents of each month (``documents/``).
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ async def tenant_seats_included(tenant_id: uuid.UUID, conn: Connection) -> int:
 
 @hookimpl
 def register_routes() -> Sequence[Any]:
+    from vats.plugins.billing.api.documents import DocumentsController, DocumentsOperatorController
     from vats.plugins.billing.api.operator import BillingOperatorController
     from vats.plugins.billing.api.payments import PaymentNotificationsController, PaymentsController
     from vats.plugins.billing.api.payments_autopay import AutopayController
@@ -90,7 +91,7 @@ def register_routes() -> Sequence[Any]:
 
     return [
         BillingController, BillingOperatorController, PaymentsController, PaymentNotificationsController,
-        AutopayController,
+        AutopayController, DocumentsController, DocumentsOperatorController,
     ]  # fmt: skip
 
 
@@ -114,9 +115,10 @@ def register_dashboard_widgets() -> Sequence[Any]:
 
 @hookimpl
 def register_workers() -> Sequence[Worker]:
+    from vats.plugins.billing.documents import service as documents
     from vats.plugins.billing.payments.autopay import worker
 
-    return [monthly.worker, worker]
+    return [monthly.worker, worker, documents.worker]
 
 
 @hookimpl

@@ -24,8 +24,8 @@ DEFAULT_TARIFF = "start"
 
 _MOVE = f"""
 WITH moved AS (
-    INSERT INTO billing_ledger (tenant_id, kind, amount_kop, reason, reference, idempotency_key, actor)
-    SELECT $1, $2, $3, $4, $5, $6, $7 {{condition}}
+    INSERT INTO billing_ledger (tenant_id, kind, amount_kop, reason, reference, idempotency_key, actor, billed_s)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8 {{condition}}
     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
     RETURNING {_COLUMNS}
 ), account AS (
@@ -38,10 +38,10 @@ WITH moved AS (
 SELECT moved.*, account.balance_kop AS after_kop FROM moved, account
 """
 _POST = _MOVE.format(condition="")
-# The same, written only while the tenant's tariff still has rate plan $8 at version $9: a
+# The same, written only while the tenant's tariff still has rate plan $9 at version $10: a
 # charge priced from a cached plan needs no round trip to check the plan first.
 _POST_IF_PLAN = _MOVE.format(
-    condition=f"""WHERE (SELECT p.id = $8 AND p.version = $9
+    condition=f"""WHERE (SELECT p.id = $9 AND p.version = $10
         FROM billing_tariffs t JOIN billing_rate_plans p ON p.id = t.rate_plan_id
         WHERE t.id = coalesce((SELECT tariff_id FROM billing_accounts WHERE tenant_id = $1),
                               (SELECT id FROM billing_tariffs WHERE code = '{DEFAULT_TARIFF}')))"""
@@ -68,15 +68,17 @@ async def post(
     reference: str = "",
     actor: str = "system",
     kernel: KernelAPI | None = None,
+    billed_s: int | None = None,
 ) -> Posted:
     """Append a movement (``amount_kop`` > 0 credits, < 0 debits) within ``conn``'s transaction.
 
-    With ``kernel``, a new movement is announced as ``billing_event("balance_changed")``.
+    With ``kernel``, a new movement is announced as ``billing_event("balance_changed")``;
+    ``billed_s``: a call's billed seconds (the call detail report shows them).
     """
     check_amount(amount_kop)
     if not 1 <= len(idempotency_key) <= 200:
         raise ValidationError("an idempotency key has 1 to 200 characters", field="idempotency_key")
-    row = await conn.fetchrow(_POST, tenant_id, kind, amount_kop, reason, reference, idempotency_key, actor)
+    row = await conn.fetchrow(_POST, tenant_id, kind, amount_kop, reason, reference, idempotency_key, actor, billed_s)
     if row is None:  # posted before: the first movement stands
         first = await conn.fetchrow(
             f"SELECT {_COLUMNS} FROM billing_ledger WHERE tenant_id = $1 AND idempotency_key = $2",
@@ -98,11 +100,12 @@ async def post_if_plan(
     reason: str = "",
     reference: str = "",
     kernel: KernelAPI | None = None,
+    billed_s: int | None = None,
 ) -> Posted | None:
     """``post``, only while the tenant's tariff has rate plan ``plan`` = (id, version); None
     (nothing written) when it has another, or when the key was posted before."""
     check_amount(amount_kop)
-    args = (tenant_id, kind, amount_kop, reason, reference, idempotency_key, "system", *plan)
+    args = (tenant_id, kind, amount_kop, reason, reference, idempotency_key, "system", billed_s, *plan)
     row = await conn.fetchrow(_POST_IF_PLAN, *args)
     return None if row is None else await _posted(conn, tenant_id, row, amount_kop, kernel)
 

@@ -31,14 +31,22 @@ log = logging.getLogger(__name__)
 MAX_PREFIX = 15  # E.164 numbers have at most 15 digits
 
 
-def cost_kop(rate: Rate, talk_s: float) -> int:
-    """The connect fee and the billed seconds at the minute price, rounded up to a kopeck."""
+def billed_seconds(rate: Rate, talk_s: float) -> int:
+    """The talk time as billed: at least the first step, then whole next steps (0: no talk)."""
     seconds = math.ceil(talk_s)
     if seconds <= 0:
         return 0
     billed = rate.first_s
     if seconds > rate.first_s:
         billed += -(-(seconds - rate.first_s) // rate.next_s) * rate.next_s
+    return billed
+
+
+def cost_kop(rate: Rate, talk_s: float) -> int:
+    """The connect fee and the billed seconds at the minute price, rounded up to a kopeck."""
+    billed = billed_seconds(rate, talk_s)
+    if billed == 0:
+        return 0
     return rate.connect_fee_kop + -(-billed * rate.price_per_min_kop // 60)
 
 
@@ -153,6 +161,7 @@ class Rater:
                 posted = await ledger.post_if_plan(
                     conn, record.tenant_id, guess, kind="call", amount_kop=-cost, idempotency_key=f"call:{record.id}",
                     reference=f"call:{record.id}", reason=_reason(why, digits, record, rate), kernel=kernel,
+                    billed_s=billed_seconds(rate, record.talk_s),
                 )  # fmt: skip
                 if posted is not None:
                     return cost
@@ -172,6 +181,7 @@ class Rater:
         posted_once = await ledger.post(
             conn, record.tenant_id, kind="call", amount_kop=-cost, idempotency_key=f"call:{record.id}",
             reference=f"call:{record.id}", reason=_reason(why, digits, record, rate), kernel=kernel,
+            billed_s=billed_seconds(rate, record.talk_s),
         )  # fmt: skip
         return cost if posted_once.created else 0
 

@@ -25,6 +25,7 @@ from vats.core.directory.models import (
 from vats.core.kernel import Kernel
 from vats.core.media import library as media_library
 from vats.core.media.models import FilePart, MediaCreate, PausePart
+from vats.plugins.billing.documents.store import Draft, lock_number, store
 from vats.plugins.ivr import menus as ivr_menus
 from vats.plugins.ivr.models import Item, MenuBody, MenuIn, Repeat
 
@@ -107,7 +108,16 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
             " 'pending', 'world', 'https://qr.nspk.ru/test', true) RETURNING id",
             tid, str(tid),
         )  # fmt: skip
+        # an invoice as billing stores it (its PDF's bytes aside)
+        draft = Draft(kind="invoice", issued_on=dt.date(2026, 11, 29), amount_kop=150000, vat_pct=22, vat_kop=27049)
+        doc_number = await lock_number(conn, "invoice", 2026)
+        document_id = (await store(conn, tid, draft, doc_number, b"%PDF-1.4")).id
     async with kernel.db.system() as conn:
+        await conn.execute(  # the operator's requisites: billing's invoices name it as the seller
+            "INSERT INTO billing_operator_requisites (name, inn, kpp, address, bank_name, bik, account, corr_account)"
+            " VALUES ('ООО «Телеком»', '7736207543', '773601001', 'Москва', 'Банк', '044525225',"
+            " '40702810938000000001', '30101810400000000225') ON CONFLICT (id) DO NOTHING"
+        )
         trunk = await trunks.create_trunk(
             conn, trunks.TrunkIn(name=f"t-{domain.split('.')[0].lower()}", host="sip.example")
         )
@@ -135,6 +145,7 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "recipient_id": str(recipient_id),
         "trunk_id": str(trunk.id),
         "payment_id": str(payment_id),
+        "document_id": str(document_id),
         "gateway": "yookassa",
         "plan_id": "7b0a1c2e-0000-4000-8000-000000000001",  # billing's seeded rate plan
         "code": "start",  # billing's seeded tariff
