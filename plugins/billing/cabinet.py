@@ -525,14 +525,16 @@ _TEXTS: dict[str, dict[str, str]] = {"ru": TEXTS_RU, "en": TEXTS_EN}
 
 
 def cabinet_pages() -> CabinetPages:
+    from vats.plugins.billing import cabinet_reports as reports
+
     return CabinetPages(
-        handlers=[FinancesPage, AutopayPage],
+        handlers=[FinancesPage, AutopayPage, reports.DocumentsPage, reports.CallsPage],
         nav=[
             NavEntry(
                 href=PAGE, label_ru="Мои финансы", label_en="My finances", roles=ADMIN, section="settings", order=150
             )
         ],
         templates=Path(__file__).parent / "templates",
-        texts_ru=TEXTS_RU,
-        texts_en=TEXTS_EN,
+        texts_ru={**TEXTS_RU, **reports.TEXTS_RU},
+        texts_en={**TEXTS_EN, **reports.TEXTS_EN},
     )
