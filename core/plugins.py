@@ -173,7 +173,10 @@ class PluginHost:
         is given."""
         order = self._in_order(hook)
         if disabled is None:
-            disabled = await self.disabled_for(isolate_in, tenant_id) if isolate_in and tenant_id else ()
+            disabled = ()
+            # a query only when some implementation could be switched off (billing's cannot)
+            if isolate_in and tenant_id and any(self.switchable(impl.plugin_name) for impl in order):
+                disabled = await self.disabled_for(isolate_in, tenant_id)
         if not disabled:
             return order
         return [impl for impl in order if impl.plugin_name not in disabled]

@@ -2,8 +2,9 @@
 
 Rates N answered outbound call records (destinations spread over the seeded rate plan's
 prefixes, 10 tenants) the way the call-record reader hands them over (core/asterisk/cel.py):
-batches of up to 50 records of one tenant per transaction, ``plugins.emit("call_ended", ...)``
-per record (the kernel's savepoint per plugin included). Only the billing plugin is loaded,
+batches of up to 50 records of one tenant per transaction, the tenant's switched-off plugins
+read once per batch, ``plugins.emit("call_ended", ...)`` per record (the kernel's savepoint per
+plugin included). Only the billing plugin is loaded,
 so the figure is billing's. The baseline, in the same run, inserts the same ledger rows (one
 INSERT per row, the same batches and transactions) straight into ``billing_ledger``: what
 writing the charges costs without rating, idempotency and the cached balance.
@@ -92,8 +93,11 @@ async def rate_all(kernel: Kernel, work: list[list[CallRecord]]) -> float:
     started = time.perf_counter()
     for batch in work:
         async with kernel.db.tenant(batch[0].tenant_id) as conn:
+            disabled = await kernel.plugins.disabled_for(conn, batch[0].tenant_id)  # once per batch, as the reader
             for record in batch:
-                await kernel.plugins.emit("call_ended", tenant_id=record.tenant_id, conn=conn, record=record)
+                await kernel.plugins.emit(
+                    "call_ended", tenant_id=record.tenant_id, conn=conn, record=record, disabled=disabled
+                )
     return time.perf_counter() - started
 
 

@@ -367,9 +367,11 @@ class CelRecords:
                         [record.linkedid for record in records],
                     )
                 }  # another process may have taken some
+                # the tenant's switched-off plugins, read once for the batch, not once per record
+                disabled = await self.kernel.plugins.disabled_for(conn, tenant_id) if taken else set()
                 for record in records:
                     if record.linkedid in taken:
-                        stored += int(await store_in(conn, self.kernel.plugins, record))
+                        stored += int(await store_in(conn, self.kernel.plugins, record, disabled))
         self.stored += stored
         await asyncio.to_thread(self._remove, dropped)
         return stored

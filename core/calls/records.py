@@ -5,6 +5,7 @@ through the ``call_ended`` hook. The simulator writes them too (``--record``).""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -23,9 +24,12 @@ async def store_and_announce(db: Database, plugins: PluginHost, record: CallReco
         await store_in(conn, plugins, record)
 
 
-async def store_in(conn: Any, plugins: PluginHost, record: CallRecord) -> bool:
+async def store_in(
+    conn: Any, plugins: PluginHost, record: CallRecord, disabled: Collection[str] | None = None
+) -> bool:
     """Store and announce within the caller's tenant transaction; False if this Asterisk call
-    already has its record (another vats process got there first)."""
+    already has its record (another vats process got there first). ``disabled``: the plugins
+    the tenant switched off, when the caller read them once for a batch of its records."""
     stored = await conn.fetchval(
         "INSERT INTO call_records (id, tenant_id, direction, number, caller, started_at, answered_at, ended_at,"
         " simulated, record, linkedid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -35,7 +39,7 @@ async def store_in(conn: Any, plugins: PluginHost, record: CallRecord) -> bool:
     )  # fmt: skip
     if not stored:
         return False
-    await plugins.emit("call_ended", tenant_id=record.tenant_id, conn=conn, record=record)
+    await plugins.emit("call_ended", tenant_id=record.tenant_id, conn=conn, record=record, disabled=disabled)
     return True
 
 
