@@ -61,6 +61,13 @@ class Purchase(msgspec.Struct, kw_only=True):
 _COLUMNS = "e164, city, category, price_kop, monthly_kop, sold_to"
 
 
+# the buyer still has the number in the kernel's directory
+_STILL_HELD = (
+    "EXISTS (SELECT 1 FROM numbers n WHERE n.e164 = billing_number_catalogue.e164"
+    " AND n.tenant_id = billing_number_catalogue.sold_to)"
+)
+
+
 def _entry(row: Any) -> CatalogueNumber:
     return CatalogueNumber(**{k: row[k] for k in CatalogueNumber.__struct_fields__})
 
@@ -92,8 +99,9 @@ async def catalogue(conn: Connection) -> list[CatalogueNumber]:
 
 
 async def put_entry(conn: Connection, entry: CatalogueNumber) -> CatalogueNumber:
-    """Add a number to the catalogue or change an unsold one's city, category or prices
-    (system scope: a number some tenant already has cannot be put on sale)."""
+    """Add a number to the catalogue or change an unsold one's city, category or prices; a sold
+    number its buyer no longer has (the operator took it back) goes on sale again (system
+    scope: a number some tenant has cannot be put on sale)."""
     e164 = normalise_phone(entry.e164, "e164")
     if not entry.city.strip():
         raise ValidationError("a city cannot be blank", field="city")
@@ -102,8 +110,9 @@ async def put_entry(conn: Connection, entry: CatalogueNumber) -> CatalogueNumber
     row = await conn.fetchrow(
         "INSERT INTO billing_number_catalogue (e164, city, category, price_kop, monthly_kop)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (e164) DO UPDATE SET city = EXCLUDED.city,"
-        " category = EXCLUDED.category, price_kop = EXCLUDED.price_kop, monthly_kop = EXCLUDED.monthly_kop"
-        f" WHERE billing_number_catalogue.sold_to IS NULL RETURNING {_COLUMNS}",
+        " category = EXCLUDED.category, price_kop = EXCLUDED.price_kop, monthly_kop = EXCLUDED.monthly_kop,"
+        " sold_to = NULL, sold_at = NULL"
+        f" WHERE billing_number_catalogue.sold_to IS NULL OR NOT {_STILL_HELD} RETURNING {_COLUMNS}",
         e164, entry.city.strip(), entry.category, entry.price_kop, entry.monthly_kop,
     )  # fmt: skip
     if row is None:

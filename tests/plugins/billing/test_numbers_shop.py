@@ -191,3 +191,20 @@ async def test_another_pbx_cannot_see_who_bought_and_a_bought_number_leaves_the_
     assert BRONZE not in {n["e164"] for n in shown} and all(n["sold_to"] is None for n in shown)
     taken = await buy(vats_api, other, BRONZE)
     assert taken.status_code == 409 and taken.json()["field"] == "number"
+
+
+async def test_a_number_the_operator_took_back_goes_on_sale_again(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    await stock(vats_api)
+    await credit(vats_kernel, vats_tenant.tenant_id, 400_000)
+    assert (await buy(vats_api, vats_tenant, BRONZE)).status_code == 200
+    body = {"city": "Москва", "category": "bronze", "price_kop": 200_000, "monthly_kop": 70_000}
+    held = await vats_api.operator().put(f"{BASE}/numbers/{BRONZE}", json=body)
+    assert held.status_code == 409 and held.json()["field"] == "e164"  # its buyer has it
+    async with vats_kernel.db.system() as conn:
+        await conn.execute("DELETE FROM numbers WHERE e164 = $1", BRONZE)
+    back = await vats_api.operator().put(f"{BASE}/numbers/{BRONZE}", json=body)
+    assert back.status_code == 200 and back.json()["sold_to"] is None
+    admin = await vats_api.as_employee(vats_tenant.tenant_id, vats_tenant.admin_id)
+    assert BRONZE in {n["e164"] for n in (await admin.get("/api/billing/numbers")).json()}
