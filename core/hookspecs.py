@@ -198,6 +198,13 @@ def lookup_contact(tenant_id: uuid.UUID, number: str) -> Answer[object]:
 
 
 @hookspec
+def contact_name(tenant_id: uuid.UUID, number: str, conn: Connection) -> Answer[str | None]:
+    """The name a tenant's contacts give ``number`` (E.164, as the caller's number arrives), for
+    people to read: the webphone's incoming-call pop-up. Asked in the tenant's transaction
+    (``conn``); the first non-None answer is used. Without a CRM plugin no caller is named."""
+
+
+@hookspec
 def ring_state(tenant_id: uuid.UUID, employee_ids: list[uuid.UUID]) -> Answer[object]:
     """What ring strategies need: who is on a call now, and when each finished their last call.
 

@@ -55,6 +55,15 @@ async def lookup_contact(tenant_id: uuid.UUID, number: str) -> CallerContact | N
 
 
 @hookimpl
+async def contact_name(tenant_id: uuid.UUID, number: str, conn: Connection) -> str | None:
+    """Any saved contact's name (routing's lookup keeps only contacts with tags or a manager)."""
+    name: str | None = await conn.fetchval(
+        "SELECT nullif(name, '') FROM crm_contacts WHERE tenant_id = $1 AND number = $2", tenant_id, number
+    )
+    return name
+
+
+@hookimpl
 async def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: KernelAPI) -> None:
     from vats.plugins.crm.ingest import on_call_ended
 

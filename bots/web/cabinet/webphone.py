@@ -77,14 +77,13 @@ class WebphoneController(Controller):
         me = signed_in(request)
         number = number.strip()[:32]
         kernel = kernel_of(request)
-        snapshot = await kernel.snapshots.get(me.tenant_id)
-        for candidate in _number_forms(number):
-            found = await kernel.plugins.first(
-                "lookup_contact", tenant_id=me.tenant_id, disabled=snapshot.disabled_plugins, number=candidate
-            )
-            name = msgspec.to_builtins(found).get("name") if found is not None else None
-            if name:
-                return CallerName(number=number, name=str(name))
+        async with tenant_transaction(kernel, me) as tx:  # (plugins the tenant switched off are not asked)
+            for candidate in _number_forms(number):
+                name = await kernel.plugins.first(
+                    "contact_name", tenant_id=me.tenant_id, isolate_in=tx.conn, number=candidate
+                )
+                if name:
+                    return CallerName(number=number, name=str(name))
         return CallerName(number=number)
 
 

@@ -185,3 +185,27 @@ async def test_on_an_insecure_origin_the_webphone_says_why_it_cannot_start_and_w
         assert problems == []
     finally:
         await asyncio.to_thread(server.stop)
+
+
+async def test_hook_contact_name(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+    """The incoming-call pop-up names a caller any saved contact has (the CRM answers the hook),
+    whichever way SIP shows the number; an unknown number has no name."""
+    from vats.bots.web.testing import ApiClients
+
+    tenant = vats_tenant.tenant_id
+    api = ApiClients(vats_kernel)
+    admin = await api.as_employee(tenant, vats_tenant.admin_id)
+    saved = await admin.post("/api/contacts", json={"number": "+74957770302", "name": "Клиент Звонков"})
+    assert saved.status_code in (200, 201), saved.text
+    email = await give_password(vats_kernel, tenant, vats_tenant.admin_id)
+    client = CabinetClient(create_app(vats_kernel))
+    try:
+        await client.sign_in(email, TEST_PASSWORD)
+        # as SIP shows an outside caller: E.164 with or without the plus, or Russia's 8 prefix
+        for shown in ("+74957770302", "74957770302", "84957770302"):
+            found = (await client.http.get("/cabinet/webphone/caller", params={"number": shown})).json()
+            assert found == {"number": shown, "name": "Клиент Звонков"}
+        unknown = (await client.http.get("/cabinet/webphone/caller", params={"number": "+74950000000"})).json()
+        assert unknown == {"number": "+74950000000", "name": None}
+    finally:
+        await client.close()
