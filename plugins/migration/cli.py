@@ -70,14 +70,21 @@ def _print_outcome(outcome: Outcome) -> None:
         f"created {outcome.created} customers ({outcome.employees} employees, {outcome.lines} SIP lines,"
         f" {outcome.numbers} numbers) in {outcome.seconds:.1f} s ({rate:.1f}/s);"
         f" {outcome.already_imported} already imported, {outcome.skipped_with_problems} skipped with problems,"
-        f" {len(outcome.failed)} failed"
+        f" {len(outcome.failed)} failed; {outcome.invitations} invitations sent"
     )
     for failure in outcome.failed:
         print(f"  failed: {failure}")
 
 
 async def _run(
-    source: ExportSource, files: list[Path], limit_mb: float, *, dry: bool, skip_problems: bool, verbose: bool
+    source: ExportSource,
+    files: list[Path],
+    limit_mb: float,
+    *,
+    dry: bool,
+    skip_problems: bool,
+    verbose: bool,
+    invite: bool,
 ) -> int:
     from vats.core.config import Config
     from vats.core.kernel import Kernel
@@ -100,7 +107,7 @@ async def _run(
                 bar.update(task, completed=done, total=total)
 
             checked, outcome = await migrate(
-                kernel, source, files, limit_mb, skip_problems=skip_problems,
+                kernel, source, files, limit_mb, skip_problems=skip_problems, invite=invite,
                 on_customer=_print_customer if verbose else _print_problems_only, progress=progress,
             )  # fmt: skip
         _print_dry_summary(checked)
@@ -142,6 +149,9 @@ def command() -> typer.Typer:
         verbose: Annotated[
             bool, typer.Option("--verbose", help="list every customer, not only those with problems")
         ] = False,
+        invite: Annotated[
+            bool, typer.Option("--invite", help="e-mail the invitation to every employee with a real e-mail")
+        ] = False,
     ) -> None:
         from vats.core.plugins import PluginHost
 
@@ -150,7 +160,15 @@ def command() -> typer.Typer:
         chosen = choose(list(host.collect("register_migration_sources")), source)
         try:
             code = asyncio.run(
-                _run(chosen, files, max_size_mb, dry=dry_run_, skip_problems=skip_problems, verbose=verbose)
+                _run(
+                    chosen,
+                    files,
+                    max_size_mb,
+                    dry=dry_run_,
+                    skip_problems=skip_problems,
+                    verbose=verbose,
+                    invite=invite,
+                )
             )
         except SourceError as exc:
             raise ValidationError(f"{exc.place}: {exc.message}", field="file") from None

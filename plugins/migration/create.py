@@ -15,7 +15,7 @@ from vats.core.directory.schedules import create_schedule
 from vats.core.directory.service import load_tenant
 from vats.core.engine.scenarios import create_scenario
 from vats.core.protocols import KernelAPI
-from vats.plugins.migration.plan import CustomerPlan, PlannedEmployee, PlannedNumber, PlannedStep
+from vats.plugins.migration.plan import PLACEHOLDER_DOMAIN, CustomerPlan, PlannedEmployee, PlannedNumber, PlannedStep
 
 
 def _lines(person: PlannedEmployee) -> list[SipLineCreate]:
@@ -40,6 +40,13 @@ async def create_customer(kernel: KernelAPI, source: str, plan: CustomerPlan) ->
             admin_extension=admin.extension,
         )  # fmt: skip
         tid = created.tenant_id
+        # create_tenant_in gives the first admin a password nobody here will ever see (it is for
+        # an operator creating a PBX by hand): a migrated admin sets their own through the
+        # invitation, like every other employee.
+        await conn.execute(
+            "UPDATE employees SET password_hash = NULL, invitation_accepted_at = NULL WHERE tenant_id = $1 AND id = $2",
+            tid, created.admin_id,
+        )  # fmt: skip
         await conn.execute(
             "INSERT INTO migration_imports (key, tenant_id, source, customer_id) VALUES ($1, $2, $3, $4)",
             plan.key, tid, source, plan.customer_id,
@@ -77,6 +84,23 @@ async def create_customer(kernel: KernelAPI, source: str, plan: CustomerPlan) ->
             for number in plan.numbers:
                 await _scenario(kernel, conn, tid, number, number_ids[number.e164], owners, created.admin_id)
         return tid
+
+
+async def invite_everyone(kernel: KernelAPI, tenant_id: uuid.UUID) -> int:
+    """Send the invitation (a link to set one's password) to every employee of a migrated PBX
+    who has a real e-mail (not a placeholder); returns how many were sent."""
+    async with kernel.db.tenant(tenant_id) as conn:
+        ids = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM employees WHERE tenant_id = $1 AND invitation_accepted_at IS NULL"
+                " AND lower(email) NOT LIKE $2 ORDER BY created_at, id",
+                tenant_id, f"%@{PLACEHOLDER_DOMAIN}",
+            )
+        ]  # fmt: skip
+    for employee_id in ids:
+        await kernel.accounts.invite(tenant_id, employee_id)
+    return len(ids)
 
 
 def _own(owners: dict[str, uuid.UUID], person: PlannedEmployee, employee_id: uuid.UUID) -> None:

@@ -16,7 +16,7 @@ from vats.core.db.database import Connection
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 from vats.core.migration_export import LineBinding, OldCustomer, OldEmployee
 from vats.core.protocols import KernelAPI
-from vats.plugins.migration.create import create_customer
+from vats.plugins.migration.create import create_customer, invite_everyone
 from vats.plugins.migration.plan import (
     Problem,
     check_against_database,
@@ -76,6 +76,7 @@ class Created(msgspec.Struct, kw_only=True):
     employees: int
     lines: int
     numbers: int
+    invitations_sent: int  # to every employee with a real e-mail (seed 000)
 
 
 async def add_drafts(conn: Connection, source: str, customers: list[OldCustomer]) -> list[DraftSummary]:
@@ -200,6 +201,8 @@ async def create(kernel: KernelAPI, draft_id: uuid.UUID) -> Created:
         raise ConflictError("this customer was already imported (vats migrate)", field="draft_id")
     async with kernel.db.system() as conn:
         await conn.execute("UPDATE migration_drafts SET tenant_id = $2 WHERE id = $1", draft_id, tenant_id)
+    invited = await invite_everyone(kernel, tenant_id)
     return Created(
-        tenant_id=tenant_id, employees=1 + len(plan.employees), lines=plan.line_count, numbers=len(plan.numbers)
-    )
+        tenant_id=tenant_id, employees=1 + len(plan.employees), lines=plan.line_count, numbers=len(plan.numbers),
+        invitations_sent=invited,
+    )  # fmt: skip

@@ -20,7 +20,7 @@ import msgspec
 from vats.core.errors import VatsError
 from vats.core.migration_export import ExportSource
 from vats.core.protocols import KernelAPI
-from vats.plugins.migration.create import create_customer
+from vats.plugins.migration.create import create_customer, invite_everyone
 from vats.plugins.migration.plan import CustomerPlan, Problem, check_against_database, everyone, plan_customer
 from vats.plugins.migration.reading import customers
 
@@ -60,6 +60,7 @@ class Outcome(msgspec.Struct, kw_only=True):
     employees: int = 0
     lines: int = 0
     numbers: int = 0
+    invitations: int = 0
     seconds: float = 0.0
 
 
@@ -140,6 +141,7 @@ async def migrate(
     limit_mb: float,
     *,
     skip_problems: bool = False,
+    invite: bool = False,
     on_customer: Callable[[CustomerReport], None] = lambda _r: None,
     progress: Callable[[int, int], None] = lambda _done, _total: None,
 ) -> tuple[DryRun, Outcome | None]:
@@ -172,6 +174,8 @@ async def migrate(
                 if tenant_id is None:
                     outcome.already_imported += 1
                 else:
+                    if invite:
+                        outcome.invitations += await invite_everyone(kernel, tenant_id)
                     outcome.created += 1
                     outcome.employees += 1 + len(plan.employees)
                     outcome.lines += plan.line_count

@@ -107,9 +107,10 @@ async def test_the_real_run_creates_customers_keeping_log_ins_and_a_second_run_c
         {"number": "+78121000001", "forwarding": [{"to": "old1-2", "ring_s": 30}]},
     ]  # fmt: skip
     path = _write(tmp_path, [_customer(1, numbers=rules), _customer(2)])
-    done = _vats(vats_database_url, str(path))
+    done = _vats(vats_database_url, "--invite", str(path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "created 2 customers (8 employees, 4 SIP lines, 4 numbers)" in done.stdout, done.stdout
+    assert "2 invitations sent" in done.stdout  # the admins; the others have no e-mail yet
     tenant_id = await _count(vats_kernel, "SELECT tenant_id FROM migration_imports WHERE key = 'json:C-1'")
     assert isinstance(tenant_id, uuid.UUID)
     assert vats_kernel.db is not None

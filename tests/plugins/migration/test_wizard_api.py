@@ -69,7 +69,7 @@ async def test_the_wizard_proposes_saves_incomplete_steps_checks_and_creates(
     created = await operator.post(f"{url}/create")
     assert created.status_code == 201, created.text
     tenant_id = created.json()["tenant_id"]
-    assert created.json() == {"tenant_id": tenant_id, "employees": 3, "lines": 2, "numbers": 2}
+    assert created.json() == {"tenant_id": tenant_id, "employees": 3, "lines": 2, "numbers": 2, "invitations_sent": 2}
     assert vats_kernel.db is not None
     async with vats_kernel.db.system() as conn:
         anna = await conn.fetchrow(
@@ -79,6 +79,16 @@ async def test_the_wizard_proposes_saves_incomplete_steps_checks_and_creates(
             " WHERE e.tenant_id = $1 AND e.email = 'anna@romashka.example'",
             tenant_id,
         )
+        invited = sorted(
+            r["to"] for r in await conn.fetch(
+                "SELECT payload->>'to' AS to FROM outbox WHERE tenant_id = $1 AND kind = 'invitation'", tenant_id
+            )
+        )  # fmt: skip
+        signed_in = await conn.fetchval(
+            "SELECT count(*) FROM employees WHERE tenant_id = $1 AND password_hash IS NOT NULL", tenant_id
+        )
+    # The admin and Anna are invited (the row without an e-mail is not); nobody has a password yet.
+    assert invited == ["anna@romashka.example", "boss@romashka.example"] and signed_in == 0
     assert dict(anna) == {"role": "admin", "extension": "301", "kind": "mobile_app", "sip_password": "Anna-Line-1",
                           "e164": "+74951234002"}  # fmt: skip
     assert (await operator.post(f"{url}/create")).status_code == 409
