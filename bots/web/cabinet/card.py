@@ -20,7 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 from vats.bots.web.cabinet import forms
 from vats.bots.web.cabinet.cabinet import ROLES
-from vats.bots.web.cabinet.kit import require
+from vats.bots.web.cabinet.kit import REFUSED, form_context, refusal, require
 from vats.bots.web.cabinet.pages import my_language, page
 from vats.bots.web.cabinet.people_texts import say
 from vats.bots.web.cabinet.provisioning import provisioning_offer
@@ -111,10 +111,6 @@ class EmployeeCardController(Controller):
                     "everyone": await _colleagues(tx),
                 }
             time_zone = employee.time_zone or tx.tenant.time_zone
-        context.setdefault("errors", {})
-        context.setdefault("failed", "")
-        context.setdefault("values", {})
-        context.setdefault("notice", "")
         context.setdefault("offer", None)
         context.setdefault("new_password", "")
         lang = await my_language(request)
@@ -122,7 +118,8 @@ class EmployeeCardController(Controller):
         return await page(
             request, "employee.html", status,
             employee=employee, lines=lines, can_edit=admin, card=card, lines_base=f"{card}/terminals" if admin else "",
-            time_zone=time_zone, zone=zoneinfo.ZoneInfo(time_zone), choices=_choices(lang, extra), **extra, **context,
+            time_zone=time_zone, zone=zoneinfo.ZoneInfo(time_zone), choices=_choices(lang, extra), **extra,
+            **form_context(context),
         )  # fmt: skip
 
     async def _change(
@@ -159,10 +156,8 @@ class EmployeeCardController(Controller):
         default_field: str,
         form: dict[str, str],
     ) -> Template:
-        field = exc.field or default_field
-        field = _FIELD_OF.get(field, field)
-        errors = {field: say(await my_language(request), exc.message)}
-        return await self._card(request, employee_id, 422, errors=errors, failed=name, values=form)
+        refused = refusal(await my_language(request), exc, default_field, form, name, _FIELD_OF, say=say)
+        return await self._card(request, employee_id, REFUSED, **refused)
 
     # --- profile, phones, reception ---------------------------------------------------------
 

@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 from vats.bots.web.cabinet import forms
-from vats.bots.web.cabinet.kit import require
+from vats.bots.web.cabinet.kit import REFUSED, form_context, refusal, require
 from vats.bots.web.cabinet.pages import my_language, page
 from vats.bots.web.cabinet.people_texts import say
 from vats.bots.web.kit import ADMIN, kernel_of, tenant_transaction
@@ -34,12 +34,8 @@ class NumbersController(Controller):
             numbers = await repo.list_numbers(tx.conn, tx.tenant.id)
             scenarios = await scenarios_of(tx.conn, tx.tenant.id)
         lang = await my_language(request)
-        for key in ("errors", "values"):
-            context.setdefault(key, {})
-        for key in ("notice", "failed"):
-            context.setdefault(key, "")
         choices = {"scenarios": [("", say(lang, "numbers_no_scenario"))] + [(str(s.id), s.name) for s in scenarios]}
-        return await page(request, "numbers.html", status, numbers=numbers, choices=choices, **context)
+        return await page(request, "numbers.html", status, numbers=numbers, choices=choices, **form_context(context))
 
     @post("/{number_id:uuid}")
     async def save_number(self, request: Request[Any, Any, Any], number_id: FromPath[uuid.UUID]) -> Template:
@@ -69,5 +65,5 @@ class NumbersController(Controller):
     async def _refused(
         self, request: Request[Any, Any, Any], name: str, exc: VatsError, form: dict[str, str]
     ) -> Template:
-        errors = {exc.field or "name": say(await my_language(request), exc.message)}
-        return await self._page(request, 422, errors=errors, failed=name, values=form)
+        refused = refusal(await my_language(request), exc, "name", form, name, say=say)
+        return await self._page(request, REFUSED, **refused)

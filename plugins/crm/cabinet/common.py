@@ -18,14 +18,17 @@ from litestar import Request
 from litestar.response import Template
 from vats.bots.web.cabinet.kit import (
     caller,
+    form_context,
     kernel_of,
     language,
     page,
     problem_text,
+    refusal,
     require,
     tenant_transaction,
     texts,
 )
+from vats.bots.web.cabinet.texts import Lang
 from vats.bots.web.kit import TenantScope
 from vats.core.errors import ValidationError, VatsError
 from vats.plugins.crm.cabinet.texts import EN, RU
@@ -51,18 +54,29 @@ _RU_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def problem(request: Request[Any, Any, Any], exc: VatsError) -> str:
-    """A service's message in the page's language."""
-    lang = language(request)
-    own = f"crm_err:{exc.message}"
+def say(lang: Lang, message: str) -> str:
+    """A service's message in ``lang``: the CRM's own translations first, then the cabinet's."""
+    own = f"crm_err:{message}"
     table = EN if lang == "en" else RU
     if own in table:
         return table[own]
     if lang == "ru":
         for pattern, template in _RU_PATTERNS:
-            if match := pattern.match(exc.message):
+            if match := pattern.match(message):
                 return template.format(**match.groupdict())
-    return problem_text(lang, exc.message)
+    return problem_text(lang, message)
+
+
+def problem(request: Request[Any, Any, Any], exc: VatsError) -> str:
+    """A service's message in the page's language."""
+    return say(language(request), exc.message)
+
+
+def refused(
+    request: Request[Any, Any, Any], exc: VatsError, default_field: str, form: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The kit's refusal context (the problem beside its input, what was posted) in the CRM's words."""
+    return refusal(language(request), exc, default_field, form or {}, say=say)
 
 
 @dataclass(frozen=True)
@@ -162,7 +176,4 @@ def uuids(texts: list[str], field: str) -> list[uuid.UUID]:
 
 async def render(request: Request[Any, Any, Any], template: str, code: int = 200, /, **context: Any) -> Template:
     """A CRM page (``crm/<name>.html``) inside the cabinet's shell."""
-    context.setdefault("errors", {})
-    context.setdefault("notice", "")
-    context.setdefault("values", {})
-    return await page(request, template, code, **context)
+    return await page(request, template, code, **form_context(context))

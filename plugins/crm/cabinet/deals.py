@@ -11,10 +11,20 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from msgspec import UNSET
+from vats.bots.web.cabinet.kit import REFUSED
 from vats.bots.web.kit import WORKERS
 from vats.core.errors import VatsError
 from vats.plugins.crm import cards, deals
-from vats.plugins.crm.cabinet.common import crm, form_of, problem, render, require, texts_for, uuid_or_none
+from vats.plugins.crm.cabinet.common import (
+    crm,
+    form_of,
+    problem,
+    refused,
+    render,
+    require,
+    texts_for,
+    uuid_or_none,
+)
 from vats.plugins.crm.cabinet.periods import PERIODS, bounds
 from vats.plugins.crm.cabinet.threads import attachable, attachment_rows
 from vats.plugins.crm.models import AttachIn, DealUpdate
@@ -100,9 +110,7 @@ class DealPages(Controller):
                 )
                 await deals.update(c.conn, c.viewer, deal_id, update)
         except VatsError as exc:
-            return await self._card(
-                request, deal_id, 422, errors={exc.field or "title": problem(request, exc)}, values=form
-            )
+            return await self._card(request, deal_id, REFUSED, **refused(request, exc, "title", form))
         return await self._card(request, deal_id, notice=texts_for(request)["crm_deal_saved"])
 
     @post("/{deal_id:uuid}/comments")
@@ -129,7 +137,7 @@ class DealPages(Controller):
                 await deals.get(c.conn, c.viewer, deal_id)
                 await cards.attach(c.conn, c.tenant_id, "deal", deal_id, item.kind, item.id)
         except VatsError as exc:
-            return await self._card(request, deal_id, 422, errors={"item": problem(request, exc)})
+            return await self._card(request, deal_id, REFUSED, errors={"item": problem(request, exc)})
         return await self._card(request, deal_id)
 
 

@@ -13,12 +13,21 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Template
 from msgspec import UNSET
-from vats.bots.web.cabinet.kit import redirect
+from vats.bots.web.cabinet.kit import REFUSED, redirect
 from vats.bots.web.kit import EVERYONE, WORKERS
 from vats.core.errors import NotFoundError, ValidationError, VatsError
 from vats.plugins.crm import cards, tasks
 from vats.plugins.crm.api.common import media_file
-from vats.plugins.crm.cabinet.common import crm, form_of, problem, render, require, texts_for, uuid_or_none
+from vats.plugins.crm.cabinet.common import (
+    crm,
+    form_of,
+    problem,
+    refused,
+    render,
+    require,
+    texts_for,
+    uuid_or_none,
+)
 from vats.plugins.crm.cabinet.periods import PERIODS, bounds
 from vats.plugins.crm.cabinet.threads import attachable, attachment_rows
 from vats.plugins.crm.models import AttachIn, TaskIn, TaskUpdate
@@ -118,8 +127,7 @@ class TaskPages(Controller):
                            deadline=c.parse_local(form.get("deadline", ""), "deadline")),
                 )  # fmt: skip
         except VatsError as exc:
-            errors = {exc.field or "title": problem(request, exc)}
-            return await self._list(request, 422, errors=errors, values=form, adding=True)
+            return await self._list(request, REFUSED, **refused(request, exc, "title", form), adding=True)
         return redirect(f"/cabinet/tasks/{task.id}?created=1")
 
     # --- one task -----------------------------------------------------------------------
@@ -225,8 +233,7 @@ class TaskPages(Controller):
         except VatsError as exc:
             if isinstance(exc, NotFoundError) and exc.field == "task_id":
                 raise
-            errors = {exc.field or "title": problem(request, exc)}
-            return await self._card(request, task_id, 422, errors=errors, values=form, editing=True)
+            return await self._card(request, task_id, REFUSED, **refused(request, exc, "title", form), editing=True)
         return await self._card(request, task_id, notice=texts_for(request)["crm_task_saved"])
 
     @post("/{task_id:uuid}/comments")
@@ -253,7 +260,7 @@ class TaskPages(Controller):
                 await tasks.get(c.conn, c.viewer, task_id)
                 await cards.attach(c.conn, c.tenant_id, "task", task_id, item.kind, item.id)
         except VatsError as exc:
-            return await self._card(request, task_id, 422, errors={"item": problem(request, exc)})
+            return await self._card(request, task_id, REFUSED, errors={"item": problem(request, exc)})
         return await self._card(request, task_id)
 
     @get("/{task_id:uuid}/voicemail")

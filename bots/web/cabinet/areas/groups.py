@@ -13,13 +13,16 @@ from litestar.response import Template
 from vats.bots.web.cabinet.kit import (
     ADMIN,
     MANAGERS,
+    REFUSED,
     CabinetPages,
     NavEntry,
+    form_context,
     form_fields,
     language,
     page,
     problem_text,
     redirect,
+    refusal,
     require,
 )
 from vats.bots.web.kit import kernel_of, tenant_transaction
@@ -67,11 +70,10 @@ class GroupPages(Controller):
         async with tenant_transaction(kernel_of(request), me) as tx:
             allowed = await visible_group_ids(tx.conn, tx.tenant.id, tx.tenant.settings, me.role, me.employee_id)
             groups = [g for g in await repo.list_groups(tx.conn, tx.tenant.id) if allowed is None or g.id in allowed]
-        for key in ("errors", "values"):
-            context.setdefault(key, {})
         return await page(
-            request, "groups.html", status, groups=groups, strategies=STRATEGIES, can_edit=me.role == "admin", **context
-        )
+            request, "groups.html", status, groups=groups, strategies=STRATEGIES, can_edit=me.role == "admin",
+            **form_context(context),
+        )  # fmt: skip
 
     @post("/")
     async def add(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -83,8 +85,7 @@ class GroupPages(Controller):
                 raise ValidationError("must not be empty", field="name")
             group = await kernel_of(request).directory.create_group(me.tenant_id, GroupCreate(**fields))
         except VatsError as exc:
-            errors = {exc.field or "name": problem_text(language(request), exc.message)}
-            return await self._list(request, 422, errors=errors, values=form, adding=True)
+            return await self._list(request, REFUSED, **refusal(language(request), exc, "name", form), adding=True)
         return redirect(f"{PAGE}/{group.id}")
 
     @get("/{group_id:uuid}")
@@ -103,12 +104,9 @@ class GroupPages(Controller):
             people = {e.id: e for e in await employees_repo.list_employees(tx.conn, tx.tenant.id)}
         members = [people[m] for m in group.member_ids if m in people]
         others = sorted((e for e in people.values() if e.id not in group.member_ids), key=lambda e: e.full_name)
-        for key in ("errors", "values"):
-            context.setdefault(key, {})
-        context.setdefault("notice", "")
         return await page(
             request, "group.html", status, group=group, members=members, others=others, strategies=STRATEGIES,
-            times=TIMES, can_edit=me.role == "admin", **context,
+            times=TIMES, can_edit=me.role == "admin", **form_context(context),
         )  # fmt: skip
 
     @post("/{group_id:uuid}")
@@ -120,8 +118,7 @@ class GroupPages(Controller):
             fields = group_fields(form)
             await kernel_of(request).directory.update_group(me.tenant_id, group_id, GroupUpdate(**fields))
         except VatsError as exc:
-            errors = {exc.field or "name": problem_text(lang, exc.message)}
-            return await self._card(request, group_id, 422, errors=errors, values=form)
+            return await self._card(request, group_id, REFUSED, **refusal(lang, exc, "name", form))
         return await self._card(request, group_id, notice=TEXTS[lang]["groups_saved"])
 
     @post("/{group_id:uuid}/members")
