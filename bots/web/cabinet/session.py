@@ -18,7 +18,8 @@ from urllib.parse import quote, urlsplit
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.security.jwt import JWTCookieAuth, Token
-from vats.bots.web.auth import session_principal
+from litestar.security.jwt.middleware import JWTCookieAuthenticationMiddleware
+from vats.bots.web.auth import CachedJWTMiddleware, session_principal
 from vats.core.accounts.service import SESSION_LIFETIME, Principal
 from vats.core.kernel import Kernel
 
@@ -31,8 +32,18 @@ def cabinet_key(secret: str) -> str:
     return hmac.new(secret.encode(), b"vats-cabinet-session", hashlib.sha256).hexdigest()
 
 
+class CachedJWTCookieMiddleware(JWTCookieAuthenticationMiddleware):
+    """Litestar's cookie middleware with the token's signature and claims checked once per token
+    and process, as the API's bearer tokens are (``CachedJWTMiddleware``); the session the token
+    names is still looked up on every request, so signing out ends it at once."""
+
+    verified = CachedJWTMiddleware.verified
+    authenticate_token = CachedJWTMiddleware.authenticate_token
+
+
 def make_cookie_auth(kernel: Kernel) -> JWTCookieAuth[Principal, Token]:
     return JWTCookieAuth[Principal, Token](
+        authentication_middleware_class=CachedJWTCookieMiddleware,
         retrieve_user_handler=session_principal(kernel),
         token_secret=cabinet_key(kernel.secret_key()),
         key=COOKIE,
