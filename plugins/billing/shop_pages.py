@@ -61,6 +61,7 @@ class NumbersShopPage(Controller):
         me = require(request, ADMIN)
         lang = language(request)
         query = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+        query.update(context.pop("filters", {}))  # a refused purchase keeps the list it was made from
         city = query.get("city", "").strip() or None
         category = query.get("category", "").strip() or None
         if category not in (None, *CATEGORIES):
@@ -89,17 +90,20 @@ class NumbersShopPage(Controller):
         lang = language(request)
         number = form.get("number", "")
         key = form.get("key", "").strip() or str(uuid.uuid4())
+        filters = {"city": form.get("city", ""), "category": form.get("category", "")}
         try:
             async with tenant_transaction(kernel_of(request), me) as tx:
                 bought = await numbers_shop.buy(
                     tx.conn, tx.kernel, tx.tenant.id, number, idempotency_key=f"cabinet:{key}"[:150], actor=me.email
                 )
         except LimitError:
-            return await self._show(request, 409, errors={"number": TEXTS[lang]["shop_not_enough"]}, wanted=number)
+            errors = {"number": TEXTS[lang]["shop_not_enough"]}
+            return await self._show(request, 409, errors=errors, filters=filters)
         except ConflictError:
-            return await self._show(request, 409, errors={"number": TEXTS[lang]["shop_sold"]}, wanted=number)
+            return await self._show(request, 409, errors={"number": TEXTS[lang]["shop_sold"]}, filters=filters)
         except VatsError as exc:
-            return await self._show(request, 422, errors={"number": problem_text(lang, exc.message)}, wanted=number)
+            errors = {"number": problem_text(lang, exc.message)}
+            return await self._show(request, 422, errors=errors, filters=filters)
         return redirect(f"{NUMBERS_PAGE}?bought={quote(bought.number.e164)}")
 
 

@@ -72,6 +72,7 @@ async def test_a_number_is_bought_from_the_filtered_catalogue_and_a_poor_pbx_is_
     wait(browser).until(ec.staleness_of(old))
     error = browser.find_element(By.ID, "number-error").text
     assert "Недостаточно средств" in error
+    assert rows(browser) == ["+74951000000"]  # the filtered list it was bought from
     browser.save_screenshot(str(screenshots / "billing-numbers-refused-1280.png"))
     problems += accessibility_problems(browser, "purchase refused")
 
