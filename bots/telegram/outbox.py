@@ -30,6 +30,7 @@ import logging
 import uuid
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import msgspec
@@ -99,6 +100,10 @@ async def alert_text(conn: Connection, task: TaskNotice, language: Language, *, 
     who = ", ".join(filter(None, (task.contact_name, task.number)))
     if who:
         lines.append(t(language, "from", who=who))
+    if task.call_id is not None and task.kind != "manual":
+        called = await _call_facts(conn, task, language)
+        if called:
+            lines.append(called)
     if task.kind == "manual" or not task.number:
         lines.append(task.title)
     if task.assignee_kind == "group":
@@ -109,6 +114,25 @@ async def alert_text(conn: Connection, task: TaskNotice, language: Language, *, 
     if task.deadline is not None:
         lines.append(t(language, "deadline", deadline=f"{task.deadline:%Y-%m-%d %H:%M} UTC"))
     return "\n".join(lines)
+
+
+async def _call_facts(conn: Connection, task: TaskNotice, language: Language) -> str | None:
+    """When the call was (the PBX's local time) and which of the company's numbers it came to."""
+    row = await conn.fetchrow(
+        "SELECT r.started_at, r.number, r.direction, n.name, t.time_zone FROM call_records r"
+        " JOIN tenants t ON t.id = r.tenant_id"
+        " LEFT JOIN numbers n ON n.tenant_id = r.tenant_id AND n.e164 = r.number"
+        " WHERE r.tenant_id = $1 AND r.id = $2",
+        task.tenant_id, task.call_id,
+    )  # fmt: skip
+    if row is None:
+        return None
+    at = row["started_at"].astimezone(ZoneInfo(row["time_zone"]))
+    number = row["number"] if row["direction"] == "inbound" else None
+    if number is None:
+        return None
+    shown = f"{number} «{row['name']}»" if row["name"] and row["name"] != number else number
+    return t(language, "call_at", day=f"{at:%d.%m}", time=f"{at:%H:%M}", number=shown)
 
 
 async def enqueue_task_alert(conn: Connection, kernel: KernelAPI, task: TaskNotice, *, reassigned: bool) -> int:

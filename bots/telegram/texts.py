@@ -45,6 +45,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "reason_failed_outbound": {"ru": "📵 Неуспешный исходящий звонок", "en": "📵 Outbound call failed"},
     "reason_manual": {"ru": "📝 Задача", "en": "📝 Task"},
     "from": {"ru": "От: {who}", "en": "From: {who}"},
+    "call_at": {"ru": "Звонок {day} в {time} на номер {number}", "en": "Call on {day} at {time} to {number}"},
     "for_group": {"ru": "Группе: {group}", "en": "For the group: {group}"},
     "reassigned": {"ru": "Задача передана вам", "en": "Assigned to you"},
     "deadline": {"ru": "Срок: {deadline}", "en": "Due: {deadline}"},

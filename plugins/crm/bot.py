@@ -15,11 +15,11 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from vats.core.asterisk.click_to_call import click_to_call
+from vats.core.asterisk.click_to_call import TelephonyUnavailable, click_to_call
 from vats.core.bot import AlertButton, BotUser
 from vats.core.db.database import Connection
 from vats.core.directory.service import load_tenant
-from vats.core.errors import VatsError
+from vats.core.errors import NotFoundError, VatsError
 from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 from vats.plugins.crm import history, tasks
@@ -32,6 +32,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "done": {"ru": "✅ Выполнено", "en": "✅ Mark done"},
     "take": {"ru": "🙋 Взять себе", "en": "🙋 Take it"},
     "calling": {"ru": "Звоним на ваш телефон, затем клиенту {to}", "en": "Ringing your phone, then {to}"},
+    "no_telephony": {
+        "ru": "Сейчас не позвонить отсюда: телефония ВАТС недоступна. Наберите {number} со своего телефона"
+        " или нажмите позже.",
+        "en": "Calling from here is not possible right now: the PBX's telephony is unavailable. Dial {number}"
+        " from your own phone or try again later.",
+    },
+    "no_line": {
+        "ru": "У вас нет включённой SIP-линии, на которую позвонить. Включите её в личном кабинете или наберите"
+        " {number} сами.",
+        "en": "You have no active SIP line to ring first. Switch one on in the cabinet or dial {number} yourself.",
+    },
     "marked_done": {"ru": "✅ Выполнено: {name}", "en": "✅ Done: {name}"},
     "taken": {"ru": "🙋 Взял(а): {name}", "en": "🙋 Taken by {name}"},
     "gone": {"ru": "Задача уже недоступна", "en": "This task is no longer yours to see"},
@@ -123,7 +134,16 @@ async def _act(query: CallbackQuery, action: TaskAction, kernel: KernelAPI, user
             number = await conn.fetchval(
                 "SELECT number FROM crm_tasks WHERE tenant_id = $1 AND id = $2", user.tenant_id, action.task_id
             )
-        started = await click_to_call(kernel, user.tenant_id, user.employee_id, number or "")
+        try:
+            started = await click_to_call(kernel, user.tenant_id, user.employee_id, number or "")
+        except TelephonyUnavailable:  # the operator's matter; the employee can still call by hand
+            await query.answer(_t(language, "no_telephony", number=number or "")[:200], show_alert=True)
+            return
+        except NotFoundError as exc:
+            if exc.field != "terminal_id":
+                raise
+            await query.answer(_t(language, "no_line", number=number or "")[:200], show_alert=True)
+            return
         await query.answer(_t(language, "calling", to=started.to))
         return
     async with kernel.db.tenant(user.tenant_id) as conn:

@@ -18,6 +18,7 @@ from vats.core.bot import BotUser
 from vats.core.calls.records import CallRecord, Participant, store_and_announce
 from vats.core.engine.context import TaskIntent
 
+from tests.engine.conftest import NUMBER
 from tests.plugins.crm.conftest import Clients, Company, emp, forward, group, record_call
 
 ANNA, BORIS = 1001, 1002  # Telegram user ids
@@ -143,10 +144,17 @@ async def test_missed_call_alert_reaches_the_group_with_working_buttons(
     boris_before = fake_telegram.shown(BORIS)[-1]["message_id"]
     await record_call(company, caller="+79031112233")
     alert = await fake_telegram.wait_for_message(ANNA, after=anna_before)
-    assert alert["text"].splitlines()[:3] == ["📞 Пропущенный звонок", "От: +79031112233", "Группе: Продажи"]
+    assert alert["text"].splitlines()[:4] == [
+        "📞 Пропущенный звонок",
+        "От: +79031112233",
+        f"Звонок 24.11 в 12:00 на номер {NUMBER} «Реклама»",
+        "Группе: Продажи",
+    ]  # when (the PBX's time) and which of the company's numbers was called
     assert list(fake_telegram.buttons(alert)) == ["📞 Перезвонить", "✅ Выполнено", "🙋 Взять себе"]
     english = await fake_telegram.wait_for_message(BORIS, after=boris_before)
-    assert english["text"].startswith("📞 Missed call\nFrom: +79031112233")
+    assert english["text"].startswith(
+        f"📞 Missed call\nFrom: +79031112233\nCall on 24.11 at 12:00 to {NUMBER} «Реклама»"
+    )
     # "Take it": the task becomes Анна's; her alert says so and loses that button. Борис,
     # who took nothing, gets no new alert; Анна is not alerted about her own action.
     fake_telegram.press(ANNA, alert, fake_telegram.buttons(alert)["🙋 Взять себе"])
@@ -161,11 +169,14 @@ async def test_missed_call_alert_reaches_the_group_with_working_buttons(
     await fake_telegram.wait_for(lambda: len(fake_telegram.sent("answerCallbackQuery")) > answered)
     assert fake_telegram.sent("answerCallbackQuery")[-1]["text"] == "This task is no longer yours to see"
     assert len([m for m in fake_telegram.shown(BORIS) if m["message_id"] > boris_before]) == 1
-    # "Call back" without telephony: a clear answer, nothing else changes.
+    # "Call back" without telephony: an answer in her language she can act on (no operator's
+    # setting name), nothing else changes.
     calls = len(fake_telegram.sent("answerCallbackQuery"))
     fake_telegram.press(ANNA, taken, fake_telegram.buttons(taken)["📞 Перезвонить"])
     await fake_telegram.wait_for(lambda: len(fake_telegram.sent("answerCallbackQuery")) > calls)
-    assert "Asterisk" in fake_telegram.sent("answerCallbackQuery")[-1]["text"]
+    answer = fake_telegram.sent("answerCallbackQuery")[-1]["text"]
+    assert "телефония ВАТС недоступна" in answer and "+79031112233" in answer
+    assert "VATS_" not in answer and "Asterisk" not in answer
     # "Mark done": the task is done; the alert says by whom and keeps no buttons.
     fake_telegram.press(ANNA, taken, fake_telegram.buttons(taken)["✅ Выполнено"])
     await fake_telegram.wait_for(
