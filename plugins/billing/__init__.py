@@ -83,6 +83,7 @@ async def tenant_seats_included(tenant_id: uuid.UUID, conn: Connection) -> int:
 
 @hookimpl
 def register_routes() -> Sequence[Any]:
+    from vats.plugins.billing.api.detail import CallDetailController
     from vats.plugins.billing.api.documents import DocumentsController, DocumentsOperatorController
     from vats.plugins.billing.api.operator import BillingOperatorController
     from vats.plugins.billing.api.payments import PaymentNotificationsController, PaymentsController
@@ -91,7 +92,7 @@ def register_routes() -> Sequence[Any]:
 
     return [
         BillingController, BillingOperatorController, PaymentsController, PaymentNotificationsController,
-        AutopayController, DocumentsController, DocumentsOperatorController,
+        AutopayController, DocumentsController, DocumentsOperatorController, CallDetailController,
     ]  # fmt: skip
 
 

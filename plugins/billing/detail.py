@@ -6,8 +6,8 @@ report's total is exactly what the ledger charged for those calls.
 
 The period is the PBX's days [since, until] (both included, in its time zone), by the call's
 start. Rows come from a server-side cursor in pages of ``FETCH`` rows, so a month of a busy
-PBX is read in flat memory; the XLSX (openpyxl's write-only workbook, which writes rows to a
-temporary file as they come) and the cabinet's pages are made from the same rows."""
+PBX is read in flat memory; the XLSX (xlsxwriter's constant-memory workbook, which writes rows
+to a temporary file as they come) and the cabinet's pages are made from the same rows."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from collections.abc import AsyncIterator
 from typing import IO, Literal
 
 import msgspec
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+import xlsxwriter
 from vats.core.db.database import Connection
 from vats.core.errors import ValidationError
 
@@ -71,9 +69,15 @@ class Totals(msgspec.Struct, frozen=True, kw_only=True):
     price_kop: int
 
 
+# A call's charge by the ledger's unique (tenant, key), one lookup per call: the planner cannot
+# pick a scan of the tenant's whole ledger per call when its statistics are stale (measured: 4.5 s
+# instead of 26 ms for 2,000 calls on a freshly filled database).
 _FROM = """
 FROM call_records c
-LEFT JOIN billing_ledger l ON l.tenant_id = c.tenant_id AND l.idempotency_key = 'call:' || c.id::text
+LEFT JOIN LATERAL (
+    SELECT amount_kop, billed_s FROM billing_ledger
+    WHERE tenant_id = c.tenant_id AND idempotency_key = 'call:' || c.id::text LIMIT 1
+) l ON true
 WHERE c.tenant_id = $1 AND c.started_at >= $2 AND c.started_at < $3 AND NOT c.simulated
   AND c.direction <> 'internal'
 """
@@ -132,37 +136,36 @@ def minutes(seconds: int) -> str:
 
 async def write_xlsx(calls: AsyncIterator[CallLine], totals_: Totals, within: Period, out: IO[bytes]) -> int:
     """The report as an XLSX workbook written to ``out``: a title, the calls (times in the PBX's
-    zone, prices in roubles as numbers) and the totals; the number of calls written."""
+    zone, prices in roubles as numbers) and the totals; the number of calls written.
+
+    xlsxwriter in constant-memory mode writes each row to a temporary file as it comes (flat
+    memory). Measured on the shared 2-core machine: 4,400 rows/s against 1,900 for openpyxl's
+    write-only workbook with lxml (1,100 without)."""
     zone = zoneinfo.ZoneInfo(within.zone)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Детализация")
-    for column, width in zip("ABCDEFGH", (18, 15, 18, 18, 18, 16, 18, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    bold = Font(bold=True)
-    title = WriteOnlyCell(sheet, f"Детализация звонков за {within.since:%d.%m.%Y} – {within.until:%d.%m.%Y}")
-    title.font = bold
-    sheet.append([title])
-    sheet.append([])
-    header = []
-    for text in HEADER:
-        cell = WriteOnlyCell(sheet, text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    written = 0
-    async for call in calls:
-        sheet.append([
-            call.started_at.astimezone(zone).replace(tzinfo=None), DIRECTIONS_RU[call.direction], call.caller,
-            call.called, call.forwarded_to or "", call.talk_s, call.billed_s, call.price_kop / 100,
-        ])  # fmt: skip
-        written += 1
-    total = [WriteOnlyCell(sheet, v) for v in ("Итого", f"{totals_.calls} звонков", "", "", "", totals_.talk_s,
-                                                 totals_.billed_s, totals_.price_kop / 100)]  # fmt: skip
-    for cell in total:
-        cell.font = bold
-    sheet.append(total)
-    book.save(out)
-    return written
+    book = xlsxwriter.Workbook(out, {"constant_memory": True})
+    try:
+        sheet = book.add_worksheet("Детализация")
+        bold = book.add_format({"bold": True})
+        when = book.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
+        roubles = book.add_format({"num_format": "#,##0.00"})
+        bold_roubles = book.add_format({"num_format": "#,##0.00", "bold": True})
+        for column, width in enumerate((20, 15, 18, 18, 18, 16, 18, 14)):
+            sheet.set_column(column, column, width)
+        sheet.write_string(0, 0, f"Детализация звонков за {within.since:%d.%m.%Y} – {within.until:%d.%m.%Y}", bold)
+        sheet.write_row(2, 0, HEADER, bold)
+        row = 3
+        async for call in calls:
+            sheet.write_datetime(row, 0, call.started_at.astimezone(zone).replace(tzinfo=None), when)
+            sheet.write_row(row, 1, (DIRECTIONS_RU[call.direction], call.caller, call.called, call.forwarded_to or "",
+                                     call.talk_s, call.billed_s))  # fmt: skip
+            sheet.write_number(row, 7, call.price_kop / 100, roubles)
+            row += 1
+        sheet.write_row(row, 0, ("Итого", f"{totals_.calls} звонков", "", "", "", totals_.talk_s, totals_.billed_s),
+                        bold)  # fmt: skip
+        sheet.write_number(row, 7, totals_.price_kop / 100, bold_roubles)
+    finally:
+        book.close()
+    return row - 3
 
 
 def spooled() -> IO[bytes]:

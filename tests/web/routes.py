@@ -174,6 +174,8 @@ ACCESS: dict[str, Any] = {
     "GET /api/billing/documents/{document_id:uuid}/pdf": ADMIN,
     "POST /api/billing/invoices": ADMIN,
     "POST /api/billing/documents/closing": ADMIN,
+    "GET /api/billing/calls": ADMIN,
+    "GET /api/billing/calls/xlsx": ADMIN,
     "GET /api/operator/billing/requisites": OPERATOR,
     "PUT /api/operator/billing/requisites": OPERATOR,
     "GET /api/operator/billing/vat-rates": OPERATOR,
@@ -387,6 +389,8 @@ UPLOADS: dict[str, Any] = {
 }
 
 QUERIES: dict[str, dict[str, str]] = {
+    "GET /api/billing/calls": {"since": "2026-11-01", "until": "2026-11-30"},
+    "GET /api/billing/calls/xlsx": {"since": "2026-11-01", "until": "2026-11-30"},
     "DELETE /api/calendars/{calendar_id:uuid}/days": {"start": "2031-03-01", "end": "2031-03-02"},
 }
 

@@ -9,11 +9,12 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, JSONBody
-from vats.bots.web.kit import ADMIN, KernelDep, Limit, MeDep, Offset, OperatorDep, Page, TenantDep
+from vats.bots.web.kit import ADMIN, KernelDep, Limit, MeDep, Offset, OperatorDep, OperatorScope, Page, TenantDep
+from vats.core.db.database import Connection
 from vats.core.directory.service import load_tenant
 from vats.core.errors import NotFoundError
 from vats.plugins.billing import seller, vat
-from vats.plugins.billing.api.operator import OPERATOR
+from vats.plugins.billing.api.operator import OPERATOR, _audit
 from vats.plugins.billing.documents import service, store
 from vats.plugins.billing.documents.store import Document
 from vats.plugins.billing.seller import SellerIn
@@ -30,6 +31,16 @@ class MonthIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A month that is over, as YYYY-MM."""
 
     month: Annotated[str, msgspec.Meta(max_length=20, examples=["2026-10"])]
+
+
+def _audited(operator: OperatorScope, tenant_id: uuid.UUID) -> service.After:
+    """The operator audit's row for documents the operator made, in their own transaction."""
+
+    async def record(conn: Connection, made: list[Document]) -> None:
+        documents = [{"kind": d.kind, "number": d.number, "year": d.year, "amount_kop": d.amount_kop} for d in made]
+        await _audit(conn, operator, "documents_made", tenant_id, documents=documents)
+
+    return record
 
 
 def pdf_response(doc: Document, content: bytes) -> Response[bytes]:
@@ -89,7 +100,10 @@ class DocumentsOperatorController(Controller):
     @put("/requisites", operation_id="operatorPutOwnRequisites", summary="The seller on invoices and documents")
     async def put_requisites(self, operator: OperatorDep, data: JSONBody[SellerIn]) -> SellerIn:
         async with operator.system() as conn:
-            return await seller.save(conn, data)
+            saved = await seller.save(conn, data)
+            await _audit(conn, operator, "own_requisites_changed", name=saved.name, inn=saved.inn, bik=saved.bik,
+                         account=saved.account)  # fmt: skip
+            return saved
 
     @get("/vat-rates", operation_id="operatorListVatRates", summary="VAT rates and the days they apply from")
     async def vat_rates(self, operator: OperatorDep) -> list[VatRate]:
@@ -99,7 +113,9 @@ class DocumentsOperatorController(Controller):
     @put("/vat-rates", operation_id="operatorPutVatRate", summary="Add a VAT rate from a day on (null: без НДС)")
     async def put_vat_rate(self, operator: OperatorDep, data: JSONBody[VatRate]) -> list[VatRate]:
         async with operator.system() as conn:
-            return await vat.save(conn, data)
+            rates = await vat.save(conn, data)
+            await _audit(conn, operator, "vat_rate_set", effective_from=data.effective_from, rate_pct=data.rate_pct)
+            return rates
 
     @get("/tenants/{tenant_id:uuid}/documents", operation_id="operatorTenantDocuments", summary="A tenant's documents")
     async def documents(
@@ -128,7 +144,9 @@ class DocumentsOperatorController(Controller):
     ) -> Document:
         async with operator.system() as conn:
             await load_tenant(conn, tenant_id)
-        return await service.make_invoice(operator.kernel, tenant_id, data.amount_kop)
+        return await service.make_invoice(
+            operator.kernel, tenant_id, data.amount_kop, after=_audited(operator, tenant_id)
+        )
 
     @post("/tenants/{tenant_id:uuid}/documents/closing", operation_id="operatorCloseMonth",
           summary="A tenant's УПД and reconciliation act for a past month", status_code=200)  # fmt: skip
@@ -137,5 +155,7 @@ class DocumentsOperatorController(Controller):
     ) -> list[Document]:
         async with operator.system() as conn:
             await load_tenant(conn, tenant_id)
-        return await service.close_month(operator.kernel, tenant_id, service.parse_month(data.month))
+        return await service.close_month(
+            operator.kernel, tenant_id, service.parse_month(data.month), after=_audited(operator, tenant_id)
+        )
 

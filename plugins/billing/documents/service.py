@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import uuid
 import zoneinfo
+from collections.abc import Awaitable, Callable
 
 from vats.core.db.database import Connection
 from vats.core.directory.service import load_tenant
@@ -56,7 +57,12 @@ async def _parties(conn: Connection, tenant_id: uuid.UUID) -> tuple[pdf.Party, p
     )  # fmt: skip
 
 
-async def make_invoice(kernel: KernelAPI, tenant_id: uuid.UUID, amount_kop: int) -> Document:
+After = Callable[[Connection, list[Document]], Awaitable[None]]  # e.g. the operator audit, in the same transaction
+
+
+async def make_invoice(
+    kernel: KernelAPI, tenant_id: uuid.UUID, amount_kop: int, *, after: After | None = None
+) -> Document:
     """An invoice to top the balance up by ``amount_kop`` by bank transfer."""
     if isinstance(amount_kop, bool) or not isinstance(amount_kop, int) or not 100 <= amount_kop <= MAX_INVOICE_KOP:
         raise ValidationError(
@@ -76,7 +82,10 @@ async def make_invoice(kernel: KernelAPI, tenant_id: uuid.UUID, amount_kop: int)
             lines=[line], vat_pct=rate,
         )  # fmt: skip
         draft = Draft(kind="invoice", issued_on=today, amount_kop=amount_kop, vat_pct=rate, vat_kop=line.vat_kop)
-        return await store(conn, tenant_id, draft, number, content)
+        made = await store(conn, tenant_id, draft, number, content)
+        if after is not None:
+            await after(conn, [made])
+        return made
 
 
 def month_bounds(first: dt.date, zone: zoneinfo.ZoneInfo) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
@@ -107,7 +116,8 @@ _BALANCE_BEFORE = "SELECT coalesce(sum(amount_kop), 0) FROM billing_ledger WHERE
 
 
 async def close_month(
-    kernel: KernelAPI, tenant_id: uuid.UUID, first: dt.date, *, now: dt.datetime | None = None
+    kernel: KernelAPI, tenant_id: uuid.UUID, first: dt.date, *, now: dt.datetime | None = None,
+    after: After | None = None,
 ) -> list[Document]:
     """The month's УПД (when it had services) and reconciliation act (when money moved): made
     now unless made before; the month must be over. Both, as stored."""
@@ -173,6 +183,8 @@ async def close_month(
             draft = Draft(kind="reconciliation", issued_on=last, amount_kop=max(-MAX_KOP, min(MAX_KOP, closing)),
                           vat_pct=None, vat_kop=0, period=(start, end))  # fmt: skip
             documents.append(await store(conn, tenant_id, draft, act_number, content))
+        if documents and after is not None:
+            await after(conn, documents)
         return documents
 
 

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from openpyxl import load_workbook
 from vats.bots.web.app import create_app
-from vats.bots.web.testing import TEST_PASSWORD
+from vats.bots.web.testing import TEST_PASSWORD, ApiClients
 from vats.core.calls.records import CallRecord, Participant, store_and_announce
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
@@ -157,3 +157,33 @@ async def test_a_period_over_31_days_is_refused_beside_its_field(admin: CabinetC
     assert r.status_code == 422 and field_error(r.text, "since")
     r = await admin.http.get(f"{CALLS}/xlsx", params={"since": "2026-01-01", "until": "2026-03-01"})
     assert r.status_code == 303 and r.headers["location"].startswith(CALLS + "?")
+
+
+async def test_the_api_gives_the_same_report_to_its_own_tenant_only_and_refuses_a_long_period(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    other = await vats_kernel.directory.create_tenant(name="Другая", admin_email="a@other.example")
+    async with vats_kernel.db.tenant(tid) as conn:
+        zone = zoneinfo.ZoneInfo(await conn.fetchval("SELECT time_zone FROM tenants WHERE id = $1", tid))
+    noon = dt.datetime.combine(dt.datetime.now(zone).date() - dt.timedelta(days=3), dt.time(12), zone)
+    mine = [record(tid, noon + dt.timedelta(minutes=i), "outbound", "+74951234567", 30 + 60 * i) for i in range(3)]
+    for r in [*mine, record(other.tenant_id, noon, "outbound", "+74951234567", 300)]:
+        await store_and_announce(vats_kernel.db, vats_kernel.plugins, r)
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    day = str(noon.date())
+    r = await admin.get("/api/billing/calls", params={"since": day, "until": day, "limit": 2})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["totals"] == {"calls": 3, "talk_s": 30 + 90 + 150, "billed_s": 60 + 120 + 180, "price_kop": 600}
+    assert [c["id"] for c in body["items"]] == [str(c.id) for c in mine[:2]]
+    assert [c["price_kop"] for c in body["items"]] == [100, 200]
+    stranger = await vats_api.as_employee(other.tenant_id, other.admin_id)
+    theirs = (await stranger.get("/api/billing/calls", params={"since": day, "until": day})).json()
+    assert theirs["totals"]["calls"] == 1 and theirs["items"][0]["id"] not in {str(c.id) for c in mine}
+    for path in ("/api/billing/calls", "/api/billing/calls/xlsx"):
+        r = await admin.get(path, params={"since": "2026-01-01", "until": "2026-02-01"})
+        assert r.status_code == 422 and r.json()["field"] == "until", r.text
+    xlsx = await admin.get("/api/billing/calls/xlsx", params={"since": day, "until": day})
+    sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).active
+    assert [r[7] for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], dt.datetime)] == [1, 2, 3]

@@ -245,3 +245,25 @@ async def test_the_worker_closes_last_month_for_tenants_with_requisites_only(
     r = await world["admin"].post("/api/billing/documents/closing", json={"month": this_month})
     assert r.status_code == 422 and r.json()["field"] == "month"  # not over yet
 
+
+
+async def test_the_operators_requisites_vat_rates_and_documents_are_in_the_operator_audit(
+    world: dict[str, Any], vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    operator = world["operator"]
+    assert (await operator.put("/api/operator/billing/vat-rates",
+                               json={"effective_from": "2027-01-01", "rate_pct": 20})).status_code == 200  # fmt: skip
+    base = f"/api/operator/billing/tenants/{vats_tenant.tenant_id}"
+    made = await operator.post(f"{base}/invoices", json={"amount_kop": 70000})
+    assert made.status_code == 201, made.text
+    refused = await operator.post(f"{base}/invoices", json={"amount_kop": 0})
+    assert refused.status_code == 422 and refused.json()["field"] == "amount_kop"
+    async with vats_kernel.db.system() as conn:
+        rows = await conn.fetch("SELECT actor, action, tenant_id, detail FROM operator_audit ORDER BY id")
+    assert [(r["action"], r["tenant_id"]) for r in rows] == [
+        ("billing_own_requisites_changed", None), ("billing_vat_rate_set", None),
+        ("billing_documents_made", vats_tenant.tenant_id),
+    ]  # fmt: skip
+    assert rows[0]["detail"]["inn"] == "7736207543" and rows[1]["detail"]["rate_pct"] == 20
+    assert rows[2]["detail"]["documents"] == [{"kind": "invoice", "number": 1, "year": made.json()["year"],
+                                               "amount_kop": 70000}]  # fmt: skip
