@@ -49,6 +49,13 @@ async def test_a_thousand_concurrent_charges_warn_each_recipient_once(
     assert len(smtp_server.to("buh@firm.example")) == 2  # the verification and one warning
     assert len(smtp_server.to("never@firm.example")) == 1 and len(smtp_server.to("unconfirmed@firm.example")) == 1
     assert "ниже 50,00" in smtp_server.to("buh@firm.example")[1]["Subject"]
+    async with vats_kernel.db.tenant(tenant) as conn:  # the admin's bell: once per threshold crossed, not a flood
+        bell = await conn.fetch(
+            "SELECT title FROM notification_inbox WHERE tenant_id = $1 AND kind = 'notifications.low_balance'"
+            " ORDER BY id",
+            tenant,
+        )
+    assert ["ниже 50,00" in r["title"] for r in bell] == [True, False] and "ниже 20,00" in bell[1]["title"]
 
 
 async def test_the_warning_is_rearmed_when_the_balance_rises_above_the_threshold(
