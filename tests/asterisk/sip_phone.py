@@ -58,6 +58,17 @@ class SipPhone:
         """What the phone heard on its last call (a WAV file, written while the call lasts)."""
         return self.folder / "heard.wav"
 
+    def dial(self, uri: str) -> None:
+        """Place a call, as a person typing it into the phone (baresip's menu on its stdin)."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(f"/dial {uri}\n".encode())
+        self.process.stdin.flush()
+
+    def hang_up(self) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(b"/hangup\n")
+        self.process.stdin.flush()
+
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 

@@ -4,7 +4,9 @@ group by its strategy, and with the router stopped the callee's lines still ring
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 from typing import Any
 
 from vats.core.asterisk.render import context_of
@@ -13,6 +15,7 @@ from vats.core.directory.models import AbsenceCreate, EmployeeCreate, EmployeeUp
 from vats.core.directory.service import TenantCreated
 
 from tests.asterisk.conftest import Pbx
+from tests.asterisk.sip_phone import SipPhone
 
 
 async def dial_extension(pbx: Pbx, tenant: TenantCreated, extension: str, *, caller: str = "100",
@@ -137,3 +140,42 @@ async def test_with_the_router_stopped_an_internal_call_dials_the_callees_lines_
     assert records["301"]["answered_by"].split("/")[1] in own
     assert records["300"]["answered_by"].split("/")[1] in member
     assert all(r["direction"] == "internal" for r in records.values())
+
+
+async def test_a_real_phone_dials_a_colleagues_extension_and_their_real_phone_answers(
+    pbx: Pbx, vats_tenant: TenantCreated
+) -> None:
+    d = pbx.kernel.directory
+    tid = vats_tenant.tenant_id
+    caller, caller_lines = await d.create_employee(
+        tid, EmployeeCreate(full_name="Звонящий", email="a@t.example", extension="401", availability="available")
+    )
+    callee, callee_lines = await d.create_employee(
+        tid, EmployeeCreate(full_name="Отвечающий", email="b@t.example", extension="402", availability="available")
+    )
+    await pbx.apply()
+    for other in callee_lines[1:]:
+        await pbx.phones.set(other.sip_login, "unavailable")
+    await pbx.phones.set(callee_lines[0].sip_login, "pjsip")  # this line is the real phone
+    port = pbx.sandbox.sip_port  # type: ignore[attr-defined]
+    phones = [SipPhone(pbx.sandbox.root, x.sip_login, x.sip_password, port) for x in (caller_lines[0], callee_lines[0])]
+    for phone in phones:
+        phone.start()
+    try:
+        started = time.monotonic()
+        while not all(pbx.ami.live.registered.get(x.sip_login) for x in (caller_lines[0], callee_lines[0])):
+            assert time.monotonic() - started < 20, [p.output()[-800:] for p in phones]
+            await asyncio.sleep(0.2)
+        phones[0].dial(f"sip:402@127.0.0.1:{port}")
+        await asyncio.to_thread(phones[1].wait_for, "answer")  # the colleague's phone rang and picked up
+        await asyncio.sleep(2)
+        phones[0].hang_up()
+        (record,) = await pbx.records(1)
+    finally:
+        for phone in phones:
+            phone.stop()
+    assert record["direction"] == "internal" and record["number"] == "402" and record["caller"] == "401"
+    assert record["answered_by"] == f"sip/{callee_lines[0].sip_login}"
+    assert record["caller_employee_id"] == str(caller.id)
+    assert record["path"] == ["internal"]  # the router's direct-call logic took it
+    assert {p["employee_id"] for p in record["participants"]} == {str(callee.id)}
