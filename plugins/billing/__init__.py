@@ -99,11 +99,13 @@ def register_routes() -> Sequence[Any]:
 @hookimpl
 def register_cabinet_pages() -> Sequence[Any]:
     """Settings → Мои финансы and its autopay page (``cabinet.py``), buying a number and
-    changing the tariff (``shop_pages.py``) in the cabinet, for admins."""
+    changing the tariff (``shop_pages.py``) in the cabinet, for admins; the tenants' documents
+    in the operator portal (``operator_pages.py``)."""
     from vats.plugins.billing.cabinet import cabinet_pages
+    from vats.plugins.billing.operator_pages import operator_pages
     from vats.plugins.billing.shop_pages import shop_pages
 
-    return [cabinet_pages(), shop_pages()]
+    return [cabinet_pages(), shop_pages(), operator_pages()]
 
 
 @hookimpl

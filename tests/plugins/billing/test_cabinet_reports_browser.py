@@ -23,6 +23,7 @@ from tests.plugins.billing.test_documents import BUYER, SELLER
 from tests.web.cabinet.axe import accessibility_problems
 from tests.web.cabinet.conftest import Server, browser, cabinet_server, screenshots  # noqa: F401 (the fixtures)
 from tests.web.cabinet.test_browser import give_password, sign_in, wait
+from tests.web.cabinet.test_operator_portal import make_operator, op_sign_in
 from tests.web.cabinet.test_pages import look, phone
 
 DOCS = "/cabinet/settings/finances/documents"
@@ -81,5 +82,18 @@ async def test_documents_and_call_detail_pages_read_well_and_refuse_a_long_perio
     assert error.text == "Период — не больше 31 дней"
     browser.save_screenshot(str(screenshots / "billing-calls-refused-1280.png"))
     problems += accessibility_problems(browser, "call detail refused")
+
+    # The operator sees the same documents in the portal.
+    browser.delete_all_cookies()
+    await make_operator(vats_kernel)
+    op_sign_in(browser, cabinet_server, path="/operator/billing/documents")
+    wait(browser).until(ec.presence_of_element_located((By.ID, "documents")))
+    assert "Счёт на оплату № 1" in browser.find_element(By.ID, "documents").text
+    problems += look(browser, cabinet_server.url + "/operator/billing/documents", "billing-operator-documents",
+                     screenshots)  # fmt: skip
+    problems += accessibility_problems(browser, "operator documents at 1280 px")
+    phone(browser, True)
+    problems += accessibility_problems(browser, "operator documents at 375 px")
+    phone(browser, False)
     assert not problems, "\n".join(problems)
 

@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import io
 import re
+import uuid
 import zoneinfo
 from collections.abc import AsyncIterator
 from typing import Any
@@ -267,3 +268,34 @@ async def test_the_operators_requisites_vat_rates_and_documents_are_in_the_opera
     assert rows[0]["detail"]["inn"] == "7736207543" and rows[1]["detail"]["rate_pct"] == 20
     assert rows[2]["detail"]["documents"] == [{"kind": "invoice", "number": 1, "year": made.json()["year"],
                                                "amount_kop": 70000}]  # fmt: skip
+
+
+async def test_the_operator_portal_lists_every_tenants_documents_and_gives_the_same_pdf(
+    world: dict[str, Any], vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    from vats.core.operators.accounts import OperatorAccounts
+
+    from tests.web.cabinet.client import CabinetClient
+    from tests.web.cabinet.test_operator_pages import OP_PASSWORD, OPERATOR
+
+    doc = (await world["admin"].post("/api/billing/invoices", json={"amount_kop": 123456})).json()
+    mine = (await world["admin"].get(f"/api/billing/documents/{doc['id']}/pdf")).content
+    await OperatorAccounts(vats_kernel.db, vats_kernel.accounts).create(OPERATOR, OP_PASSWORD)
+    portal = CabinetClient(vats_api.app)
+    try:
+        token = await portal.csrf("/operator/signin")
+        signed = await portal.http.post("/operator/signin", data={"email": OPERATOR, "password": OP_PASSWORD,
+                                                                  "_csrf_token": token})  # fmt: skip
+        assert signed.status_code == 303
+        listed = await portal.http.get("/operator/billing/documents")
+        assert listed.status_code == 200, listed.text[:2000]
+        assert "Документы клиентов" in listed.text and "Счёт на оплату № 1 от" in listed.text
+        assert "1\u00a0234,56\u00a0₽" in listed.text and 'href="/operator/billing/documents"' in listed.text
+        pdf = await portal.http.get(f"/operator/billing/documents/{doc['id']}/pdf")
+        assert pdf.status_code == 200 and pdf.content == mine
+        theirs = await portal.http.get("/operator/billing/documents", params={"tenant": str(uuid.uuid4())})
+        assert 'id="no-documents"' in theirs.text
+        # a tenant's session does not open the operator's page
+        assert (await world["admin"].get("/operator/billing/documents")).status_code in (302, 303, 401, 404)
+    finally:
+        await portal.close()
