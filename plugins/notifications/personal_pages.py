@@ -108,6 +108,10 @@ class RecoveryPages(Controller):
 
     @get("/")
     async def ask(self, request: Request[Any, Any, Any]) -> Template:
+        kernel = kernel_of(request)
+        # No SMS gateway at all (the operator's setting, the same for everyone): say so, not "sent".
+        if await kernel.plugins.first("sms_provider", kernel=kernel) is None:
+            return public_page(request, "notifications/recover.html", step="unavailable", email="", errors={})
         return public_page(request, "notifications/recover.html", step="ask", email="", errors={})
 
     def _limited(self, request: Request[Any, Any, Any], exc: RateLimitedError, step: str, email: str) -> Template:
@@ -181,6 +185,8 @@ TEXTS_RU = {
     "recover_done": "Пароль изменён. Войдите с новым паролем.",
     "recover_again": "Получить новый код",
     "recover_sign_in": "Войти",
+    "recover_unavailable": "Восстановление по SMS сейчас недоступно. Восстановите пароль по e-mail.",
+    "recover_by_email": "Восстановить по e-mail",
     "err:the code is wrong or has expired": "Неверный или просроченный код",
     "err:too many attempts from this address; try again later": (
         "Слишком много попыток с этого адреса; попробуйте через {minutes} мин."
@@ -215,4 +221,6 @@ TEXTS_EN = {
     "recover_done": "The password is changed. Sign in with the new one.",
     "recover_again": "Get a new code",
     "recover_sign_in": "Sign in",
+    "recover_unavailable": "Recovery by SMS is not available now. Recover the password by e-mail.",
+    "recover_by_email": "Recover by e-mail",
 }

@@ -242,3 +242,12 @@ async def test_two_resets_racing_with_one_code_change_the_password_once(
     finally:
         for c in clients:
             await c.close()
+
+
+async def test_without_an_sms_gateway_the_page_says_sms_recovery_is_unavailable(vats_kernel: Kernel) -> None:
+    client = CabinetClient(create_app(vats_kernel))
+    try:
+        shown = await client.http.get(RECOVER)
+        assert shown.status_code == 200 and 'id="unavailable"' in shown.text and 'id="recover-ask"' not in shown.text
+    finally:
+        await client.close()
