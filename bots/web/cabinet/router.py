@@ -9,7 +9,8 @@ import hashlib
 import hmac
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
@@ -18,6 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.security.jwt import JWTCookieAuth, Token
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 from vats.bots.web.cabinet.pages import EXCEPTION_HANDLERS
 from vats.bots.web.cabinet.registry import CabinetRegistry
 from vats.bots.web.cabinet.session import PUBLIC
@@ -35,7 +37,24 @@ def template_config(registry: CabinetRegistry) -> TemplateConfig[JinjaTemplateEn
     ``auto_reload`` would stat every template a page extends or includes; bench/web)."""
     folders = [HERE / "templates", *registry.template_dirs]
     environment = Environment(loader=FileSystemLoader(folders), autoescape=True, auto_reload=False)
+    environment.globals["fragment"] = fragment
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
+
+
+_FRAGMENTS: dict[tuple[int, str, str], Markup] = {}
+
+
+@pass_context
+def fragment(context: Context, name: str) -> Markup:
+    """``{{ fragment("cabinet/_webphone.html") }}``: a part of the shell that reads nothing but
+    the texts (``t``, ``lang``), rendered once per language and app instead of on every page."""
+    lang = str(context.get("lang", "ru"))
+    key = (id(context.environment), name, lang)
+    known = _FRAGMENTS.get(key)
+    if known is None:
+        template = context.environment.get_template(name)
+        known = _FRAGMENTS[key] = Markup(template.render(t=context["t"], lang=lang))
+    return known
 
 
 def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str, registry: CabinetRegistry) -> Router:
