@@ -26,6 +26,7 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromQuery
 from vats.bots.web.kit import kernel_of, signed_in, tenant_transaction
 from vats.bots.web.problems import vats_error
+from vats.core.accounts.principal import Principal
 from vats.core.directory import employees as repo
 from vats.core.errors import NotFoundError
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 SOCKET_PATH = "/cabinet/webphone/ws"
 SUBPROTOCOL = "sip"  # RFC 7118
 NO_STORE = {"Cache-Control": "no-store"}
+SESSION_CHECK_S = 5.0  # how soon a session ended elsewhere (sign-out, password reset) closes the socket
 
 
 class WebphoneLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -109,8 +111,9 @@ def _same_origin(socket: WebSocket[Any, Any, Any]) -> bool:
 
 @websocket(SOCKET_PATH)
 async def webphone_socket(socket: WebSocket[Any, Any, Any]) -> None:
-    """Pass SIP frames between the browser and Asterisk until either side closes."""
-    signed_in(socket)  # the cookie session (no session: closed before it opens)
+    """Pass SIP frames between the browser and Asterisk until either side closes, or the
+    cabinet session ends: Asterisk then drops the registration with the closed WebSocket."""
+    me = signed_in(socket)  # the cookie session (no session: closed before it opens)
     if not _same_origin(socket):
         await socket.close(code=4403, reason="another site's page")
         return
@@ -125,10 +128,10 @@ async def webphone_socket(socket: WebSocket[Any, Any, Any]) -> None:
             return
         await socket.accept(subprotocols=SUBPROTOCOL)
         async with upstream:
-            await _relay(socket, upstream)
+            await _relay(socket, upstream, me)
 
 
-async def _relay(socket: WebSocket[Any, Any, Any], upstream: aiohttp.ClientWebSocketResponse) -> None:
+async def _relay(socket: WebSocket[Any, Any, Any], upstream: aiohttp.ClientWebSocketResponse, me: Principal) -> None:
     async def browser_to_asterisk() -> None:
         with contextlib.suppress(WebSocketDisconnect):
             while True:
@@ -143,7 +146,12 @@ async def _relay(socket: WebSocket[Any, Any, Any], upstream: aiohttp.ClientWebSo
             else:
                 break
 
-    tasks = [asyncio.create_task(browser_to_asterisk()), asyncio.create_task(asterisk_to_browser())]
+    async def while_signed_in() -> None:
+        accounts = kernel_of(socket).accounts
+        while await accounts.principal(me.tenant_id, me.session_id) is not None:  # noqa: ASYNC110 (polled: no event says a session ended in another process)
+            await asyncio.sleep(SESSION_CHECK_S)
+
+    tasks = [asyncio.create_task(work()) for work in (browser_to_asterisk, asterisk_to_browser, while_signed_in)]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
