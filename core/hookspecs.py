@@ -397,7 +397,10 @@ def billing_event(
     ``"tenant_suspended"``, ``"tenant_resumed"``. ``"number_bought"``: a number of the
     operator's catalogue was bought (``number`` in E.164, ``number_id``, ``city``, ``category``,
     ``price_kop``, ``monthly_kop``, ``prorated_kop``, ``charged_kop`` taken at once,
-    ``balance_kop`` after, ``actor`` the admin's e-mail). Further kinds (payment received,
+    ``balance_kop`` after, ``actor`` the admin's e-mail). ``"documents_made"``: an invoice or a
+    month's closing documents were made (``documents``: each with ``id``, ``kind`` ``invoice``,
+    ``upd`` or ``reconciliation``, ``number``, ``year``, ``title``, ``amount_kop``,
+    ``period_start``/``period_end`` or None, ``path`` of its PDF in the cabinet). Further kinds (payment received,
     autopay failed, ...) come with later billing steps (docs/billing.md lists them all).
     Called inside the transaction that moved the money, scoped to the tenant: e.g. write an
     outbox row for a low-balance e-mail.

@@ -38,6 +38,7 @@ GRACE = dt.timedelta(hours=1)
 RUN_EVERY_S = 600.0
 MAX_INVOICE_KOP = 100_000_000  # one million roubles, as a top-up by card
 TOP_UP_LINE = "Пополнение лицевого счёта ВАТС (аванс за услуги связи)"
+DOCUMENTS_PAGE = "/cabinet/settings/finances/documents"  # where an admin downloads them
 
 
 async def _parties(conn: Connection, tenant_id: uuid.UUID) -> tuple[pdf.Party, pdf.Party, pdf.Bank]:
@@ -83,9 +84,22 @@ async def make_invoice(
         )  # fmt: skip
         draft = Draft(kind="invoice", issued_on=today, amount_kop=amount_kop, vat_pct=rate, vat_kop=line.vat_kop)
         made = await store(conn, tenant_id, draft, number, content)
+        await _announce(kernel, conn, tenant_id, [made])
         if after is not None:
             await after(conn, [made])
         return made
+
+
+async def _announce(kernel: KernelAPI, conn: Connection, tenant_id: uuid.UUID, made: list[Document]) -> None:
+    """``billing_event("documents_made")`` in the transaction that stored them: e.g. a plugin
+    e-mails the admins through the outbox that the month's documents are ready."""
+    if kernel.plugins.implemented("billing_event"):
+        documents = [{"id": str(d.id), "kind": d.kind, "number": d.number, "year": d.year, "title": d.title,
+                      "amount_kop": d.amount_kop, "period_start": d.period_start and str(d.period_start),
+                      "period_end": d.period_end and str(d.period_end), "path": f"{DOCUMENTS_PAGE}/{d.id}/pdf"}
+                     for d in made]  # fmt: skip
+        await kernel.plugins.emit("billing_event", tenant_id=tenant_id, conn=conn, kind="documents_made",
+                                  payload={"documents": documents})  # fmt: skip
 
 
 def month_bounds(first: dt.date, zone: zoneinfo.ZoneInfo) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
@@ -183,6 +197,8 @@ async def close_month(
             draft = Draft(kind="reconciliation", issued_on=last, amount_kop=max(-MAX_KOP, min(MAX_KOP, closing)),
                           vat_pct=None, vat_kop=0, period=(start, end))  # fmt: skip
             documents.append(await store(conn, tenant_id, draft, act_number, content))
+        if documents:
+            await _announce(kernel, conn, tenant_id, documents)
         if documents and after is not None:
             await after(conn, documents)
         return documents

@@ -18,6 +18,7 @@ import httpx
 import pytest_asyncio
 from pypdf import PdfReader
 from vats.bots.web.testing import ApiClients
+from vats.core import hookimpl
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 from vats.plugins.billing import ledger
@@ -225,9 +226,21 @@ async def test_a_months_upd_and_reconciliation_act_add_up_to_the_ledger(
     assert all([d.id for d in docs] == [upd.id, act.id] for docs in again)  # made once, whoever asks
 
 
+class Listener:
+    def __init__(self) -> None:
+        self.made: list[list[dict[str, Any]]] = []
+
+    @hookimpl
+    def billing_event(self, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "documents_made":
+            self.made.append(payload["documents"])
+
+
 async def test_the_worker_closes_last_month_for_tenants_with_requisites_only(
-    world: dict[str, Any], vats_kernel: Kernel, vats_tenant: TenantCreated
+    world: dict[str, Any], vats_kernel: Kernel, vats_tenant: TenantCreated, vats_register_plugin: Any
 ) -> None:
+    listener = Listener()
+    vats_register_plugin(listener, name="listener")
     other = await vats_kernel.directory.create_tenant(name="Без реквизитов", admin_email="a@other.example")
     for tid in (vats_tenant.tenant_id, other.tenant_id):
         async with vats_kernel.db.tenant(tid) as conn:
@@ -240,6 +253,8 @@ async def test_the_worker_closes_last_month_for_tenants_with_requisites_only(
         rows = await conn.fetch("SELECT tenant_id, kind, number FROM billing_documents ORDER BY kind")
     assert [(r["tenant_id"], r["kind"], r["number"]) for r in rows] == [
         (vats_tenant.tenant_id, "reconciliation", 1), (vats_tenant.tenant_id, "upd", 1)]  # fmt: skip
+    assert [[(d["kind"], d["number"]) for d in made] for made in listener.made] == [[("upd", 1), ("reconciliation", 1)]]
+    assert listener.made[0][0]["path"].startswith("/cabinet/settings/finances/documents/")
     r = await world["admin"].post("/api/billing/documents/closing", json={"month": "2026-13"})
     assert r.status_code == 422 and r.json()["field"] == "month"
     this_month = dt.date.today().strftime("%Y-%m")
