@@ -21,4 +21,7 @@ done
 echo "== chromium (the web cabinet's browser tests)"
 command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 echo "== pytest"
-exec .venv/bin/pytest "$@"
+# Two worker processes, a whole test file per worker (module fixtures stay in one process); each
+# worker has its own PostgreSQL, Asterisk and browser. VATS_TEST_WORKERS=0 runs in one process.
+# The 30 slowest tests are listed at the end, to see where CI's time goes.
+exec .venv/bin/pytest -n "${VATS_TEST_WORKERS:-2}" --dist loadfile --durations=30 "$@"

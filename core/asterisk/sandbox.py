@@ -6,6 +6,7 @@ mounts disappear with the process and nothing is left mounted on the host."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shlex
 import shutil
@@ -35,6 +36,17 @@ def provision(root: Path | None = None) -> Path:
     root = root or default_root()
     if (root / ".vats-ready-1").exists():
         return root
+    # Several processes may ask at once (pytest-xdist workers, a bench next to a test run): one
+    # provisions, the others wait for it and find the root ready.
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with (root.parent / f".{root.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (root / ".vats-ready-1").exists():
+            return root
+        return _provision_now(root)
+
+
+def _provision_now(root: Path) -> Path:
     script = PROVISION_SCRIPT
     try:
         mirror = debian_mirror()

@@ -3,6 +3,7 @@ answers by itself (``answermode=auto``), playing an 8 kHz WAV (its ``ausine`` ne
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -16,7 +17,9 @@ from vats.core.media.standard import standard_path
 class SipPhone:
     def __init__(self, root: Path, login: str, password: str, sip_port: int, *, talk_repeats: int = 1) -> None:
         self.root = root
-        self.folder = root / "tmp" / f"baresip-{login}"
+        # The chroot is shared by every test process (pytest-xdist workers): the folder is this
+        # process's own, since two workers' tenants may hand out the same log-in.
+        self.folder = root / "tmp" / f"baresip-{os.getpid()}-{login}"
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         # baresip hangs up when its WAV ends (the greeting: five seconds); repeat it for longer calls
@@ -27,7 +30,7 @@ class SipPhone:
             out.setparams(source.getparams())
             frames = source.readframes(source.getnframes())
             out.writeframes(frames * talk_repeats)
-        inside = f"/tmp/baresip-{login}"
+        inside = f"/tmp/{self.folder.name}"
         (self.folder / "config").write_text(
             f"poll_method epoll\nsip_listen 127.0.0.1:{free_port()}\n"
             f"audio_player aufile,{inside}/heard.wav\naudio_source aufile,{inside}/voice.wav\n"
