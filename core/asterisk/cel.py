@@ -30,12 +30,14 @@ import asyncpg
 import msgspec
 from vats.core.asterisk.wire import Summary, decode_summary, normalise_did, parse_internal
 from vats.core.calls.intents import TaskIntent
+from vats.core.calls.models import Transfer
 from vats.core.calls.records import CallRecord, Participant, store_in
 from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
 CHANNEL = "vats_cel"
 SWEEP_EVERY_S = 30.0
+TENANT_CONTEXT = "vats-t-"  # render.context_of: the context of calls a tenant's phones make
 SUMMARY_EVENTS = ("vats_step", "vats_end")  # the router's summary: after an outbound step, at a call's end
 BATCH = 50  # calls per read of the queue; a tenant's calls of a batch share one transaction
 _UTC = dt.UTC
@@ -61,6 +63,8 @@ def _address(channel: str, logins: dict[str, Any]) -> str | None:
         return f"sip/{login}" if login in logins else None
     if tech == "Local" and rest.endswith(";1"):
         target, _, context = rest[:-2].rsplit("-", 1)[0].partition("@")
+        if _colleague(target, context) is not None:  # a helper dialling an extension (attended transfer)
+            return None
         if context == "vats-pstn":
             return f"tel/+{target}"
         if target in logins:  # the test sandbox's dialplan phones
@@ -68,6 +72,12 @@ def _address(channel: str, logins: dict[str, Any]) -> str | None:
         if target.isdigit() and context != "vats-delay":
             return f"tel/+{target}"
     return None
+
+
+def _colleague(target: str, context: str) -> str | None:
+    """The extension a helper channel dials in a tenant's own context (``Local/302@vats-t-...``:
+    Asterisk's attended transfer calls the colleague so), or None. Extensions have 2-5 digits."""
+    return target if context.startswith(TENANT_CONTEXT) and 2 <= len(target) <= 5 and target.isdigit() else None
 
 
 def _login_part(channel: str) -> str:
@@ -152,15 +162,21 @@ def build_record(
         return None
     linkedid = rows[0]["linkedid"]
     summary: Summary | None = None
-    for row in rows:
-        if row["eventtype"] == "USER_DEFINED" and row["userdeftype"] in SUMMARY_EVENTS:
-            with contextlib.suppress(Exception):
-                summary = decode_summary(_extra(row).get("extra", "") or "")
+    # The call's own summary: the one its earliest channel logged first. A transfer to a
+    # colleague logs the call's summary before routing the colleague's extension afresh, and
+    # an attended transfer's call to the colleague logs one of its own (extensions.conf).
+    opened = {r["uniqueid"]: i for i, r in enumerate(rows) if r["eventtype"] == "CHAN_START"}
+    logged = [r for r in rows if r["eventtype"] == "USER_DEFINED" and r["userdeftype"] in SUMMARY_EVENTS]
+    for row in sorted(logged, key=lambda r: opened.get(r["uniqueid"], len(rows))):  # stable: first logged first
+        with contextlib.suppress(Exception):
+            summary = decode_summary(_extra(row).get("extra", "") or "")
+        if summary is not None:
+            break
     first = rows[0]
     # The channel that ran the scenario (it logged the router's summary); the caller's own
     # channel for a real call, the ;2 half when a test originates Local/DID@vats-in.
     origin = next(
-        (r["uniqueid"] for r in rows if r["eventtype"] == "USER_DEFINED" and r["userdeftype"] in SUMMARY_EVENTS),
+        (r["uniqueid"] for r in sorted(logged, key=lambda r: opened.get(r["uniqueid"], len(rows)))),
         first["uniqueid"],
     )
     answered: set[str] = set()
@@ -169,8 +185,14 @@ def build_record(
     recordings: list[str] = []
     voicemail = None
     answered_at = None
+    transfers: list[tuple[str, str, str]] = []  # kind, transferring channel, target (extension or channel)
     for row in rows:
         kind, channel = row["eventtype"], row["channame"] or ""
+        if kind in ("BLINDTRANSFER", "ATTENDEDTRANSFER"):
+            extra = _extra(row)
+            blind = kind == "BLINDTRANSFER"
+            target = str(extra.get("extension" if blind else "transfer_target_channel_name") or "")
+            transfers.append(("blind" if blind else "attended", channel, target))
         if kind == "CHAN_START" and row["uniqueid"] not in (origin, first["uniqueid"]) and channel not in order:
             order.append(channel)
         elif kind == "BRIDGE_ENTER" and row["uniqueid"] != origin:
@@ -218,6 +240,7 @@ def build_record(
     if not _keeps_recording(summary, answerer, overrides or {}):
         recordings = []
     caller_login = (first["channame"] or "").partition("/")[2].rsplit("-", 1)[0]
+    handed_on = [_transfer(kind, by, to, logins) for kind, by, to in transfers]
     direction = summary.direction if summary else "inbound"
     if entry is not None:  # the router never answered: Asterisk's own events say what the call was
         direction = entry.direction
@@ -240,7 +263,20 @@ def build_record(
         groups=[uuid.UUID(g) for g in summary.groups] if summary else [],
         caller_employee_id=logins[caller_login][1] if direction != "inbound" and caller_login in logins else None,
         fallback=fallback,
+        transfers=handed_on,
     )  # fmt: skip
+
+
+def _transfer(kind: str, by: str, to: str, logins: dict[str, tuple[uuid.UUID, uuid.UUID]]) -> Transfer:
+    """A transfer as the record tells it: the phones' addresses, the extension a blind one dialled."""
+    by_address = _address(by, logins) or by
+    owner = logins.get(by_address.partition("/")[2])
+    target = to
+    if kind == "attended":  # the channel that took it: a colleague's extension or a phone
+        tech, _, rest = to.partition("/")
+        name, _, context = rest.rsplit("-", 1)[0].partition("@")
+        target = (_colleague(name, context) if tech == "Local" else None) or _address(to, logins) or to
+    return Transfer(kind=kind, by=by_address, by_employee_id=owner[1] if owner else None, to=target)  # type: ignore[arg-type]
 
 
 def _channel_of(rows: list[Any], uniqueid: str) -> str:

@@ -298,7 +298,8 @@ def _queue(p: Queue, site: Site) -> dict[str, str]:
     }  # fmt: skip
 
 
-# The recording starts before the warning plays: the file itself shows that the caller was warned.
+# Dial's "t": the employee a call rings may transfer it by the keypad (features.conf), never
+# the outside caller. The recording starts before the warning plays: the file itself shows that the caller was warned.
 # A step with nothing to report leaves VATS_STATUS empty: the router reads that as OK.
 OPS: dict[type[Primitive], Op[Any]] = {
     op.primitive: op
@@ -327,7 +328,7 @@ exten => s,1,Answer()
            reply=_dial, dialplan="""
 [vats-dial]
 exten => s,1,ExecIf($["${VATS_CIDNAME}" != ""]?Set(CALLERID(name)=${VATS_CIDNAME}))
- same => n,Dial(${VATS_DIAL},${VATS_RING},${VATS_DIALOPTS})
+ same => n,Dial(${VATS_DIAL},${VATS_RING},t${VATS_DIALOPTS})
  same => n,MSet(VATS_STATUS=${DIALSTATUS},VATS_PEER=${DIALEDPEERNAME})
  same => n,GotoIf($["${DIALSTATUS}" = "ANSWER"]?done)
  same => n,Goto(vats-in,${VATS_DID},step)
@@ -336,7 +337,7 @@ exten => s,1,ExecIf($["${VATS_CIDNAME}" != ""]?Set(CALLERID(name)=${VATS_CIDNAME
         Op(Queue, variables=("VATS_DIAL", "VATS_RING", "VATS_MOH", "VATS_OFFER"), reply=_queue, dialplan="""
 [vats-queue]
 exten => s,1,Answer()
- same => n,Dial(${VATS_DIAL},${VATS_RING},m(${VATS_MOH}))
+ same => n,Dial(${VATS_DIAL},${VATS_RING},tm(${VATS_MOH}))
  same => n,MSet(VATS_STATUS=${DIALSTATUS},VATS_PEER=${DIALEDPEERNAME})
  same => n,GotoIf($["${DIALSTATUS}" = "ANSWER"]?done)
  same => n,GotoIf($["${VATS_OFFER}" = ""]?timeout)

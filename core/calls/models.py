@@ -20,6 +20,16 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
     outcome: ParticipantOutcome
 
 
+class Transfer(msgspec.Struct, frozen=True, kw_only=True):
+    """Who handed the call on, to whom: ``blind`` (REFER or the blind-transfer code: ``to`` is
+    the extension or number dialled) or ``attended`` (``to`` is the address that took it)."""
+
+    kind: Literal["blind", "attended"]
+    by: str  # the transferring phone's address (sip/<login>)
+    by_employee_id: uuid.UUID | None = None
+    to: str
+
+
 class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID = msgspec.field(default_factory=uuid.uuid4)
     tenant_id: uuid.UUID
@@ -43,6 +53,7 @@ class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
     groups: list[uuid.UUID] = []  # groups the scenario rang (their members were addressed)
     caller_employee_id: uuid.UUID | None = None  # the employee who made an outbound or internal call
     fallback: bool = False  # the router did not answer (at once or mid-call): the DID's static fallback took it
+    transfers: list[Transfer] = []  # in order; the last party is the one who answered last
 
     @property
     def talk_s(self) -> float:

@@ -122,6 +122,7 @@ async def detail(conn: Connection, viewer: Viewer, call_id: uuid.UUID) -> CallDe
         call=call, scenario_id=record.scenario_id, scenario_name=name, path=record.path, ivr_input=record.ivr_input,
         rang=[Ring(address=p.address, employee_id=p.employee_id, outcome=p.outcome) for p in record.participants],
         groups=record.groups, recordings=len(record.recordings), voicemail=record.voicemail is not None,
+        transfers=record.transfers,
     )  # fmt: skip
 
 

@@ -47,7 +47,9 @@ def addressees(record: CallRecord) -> list[uuid.UUID]:
 
 
 def answerer(record: CallRecord) -> uuid.UUID | None:
-    return next((p.employee_id for p in record.participants if p.outcome == "answered" and p.employee_id), None)
+    """Who took the call: the last employee who answered (a transferred call follows its last party)."""
+    took = [p.employee_id for p in record.participants if p.outcome == "answered" and p.employee_id]
+    return took[-1] if took else None
 
 
 def manager_for_missed(

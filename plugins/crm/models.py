@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
+from vats.core.calls.models import Transfer
 from vats.core.tasks import TaskKind
 
 ContactKind = Literal["unsaved", "business", "personal"]
@@ -121,6 +122,7 @@ class CallDetail(Struct, frozen=True, kw_only=True):
     groups: list[uuid.UUID]
     recordings: int
     voicemail: bool
+    transfers: list[Transfer] = []  # who handed the call on, to whom (the last party took it)
 
 
 class CallTagsIn(Input, kw_only=True):
