@@ -57,6 +57,8 @@ async def billing_event(
         await events.number_bought(conn, tenant_id, payload)
     elif kind in ("suspension_warning", "tenant_suspended"):
         await events.non_payment(conn, tenant_id, kind, payload)
+    elif kind == "documents_made":
+        await events.documents_made(conn, tenant_id, payload, kernel.config.base_url)
 
 
 @hookimpl

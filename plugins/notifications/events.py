@@ -230,6 +230,23 @@ async def non_payment(conn: Connection, tenant_id: uuid.UUID, kind: str, payload
     return await _announce(conn, tenant_id, event, fields, link=FINANCE, sms=True)
 
 
+async def documents_made(conn: Connection, tenant_id: uuid.UUID, payload: dict[str, Any], base_url: str) -> list[int]:
+    """An invoice or a month's closing documents (billing's ``documents``: ``title``,
+    ``amount_kop``, ``path`` of the PDF in the cabinet): each with its link, by e-mail and bell."""
+    documents = [d for d in payload.get("documents") or [] if isinstance(d, dict)]
+    if not documents:
+        return []
+
+    def fields(language: Language, company: str) -> dict[str, object]:
+        lines = [
+            f"{d.get('title', '')}: {rubles(int(d.get('amount_kop') or 0), language)} — {base_url}{d.get('path', '')}"
+            for d in documents
+        ]
+        return {"company": company, "documents": "\n".join(lines)}
+
+    return await _announce(conn, tenant_id, "documents", fields, link=FINANCE)
+
+
 async def migration_completed(conn: Connection, tenant_id: uuid.UUID, summary: dict[str, Any]) -> list[int]:
     """Tell the tenant's admins that their migration finished: by e-mail to their log-in address
     and on their bell, each in their language (else the PBX's)."""

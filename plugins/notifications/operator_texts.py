@@ -38,6 +38,7 @@ def sample(language: Language) -> dict[str, object]:
         "items": ("Тариф «Бизнес»: 990,00\u00a0₽" if ru else "Tariff “Business”: ₽990.00"),
         "number": "+74951234567", "city": "Москва" if ru else "Moscow", "monthly": rubles(30000, language),
         "date": "10.12.2026" if ru else "2026-12-10", "days": 2, "summary": "employees: 12\nnumbers: 3",
+        "documents": "Счёт № 12: 990,00\u00a0₽ — https://pbx.example/cabinet/settings/finances/documents/1.pdf",
     }  # fmt: skip
 
 
@@ -147,6 +148,7 @@ TEXTS_RU = {
     "optexts_event_number_bought": "Куплен номер",
     "optexts_event_suspension_warning": "Скоро приостановка за неуплату",
     "optexts_event_suspended": "АТС приостановлена за неуплату",
+    "optexts_event_documents": "Документы готовы",
     "optexts_event_migration": "Перенос завершён",
     "optexts_part_subject": "Тема письма и заголовок в кабинете",
     "optexts_part_body": "Текст письма и уведомления в кабинете",
@@ -174,6 +176,7 @@ TEXTS_EN = {
     "optexts_event_number_bought": "Number bought",
     "optexts_event_suspension_warning": "Suspension for non-payment ahead",
     "optexts_event_suspended": "Suspended for non-payment",
+    "optexts_event_documents": "Documents ready",
     "optexts_event_migration": "Migration finished",
     "optexts_part_subject": "E-mail subject and the cabinet's title",
     "optexts_part_body": "E-mail text and the cabinet's notification",

@@ -136,6 +136,16 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "АТС «{company}» приостановлена за неуплату: баланс {balance}. Пополните счёт.",
         "en": "PBX “{company}” is suspended for non-payment: balance {balance}. Please top up.",
     },
+    "documents_subject": {
+        "ru": "Документы АТС «{company}» готовы",
+        "en": "The documents of the PBX “{company}” are ready",
+    },
+    "documents_body": {
+        "ru": "Для виртуальной АТС «{company}» подготовлены документы:\n{documents}\n"
+        "Они же — в кабинете: Настройки → Мои финансы.\n",
+        "en": "Documents were made for the virtual PBX “{company}”:\n{documents}\n"
+        "They are in the cabinet too: Settings → My finances.\n",
+    },
     "migration_subject": {
         "ru": "Перенос в АТС «{company}» завершён",
         "en": "The migration into the PBX “{company}” is finished",
@@ -169,6 +179,7 @@ EDITABLE: dict[str, tuple[str, ...]] = {
     "number_bought": ("number_subject", "number_body"),
     "suspension_warning": ("suspension_warning_subject", "suspension_warning_body", "suspension_warning_sms"),
     "suspended": ("suspended_subject", "suspended_body", "suspended_sms"),
+    "documents": ("documents_subject", "documents_body"),
     "migration": ("migration_subject", "migration_body"),
 }
 EDITABLE_KEYS = frozenset(key for keys in EDITABLE.values() for key in keys)

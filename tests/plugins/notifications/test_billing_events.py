@@ -124,3 +124,27 @@ async def test_a_finished_migration_rings_the_admins_bell(vats_kernel: Kernel, v
         )
     (told,) = await bell(vats_kernel, vats_tenant)
     assert told["title"] == "Перенос в АТС «Test company» завершён" and "employees: 12" in told["body"]
+
+
+async def test_documents_made_reach_the_email_recipients_with_their_links(
+    vats_kernel: Kernel, vats_tenant: TenantCreated, smtp_server: SmtpServer
+) -> None:
+    await _recipients(vats_kernel, vats_tenant)
+    documents = [{
+        "id": "d1", "kind": "invoice", "number": 12, "year": 2026, "title": "Счёт № 12 от 01.12.2026",
+        "amount_kop": 99000, "period_start": None, "period_end": None,
+        "path": "/cabinet/settings/finances/documents/d1.pdf",
+    }]  # fmt: skip
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:  # as billing announces it
+        await vats_kernel.plugins.emit(
+            "billing_event", tenant_id=vats_tenant.tenant_id, conn=conn, kind="documents_made",
+            payload={"documents": documents}, kernel=vats_kernel,
+        )  # fmt: skip
+    async with senders(vats_kernel):
+        await settled(vats_kernel, "mail", "notifications.documents")
+    (letter,) = smtp_server.to("buh@firm.example")
+    assert letter["Subject"] == "Документы АТС «Test company» готовы"
+    assert "Счёт № 12 от 01.12.2026: 990,00\u00a0₽ — https://pbx.example/cabinet/settings/finances/documents/d1.pdf" in (
+        letter.get_content()
+    )
+    assert [r["kind"] for r in await bell(vats_kernel, vats_tenant)] == ["notifications.documents"]
