@@ -133,6 +133,7 @@ class WebhookPage(Controller):
 TEXTS_RU = {
     "crm_webhook_title": "Интеграции: CRM",
     "crm_webhook_intro": "События звонков, контактов и задач отправляются на адрес вашей CRM (POST, JSON, с подписью).",
+    "crm_webhook_users": "Какие ID пользователей CRM у сотрудников",
     "crm_webhook_url": "Адрес (URL) для событий",
     "crm_webhook_secret": "Секрет для подписи",
     "crm_webhook_secret_hint": "Оставьте пустым, чтобы создать новый. Сейчас задан секрет, оканчивающийся на «{hint}».",
@@ -165,6 +166,7 @@ TEXTS_RU = {
 TEXTS_EN = {
     "crm_webhook_title": "Integrations: CRM",
     "crm_webhook_intro": "Call, contact and task events are sent to your CRM's address (POST, JSON, signed).",
+    "crm_webhook_users": "Employees' CRM user ids",
     "crm_webhook_url": "Address (URL) for events",
     "crm_webhook_secret": "Signing secret",
     "crm_webhook_secret_hint": "Leave empty to make a new one. The secret set now ends in “{hint}”.",
