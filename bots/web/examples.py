@@ -26,6 +26,23 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "updateCrmSettings": {"duplicate_check": True},
     "mapCrmUser": {"external_id": "amo-12345"},
     "setCrmWebhook": {"url": "https://crm.example.com/hooks/vats"},
+    # migration (plugins/migration): one old cabinet's customer, then the wizard's employee step
+    "operatorAddMigrationDrafts": {
+        "format": "vats-old-cabinet-export", "version": 1,
+        "customers": [{
+            "id": "C-1", "name": "ООО Ромашка", "admin_email": "boss@romashka.example",
+            "lines": [{"login": "c1-anna", "password": "Anna-Line-2026", "name": "Анна"}],
+            "numbers": [{"number": "+74951234001", "forwarding": [{"to": "c1-anna"}, {"to": "+79161234001"}]}],
+            "short_numbers": [{"extension": "301", "to": "c1-anna"}],
+        }],
+    },
+    "operatorSaveMigrationEmployees": {
+        "employees": [{
+            "full_name": "Анна Петрова", "email": "anna@romashka.example", "role": "admin", "extension": "301",
+            "lines": [{"login": "c1-anna", "kind": "softphone"}], "external_numbers": ["+79161234001"],
+            "caller_id": "+74951234001",
+        }],
+    },
     # notifications (plugins/notifications)
     "addNotificationRecipient": {"kind": "email", "address": "buh@example.ru", "threshold_kop": 100000},
     "changeNotificationRecipient": {"threshold_kop": 50000, "language": "ru"},
@@ -122,6 +139,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "updateEmployee": {"position": "Старший менеджер", "no_answer_after_s": 25, "ring_mode": "sequential"},
     "setEmployeeAvailability": {"mode": "available"},
+    "addSipLine": {"kind": "mobile_app", "sip_login": "office-101", "sip_password": "Phone-Passw0rd-2026"},
     "updateTerminal": {"ring_delay_s": 5, "ring_time_s": 25, "is_primary": False},
     "addExternalNumber": {"number": "+7 903 555-11-22"},
     "addAbsence": {
