@@ -5,16 +5,22 @@ saved; an employee of another PBX is refused; a non-admin gets neither the page 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
 from vats.bots.web.app import create_app
 from vats.bots.web.testing import TEST_PASSWORD
 from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 
+from tests.web.cabinet.axe import accessibility_problems
 from tests.web.cabinet.client import CabinetClient
-from tests.web.cabinet.test_browser import give_password
+from tests.web.cabinet.conftest import Server, browser, cabinet_server, screenshots  # noqa: F401 (fixtures)
+from tests.web.cabinet.test_browser import give_password, sign_in, wait
+from tests.web.cabinet.test_pages import look, phone
 
 PAGE = "/cabinet/settings/crm-users"
 
@@ -83,3 +89,36 @@ async def test_an_admin_maps_employees_to_crm_users_and_others_are_refused(
     finally:
         for client in (admin, worker):
             await client.close()
+
+
+async def test_the_crm_users_page_reads_well_on_a_desktop_and_a_phone(
+    cabinet_server: Server,  # noqa: F811
+    browser: Any,  # noqa: F811
+    vats_kernel: Kernel,
+    vats_tenant: TenantCreated,
+    screenshots: Path,  # noqa: F811
+) -> None:
+    tid = vats_tenant.tenant_id
+    for name, email in (("Анна Смирнова", "anna@test.example"), ("Борис Петров", "boris@test.example")):
+        await vats_kernel.directory.create_employee(tid, EmployeeCreate(full_name=name, email=email))
+    sign_in(browser, cabinet_server, await give_password(vats_kernel, tid, vats_tenant.admin_id))
+    browser.get(cabinet_server.url + PAGE)
+    first = browser.find_element(By.CSS_SELECTOR, "#crm-users input")
+    first.send_keys("x" * 200 + "y")  # maxlength stops the browser at 200: force one more
+    browser.execute_script("arguments[0].removeAttribute('maxlength'); arguments[0].value += 'z'", first)
+    browser.find_element(By.ID, "crm-users-save").click()
+    wait(browser).until(ec.staleness_of(first))
+    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "#crm-users .field-error")))
+    browser.save_screenshot(str(screenshots / "crm-users-error-1280.png"))
+    problems = accessibility_problems(browser, "crm-users-error")
+    field = browser.find_element(By.CSS_SELECTOR, "#crm-users input")
+    field.clear()
+    field.send_keys("crm-17")
+    browser.find_element(By.ID, "crm-users-save").click()
+    wait(browser).until(ec.presence_of_element_located((By.ID, "notice")))
+    problems += look(browser, cabinet_server.url + PAGE, "crm-users", screenshots)
+    problems += accessibility_problems(browser, "crm-users")
+    phone(browser, True)
+    problems += accessibility_problems(browser, "crm-users-375")
+    phone(browser, False)
+    assert not problems, "\n".join(problems)

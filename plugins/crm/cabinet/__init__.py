@@ -32,9 +32,9 @@ def pages() -> CabinetPages:
                      roles=WORKERS, section="work", order=540),
             NavEntry(href="/cabinet/tasks", label_ru=RU["crm_tasks"], label_en=EN["crm_tasks"],
                      roles=EVERYONE, section="work", order=560),
-            # Beside the webhook plugin's Интеграции (order 800): the ids its events carry.
+            # After the webhook plugin's Интеграции (order 800): the ids its events carry.
             NavEntry(href=USERS_PAGE, label_ru="Пользователи CRM", label_en="CRM users",
-                     roles=ADMIN, section="settings", order=810),
+                     roles=ADMIN, section="settings", order=801),
         ],
         templates=TEMPLATES,
         texts_ru={**RU, **USERS_RU},
