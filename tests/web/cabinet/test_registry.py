@@ -102,8 +102,10 @@ async def test_hook_register_cabinet_pages(
         # A restricted employee neither sees the entry nor may open the page.
         assert (await guest.sign_in(restricted_email, TEST_PASSWORD)).status_code in (302, 303)
         me_page = await guest.http.get("/cabinet/me")
-        # the dashboard and the profile are everyone's (plugins' "me" pages, e.g. the personal mobile, too)
-        assert [m for m in menu(me_page.text) if m != "Личный мобильный"] == ["Рабочий стол", "Профиль"]
+        # the dashboard, the employee list (read-only, seed 001) and the profile are everyone's
+        # (plugins' "me" pages, e.g. the personal mobile, too)
+        shown_to_guest = [m for m in menu(me_page.text) if m != "Личный мобильный"]
+        assert shown_to_guest == ["Рабочий стол", "Сотрудники", "Профиль"]
         refused = await guest.http.get("/cabinet/tickets")
         assert refused.status_code == 403 and "Нет доступа" in refused.text
 
