@@ -32,9 +32,14 @@ from vats.core.migration_export import Interval, LineBinding, OldCustomer, OldEm
 PLACEHOLDER_DOMAIN = "migration.invalid"
 
 
-class Problem(msgspec.Struct, frozen=True, kw_only=True):
+class MigrationProblem(msgspec.Struct, frozen=True, kw_only=True):
+    """Named so in the API's schema: ``Problem`` there is RFC 9457's problem details."""
+
     place: str  # where in the customer (a path) the problem is
     message: str
+
+
+Problem = MigrationProblem
 
 
 class PlannedLine(msgspec.Struct, frozen=True, kw_only=True):
