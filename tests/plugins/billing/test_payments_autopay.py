@@ -108,14 +108,17 @@ async def test_threshold_and_monthly_autopay_at_once_each_charge_once_per_trigge
     assert saved.status_code == 200 and saved.json()["monthly_day"] == 31
     tenant = vats_tenant.tenant_id
 
-    await autopay.tick(vats_kernel)  # the balance (0) is under the threshold: one charge
+    last_day = _last_day_of_this_month()
+    # The threshold's ticks run mid-month: on the month's last day (in Moscow; after 21:00 UTC on
+    # the 29th of November, say) the monthly rule would join them.
+    mid_month = last_day.replace(day=15)
+    await autopay.tick(vats_kernel, now=mid_month)  # the balance (0) is under the threshold: one charge
     assert await balance(vats_kernel, tenant) == 50000
     await debit(vats_kernel, tenant, 45000)  # 5000: under it again, a new dip
-    await autopay.tick(vats_kernel)
-    await autopay.tick(vats_kernel)
+    await autopay.tick(vats_kernel, now=mid_month)
+    await autopay.tick(vats_kernel, now=mid_month)
     assert await balance(vats_kernel, tenant) == 55000 and len(charges(fake)) == 2
 
-    last_day = _last_day_of_this_month()
     await autopay.tick(vats_kernel, now=last_day)
     await autopay.tick(vats_kernel, now=last_day)
     assert await balance(vats_kernel, tenant) == 85000 and len(charges(fake)) == 3
