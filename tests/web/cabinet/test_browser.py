@@ -172,8 +172,8 @@ async def test_a_user_without_admin_rights_gets_the_clear_no_access_page(
     await give_password(vats_kernel, vats_tenant.tenant_id, employee.id)
     sign_in(browser, cabinet_server, "oleg@test.example")
     assert browser.current_url == cabinet_server.url + "/cabinet/me"  # a user lands on Me
-    assert not browser.find_elements(By.CSS_SELECTOR, "nav a[href='/cabinet/settings/employees']")
-    browser.get(cabinet_server.url + "/cabinet/settings/employees")
+    assert not browser.find_elements(By.CSS_SELECTOR, "nav a[href='/cabinet/settings/numbers']")
+    browser.get(cabinet_server.url + "/cabinet/settings/numbers")
     title = wait(browser).until(ec.presence_of_element_located((By.ID, "refused-title")))
     assert title.text == "Нет доступа"
     assert "администратору" in browser.find_element(By.ID, "refused-message").text
