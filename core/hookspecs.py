@@ -114,6 +114,9 @@ def register_dashboard_widgets() -> Sequence[Any]:
     dashboard (Work → Рабочий стол), each a template and an async ``load(request)`` that gives it
     its data for the person looking (``None`` shows nothing).
 
+    A widget's ``area`` puts it on the cabinet's dashboard ("tenant", the default) or on the
+    operator portal's Сводка ("operator", seen by every operator, across PBXs).
+
     Called once, on the first dashboard shown. The dashboard shows a widget to the roles it
     names, in ``order``, and leaves out the widgets of a plugin the tenant switched off; a widget
     whose ``load`` raises is logged and left out. Typed ``Any`` here because the kernel does not

@@ -72,6 +72,11 @@ TEXTS_RU = {
     "billing_op_tenant": "Клиент",
     "billing_op_none": "Документов пока нет.",
     "billing_op_all": "Все клиенты",
+    "billing_op_money": "Деньги клиентов",
+    "billing_op_in_debt": "Клиентов в минусе",
+    "billing_op_of": "из",
+    "billing_op_debt": "Их долг",
+    "billing_op_held": "На счетах остальных",
 }
 TEXTS_EN = {
     "billing_op_documents": "Tenants' documents",
@@ -79,6 +84,11 @@ TEXTS_EN = {
     "billing_op_tenant": "Tenant",
     "billing_op_none": "No documents yet.",
     "billing_op_all": "All tenants",
+    "billing_op_money": "Tenants' money",
+    "billing_op_in_debt": "Tenants in debt",
+    "billing_op_of": "of",
+    "billing_op_debt": "What they owe",
+    "billing_op_held": "Held by the others",
 }
 
 

@@ -25,7 +25,7 @@ from vats.bots.web.cabinet.formkit import REFUSED, form_context, refusal
 from vats.bots.web.cabinet.pages import is_htmx, language, my_language, page, public_page
 from vats.bots.web.cabinet.session import PUBLIC, redirect
 from vats.bots.web.cabinet.texts import Lang, problem_text, texts
-from vats.bots.web.cabinet.widgets import DashboardWidget, dashboard_widgets
+from vats.bots.web.cabinet.widgets import DashboardWidget, dashboard_widgets, operator_dashboard_widgets
 from vats.bots.web.deps import caller
 from vats.bots.web.kit import ADMIN, EVERYONE, MANAGERS, WORKERS, kernel_of, tenant_transaction
 from vats.core.accounts.service import Principal
@@ -113,6 +113,7 @@ __all__ = [
     "kernel_of",
     "language",
     "my_language",
+    "operator_dashboard_widgets",
     "page",
     "problem_text",
     "public_page",

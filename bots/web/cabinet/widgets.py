@@ -1,16 +1,19 @@
-"""Dashboard widgets: what plugins put on Work → Рабочий стол.
+"""Dashboard widgets: what plugins put on Work → Рабочий стол, and on the operator portal's
+Сводка.
 
 A plugin implements ``register_dashboard_widgets`` and returns ``DashboardWidget`` objects: a
 template to include and an async ``load`` that gives the template its data for the person who
-opens the dashboard (or ``None``: nothing to show this time). The dashboard shows the widgets
-the person's role may see, in order, and leaves out those of plugins the tenant switched off.
-A widget that fails to load is logged and left out; the rest of the dashboard still shows."""
+opens the dashboard (or ``None``: nothing to show this time). A widget's ``area`` says whose
+dashboard it is on: the tenant cabinet's (the default) or the operator portal's. The cabinet's
+dashboard shows the widgets the person's role may see, in order, and leaves out those of plugins
+the tenant switched off; the portal's shows every operator widget (an operator sees all). A
+widget that fails to load is logged and left out; the rest of the dashboard still shows."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar import Request
@@ -28,8 +31,9 @@ class DashboardWidget(msgspec.Struct, frozen=True, kw_only=True):
     name: str  # unique on the dashboard; the block's element id is ``widget-<name>``
     template: str  # included inside the dashboard; reads its data as ``data`` (and ``t``, ``me``)
     load: Load  # the data for the person asking (the request's user); None hides the widget
-    roles: frozenset[str] = EVERYONE
+    roles: frozenset[str] = EVERYONE  # the tenant's roles that see it (the cabinet's area only)
     order: int = 500  # smaller first
+    area: Literal["tenant", "operator"] = "tenant"  # the cabinet's dashboard or the operator portal's
 
 
 class ShownWidget(msgspec.Struct, frozen=True):
@@ -56,20 +60,27 @@ def _registered(request: Request[Any, Any, Any]) -> list[tuple[str, DashboardWid
 
 
 async def dashboard_widgets(request: Request[Any, Any, Any]) -> list[ShownWidget]:
-    """The widgets the signed-in person sees, loaded, in order."""
+    """The cabinet's widgets the signed-in person sees, loaded, in order."""
     me = request.user
     assert isinstance(me, Principal)
-    registered = [(plugin, w) for plugin, w in _registered(request) if me.role in w.roles]
+    registered = [(plugin, w) for plugin, w in _registered(request) if w.area == "tenant" and me.role in w.roles]
     if not registered:
         return []
     kernel = kernel_of(request)
     assert kernel.db is not None
     async with kernel.db.tenant(me.tenant_id) as conn:
         disabled = await kernel.plugins.disabled_for(conn, me.tenant_id)
+    return await _loaded(request, [(plugin, w) for plugin, w in registered if plugin not in disabled])
+
+
+async def operator_dashboard_widgets(request: Request[Any, Any, Any]) -> list[ShownWidget]:
+    """The operator portal's widgets, loaded, in order (every operator sees every one)."""
+    return await _loaded(request, [(plugin, w) for plugin, w in _registered(request) if w.area == "operator"])
+
+
+async def _loaded(request: Request[Any, Any, Any], widgets: list[tuple[str, DashboardWidget]]) -> list[ShownWidget]:
     shown = []
-    for plugin, widget in registered:
-        if plugin in disabled:
-            continue
+    for plugin, widget in widgets:
         try:
             data = await widget.load(request)
         except Exception:  # one plugin's failure must not take the dashboard down

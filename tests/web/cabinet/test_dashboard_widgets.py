@@ -18,6 +18,7 @@ from vats.bots.web.testing import TEST_PASSWORD
 from vats.core import hookimpl
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
+from vats.core.operators.accounts import OperatorAccounts
 
 from tests.web.cabinet.client import CabinetClient
 from tests.web.cabinet.conftest import Server
@@ -139,3 +140,70 @@ async def test_the_dashboard_with_its_widgets_fits_a_375px_screen_and_passes_axe
     problems += check(browser, cabinet_server.url, "/cabinet/dashboard")
     assert browser.find_element(By.ID, "widget-billing-balance") and browser.find_element(By.ID, "widget-crm-calls")
     assert not problems, "\n".join(problems)
+
+
+class OperatorWidgets:
+    """A third party's widget for the operator portal's Сводка, next to a cabinet one."""
+
+    def __init__(self, templates: Path) -> None:
+        self.templates = templates
+
+    @hookimpl
+    def register_cabinet_pages(self) -> list[CabinetPages]:
+        return [CabinetPages(handlers=[], templates=self.templates)]
+
+    @hookimpl
+    def register_dashboard_widgets(self) -> list[DashboardWidget]:
+        return [
+            DashboardWidget(name="tickets-all", template="tickets/_widget.html", load=every_pbxs_tickets,
+                            area="operator"),
+            DashboardWidget(name="tickets", template="tickets/_widget.html", load=open_tickets, roles=WORKERS),
+        ]  # fmt: skip
+
+
+async def every_pbxs_tickets(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return {"count": 42}
+
+
+async def test_the_operator_portals_overview_shows_operator_widgets_and_billings_debtors(
+    vats_kernel: Kernel, vats_tenant: TenantCreated, vats_register_plugin: Any, widget_templates: Path
+) -> None:
+    from vats.plugins.billing import ledger
+
+    from tests.web.cabinet.test_operator_pages import OP_PASSWORD, OPERATOR
+
+    vats_register_plugin(OperatorWidgets(widget_templates), name="tickets")
+    other = await vats_kernel.directory.create_tenant(name="Должник", admin_email="boss@debtor.example")
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(other.tenant_id) as conn:  # 250 ₽ in debt
+        await ledger.post(conn, other.tenant_id, kind="adjustment", amount_kop=-25_000, idempotency_key="debt")
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        await ledger.post(conn, vats_tenant.tenant_id, kind="adjustment", amount_kop=100_000, idempotency_key="held")
+    await OperatorAccounts(vats_kernel.db, vats_kernel.accounts).create(OPERATOR, OP_PASSWORD)
+    app = create_app(vats_kernel)
+    operator, admin = CabinetClient(app), CabinetClient(app)
+    try:
+        token = await operator.csrf("/operator/signin")
+        signed = await operator.http.post(
+            "/operator/signin", data={"email": OPERATOR, "password": OP_PASSWORD, "next": "", "_csrf_token": token}
+        )
+        assert signed.status_code == 303, signed.text
+        shown = await operator.http.get("/operator/dashboard")
+        assert shown.status_code == 200, shown.text[:2000]
+        html = shown.text
+        assert '<a href="/operator/dashboard" aria-current="page">Сводка</a>' in html  # first in the portal's menu
+        assert 'id="widget-tickets-all"' in html and "Открытых тикетов: 42" in html  # the operator's widget
+        assert 'id="widget-tickets"' not in html and "widget-billing-balance" not in html  # no cabinet widgets
+        assert re.search(r'id="widget-in-debt"[^>]*>1<', html)  # one PBX of the two owes
+        assert re.search(r'id="widget-debt"[^>]*>250,00\u00a0₽<', html)
+        assert re.search(r'id="widget-held"[^>]*>1\u00a0000,00\u00a0₽<', html)
+
+        await admin.sign_in(await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id),
+                            TEST_PASSWORD)  # fmt: skip
+        cabinet = (await admin.http.get("/cabinet/dashboard")).text
+        assert "Открытых тикетов: 7" in cabinet and "widget-tickets-all" not in cabinet  # and not the other way
+        assert "widget-billing-money" not in cabinet
+        assert (await admin.http.get("/operator/dashboard")).status_code in (302, 303)  # a tenant's admin: sign in
+    finally:
+        await operator.close()
+        await admin.close()

@@ -169,7 +169,7 @@ async def test_a_plugins_operator_page_sits_behind_the_operators_session_in_the_
         nav = re.search(r'<nav class="nav".*?</nav>', shown.text, re.S)
         plugins_own = ("Уведомления", "Документы")  # the notifications' and billing's own pages
         assert nav and [e for e in re.findall(r">([^<>]+)</a>", nav.group(0)) if e not in plugins_own] == [
-            "Клиенты", "Номера", "SIP-транки", "Тарифы", "Журнал"
+            "Сводка", "Клиенты", "Номера", "SIP-транки", "Тарифы", "Журнал"
         ]  # fmt: skip
         done = await operator.post_form("/operator/tariffs/", {}, form_page="/operator/tariffs/")
         assert done.status_code == 303

@@ -290,6 +290,7 @@ async def test_every_portal_page_fits_a_phone_and_passes_axe_at_both_widths(
     browser.get(cabinet_server.url + "/operator/signin")
     pages = {
         "signin": "/operator/signin",
+        "dashboard": "/operator/dashboard",
         "tenants": "/operator/tenants",
         "tenant": f"/operator/tenants/{vats_tenant.tenant_id}",
         "numbers": "/operator/numbers",
