@@ -152,6 +152,14 @@ SETTINGS: tuple[Setting, ...] = (
         "reaches it through vats's own HTTPS port at /cabinet/webphone/ws",
     ),
     Setting(
+        name="VATS_WEBPHONE_ICE_SERVERS",
+        default=None,
+        doc='STUN/TURN servers for the webphone\'s browsers behind NAT, as JSON RTCIceServer objects, e.g. '
+        '[{"urls": "turn:turn.example.org:3478", "username": "vats", "credential": "..."}] (unset: none; '
+        "enough where browsers reach Asterisk's RTP ports directly, as on a LAN)",
+        secret=True,
+    ),
+    Setting(
         name="VATS_ASTERISK_ROOT",
         default="~/.cache/vats/asterisk-root",
         doc="folder of the Asterisk sandbox's Debian chroot (`vats asterisk sandbox`, tests/asterisk)",
@@ -193,6 +201,28 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+class IceServer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A STUN or TURN server the webphone's browser may use (WebRTC's RTCIceServer)."""
+
+    urls: str | list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+def _ice_servers(text: str | None) -> tuple[IceServer, ...]:
+    if not text:
+        return ()
+    try:
+        servers = msgspec.json.decode(text, type=list[IceServer])
+    except msgspec.DecodeError as exc:  # ValidationError is one too
+        raise ValueError(f"VATS_WEBPHONE_ICE_SERVERS must be a JSON list of ICE servers: {exc}") from None
+    for server in servers:
+        for url in [server.urls] if isinstance(server.urls, str) else server.urls:
+            if not url.startswith(("stun:", "stuns:", "turn:", "turns:")):
+                raise ValueError(f"VATS_WEBPHONE_ICE_SERVERS: {url!r} is not a stun:, stuns:, turn: or turns: URL")
+    return tuple(servers)
+
+
 class Config(msgspec.Struct, frozen=True, kw_only=True):
     """The settings in force, read once from the environment."""
 
@@ -214,6 +244,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     ami_urls: tuple[str, ...] = ()
     asterisk_conf_dir: str | None = None
     asterisk_ws: str = "ws://127.0.0.1:8088/ws"  # the webphone's SIP over WebSocket (proxied)
+    webphone_ice_servers: tuple[IceServer, ...] = ()  # STUN/TURN for browsers behind NAT
     sip_dial: str = "PJSIP/{login}"
     cel_password: str | None = None
     telegram_token: str | None = None
@@ -317,6 +348,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             ami_urls=tuple(u.strip() for u in (get("VATS_AMI_URL") or "").split(",") if u.strip()),
             asterisk_conf_dir=get("VATS_ASTERISK_CONF_DIR"),
             asterisk_ws=get("VATS_ASTERISK_WS") or "ws://127.0.0.1:8088/ws",
+            webphone_ice_servers=_ice_servers(get("VATS_WEBPHONE_ICE_SERVERS")),
             sip_dial=sip_dial,
             cel_password=get("VATS_CEL_PASSWORD"),
             telegram_token=get("VATS_TELEGRAM_TOKEN"),

@@ -27,6 +27,7 @@ from litestar.params import FromQuery
 from vats.bots.web.kit import kernel_of, signed_in, tenant_transaction
 from vats.bots.web.problems import vats_error
 from vats.core.accounts.principal import Principal
+from vats.core.config import IceServer
 from vats.core.directory import employees as repo
 from vats.core.errors import NotFoundError
 
@@ -46,6 +47,7 @@ class WebphoneLine(msgspec.Struct, frozen=True, kw_only=True):
     extension: str
     display_name: str
     socket: str = SOCKET_PATH
+    ice_servers: tuple[IceServer, ...] = ()  # the operator's STUN/TURN, for browsers behind NAT
 
 
 class CallerName(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,7 +71,7 @@ class WebphoneController(Controller):
             raise NotFoundError("you have no webphone line switched on", field="webphone")
         line = WebphoneLine(
             login=secret.sip_login, password=secret.sip_password, extension=employee.extension,
-            display_name=employee.full_name,
+            display_name=employee.full_name, ice_servers=kernel_of(request).config.webphone_ice_servers,
         )  # fmt: skip
         return Response(line, headers=NO_STORE)
 

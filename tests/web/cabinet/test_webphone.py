@@ -209,3 +209,39 @@ async def test_hook_contact_name(vats_kernel: Kernel, vats_tenant: TenantCreated
         assert unknown == {"number": "+74950000000", "name": None}
     finally:
         await client.close()
+
+
+def test_the_operators_ice_servers_are_read_and_a_bad_one_is_refused_in_one_line() -> None:
+    from vats.core.config import IceServer
+
+    turn = '[{"urls": ["turn:turn.example.org:3478?transport=udp"], "username": "vats", "credential": "s3cret"},' \
+           ' {"urls": "stun:stun.example.org:3478"}]'  # fmt: skip
+    config = Config.from_env({"VATS_WEBPHONE_ICE_SERVERS": turn})
+    assert config.webphone_ice_servers == (
+        IceServer(urls=["turn:turn.example.org:3478?transport=udp"], username="vats", credential="s3cret"),
+        IceServer(urls="stun:stun.example.org:3478"),
+    )
+    assert Config.from_env({}).webphone_ice_servers == ()  # a LAN needs none
+    for bad, says in (("stun:stun.example.org", "must be a JSON list"),
+                      ('[{"urls": "http://turn.example.org"}]', "'http://turn.example.org' is not a stun:"),
+                      ('[{"url": "stun:x"}]', "must be a JSON list")):  # fmt: skip
+        with pytest.raises(ValueError, match=says) as refused:
+            Config.from_env({"VATS_WEBPHONE_ICE_SERVERS": bad})
+        assert "\n" not in str(refused.value)
+
+
+async def test_the_line_carries_the_operators_ice_servers_for_browsers_behind_nat(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    from vats.core.config import IceServer
+
+    servers = (IceServer(urls="turn:turn.example.org:3478", username="vats", credential="s3cret"),)
+    vats_kernel.config = msgspec.structs.replace(vats_kernel.config, webphone_ice_servers=servers)
+    email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+    client = CabinetClient(create_app(vats_kernel))
+    try:
+        await client.sign_in(email, TEST_PASSWORD)
+        line = (await client.http.get("/cabinet/webphone/line")).json()
+        assert line["ice_servers"] == [{"urls": "turn:turn.example.org:3478", "username": "vats", "credential": "s3cret"}]
+    finally:
+        await client.close()

@@ -13,7 +13,9 @@
   var controls = $("webphone-controls"), muteButton = $("webphone-mute"), holdButton = $("webphone-hold");
   var incoming = $("webphone-incoming"), audio = $("webphone-audio");
   var STORE = "vats-webphone";
-  var NO_STUN = {iceServers: []}; // Asterisk's host candidates are reachable; nothing is asked of outside servers
+  // Where browsers reach Asterisk's RTP ports directly (a LAN) no outside server is asked; behind
+  // NAT the operator names STUN/TURN servers (VATS_WEBPHONE_ICE_SERVERS), handed out with the line.
+  function peerConfig() { return {iceServers: (line && line.ice_servers) || []}; }
 
   var ua = null, session = null, line = null, who = "", timings = {};
   var api = window.vatsWebphone = {
@@ -164,7 +166,7 @@
     show("calling", say("st_calling", {who: who}));
     open(true);
     ua.call(sipUri(number), {
-      mediaConstraints: {audio: true, video: false}, pcConfig: NO_STUN, rtcOfferConstraints: {offerToReceiveAudio: true},
+      mediaConstraints: {audio: true, video: false}, pcConfig: peerConfig(), rtcOfferConstraints: {offerToReceiveAudio: true},
       eventHandlers: {},
     });
     return true;
@@ -202,7 +204,7 @@
   $("webphone-answer").addEventListener("click", function () {
     if (!session) return;
     incoming.hidden = true;
-    session.answer({mediaConstraints: {audio: true, video: false}, pcConfig: NO_STUN});
+    session.answer({mediaConstraints: {audio: true, video: false}, pcConfig: peerConfig()});
   });
   $("webphone-decline").addEventListener("click", function () {
     if (session) session.terminate({status_code: 486});
