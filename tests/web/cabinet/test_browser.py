@@ -381,10 +381,11 @@ async def test_a_suspended_pbx_ends_the_session_at_once(
     sign_in(browser, cabinet_server, email)
     await vats_kernel.directory.set_suspended(vats_tenant.tenant_id, True)
     browser.find_element(By.CSS_SELECTOR, "nav a[href='/cabinet/me']").click()
-    wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
+    ended = wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(TEST_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(ec.staleness_of(ended))  # the answer to the sign-in, not the page before it
     message = wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message")))
     assert message.text == "Эта АТС приостановлена; обратитесь к оператору."
 
