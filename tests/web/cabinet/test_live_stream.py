@@ -99,12 +99,13 @@ async def test_a_sip_lines_status_from_asterisk_reaches_its_tenants_pages_only(
         async with open_stream(a) as page, open_stream(o) as other_page:
             ami({"Event": "ContactStatus", "AOR": login, "ContactStatus": "Reachable"})
             ami({"Event": "ContactStatus", "AOR": login, "ContactStatus": "Updated"})  # no change: not sent
+            await lines.drain()
+            first = (await page.next_of("line")).json()  # read before the call starts: a message carries the line's state when sent
+            assert first["sip_login"] == login and first["registered"] is True and first["state"] is None
+            assert first["employee_id"] == str(vats_tenant.admin_id)
             ami({"Event": "DeviceStateChange", "Device": f"PJSIP/{login}", "State": "INUSE"})
             ami({"Event": "ContactStatus", "AOR": "trunk-rostelecom", "ContactStatus": "Reachable"})  # not a line
             await lines.drain()
-            first = (await page.next_of("line")).json()
-            assert first["sip_login"] == login and first["registered"] is True and first["state"] is None
-            assert first["employee_id"] == str(vats_tenant.admin_id)
             second = (await page.next_of("line")).json()
             assert second["registered"] is True and second["state"] == "INUSE"
             await asyncio.sleep(0.3)
