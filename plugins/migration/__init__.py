@@ -32,9 +32,10 @@ def register_migration_sources() -> Sequence[ExportSource]:
 
 @hookimpl
 def register_routes() -> Sequence[Any]:
+    from vats.plugins.migration.agreement_api import MigrationAgreementController, OperatorAgreementController
     from vats.plugins.migration.api import MigrationDraftsController
 
-    return [MigrationDraftsController]
+    return [MigrationDraftsController, OperatorAgreementController, MigrationAgreementController]
 
 
 @hookimpl

@@ -3,6 +3,7 @@ body for it. A route missing here fails the tests, so every new route gets an en
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Litestar
@@ -132,6 +133,13 @@ ACCESS: dict[str, Any] = {
     "GET /api/operator/migrations/{draft_id:uuid}": OPERATOR,
     "PUT /api/operator/migrations/{draft_id:uuid}/employees": OPERATOR,
     "POST /api/operator/migrations/{draft_id:uuid}/create": OPERATOR,
+    "GET /api/operator/migration-agreement/versions": OPERATOR,
+    "POST /api/operator/migration-agreement/versions": OPERATOR,
+    "GET /api/operator/migration-agreement/versions/{version:int}": OPERATOR,
+    "GET /api/operator/migration-agreement/acceptances": OPERATOR,
+    "GET /api/migration/agreement": ADMIN,
+    "GET /api/migration/agreement/versions/{version:int}": ADMIN,
+    "POST /api/migration/agreement/accept": ADMIN,
     "POST /api/operator/billing/tariffs": OPERATOR,
     "PUT /api/operator/billing/tariffs/{code:str}": OPERATOR,
     "GET /api/operator/billing/rate-plans": OPERATOR,
@@ -273,6 +281,8 @@ BODIES: dict[str, Any] = {
     "POST /api/employees/{employee_id:uuid}/sip-lines": {"kind": "mobile_app"},
     "POST /api/operator/migrations": {"format": "vats-old-cabinet-export", "version": 1, "customers": []},
     "PUT /api/operator/migrations/{draft_id:uuid}/employees": {"employees": []},
+    "POST /api/operator/migration-agreement/versions": {"title": "Оферта {n}", "body": "Условия {n}"},
+    "POST /api/migration/agreement/accept": {"version": 1},
     "POST /api/employees/{employee_id:uuid}/absences": {
         "kind": "sick_leave",
         "starts_on": "2031-02-01",
@@ -421,6 +431,7 @@ def fill(key: str, ids: dict[str, str], n: int) -> tuple[str, str, Any, dict[str
     for name, value in ids.items():
         for kind in ("uuid", "str"):
             url = url.replace("{" + f"{name}:{kind}" + "}", value)
+    url = re.sub(r"\{\w+:int\}", "1", url)  # a version or a number: 1 exists or is a plain 404
     body = BODIES.get(key)
     if body is not None:
         body = _format(body, n)
