@@ -39,6 +39,14 @@ def register_routes() -> Sequence[Any]:
 
 
 @hookimpl
+def register_cabinet_pages() -> Sequence[Any]:
+    """The wizard in the operator portal (/operator/migrations, ``wizard_pages.py``)."""
+    from vats.plugins.migration.wizard_pages import wizard_pages
+
+    return [wizard_pages()]
+
+
+@hookimpl
 def register_commands() -> Sequence[typer.Typer]:
     from vats.plugins.migration.cli import command
 

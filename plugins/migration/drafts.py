@@ -206,3 +206,14 @@ async def create(kernel: KernelAPI, draft_id: uuid.UUID) -> Created:
         tenant_id=tenant_id, employees=1 + len(plan.employees), lines=plan.line_count, numbers=len(plan.numbers),
         invitations_sent=invited,
     )  # fmt: skip
+
+
+async def short_numbers(conn: Connection, draft_id: uuid.UUID) -> dict[str, str]:
+    """The old short numbers of a draft's customer by addressee key (a line's log-in in lower
+    case, or E.164), first one wins: the wizard prefills an employee's extension from them."""
+    row = await _load(conn, draft_id)
+    customer = msgspec.convert(row["customer"], OldCustomer)
+    found: dict[str, str] = {}
+    for short in customer.short_numbers:
+        found.setdefault(phone_or_none(short.to) or short.to.strip().lower(), short.extension)
+    return found
