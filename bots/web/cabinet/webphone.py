@@ -4,8 +4,10 @@ The browser speaks SIP over a WebSocket to ``/cabinet/webphone/ws`` on vats's ow
 vats passes the frames to Asterisk's WebSocket (VATS_ASTERISK_WS, plain HTTP on the loopback).
 One origin and one certificate for the browser (a self-signed one is accepted once, not once per
 port), Asterisk's HTTP server never exposed, and only a signed-in cabinet session from this
-site's own pages opens the socket. Media does not pass through vats: the browser and Asterisk
-exchange DTLS-SRTP directly (ICE).
+site's own pages opens the socket, and only for the employee's own line: every SIP request the
+browser sends must come From that line's log-in (another employee's log-in closes the socket,
+even with the right password: Asterisk's digest would be the only check otherwise). Media does
+not pass through vats: the browser and Asterisk exchange DTLS-SRTP directly (ICE).
 
 The line's credentials are handed to the signed-in employee only, for their own webphone line
 (``/cabinet/webphone/line``, never cached); the page holds them in memory, not in its HTML.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +39,11 @@ log = logging.getLogger(__name__)
 SOCKET_PATH = "/cabinet/webphone/ws"
 SUBPROTOCOL = "sip"  # RFC 7118
 NO_STORE = {"Cache-Control": "no-store"}
+# A SIP request's From header (or its compact form "f"), and the user part of its URI
+FROM_USER = re.compile(r"^(?:from|f)[ \t]*:[^\r\n]*?sips?:([^@;>\s]+)@", re.IGNORECASE | re.MULTILINE)
+# A To header with a tag: the request belongs to a dialog Asterisk already has (a BYE, a re-INVITE
+# for hold), whose From is whatever Asterisk addressed the browser as, and Asterisk matches it
+TO_TAGGED = re.compile(r"^(?:to|t)[ \t]*:[^\r\n]*;[ \t]*tag=", re.IGNORECASE | re.MULTILINE)
 SESSION_CHECK_S = 5.0  # how soon a session ended elsewhere (sign-out, password reset) closes the socket
 
 
@@ -119,6 +127,11 @@ async def webphone_socket(socket: WebSocket[Any, Any, Any]) -> None:
     if not _same_origin(socket):
         await socket.close(code=4403, reason="another site's page")
         return
+    async with tenant_transaction(kernel_of(socket), me) as tx:
+        line = await repo.webphone_line(tx.conn, tx.tenant.id, me.employee_id)
+    if line is None:
+        await socket.close(code=4404, reason="no webphone line")
+        return
     url = kernel_of(socket).config.asterisk_ws
     timeout = aiohttp.ClientWSTimeout(ws_close=2.0)
     async with aiohttp.ClientSession() as http:
@@ -130,14 +143,33 @@ async def webphone_socket(socket: WebSocket[Any, Any, Any]) -> None:
             return
         await socket.accept(subprotocols=SUBPROTOCOL)
         async with upstream:
-            await _relay(socket, upstream, me)
+            await _relay(socket, upstream, me, line.sip_login)
 
 
-async def _relay(socket: WebSocket[Any, Any, Any], upstream: aiohttp.ClientWebSocketResponse, me: Principal) -> None:
+def sent_by_someone_else(frame: str, login: str) -> bool:
+    """Is this frame a SIP request starting something (a REGISTER, a new call or message) whose
+    From is not ``login``? A request without a From header counts as someone else's: a
+    well-formed one always has it."""
+    if frame.startswith("SIP/2.0 ") or not frame.strip():
+        return False  # a response to Asterisk's request (INVITE, OPTIONS) or a keep-alive
+    if TO_TAGGED.search(frame):
+        return False  # within a dialog
+    found = FROM_USER.search(frame)
+    return found is None or found.group(1) != login
+
+
+async def _relay(
+    socket: WebSocket[Any, Any, Any], upstream: aiohttp.ClientWebSocketResponse, me: Principal, login: str
+) -> None:
     async def browser_to_asterisk() -> None:
         with contextlib.suppress(WebSocketDisconnect):
             while True:
-                await upstream.send_str(await socket.receive_text())
+                frame = await socket.receive_text()
+                if sent_by_someone_else(frame, login):
+                    log.warning("the webphone socket of employee %s sent a SIP request as another line", me.employee_id)
+                    await socket.close(code=4403, reason="not your line")
+                    return
+                await upstream.send_str(frame)
 
     async def asterisk_to_browser() -> None:
         async for message in upstream:

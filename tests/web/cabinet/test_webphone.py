@@ -117,7 +117,11 @@ def _session_cookie(server: Server, email: str) -> str:
         return f"vats_session={http.cookies['vats_session']}"
 
 
-def _open(server: Server, *, origin: str, cookie: str | None) -> str:
+def _options(login: str) -> str:
+    return f"OPTIONS sip:x SIP/2.0\r\nFrom: <sip:{login}@pbx.example>;tag=1\r\n\r\n"
+
+
+def _open(server: Server, *, origin: str, cookie: str | None, frame: str = "") -> str:
     """Open the webphone's socket, send one frame, return the answer (or why it was refused)."""
     url = server.url.replace("http", "ws", 1) + "/cabinet/webphone/ws"
     try:
@@ -126,8 +130,11 @@ def _open(server: Server, *, origin: str, cookie: str | None) -> str:
         return f"refused: {exc}"
     try:
         assert ws.subprotocol == "sip"
-        ws.send("OPTIONS sip:x SIP/2.0")
-        return str(ws.recv())
+        ws.send(frame)
+        opcode, data = ws.recv_data(control_frame=True)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return f"closed: {int.from_bytes(data[:2], 'big')}"
+        return str(data.decode())
     finally:
         ws.close()
 
@@ -142,12 +149,53 @@ async def test_the_sip_socket_opens_only_for_this_sites_pages_with_a_session(
     try:
         email = await give_password(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
         cookie = await asyncio.to_thread(_session_cookie, server, email)
-        mine = await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie)
-        assert mine == "echo OPTIONS sip:x SIP/2.0"
-        foreign = await asyncio.to_thread(_open, server, origin="https://evil.example", cookie=cookie)
-        stranger = await asyncio.to_thread(_open, server, origin=server.url, cookie=None)
+        login, _ = await _webphone_line(vats_kernel, vats_tenant.tenant_id, vats_tenant.admin_id)
+        mine = await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie, frame=_options(login))
+        assert mine == "echo " + _options(login)
+        foreign = await asyncio.to_thread(
+            _open, server, origin="https://evil.example", cookie=cookie, frame=_options(login)
+        )
+        stranger = await asyncio.to_thread(_open, server, origin=server.url, cookie=None, frame=_options(login))
         assert foreign.startswith("refused") and stranger.startswith("refused"), (foreign, stranger)
         assert asterisk.opened == 1  # neither refused socket reached Asterisk
+    finally:
+        await asyncio.to_thread(server.stop)
+        await asterisk.stop()
+
+
+async def test_the_sip_socket_closes_when_the_browser_speaks_as_another_employees_line(
+    vats_kernel: Kernel, vats_config: Config, vats_tenant: TenantCreated
+) -> None:
+    """A signed-in employee who knows a colleague's SIP password still cannot register as that
+    colleague through the cabinet: a request From another log-in closes the socket before
+    Asterisk sees it; the employee's own requests and answers to Asterisk pass."""
+    from vats.core.directory.models import EmployeeCreate
+
+    tenant = vats_tenant.tenant_id
+    colleague, _ = await vats_kernel.directory.create_employee(
+        tenant, EmployeeCreate(full_name="Коллега", email="colleague@t.example", extension="303")
+    )
+    mine, _ = await _webphone_line(vats_kernel, tenant, vats_tenant.admin_id)
+    theirs, _ = await _webphone_line(vats_kernel, tenant, colleague.id)
+    asterisk = EchoAsterisk()
+    await asterisk.start()
+    server = Server(msgspec.structs.replace(vats_config, asterisk_ws=asterisk.url))
+    await asyncio.to_thread(server.start)
+    try:
+        email = await give_password(vats_kernel, tenant, vats_tenant.admin_id)
+        cookie = await asyncio.to_thread(_session_cookie, server, email)
+        register = f"REGISTER sip:pbx.example SIP/2.0\r\nf: \"Коллега\" <sip:{theirs}@pbx.example>;tag=2\r\n\r\n"
+        as_colleague = await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie, frame=register)
+        assert as_colleague == "closed: 4403", as_colleague
+        no_from = await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie, frame="MESSAGE sip:x SIP/2.0\r\n\r\n")
+        assert no_from == "closed: 4403", no_from
+        answer = "SIP/2.0 200 OK\r\nFrom: <sip:asterisk@pbx.example>;tag=3\r\n\r\n"
+        assert await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie, frame=answer) == "echo " + answer
+        # within a call Asterisk made to the browser, the browser's From is what Asterisk called it
+        hold = "INVITE sip:x SIP/2.0\r\nFrom: <sip:k8t9sbq1@df7jal23ls0d.invalid>;tag=5\r\nTo: <sip:301@pbx>;tag=as1\r\n\r\n"
+        assert await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie, frame=hold) == "echo " + hold
+        own = register.replace(theirs, mine)
+        assert await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie, frame=own) == "echo " + own
     finally:
         await asyncio.to_thread(server.stop)
         await asterisk.stop()
