@@ -217,3 +217,27 @@ async def short_numbers(conn: Connection, draft_id: uuid.UUID) -> dict[str, str]
     for short in customer.short_numbers:
         found.setdefault(phone_or_none(short.to) or short.to.strip().lower(), short.extension)
     return found
+
+
+class Preview(msgspec.Struct, kw_only=True):
+    """What «Создать ЛК ВАТС» would create now: the first admin counts among the employees
+    (added when no row has the export's admin e-mail), invitations go to real e-mails only."""
+
+    employees: int
+    lines: int
+    numbers: int
+    admin: str  # the PBX's first admin's e-mail
+    invited: list[str]
+
+
+async def preview(conn: Connection, draft_id: uuid.UUID) -> Preview:
+    row = await _load(conn, draft_id)
+    customer = msgspec.convert(row["customer"], OldCustomer)
+    rows, _ = _rows_of(row, customer)
+    planned_customer, _ = _with_rows(customer, rows)
+    plan = plan_customer(row["source"], planned_customer)
+    people = [plan.admin, *plan.employees]
+    return Preview(
+        employees=len(people), lines=plan.line_count, numbers=len(plan.numbers), admin=plan.admin.email,
+        invited=[p.email for p in people if not p.placeholder_email],
+    )  # fmt: skip

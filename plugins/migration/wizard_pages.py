@@ -31,11 +31,11 @@ from vats.plugins.migration.drafts import (
     add_drafts,
     create,
     list_drafts,
+    preview,
     save_employees,
     short_numbers,
     view,
 )
-from vats.plugins.migration.plan import PLACEHOLDER_DOMAIN
 from vats.plugins.migration.reading import DEFAULT_LIMIT_MB
 from vats.plugins.migration.wizard_form import (
     KINDS,
@@ -177,7 +177,7 @@ class MigrationWizard(Controller):
         t = texts(language(request))
         notice = t["mw_saved"] if request.query_params.get("saved") else ""
         if request.query_params.get("added"):
-            notice = t["mw_added"].format(n=1)
+            notice = t["mw_uploaded"]
         return await self._step(request, draft, notice=notice)
 
     @post("/{draft_id:uuid}")
@@ -245,15 +245,12 @@ class MigrationWizard(Controller):
     async def confirm(self, request: Request[Any, Any, Any], draft_id: FromPath[uuid.UUID]) -> Response[Any]:
         async with kernel_of(request).db.system() as conn:
             draft = await view(conn, draft_id)
+            will = await preview(conn, draft_id)
         if draft.status == "created":
             return redirect(f"{PAGE}/{draft_id}")
         if draft.problems:
             return await self._refused(request, draft, None)
-        invited = [e.email for e in draft.employees if e.email and not e.email.endswith("@" + PLACEHOLDER_DOMAIN)]
-        return page(
-            request, "migration_wizard/confirm.html", draft=draft, base=PAGE, invited=invited,
-            line_count=sum(len(e.lines) for e in draft.employees),
-        )  # fmt: skip
+        return page(request, "migration_wizard/confirm.html", draft=draft, base=PAGE, will=will)
 
     @post("/{draft_id:uuid}/create")
     async def create_pbx(self, request: Request[Any, Any, Any], draft_id: FromPath[uuid.UUID]) -> Response[Any]:
