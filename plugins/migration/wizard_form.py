@@ -30,11 +30,13 @@ def new_key() -> str:
 
 
 class FormRefused(Exception):
-    """A field no row may carry (too long, a kind that does not exist): nothing is saved."""
+    """A field no row may carry (too long, a kind that does not exist): nothing is saved.
+    ``field`` is its place as the problems name it (``employees[1].full_name``)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, who: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+        self.who = who  # the row, as typed (its name, or its number)
         self.message = message
 
 
@@ -68,8 +70,11 @@ def rows_from_form(form: Any) -> tuple[list[str], list[WizardEmployee]]:
     except msgspec.ValidationError as exc:
         message, _, where = str(exc).rpartition(" - at `$")
         found = re.match(r"\[(\d+)\]\.(\w+)", where)
-        field = f"{keys[int(found.group(1))]}.{found.group(2)}" if found else "row"
-        raise FormRefused(field, message or str(exc)) from None
+        if found is None:
+            raise FormRefused("employees", "", message or str(exc)) from None
+        i = int(found.group(1))
+        who = str(raw[i]["full_name"] or f"#{i + 1}")
+        raise FormRefused(f"employees[{i}].{found.group(2)}", who, message) from None
 
 
 def _prefilled(row: WizardEmployee, short: Mapping[str, str]) -> str:

@@ -193,9 +193,12 @@ class MigrationWizard(Controller):
             return redirect(f"{PAGE}/{draft_id}")
         try:
             keys, rows = rows_from_form(form)
-        except FormRefused as exc:
-            message = problem_ru(exc.message) if language(request) == "ru" else exc.message
-            return await self._step(request, draft, 422, errors={exc.field: message})
+        except FormRefused as exc:  # nothing saved: the page as last saved, the refusal naming the field
+            t = texts(language(request))
+            label = t[f"mw_{exc.field.rsplit('.', 1)[-1]}"] if "." in exc.field else ""
+            where = ", ".join(x for x in (exc.who, label) if x)
+            problem = f"{where}: {_translator(request)(exc.message)}"
+            return await self._step(request, draft, 422, refusal=t["mw_not_saved"].format(problem=problem))
         async with kernel.db.system() as conn:
             draft = await save_employees(conn, draft_id, rows)
             await record(conn, actor(request), "migration_saved", subject_id=draft_id,
@@ -257,12 +260,15 @@ class MigrationWizard(Controller):
         kernel = kernel_of(request)
         try:
             made = await create(kernel, draft_id)
-        except ValidationError:
+        except ValidationError as exc:
             async with kernel.db.system() as conn:
                 draft = await view(conn, draft_id)
             if draft.problems:
                 return await self._refused(request, draft, None)
-            raise
+            # A rule only the directory checks while creating (nothing was created): said as is.
+            t = texts(language(request))
+            refusal = t["mw_refused"].format(problem=f"{exc.field}: {_translator(request)(exc.message)}")
+            return await self._step(request, draft, 422, refusal=refusal)
         except ConflictError:  # created already (a second click, another operator, vats migrate)
             return redirect(f"{PAGE}/{draft_id}")
         async with kernel.db.system() as conn:

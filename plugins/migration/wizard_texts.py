@@ -78,6 +78,8 @@ TEXTS_RU: dict[str, str] = {
     "mw_no_problems": "Проблем нет: можно создавать ЛК ВАТС.",
     "mw_unbound": "Не закреплены линии",
     "mw_refused": "ЛК ВАТС не создан: {problem}",
+    "mw_not_saved": "Не сохранено: {problem}",
+    "mw_external_numbers": "Внешние номера",
     "mw_more": " (и ещё проблем: {n})",
     "mw_confirm_title": "Создать ЛК ВАТС?",
     "mw_confirm_hint": "Будет создан кабинет ВАТС {name}: сотрудники, их SIP-линии (со старыми логинами и"
@@ -169,6 +171,8 @@ TEXTS_EN: dict[str, str] = {
     "mw_no_problems": "No problems: the PBX can be created.",
     "mw_unbound": "Lines not bound",
     "mw_refused": "The PBX was not created: {problem}",
+    "mw_not_saved": "Not saved: {problem}",
+    "mw_external_numbers": "Outside numbers",
     "mw_more": " (and {n} more problems)",
     "mw_confirm_title": "Create the PBX?",
     "mw_confirm_hint": "This creates the PBX {name}: its employees, their SIP lines (with the old log-ins and"
@@ -214,6 +218,8 @@ _RU: list[tuple[re.Pattern[str], str]] = [
      "Неизвестный адресат {v}: ни линия клиента, ни номер телефона."),
     (re.compile(r"^this customer's PBX was already created.*$"), "ЛК ВАТС этого клиента уже создан."),
     (re.compile(r"^this customer was already imported.*$"), "Этот клиент уже перенесён."),
+    (re.compile(r"^Expected `str` of length <= (?P<v>\d+)$"), "Не длиннее {v} символов."),
+    (re.compile(r"^Invalid enum value .*$"), "Выберите из списка."),
     (re.compile(r"^not valid JSON \((?P<v>.*)\)$"), "не JSON ({v})."),
     (re.compile(r"^this vats reads version (?P<a>\S+) of the export, the file is version (?P<b>.+)$"),
      "этот vats читает выгрузку версии {a}, у файла версия {b}."),

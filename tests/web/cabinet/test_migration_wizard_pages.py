@@ -6,6 +6,7 @@ there is a problem. The whole wizard in a browser: test_migration_wizard.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -168,3 +169,53 @@ async def test_the_employee_form_saves_incomplete_rows_and_refuses_one_number_on
     assert actions == ["migration_drafts_added", "migration_saved", "migration_saved"]
     confirm = await portal.http.get(f"{draft_url}/create")  # the confirmation refuses too
     assert confirm.status_code == 422 and 'id="refusal"' in confirm.text
+
+
+async def test_a_field_no_row_may_carry_is_refused_naming_it_and_nothing_is_saved(
+    portal: CabinetClient, vats_kernel: Kernel
+) -> None:
+    await sign_in(portal)
+    draft_url = (await upload(portal, "export.json", json.dumps(EXPORT).encode())).headers["location"].split("?")[0]
+    token = await portal.csrf(draft_url)
+    form = {
+        "row": ["a1", "b2"],
+        "a1.full_name": "Анна",
+        "b2.full_name": "Я" * 201,
+        "step": "save",
+        "_csrf_token": token,
+    }
+    refused = await portal.http.post(draft_url, data=form)
+    assert refused.status_code == 422
+    refusal = re.search(r'id="refusal">([^<]+)<', refused.text)
+    assert refusal and refusal.group(1) == f"Не сохранено: {'Я' * 201}, ФИО: Не длиннее 200 символов."
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.system() as conn:
+        assert await conn.fetchval("SELECT employees FROM migration_drafts") is None  # still the proposal
+
+
+async def test_two_confirmations_at_once_create_one_pbx_and_the_audit_log_names_each_step(
+    portal: CabinetClient, vats_kernel: Kernel
+) -> None:
+    await sign_in(portal)
+    draft_url = (await upload(portal, "export.json", json.dumps(EXPORT).encode())).headers["location"].split("?")[0]
+    form = {
+        "row": ["a1", "b2"],
+        "a1.full_name": "Анна", "a1.line": ["p1-anna"], "a1.kind": ["softphone"], "a1.external": ["+79161235001"],
+        "b2.full_name": "Склад", "b2.line": ["p1-desk"], "b2.kind": ["mobile_app"],
+    }  # fmt: skip
+    token = await portal.csrf(draft_url)
+    to_confirm = await portal.http.post(draft_url, data={**form, "step": "create", "_csrf_token": token})
+    assert to_confirm.status_code == 303 and to_confirm.headers["location"] == f"{draft_url}/create"
+    token = await portal.csrf(f"{draft_url}/create")
+    answers = await asyncio.gather(
+        *(portal.http.post(f"{draft_url}/create", data={"_csrf_token": token}) for _ in range(2))
+    )
+    assert [(a.status_code, a.headers.get("location")) for a in answers] == [(303, draft_url)] * 2
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.system() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM tenants WHERE name = 'Ромашка'") == 1
+    shown = (await portal.http.get(draft_url)).text
+    assert 'id="created-employees">3<' in shown and 'id="created-lines">2<' in shown
+    audit = (await portal.http.get("/operator/audit")).text
+    for text in ("миграция: загружена выгрузка", "миграция: сохранены сотрудники", "миграция: создан ЛК ВАТС"):
+        assert text in audit
