@@ -53,6 +53,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 # default: a larger file is refused from its announced length, before a byte is parsed.
 UPLOAD_LIMIT_MB = DEFAULT_LIMIT_MB
 _FILE_NAME = re.compile(r"[^\w.\-]+")
+SHOWN = 50  # drafts per page of the list
 FORM_OVERHEAD = 64 * 1024  # the form's other fields and multipart framing around the file
 
 
@@ -80,9 +81,12 @@ class MigrationWizard(Controller):
     include_in_schema = False
 
     async def _list(self, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
+        text = str(request.query_params.get("offset", "0"))
+        offset = int(text) if text.isdigit() else 0
         async with kernel_of(request).db.system() as conn:
             drafts = []
-            for summary in await list_drafts(conn):
+            every = await list_drafts(conn)
+            for summary in every[offset : offset + SHOWN]:  # problems are checked for the drafts shown only
                 shown = await view(conn, summary.id)
                 drafts.append({
                     "id": str(summary.id), "name": summary.name, "customer_id": shown.customer_id,
@@ -92,7 +96,7 @@ class MigrationWizard(Controller):
         sources = [s.name for s in _sources(request)]
         return page(
             request, "migration_wizard/drafts.html", status, drafts=drafts, sources=sources, limit=UPLOAD_LIMIT_MB,
-            base=PAGE, **context,
+            base=PAGE, offset=offset, total=len(every), page_size=SHOWN, **context,
         )  # fmt: skip
 
     @get("/")
@@ -222,7 +226,7 @@ class MigrationWizard(Controller):
         key = new_key()
         row = {"key": key, "n": 0, "full_name": "", "role": "user", "email": "", "extension": "", "caller_id": "",
                "lines": [], "externals": [], "problems": [], "fields": {}}  # fmt: skip
-        return page(request, "migration_wizard/_row.html", draft=draft, row=row, kinds=KINDS, base=PAGE)
+        return page(request, "migration_wizard/_row.html", draft=draft, row=row, kinds=KINDS, base=PAGE, fresh=True)
 
     @get("/{draft_id:uuid}/rows/{key:str}/line")
     async def new_line(
@@ -232,7 +236,9 @@ class MigrationWizard(Controller):
         async with kernel_of(request).db.system() as conn:
             draft = await view(conn, draft_id)
         line = {"login": "", "kind": "softphone", "id": f"{_safe(key)}-{new_key()}"}
-        return page(request, "migration_wizard/_line.html", draft=draft, key=_safe(key), line=line, kinds=KINDS)
+        return page(
+            request, "migration_wizard/_line.html", draft=draft, key=_safe(key), line=line, kinds=KINDS, fresh=True
+        )
 
     @get("/{draft_id:uuid}/rows/{key:str}/external")
     async def new_external(
@@ -242,7 +248,9 @@ class MigrationWizard(Controller):
         async with kernel_of(request).db.system() as conn:
             draft = await view(conn, draft_id)
         external = {"number": "", "id": f"{_safe(key)}-{new_key()}"}
-        return page(request, "migration_wizard/_external.html", draft=draft, key=_safe(key), external=external)
+        return page(
+            request, "migration_wizard/_external.html", draft=draft, key=_safe(key), external=external, fresh=True
+        )
 
     @get("/{draft_id:uuid}/create")
     async def confirm(self, request: Request[Any, Any, Any], draft_id: FromPath[uuid.UUID]) -> Response[Any]:

@@ -116,9 +116,11 @@ async def test_the_operator_runs_the_wizard_from_an_export_to_a_created_pbx(
     outside = row_key(browser, "Сотрудник +79161237001")
     browser.find_element(By.ID, f"{outside}-remove").click()
     wait(browser).until(lambda d: len(rows(d)) == 2)
+    assert browser.switch_to.active_element.get_attribute("id") == "add-row"  # the keyboard's place is kept
     browser.find_element(By.ID, "add-row").click()
     wait(browser).until(lambda d: len(rows(d)) == 3)
     new = str(browser.find_elements(By.CSS_SELECTOR, "#employee-rows tr")[-1].get_attribute("data-row"))
+    wait(browser).until(lambda d: d.switch_to.active_element.get_attribute("id") == f"{new}-full_name")
     browser.find_element(By.ID, f"{new}-add-external").click()
     external = wait(browser).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, f"#{new}-externals input[name='{new}.external']"))

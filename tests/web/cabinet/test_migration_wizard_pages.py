@@ -219,3 +219,19 @@ async def test_two_confirmations_at_once_create_one_pbx_and_the_audit_log_names_
     audit = (await portal.http.get("/operator/audit")).text
     for text in ("миграция: загружена выгрузка", "миграция: сохранены сотрудники", "миграция: создан ЛК ВАТС"):
         assert text in audit
+
+
+async def test_an_export_of_many_customers_is_listed_fifty_a_page(portal: CabinetClient) -> None:
+    await sign_in(portal)
+    one = EXPORT["customers"][0]
+    many = {**EXPORT, "customers": [
+        {**one, "id": f"M-{i:02}", "name": f"Клиент {i:02}", "lines": [], "numbers": [], "short_numbers": []}
+        for i in range(51)
+    ]}  # fmt: skip
+    added = await upload(portal, "many.json", json.dumps(many).encode())
+    assert added.status_code == 303 and added.headers["location"] == f"{PAGE}?added=51"
+    first = await portal.http.get(added.headers["location"])
+    assert 'id="notice">Черновиков добавлено: 51.<' in first.text
+    assert len(re.findall(r"<tr data-draft=", first.text)) == 50 and "1–50 из 51" in first.text
+    rest = (await portal.http.get(f"{PAGE}?offset=50")).text
+    assert re.findall(r'<a href="/operator/migrations/[^"]+">([^<]+)</a>', rest) == ["Клиент 50"]
