@@ -40,10 +40,14 @@ def register_routes() -> Sequence[Any]:
 
 @hookimpl
 def register_cabinet_pages() -> Sequence[Any]:
-    """The wizard in the operator portal (/operator/migrations, ``wizard_pages.py``)."""
+    """The wizard in the operator portal (/operator/migrations, ``wizard_pages.py``), the migration
+    agreement there (``agreement_pages.py``), and a migrated PBX's banner and agreement pages in its
+    cabinet (``tenant_pages.py``)."""
+    from vats.plugins.migration.agreement_pages import operator_pages
+    from vats.plugins.migration.tenant_pages import tenant_pages
     from vats.plugins.migration.wizard_pages import wizard_pages
 
-    return [wizard_pages()]
+    return [wizard_pages(), operator_pages(), tenant_pages()]
 
 
 @hookimpl

@@ -169,7 +169,7 @@ async def accept(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID,
         if number > newest.version or number < 1:
             raise NotFoundError("no such version of the migration agreement", field="version")
         raise ConflictError(
-            f"version {number} is no longer in force: read and accept version {newest.version}",
+            "a newer version of the migration agreement was published: read it and accept it",
             field="version", latest=newest.version,
         )  # fmt: skip
     person = await conn.fetchrow(

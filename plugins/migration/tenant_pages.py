@@ -1,0 +1,93 @@
+"""The migration's pages in a migrated PBX's cabinet, for its admins (seed 000): the banner at the
+top of every page, the agreement to read and accept.
+
+The banner reaches every page through the shell's header hook (``CabinetPages.header``): a
+hidden slot, drawn for admins only, asks ``/cabinet/migration/banner`` once the page has loaded
+and puts the answer right under the header. A PBX that was not migrated (or whose migration is
+over) answers 204 and nothing is drawn. The slot lives in the header, which the cabinet's
+navigation keeps, so the banner stays across pages; forms that change what it shows reload
+the whole page."""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Template
+from vats.bots.web.cabinet.kit import (
+    ADMIN,
+    REFUSED,
+    CabinetPages,
+    form_fields,
+    kernel_of,
+    page,
+    redirect,
+    refusal,
+    require,
+    tenant_transaction,
+    texts,
+)
+from vats.bots.web.cabinet.pages import language
+from vats.core.errors import ValidationError, VatsError
+from vats.plugins.migration import agreement
+from vats.plugins.migration.banner import banner
+
+PAGE = "/cabinet/migration"
+TEMPLATES = Path(__file__).with_name("templates")
+SLOT = "migration/_banner_slot.html"
+
+
+class MigrationPages(Controller):
+    path = PAGE
+    include_in_schema = False
+
+    @get("/banner")
+    async def banner(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
+        me = require(request, ADMIN)
+        async with tenant_transaction(kernel_of(request), me) as tx:
+            shown = await banner(tx.conn, tx.tenant.id)
+            zone = zoneinfo.ZoneInfo(tx.tenant.time_zone)
+        if shown is None:
+            return Response(content=None, status_code=204)
+        return await page(request, "migration/_banner.html", banner=shown, zone=zone, base=PAGE)
+
+    async def _agreement(self, request: Request[Any, Any, Any], status_code: int = 200, **context: Any) -> Template:
+        me = require(request, ADMIN)
+        async with tenant_transaction(kernel_of(request), me) as tx:
+            current = await agreement.latest(tx.conn)
+            state = await agreement.state(tx.conn, tx.tenant.id)
+            zone = zoneinfo.ZoneInfo(tx.tenant.time_zone)
+        context.setdefault("errors", {})
+        return await page(
+            request, "migration/agreement.html", status_code=status_code, current=current, state=state, zone=zone,
+            base=PAGE, **context,
+        )  # fmt: skip
+
+    @get("/agreement")
+    async def show_agreement(self, request: Request[Any, Any, Any]) -> Template:
+        notice = texts(language(request))["mig_accepted"] if request.query_params.get("accepted") else ""
+        return await self._agreement(request, notice=notice)
+
+    @post("/agreement")
+    async def accept(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
+        me = require(request, ADMIN)
+        form = await form_fields(request)
+        try:
+            text = form.get("version", "").strip()
+            if not text.isdigit() or len(text) > 9:
+                raise ValidationError("no such version of the migration agreement", field="version")
+            async with tenant_transaction(kernel_of(request), me) as tx:
+                await agreement.accept(tx.conn, tx.tenant.id, me.employee_id, int(text))
+        except VatsError as exc:
+            return await self._agreement(request, REFUSED, **refusal(language(request), exc, "version", form))
+        return redirect(f"{PAGE}/agreement?accepted=1")
+
+
+def tenant_pages() -> CabinetPages:
+    from vats.plugins.migration.terms_texts import TEXTS_EN, TEXTS_RU
+
+    return CabinetPages(
+        handlers=[MigrationPages], templates=TEMPLATES, texts_ru=TEXTS_RU, texts_en=TEXTS_EN, header=[SLOT],
+    )  # fmt: skip
