@@ -20,6 +20,7 @@ from vats.bots.web.cabinet.router import cabinet_router, template_config
 from vats.bots.web.cabinet.session import make_cookie_auth
 from vats.bots.web.docs import assets_router, openapi_config
 from vats.bots.web.domain.auth.controllers import AuthController, InvitationController
+from vats.bots.web.domain.conferences.controllers import ConferenceController
 from vats.bots.web.domain.employees.controllers import EmployeeController
 from vats.bots.web.domain.groups.controllers import GroupController
 from vats.bots.web.domain.me.controllers import MeController
@@ -62,6 +63,7 @@ CONTROLLERS: list[Any] = [
     CallController,
     OutboundController,
     LineController,
+    ConferenceController,
 ]
 
 

@@ -76,6 +76,7 @@ class AgiRouter:
         self.steps = 0
         self.failures = 0
         self.timings: list[float] | None = None  # seconds per step, when a benchmark asks
+        self._conferences: Any = None  # vats.core.conferences.routing.ConferenceRouter, made on first use
 
     async def start(self, host: str, port: int) -> int:
         self._server = await asyncio.start_server(self._serve, host, port, backlog=1024)
@@ -113,6 +114,9 @@ class AgiRouter:
         if outbound is not None:
             return await self.outbound(*outbound, call_id=wire.outbound_call_id(request))
         step = wire.parse_request(request)
+        room = await self._conference(step)
+        if room is not None:  # a call for a conference room (its number, its extension)
+            return room
         at = dt.datetime.fromtimestamp(float(step.start or time.time()), dt.UTC)
         result = None
         if step.state:
@@ -145,6 +149,14 @@ class AgiRouter:
         )  # fmt: skip
         variables["VATS_SUMMARY"] = encode_summary(summary)
         return variables
+
+    async def _conference(self, step: wire.StepRequest) -> dict[str, str] | None:
+        from vats.core.conferences.routing import ConferenceRouter
+
+        if self._conferences is None:
+            self._conferences = ConferenceRouter(self.kernel)
+        reply: dict[str, str] | None = await self._conferences.answer(step)
+        return reply
 
     async def internal(
         self,

@@ -67,7 +67,10 @@ class LiveState:
 
 # The events vats reads; Asterisk sends every other one too unless filtered (thousands per
 # second under load, which backs up Asterisk's manager queue and our parser alike).
-LIVE_EVENTS = ("DeviceStateChange", "ContactStatus", "FullyBooted")
+LIVE_EVENTS = (
+    "DeviceStateChange", "ContactStatus", "FullyBooted",
+    "ConfbridgeJoin", "ConfbridgeLeave", "ConfbridgeEnd",  # who is in a conference room (vats.core.conferences.live)
+)  # fmt: skip
 
 
 class AmiClient:

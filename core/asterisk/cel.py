@@ -44,6 +44,7 @@ _UTC = dt.UTC
 LOOP = "vats-in"  # the routing loop's context: where a call's DID (or internal name) shows
 FALLBACK_CONTEXT = "vats-fallback"  # the static fallback's context: the router did not answer
 FALLBACK_PATH = "fallback"  # the path of a call only the fallback handled
+CONFERENCE_CONTEXT = "vats-conference"  # a conference room's ConfBridge (vats.core.conferences)
 
 
 def _extra(row: Any) -> dict[str, Any]:
@@ -197,6 +198,8 @@ def build_record(
             order.append(channel)
         elif kind == "BRIDGE_ENTER" and row["uniqueid"] != origin:
             answered.add(channel)
+            answered_at = answered_at or row["eventtime"]
+        elif kind == "BRIDGE_ENTER" and row["context"] == CONFERENCE_CONTEXT:  # the caller is in a room: answered
             answered_at = answered_at or row["eventtime"]
         elif kind == "HANGUP":
             hangups[channel] = _extra(row)

@@ -52,6 +52,14 @@ class GroupLines(msgspec.Struct, frozen=True, kw_only=True):
     logins: list[str]
 
 
+class RoomExtension(msgspec.Struct, frozen=True, kw_only=True):
+    """A conference room's extension: dialled from the tenant's phones, routed by the router
+    only (no static fallback: without the router there is no PIN check)."""
+
+    tenant_id: uuid.UUID
+    extension: str
+
+
 class Trunk(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     host: str
@@ -98,6 +106,7 @@ class RenderInput(msgspec.Struct, frozen=True, kw_only=True):
     trunks: list[Trunk]
     tenants: list[uuid.UUID]
     groups: list[GroupLines] = []
+    rooms: list[RoomExtension] = []
 
 
 async def collect(conn: Any, media_dir: Path) -> tuple[RenderInput, dict[str, list[str]]]:
@@ -142,12 +151,22 @@ async def collect(conn: Any, media_dir: Path) -> tuple[RenderInput, dict[str, li
             " GROUP BY g.tenant_id, g.id, g.extension ORDER BY g.tenant_id, g.extension"
         )
     ]
+    rooms = [
+        RoomExtension(tenant_id=r["tenant_id"], extension=r["extension"])
+        for r in await conn.fetch(
+            "SELECT tenant_id, extension FROM conference_rooms WHERE extension IS NOT NULL"
+            " ORDER BY tenant_id, extension"
+        )
+    ]
     moh: dict[str, list[str]] = {}
     for r in await conn.fetch("SELECT tenant_id, id, items FROM media"):
         files = refs.chain_files(media_dir, r["tenant_id"], r["items"])
         if files:
             moh[f"vats-{r['id']}"] = files
-    return RenderInput(terminals=terminals, dids=dids, trunks=trunks, tenants=tenants, groups=groups), moh
+    return (
+        RenderInput(terminals=terminals, dids=dids, trunks=trunks, tenants=tenants, groups=groups, rooms=rooms),
+        moh,
+    )
 
 
 def context_of(tenant_id: uuid.UUID) -> str:
@@ -239,6 +258,9 @@ def _tenant(tenant_id: uuid.UUID, data: RenderInput, sip_dial: str) -> dict[str,
     for g in data.groups:
         if g.tenant_id == tenant_id:
             by_extension.setdefault(g.extension, []).extend(dict.fromkeys(g.logins))
+    for room in data.rooms:
+        if room.tenant_id == tenant_id:
+            by_extension.setdefault(room.extension, [])
     extensions = [
         (ext, wire.internal_did(tenant_id, ext), "&".join(sip_dial.format(login=x) for x in lines))
         for ext, lines in sorted(by_extension.items())

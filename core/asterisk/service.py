@@ -23,6 +23,7 @@ from vats.core.asterisk.cel import CelRecords
 from vats.core.asterisk.line_events import LineEvents
 from vats.core.asterisk.render import CelDatabase, Settings, collect, render, write
 from vats.core.asterisk.wire import Dialing
+from vats.core.conferences.live import ConferenceEvents
 from vats.core.engine.context import RingState
 from vats.core.engine.simulator import in_simulation
 from vats.core.media.standard import STANDARD, standard_path
@@ -71,7 +72,7 @@ async def render_config(kernel: KernelAPI, out: Path, **overrides: Any) -> list[
 
 RENDERED_TABLES = frozenset({
     "tenants", "employees", "terminals", "numbers", "media", "media_files", "sip_trunks", "groups", "group_members",
-    "extensions", "",
+    "extensions", "conference_rooms", "",
 })  # fmt: skip
 DEBOUNCE_S = 0.3
 
@@ -149,6 +150,7 @@ class Telephony:
         self.ami: list[AmiClient] = []
         self.live = LiveRingState(kernel, self.ami)  # least busy and skipping the busy read it
         self.lines = LineEvents(kernel)  # SIP lines' status to open cabinet pages
+        self.conferences = ConferenceEvents(kernel)  # who is in a conference room now
         self.agi_port = 0
         self.renders = 0
         self._watch: asyncio.Task[None] | None = None
@@ -165,6 +167,7 @@ class Telephony:
             client = AmiClient(url)
             # after the client's own live state, so the announced status is the one routing reads
             client.listen(partial(self.lines.on_event, client.live))
+            client.listen(self.conferences.listener(client))
             try:
                 await client.connect()
                 self.ami.append(client)
@@ -220,3 +223,4 @@ class Telephony:
             client.close()
         self.ami.clear()  # the same list the ring-state answer reads
         await self.lines.drain()
+        await self.conferences.stop()

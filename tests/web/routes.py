@@ -200,6 +200,15 @@ ACCESS: dict[str, Any] = {
     "GET /api/outbound/bans": ADMIN,
     "POST /api/outbound/bans": ADMIN,
     "DELETE /api/outbound/bans/{ban_id:uuid}": ADMIN,
+    # conference rooms (core/conferences): their recordings are admins' only (seed 003)
+    "GET /api/conferences": ADMIN,
+    "POST /api/conferences": ADMIN,
+    "GET /api/conferences/live": EVERYONE,
+    "GET /api/conferences/{room_id:uuid}": ADMIN,
+    "PATCH /api/conferences/{room_id:uuid}": ADMIN,
+    "DELETE /api/conferences/{room_id:uuid}": ADMIN,
+    "GET /api/conferences/{room_id:uuid}/recordings": ADMIN,
+    "GET /api/conferences/{room_id:uuid}/recordings/{recording_id:str}": ADMIN,
     # CRM (plugins/crm); "WORKERS" is everyone but restricted users
     "GET /api/contacts": EVERYONE,
     "POST /api/contacts": WORKERS,
@@ -258,6 +267,8 @@ ACCESS: dict[str, Any] = {
 
 # Valid bodies (so a refusal is about who calls, not about what they sent).
 BODIES: dict[str, Any] = {
+    "POST /api/conferences": {"name": "Комната {n}"},
+    "PATCH /api/conferences/{room_id:uuid}": {"record": True},
     "POST /api/notifications/recipients": {"kind": "email", "address": "n{n}@firm.example"},
     "PUT /api/notifications/recipients/{recipient_id:uuid}": {"threshold_kop": 100},
     "POST /api/notifications/recipients/{recipient_id:uuid}/confirm": {"code": "123456"},

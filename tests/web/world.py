@@ -11,6 +11,8 @@ import httpx
 from vats.bots.web.testing import ApiClients
 from vats.core.asterisk import outbound, trunks
 from vats.core.asterisk.outbound import BanIn, CallerIdRuleIn
+from vats.core.conferences import rooms as conference_rooms
+from vats.core.conferences.models import RoomCreate
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import numbers as numbers_repo
 from vats.core.directory import schedules as schedules_repo
@@ -97,6 +99,7 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         rule = await outbound.add_rule(conn, tid, CallerIdRuleIn(scope="tenant", number_id=number.id))
         line = next(t for t in target.terminals if t.sip_login)
         ban = await outbound.add_ban(conn, tid, BanIn(terminal_id=line.id, prefix="+1"))
+        room = await conference_rooms.create_room(conn, tid, RoomCreate(name="Планёрка", extension="700"))
         recipient_id = await conn.fetchval(  # a notification recipient (plugins/notifications)
             "INSERT INTO notification_recipients (tenant_id, kind, address) VALUES ($1, 'email', $2) RETURNING id",
             tid, f"notify@{domain}",
@@ -142,6 +145,8 @@ async def build_company(kernel: Kernel, api: ApiClients, name: str, domain: str)
         "token": "no-such-token",
         "rule_id": str(rule.id),
         "ban_id": str(ban.id),
+        "room_id": str(room.id),
+        "recording_id": f"conf-{room.id.hex}-0",  # a recording that does not exist (404)
         "recipient_id": str(recipient_id),
         "trunk_id": str(trunk.id),
         "payment_id": str(payment_id),

@@ -1,0 +1,71 @@
+"""The router's answers for a conference room's call, step by step (the PIN stays in Python:
+the dialplan only reads digits): the prompt, a retry, the refusal after three wrong PINs, the
+leader PIN, and the room's bridge with the participant's part."""
+
+from __future__ import annotations
+
+from vats.core.asterisk import wire
+from vats.core.conferences import rooms
+from vats.core.conferences.models import RoomCreate, RoomUpdate
+from vats.core.conferences.routing import ConferenceRouter, bridge_name
+from vats.core.directory.service import TenantCreated
+from vats.core.kernel import Kernel
+
+MAIN = "+74955550001"
+
+
+def _step(did: str, state: str = "", status: str = "", digits: str = "", hangup: bool = False) -> wire.StepRequest:
+    return wire.StepRequest(did=did, caller="+79165550001", start="0", state=state, status=status, digits=digits,
+                            peer="", at_hangup=hangup)  # fmt: skip
+
+
+async def test_a_room_asks_for_the_pin_lets_the_right_one_in_and_refuses_after_three_wrong(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    await vats_kernel.directory.assign_number(tid, MAIN)
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:
+        room = await rooms.create_room(
+            conn, tid, RoomCreate(name="Совет", number=MAIN, pin="1234", leader_pin="9876", starts="admins")
+        )
+    router = ConferenceRouter(vats_kernel)
+    assert await router.answer(_step("+74950000000")) is None  # not a room's number: the scenario's
+    assert await router.answer(_step(MAIN, state="c2NlbmFyaW8")) is None  # the engine's own state
+    first = await router.answer(_step("74955550001"))  # dialled without the +
+    assert first is not None and first["VATS_ACTION"] == "collect" and first["VATS_MEDIA"] == "conf-getpin"
+    assert "1234" not in str(first)  # the PIN never goes to Asterisk
+    state = first["VATS_STATE"]
+    for _ in range(2):
+        again = await router.answer(_step(MAIN, state=state, status="OK", digits="1111"))
+        assert again is not None and again["VATS_ACTION"] == "collect"
+        assert again["VATS_MEDIA"] == "conf-invalidpin&conf-getpin"
+        state = again["VATS_STATE"]
+    refused = await router.answer(_step(MAIN, state=state, status="OK", digits="1111"))
+    assert refused is not None and refused["VATS_ACTION"] == "play" and "conf-invalidpin" in refused["VATS_MEDIA"]
+    done = await router.answer(_step(MAIN, state=refused["VATS_STATE"]))
+    assert done is not None and done["VATS_ACTION"] == "hangup" and done["VATS_SUMMARY"]
+    entered = await router.answer(_step(MAIN, state=first["VATS_STATE"], status="OK", digits="1234"))
+    assert entered is not None and entered["VATS_ACTION"] == "conference"
+    assert entered["VATS_DIAL"] == bridge_name(room.id) and entered["VATS_DIALOPTS"] == "wait"
+    assert entered["VATS_FILE"] == ""  # not recorded
+    leader = await router.answer(_step(MAIN, state=first["VATS_STATE"], status="OK", digits="9876"))
+    assert leader is not None and leader["VATS_DIALOPTS"] == "leader"
+    summary = wire.decode_summary(entered["VATS_SUMMARY"])
+    assert summary.path == ["conference: Совет"] and summary.number == MAIN and summary.direction == "inbound"
+
+
+async def test_a_changed_room_routes_by_its_new_settings(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
+    tid = vats_tenant.tenant_id
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:
+        room = await rooms.create_room(conn, tid, RoomCreate(name="Открытая", extension="700", record=True))
+    router = ConferenceRouter(vats_kernel)
+    open_room = await router.answer(_step(wire.internal_did(tid, "700")))
+    assert open_room is not None and open_room["VATS_ACTION"] == "conference"  # no PIN: straight in
+    assert open_room["VATS_DIALOPTS"] == "" and f"conf-{room.id.hex}-" in open_room["VATS_FILE"]
+    async with vats_kernel.db.tenant(tid) as conn:
+        await rooms.update_room(conn, tid, room.id, RoomUpdate(extension="701"))
+    router.rooms._on_change("conference_rooms")  # what the vats_config notification does
+    assert await router.answer(_step(wire.internal_did(tid, "700"))) is None
+    assert await router.answer(_step(wire.internal_did(tid, "701"))) is not None

@@ -1,0 +1,109 @@
+"""Conference rooms through the API (real PostgreSQL, real HTTP): admins create and change
+rooms, bad input is refused naming the field, extensions stay unique across employees, groups
+and rooms (also under concurrent requests), and tenants never see each other's rooms."""
+
+from __future__ import annotations
+
+import asyncio
+
+from vats.bots.web.testing import ApiClients
+from vats.core.directory.models import EmployeeCreate
+from vats.core.directory.service import TenantCreated
+from vats.core.kernel import Kernel
+
+MAIN = "+74955550001"
+
+
+async def test_an_admin_creates_a_room_with_a_number_an_extension_a_pin_and_leaders(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    await vats_kernel.directory.assign_number(tid, MAIN)
+    boss, _ = await vats_kernel.directory.create_employee(tid, EmployeeCreate(full_name="Босс", email="b@t.example"))
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    created = await admin.post(
+        "/api/conferences",
+        json={"name": " Планёрка ", "number": "8 (495) 555-00-01", "extension": "700", "pin": "1234",
+              "leader_pin": "9876", "starts": "leaders", "leader_ids": [str(boss.id)], "record": True},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    room = created.json()
+    assert room["name"] == "Планёрка" and room["number"] == MAIN and room["extension"] == "700"
+    assert room["leader_ids"] == [str(boss.id)] and room["record"] is True
+    changed = await admin.patch(f"/api/conferences/{room['id']}", json={"pin": None, "extension": "701"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["pin"] is None and changed.json()["extension"] == "701"
+    assert changed.json()["leader_pin"] == "9876"  # what was not given stays
+    # the old extension is free again, the new one taken
+    freed = await admin.post("/api/employees", json={"full_name": "Новый", "email": "n@t.example", "extension": "700"})
+    assert freed.status_code == 201, freed.text
+    taken = await admin.post("/api/employees", json={"full_name": "Ещё", "email": "e@t.example", "extension": "701"})
+    assert taken.status_code == 409 and taken.json()["field"] == "extension"
+    assert [r["id"] for r in (await admin.get("/api/conferences")).json()] == [room["id"]]
+    assert (await admin.delete(f"/api/conferences/{room['id']}")).status_code == 204
+    assert (await admin.get(f"/api/conferences/{room['id']}")).status_code == 404
+
+
+async def test_bad_rooms_are_refused_naming_the_field(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    await vats_kernel.directory.create_employee(
+        tid, EmployeeCreate(full_name="Анна", email="a@t.example", extension="301")
+    )
+    other = await vats_kernel.directory.create_tenant(name="Другая", admin_email="admin@other.example")
+    await vats_kernel.directory.assign_number(other.tenant_id, "+74955559999")
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    cases = [
+        ({"name": ""}, 422, "name"),
+        ({"name": "К", "pin": "12a4"}, 422, "pin"),
+        ({"name": "К", "pin": "12345678901"}, 422, "pin"),
+        ({"name": "К", "pin": "1234", "leader_pin": "1234"}, 422, "leader_pin"),
+        ({"name": "К", "extension": "112"}, 422, "extension"),
+        ({"name": "К", "extension": "301"}, 409, "extension"),
+        ({"name": "К", "number": "+74955559999"}, 404, "number"),  # another PBX's number
+        ({"name": "К", "starts": "leaders"}, 422, "leader_ids"),  # leaders, but nobody named
+        ({"name": "К", "starts": "leaders", "leader_ids": ["00000000-0000-0000-0000-000000000001"]}, 404, "leader_ids"),
+    ]
+    for body, status, field in cases:
+        answer = await admin.post("/api/conferences", json=body)
+        assert (answer.status_code, answer.json().get("field")) == (status, field), (body, answer.text)
+    assert (await admin.post("/api/conferences", json={"name": "К", "starts": "всем"})).status_code == 400
+    assert (await admin.get("/api/conferences")).json() == []
+
+
+async def test_rooms_belong_to_their_pbx_and_only_admins_change_them(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    room = (await admin.post("/api/conferences", json={"name": "Наша", "extension": "700"})).json()
+    other = await vats_kernel.directory.create_tenant(name="Другая", admin_email="admin@other.example")
+    stranger = await vats_api.as_employee(other.tenant_id, other.admin_id)
+    assert (await stranger.get(f"/api/conferences/{room['id']}")).status_code == 404
+    assert (await stranger.patch(f"/api/conferences/{room['id']}", json={"name": "Чужая"})).status_code == 404
+    assert (await stranger.get("/api/conferences/live")).json() == []
+    # the same extension in another PBX is that PBX's own business
+    assert (await stranger.post("/api/conferences", json={"name": "Их", "extension": "700"})).status_code == 201
+    user, _ = await vats_kernel.directory.create_employee(tid, EmployeeCreate(full_name="Юля", email="u@t.example"))
+    as_user = await vats_api.as_employee(tid, user.id)
+    assert (await as_user.post("/api/conferences", json={"name": "Моя"})).status_code == 403
+    assert (await as_user.get("/api/conferences")).status_code == 403
+    live = (await as_user.get("/api/conferences/live")).json()  # everyone sees who is in the rooms
+    assert [(r["name"], r["participants"]) for r in live] == [("Наша", [])]
+
+
+async def test_concurrent_rooms_on_one_extension_or_number_leave_one_winner(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    await vats_kernel.directory.assign_number(tid, MAIN)
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    for body, field in (({"extension": "800"}, "extension"), ({"number": MAIN}, "number")):
+        answers = await asyncio.gather(
+            *(admin.post("/api/conferences", json={"name": f"Комната {i}", **body}) for i in range(6))
+        )
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [201, 409, 409, 409, 409, 409], [a.text for a in answers]
+        assert {a.json()["field"] for a in answers if a.status_code == 409} == {field}
+    assert len((await admin.get("/api/conferences")).json()) == 2
