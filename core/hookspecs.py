@@ -480,3 +480,18 @@ def call_budget(
     for the call releases it there (an allowed call's record has the step ``"budget: <why>"``
     in its ``path``). Asked on every call: answer with one statement at most.
     """
+
+
+@hookspec
+def tenant_may_use(tenant_id: uuid.UUID, feature: str, conn: Connection, kernel: KernelAPI) -> Answer[bool | None]:
+    """May this tenant use the paid feature ``feature`` (e.g. ``"recording"``, see
+    ``vats.core.features``): True, False, or None (no opinion).
+
+    Ask it with ``await vats.core.features.may_use(kernel.plugins, tenant_id, feature, conn)``
+    inside a transaction: the feature is refused when any plugin answers False, allowed
+    otherwise (None from every plugin, or no plugin: nothing is billed, so everything is
+    allowed). The billing plugin answers from the tenant's tariff and the "+" options it took.
+    Asked when a tenant's routing snapshot is loaded (inbound recording), on every outbound
+    call (its recording) and by the cabinet's pages that switch a feature on: answer with one
+    statement at most.
+    """

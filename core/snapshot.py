@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from vats.core import features
 from vats.core.availability import CalendarFacts
 from vats.core.db.database import Database
 from vats.core.db.listen import Listener
@@ -49,6 +50,7 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     disabled_plugins: frozenset[str]  # switched off for this tenant: their blocks do nothing
     loaded_at: float
     media: dict[str, Any] = {}  # media id -> its parts (files and pauses), for playback
+    refused: frozenset[str] = frozenset()  # paid features the tenant may not use (vats.core.features)
     # Views derived from the fields above, worked out once per snapshot (a snapshot never
     # changes; a change loads a new one): routing steps read them thousands of times a second.
     memo: dict[Any, Any] = msgspec.field(default_factory=dict)
@@ -97,10 +99,12 @@ class TenantSnapshot(msgspec.Struct, frozen=True, kw_only=True):
 
 async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: PluginHost | None = None) -> TenantSnapshot:
     extras: dict[str, Any] = {}
+    refused: frozenset[str] = frozenset()
     async with db.tenant(tenant_id) as conn:
         if plugins is not None:
             for found in await plugins.emit("snapshot_extras", tenant_id=tenant_id, conn=conn):
                 extras.update(found)
+            refused = await features.refused(plugins, tenant_id, conn)
         tenant = await load_tenant(conn, tenant_id)
         employees = await employees_repo.list_employees(conn, tenant_id)
         groups = await groups_repo.list_groups(conn, tenant_id)
@@ -137,6 +141,7 @@ async def load_snapshot(db: Database, tenant_id: uuid.UUID, plugins: PluginHost 
         disabled_plugins=disabled,
         loaded_at=time.monotonic(),
         media=media,
+        refused=refused,
     )
 
 

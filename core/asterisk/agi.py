@@ -193,10 +193,18 @@ class AgiRouter:
         for it), or dialled through the trunk with the caller ID the rules choose, for at most
         the talk time the billing plugin allows (``call_budget``), recorded where they say so."""
         from vats.core.asterisk.outbound import decide
+        from vats.core.features import RECORDING, may_use
 
         budget: CallBudget | None = None
+        unrecorded = False  # the rules asked for recording, the tariff refused it
         async with self.kernel.db.system() as conn:
             decision = await decide(conn, login, dialled)
+            if (
+                decision is not None
+                and decision.record
+                and not await may_use(self.kernel.plugins, decision.tenant_id, RECORDING, conn)
+            ):  # the tariff has no call recording
+                decision, unrecorded = msgspec.structs.replace(decision, record=False), True
             if decision is not None and decision.allowed and self.kernel.plugins.implemented("call_budget"):
                 budget = await self.kernel.plugins.first(
                     "call_budget", tenant_id=decision.tenant_id, destination=decision.destination,
@@ -207,6 +215,8 @@ class AgiRouter:
         path = [f"outbound: {decision.why if budget is None or budget.allowed else budget.why}"]
         if budget is not None and budget.allowed:
             path.append(f"{BUDGET_STEP}{budget.why}")  # e.g. how long the money lasts: why it was cut
+        if unrecorded:
+            path.append("not recorded: the tariff has no call recording")
         summary = Summary(
             tenant_id=str(decision.tenant_id), number=decision.destination, caller=login,
             path=path, direction="outbound",

@@ -24,6 +24,7 @@ from vats.core.engine.primitives import Hangup, Play, Primitive, Record, StepRes
 from vats.core.engine.scenario import Branch, RegionCondition, ScenarioBody, TagCondition, compile_body
 from vats.core.engine.state import FORMAT, MAX_STEPS, CallState, decode_state, encode_state, legacy_cursor
 from vats.core.errors import NotFoundError, ValidationError
+from vats.core.features import RECORDING
 from vats.core.media import refs
 from vats.core.protocols import KernelAPI
 from vats.core.snapshot import TenantSnapshot
@@ -312,7 +313,11 @@ class Engine:
         # record keeps the file only if the answerer's override (else the call's choice) says so.
         record = {"on": True, "off": False}.get(options.recording, did.recording or settings.recording_default)
         someone_wants = any(e.recording == "on" for e in ctx.snapshot.employees.values())
-        if settings.recording_enabled and (record or someone_wants):
+        if settings.recording_enabled and (record or someone_wants) and RECORDING in ctx.snapshot.refused:
+            if "no-recording" not in state.options_done:  # said once, not on every step
+                state.options_done.append("no-recording")
+                ctx.note("options", "not recorded: the tariff has no call recording")
+        elif settings.recording_enabled and (record or someone_wants):
             warning = _warning(ctx, options.recording_warning)
             wanted.append(("record" if record else RECORD_FOR_EMPLOYEES, Record(on=True, warning=warning)))
         for key, primitive in wanted:

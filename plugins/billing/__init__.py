@@ -8,6 +8,10 @@ call rating, built only on public hooks, as a third party would write it:
 * ``call_budget``: a paid call refused, or limited to the talk time the money left pays for;
 * ``tenant_balance``: answers the kernel's balance lookup;
 * ``tenant_seats_included``: the seats the tenant's tariff includes (the kernel keeps none);
+* ``migration_completed``: a migrated PBX on its old tariff's terms for 30 days, then on the
+  tariff the operator mapped it to (``legacy.py``; the switch is a step of the monthly job);
+* ``tenant_may_use``: a feature sold as a tariff's "+" option (call recording) only for the
+  tenants whose tariff includes it or who took it (``features.py``);
 * announces ``billing_event`` (``balance_changed``, ``number_bought``, ...) for other plugins;
 * ``register_routes``: /api/billing (admins) and /api/operator/billing (``api/``);
 * ``register_cabinet_pages``: the cabinet's finances and autopay pages (``cabinet.py``);
@@ -34,7 +38,7 @@ from vats.core.directory.models import Tenant
 from vats.core.payments import PaymentGateway
 from vats.core.protocols import KernelAPI
 from vats.core.workers import Worker
-from vats.plugins.billing import ledger, monthly, prepaid
+from vats.plugins.billing import features, ledger, legacy, monthly, prepaid
 from vats.plugins.billing.rating import Rater
 
 rater = Rater()
@@ -82,9 +86,23 @@ async def tenant_seats_included(tenant_id: uuid.UUID, conn: Connection) -> int:
 
 
 @hookimpl
+async def migration_completed(
+    tenant_id: uuid.UUID, summary: dict[str, Any], conn: Connection, kernel: KernelAPI
+) -> None:
+    """A migrated PBX keeps its old tariff's terms for 30 days, then moves on (``legacy.py``)."""
+    await legacy.migration_completed(conn, kernel, tenant_id, summary)
+
+
+@hookimpl
+async def tenant_may_use(tenant_id: uuid.UUID, feature: str, conn: Connection) -> bool | None:
+    return await features.may_use(conn, tenant_id, feature)
+
+
+@hookimpl
 def register_routes() -> Sequence[Any]:
     from vats.plugins.billing.api.detail import CallDetailController
     from vats.plugins.billing.api.documents import DocumentsController, DocumentsOperatorController
+    from vats.plugins.billing.api.legacy import LegacyOperatorController
     from vats.plugins.billing.api.operator import BillingOperatorController
     from vats.plugins.billing.api.payments import PaymentNotificationsController, PaymentsController
     from vats.plugins.billing.api.payments_autopay import AutopayController
@@ -93,6 +111,7 @@ def register_routes() -> Sequence[Any]:
     return [
         BillingController, BillingOperatorController, PaymentsController, PaymentNotificationsController,
         AutopayController, DocumentsController, DocumentsOperatorController, CallDetailController,
+        LegacyOperatorController,
     ]  # fmt: skip
 
 
@@ -100,12 +119,13 @@ def register_routes() -> Sequence[Any]:
 def register_cabinet_pages() -> Sequence[Any]:
     """Settings → Мои финансы and its autopay page (``cabinet.py``), buying a number and
     changing the tariff (``shop_pages.py``) in the cabinet, for admins; the tenants' documents
-    in the operator portal (``operator_pages.py``)."""
+    (``operator_pages.py``) and the old tariffs' mapping (``legacy_pages.py``) in the operator portal."""
     from vats.plugins.billing.cabinet import cabinet_pages
+    from vats.plugins.billing.legacy_pages import legacy_pages
     from vats.plugins.billing.operator_pages import operator_pages
     from vats.plugins.billing.shop_pages import shop_pages
 
-    return [cabinet_pages(), shop_pages(), operator_pages()]
+    return [cabinet_pages(), shop_pages(), operator_pages(), *legacy_pages()]
 
 
 @hookimpl

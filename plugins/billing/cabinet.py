@@ -33,7 +33,7 @@ from vats.bots.web.cabinet.kit import (
 from vats.bots.web.cabinet.texts import Lang
 from vats.core.errors import ValidationError, VatsError
 from vats.core.payments import GatewayError
-from vats.plugins.billing import ledger
+from vats.plugins.billing import ledger, legacy_pages
 from vats.plugins.billing.models import Movement
 from vats.plugins.billing.payments import autopay, service
 from vats.plugins.billing.payments.autopay import AutopayIn
@@ -154,6 +154,7 @@ class FinancesPage(Controller):
             if tab == "ledger":
                 movements, _ = await ledger.movements(tx.conn, tx.tenant.id, limit=LIMIT, offset=0)
             shown = await self._shown_payment(tx.conn, tx.tenant.id, query.get("payment", ""), lang)
+            legacy = await legacy_pages.context(tx.conn, tx.tenant.id, lang)  # a migrated PBX's old terms
         context.setdefault("values", {})
         context.setdefault("notice", "")
         return await page(
@@ -167,7 +168,7 @@ class FinancesPage(Controller):
                  "incoming": m.amount_kop > 0}
                 for m in movements
             ],
-            shown=shown, key=str(uuid.uuid4()), min_topup=money(MIN_TOPUP_KOP, lang),
+            shown=shown, legacy=legacy, key=str(uuid.uuid4()), min_topup=money(MIN_TOPUP_KOP, lang),
             max_topup=money(MAX_TOPUP_KOP, lang), **context,
         )  # fmt: skip
 

@@ -43,11 +43,13 @@ def _tariff(row: Any) -> Tariff:
         code=row["code"], name=row["name"], monthly_fee_kop=row["monthly_fee_kop"],
         seats_included=row["seats_included"], extra_seat_kop=row["extra_seat_kop"],
         options=msgspec.convert(row["options"], list[TariffOption]), rate_plan_id=row["rate_plan_id"],
+        legacy=row["legacy"],
     )  # fmt: skip
 
 
 _TARIFF = (
-    "SELECT code, name, monthly_fee_kop, seats_included, extra_seat_kop, options, rate_plan_id FROM billing_tariffs"
+    "SELECT code, name, monthly_fee_kop, seats_included, extra_seat_kop, options, rate_plan_id, legacy"
+    " FROM billing_tariffs"
 )
 
 
@@ -77,11 +79,12 @@ async def save_tariff(conn: Connection, t: Tariff, *, create: bool) -> Tariff:
     ):
         raise ValidationError("no such rate plan", field="rate_plan_id")
     values = (t.code, t.name.strip(), t.monthly_fee_kop, t.seats_included, t.extra_seat_kop,
-              msgspec.to_builtins(t.options), t.rate_plan_id)  # fmt: skip
+              msgspec.to_builtins(t.options), t.rate_plan_id, t.legacy)  # fmt: skip
     if create:
         row = await conn.fetchrow(
             "INSERT INTO billing_tariffs (code, name, monthly_fee_kop, seats_included, extra_seat_kop, options,"
-            " rate_plan_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO NOTHING RETURNING code",
+            " rate_plan_id, legacy) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING"
+            " RETURNING code",
             *values,
         )
         if row is None:
@@ -89,7 +92,7 @@ async def save_tariff(conn: Connection, t: Tariff, *, create: bool) -> Tariff:
     else:
         done = await conn.execute(
             "UPDATE billing_tariffs SET name = $2, monthly_fee_kop = $3, seats_included = $4, extra_seat_kop = $5,"
-            " options = $6, rate_plan_id = $7 WHERE code = $1",
+            " options = $6, rate_plan_id = $7, legacy = $8 WHERE code = $1",
             *values,
         )
         if done == "UPDATE 0":

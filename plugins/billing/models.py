@@ -92,6 +92,7 @@ class Tariff(msgspec.Struct, kw_only=True):
     extra_seat_kop: int
     options: list[TariffOption]
     rate_plan_id: uuid.UUID | None
+    legacy: bool = False  # holds an old cabinet's terms for migrated PBXs (legacy.py): never sold
 
 
 class Rate(msgspec.Struct, frozen=True, kw_only=True):

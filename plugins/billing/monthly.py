@@ -295,8 +295,10 @@ FROM billing_accounts a JOIN tenants t ON t.id = a.tenant_id
 
 
 async def run_due(kernel: KernelAPI, today: dt.date | None = None) -> dict[str, int]:
-    """One pass over every tenant: the periods due, then the payment checks; tenants with
-    nothing due cost no transaction of their own. What it did."""
+    """One pass over every tenant: the periods due, the payment checks, then legacy tariffs
+    ending (``legacy.py``); tenants with nothing due cost no transaction of their own. What it did."""
+    from vats.plugins.billing import legacy  # it changes tariffs through catalogue, which imports us
+
     today = today or dt.datetime.now(dt.UTC).date()
     async with kernel.db.system() as conn:
         tenants = await conn.fetch(_STATES)
@@ -313,6 +315,10 @@ async def run_due(kernel: KernelAPI, today: dt.date | None = None) -> dict[str, 
             continue
         if notice:
             done[notice] = done.get(notice, 0) + 1
+    # After the periods: a PBX whose legacy tariff ends today has its period charged at the old
+    # price (had the job missed days, the days before today too), then the rest of it prorated.
+    for what, count in (await legacy.run_due(kernel, today)).items():
+        done[what] = done.get(what, 0) + count
     return done
 
 

@@ -26,7 +26,7 @@ from vats.bots.web.cabinet.kit import (
 )
 from vats.bots.web.cabinet.texts import Lang
 from vats.core.errors import ConflictError, LimitError, VatsError
-from vats.plugins.billing import ledger, numbers_shop, tariff_change
+from vats.plugins.billing import ledger, legacy_pages, numbers_shop, tariff_change
 from vats.plugins.billing.cabinet import money
 from vats.plugins.billing.numbers_shop import CATEGORIES
 from vats.plugins.billing.payments.service import FINANCES_PAGE
@@ -123,6 +123,7 @@ class TariffPage(Controller):
         async with tenant_transaction(kernel_of(request), me) as tx:
             offers = await tariff_change.offers(tx.conn, tx.tenant.id)
             account = await ledger.account(tx.conn, tx.tenant.id)
+            legacy = await legacy_pages.context(tx.conn, tx.tenant.id, lang)  # a migrated PBX's old terms
         option_names: dict[str, str] = {}
         for t, _ in offers:
             option_names.update({o.code: o.name for o in t.options})
@@ -148,7 +149,7 @@ class TariffPage(Controller):
         context.setdefault("notice", "")
         return await page(
             request, "billing/tariff.html", status, columns=columns, option_names=option_names,
-            balance=money(account.balance_kop, lang), **context,
+            balance=money(account.balance_kop, lang), legacy=legacy, **context,
         )  # fmt: skip
 
     @post("/")

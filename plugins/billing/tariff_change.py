@@ -82,6 +82,8 @@ async def change(
     pay the charge now. Nothing is written then."""
     today = today or dt.datetime.now(dt.UTC).date()
     q = await quote(conn, tenant_id, code, today=today)
+    if q.refusal != "same" and code in await _legacy(conn):
+        raise ValidationError("an old cabinet's tariff is not sold", field="tariff")
     if q.refusal == "same":
         raise ValidationError("the PBX is on this tariff already", field="tariff")
     if q.refusal == "downgrade":
@@ -106,6 +108,21 @@ async def change(
     return Change(tariff=code, charged_kop=charged, balance_kop=balance)
 
 
+async def _legacy(conn: Connection) -> set[str]:
+    """The tariffs holding an old cabinet's terms (``legacy.py``): not sold."""
+    return {r["code"] for r in await conn.fetch("SELECT code FROM billing_tariffs WHERE legacy")}
+
+
 async def offers(conn: Connection, tenant_id: uuid.UUID, *, today: dt.date | None = None) -> list[tuple[Tariff, Quote]]:
-    """Every tariff with what moving to it would mean for this PBX (cheapest first)."""
-    return [(t, await quote(conn, tenant_id, t.code, today=today)) for t in await catalogue.tariffs(conn)]
+    """Every tariff sold, and the PBX's own (a legacy one too), with what moving to it would mean
+    for this PBX (cheapest first)."""
+    legacy = await _legacy(conn)
+    current = await conn.fetchval(
+        "SELECT t.code FROM billing_accounts a JOIN billing_tariffs t ON t.id = a.tariff_id WHERE a.tenant_id = $1",
+        tenant_id,
+    )
+    return [
+        (t, await quote(conn, tenant_id, t.code, today=today))
+        for t in await catalogue.tariffs(conn)
+        if t.code not in legacy or t.code == current
+    ]

@@ -59,6 +59,10 @@ async def billing_event(
         await events.non_payment(conn, tenant_id, kind, payload)
     elif kind == "documents_made":
         await events.documents_made(conn, tenant_id, payload, kernel.config.base_url)
+    elif kind == "tariff_change_soon":
+        await events.legacy_tariff(conn, tenant_id, "tariff_change_soon", payload)
+    elif kind == "tariff_changed" and payload.get("reason") == "legacy_ended":
+        await events.legacy_tariff(conn, tenant_id, "legacy_ended", payload)
 
 
 @hookimpl

@@ -247,6 +247,24 @@ async def documents_made(conn: Connection, tenant_id: uuid.UUID, payload: dict[s
     return await _announce(conn, tenant_id, "documents", fields, link=FINANCE)
 
 
+async def legacy_tariff(conn: Connection, tenant_id: uuid.UUID, event: str, payload: dict[str, Any]) -> list[int]:
+    """A migrated PBX's legacy tariff ends (billing's ``tariff_change_soon``: ``from_name``,
+    ``to_name``, ``switch_on``, ``monthly_then_kop``) or ended (``tariff_changed`` with ``reason``
+    ``legacy_ended``: ``monthly_kop``, ``charged_kop``): ``event`` ``tariff_change_soon`` or
+    ``legacy_ended``, by e-mail and the admins' bell."""
+    monthly = int(payload.get("monthly_then_kop") or payload.get("monthly_kop") or 0)
+    charged = int(payload.get("charged_kop") or 0)
+
+    def fields(language: Language, company: str) -> dict[str, object]:
+        return {
+            "company": company, "tariff": str(payload.get("from_name") or payload.get("from") or ""),
+            "target": str(payload.get("to_name") or payload.get("to") or ""), "monthly": rubles(monthly, language),
+            "date": _date(payload.get("switch_on", ""), language), "amount": rubles(charged, language),
+        }  # fmt: skip
+
+    return await _announce(conn, tenant_id, event, fields, link=FINANCE)
+
+
 async def migration_completed(conn: Connection, tenant_id: uuid.UUID, summary: dict[str, Any]) -> list[int]:
     """Tell the tenant's admins that their migration finished: by e-mail to their log-in address
     and on their bell, each in their language (else the PBX's)."""

@@ -39,6 +39,7 @@ def sample(language: Language) -> dict[str, object]:
         "number": "+74951234567", "city": "Москва" if ru else "Moscow", "monthly": rubles(30000, language),
         "date": "10.12.2026" if ru else "2026-12-10", "days": 2, "summary": "employees: 12\nnumbers: 3",
         "documents": "Счёт № 12: 990,00\u00a0₽ — https://pbx.example/cabinet/settings/finances/documents/1.pdf",
+        "tariff": "Бизнес-2019" if ru else "Business 2019", "target": "Про" if ru else "Pro",
     }  # fmt: skip
 
 
@@ -150,6 +151,8 @@ TEXTS_RU = {
     "optexts_event_suspended": "АТС приостановлена за неуплату",
     "optexts_event_documents": "Документы готовы",
     "optexts_event_migration": "Перенос завершён",
+    "optexts_event_tariff_change_soon": "Скоро смена тарифа после переноса",
+    "optexts_event_legacy_ended": "Тариф после переноса сменился",
     "optexts_part_subject": "Тема письма и заголовок в кабинете",
     "optexts_part_body": "Текст письма и уведомления в кабинете",
     "optexts_part_sms": "SMS и Telegram",
@@ -178,6 +181,8 @@ TEXTS_EN = {
     "optexts_event_suspended": "Suspended for non-payment",
     "optexts_event_documents": "Documents ready",
     "optexts_event_migration": "Migration finished",
+    "optexts_event_tariff_change_soon": "Tariff change after migration ahead",
+    "optexts_event_legacy_ended": "Tariff changed after migration",
     "optexts_part_subject": "E-mail subject and the cabinet's title",
     "optexts_part_body": "E-mail text and the cabinet's notification",
     "optexts_part_sms": "SMS and Telegram",

@@ -108,6 +108,29 @@ TEXTS: dict[str, dict[Language, str]] = {
         "Charged now: {amount}; monthly fee: {monthly}.\n"
         "Choose where its calls go in the cabinet: Settings → Numbers.\n",
     },
+    "tariff_change_soon_subject": {
+        "ru": "АТС «{company}» перейдёт на тариф «{target}» {date}",
+        "en": "The PBX “{company}” moves to the tariff “{target}” on {date}",
+    },
+    "tariff_change_soon_body": {
+        "ru": "После переноса виртуальная АТС «{company}» обслуживается по условиям прежнего тарифа «{tariff}»."
+        "\nС {date} она перейдёт на тариф «{target}»: {monthly} в месяц.\n"
+        "Пополните счёт заранее или обсудите условия с оператором.\n",
+        "en": "Since its migration the virtual PBX “{company}” has kept the terms of its former tariff “{tariff}”."
+        "\nOn {date} it moves to the tariff “{target}”: {monthly} a month.\n"
+        "Top the account up in time, or talk to the operator about the terms.\n",
+    },
+    "legacy_ended_subject": {
+        "ru": "АТС «{company}» переведена на тариф «{target}»",
+        "en": "The PBX “{company}” moved to the tariff “{target}”",
+    },
+    "legacy_ended_body": {
+        "ru": "30 дней условий прежнего тарифа «{tariff}» истекли: с {date} виртуальная АТС «{company}»"
+        " обслуживается по тарифу «{target}» ({monthly} в месяц).\nСписано сейчас за остаток оплаченного"
+        " периода: {amount}.\n",
+        "en": "The 30 days on the former tariff “{tariff}” are over: from {date} the virtual PBX “{company}” is on"
+        " the tariff “{target}” ({monthly} a month).\nCharged now for the rest of the paid period: {amount}.\n",
+    },
     "suspension_warning_subject": {
         "ru": "АТС «{company}» будет приостановлена {date} за неуплату",
         "en": "The PBX “{company}” will be suspended on {date} for non-payment",
@@ -181,6 +204,8 @@ EDITABLE: dict[str, tuple[str, ...]] = {
     "suspended": ("suspended_subject", "suspended_body", "suspended_sms"),
     "documents": ("documents_subject", "documents_body"),
     "migration": ("migration_subject", "migration_body"),
+    "tariff_change_soon": ("tariff_change_soon_subject", "tariff_change_soon_body"),
+    "legacy_ended": ("legacy_ended_subject", "legacy_ended_body"),
 }
 EDITABLE_KEYS = frozenset(key for keys in EDITABLE.values() for key in keys)
 MAX_TEXT = 2000

@@ -93,6 +93,9 @@ async def test_outbound_calls_are_recorded_where_the_tenant_records(
     tenant = await pbx.kernel.directory.get_tenant(vats_tenant.tenant_id)
     settings = msgspec.structs.replace(tenant.settings, recording_enabled=True, recording_default=True)
     await pbx.kernel.directory.update_tenant(vats_tenant.tenant_id, settings=settings)
+    options = f"/api/operator/billing/tenants/{vats_tenant.tenant_id}/options"
+    taken = await vats_api.operator().put(options, json={"options": ["recording"]})  # a paid option of Start
+    assert taken.status_code == 200, taken.text
     r = await s["admin"].post("/api/calls", json={"to": "+79161112233"})
     assert r.status_code == 201, r.text
     (record,) = await pbx.records(1)

@@ -14,6 +14,7 @@ import msgspec
 from vats.core.directory.models import EmployeeUpdate, NumberUpdate
 from vats.core.directory.numbers import update_number
 from vats.core.directory.service import TenantCreated
+from vats.plugins.billing import catalogue
 
 from tests.asterisk.conftest import Pbx
 
@@ -48,6 +49,9 @@ async def _recording_tenant(pbx: Pbx, tenant: TenantCreated, **settings: Any) ->
     await d.set_availability(tenant.tenant_id, tenant.admin_id, "available")
     current = await d.get_tenant(tenant.tenant_id)
     await d.update_tenant(tenant.tenant_id, settings=msgspec.structs.replace(current.settings, **settings))
+    assert pbx.kernel.db is not None
+    async with pbx.kernel.db.tenant(tenant.tenant_id) as conn:  # recording is a paid option of Start
+        await catalogue.set_options(conn, tenant.tenant_id, ["recording"])
     return number
 
 

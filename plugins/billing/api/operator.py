@@ -48,6 +48,8 @@ class TariffIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     extra_seat_kop: Price
     options: list[TariffOption] = []
     rate_plan_id: uuid.UUID | None = None
+    # an old cabinet's terms for migrated PBXs (legacy-tariffs): never offered for self-service
+    legacy: bool = False
 
     def tariff(self, code: str) -> Tariff:
         return Tariff(code=code, **msgspec.structs.asdict(self))
@@ -125,7 +127,7 @@ async def _audit(
 def _tariff_detail(t: Tariff) -> dict[str, Any]:
     return {"code": t.code, "name": t.name, "monthly_fee_kop": t.monthly_fee_kop, "seats_included": t.seats_included,
             "extra_seat_kop": t.extra_seat_kop, "options": [f"{o.code}={o.price_kop}" for o in t.options],
-            "rate_plan_id": t.rate_plan_id}  # fmt: skip
+            "rate_plan_id": t.rate_plan_id, "legacy": t.legacy}  # fmt: skip
 
 
 def _changed(now: dict[str, Any], was: dict[str, Any], *keep: str) -> dict[str, Any]:

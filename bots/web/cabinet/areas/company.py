@@ -14,6 +14,7 @@ from vats.bots.web.cabinet.kit import ADMIN, CabinetPages, NavEntry, form_fields
 from vats.bots.web.kit import kernel_of, tenant_transaction
 from vats.core.directory.models import RoleSettings, RolesSettings
 from vats.core.errors import ValidationError, VatsError
+from vats.core.features import RECORDING, may_use
 from vats.core.media.library import list_media
 
 PAGE = "/cabinet/settings/pbx"
@@ -62,6 +63,8 @@ class CompanyPages(Controller):
             tenant = tx.tenant
             disabled = await kernel.plugins.disabled_for(tx.conn, tenant.id)
             chains = await list_media(tx.conn, tenant.id)
+            # the tariff may not include recording (tenant_may_use): the page says why nothing is recorded
+            recording_refused = not await may_use(kernel.plugins, tenant.id, RECORDING, tx.conn)
         warnings = [("", "")] + [(str(m.id), m.name) for m in chains]  # "": the standard warning
         plugins = [
             {"name": n, "enabled": n not in disabled, "switchable": kernel.plugins.switchable(n)}
@@ -72,7 +75,8 @@ class CompanyPages(Controller):
         context.setdefault("notice", "")
         return await page(
             request, "company.html", status, tenant=tenant, roles=SCOPED_ROLES, scopes=SCOPES, plugins=plugins,
-            warnings=warnings, default_retention=kernel.config.retention_days, **context,
+            warnings=warnings, default_retention=kernel.config.retention_days, recording_refused=recording_refused,
+            **context,
         )  # fmt: skip
 
     @post("/")
@@ -121,6 +125,8 @@ TEXTS_RU = {
     "pbx_time_zone": "Часовой пояс",
     "pbx_recording": "Запись разговоров",
     "pbx_recording_enabled": "Услуга записи подключена",
+    "pbx_recording_refused": "Ваш тариф не включает запись разговоров: звонки не записываются. Подключите"
+    " опцию «Запись разговоров» у оператора или перейдите на тариф, где она есть (Мои финансы → Сменить тариф).",
     "pbx_recording_default": "Записывать звонки, если не настроено иначе",
     "pbx_warning_media": "Предупреждение о записи по умолчанию",
     "pbx_warning_standard": "Стандартное",
@@ -151,6 +157,8 @@ TEXTS_EN = {
     "pbx_time_zone": "Time zone",
     "pbx_recording": "Call recording",
     "pbx_recording_enabled": "The recording service is on",
+    "pbx_recording_refused": "Your tariff does not include call recording: calls are not recorded. Ask the"
+    ' operator for the "Call recording" option or move to a tariff that has it (My finances → Change tariff).',
     "pbx_recording_default": "Record calls unless set otherwise",
     "pbx_warning_media": "Default recording warning",
     "pbx_warning_standard": "Standard",

@@ -28,6 +28,7 @@ EXACT_RU = {
     "go to insurance": "перейти к страховке",
     "greeting": "приветствие",
     "record": "запись разговора",
+    "not recorded: the tariff has no call recording": "без записи: тариф не включает запись разговоров",
     "message left": "оставлено сообщение",
     "task for the one called": "задача тому, кому звонили",
     "nobody answered": "никто не ответил",
