@@ -96,6 +96,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "operatorUpdateTariff": {"name": "Старт", "monthly_fee_kop": 99000, "seats_included": 3, "extra_seat_kop": 39000},
     "operatorCreateRatePlan": {"name": "Межгород"},
     "operatorAssignTariff": {"tariff": "pro"},
+    "operatorMapLegacyTariff": {"old_code": "Бизнес-2019", "legacy_tariff": "start", "target_tariff": "pro"},
     "changeBillingTariff": {"tariff": "pro"},
     "buyNumber": {"number": "+74957770707", "idempotency_key": "buy-2026-11-29-1"},
     "operatorPutCatalogueNumber": {"city": "Москва", "category": "bronze", "price_kop": 300000, "monthly_kop": 70000},

@@ -73,8 +73,8 @@ class LegacyTerms(msgspec.Struct, kw_only=True):
 
 def clean_code(text: str, field: str = "old_code") -> str:
     code = text.strip()
-    if not 1 <= len(code) <= MAX_CODE:
-        raise ValidationError(f"an old tariff code is 1 to {MAX_CODE} characters", field=field)
+    if not 1 <= len(code) <= MAX_CODE or not code.isprintable():
+        raise ValidationError(f"an old tariff code is 1 to {MAX_CODE} printable characters", field=field)
     return code
 
 
@@ -143,7 +143,7 @@ async def save_mapping(
 
 async def remove_mapping(conn: Connection, old_code: str) -> LegacyMapping:
     """The removed mapping. PBXs already on its terms keep them (their rows name the tariffs)."""
-    found = await mapping(conn, old_code.strip())
+    found = await mapping(conn, clean_code(old_code))
     if found is None:
         raise NotFoundError("no mapping for this old tariff code", field="old_code")
     await conn.execute("DELETE FROM billing_legacy_tariffs WHERE old_code = $1", found.old_code)
@@ -163,7 +163,7 @@ async def migration_completed(
     raw = summary.get("tariff")
     if not isinstance(raw, str) or not raw.strip():
         return None
-    code = raw.strip()[:MAX_CODE]
+    code = "".join(ch for ch in raw if ch.isprintable()).strip()[:MAX_CODE] or "?"
     now = now or dt.datetime.now(dt.UTC)
     switch_on = now.astimezone(dt.UTC).date() + dt.timedelta(days=LEGACY_DAYS)
     row = await conn.fetchrow(

@@ -28,7 +28,7 @@ _RU = {
     "the target tariff must differ from the legacy one": "Целевой тариф должен отличаться от старого.",
     "the target is a legacy tariff: choose one that is sold": "Целевой тариф — старый: выберите продаваемый.",
     "no mapping for this old tariff code": "Для этого кода соответствия нет.",
-    f"an old tariff code is 1 to {legacy.MAX_CODE} characters": f"Код — от 1 до {legacy.MAX_CODE} знаков.",
+    f"an old tariff code is 1 to {legacy.MAX_CODE} printable characters": f"Код — от 1 до {legacy.MAX_CODE} знаков.",
 }
 
 

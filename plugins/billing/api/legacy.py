@@ -47,7 +47,7 @@ class LegacyOperatorController(Controller):
         offered for self-service); unknown tariffs, or a target equal to the legacy one or itself
         legacy, answer 422 naming the field."""
         async with operator.system() as conn:
-            was = await legacy.mapping(conn, data.old_code.strip())
+            was = await legacy.mapping(conn, legacy.clean_code(data.old_code))
             saved, applied = await legacy.save_mapping(
                 conn, operator.kernel, data.old_code, data.legacy_tariff, data.target_tariff
             )
