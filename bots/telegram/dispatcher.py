@@ -18,7 +18,7 @@ import msgspec
 from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.types import TelegramObject, User
 from vats.bots.telegram import links
-from vats.bots.telegram.routers import linking, status, strangers
+from vats.bots.telegram.routers import conferences, linking, status, strangers
 from vats.core.bot import BotUser, language_of
 from vats.core.plugins import PluginHost
 from vats.core.protocols import KernelAPI
@@ -71,6 +71,7 @@ def build_dispatcher(kernel: KernelAPI) -> Dispatcher:
     members.message.filter(F.chat.type == "private", is_linked)
     members.callback_query.filter(is_linked)
     members.include_router(status.router())
+    members.include_router(conferences.router())
     for router in plugin_routers(kernel.plugins):
         members.include_router(router)
     dispatcher.include_router(members)

@@ -23,8 +23,9 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "help": {
         "ru": "/status — ваша доступность\n/tasks — открытые задачи\n/calls — звонки за сегодня\n"
-        "/unlink — отключить бота",
-        "en": "/status — your availability\n/tasks — open tasks\n/calls — today's calls\n/unlink — unlink the bot",
+        "/rooms — кто сейчас в комнатах конференций\n/unlink — отключить бота",
+        "en": "/status — your availability\n/tasks — open tasks\n/calls — today's calls\n"
+        "/rooms — who is in the conference rooms now\n/unlink — unlink the bot",
     },
     "unlinked": {
         "ru": "Бот отключён: уведомления больше не придут.",
