@@ -112,15 +112,36 @@ def shown_rows(
     return rows, general
 
 
+_TAKEN_EMAIL = re.compile(r"^the e-mail (?P<v>\S+) is already an account's log-in$")
+_TAKEN_LOGIN = re.compile(r"^the SIP log-in (?P<v>\S+) \(line of .+\) is already used by another PBX's line$")
+
+
+def _row_of(problem: Problem, rows: list[dict[str, Any]]) -> tuple[int, str] | None:
+    """The row (and field) a problem concerns: by its place, or, for what only the database
+    knows (an e-mail or a log-in another PBX uses), by the row carrying that e-mail or line."""
+    found = _ROW_PLACE.match(problem.place)
+    if found is not None:
+        i = int(found.group("i"))
+        return (i, found.group("field") or "full_name") if i < len(rows) else None
+    if (taken := _TAKEN_EMAIL.match(problem.message)) is not None:
+        value = taken.group("v").lower()
+        return next(((i, "email") for i, r in enumerate(rows) if r["email"].lower() == value), None)
+    if (taken := _TAKEN_LOGIN.match(problem.message)) is not None:
+        value = taken.group("v").lower()
+        hit = (i for i, r in enumerate(rows) if any(line["login"].lower() == value for line in r["lines"]))
+        return next(((i, "lines") for i in hit), None)
+    return None
+
+
 def _place(problem: Problem, rows: list[dict[str, Any]], general: list[str], translate: Any) -> None:
     text = translate(problem.message)
-    found = _ROW_PLACE.match(problem.place)
-    if found is None or int(found.group("i")) >= len(rows):
+    where = _row_of(problem, rows)
+    if where is None:
         general.append(text)
         return
-    row = rows[int(found.group("i"))]
+    row = rows[where[0]]
     row["problems"].append(text)
-    field = found.group("field") or "full_name"
+    field = where[1]
     row["fields"].setdefault({"lines": "lines", "external_numbers": "externals"}.get(field, field), text)
 
 

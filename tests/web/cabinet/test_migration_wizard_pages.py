@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from vats.core.directory.models import EmployeeCreate, SipLineCreate
 from vats.core.kernel import Kernel
 from vats.plugins.migration import wizard_pages
 
@@ -235,3 +236,33 @@ async def test_an_export_of_many_customers_is_listed_fifty_a_page(portal: Cabine
     assert len(re.findall(r"<tr data-draft=", first.text)) == 50 and "1–50 из 51" in first.text
     rest = (await portal.http.get(f"{PAGE}?offset=50")).text
     assert re.findall(r'<a href="/operator/migrations/[^"]+">([^<]+)</a>', rest) == ["Клиент 50"]
+
+
+async def test_an_email_or_a_log_in_another_pbx_uses_is_shown_beside_the_row_that_carries_it(
+    portal: CabinetClient, vats_kernel: Kernel
+) -> None:
+    other = await vats_kernel.directory.create_tenant(name="Другая АТС", admin_email="taken@other.example")
+    await vats_kernel.directory.create_employee(other.tenant_id, EmployeeCreate(
+        full_name="Чужой", email="someone@other.example",
+        sip_lines=[SipLineCreate(kind="softphone", sip_login="p1-desk", sip_password="Other-Line-9")],
+    ))  # fmt: skip
+    await sign_in(portal)
+    draft_url = (await upload(portal, "export.json", json.dumps(EXPORT).encode())).headers["location"].split("?")[0]
+    form = {
+        "row": ["a1", "b2"],
+        "a1.full_name": "Анна", "a1.email": "Taken@other.example", "a1.line": ["p1-anna"], "a1.kind": ["softphone"],
+        "b2.full_name": "Склад", "b2.line": ["p1-desk"], "b2.kind": ["softphone"],
+    }  # fmt: skip
+    token = await portal.csrf(draft_url)
+    saved = await portal.http.post(draft_url, data={**form, "step": "save", "_csrf_token": token})
+    page = (await portal.http.get(saved.headers["location"])).text
+    anna, desk = (re.search(rf'<tr id="row-r{i}".*?</tr>', page, re.S) for i in (0, 1))
+    assert anna and re.findall(r"<li>([^<]+)</li>", anna.group(0)) == [
+        "E-mail taken@other.example уже логин другой учётной записи."
+    ]
+    email = re.search(r'<input id="r0-email"[^>]*>', anna.group(0))
+    assert email and 'aria-invalid="true"' in email.group(0)
+    assert desk and re.findall(r"<li>([^<]+)</li>", desk.group(0)) == [
+        "SIP-логин p1-desk (линия «Склад») уже занят линией другой ВАТС."
+    ]
+    assert 'id="general-problems"' not in page
