@@ -20,6 +20,7 @@ from litestar.security.jwt import JWTCookieAuth, Token
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
+from vats.bots.web.cabinet.history import boosted_posts_keep_the_address
 from vats.bots.web.cabinet.pages import EXCEPTION_HANDLERS
 from vats.bots.web.cabinet.registry import CabinetRegistry
 from vats.bots.web.cabinet.session import PUBLIC
@@ -70,7 +71,11 @@ def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str, re
         # The operator area's pages sit behind the operator's own session: bots/web/cabinet/operator/router.py.
         route_handlers=[SignInController, *registry.routers("tenant"), assets],
         opt={"exclude_from_auth": True},
-        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf), cookie_auth.middleware],
+        middleware=[
+            boosted_posts_keep_the_address,
+            DefineMiddleware(CSRFMiddleware, config=csrf),
+            cookie_auth.middleware,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,
     )

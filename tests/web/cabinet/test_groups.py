@@ -1,5 +1,5 @@
 """Settings → Groups: an admin adds a group, edits its strategy and times (a bad value beside
-its field, nothing saved), orders its members for ringing and deletes it (asked first while a
+its field, nothing saved), orders its members for ringing (the address staying the group's page) and deletes it (asked first while a
 scenario uses it); a head sees only the groups the API shows them, read-only."""
 
 from __future__ import annotations
@@ -59,6 +59,11 @@ async def test_an_admin_builds_a_group_and_orders_its_members(
     browser.find_element(By.CSS_SELECTOR, "#members li:nth-child(2) button[data-action=up]").click()
     wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#members li:first-child").text.startswith("Борис"))
     assert await member_names(vats_kernel, vats_tenant, "Продажи") == ["Борис", "Анна"]
+    # The address stays the group's page through the member changes (not the forms' /members):
+    # a reload shows the group again.
+    assert browser.current_url.split("/")[-1] != "members", browser.current_url
+    browser.refresh()
+    wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#members li:first-child").text.startswith("Борис"))
 
     # A bad ring time: beside its field, nothing saved.
     ring = browser.find_element(By.ID, "ring_time_s")

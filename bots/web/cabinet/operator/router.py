@@ -13,6 +13,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
+from vats.bots.web.cabinet.history import boosted_posts_keep_the_address
 from vats.bots.web.cabinet.operator.portal import OperatorSignIn, public_page
 from vats.bots.web.cabinet.operator.session import COOKIE, cleared_cookie, make_operator_auth, sign_in_url
 from vats.bots.web.cabinet.operator.texts import texts
@@ -64,7 +65,11 @@ def operator_router(kernel: KernelAPI, registry: CabinetRegistry) -> Router:
         path="/",
         route_handlers=[OperatorSignIn, *registry.routers("operator")],
         opt={"exclude_from_auth": True},  # not the API's bearer auth: the operator's cookie
-        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf), make_operator_auth(kernel).middleware],
+        middleware=[
+            boosted_posts_keep_the_address,
+            DefineMiddleware(CSRFMiddleware, config=csrf),
+            make_operator_auth(kernel).middleware,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,
     )
