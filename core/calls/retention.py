@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+from vats.core.conferences import recordings as room_recordings
 from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ async def remove_expired(kernel: KernelAPI, now: dt.datetime | None = None) -> i
                 )
             await asyncio.to_thread(_delete, kernel.config.media_dir, files)
             done += len(ids)
+        # conference rooms' recordings are files only, kept as long (core/conferences/recordings.py)
+        await asyncio.to_thread(room_recordings.remove_expired, kernel.config.media_dir, tenant["id"], cutoff)
     if done:
         log.info("retention: removed the recordings and voicemail of %d calls", done)
     return done

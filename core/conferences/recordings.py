@@ -47,3 +47,14 @@ def recording_file(media_dir: Path, tenant_id: uuid.UUID, room_id: uuid.UUID, re
     if not path.is_file():
         raise NotFoundError("the room has no such recording", field="recording_id")
     return path
+
+
+def remove_expired(media_dir: Path, tenant_id: uuid.UUID, cutoff: dt.datetime) -> int:
+    """Remove the tenant's room recordings that ended before ``cutoff`` (the retention job,
+    core/calls/retention.py: the same period as the call recordings); how many."""
+    removed = 0
+    for path in _folder(media_dir, tenant_id).glob("conf-*.wav"):
+        if dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -5,8 +5,11 @@ and rooms (also under concurrent requests), and tenants never see each other's r
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import os
 
 from vats.bots.web.testing import ApiClients
+from vats.core.calls.retention import remove_expired
 from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
@@ -107,3 +110,24 @@ async def test_concurrent_rooms_on_one_extension_or_number_leave_one_winner(
         assert codes == [201, 409, 409, 409, 409, 409], [a.text for a in answers]
         assert {a.json()["field"] for a in answers if a.status_code == 409} == {field}
     assert len((await admin.get("/api/conferences")).json()) == 2
+
+
+async def test_room_recordings_older_than_the_retention_period_are_removed(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    room = (await admin.post("/api/conferences", json={"name": "Планёрка", "record": True})).json()
+    folder = vats_kernel.config.media_dir / "recordings" / str(tid)
+    folder.mkdir(parents=True)
+    hex_id = room["id"].replace("-", "")
+    old, new = folder / f"conf-{hex_id}-old.wav", folder / f"conf-{hex_id}-new.wav"
+    for path in (old, new):
+        path.write_bytes(b"RIFF")
+    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=vats_kernel.config.retention_days + 1)).timestamp()
+    os.utime(old, (long_ago, long_ago))
+    listed = (await admin.get(f"/api/conferences/{room['id']}/recordings")).json()
+    assert [r["id"] for r in listed] == [new.stem, old.stem]  # newest first
+    await remove_expired(vats_kernel)
+    assert not old.exists() and new.exists()
+    assert [r["id"] for r in (await admin.get(f"/api/conferences/{room['id']}/recordings")).json()] == [new.stem]
