@@ -203,10 +203,13 @@ class MigrationWizard(Controller):
             where = ", ".join(x for x in (exc.who, label) if x)
             problem = f"{where}: {_translator(request)(exc.message)}"
             return await self._step(request, draft, 422, refusal=t["mw_not_saved"].format(problem=problem))
-        async with kernel.db.system() as conn:
-            draft = await save_employees(conn, draft_id, rows)
-            await record(conn, actor(request), "migration_saved", subject_id=draft_id,
-                         detail={"key": draft.key, "employees": len(rows)})  # fmt: skip
+        try:
+            async with kernel.db.system() as conn:
+                draft = await save_employees(conn, draft_id, rows)
+                await record(conn, actor(request), "migration_saved", subject_id=draft_id,
+                             detail={"key": draft.key, "employees": len(rows)})  # fmt: skip
+        except ConflictError:  # created meanwhile (another operator, vats migrate): the page says so
+            return redirect(f"{PAGE}/{draft_id}")
         if step != "create":
             return redirect(f"{PAGE}/{draft_id}?saved=1")
         if draft.problems:
