@@ -266,3 +266,15 @@ async def test_an_email_or_a_log_in_another_pbx_uses_is_shown_beside_the_row_tha
         "SIP-логин p1-desk (линия «Склад») уже занят линией другой ВАТС."
     ]
     assert 'id="general-problems"' not in page
+
+
+async def test_the_wizard_speaks_english_when_the_operator_chooses_it(portal: CabinetClient) -> None:
+    await sign_in(portal)
+    draft_url = (await upload(portal, "export.json", json.dumps(EXPORT).encode())).headers["location"].split("?")[0]
+    chosen = await portal.post_form("/operator/language", {"lang": "en", "back": draft_url}, form_page=draft_url)
+    assert chosen.status_code == 303
+    token = await portal.csrf(draft_url)
+    form = {"row": ["a1"], "a1.full_name": "", "step": "save", "_csrf_token": token}
+    page = (await portal.http.get((await portal.http.post(draft_url, data=form)).headers["location"])).text
+    assert "<h2>Employees</h2>" in page and ">Save<" in page and ">Create the PBX<" in page
+    assert "<li>The employee needs a name</li>" in page and ">Migration<" in page
