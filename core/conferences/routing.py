@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from vats.core.asterisk import wire
 from vats.core.asterisk.wire import Summary, encode_summary
+from vats.core.features import RECORDING
 from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
@@ -149,9 +150,9 @@ class ConferenceRouter:
         if step.state and step.status in ("OK", "TIMEOUT"):  # the digits typed at the prompt
             digits = step.digits
             if room.leader_pin is not None and digits == room.leader_pin:
-                return self._enter(room, True, summary)
+                return await self._enter(room, True, summary)
             if digits == room.pin or (room.pin is None and digits == ""):  # no room PIN: any input but the leader's
-                return self._enter(room, leader, summary)
+                return await self._enter(room, leader, summary)
             tries += 1
             if tries >= MAX_TRIES:
                 # said so, then hung up at the next step
@@ -159,7 +160,7 @@ class ConferenceRouter:
                         "VATS_STATE": f"{STATE_PREFIX}{room.room_id.hex}:{tries}:{int(leader)}"}  # fmt: skip
             return self._ask(room, tries, leader, summary, again=True)
         if room.pin is None and (room.leader_pin is None or leader):  # nothing to ask
-            return self._enter(room, leader, summary)
+            return await self._enter(room, leader, summary)
         return self._ask(room, tries, leader, summary)
 
     async def _leader_by_phone(self, room: RoomRoute, step: wire.StepRequest) -> bool:
@@ -181,15 +182,17 @@ class ConferenceRouter:
             "VATS_STATE": f"{STATE_PREFIX}{room.room_id.hex}:{tries}:{int(leader)}", "VATS_SUMMARY": summary,
         }  # fmt: skip
 
-    def _enter(self, room: RoomRoute, leader: bool, summary: str) -> dict[str, str]:
+    async def _enter(self, room: RoomRoute, leader: bool, summary: str) -> dict[str, str]:
         # VATS_DIALOPTS: the participant's part (leader, waits for a leader, or neither)
         part = "leader" if leader and room.starts != "anyone" else "wait" if room.starts != "anyone" else ""
         folder = self.kernel.config.media_dir / "recordings" / str(room.tenant_id)
-        if room.record:
+        # a tariff without call recording (tenant_may_use, kept in the routing snapshot) records no room
+        record = room.record and RECORDING not in (await self.kernel.snapshots.get(room.tenant_id)).refused
+        if record:
             folder.mkdir(parents=True, exist_ok=True)
         return {
             "VATS_ACTION": CONTEXT, "VATS_DIAL": bridge_name(room.room_id), "VATS_DIALOPTS": part,
-            "VATS_FILE": str(folder / recording_name(room.room_id)) if room.record else "",
+            "VATS_FILE": str(folder / recording_name(room.room_id)) if record else "",
             "VATS_STATE": f"{STATE_PREFIX}{room.room_id.hex}:0:{int(leader)}", "VATS_SUMMARY": summary,
         }  # fmt: skip
 

@@ -60,6 +60,8 @@ async def test_three_callers_with_the_pin_meet_in_the_room_and_a_wrong_pin_stays
     await pbx.kernel.directory.assign_number(tid, MAIN)
     admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
     room = await _room(admin, number=MAIN, pin="1234", record=True)
+    options = f"/api/operator/billing/tenants/{tid}/options"  # recording: a paid option of the Start tariff
+    assert (await vats_api.operator().put(options, json={"options": ["recording"]})).status_code == 200
     await pbx.apply()
     callers = ["+79165550001", "+79165550002", "+79165550003"]
     for caller in callers:

@@ -10,6 +10,7 @@ from vats.core.conferences.models import RoomCreate, RoomUpdate
 from vats.core.conferences.routing import ConferenceRouter, bridge_name
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
+from vats.plugins.billing import catalogue
 
 MAIN = "+74955550001"
 
@@ -60,6 +61,7 @@ async def test_a_changed_room_routes_by_its_new_settings(vats_kernel: Kernel, va
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
         room = await rooms.create_room(conn, tid, RoomCreate(name="Открытая", extension="700", record=True))
+        await catalogue.set_options(conn, tid, ["recording"])  # a paid option of the Start tariff
     router = ConferenceRouter(vats_kernel)
     open_room = await router.answer(_step(wire.internal_did(tid, "700")))
     assert open_room is not None and open_room["VATS_ACTION"] == "conference"  # no PIN: straight in

@@ -1,6 +1,7 @@
 """Tariff options gate features (``tenant_may_use``): call recording only for the PBXs whose
-tariff includes it or that took it, inbound (the engine) and outbound (the router), the
-cabinet saying why nothing is recorded; without the billing plugin everything is allowed."""
+tariff includes it or that took it, inbound (the engine), outbound (the router) and conference
+rooms, the cabinet saying why nothing is recorded; without the billing plugin everything is
+allowed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import uuid
 import msgspec
 from vats.bots.web.app import create_app
 from vats.bots.web.testing import TEST_PASSWORD, ApiClients
+from vats.core.asterisk import wire
 from vats.core.asterisk.agi import AgiRouter
+from vats.core.conferences import rooms
+from vats.core.conferences.models import RoomCreate
+from vats.core.conferences.routing import ConferenceRouter
 from vats.core.directory.service import TenantCreated
 from vats.core.engine.context import CallFacts
 from vats.core.engine.simulator import parse_at, parse_script, simulate
@@ -147,3 +152,23 @@ async def test_the_pbx_settings_page_says_why_calls_are_not_recorded(
         assert page.status_code == 200 and 'id="recording-refused"' not in page.text
     finally:
         await client.close()
+
+
+async def test_a_conference_room_is_recorded_only_with_the_option(
+    vats_kernel: Kernel, vats_tenant: TenantCreated, vats_api: ApiClients
+) -> None:
+    tid = vats_tenant.tenant_id
+    async with vats_kernel.db.tenant(tid) as conn:
+        room = await rooms.create_room(conn, tid, RoomCreate(name="Планёрка", extension="700", record=True))
+    router = ConferenceRouter(vats_kernel)
+    step = wire.StepRequest(did=wire.internal_did(tid, "700"), caller="201", start="0", state="", status="",
+                            digits="", peer="", at_hangup=False)  # fmt: skip
+    entered = await router.answer(step)
+    assert entered is not None and entered["VATS_ACTION"] == "conference" and entered["VATS_FILE"] == ""
+    await _take_recording(vats_api, tid)
+    for _ in range(200):  # 10 s at most for the config notification
+        if RECORDING not in (await vats_kernel.snapshots.get(tid)).refused:
+            break
+        await asyncio.sleep(0.05)
+    entered = await router.answer(step)
+    assert entered is not None and f"conf-{room.id.hex}-" in entered["VATS_FILE"]
