@@ -34,8 +34,9 @@ def register_migration_sources() -> Sequence[ExportSource]:
 def register_routes() -> Sequence[Any]:
     from vats.plugins.migration.agreement_api import MigrationAgreementController, OperatorAgreementController
     from vats.plugins.migration.api import MigrationDraftsController
+    from vats.plugins.migration.api_tenant import MigrationController
 
-    return [MigrationDraftsController, OperatorAgreementController, MigrationAgreementController]
+    return [MigrationDraftsController, OperatorAgreementController, MigrationAgreementController, MigrationController]
 
 
 @hookimpl
@@ -48,6 +49,20 @@ def register_cabinet_pages() -> Sequence[Any]:
     from vats.plugins.migration.wizard_pages import wizard_pages
 
     return [wizard_pages(), operator_pages(), tenant_pages()]
+
+
+@hookimpl
+def register_blocks() -> Sequence[type[Any]]:
+    from vats.plugins.migration.legacy_rules import OldRules
+
+    return [OldRules]
+
+
+@hookimpl
+def register_workers() -> Sequence[Any]:
+    from vats.plugins.migration.completion import completion_worker
+
+    return [completion_worker]
 
 
 @hookimpl

@@ -15,7 +15,15 @@ from vats.core.directory.schedules import create_schedule
 from vats.core.directory.service import load_tenant
 from vats.core.engine.scenarios import create_scenario
 from vats.core.protocols import KernelAPI
-from vats.plugins.migration.plan import PLACEHOLDER_DOMAIN, CustomerPlan, PlannedEmployee, PlannedNumber, PlannedStep
+from vats.plugins.migration.legacy_rules import TAG
+from vats.plugins.migration.plan import (
+    PLACEHOLDER_DOMAIN,
+    CustomerPlan,
+    PlannedEmployee,
+    PlannedNumber,
+    PlannedStep,
+    everyone,
+)
 
 
 def _lines(person: PlannedEmployee) -> list[SipLineCreate]:
@@ -80,10 +88,79 @@ async def create_customer(kernel: KernelAPI, source: str, plan: CustomerPlan) ->
                 "employee_changed", tenant_id=tid, conn=conn, employee_id=employee.id, change="created"
             )
             _own(owners, person, employee.id)
-        if {"forward", "voicemail"} <= kernel.blocks.by_tag.keys():
-            for number in plan.numbers:
-                await _scenario(kernel, conn, tid, number, number_ids[number.e164], owners, created.admin_id)
+        await conn.execute(
+            "INSERT INTO migration_states (tenant_id, source, import_key, admin_id, tariff)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            tid, source, plan.key, created.admin_id, plan.tariff,
+        )  # fmt: skip
+        await build_scenarios(kernel, conn, tid, plan, number_ids, owners, created.admin_id)
         return tid
+
+
+async def build_scenarios(
+    kernel: KernelAPI,
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    plan: CustomerPlan,
+    number_ids: dict[str, uuid.UUID],
+    owners: dict[str, uuid.UUID],
+    admin_id: uuid.UUID,
+    *,
+    old_rules: bool = True,
+) -> None:
+    """Two scenarios per number (seed 000): its old rules, bound to it now, and the new one the
+    admin reviews, bound at completion (``completion.py``). With ``old_rules=False`` (after
+    «Пересоздать») only the new ones are built again: the old rules stay as they were."""
+    lines = {line.login.lower() for person in everyone(plan) for line in person.lines}
+    insurance = {"type": "voicemail", "task_for": "employee", "assignee_id": str(admin_id)}
+    has_insurance = "voicemail" in kernel.blocks.by_tag
+    for number in plan.numbers:
+        number_id = number_ids[number.e164]
+        new_id = None
+        if {"forward", "voicemail"} <= kernel.blocks.by_tag.keys():
+            new_id = await _scenario(kernel, conn, tenant_id, number, owners, admin_id)
+        if not old_rules:
+            await conn.execute(
+                "UPDATE migration_numbers SET new_scenario_id = $3 WHERE tenant_id = $1 AND number_id = $2",
+                tenant_id, number_id, new_id,
+            )  # fmt: skip
+            continue
+        body: dict[str, Any] = {"default": {"handling": _old_rules(number, lines)}}
+        if has_insurance:
+            body["default"]["insurance"] = insurance
+        old = await create_scenario(
+            conn, tenant_id, f"Старые правила {number.e164} (до завершения миграции)", body, kernel.blocks
+        )
+        await conn.execute(
+            "UPDATE numbers SET scenario_id = $3 WHERE tenant_id = $1 AND id = $2", tenant_id, number_id, old.id
+        )
+        await conn.execute(
+            "INSERT INTO migration_numbers (tenant_id, number_id, e164, old_scenario_id, new_scenario_id)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            tenant_id, number_id, number.e164, old.id, new_id,
+        )  # fmt: skip
+
+
+def _old_rules(number: PlannedNumber, lines: set[str]) -> dict[str, Any]:
+    """The number's old configuration as the old-rules block (``legacy_rules.py``) holds it."""
+
+    def addressees(steps: list[PlannedStep]) -> list[dict[str, Any]]:
+        return [
+            {"line": step.to, "ring_s": step.ring_s} if step.to in lines else {"number": step.to, "ring_s": step.ring_s}
+            for step in steps
+        ]
+
+    return {
+        "type": TAG,
+        "number": number.e164,
+        "hours": [{"day": day - 1, "start": i.start, "end": i.end} for i in number.schedule for day in i.days],
+        "forwarding": addressees(number.forwarding),
+        "off_hours": addressees(number.off_hours),
+        "vip": [
+            {"name": name, "callers": number.vip_callers.get(name, []), "forwarding": addressees(steps)}
+            for name, steps in number.vip_lists
+        ],
+    }
 
 
 async def invite_everyone(kernel: KernelAPI, tenant_id: uuid.UUID) -> int:
@@ -133,11 +210,10 @@ async def _scenario(
     conn: Connection,
     tenant_id: uuid.UUID,
     number: PlannedNumber,
-    number_id: uuid.UUID,
     owners: dict[str, uuid.UUID],
     admin_id: uuid.UUID,
-) -> None:
-    """One scenario per number (seed 000): its forwarding list in working time (its schedule,
+) -> uuid.UUID:
+    """The new scenario of a number (seed 000): its forwarding list in working time (its schedule,
     if it had one) and its off-hours list outside it, each VIP list as a filter on a contact tag
     of the list's name, and an insurance block (voicemail, a task for the admin) so that no
     call is lost."""
@@ -161,6 +237,4 @@ async def _scenario(
         for name, steps in number.vip_lists
     ]
     scenario = await create_scenario(conn, tenant_id, f"{number.name or number.e164} (перенесён)", body, kernel.blocks)
-    await conn.execute(
-        "UPDATE numbers SET scenario_id = $3 WHERE tenant_id = $1 AND id = $2", tenant_id, number_id, scenario.id
-    )
+    return scenario.id

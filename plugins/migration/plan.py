@@ -73,6 +73,7 @@ class PlannedNumber(msgspec.Struct, frozen=True, kw_only=True):
     forwarding: list[PlannedStep] = []
     off_hours: list[PlannedStep] = []
     vip_lists: list[tuple[str, list[PlannedStep]]] = []
+    vip_callers: dict[str, list[str]] = {}  # VIP list name -> its callers (E.164), for the old rules
 
 
 def addressee_key(to: str) -> str:
@@ -95,6 +96,7 @@ class CustomerPlan(msgspec.Struct, kw_only=True):
     numbers: list[PlannedNumber]
     problems: list[Problem]
     imported_tenant: uuid.UUID | None = None  # set when an earlier run already created it
+    tariff: str | None = None  # the old tariff's name (billing maps it to a legacy tariff)
 
     @property
     def line_count(self) -> int:
@@ -198,6 +200,7 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
                 e164=e164, name=number.name, schedule=number.schedule, forwarding=_steps(number.forwarding),
                 off_hours=_steps(number.off_hours),
                 vip_lists=[(vip.name, _steps(vip.forwarding)) for vip in number.vip_lists],
+                vip_callers={vip.name: [p for c in vip.callers if (p := phone_or_none(c))] for vip in number.vip_lists},
             ))  # fmt: skip
     own_numbers = {n.e164 for n in numbers}
 
@@ -311,6 +314,7 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
     return CustomerPlan(
         key=key, customer_id=customer.id, name=customer.name, time_zone=customer.time_zone, admin_email=admin_email,
         admin=admin, employees=planned, numbers=numbers, problems=problems,
+        tariff=customer.tariff.name if customer.tariff is not None else None,
     )  # fmt: skip
 
 

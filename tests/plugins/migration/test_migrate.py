@@ -133,12 +133,17 @@ async def test_the_real_run_creates_customers_keeping_log_ins_and_a_second_run_c
     assert people["Сотрудник +79161110000"]["externals"] == ["+79161110000"]
     assert people["Сотрудник old1-2"]["email"].endswith("@migration.invalid")
     assert numbers == ["+74951000001", "+78121000001"]
-    # One scenario per number from its old rules: the list in working time (its schedule), the
-    # off-hours list outside it, the VIP list as a tag filter, and an insurance block.
+    # One new scenario per number from its old rules (bound at completion): the list in working
+    # time (its schedule), the off-hours list outside it, the VIP list as a tag filter, and an
+    # insurance block. Until completion the number follows its old rules.
     async with vats_kernel.db.tenant(tenant_id) as conn:  # type: ignore[arg-type]
         row = await conn.fetchrow(
             "SELECT s.name, s.body, (SELECT intervals FROM schedules WHERE id = (s.body->>'schedule_id')::uuid) AS hours"
-            " FROM numbers n JOIN scenarios s ON s.id = n.scenario_id WHERE n.e164 = '+74951000001'"
+            " FROM migration_numbers m JOIN scenarios s ON s.id = m.new_scenario_id WHERE m.e164 = '+74951000001'"
+        )
+        old_rules = await conn.fetchval(
+            "SELECT s.body->'default'->'handling' FROM numbers n JOIN scenarios s ON s.id = n.scenario_id"
+            " WHERE n.e164 = '+74951000001'"
         )
         ids = {r["full_name"]: str(r["id"]) for r in await conn.fetch("SELECT id, full_name FROM employees")}
     body = row["body"]
@@ -153,6 +158,11 @@ async def test_the_real_run_creates_customers_keeping_log_ins_and_a_second_run_c
         ("VIP", {"type": "tags", "tags": ["VIP"]}, [{"kind": "employee", "id": ids["Сотрудник old1-2"]}]),
     ]
     assert [(i["day"], i["start"], i["end"]) for i in row["hours"]] == [(d, "09:00", "18:00") for d in range(5)]
+    assert old_rules["type"] == "migration_old_rules"
+    assert old_rules["forwarding"] == [{"line": "old1-1", "ring_s": 15}, {"number": "+79161110000", "ring_s": 25}]
+    assert old_rules["vip"] == [
+        {"name": "VIP", "callers": ["+74957654321"], "forwarding": [{"line": "old1-2", "ring_s": 20}]}
+    ]
     # The Asterisk configuration renders the kept log-ins as endpoints (phones keep registering).
     from vats.core.asterisk.render import collect
 
