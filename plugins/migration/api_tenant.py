@@ -14,7 +14,11 @@ class MigrationController(Controller):
     tags = ["migration"]
     opt = {"roles": ADMIN}
 
-    @get(operation_id="getMigration", summary="The migration: numbers, what their calls follow, progress")
+    @get(
+        operation_id="getMigration",
+        summary="The migration: numbers, what their calls follow, the e-mails to confirm, progress",
+        opt={"problems": [404]},  # a PBX that was not migrated
+    )
     async def show(self, me: MeDep, kernel: KernelDep) -> MigrationState:
         async with kernel.db.tenant(me.tenant_id) as conn:
             return await state(conn, me.tenant_id)

@@ -140,6 +140,8 @@ ACCESS: dict[str, Any] = {
     "GET /api/migration/agreement": ADMIN,
     "GET /api/migration/agreement/versions/{version:int}": ADMIN,
     "POST /api/migration/agreement/accept": ADMIN,
+    "GET /api/migration": ADMIN,
+    "POST /api/migration/complete": ADMIN,
     "POST /api/operator/billing/tariffs": OPERATOR,
     "PUT /api/operator/billing/tariffs/{code:str}": OPERATOR,
     "GET /api/operator/billing/rate-plans": OPERATOR,
@@ -298,6 +300,7 @@ BODIES: dict[str, Any] = {
     "PUT /api/operator/migrations/{draft_id:uuid}/employees": {"employees": []},
     "POST /api/operator/migration-agreement/versions": {"title": "Оферта {n}", "body": "Условия {n}"},
     "POST /api/migration/agreement/accept": {"version": 1},
+    "POST /api/migration/complete": {"emails_confirmed": True},
     "POST /api/employees/{employee_id:uuid}/absences": {
         "kind": "sick_leave",
         "starts_on": "2031-02-01",
