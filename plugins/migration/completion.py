@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import logging
 import os
 import uuid
@@ -33,6 +32,7 @@ from vats.core.db.database import Connection
 from vats.core.engine.scenarios import check_body, check_references
 from vats.core.errors import ConflictError, NotFoundError, ValidationError, VatsError
 from vats.core.protocols import KernelAPI
+from vats.plugins.migration.agreement import accepted_version
 from vats.plugins.migration.plan import PLACEHOLDER_DOMAIN
 
 log = logging.getLogger(__name__)
@@ -120,17 +120,6 @@ async def state(conn: Connection, tenant_id: uuid.UUID) -> MigrationState:
     )  # fmt: skip
 
 
-async def accepted_agreement(conn: Connection, tenant_id: uuid.UUID) -> int | Literal["absent"] | None:
-    """The agreement version the tenant accepted (``agreement.py``'s ``accepted_version``), or
-    "absent" when this build has no agreement module (then there is nothing to accept)."""
-    try:
-        module = importlib.import_module("vats.plugins.migration.agreement")
-    except ModuleNotFoundError:
-        return "absent"
-    version: int | None = await module.accepted_version(conn, tenant_id)
-    return version
-
-
 async def request_completion(
     kernel: KernelAPI, tenant_id: uuid.UUID, employee_id: uuid.UUID, *, emails_confirmed: bool
 ) -> MigrationState:
@@ -159,7 +148,7 @@ async def request_completion(
             raise ConflictError("the migration is already completed", field="status")
         if row["status"] == "completing":
             return await state(conn, tenant_id)
-        accepted = await accepted_agreement(conn, tenant_id)
+        accepted = await accepted_version(conn, tenant_id)
         if accepted is None:
             raise ConflictError("accept the migration agreement before completing the migration", field="agreement")
         orphans = await conn.fetch(

@@ -7,13 +7,13 @@ once, retires the old rules and tells the admins once; then calls follow the new
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import uuid
 from typing import Any
 
 import httpx
 from vats.bots.web.testing import ApiClients
 from vats.core.kernel import Kernel
+from vats.plugins.migration import agreement
 from vats.plugins.migration.completion import complete_requested
 
 NUMBER = "+74951239001"
@@ -84,20 +84,16 @@ async def top_up(vats_api: ApiClients, tenant_id: uuid.UUID) -> None:
     assert credited.status_code == 200, credited.text
 
 
-async def accept_agreement(vats_kernel: Kernel, tenant_id: uuid.UUID, admin: httpx.AsyncClient) -> None:
-    """The migration agreement accepted, where this build has one (helper migterms' module)."""
-    if importlib.util.find_spec("vats.plugins.migration.agreement") is None:
-        return
-    from vats.plugins.migration import agreement  # type: ignore[attr-defined,unused-ignore]
-
-    me = (await admin.get("/api/me")).json()
+async def accept_agreement(vats_kernel: Kernel, tenant_id: uuid.UUID) -> None:
+    """The operator publishes the migration agreement; the PBX's first admin accepts it."""
     assert vats_kernel.db is not None
     async with vats_kernel.db.system() as conn:
         published = await agreement.publish(
             conn, agreement.AgreementIn(title="Оферта", body="Текст оферты"), "operator"
         )
     async with vats_kernel.db.tenant(tenant_id) as conn:
-        await agreement.accept(conn, tenant_id, uuid.UUID(me["id"]), published.version)
+        admin_id = await conn.fetchval("SELECT admin_id FROM migration_states WHERE tenant_id = $1", tenant_id)
+        await agreement.accept(conn, tenant_id, admin_id, published.version)
 
 
 async def test_calls_follow_the_old_rules_until_completion_then_the_new_scenario(
@@ -141,7 +137,9 @@ async def test_calls_follow_the_old_rules_until_completion_then_the_new_scenario
     poor = await admin.post("/api/migration/complete", json={"emails_confirmed": True})
     assert poor.status_code == 409 and poor.json()["field"] == "balance", poor.text
     await top_up(vats_api, tenant_id)
-    await accept_agreement(vats_kernel, tenant_id, admin)
+    unaccepted = await admin.post("/api/migration/complete", json={"emails_confirmed": True})
+    assert unaccepted.status_code == 409 and unaccepted.json()["field"] == "agreement", unaccepted.text
+    await accept_agreement(vats_kernel, tenant_id)
     # Two requests at once: one job.
     first, second = await asyncio.gather(
         admin.post("/api/migration/complete", json={"emails_confirmed": True}),
