@@ -186,14 +186,20 @@ def build_record(
     recordings: list[str] = []
     voicemail = None
     answered_at = None
-    transfers: list[tuple[str, str, str]] = []  # kind, transferring channel, target (extension or channel)
-    for row in rows:
+    # kind, transferring channel, target (extension or channel), the row's position
+    transfers: list[tuple[str, str, str, int]] = []
+    # An attended transfer's target answered the consultation, a call of its own (another
+    # linkedid): the caller's record learns of it only from the transfer, and it took the call.
+    consulted: list[str] = []
+    for at, row in enumerate(rows):
         kind, channel = row["eventtype"], row["channame"] or ""
         if kind in ("BLINDTRANSFER", "ATTENDEDTRANSFER"):
             extra = _extra(row)
             blind = kind == "BLINDTRANSFER"
             target = str(extra.get("extension" if blind else "transfer_target_channel_name") or "")
-            transfers.append(("blind" if blind else "attended", channel, target))
+            transfers.append(("blind" if blind else "attended", channel, target, at))
+            if not blind and target:
+                consulted.append(target)
         if kind == "CHAN_START" and row["uniqueid"] not in (origin, first["uniqueid"]) and channel not in order:
             order.append(channel)
         elif kind == "BRIDGE_ENTER" and row["uniqueid"] != origin:
@@ -209,6 +215,11 @@ def build_record(
                 recordings.append(data.split(",", 1)[0])
             elif app == "record":
                 voicemail = data.split(",", 1)[0]
+    for channel in consulted:  # the last party: after everyone rung before the transfer
+        if channel in order:
+            order.remove(channel)
+        order.append(channel)
+        answered.add(channel)
     participants = []
     answered_by = None
     tenant_id = uuid.UUID(summary.tenant_id) if summary and summary.tenant_id != "None" else None
@@ -239,11 +250,15 @@ def build_record(
     if tenant_id is None:
         return None
     participants = _one_per_address(participants)
+    owner_of = {p.address: p.employee_id for p in participants}
     answerer = next((p.employee_id for p in participants if p.address == answered_by), None)
     if not _keeps_recording(summary, answerer, overrides or {}):
         recordings = []
     caller_login = (first["channame"] or "").partition("/")[2].rsplit("-", 1)[0]
-    handed_on = [_transfer(kind, by, to, logins) for kind, by, to in transfers]
+    handed_on = [
+        _transfer(kind, by, to, logins, _after(rows[at + 1 :], to if kind == "attended" else "", logins, owner_of))
+        for kind, by, to, at in transfers
+    ]
     direction = summary.direction if summary else "inbound"
     if entry is not None:  # the router never answered: Asterisk's own events say what the call was
         direction = entry.direction
@@ -270,8 +285,26 @@ def build_record(
     )  # fmt: skip
 
 
-def _transfer(kind: str, by: str, to: str, logins: dict[str, tuple[uuid.UUID, uuid.UUID]]) -> Transfer:
-    """A transfer as the record tells it: the phones' addresses, the extension a blind one dialled."""
+def _after(
+    rows: list[Any], consulted: str, logins: dict[str, Any], owner_of: dict[str, uuid.UUID | None]
+) -> tuple[uuid.UUID | None, bool]:
+    """What became of the call after a transfer (the rows after its event): the first employee
+    rung (an attended transfer's: who took the consultation), and whether any phone answered
+    (an attended transfer's colleague did already)."""
+    if consulted:
+        address = _address(consulted, logins)
+        return (owner_of.get(address) if address else None), True
+    rung = [_address(r["channame"] or "", logins) for r in rows if r["eventtype"] == "CHAN_START"]
+    first = next((owner_of.get(a) for a in rung if a and owner_of.get(a)), None)
+    answered = any(r["eventtype"] == "BRIDGE_ENTER" and _address(r["channame"] or "", logins) is not None for r in rows)
+    return first, answered
+
+
+def _transfer(
+    kind: str, by: str, to: str, logins: dict[str, tuple[uuid.UUID, uuid.UUID]], after: tuple[uuid.UUID | None, bool]
+) -> Transfer:
+    """A transfer as the record tells it: the phones' addresses, the extension a blind one dialled,
+    and what became of the call after it."""
     by_address = _address(by, logins) or by
     owner = logins.get(by_address.partition("/")[2])
     target = to
@@ -279,7 +312,10 @@ def _transfer(kind: str, by: str, to: str, logins: dict[str, tuple[uuid.UUID, uu
         tech, _, rest = to.partition("/")
         name, _, context = rest.rsplit("-", 1)[0].partition("@")
         target = (_colleague(name, context) if tech == "Local" else None) or _address(to, logins) or to
-    return Transfer(kind=kind, by=by_address, by_employee_id=owner[1] if owner else None, to=target)  # type: ignore[arg-type]
+    return Transfer(
+        kind=kind, by=by_address, by_employee_id=owner[1] if owner else None, to=target,  # type: ignore[arg-type]
+        to_employee_id=after[0], answered=after[1],
+    )  # fmt: skip
 
 
 def _channel_of(rows: list[Any], uniqueid: str) -> str:

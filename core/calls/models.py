@@ -28,6 +28,10 @@ class Transfer(msgspec.Struct, frozen=True, kw_only=True):
     by: str  # the transferring phone's address (sip/<login>)
     by_employee_id: uuid.UUID | None = None
     to: str
+    to_employee_id: uuid.UUID | None = None  # the first employee rung after the transfer (who took an attended one)
+    # Whether anyone answered after the transfer (the colleague, or whoever their scenario rang,
+    # the transferring employee too): a call handed on to nobody is a missed call of the last party.
+    answered: bool = True
 
 
 class CallRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,6 +9,10 @@ Decisions where the seeds are silent:
   (voicemail, callback, failed forwarding, manager's task). Its assignee: the contact's
   personal manager if they were addressed, else the first group rung, else the first employee
   rung; a call nobody was rung for (the caller left in the greeting) makes no task;
+* a call transferred to a colleague whom nobody answered after (the caller hung up while it
+  rang) is missed by the last party: the task is the colleague's (the first employee rung after
+  the transfer), although the call was answered before; once anyone answered after the
+  transfer (the colleague, or the call came back to someone), there is no missed task;
 * employees whose phones were unavailable take no part in the personal-manager choice; an
   outside number that belongs to an employee counts as that employee (the record says so).
 """
@@ -169,7 +173,13 @@ async def _tasks(
         if await tasks.check_assignee(conn, tenant_id, intent.assignee_kind, intent.assignee_id):
             wanted.append((intent.kind, intent.assignee_kind, intent.assignee_id))
     answered = record.answered_at is not None
-    if record.direction == "inbound" and not answered and not wanted:
+    handed_on = record.transfers[-1] if record.transfers else None
+    if record.direction == "inbound" and handed_on is not None and not handed_on.answered and not wanted:
+        # handed on to a colleague who did not answer (nor anyone after them): the call is theirs
+        # to return, as the history follows the last party; a transfer someone took makes none
+        if handed_on.to_employee_id is not None:
+            wanted.append(("missed", "employee", handed_on.to_employee_id))
+    elif record.direction == "inbound" and not answered and not wanted:
         manager = contact["manager_id"] if contact else None
         if manager is not None and manager in rung:
             wanted.append(("missed", "employee", manager))

@@ -31,12 +31,7 @@ class SipPhone:
             frames = source.readframes(source.getnframes())
             out.writeframes(frames * talk_repeats)
         inside = f"/tmp/{self.folder.name}"
-        (self.folder / "config").write_text(
-            f"poll_method epoll\nsip_listen 127.0.0.1:{free_port()}\n"
-            f"audio_player aufile,{inside}/heard.wav\naudio_source aufile,{inside}/voice.wav\n"
-            f"audio_alert aufile,{inside}/alert.wav\nmodule_path /usr/lib/baresip/modules\n"
-            "module g711.so\nmodule aufile.so\nmodule stdio.so\nmodule_tmp uuid.so\nmodule_tmp account.so\nmodule_app menu.so\n"
-        )
+        self._configure(inside)
         (self.folder / "accounts").write_text(
             f"<sip:{login}@127.0.0.1:{sip_port};transport=udp>;auth_pass={password};answermode=auto;regint=60\n"
         )
@@ -44,12 +39,32 @@ class SipPhone:
         self.process: subprocess.Popen[bytes] | None = None
         self.inside = inside
 
+    def _configure(self, inside: str) -> None:
+        (self.folder / "config").write_text(
+            f"poll_method epoll\nsip_listen 127.0.0.1:{free_port()}\n"
+            f"audio_player aufile,{inside}/heard.wav\naudio_source aufile,{inside}/voice.wav\n"
+            f"audio_alert aufile,{inside}/alert.wav\nmodule_path /usr/lib/baresip/modules\n"
+            "module g711.so\nmodule aufile.so\nmodule stdio.so\nmodule_tmp uuid.so\nmodule_tmp account.so\nmodule_app menu.so\n"
+        )
+
     def start(self) -> None:
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                ["chroot", str(self.root), "baresip", "-f", self.inside],
-                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        # baresip also listens on the next ports (TCP, TLS), which another process may hold: it
+        # then says so and quits at once; start it again on other ports.
+        for _ in range(3):
+            with self.log.open("wb") as log:
+                self.process = subprocess.Popen(
+                    ["chroot", str(self.root), "baresip", "-f", self.inside],
+                    stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            deadline = time.monotonic() + 5
+            while "baresip is ready" not in self.output() and self.process.poll() is None:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.05)
+            if "Address already in use" not in self.output():
+                return
+            self.stop()
+            self._configure(self.inside)
 
     def command(self, text: str) -> None:
         """Type a command at baresip's console, e.g. ``/dial 301`` or ``/hangup``."""

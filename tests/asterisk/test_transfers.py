@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Any
 
 from vats.bots.web.app import create_app
 from vats.bots.web.testing import TEST_PASSWORD, ApiClients
@@ -20,10 +21,11 @@ from tests.web.cabinet.test_browser import give_password
 DID = "+74954440077"
 
 
-async def test_a_blind_transfer_by_refer_hands_the_caller_to_a_colleague(
-    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients
-) -> None:
-    d, tid = pbx.kernel.directory, vats_tenant.tenant_id
+async def _anna_transfers_to_302(pbx: Pbx, tenant: TenantCreated, *, boris_phones: str, hold: float) -> Any:
+    """Анна (301, a baresip phone) takes a call to the DID and hands it to 302 (Борис, whose
+    dialplan phones behave as ``boris_phones`` says) by REFER; the call's record, Анна's line
+    and the two employees."""
+    d, tid = pbx.kernel.directory, tenant.tenant_id
     await d.assign_number(tid, DID)
     anna, anna_lines = await d.create_employee(tid, EmployeeCreate(
         full_name="Анна", email="anna@t.example", extension="301", availability="available"))  # fmt: skip
@@ -40,6 +42,8 @@ async def test_a_blind_transfer_by_refer_hands_the_caller_to_a_colleague(
     line = anna_lines[0]
     for other in anna_lines[1:]:
         await pbx.phones.set(other.sip_login, "unavailable")
+    for boris_line in boris_lines:
+        await pbx.phones.set(boris_line.sip_login, boris_phones)
     await pbx.phones.set(line.sip_login, "pjsip")
     phone = SipPhone(pbx.sandbox.root, line.sip_login, line.sip_password, pbx.sandbox.sip_port)  # type: ignore[attr-defined]
     phone.start()
@@ -48,19 +52,36 @@ async def test_a_blind_transfer_by_refer_hands_the_caller_to_a_colleague(
         while not pbx.ami.live.registered.get(line.sip_login):
             assert time.monotonic() - started < 20, f"not registered: {phone.output()[-1500:]}"
             await asyncio.sleep(0.2)
-        await pbx.call(DID, hold=8)
+        await pbx.call(DID, hold=hold)
         await asyncio.to_thread(phone.wait_for, "answer")
         await asyncio.sleep(1)
         phone.command("/transfer 302")
         (record,) = await pbx.records(1)
     finally:
         phone.stop()
+    return record, line, anna, (boris, boris_lines)
+
+
+async def _tasks(pbx: Pbx, tenant_id: uuid.UUID) -> list[Any]:
+    assert pbx.kernel.db is not None
+    async with pbx.kernel.db.tenant(tenant_id) as conn:
+        return list(await conn.fetch("SELECT kind, assignee_kind, assignee_id FROM crm_tasks"))
+
+
+async def test_a_blind_transfer_by_refer_hands_the_caller_to_a_colleague(
+    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients
+) -> None:
+    tid = vats_tenant.tenant_id
+    record, line, anna, (boris, boris_lines) = await _anna_transfers_to_302(
+        pbx, vats_tenant, boris_phones="ring:0.5", hold=8
+    )
     # An inbound call still, from the caller, through the scenario; Анна handed it to 302 (Борис),
     # who took it: the history shows Борис as the one who answered.
     assert record["direction"] == "inbound" and record["caller"] == "+79165551234" and record["path"]
-    assert record["transfers"] == [
-        {"kind": "blind", "by": f"sip/{line.sip_login}", "by_employee_id": str(anna.id), "to": "302"}
-    ]
+    assert record["transfers"] == [{
+        "kind": "blind", "by": f"sip/{line.sip_login}", "by_employee_id": str(anna.id), "to": "302",
+        "to_employee_id": str(boris.id), "answered": True,
+    }]  # fmt: skip
     answered = [p["employee_id"] for p in record["participants"] if p["outcome"] == "answered"]
     assert answered[0] == str(anna.id) and answered[-1] == str(boris.id)
     assert record["answered_by"] in {f"sip/{x.sip_login}" for x in boris_lines}
@@ -68,6 +89,7 @@ async def test_a_blind_transfer_by_refer_hands_the_caller_to_a_colleague(
     async with pbx.kernel.db.tenant(tid) as conn:
         took = await conn.fetchval("SELECT answered_by FROM crm_calls WHERE id = $1", uuid.UUID(record["id"]))
     assert took == boris.id
+    assert await _tasks(pbx, tid) == []  # Борис took it: no missed call
     # The history's card says so, in people's words.
     admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
     detail = (await admin.get(f"/api/history/{record['id']}")).json()
@@ -81,3 +103,17 @@ async def test_a_blind_transfer_by_refer_hands_the_caller_to_a_colleague(
     finally:
         await page.close()
 
+
+async def test_a_call_transferred_to_a_colleague_who_does_not_answer_is_his_missed_call(
+    pbx: Pbx, vats_tenant: TenantCreated
+) -> None:
+    # Борис's phones ring and ring; the caller gives up 6 s after the transfer
+    record, _, anna, (boris, _) = await _anna_transfers_to_302(pbx, vats_tenant, boris_phones="noanswer", hold=8)
+    (transfer,) = record["transfers"]
+    assert (transfer["by_employee_id"], transfer["to"], transfer["to_employee_id"], transfer["answered"]) == (
+        str(anna.id), "302", str(boris.id), False
+    )  # fmt: skip
+    assert {p["outcome"] for p in record["participants"] if p["employee_id"] == str(boris.id)} == {"missed"}
+    # The missed call is Борис's (the last party), not Анна's, who took the call first.
+    tasks = await _tasks(pbx, vats_tenant.tenant_id)
+    assert [(t["kind"], t["assignee_kind"], t["assignee_id"]) for t in tasks] == [("missed", "employee", boris.id)]
