@@ -174,7 +174,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "kind": "day_off",
         "note": "Корпоратив",
     },
-    "updateNumber": {"name": "Реклама в метро", "recording": True, "number_as_caller_id": True},
+    "updateNumber": {"name": "Реклама в метро", "recording": "off", "number_as_caller_id": True},
     "createTag": {"kind": "contact", "name": "VIP", "color": "#d33"},
     "updateTenantSettings": {"time_zone": "Europe/Moscow"},
     "switchTenantPlugin": {"enabled": False},

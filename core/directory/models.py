@@ -174,7 +174,7 @@ class Number(Model, frozen=True, kw_only=True):
     tenant_id: uuid.UUID
     e164: str
     name: str
-    recording: bool
+    recording: RecordingOverride = "default"  # "default": the PBX's default (a branch's own choice comes first)
     number_as_caller_id: bool
     recording_warning: bool = False  # warn the caller when the call is recorded (the tenant's default media)
     scenario_id: uuid.UUID | None
@@ -183,7 +183,7 @@ class Number(Model, frozen=True, kw_only=True):
 
 class NumberUpdate(Input, kw_only=True):
     name: str | UnsetType = UNSET
-    recording: bool | UnsetType = UNSET
+    recording: RecordingOverride | UnsetType = UNSET
     recording_warning: bool | UnsetType = UNSET
     number_as_caller_id: bool | UnsetType = UNSET
     scenario_id: uuid.UUID | UnsetType | None = UNSET

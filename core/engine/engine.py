@@ -56,6 +56,16 @@ def _recording(options_done: list[str]) -> str:
     return "employees" if RECORD_FOR_EMPLOYEES in options_done else ""
 
 
+def records_call(branch: str, number: str, tenant_default: bool) -> bool:
+    """Whether a call is recorded from the start: the scenario branch's choice, else the number's
+    (on/off; "default" says nothing), else the tenant's default. The answering employee's own
+    override comes before all three; it is applied when the record is built (asterisk/cel.py)."""
+    for choice in (branch, number):
+        if choice in ("on", "off"):
+            return choice == "on"
+    return tenant_default
+
+
 def _warning(ctx: StepContext, branch_warning: list[str]) -> list[str]:
     """The recording warning: the branch's own media, else the number's warning (when it is on)
     with the tenant's default media, else the standard one."""
@@ -311,7 +321,7 @@ class Engine:
         # Who answers is not known yet, and the employee's override comes first (employee, branch,
         # number, tenant): record when the call says so or when an employee might want it; the
         # record keeps the file only if the answerer's override (else the call's choice) says so.
-        record = {"on": True, "off": False}.get(options.recording, did.recording or settings.recording_default)
+        record = records_call(options.recording, did.recording, settings.recording_default)
         someone_wants = any(e.recording == "on" for e in ctx.snapshot.employees.values())
         if settings.recording_enabled and (record or someone_wants) and RECORDING in ctx.snapshot.refused:
             if "no-recording" not in state.options_done:  # said once, not on every step

@@ -103,9 +103,9 @@ async def test_number_settings_and_tags(vats_kernel: Kernel, vats_tenant: Tenant
             conn,
             tid,
             number.id,
-            NumberUpdate(name="Реклама в метро", recording=True, number_as_caller_id=True, tag_ids=[ad.id]),
+            NumberUpdate(name="Реклама в метро", recording="on", number_as_caller_id=True, tag_ids=[ad.id]),
         )
-        assert updated.tag_ids == [ad.id] and updated.recording and updated.number_as_caller_id
+        assert updated.tag_ids == [ad.id] and updated.recording == "on" and updated.number_as_caller_id
         with pytest.raises(ValidationError) as info:
             await numbers_repo.update_number(conn, tid, number.id, NumberUpdate(tag_ids=[vip.id]))
         assert info.value.field == "tag_ids[0]"

@@ -1,5 +1,5 @@
-"""Settings → Numbers (admins): the PBX's numbers, each with its scenario, call recording and
-"number as caller ID", changed through the service PATCH /api/numbers/{id} calls."""
+"""Settings → Numbers (admins): the PBX's numbers, each with its scenario, call recording (as the
+PBX says, on or off) and "number as caller ID", changed through the service PATCH /api/numbers/{id} calls."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from vats.core.directory.models import NumberUpdate
 from vats.core.engine.scenarios import scenarios_of
 from vats.core.errors import NotFoundError, VatsError
 
+RECORDING = ("default", "on", "off")  # as the PBX says, always, never (a number's override)
+
 
 class NumbersController(Controller):
     path = "/cabinet/settings/numbers"
@@ -34,7 +36,10 @@ class NumbersController(Controller):
             numbers = await repo.list_numbers(tx.conn, tx.tenant.id)
             scenarios = await scenarios_of(tx.conn, tx.tenant.id)
         lang = await my_language(request)
-        choices = {"scenarios": [("", say(lang, "numbers_no_scenario"))] + [(str(s.id), s.name) for s in scenarios]}
+        choices = {
+            "scenarios": [("", say(lang, "numbers_no_scenario"))] + [(str(s.id), s.name) for s in scenarios],
+            "recording": [(m, say(lang, f"numbers_recording_{m}")) for m in RECORDING],
+        }
         return await page(request, "numbers.html", status, numbers=numbers, choices=choices, **form_context(context))
 
     @post("/{number_id:uuid}")
@@ -48,7 +53,7 @@ class NumbersController(Controller):
                 data = NumberUpdate(
                     name=form.get("name", ""),
                     scenario_id=forms.optional_id(form, "scenario_id"),
-                    recording=forms.checkbox(form, "recording"),
+                    recording=forms.choice(form, "recording", RECORDING),  # type: ignore[arg-type]
                     recording_warning=forms.checkbox(form, "recording_warning"),
                     number_as_caller_id=forms.checkbox(form, "number_as_caller_id"),
                 )

@@ -58,7 +58,8 @@ async def test_an_admin_sets_a_numbers_scenario_recording_and_caller_id(
 
     form = f"number-{number.id}"
     Select(browser.find_element(By.ID, f"{form}-scenario_id")).select_by_value(str(scenario.id))
-    for box in ("recording", "recording_warning", "number_as_caller_id"):
+    Select(browser.find_element(By.ID, f"{form}-recording")).select_by_value("off")  # over the PBX's default
+    for box in ("recording_warning", "number_as_caller_id"):
         element = browser.find_element(By.ID, f"{form}-{box}")
         if not element.is_selected():
             browser.execute_script("arguments[0].click()", element)
@@ -69,17 +70,19 @@ async def test_an_admin_sets_a_numbers_scenario_recording_and_caller_id(
     assert browser.find_element(By.ID, "notice").text == "Номер +74951234567 сохранён."
     saved = await stored(vats_kernel, tid, number.id)
     assert (saved.name, saved.scenario_id, saved.recording, saved.recording_warning, saved.number_as_caller_id) == (
-        "Отдел продаж", scenario.id, True, True, True
+        "Отдел продаж", scenario.id, "off", True, True
     )  # fmt: skip
+    assert Select(browser.find_element(By.ID, f"{form}-recording")).first_selected_option.text == "Не записывать"
 
     # An empty name is refused beside its input, and nothing of the form is saved.
-    browser.execute_script("arguments[0].click()", browser.find_element(By.ID, f"{form}-recording"))
+    Select(browser.find_element(By.ID, f"{form}-recording")).select_by_value("on")
     browser.find_element(By.ID, f"{form}-name").clear()
     submit(browser, form)
     error = wait(browser).until(ec.presence_of_element_located((By.ID, f"{form}-name-error")))
     assert error.text == "Заполните это поле."
     assert browser.find_element(By.ID, f"{form}-name").get_attribute("aria-invalid") == "true"
-    assert not browser.find_element(By.ID, f"{form}-recording").is_selected()  # the posted state kept
+    posted = Select(browser.find_element(By.ID, f"{form}-recording")).first_selected_option
+    assert posted.get_attribute("value") == "on"  # the posted state kept
     assert await stored(vats_kernel, tid, number.id) == saved
 
 
