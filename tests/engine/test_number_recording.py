@@ -10,6 +10,7 @@ import pytest
 from vats.core.directory.models import NumberUpdate
 from vats.core.directory.numbers import update_number
 from vats.core.engine.engine import records_call
+from vats.plugins.billing import catalogue
 
 from tests.engine.conftest import NUMBER, Company, emp, forward
 
@@ -23,6 +24,7 @@ async def _setup(company: Company, *, tenant_default: bool, number: str, branch:
     async with company.kernel.db.tenant(company.tenant_id) as conn:
         number_id = await conn.fetchval("SELECT id FROM numbers WHERE e164 = $1", NUMBER)
         await update_number(conn, company.tenant_id, number_id, NumberUpdate(recording=number))  # type: ignore[arg-type]
+        await catalogue.set_options(conn, company.tenant_id, ["recording"])  # a paid option of the tariff
     options: dict[str, Any] = {} if branch == "default" else {"recording": branch}
     await company.set_scenario({"default": {"options": options, "handling": forward(emp(company.people["201"]))}})
     company.kernel.snapshots.invalidate(company.tenant_id)  # type: ignore[union-attr]
