@@ -2,6 +2,13 @@
 table the operator reads with ``vats mail list``), so the demo works offline. Neither path
 writes a message body (which may carry a link or a token) to the log.
 
+A letter may carry attachments (:class:`Attachment`: a file name, a MIME type, and the bytes or
+the path of a file). One with attachments is written out piece by piece as it goes over the SMTP
+connection (the file read 57 KB at a time, base64-encoded on the way), so a large report is held
+in memory neither whole nor twice; the dev inbox keeps only the attachments' names and sizes.
+Put only small ``content`` in the outbox (its payload is JSON): a large file is better made by
+the channel that sends it (as billing's e-mailed call detail report does) and given as ``path``.
+
 Every letter goes through the kernel's outbox (channel ``mail``): :func:`enqueue_mail` writes
 it in the transaction that causes it (the invitation's token, say), the caller then sends it at
 once with ``Sender.deliver([id])``, and the background sender (:func:`mail_worker`, run by
@@ -9,12 +16,16 @@ once with ``Sender.deliver([id])``, and the background sender (:func:`mail_worke
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import datetime as dt
 import logging
+import os
 import uuid
+from collections.abc import AsyncIterator
 from email.header import Header
 from email.mime.text import MIMEText
-from email.utils import formataddr, parseaddr
+from email.utils import encode_rfc2231, formataddr, formatdate, make_msgid, parseaddr
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -29,10 +40,41 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Mail(msgspec.Struct, frozen=True, kw_only=True):
+PIECE = 57 * 1024  # bytes of a file read at a time: whole base64 lines of 76 characters (57 bytes each)
+
+
+class Attachment(msgspec.Struct, frozen=True, kw_only=True):
+    """A file sent with a letter: its ``content`` (small ones) or the ``path`` of a file read
+    piece by piece as the letter goes out (large ones); exactly one of the two."""
+
+    filename: str
+    mime_type: str
+    content: bytes | None = None
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.content is None) == (self.path is None):
+            raise ValueError("an attachment has either content or a path")
+
+    def size(self) -> int:
+        return len(self.content) if self.content is not None else os.path.getsize(self.path or "")
+
+    async def pieces(self) -> AsyncIterator[bytes]:
+        """The file in pieces of :data:`PIECE` bytes (read off the event loop)."""
+        if self.content is not None:
+            for start in range(0, len(self.content), PIECE):
+                yield self.content[start : start + PIECE]
+            return
+        with open(self.path or "", "rb") as file:  # noqa: ASYNC230  # each read below goes to a thread
+            while piece := await asyncio.to_thread(file.read, PIECE):
+                yield piece
+
+
+class Mail(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     to: str
     subject: str
     text: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class StoredMail(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +109,8 @@ class SmtpMailer:
     async def send(self, mail: Mail) -> str | None:
         import aiosmtplib
 
+        if mail.attachments:
+            return await self._send_streamed(mail)
         # compat32's Header, not EmailMessage's folding: the latter drops the space where it folds
         # a long non-ASCII subject between two encoded words ("подключён к" became "подключёнк").
         message = MIMEText(mail.text, "plain", "utf-8")
@@ -86,6 +130,95 @@ class SmtpMailer:
         log.info("mail sent to %s: %s", mail.to, mail.subject)
         return answer[:200]
 
+    async def _send_streamed(self, mail: Mail) -> str:
+        """A letter with attachments, its DATA written piece by piece: aiosmtplib's ``data()``
+        takes the whole message as one bytes object (and copies it twice to normalise it), so
+        after its MAIL and RCPT the message goes over its protocol's ``write`` with the
+        transport's flow control between pieces. Our MIME has only base64 bodies and encoded
+        headers: no line starts with a dot, so nothing needs dot-stuffing."""
+        import aiosmtplib
+
+        smtp = aiosmtplib.SMTP(
+            hostname=self.host, port=self.port, use_tls=self.use_tls, start_tls=self.start_tls, timeout=15
+        )
+        await smtp.connect()
+        try:
+            if self.username and self.password:
+                await smtp.login(self.username, self.password)
+            await smtp.mail(parseaddr(self.sender)[1])
+            try:
+                await smtp.rcpt(mail.to)
+            except aiosmtplib.SMTPRecipientRefused as exc:  # as ``aiosmtplib.send`` reports it
+                raise aiosmtplib.SMTPRecipientsRefused([exc]) from None
+            start = await smtp.execute_command(b"DATA")
+            if start.code != 354:
+                raise aiosmtplib.SMTPDataError(start.code, start.message)
+            protocol = smtp.protocol
+            assert protocol is not None  # connected above
+            async for piece in mime_pieces(mail, self.sender):
+                protocol.write(piece)
+                await protocol._drain_helper()  # waits while the transport's buffer is full
+            protocol.write(b".\r\n")
+            done = await protocol.read_response(timeout=60)
+            if done.code != 250:
+                raise aiosmtplib.SMTPDataError(done.code, done.message)
+        except BaseException:
+            smtp.close()
+            raise
+        try:
+            await smtp.quit()
+        except aiosmtplib.SMTPException:
+            smtp.close()  # the letter is taken: a lost goodbye changes nothing
+        log.info("mail with %d attachment(s) sent to %s: %s", len(mail.attachments), mail.to, mail.subject)
+        return done.message[:200]
+
+
+def _header(name: str, value: str) -> bytes:
+    return f"{name}: {value}\r\n".encode("ascii")
+
+
+def _base64_lines(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def _file_name(filename: str) -> str:
+    if filename.isascii() and '"' not in filename and "\\" not in filename:
+        return f'filename="{filename}"'
+    return f"filename*={encode_rfc2231(filename, 'utf-8')}"
+
+
+async def mime_pieces(mail: Mail, sender: str) -> AsyncIterator[bytes]:
+    """The letter as multipart/mixed MIME with CRLF lines, in pieces: the headers and the text,
+    then each attachment base64-encoded as its file is read."""
+    boundary = f"==vats-{uuid.uuid4().hex}"
+    head = b"".join((
+        _header("From", formataddr(parseaddr(sender), "utf-8")),
+        _header("To", mail.to),
+        _header("Subject", Header(mail.subject, "utf-8").encode().replace("\n", "\r\n")),
+        _header("Date", formatdate(usegmt=True)),
+        _header("Message-ID", make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)),
+        _header("MIME-Version", "1.0"),
+        _header("Content-Type", f'multipart/mixed; boundary="{boundary}"'),
+        b"\r\n",
+        f"--{boundary}\r\n".encode(),
+        _header("Content-Type", 'text/plain; charset="utf-8"'),
+        _header("Content-Transfer-Encoding", "base64"),
+        b"\r\n",
+        _base64_lines(mail.text.encode()),
+    ))  # fmt: skip
+    yield head
+    for attachment in mail.attachments:
+        yield b"".join((
+            f"--{boundary}\r\n".encode(),
+            _header("Content-Type", attachment.mime_type),
+            _header("Content-Disposition", f"attachment; {_file_name(attachment.filename)}"),
+            _header("Content-Transfer-Encoding", "base64"),
+            b"\r\n",
+        ))  # fmt: skip
+        async for piece in attachment.pieces():
+            yield _base64_lines(piece)
+    yield f"--{boundary}--\r\n".encode()
+
 
 class DevInbox:
     """Keeps outgoing mail in the database instead of sending it."""
@@ -94,10 +227,12 @@ class DevInbox:
         self.db = db
 
     async def send(self, mail: Mail) -> str | None:
+        # The attachments themselves are not kept (the table holds text): their names and sizes are.
+        listed = "".join(f"\n\n[вложение: {a.filename}, {a.size()} байт]" for a in mail.attachments)
         async with self.db.system() as conn:
             kept = await conn.fetchval(
                 "INSERT INTO dev_mail (to_address, subject, body) VALUES ($1, $2, $3) RETURNING id",
-                mail.to, mail.subject, mail.text,
+                mail.to, mail.subject, mail.text + listed,
             )  # fmt: skip
         log.info("mail to %s kept in the dev inbox: %s", mail.to, mail.subject)
         return f"dev_mail {kept}"
@@ -149,9 +284,13 @@ class MailChannel:
         self.mailer = mailer
 
     async def send(self, item: Item) -> Outcome:
+        return await self.send_mail(msgspec.convert(item.payload, Mail))
+
+    async def send_mail(self, mail: Mail) -> Outcome:
+        """One letter's outcome: for a channel that makes its letter when it is due (with a file
+        made then, say) and sends it the same way."""
         import aiosmtplib
 
-        mail = msgspec.convert(item.payload, Mail)
         try:
             answer = await self.mailer.send(mail)
         except aiosmtplib.SMTPConnectError as exc:  # never connected (refused, timed out): not sent

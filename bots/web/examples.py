@@ -74,6 +74,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "createBillingTopUp": {"amount_kop": 150000, "method": "card"},
     "createBillingInvoice": {"amount_kop": 150000},
     "closeBillingMonth": {"month": "2026-10"},
+    "mailBillingCallDetail": {"since": "2026-11-01", "until": "2026-11-30", "email": "buh@romashka.example"},
     "operatorCreateInvoice": {"amount_kop": 150000},
     "operatorCloseMonth": {"month": "2026-10"},
     "operatorPutVatRate": {"effective_from": "2026-01-01", "rate_pct": 22},

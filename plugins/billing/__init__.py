@@ -18,7 +18,8 @@ call rating, built only on public hooks, as a third party would write it:
 * ``register_dashboard_widgets``: the balance on the cabinet's dashboard, for admins (``widget.py``);
 * ``register_payment_gateways``: YooKassa, or in demo mode a fake of it (``payments/``);
 * ``register_workers``: monthly charges and non-payment checks (``monthly.py``), autopay
-  (``payments/autopay.py``), the closing documents of each month (``documents/``).
+  (``payments/autopay.py``), the closing documents of each month (``documents/``), the
+  e-mailed call detail reports (``detail_mail.py``).
 """
 
 from __future__ import annotations
@@ -138,10 +139,11 @@ def register_dashboard_widgets() -> Sequence[Any]:
 
 @hookimpl
 def register_workers() -> Sequence[Worker]:
+    from vats.plugins.billing import detail_mail
     from vats.plugins.billing.documents import service as documents
     from vats.plugins.billing.payments.autopay import worker
 
-    return [monthly.worker, worker, documents.worker]
+    return [monthly.worker, worker, documents.worker, detail_mail.worker]
 
 
 @hookimpl

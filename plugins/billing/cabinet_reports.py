@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import IO, Any
 
 import msgspec
@@ -28,7 +28,7 @@ from vats.bots.web.cabinet.kit import (
 )
 from vats.core.errors import NotFoundError, ValidationError, VatsError
 from vats.plugins.billing import cabinet as finances
-from vats.plugins.billing import detail, requisites
+from vats.plugins.billing import detail, detail_mail, requisites
 from vats.plugins.billing.cabinet import PAGE, kopecks, money
 from vats.plugins.billing.documents import service as documents
 from vats.plugins.billing.documents import store
@@ -48,6 +48,8 @@ def message(lang: str, exc: VatsError) -> str:
     key = exc.message if exc.message in ru else _SERVICE_MESSAGES.get(exc.message, "")
     if not key and exc.field in _REQUISITES_FIELDS:
         key = f"billing_requisites_bad_{exc.field}"
+    if not key and exc.field == "email":
+        key = _EMAIL_REFUSED
     return texts.get(key) or ru.get(key) or problem_text(lang, exc.message)  # type: ignore[arg-type]
 
 
@@ -164,10 +166,15 @@ class _Query(msgspec.Struct):
     until_text: str
 
 
-def _query(request: Request[Any, Any, Any], zone: str) -> _Query:
-    """The period the person picked (default: this month so far) and the page's offset."""
+def _texts(given: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(given.get(k, "")).strip() for k in ("since", "until", "offset")}
+
+
+def _query(request: Request[Any, Any, Any], zone: str, given: Mapping[str, Any] | None = None) -> _Query:
+    """The period the person picked (default: this month so far) and the page's offset, from the
+    address's query or from a posted form (``given``)."""
     today = dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
-    texts = {k: str(request.query_params.get(k, "")).strip() for k in ("since", "until", "offset")}
+    texts = _texts(request.query_params if given is None else given)
     days: dict[str, dt.date] = {}
     for field, default in (("since", today.replace(day=1)), ("until", today)):
         try:
@@ -185,21 +192,48 @@ class CallsPage(Controller):
 
     @get("/")
     async def show(self, request: Request[Any, Any, Any]) -> Template:
+        return await self._show(request)
+
+    @post("/mail")
+    async def mail(self, request: Request[Any, Any, Any]) -> Template:
+        """Queue the period's report for the address given (the admin's own by default): it is
+        built and sent in the background (``detail_mail``); a refusal is shown beside its field."""
+        me = require(request, ADMIN)
+        form = await form_fields(request)
+        lang = language(request)
+        email = form.get("email", "").strip()
+        try:
+            async with tenant_transaction(kernel_of(request), me) as tx:
+                query = _query(request, tx.tenant.time_zone, form)
+                _, asked = await detail_mail.ask(
+                    tx.conn, tx.tenant.id, since=query.within.since, until=query.within.until,
+                    zone=tx.tenant.time_zone, to=email or me.email,
+                )  # fmt: skip
+        except ValidationError as exc:
+            field = exc.field if exc.field in ("since", "until", "email") else "email"
+            return await self._show(request, 422, {field: message(lang, exc)}, given=form, email=email)
+        sent = TEXTS_EN if lang == "en" else TEXTS_RU
+        notice = sent["billing_mail_queued"].format(to=asked.to)
+        return await self._show(request, given=form, email=email, notice=notice)
+
+    async def _show(
+        self, request: Request[Any, Any, Any], status: int = 200, errors: dict[str, str] | None = None, *,
+        given: Mapping[str, Any] | None = None, email: str | None = None, notice: str = "",
+    ) -> Template:  # fmt: skip
         me = require(request, ADMIN)
         lang = language(request)
-        errors: dict[str, str] = {}
-        status = 200
+        errors = dict(errors or {})
         async with tenant_transaction(kernel_of(request), me) as tx:
             zone = tx.tenant.time_zone
             try:
-                query = _query(request, zone)
+                query = _query(request, zone, given)
             except ValidationError as exc:
                 errors[exc.field or "since"] = message(lang, exc)
                 status = 422
                 today = dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+                texts = _texts(request.query_params if given is None else given)
                 query = _Query(within=detail.period(today.replace(day=1), today, zone), offset=0,
-                               since_text=str(request.query_params.get("since", "")),
-                               until_text=str(request.query_params.get("until", "")))  # fmt: skip
+                               since_text=texts["since"], until_text=texts["until"])  # fmt: skip
             totals = await detail.totals(tx.conn, tx.tenant.id, query.within)
             calls = await detail.page(tx.conn, tx.tenant.id, query.within, limit=ROWS, offset=query.offset)
         local = zoneinfo.ZoneInfo(zone)
@@ -212,6 +246,7 @@ class CallsPage(Controller):
         span = f"since={query.since_text}&until={query.until_text}"
         return await page(
             request, "billing/calls.html", status, tab="calls", errors=errors, query=query, rows=rows, span=span,
+            notice=notice, email=me.email if email is None else email, my_email=me.email,
             totals={"calls": totals.calls, "talk": detail.minutes(totals.talk_s),
                     "billed": detail.minutes(totals.billed_s), "price": money(totals.price_kop, lang)},
             previous=max(0, query.offset - ROWS) if query.offset else None,
@@ -268,6 +303,7 @@ _SERVICE_MESSAGES = {
     f"a call detail report covers at most {detail.MAX_DAYS} days": "billing_period_too_long",
     "the period must start before it ends": "billing_period_order",
 }
+_EMAIL_REFUSED = "billing_mail_bad_email"
 
 TEXTS_RU = {
     "billing_tab_calls": "Детализация",
@@ -328,6 +364,11 @@ TEXTS_RU = {
     "billing_earlier": "← Раньше",
     "billing_later": "Дальше →",
     "billing_calls_pages": "Страницы детализации",
+    "billing_mail": "Отправить на e-mail",
+    "billing_mail_to": "Адрес для отчёта",
+    "billing_mail_hint": "Отчёт за показанный период в XLSX придёт письмом через несколько минут.",
+    "billing_mail_queued": "Детализация за период формируется и будет отправлена на {to}.",
+    "billing_mail_bad_email": "Укажите адрес электронной почты, например buh@romashka.ru",
 }
 TEXTS_EN = {
     "billing_tab_calls": "Call detail",
@@ -388,4 +429,9 @@ TEXTS_EN = {
     "billing_earlier": "← Earlier",
     "billing_later": "Later →",
     "billing_calls_pages": "Call detail pages",
+    "billing_mail": "Send by e-mail",
+    "billing_mail_to": "Send the report to",
+    "billing_mail_hint": "The shown period's report in XLSX arrives by e-mail within a few minutes.",
+    "billing_mail_queued": "The period's call detail is being built and will be sent to {to}.",
+    "billing_mail_bad_email": "Give an e-mail address, e.g. buh@romashka.ru",
 }
