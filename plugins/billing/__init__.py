@@ -120,13 +120,15 @@ def register_routes() -> Sequence[Any]:
 def register_cabinet_pages() -> Sequence[Any]:
     """Settings → Мои финансы and its autopay page (``cabinet.py``), buying a number and
     changing the tariff (``shop_pages.py``) in the cabinet, for admins; the tenants' documents
-    (``operator_pages.py``) and the old tariffs' mapping (``legacy_pages.py``) in the operator portal."""
+    (``operator_pages.py``), the old tariffs' mapping (``legacy_pages.py``) and the number catalogue
+    (``catalogue_pages.py``) in the operator portal."""
     from vats.plugins.billing.cabinet import cabinet_pages
+    from vats.plugins.billing.catalogue_pages import catalogue_pages
     from vats.plugins.billing.legacy_pages import legacy_pages
     from vats.plugins.billing.operator_pages import operator_pages
     from vats.plugins.billing.shop_pages import shop_pages
 
-    return [cabinet_pages(), shop_pages(), operator_pages(), *legacy_pages()]
+    return [cabinet_pages(), shop_pages(), operator_pages(), *legacy_pages(), catalogue_pages()]
 
 
 @hookimpl
