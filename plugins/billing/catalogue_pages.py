@@ -154,9 +154,10 @@ class CataloguePage(Controller):
             rows = await conn.fetch(_LIST, city, state if state in ("free", "sold") else None, SHOWN + 1)
             cities = [r["city"] for r in await conn.fetch(_CITIES)]
             counts = await conn.fetchrow(_COUNTS)
+        assert counts is not None  # an aggregate always answers a row
         numbers = [{
             "e164": r["e164"], "city": r["city"], "category": r["category"],
-            "price": money(r["price_kop"], lang), "monthly": money(r["monthly_kop"], lang),  # type: ignore[arg-type]
+            "price": money(r["price_kop"], lang), "monthly": money(r["monthly_kop"], lang),
             "price_input": roubles_input(r["price_kop"]), "monthly_input": roubles_input(r["monthly_kop"]),
             "sold": r["sold_to"] is not None, "tenant": r["tenant"], "tenant_id": r["sold_to"],
         } for r in rows[:SHOWN]]  # fmt: skip
@@ -192,7 +193,7 @@ class CataloguePage(Controller):
                 if await conn.fetchval("SELECT true FROM billing_number_catalogue WHERE e164 = $1", e164):
                     refused.append(Refused(line=line, text=typed, reason=t["billing_cat_exists"].format(number=e164)))
                     continue
-                entry = CatalogueNumber(e164=e164, **msgspec.structs.asdict(prices))  # type: ignore[arg-type]
+                entry = CatalogueNumber(e164=e164, **msgspec.structs.asdict(prices))
                 try:
                     async with conn.transaction():  # a savepoint: a refused row leaves the others
                         saved = await numbers_shop.put_entry(conn, entry)
@@ -228,7 +229,7 @@ class CataloguePage(Controller):
                 elif was["sold_to"] is not None:
                     errors["e164"] = t["billing_cat_sold_no_edit"].format(number=e164)
                 else:
-                    entry = CatalogueNumber(e164=e164, **msgspec.structs.asdict(prices))  # type: ignore[arg-type]
+                    entry = CatalogueNumber(e164=e164, **msgspec.structs.asdict(prices))
                     saved = await numbers_shop.put_entry(conn, entry)
                     await _audit_put(conn, request, saved, **{k: was[k] for k in was.keys() if k != "sold_to"})
                     return redirect(f"{PAGE}?{urlencode({'done': 'saved', 'number': e164})}")
