@@ -22,6 +22,7 @@ from vats.core.directory.service import TenantCreated
 
 from tests.asterisk.conftest import Pbx
 from tests.asterisk.sip_phone import SipPhone
+from tests.asterisk.test_transfers import call_page
 
 DID = "+74954440078"
 
@@ -133,3 +134,5 @@ async def test_an_attended_transfer_hands_the_caller_to_the_consulted_colleague(
         tasks = await conn.fetchval("SELECT count(*) FROM crm_tasks")
     assert took == boris.id  # the history follows the last party
     assert tasks == 0  # a call someone took makes no missed-call task
+    shown = await call_page(pbx, vats_tenant, record["id"])
+    assert "Анна перевёл(а) звонок на Борис (с консультацией)</li>" in shown

@@ -62,6 +62,17 @@ async def _anna_transfers_to_302(pbx: Pbx, tenant: TenantCreated, *, boris_phone
     return record, line, anna, (boris, boris_lines)
 
 
+async def call_page(pbx: Pbx, tenant: TenantCreated, call_id: str) -> str:
+    """The call's page in the cabinet, as the PBX's admin sees it."""
+    page = CabinetClient(create_app(pbx.kernel))
+    try:
+        email = await give_password(pbx.kernel, tenant.tenant_id, tenant.admin_id)
+        assert (await page.sign_in(email, TEST_PASSWORD)).status_code == 303
+        return (await page.http.get(f"/cabinet/history/{call_id}")).text
+    finally:
+        await page.close()
+
+
 async def _tasks(pbx: Pbx, tenant_id: uuid.UUID) -> list[Any]:
     assert pbx.kernel.db is not None
     async with pbx.kernel.db.tenant(tenant_id) as conn:
@@ -94,14 +105,8 @@ async def test_a_blind_transfer_by_refer_hands_the_caller_to_a_colleague(
     admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
     detail = (await admin.get(f"/api/history/{record['id']}")).json()
     assert detail["transfers"][0]["to"] == "302" and detail["call"]["answered_by"] == str(boris.id)
-    page = CabinetClient(create_app(pbx.kernel))
-    try:
-        email = await give_password(pbx.kernel, tid, vats_tenant.admin_id)
-        assert (await page.sign_in(email, TEST_PASSWORD)).status_code == 303
-        shown = (await page.http.get(f"/cabinet/history/{record['id']}")).text
-        assert "Анна перевёл(а) звонок на 302 (без консультации)" in shown
-    finally:
-        await page.close()
+    shown = await call_page(pbx, vats_tenant, record["id"])
+    assert "Анна перевёл(а) звонок на 302 (без консультации)</li>" in shown
 
 
 async def test_a_call_transferred_to_a_colleague_who_does_not_answer_is_his_missed_call(
@@ -117,3 +122,5 @@ async def test_a_call_transferred_to_a_colleague_who_does_not_answer_is_his_miss
     # The missed call is Борис's (the last party), not Анна's, who took the call first.
     tasks = await _tasks(pbx, vats_tenant.tenant_id)
     assert [(t["kind"], t["assignee_kind"], t["assignee_id"]) for t in tasks] == [("missed", "employee", boris.id)]
+    shown = await call_page(pbx, vats_tenant, record["id"])
+    assert "Анна перевёл(а) звонок на 302 (без консультации): никто не ответил</li>" in shown
