@@ -17,6 +17,7 @@ from tests.web.cabinet.axe import accessibility_problems
 from tests.web.cabinet.conftest import Server, chromium
 from tests.web.cabinet.test_browser import page_id, sign_in, wait
 from tests.web.cabinet.test_migration_banner_pages import migrated_pbx, publish
+from tests.web.cabinet.test_operator_portal import fits_a_phone, make_operator, op_sign_in, submit_form
 from tests.web.cabinet.test_pages import phone
 
 
@@ -76,3 +77,21 @@ async def test_an_employee_of_a_migrated_pbx_sees_no_banner(
         wait(driver).until(lambda d: page_id(d) != "")
         assert driver.find_elements(By.ID, "migration-banner-slot") == []
         assert driver.find_elements(By.ID, "migration-banner") == []
+
+
+async def test_the_operator_publishes_a_version_in_the_portal_and_the_page_reads_at_both_widths(
+    cabinet_server: Server, browser: Any, vats_api: ApiClients, vats_kernel: Kernel, screenshots: Path
+) -> None:
+    await make_operator(vats_kernel)
+    await migrated_pbx(vats_api, vats_kernel)
+    op_sign_in(browser, cabinet_server, path="/operator/migration-agreement")
+    wait(browser).until(lambda d: page_id(d) == "operator-migration-agreement")
+    old = browser.find_element(By.ID, "agreement-form")
+    submit_form(browser, {"title": "Миграционная оферта", "body": "Условия перехода в новый кабинет."}, "publish")
+    wait(browser).until(ec.staleness_of(old))
+    assert wait(browser).until(ec.visibility_of_element_located((By.ID, "notice"))).text == "Опубликована редакция 1."
+    problems = look(browser, screenshots, "operator-migration-agreement")
+    phone(browser, True)
+    assert fits_a_phone(browser), "the page scrolls sideways at 375 px"
+    phone(browser, False)
+    assert not problems, "\n".join(problems)
