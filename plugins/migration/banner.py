@@ -2,7 +2,8 @@
 every cabinet page until the migration is completed: the agreement (accepted? a newer version?),
 the check of the moved settings, and the completion with its progress.
 
-A PBX is migrated when ``vats migrate`` or the wizard created it (``migration_imports``)."""
+The migration's state (status, progress, numbers, employees) is ``completion.py``'s; a PBX it
+does not know was not migrated."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Literal
 
 import msgspec
 from vats.core.db.database import Connection
-from vats.plugins.migration import agreement
+from vats.core.errors import NotFoundError
+from vats.plugins.migration import agreement, completion
 from vats.plugins.migration.agreement import AgreementState
 
 Status = Literal["pending", "completing", "completed"]
@@ -31,12 +33,15 @@ class Banner(msgspec.Struct, kw_only=True):
         return self.status == "pending" and self.agreement.accepted_version is not None
 
 
-async def is_migrated(conn: Connection, tenant_id: uuid.UUID) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM migration_imports WHERE tenant_id = $1 LIMIT 1", tenant_id))
-
-
 async def banner(conn: Connection, tenant_id: uuid.UUID) -> Banner | None:
     """The banner's facts, None for a PBX that was not migrated."""
-    if not await is_migrated(conn, tenant_id):
+    try:
+        state = await completion.state(conn, tenant_id)
+    except NotFoundError:
         return None
-    return Banner(agreement=await agreement.state(conn, tenant_id), status="pending")
+    return Banner(
+        agreement=await agreement.state(conn, tenant_id), status=state.status, steps_done=state.steps_done,
+        steps_total=state.steps_total,
+        numbers_without_scenario=[n.e164 for n in state.numbers if n.new_scenario_id is None],
+        employees_without_email=sum(1 for e in state.employees if e.email is None),
+    )  # fmt: skip

@@ -10,13 +10,15 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 from vats.bots.web.testing import ApiClients
 from vats.core.kernel import Kernel
+from vats.plugins.migration import completion
 
 from tests.web.cabinet.axe import accessibility_problems
 from tests.web.cabinet.conftest import Server, chromium
 from tests.web.cabinet.test_browser import page_id, sign_in, wait
-from tests.web.cabinet.test_migration_banner_pages import migrated_pbx, publish
+from tests.web.cabinet.test_migration_banner_pages import migrated_pbx, publish, top_up
 from tests.web.cabinet.test_operator_portal import fits_a_phone, make_operator, op_sign_in, submit_form
 from tests.web.cabinet.test_pages import phone
 
@@ -63,6 +65,7 @@ async def test_the_admin_reads_and_accepts_the_agreement_from_the_banner(
     step = wait(browser).until(ec.visibility_of_element_located((By.ID, "mig-step-agreement"))).text
     assert "Принята редакция 1: Борис Админов" in step
     assert "Не нажимайте, пока не проверите все настройки" in browser.find_element(By.ID, "mig-step-complete").text
+    assert browser.find_element(By.ID, "mig-complete").is_displayed()
     problems += look(browser, screenshots, "migration-banner-accepted")
     assert not problems, "\n".join(problems)
 
@@ -94,4 +97,44 @@ async def test_the_operator_publishes_a_version_in_the_portal_and_the_page_reads
     phone(browser, True)
     assert fits_a_phone(browser), "the page scrolls sideways at 375 px"
     phone(browser, False)
+    assert not problems, "\n".join(problems)
+
+
+async def test_the_admin_checks_the_emails_goes_back_then_completes_and_the_banner_follows_to_the_end(
+    cabinet_server: Server, browser: Any, vats_api: ApiClients, vats_kernel: Kernel, screenshots: Path
+) -> None:
+    pbx = await migrated_pbx(vats_api, vats_kernel)
+    await publish(vats_api, "Условия.")
+    admin = await vats_api.as_employee(pbx["tenant"], pbx["admin"])
+    assert (await admin.post("/api/migration/agreement/accept", json={"version": 1})).status_code == 201
+    await top_up(vats_api, pbx["tenant"])
+    sign_in(browser, cabinet_server, "boss@romashka.example")
+    wait(browser).until(ec.element_to_be_clickable((By.ID, "mig-complete"))).click()
+    wait(browser).until(lambda d: page_id(d) == "migration-complete")
+    emails = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#mig-emails .mig-email")]
+    assert emails == ["anna@romashka.example", "boss@romashka.example"]
+    problems = look(browser, screenshots, "migration-complete")
+    # «Отменить» goes back to Сотрудники, where an e-mail is corrected; the banner is still there.
+    browser.find_element(By.ID, "complete-cancel").click()
+    wait(browser).until(lambda d: "employees" in page_id(d))
+    wait(browser).until(ec.element_to_be_clickable((By.ID, "mig-complete"))).click()
+    wait(browser).until(lambda d: page_id(d) == "migration-complete")
+    old = browser.find_element(By.ID, "complete-form")
+    browser.find_element(By.ID, "complete-ok").click()
+    wait(browser).until(ec.staleness_of(old))
+    notice = wait(browser).until(ec.visibility_of_element_located((By.ID, "notice")))
+    assert notice.text == "Завершение миграции запущено."
+    # The banner shows the progress while the job runs, and the end once it is over.
+    progress = wait(browser).until(ec.visibility_of_element_located((By.ID, "mig-completing")))
+    assert "Миграция завершается: шаг 0 из" in progress.text
+    problems += look(browser, screenshots, "migration-completing")
+    assert await completion.run_completion(vats_kernel, pbx["tenant"])
+    done = WebDriverWait(browser, 20).until(ec.visibility_of_element_located((By.ID, "mig-completed")))
+    assert done.text == "Миграция завершена: звонки обрабатываются по сценариям нового кабинета."
+    # A page opened afterwards has no banner.
+    browser.get(cabinet_server.url + "/cabinet/settings/employees")
+    wait(browser).until(lambda d: "employees" in page_id(d))
+    asked = "const done = arguments[0]; fetch('/cabinet/migration/banner').then(r => done(r.status))"
+    assert browser.execute_async_script(asked) == 204  # what the slot was answered: nothing to draw
+    assert browser.find_elements(By.ID, "migration-banner") == []
     assert not problems, "\n".join(problems)

@@ -89,7 +89,7 @@ async def test_a_migrated_pbxs_admin_gets_the_banner_and_an_employee_does_not(
     shown = await cabinet.http.get("/cabinet/migration/banner")
     assert shown.status_code == 200 and 'id="migration-banner"' in shown.text
     assert 'id="mig-read-agreement"' in shown.text and "Прочитать и принять" in shown.text
-    assert "Кнопка появится после принятия оферты." in shown.text
+    assert "Кнопка появится после принятия оферты." in shown.text and 'id="mig-complete"' not in shown.text
     worker = CabinetClient(vats_api.app)
     try:
         await signed_in(worker, "anna@romashka.example")
@@ -134,8 +134,59 @@ async def test_the_admin_accepts_the_agreement_on_its_page_and_the_banner_moves_
     assert 'id="agreement-accepted"' in after.text and "Борис Админов (boss@romashka.example)" in after.text
     banner = (await cabinet.http.get("/cabinet/migration/banner")).text
     assert 'id="mig-read-agreement"' not in banner and "Принята редакция 2: Борис Админов" in banner
-    assert "Кнопка появится после принятия оферты." not in banner
+    assert "Кнопка появится после принятия оферты." not in banner and 'id="mig-complete"' in banner
     assert vats_kernel.db is not None
     async with vats_kernel.db.system() as conn:
         row = await conn.fetchrow("SELECT employee_id, version FROM migration_agreement_acceptances")
     assert (row["employee_id"], row["version"]) == (pbx["admin"], 2)
+
+
+async def top_up(api: ApiClients, tenant_id: uuid.UUID, kop: int = 100_000) -> None:
+    answer = await api.operator().post(
+        f"/api/operator/billing/tenants/{tenant_id}/adjustments",
+        json={"direction": "credit", "amount_kop": kop, "reason": "Тест", "idempotency_key": f"top-{uuid.uuid4()}"},
+    )
+    assert answer.status_code in (200, 201), answer.text
+
+
+async def test_the_confirmation_lists_every_employees_email_and_refuses_beside_the_button(
+    vats_api: ApiClients, vats_kernel: Kernel, cabinet: CabinetClient
+) -> None:
+    pbx = await migrated_pbx(vats_api, vats_kernel)
+    await publish(vats_api, "Условия.")
+    await signed_in(cabinet, "boss@romashka.example")
+    confirm = await cabinet.http.get("/cabinet/migration/complete")
+    assert confirm.status_code == 200
+    assert re.findall(r'<td class="mig-email">([^<]+)</td>', confirm.text) == [
+        "anna@romashka.example", "boss@romashka.example",
+    ]  # fmt: skip
+    assert 'id="complete-cancel"' in confirm.text and 'href="/cabinet/settings/employees"' in confirm.text
+    # «ОК» without money on the balance (billing is installed): refused, the reason beside the button.
+    poor = await cabinet.post_form("/cabinet/migration/complete", {}, form_page="/cabinet/migration/complete")
+    assert poor.status_code == 422
+    error = re.search(r'id="complete-error"[^>]*>([^<]+)<', poor.text)
+    assert error and error.group(1) == "Баланс 0.00 ₽: пополните его, чтобы завершить миграцию"
+    await top_up(vats_api, pbx["tenant"])
+    # With money, before the agreement is accepted: refused too.
+    first = await cabinet.post_form("/cabinet/migration/complete", {}, form_page="/cabinet/migration/complete")
+    assert first.status_code == 422
+    error = re.search(r'id="complete-error"[^>]*>([^<]+)<', first.text)
+    assert error and error.group(1) == "Сначала примите миграционную оферту"
+    await cabinet.post_form("/cabinet/migration/agreement", {"version": "1"}, form_page="/cabinet/migration/agreement")
+    started = await cabinet.post_form("/cabinet/migration/complete", {}, form_page="/cabinet/migration/complete")
+    assert started.status_code == 303, started.text
+    after = await cabinet.http.get(started.headers["location"])
+    assert "Завершение миграции запущено." in after.text and 'id="complete-form"' not in after.text
+    banner = await cabinet.http.get("/cabinet/migration/banner")
+    assert banner.status_code in (200, 204)  # completing (with its progress), or already completed
+
+
+async def test_an_employee_cannot_open_or_post_the_completion(
+    vats_api: ApiClients, vats_kernel: Kernel, cabinet: CabinetClient
+) -> None:
+    await migrated_pbx(vats_api, vats_kernel)
+    await signed_in(cabinet, "anna@romashka.example")
+    assert (await cabinet.http.get("/cabinet/migration/complete")).status_code == 403
+    token = await cabinet.csrf("/cabinet/me")
+    refused = await cabinet.http.post("/cabinet/migration/complete", data={"_csrf_token": token})
+    assert refused.status_code == 403
