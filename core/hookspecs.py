@@ -299,6 +299,24 @@ def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kerne
 
 
 @hookspec
+def calls_ended(
+    tenant_id: uuid.UUID, records: Sequence[CallRecord], conn: Connection, kernel: KernelAPI
+) -> Answer[None]:
+    """Calls ended: a batch of one tenant's CallRecords, as the call-record reader stores them
+    (up to 50 per transaction; one record when a call is stored alone, e.g. the simulator).
+
+    Called once per batch inside the transaction that stores the records, scoped to the tenant,
+    before ``call_ended`` is called for each record: for plugins that handle many records with
+    one set-based statement (billing rates a batch with one INSERT). Implement this hook or
+    ``call_ended``, not both, or each record reaches you twice. Failures keep ``call_ended``'s
+    rule, per record: an implementation that raises is rolled back to its own savepoint and
+    then called again with each record alone (each in its own savepoint), so only its work on
+    the records it fails on is lost; other plugins' work and the records stay. Records may
+    come again (a replay): make the work idempotent. May return an awaitable.
+    """
+
+
+@hookspec
 def recordings_removed(
     tenant_id: uuid.UUID, call_ids: list[uuid.UUID], files: list[str], conn: Connection
 ) -> Answer[None]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import logging
 import uuid
-from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator, Sequence
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -269,6 +269,42 @@ class PluginHost:
         """Call an event hook on every plugin enabled for the tenant, each in its own savepoint
         of ``conn``; the non-None answers in call order."""
         return [a async for _, a in self.each(hook, isolate_in=conn, tenant_id=tenant_id, **kwargs) if a is not None]
+
+    async def emit_batch(
+        self,
+        hook: str,
+        *,
+        tenant_id: uuid.UUID,
+        conn: Connection,
+        batch_arg: str,
+        batch: Sequence[Any],
+        disabled: Collection[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Call a batch event hook (``calls_ended``) once per plugin enabled for the tenant, the
+        whole ``batch`` as the argument ``batch_arg``, each plugin in its own savepoint of ``conn``.
+
+        A plugin that raises on the batch is rolled back to its savepoint and called again with
+        each item alone, each in its own savepoint: it loses its work only on the items it fails
+        on, as it would with the per-item hook, and the other plugins' work stays.
+        """
+        if not batch:
+            return
+        kwargs = self._arguments(kwargs, conn, tenant_id)
+        for impl in await self._enabled(hook, conn, tenant_id, disabled):
+            kwargs[batch_arg] = batch
+            if await self._call(hook, impl, kwargs, conn) is _FAILED and len(batch) > 1:
+                log.warning("plugin %r: hook %s again, one item at a time", impl.plugin_name, hook)
+                for item in batch:
+                    kwargs[batch_arg] = [item]
+                    await self._call(hook, impl, kwargs, conn)
+
+    async def switched_off(self, conn: Connection, tenant_id: uuid.UUID, *hooks: str) -> Collection[str]:
+        """The plugins the tenant switched off, read only when some implementation of ``hooks``
+        could be switched off (else empty, without a query): read once for several emits."""
+        if any(self.switchable(impl.plugin_name) for hook in hooks for impl in self._in_order(hook)):
+            return await self.disabled_for(conn, tenant_id)
+        return ()
 
     async def first(
         self,

@@ -2,10 +2,10 @@
 
 Rates N answered outbound call records (destinations spread over the seeded rate plan's
 prefixes, 10 tenants) the way the call-record reader hands them over (core/asterisk/cel.py):
-batches of up to 50 records of one tenant per transaction, the tenant's switched-off plugins
-read once per batch, ``plugins.emit("call_ended", ...)`` per record (the kernel's savepoint per
-plugin included). Only the billing plugin is loaded,
-so the figure is billing's. The baseline, in the same run, inserts the same ledger rows (one
+batches of up to 50 records of one tenant per transaction, handed to the plugins with
+``vats.core.calls.records.announce`` (``calls_ended`` once per batch, the kernel's savepoint
+per plugin per batch included; ``call_ended`` per record, which no loaded plugin implements
+here). Only the billing plugin is loaded, so the figure is billing's. The baseline, in the same run, inserts the same ledger rows (one
 INSERT per row, the same batches and transactions) straight into ``billing_ledger``: what
 writing the charges costs without rating, idempotency and the cached balance.
 
@@ -41,7 +41,7 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from vats.core.asterisk.agi import AgiRouter
-from vats.core.calls.records import CallRecord, Participant
+from vats.core.calls.records import CallRecord, Participant, announce
 from vats.core.config import Config
 from vats.core.kernel import Kernel, ensure_database, with_database
 from vats.plugins import billing
@@ -93,24 +93,19 @@ async def rate_all(kernel: Kernel, work: list[list[CallRecord]]) -> float:
     started = time.perf_counter()
     for batch in work:
         async with kernel.db.tenant(batch[0].tenant_id) as conn:
-            disabled = await kernel.plugins.disabled_for(conn, batch[0].tenant_id)  # once per batch, as the reader
-            for record in batch:
-                await kernel.plugins.emit(
-                    "call_ended", tenant_id=record.tenant_id, conn=conn, record=record, disabled=disabled
-                )
+            await announce(conn, kernel.plugins, batch[0].tenant_id, batch)  # as the reader, after storing them
     return time.perf_counter() - started
 
 
 async def rate_directly(kernel: Kernel, work: list[list[CallRecord]]) -> float:
     """Billing's own share: its hook implementation called straight, without the kernel's
-    per-plugin savepoint and switched-off-plugins lookup that ``emit`` adds to every record."""
+    per-plugin savepoint that ``announce`` adds to every batch."""
     from vats.plugins import billing
 
     started = time.perf_counter()
     for batch in work:
         async with kernel.db.tenant(batch[0].tenant_id) as conn:
-            for record in batch:
-                await billing.call_ended(record=record, conn=conn, kernel=kernel)
+            await billing.calls_ended(tenant_id=batch[0].tenant_id, records=batch, conn=conn, kernel=kernel)
     return time.perf_counter() - started
 
 

@@ -31,7 +31,7 @@ import msgspec
 from vats.core.asterisk.wire import Summary, decode_summary, normalise_did, parse_internal
 from vats.core.calls.intents import TaskIntent
 from vats.core.calls.models import Transfer
-from vats.core.calls.records import CallRecord, Participant, store_in
+from vats.core.calls.records import CallRecord, Participant, store_batch
 from vats.core.protocols import KernelAPI
 
 log = logging.getLogger(__name__)
@@ -391,7 +391,8 @@ class CelRecords:
         """Records for these finished calls: their events read in one query, then one transaction
         per tenant for all of its calls (a call's record, its removal from the queue and its
         ``call_ended`` stay in one transaction; batching saves the round trips that made the
-        ingest cost more CPU than routing the call)."""
+        ingest cost more CPU than routing the call): a tenant's records are stored with one
+        statement and handed to ``calls_ended`` once (one savepoint per plugin per batch)."""
         async with self.kernel.db.system() as conn:
             rows = await conn.fetch("SELECT * FROM cel WHERE linkedid = ANY($1) ORDER BY id", linkedids)
             candidates = sorted({_login_part(r["channame"] or "") for r in rows})
@@ -442,11 +443,9 @@ class CelRecords:
                         [record.linkedid for record in records],
                     )
                 }  # another process may have taken some
-                # the tenant's switched-off plugins, read once for the batch, not once per record
-                disabled = await self.kernel.plugins.disabled_for(conn, tenant_id) if taken else set()
-                for record in records:
-                    if record.linkedid in taken:
-                        stored += int(await store_in(conn, self.kernel.plugins, record, disabled))
+                # stored with one statement, announced once per batch (calls_ended), then per record
+                mine = [record for record in records if record.linkedid in taken]
+                stored += len(await store_batch(conn, self.kernel.plugins, tenant_id, mine))
         self.stored += stored
         await asyncio.to_thread(self._remove, dropped)
         return stored

@@ -3,8 +3,8 @@ call rating, built only on public hooks, as a third party would write it:
 
 * ``register_migrations``: its tables (``migrations/``), RLS on the tenant-owned ones;
 * ``tenant_created``: the new PBX's account on the default tariff;
-* ``call_ended``: each call record rated and charged once (``rating.py``), the money its
-  call held released (``prepaid.py``);
+* ``calls_ended``: each batch of call records rated and charged once with one statement
+  (``rating.py``), the money the calls held released (``prepaid.py``);
 * ``call_budget``: a paid call refused, or limited to the talk time the money left pays for;
 * ``tenant_balance``: answers the kernel's balance lookup;
 * ``tenant_seats_included``: the seats the tenant's tariff includes (the kernel keeps none);
@@ -64,10 +64,11 @@ async def tenant_created(tenant: Tenant, conn: Connection) -> None:
 
 
 @hookimpl
-async def call_ended(record: CallRecord, conn: Connection, kernel: KernelAPI) -> None:
-    await rater.rate(conn, record, kernel)
-    if prepaid.held_money(record):
-        await prepaid.release(conn, record.tenant_id, record.linkedid or "")
+async def calls_ended(tenant_id: uuid.UUID, records: Sequence[CallRecord], conn: Connection, kernel: KernelAPI) -> None:
+    """A batch of the tenant's records rated, and the money their calls held released, with one
+    statement (``rating.Rater.rate_batch``)."""
+    held = [r.linkedid for r in records if r.linkedid and prepaid.held_money(r)]
+    await rater.rate_batch(conn, tenant_id, records, held, kernel)
 
 
 @hookimpl

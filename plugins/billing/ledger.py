@@ -9,6 +9,7 @@ trigger), so the balance is always the ledger's sum (``verify`` says whether it 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -22,10 +23,10 @@ _COLUMNS = "id, kind, amount_kop, reason, reference, idempotency_key, actor, cre
 # The default tariff of a tenant with no account yet (created before billing was installed).
 DEFAULT_TARIFF = "start"
 
-_MOVE = f"""
+_POST = f"""
 WITH moved AS (
     INSERT INTO billing_ledger (tenant_id, kind, amount_kop, reason, reference, idempotency_key, actor, billed_s)
-    SELECT $1, $2, $3, $4, $5, $6, $7, $8 {{condition}}
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8
     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
     RETURNING {_COLUMNS}
 ), account AS (
@@ -37,15 +38,6 @@ WITH moved AS (
 )
 SELECT moved.*, account.balance_kop AS after_kop FROM moved, account
 """
-_POST = _MOVE.format(condition="")
-# The same, written only while the tenant's tariff still has rate plan $9 at version $10: a
-# charge priced from a cached plan needs no round trip to check the plan first.
-_POST_IF_PLAN = _MOVE.format(
-    condition=f"""WHERE (SELECT p.id = $9 AND p.version = $10
-        FROM billing_tariffs t JOIN billing_rate_plans p ON p.id = t.rate_plan_id
-        WHERE t.id = coalesce((SELECT tariff_id FROM billing_accounts WHERE tenant_id = $1),
-                              (SELECT id FROM billing_tariffs WHERE code = '{DEFAULT_TARIFF}')))"""
-)
 
 
 def check_amount(amount_kop: int, field: str = "amount_kop") -> None:
@@ -89,25 +81,92 @@ async def post(
     return await _posted(conn, tenant_id, row, amount_kop, kernel)
 
 
-async def post_if_plan(
+class CallCharge(msgspec.Struct, frozen=True, kw_only=True):
+    """One call's charge for ``post_calls``: a debit keyed ``call:<record id>``."""
+
+    key: str  # call:<record id>: the idempotency key and the reference
+    amount_kop: int  # > 0: what the call costs (posted as a debit)
+    reason: str
+    billed_s: int
+
+
+class CallsPosted(msgspec.Struct, kw_only=True):
+    """What ``post_calls`` did: ``plan_ok`` False: the plan was no longer the tenant's and
+    nothing was charged (the holds were released all the same)."""
+
+    plan_ok: bool
+    movements: list[Posted]
+
+
+# A batch of call charges and the release of the money the calls held, in one statement: the
+# charges only while the tenant's tariff still has rate plan $2 at version $3 (priced from a
+# cached plan; $2 NULL: no plan, nothing to charge), each at most once (the key's unique
+# index: a replayed record, or another process rating it at the same time, adds nothing); the
+# cached balance moved by what was written, the holds' sum by what was released.
+_POST_CALLS = f"""
+WITH plan AS (
+    SELECT $2::uuid IS NULL OR coalesce((SELECT p.id = $2 AND p.version = $3
+        FROM billing_tariffs t JOIN billing_rate_plans p ON p.id = t.rate_plan_id
+        WHERE t.id = coalesce((SELECT tariff_id FROM billing_accounts WHERE tenant_id = $1),
+                              (SELECT id FROM billing_tariffs WHERE code = '{DEFAULT_TARIFF}'))), false) AS ok
+), moved AS (
+    INSERT INTO billing_ledger (tenant_id, kind, amount_kop, reason, reference, idempotency_key, actor, billed_s)
+    SELECT $1, 'call', -c.amount_kop, c.reason, c.key, c.key, 'system', c.billed_s
+    FROM unnest($4::text[], $5::bigint[], $6::text[], $7::int[]) AS c(key, amount_kop, reason, billed_s)
+    WHERE (SELECT ok FROM plan)
+    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+    RETURNING {_COLUMNS}
+), gone AS (
+    DELETE FROM billing_reservations WHERE tenant_id = $1 AND call_id = ANY($8::text[]) RETURNING amount_kop
+), account AS (
+    INSERT INTO billing_accounts (tenant_id, tariff_id, balance_kop)
+    SELECT $1, (SELECT id FROM billing_tariffs WHERE code = '{DEFAULT_TARIFF}'),
+           (SELECT coalesce(sum(amount_kop), 0) FROM moved)
+    WHERE EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM gone)
+    ON CONFLICT (tenant_id) DO UPDATE
+        SET balance_kop = billing_accounts.balance_kop + EXCLUDED.balance_kop,
+            reserved_kop = billing_accounts.reserved_kop - (SELECT coalesce(sum(amount_kop), 0) FROM gone),
+            updated_at = now()
+    RETURNING balance_kop
+)
+SELECT (SELECT ok FROM plan) AS plan_ok, (SELECT balance_kop FROM account) AS after_kop, moved.*
+FROM (SELECT) AS one LEFT JOIN moved ON true ORDER BY moved.id
+"""
+
+
+async def post_calls(
     conn: Connection,
     tenant_id: uuid.UUID,
-    plan: tuple[uuid.UUID, int],
+    plan: tuple[uuid.UUID, int] | None,
+    charges: Sequence[CallCharge],
+    release: Sequence[str] = (),
     *,
-    kind: Kind,
-    amount_kop: int,
-    idempotency_key: str,
-    reason: str = "",
-    reference: str = "",
     kernel: KernelAPI | None = None,
-    billed_s: int | None = None,
-) -> Posted | None:
-    """``post``, only while the tenant's tariff has rate plan ``plan`` = (id, version); None
-    (nothing written) when it has another, or when the key was posted before."""
-    check_amount(amount_kop)
-    args = (tenant_id, kind, amount_kop, reason, reference, idempotency_key, "system", billed_s, *plan)
-    row = await conn.fetchrow(_POST_IF_PLAN, *args)
-    return None if row is None else await _posted(conn, tenant_id, row, amount_kop, kernel)
+) -> CallsPosted:
+    """Charge a batch of calls and release the money held for the calls ``release`` names
+    (their linkedids), with one statement within ``conn``'s transaction: the charges only while
+    the tenant's tariff has rate plan ``plan`` = (id, version) (None: charges must be empty).
+    A key posted before adds nothing. Each new movement is announced as ``balance_changed``
+    (with ``kernel``), in ledger order, its balance before and after."""
+    for charge in charges:
+        check_amount(charge.amount_kop)
+    plan_id, version = plan if plan is not None else (None, 0)
+    rows = await conn.fetch(
+        _POST_CALLS, tenant_id, plan_id, version, [c.key for c in charges], [c.amount_kop for c in charges],
+        [c.reason for c in charges], [c.billed_s for c in charges], list(release),
+    )  # fmt: skip
+    moved = [r for r in rows if r["id"] is not None]
+    posted = []
+    if moved:
+        before = rows[0]["after_kop"] - sum(r["amount_kop"] for r in moved)
+        for row in moved:
+            posted.append(Posted(movement=_movement(row), created=True, before_kop=before,
+                                 after_kop=before + row["amount_kop"]))  # fmt: skip
+            before += row["amount_kop"]
+        if kernel is not None and kernel.plugins.implemented("billing_event"):
+            for one in posted:
+                await _announce(kernel, conn, tenant_id, one)
+    return CallsPosted(plan_ok=bool(rows[0]["plan_ok"]), movements=posted)
 
 
 async def _posted(
@@ -118,12 +177,16 @@ async def _posted(
         movement=movement, created=True, before_kop=row["after_kop"] - amount_kop, after_kop=row["after_kop"]
     )
     if kernel is not None and kernel.plugins.implemented("billing_event"):
-        await kernel.plugins.emit(
-            "billing_event", tenant_id=tenant_id, conn=conn, kind="balance_changed",
-            payload={"before_kop": posted.before_kop, "after_kop": posted.after_kop, "amount_kop": amount_kop,
-                     "movement": msgspec.to_builtins(movement)},
-        )  # fmt: skip
+        await _announce(kernel, conn, tenant_id, posted)
     return posted
+
+
+async def _announce(kernel: KernelAPI, conn: Connection, tenant_id: uuid.UUID, posted: Posted) -> None:
+    await kernel.plugins.emit(
+        "billing_event", tenant_id=tenant_id, conn=conn, kind="balance_changed",
+        payload={"before_kop": posted.before_kop, "after_kop": posted.after_kop,
+                 "amount_kop": posted.movement.amount_kop, "movement": msgspec.to_builtins(posted.movement)},
+    )  # fmt: skip
 
 
 def _movement(row: Any) -> Movement:

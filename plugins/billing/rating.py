@@ -12,6 +12,11 @@ The price is the longest prefix of the destination's E.164 digits in the tenant'
 ``version`` (bumped on every change) differs. A destination no prefix matches is not charged
 (logged). The charge's idempotency key is ``call:<record id>``: a record rated twice (a
 replay, a restart) is charged once.
+
+``rate_batch`` rates the batch the kernel hands to ``calls_ended`` (one tenant's records, up
+to 50) in Python from the cached index and writes every charge with one statement
+(``ledger.post_calls``: ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING`` on the
+key, the cached balance moved by what was written, the calls' holds released).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
+from collections.abc import Sequence
 
 from vats.core.calls.models import CallRecord
 from vats.core.db.database import Connection
@@ -115,8 +121,8 @@ def _digits(number: str) -> str:
 
 
 class Rater:
-    """Rates records; remembers each tenant's (rate plan, version) so that a charge usually
-    takes one statement, which itself checks the plan is still the tenant's (``post_if_plan``)."""
+    """Rates records; remembers each tenant's (rate plan, version) so that a batch of charges
+    usually takes one statement, which itself checks the plan is still the tenant's (``post_calls``)."""
 
     def __init__(self) -> None:
         self.plans = RatePlans()
@@ -143,47 +149,64 @@ class Rater:
         row = await conn.fetchrow(_PLAN_OF_TENANT, tenant_id)
         return (row["id"], row["version"]) == plan if row is not None else plan is None
 
-    async def rate(self, conn: Connection, record: CallRecord, kernel: KernelAPI | None = None) -> int:
-        """Charge the call's paid leg within ``conn``'s transaction; the kopecks charged (0: free,
-        unpriced, or charged before)."""
-        leg = paid_leg(record)
-        if leg is None:
-            return 0
-        digits, why = leg
-        if not digits.isdigit():
-            log.warning("call %s: destination %r is not a number; not charged", record.id, digits)
-            return 0
-        guess = self._plan_of.get(record.tenant_id)
-        if guess is not None:
-            index = self.plans.cached(*guess)
-            rate = index.find(digits) if index is not None else None
-            if rate is not None and (cost := cost_kop(rate, record.talk_s)):
-                posted = await ledger.post_if_plan(
-                    conn, record.tenant_id, guess, kind="call", amount_kop=-cost, idempotency_key=f"call:{record.id}",
-                    reference=f"call:{record.id}", reason=_reason(why, digits, record, rate), kernel=kernel,
-                    billed_s=billed_seconds(rate, record.talk_s),
-                )  # fmt: skip
-                if posted is not None:
-                    return cost
-            # the plan changed, or the call was charged before: the careful way below
-        plan = await conn.fetchrow(_PLAN_OF_TENANT, record.tenant_id)
-        if plan is None:
-            self._plan_of.pop(record.tenant_id, None)
-            return 0  # the tariff has no rate plan: calls are not charged
-        self._plan_of[record.tenant_id] = (plan["id"], plan["version"])
-        rate = (await self.plans.index(conn, plan["id"], plan["version"])).find(digits)
-        if rate is None:
-            log.warning("call %s: no rate for +%s in plan %s; not charged", record.id, digits, plan["id"])
-            return 0
-        cost = cost_kop(rate, record.talk_s)
-        if cost == 0:
-            return 0
-        posted_once = await ledger.post(
-            conn, record.tenant_id, kind="call", amount_kop=-cost, idempotency_key=f"call:{record.id}",
-            reference=f"call:{record.id}", reason=_reason(why, digits, record, rate), kernel=kernel,
-            billed_s=billed_seconds(rate, record.talk_s),
-        )  # fmt: skip
-        return cost if posted_once.created else 0
+    async def rate_batch(
+        self,
+        conn: Connection,
+        tenant_id: uuid.UUID,
+        records: Sequence[CallRecord],
+        release: Sequence[str] = (),
+        kernel: KernelAPI | None = None,
+    ) -> int:
+        """Charge the paid legs of one tenant's records and release the money the calls
+        ``release`` names held, with one statement within ``conn``'s transaction (two when the
+        tenant's rate plan changed since it was cached, or was never read here); the kopecks
+        charged now (records charged before add nothing)."""
+        legs = []
+        for record in records:
+            leg = paid_leg(record)
+            if leg is None:
+                continue
+            if not leg[0].isdigit():
+                log.warning("call %s: destination %r is not a number; not charged", record.id, leg[0])
+                continue
+            legs.append((record, *leg))
+        plan = self._plan_of.get(tenant_id)
+        index = self.plans.cached(*plan) if plan is not None else None
+        for _ in range(3):  # a plan changed between our read and our write: price again (twice is plenty)
+            if plan is None or index is None:
+                row = await conn.fetchrow(_PLAN_OF_TENANT, tenant_id)
+                if row is None:
+                    self._plan_of.pop(tenant_id, None)
+                    if release:  # the tariff has no rate plan: calls are not charged, holds still go
+                        await ledger.post_calls(conn, tenant_id, None, (), release)
+                    return 0
+                plan = self._plan_of[tenant_id] = (row["id"], row["version"])
+                index = await self.plans.index(conn, *plan)
+            charges = self._charges(index, plan, legs)
+            done = await ledger.post_calls(conn, tenant_id, plan, charges, release, kernel=kernel)
+            if done.plan_ok:
+                return -sum(p.movement.amount_kop for p in done.movements)
+            plan = index = None  # released already: a second release finds nothing
+        raise RuntimeError(f"tenant {tenant_id}: its rate plan kept changing while its calls were rated")
+
+    @staticmethod
+    def _charges(
+        index: PrefixIndex, plan: tuple[uuid.UUID, int], legs: list[tuple[CallRecord, str, str]]
+    ) -> list[ledger.CallCharge]:
+        charges = []
+        for record, digits, why in legs:
+            rate = index.find(digits)
+            if rate is None:
+                log.warning("call %s: no rate for +%s in plan %s; not charged", record.id, digits, plan[0])
+                continue
+            talk_s = record.talk_s
+            cost = cost_kop(rate, talk_s)
+            if cost:
+                charges.append(ledger.CallCharge(
+                    key=f"call:{record.id}", amount_kop=cost, reason=_reason(why, digits, record, rate),
+                    billed_s=billed_seconds(rate, talk_s),
+                ))  # fmt: skip
+        return charges
 
 
 def _reason(why: str, digits: str, record: CallRecord, rate: Rate) -> str:

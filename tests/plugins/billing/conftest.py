@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from vats.core.calls import records as stored
 from vats.core.calls.records import CallRecord, Participant
 from vats.core.kernel import Kernel
 
@@ -33,11 +34,12 @@ def call(
     )  # fmt: skip
 
 
-async def announce(kernel: Kernel, record: CallRecord) -> None:
-    """Hand a record to the plugins as the kernel does (``call_ended`` in a tenant transaction),
-    without storing it: a replay after a restart looks the same."""
-    async with kernel.db.tenant(record.tenant_id) as conn:
-        await kernel.plugins.emit("call_ended", tenant_id=record.tenant_id, conn=conn, record=record)
+async def announce(kernel: Kernel, *records: CallRecord) -> None:
+    """Hand records of one tenant to the plugins as the kernel does (``calls_ended`` for the batch,
+    then ``call_ended`` each, in a tenant transaction), without storing them: a replay after a
+    restart looks the same."""
+    async with kernel.db.tenant(records[0].tenant_id) as conn:
+        await stored.announce(conn, kernel.plugins, records[0].tenant_id, records)
 
 
 async def balance(kernel: Kernel, tenant_id: uuid.UUID) -> int:
