@@ -5,7 +5,8 @@ call rating, built only on public hooks, as a third party would write it:
 * ``tenant_created``: the new PBX's account on the default tariff;
 * ``calls_ended``: each batch of call records rated and charged once with one statement
   (``rating.py``), the money the calls held released (``prepaid.py``);
-* ``call_budget``: a paid call refused, or limited to the talk time the money left pays for;
+* ``call_budget``: a paid call refused, or limited to the talk time the money left pays for
+  (from this process's lease of the tenant's money when it has one: ``purse.py``);
 * ``tenant_balance``: answers the kernel's balance lookup;
 * ``tenant_seats_included``: the seats the tenant's tariff includes (the kernel keeps none);
 * ``migration_completed``: a migrated PBX on its old tariff's terms for 30 days, then on the
@@ -40,9 +41,11 @@ from vats.core.payments import PaymentGateway
 from vats.core.protocols import KernelAPI
 from vats.core.workers import Worker
 from vats.plugins.billing import features, ledger, legacy, monthly, prepaid
+from vats.plugins.billing.purse import Purse
 from vats.plugins.billing.rating import Rater
 
 rater = Rater()
+purse = Purse()
 vats_tenant_switchable = False  # a PBX must not switch its own charges off
 
 
@@ -53,9 +56,10 @@ def register_migrations() -> Sequence[MigrationSource]:
 
 @hookimpl
 def startup() -> None:
-    """A fresh rater per start: its caches belong to one database."""
-    global rater
+    """A fresh rater and purse per start: their caches belong to one database."""
+    global rater, purse
     rater = Rater()
+    purse = Purse()
 
 
 @hookimpl
@@ -72,8 +76,12 @@ async def calls_ended(tenant_id: uuid.UUID, records: Sequence[CallRecord], conn:
 
 
 @hookimpl
-async def call_budget(tenant_id: uuid.UUID, destination: str, call_id: str, conn: Connection) -> CallBudget | None:
-    return await prepaid.budget(conn, rater, tenant_id, destination, call_id)
+async def call_budget(
+    tenant_id: uuid.UUID, destination: str, call_id: str, conn: Connection, kernel: KernelAPI
+) -> CallBudget | None:
+    if kernel is not None:  # once: leases are taken only in a process that routes calls
+        purse.start(kernel.db)
+    return await prepaid.budget(conn, rater, tenant_id, destination, call_id, purse)
 
 
 @hookimpl
@@ -160,4 +168,5 @@ def register_payment_gateways(config: Config) -> Sequence[PaymentGateway]:
 async def shutdown() -> None:
     from vats.plugins.billing.payments.gateways import stop_demo_fakes
 
+    await purse.close()  # what its calls spent written, its leases given back
     await stop_demo_fakes()

@@ -98,7 +98,7 @@ class RatePlans:
         return known[1] if known is not None and known[0] == version else None
 
 
-_PLAN_OF_TENANT = f"""
+PLAN_OF_TENANT = f"""
 SELECT p.id, p.version FROM billing_tariffs t JOIN billing_rate_plans p ON p.id = t.rate_plan_id
 WHERE t.id = coalesce((SELECT tariff_id FROM billing_accounts WHERE tenant_id = $1),
                       (SELECT id FROM billing_tariffs WHERE code = '{ledger.DEFAULT_TARIFF}'))
@@ -136,7 +136,7 @@ class Rater:
         guess = None if fresh else self._plan_of.get(tenant_id)
         index = self.plans.cached(*guess) if guess is not None else None
         if index is None or guess is None:
-            plan = await conn.fetchrow(_PLAN_OF_TENANT, tenant_id)
+            plan = await conn.fetchrow(PLAN_OF_TENANT, tenant_id)
             if plan is None:
                 self._plan_of.pop(tenant_id, None)
                 return None, None
@@ -146,7 +146,7 @@ class Rater:
 
     async def plan_is(self, conn: Connection, tenant_id: uuid.UUID, plan: tuple[uuid.UUID, int] | None) -> bool:
         """Is ``plan`` (id, version) still the tenant's?"""
-        row = await conn.fetchrow(_PLAN_OF_TENANT, tenant_id)
+        row = await conn.fetchrow(PLAN_OF_TENANT, tenant_id)
         return (row["id"], row["version"]) == plan if row is not None else plan is None
 
     async def rate_batch(
@@ -174,7 +174,7 @@ class Rater:
         index = self.plans.cached(*plan) if plan is not None else None
         for _ in range(3):  # a plan changed between our read and our write: price again (twice is plenty)
             if plan is None or index is None:
-                row = await conn.fetchrow(_PLAN_OF_TENANT, tenant_id)
+                row = await conn.fetchrow(PLAN_OF_TENANT, tenant_id)
                 if row is None:
                     self._plan_of.pop(tenant_id, None)
                     if release:  # the tariff has no rate plan: calls are not charged, holds still go
