@@ -102,6 +102,17 @@ class LegacyTariffsPage(Controller):
         return Redirect(f"{PAGE}?removed=1", status_code=303)
 
 
+async def unmapped_warning(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """The portal's Сводка: how many migrated PBXs wait for their old code to be mapped (None,
+    hiding the block, when none do)."""
+    async with kernel_of(request).db.system() as conn:
+        waiting = await conn.fetchval(
+            "SELECT count(*) FROM billing_legacy_terms g WHERE g.legacy_tariff_id IS NULL AND g.switched_at IS NULL"
+            " AND NOT EXISTS (SELECT FROM billing_legacy_tariffs m WHERE m.old_code = g.old_code)"
+        )
+    return {"count": int(waiting), "page": PAGE} if waiting else None
+
+
 async def _audit(conn: Connection, request: Request[Any, Any, Any], action: str, **detail: Any) -> None:
     """As the API's operator billing routes record it (``billing_<action>``)."""
     await record(conn, actor(request), f"billing_{action}", detail=msgspec.to_builtins(detail))
@@ -144,6 +155,7 @@ OPERATOR_RU = {
     "billing_legacy_until": "Старые условия до",
     "billing_legacy_switch_on": "Переход",
     "billing_legacy_no_current": "Сейчас никто не обслуживается по старым условиям.",
+    "billing_legacy_widget": "Перенесённых клиентов, чей старый тариф не сопоставлен: {n}.",
 }
 OPERATOR_EN = {
     "billing_legacy_title": "Old tariffs",
@@ -170,6 +182,7 @@ OPERATOR_EN = {
     "billing_legacy_until": "Old terms until",
     "billing_legacy_switch_on": "Moves on",
     "billing_legacy_no_current": "No PBX is on old terms now.",
+    "billing_legacy_widget": "Migrated PBXs whose old tariff is not mapped: {n}.",
 }
 TENANT_RU = {
     "billing_legacy_notice": (

@@ -1,6 +1,7 @@
 """Billing's blocks on the dashboards: on the cabinet's (admins) the balance, what is available
 for calls, and the way to Мои финансы to top it up; on the operator portal's Сводка the PBXs
-in debt, how much they owe, and what all the others hold."""
+in debt, how much they owe, and what all the others hold; and, while there are any, the migrated
+PBXs whose old tariff code nobody mapped (``legacy_pages.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from litestar import Request
 from vats.bots.web.cabinet.kit import ADMIN, DashboardWidget, kernel_of, my_language, require, tenant_transaction
 from vats.bots.web.cabinet.operator.kit import language
-from vats.plugins.billing import ledger
+from vats.plugins.billing import ledger, legacy_pages
 from vats.plugins.billing.cabinet import PAGE, money
 
 
@@ -52,4 +53,6 @@ def widgets() -> list[DashboardWidget]:
                         order=100),
         DashboardWidget(name="billing-money", template="billing/_operator_widget.html", load=money_of_every_pbx,
                         area="operator", order=100),
+        DashboardWidget(name="billing-legacy", template="billing/_legacy_widget.html",
+                        load=legacy_pages.unmapped_warning, area="operator", order=105),
     ]  # fmt: skip

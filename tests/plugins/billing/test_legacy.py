@@ -221,6 +221,8 @@ async def test_an_unmapped_code_gets_the_default_tariff_and_warns_the_operator_u
         assert signed.status_code == 303
         page = await portal.http.get("/operator/billing/legacy")
         assert page.status_code == 200 and 'id="unmapped"' in page.text and "Эконом-2015" in page.text
+        summary = await portal.http.get("/operator/dashboard")  # the portal's Сводка says so too
+        assert "Перенесённых клиентов, чей старый тариф не сопоставлен: 1." in summary.text
         r = await op.post("/api/operator/billing/tariffs", json={
             "code": "old-economy", "name": "Эконом (2015)", "monthly_fee_kop": 30_000, "seats_included": 2,
             "extra_seat_kop": 10_000, "legacy": True})  # fmt: skip
@@ -231,6 +233,7 @@ async def test_an_unmapped_code_gets_the_default_tariff_and_warns_the_operator_u
         assert saved.status_code == 303
         page = await portal.http.get(saved.headers["location"])
         assert 'id="unmapped"' not in page.text and 'data-code="Эконом-2015"' in page.text
+        assert 'id="widget-billing-legacy"' not in (await portal.http.get("/operator/dashboard")).text
     finally:
         await portal.close()
     # its 30 days count from its completion (today): it is on the old terms now

@@ -1,6 +1,7 @@
-"""Legacy tariffs in a real headless Chromium: the operator's page Старые тарифы (a warning for
-an unmapped code, a refused mapping said beside its field, a saved one) and the tenant's tariff
-page naming the old terms and the day they end; each at 1280 and 375 px, checked by axe-core."""
+"""Legacy tariffs in a real headless Chromium: the portal's Сводка and page Старые тарифы (a
+warning for an unmapped code, a refused mapping said beside its field, a saved one) and the
+tenant's tariff page naming the old terms and the day they end; each at 1280 and 375 px,
+checked by axe-core."""
 
 from __future__ import annotations
 
@@ -55,7 +56,10 @@ async def test_the_operator_maps_an_old_tariff_and_the_tenant_sees_its_end(
     op_sign_in(browser, cabinet_server, path=PAGE + "/")
     wait(browser).until(ec.presence_of_element_located((By.ID, "unmapped")))
     assert "Эконом-2015" in browser.find_element(By.ID, "unmapped").text
-    problems = look(browser, cabinet_server.url + PAGE + "/", "billing-legacy-operator", screenshots)
+    problems = look(browser, cabinet_server.url + "/operator/dashboard", "billing-legacy-summary", screenshots)
+    assert "не сопоставлен: 1" in browser.find_element(By.ID, "widget-billing-legacy").text
+    problems += _both_widths(browser, "the portal's summary")
+    problems += look(browser, cabinet_server.url + PAGE + "/", "billing-legacy-operator", screenshots)
     problems += _both_widths(browser, PAGE)
 
     browser.find_element(By.ID, "old_code").send_keys("Бизнес-2019")
