@@ -124,7 +124,10 @@ async def test_autopay_binds_a_card_through_the_gateway_page_sets_a_rule_and_unb
     sign_in(browser, demo_server, email)
     browser.get(f"{demo_server.url}{PAGE}/autopay")
     wait(browser).until(ec.presence_of_element_located((By.ID, "terms_accepted")))
-    browser.find_element(By.ID, "terms_accepted").click()
+    terms = browser.find_element(By.ID, "terms_accepted")
+    # In the middle of the screen: at its bottom the webphone's floating button may cover it.
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", terms)
+    terms.click()
     browser.find_element(By.ID, "autopay-save").click()
     wait(browser).until(ec.presence_of_element_located((By.ID, "autopay-notice")))
     browser.find_element(By.ID, "bind").click()

@@ -94,6 +94,7 @@ async def test_the_operator_adds_numbers_with_a_report_changes_a_price_and_takes
 
     # A free number taken off sale; the sold one has no such button.
     browser.find_element(By.CSS_SELECTOR, "#edit-74957770900 summary").click()
+    browser.save_screenshot(str(screenshots / "billing-catalogue-edit-1280.png"))
     phone(browser, True)
     browser.save_screenshot(str(screenshots / "billing-catalogue-edit-375.png"))
     problems += accessibility_problems(browser, "catalogue with a row open at 375 px")

@@ -40,7 +40,7 @@ async def worker(vats_kernel: Kernel, smtp_server: SmtpServer) -> AsyncIterator[
         yield
     finally:
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), timeout=20)
 
 
 async def _day_with_calls(kernel: Kernel, tenant_id: uuid.UUID, other: uuid.UUID) -> tuple[dt.date, list[CallRecord]]:
