@@ -79,6 +79,11 @@ async def test_three_callers_with_the_pin_meet_in_the_room_and_a_wrong_pin_stays
         assert by_caller[caller]["answered_at"] is not None
     refused = by_caller["+79165550009"]
     assert refused["answered_at"] is None and refused["path"] == ["conference: Планёрка"]
+    # the history shows the room's calls as answered, without a recording of their own
+    history = {c["peer"]: c for c in (await admin.get("/api/history")).json()["items"]}
+    assert [history[c]["answered"] for c in callers] == [True, True, True]
+    assert not history["+79165550009"]["answered"]
+    assert not any(c["has_recording"] for c in history.values())
     await _in_room(pbx, tid, 0)
     # the room was recorded into the tenant's recordings folder, one file for the whole room
     listed = (await admin.get(f"/api/conferences/{room['id']}/recordings")).json()
