@@ -5,6 +5,7 @@ operator's account, as the operator API audits it."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -148,3 +149,26 @@ async def test_prices_change_a_free_number_leaves_sale_and_a_sold_one_is_refused
     assert rows == [(OPERATOR, "billing_catalogue_number_put"), (OPERATOR, "billing_catalogue_number_removed")]
     was = (await _audit(vats_kernel))[0]["detail"]["was"]
     assert (was["city"], was["price_kop"]) == ("Москва", 300_000)
+
+
+async def test_two_operators_adding_the_same_numbers_at_once_add_each_once_at_one_price(
+    operator: CabinetClient, vats_kernel: Kernel
+) -> None:
+    other = CabinetClient(create_app(vats_kernel))
+    token = await other.csrf("/operator/signin")
+    await other.http.post("/operator/signin", data={"email": OPERATOR, "password": OP_PASSWORD, "_csrf_token": token})
+    form = {"numbers": "+74957771000..+74957771049", "city": "Москва", "category": "ordinary", "monthly": "100"}
+    try:
+        backwards = "\n".join(f"+749577710{i:02d}" for i in reversed(range(50)))  # the same numbers, listed in reverse
+        answers = await asyncio.gather(
+            operator.post_form(PAGE, {**form, "price": "1000"}, form_page=PAGE),
+            other.post_form(PAGE, {**form, "price": "2000", "numbers": backwards}, form_page=PAGE),
+        )
+    finally:
+        await other.close()
+    added = [int(re.search(r"Добавлено номеров: (\d+)\.", a.text).group(1)) for a in answers]  # type: ignore[union-attr]
+    assert sorted(added) == [0, 50]  # one list went in whole, the other found every number there
+    prices = {n.price_kop for e164, n in (await _catalogue(vats_kernel)).items() if e164.startswith("+749577710")}
+    assert len(prices) == 1
+    puts = [r for r in await _audit(vats_kernel) if r["action"] == "billing_catalogue_number_put"]
+    assert len(puts) == 50
