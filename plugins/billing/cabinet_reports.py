@@ -10,6 +10,7 @@ import uuid
 import zoneinfo
 from collections.abc import AsyncIterator, Mapping
 from typing import IO, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -192,10 +193,25 @@ class CallsPage(Controller):
 
     @get("/")
     async def show(self, request: Request[Any, Any, Any]) -> Template:
-        return await self._show(request)
+        """The period's calls; after "send by e-mail", how that letter stands (``mailed``)."""
+        mailed = str(request.query_params.get("mailed", ""))
+        if not (mailed.isdigit() and len(mailed) < 19):
+            return await self._show(request)
+        me = require(request, ADMIN)
+        async with tenant_transaction(kernel_of(request), me) as tx:
+            row = await tx.conn.fetchrow(  # the outbox has no row-level security: this tenant's rows only
+                "SELECT payload->>'to' AS to, sent_at IS NOT NULL AS sent, failed_at IS NOT NULL AS failed"
+                " FROM outbox WHERE id = $1 AND tenant_id = $2 AND channel = $3",
+                int(mailed), tx.tenant.id, detail_mail.CHANNEL,
+            )  # fmt: skip
+        if row is None:
+            return await self._show(request)
+        texts = TEXTS_EN if language(request) == "en" else TEXTS_RU
+        state = "failed" if row["failed"] else "sent" if row["sent"] else "queued"
+        return await self._show(request, notice=texts[f"billing_mail_{state}"].format(to=row["to"]))
 
     @post("/mail")
-    async def mail(self, request: Request[Any, Any, Any]) -> Template:
+    async def mail(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
         """Queue the period's report for the address given (the admin's own by default): it is
         built and sent in the background (``detail_mail``); a refusal is shown beside its field."""
         me = require(request, ADMIN)
@@ -205,16 +221,15 @@ class CallsPage(Controller):
         try:
             async with tenant_transaction(kernel_of(request), me) as tx:
                 query = _query(request, tx.tenant.time_zone, form)
-                _, asked = await detail_mail.ask(
+                outbox_id, asked = await detail_mail.ask(
                     tx.conn, tx.tenant.id, since=query.within.since, until=query.within.until,
                     zone=tx.tenant.time_zone, to=email or me.email,
                 )  # fmt: skip
         except ValidationError as exc:
             field = exc.field if exc.field in ("since", "until", "email") else "email"
             return await self._show(request, 422, {field: message(lang, exc)}, given=form, email=email)
-        sent = TEXTS_EN if lang == "en" else TEXTS_RU
-        notice = sent["billing_mail_queued"].format(to=asked.to)
-        return await self._show(request, given=form, email=email, notice=notice)
+        span = {"since": str(asked.since), "until": str(asked.until), "mailed": outbox_id}
+        return redirect(f"{CALLS}?{urlencode(span)}")  # a reload shows the letter's state, not a second one
 
     async def _show(
         self, request: Request[Any, Any, Any], status: int = 200, errors: dict[str, str] | None = None, *,
@@ -368,6 +383,8 @@ TEXTS_RU = {
     "billing_mail_to": "Адрес для отчёта",
     "billing_mail_hint": "Отчёт за показанный период в XLSX придёт письмом через несколько минут.",
     "billing_mail_queued": "Детализация за период формируется и будет отправлена на {to}.",
+    "billing_mail_sent": "Детализация за период отправлена на {to}.",
+    "billing_mail_failed": "Не удалось отправить детализацию на {to}: почтовый сервер её не принял.",
     "billing_mail_bad_email": "Укажите адрес электронной почты, например buh@romashka.ru",
 }
 TEXTS_EN = {
@@ -433,5 +450,7 @@ TEXTS_EN = {
     "billing_mail_to": "Send the report to",
     "billing_mail_hint": "The shown period's report in XLSX arrives by e-mail within a few minutes.",
     "billing_mail_queued": "The period's call detail is being built and will be sent to {to}.",
+    "billing_mail_sent": "The period's call detail is sent to {to}.",
+    "billing_mail_failed": "The call detail could not be sent to {to}: the mail server refused it.",
     "billing_mail_bad_email": "Give an e-mail address, e.g. buh@romashka.ru",
 }

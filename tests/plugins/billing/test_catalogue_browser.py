@@ -138,7 +138,7 @@ async def test_the_call_detail_is_sent_by_e_mail_from_beside_the_download(
     field.send_keys("buh@romashka.example")
     _submit(browser, "calls-mail-submit", "calls-mail")
     notice = wait(browser).until(ec.presence_of_element_located((By.ID, "calls-notice")))
-    assert notice.text == "Детализация за период формируется и будет отправлена на buh@romashka.example."
+    assert "отправлена на buh@romashka.example." in notice.text  # queued, or already sent
     browser.save_screenshot(str(screenshots / "billing-calls-mail-1280.png"))
     problems += _both_widths(browser, "call detail by e-mail")
     phone(browser, True)
