@@ -197,6 +197,8 @@ def build_record(
             extra = _extra(row)
             blind = kind == "BLINDTRANSFER"
             target = str(extra.get("extension" if blind else "transfer_target_channel_name") or "")
+            if not blind and target in ("", "N/A"):  # Asterisk names none when it merged the bridges
+                target = _in_bridge(rows[:at], str(extra.get("bridge2_id", "")), str(extra.get("channel2_name", "")))
             transfers.append(("blind" if blind else "attended", channel, target, at))
             if not blind and target:
                 consulted.append(target)
@@ -256,7 +258,7 @@ def build_record(
         recordings = []
     caller_login = (first["channame"] or "").partition("/")[2].rsplit("-", 1)[0]
     handed_on = [
-        _transfer(kind, by, to, logins, _after(rows[at + 1 :], to if kind == "attended" else "", logins, owner_of))
+        _transfer(kind, by, to, logins, _after(rows, at, by, to if kind == "attended" else "", logins, owner_of))
         for kind, by, to, at in transfers
     ]
     direction = summary.direction if summary else "inbound"
@@ -285,18 +287,36 @@ def build_record(
     )  # fmt: skip
 
 
+def _in_bridge(rows: list[Any], bridge: str, besides: str) -> str:
+    """The last channel but ``besides`` that entered ``bridge`` (an attended transfer's colleague:
+    the other side of the consultation)."""
+    entered = [
+        r["channame"] or ""
+        for r in rows
+        if r["eventtype"] == "BRIDGE_ENTER" and r["channame"] != besides and _extra(r).get("bridge_id") == bridge
+    ]
+    return entered[-1] if bridge and entered else ""
+
+
 def _after(
-    rows: list[Any], consulted: str, logins: dict[str, Any], owner_of: dict[str, uuid.UUID | None]
+    rows: list[Any], at: int, by: str, consulted: str, logins: dict[str, Any], owner_of: dict[str, uuid.UUID | None]
 ) -> tuple[uuid.UUID | None, bool]:
-    """What became of the call after a transfer (the rows after its event): the first employee
-    rung (an attended transfer's: who took the consultation), and whether any phone answered
-    (an attended transfer's colleague did already)."""
+    """What became of the call after a transfer (its event is ``rows[at]``): the first employee
+    rung, and whether any phone but the transferring one answered. A phone's attended transfer
+    consulted a phone, which took the call; the keypad's consulted an extension through a helper
+    channel of this call (``Local/302@vats-t-...``): whom it rang and who answered count from its start."""
     if consulted:
         address = _address(consulted, logins)
-        return (owner_of.get(address) if address else None), True
+        if address is not None:
+            return owner_of.get(address), True
+        at = next((i for i, r in enumerate(rows) if r["channame"] == consulted), at)
+    rows = rows[at + 1 :]
     rung = [_address(r["channame"] or "", logins) for r in rows if r["eventtype"] == "CHAN_START"]
     first = next((owner_of.get(a) for a in rung if a and owner_of.get(a)), None)
-    answered = any(r["eventtype"] == "BRIDGE_ENTER" and _address(r["channame"] or "", logins) is not None for r in rows)
+    answered = any(
+        r["eventtype"] == "BRIDGE_ENTER" and r["channame"] != by and _address(r["channame"] or "", logins) is not None
+        for r in rows
+    )
     return first, answered
 
 

@@ -31,7 +31,8 @@ from vats.core.kernel import Kernel
 
 TEST_PHONES = r"""
 ; Dialplan phones for tests: AstDB vats_phone/<login> = busy | noanswer | unavailable | ring:N
-; | pjsip (ring the real SIP phone registered with that login)
+; | pjsip (ring the real SIP phone registered with that login; it may transfer by the keypad,
+; as the "t" the router gives a phone it rings directly)
 [vats-test-phones]
 exten => _[+0-9a-z].,1,Set(B=${DB(vats_phone/${EXTEN})})
  same => n,GotoIf($["${B}" = "busy"]?busy)
@@ -47,7 +48,7 @@ exten => _[+0-9a-z].,1,Set(B=${DB(vats_phone/${EXTEN})})
  same => n(noanswer),Ringing()
  same => n,Wait(600)
  same => n(unavailable),Hangup(20)
- same => n(pjsip),Dial(PJSIP/${EXTEN},30)
+ same => n(pjsip),Dial(PJSIP/${EXTEN},30,t)
  same => n,Hangup()
 
 ; The caller: waits PRE seconds, presses DIGITS (w = half a second), stays HOLD seconds.

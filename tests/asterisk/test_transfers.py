@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from vats.bots.web.app import create_app
@@ -21,10 +22,17 @@ from tests.web.cabinet.test_browser import give_password
 DID = "+74954440077"
 
 
-async def _anna_transfers_to_302(pbx: Pbx, tenant: TenantCreated, *, boris_phones: str, hold: float) -> Any:
+async def _by_refer(pbx: Pbx, phone: SipPhone, boris_lines: list[Any]) -> None:
+    phone.command("/transfer 302")
+
+
+async def _anna_transfers_to_302(
+    pbx: Pbx, tenant: TenantCreated, *, boris_phones: str, hold: float,
+    how: Callable[[Pbx, SipPhone, list[Any]], Awaitable[None]] = _by_refer, **variables: str,
+) -> Any:  # fmt: skip
     """Анна (301, a baresip phone) takes a call to the DID and hands it to 302 (Борис, whose
-    dialplan phones behave as ``boris_phones`` says) by REFER; the call's record, Анна's line
-    and the two employees."""
+    dialplan phones behave as ``boris_phones`` says), by REFER unless ``how`` says otherwise;
+    the call's record, Анна's line and the two employees."""
     d, tid = pbx.kernel.directory, tenant.tenant_id
     await d.assign_number(tid, DID)
     anna, anna_lines = await d.create_employee(tid, EmployeeCreate(
@@ -52,10 +60,10 @@ async def _anna_transfers_to_302(pbx: Pbx, tenant: TenantCreated, *, boris_phone
         while not pbx.ami.live.registered.get(line.sip_login):
             assert time.monotonic() - started < 20, f"not registered: {phone.output()[-1500:]}"
             await asyncio.sleep(0.2)
-        await pbx.call(DID, hold=hold)
+        await pbx.call(DID, hold=hold, **variables)
         await asyncio.to_thread(phone.wait_for, "answer")
         await asyncio.sleep(1)
-        phone.command("/transfer 302")
+        await how(pbx, phone, boris_lines)
         (record,) = await pbx.records(1)
     finally:
         phone.stop()
@@ -124,3 +132,45 @@ async def test_a_call_transferred_to_a_colleague_who_does_not_answer_is_his_miss
     assert [(t["kind"], t["assignee_kind"], t["assignee_id"]) for t in tasks] == [("missed", "employee", boris.id)]
     shown = await call_page(pbx, vats_tenant, record["id"])
     assert "Анна перевёл(а) звонок на 302 (без консультации): никто не ответил</li>" in shown
+
+
+async def _by_the_keypad(pbx: Pbx, phone: SipPhone, boris_lines: list[Any]) -> None:
+    """*2 and the extension, then hang up once the colleague has answered. Asterisk's Atxfer action
+    puts exactly those keypad digits on Анна's channel, where the bridge's feature detection reads
+    them as from her phone (baresip drops fast DTMF)."""
+    text = await pbx.ami.command("core show channels concise")
+    (channel,) = [line.split("!")[0] for line in text.splitlines() if line.startswith("PJSIP/")]
+    # panoramisk waits for a second message after "...successfully queued" unless Async is false
+    reply = await pbx.ami.action({"Action": "Atxfer", "Channel": channel, "Exten": "302", "Async": "false"})
+    assert reply.get("Response") == "Success", reply
+    deadline = time.monotonic() + 15
+    while True:  # Борис's phone answered the consultation (it says something)
+        text = await pbx.ami.command("core show channels concise")
+        if any(
+            line.startswith(f"Local/{b.sip_login}@") and "!MusicOnHold!" in line
+            for b in boris_lines
+            for line in text.splitlines()
+        ):
+            break
+        assert time.monotonic() < deadline, text
+        await asyncio.sleep(0.2)
+    phone.hang_up()  # Анна hangs up: the caller and Борис talk
+
+
+async def test_an_attended_transfer_by_the_keypad_code_hands_the_caller_to_the_colleague(
+    pbx: Pbx, vats_tenant: TenantCreated
+) -> None:
+    record, line, anna, (boris, boris_lines) = await _anna_transfers_to_302(
+        pbx, vats_tenant, boris_phones="ring:0.5", hold=12, how=_by_the_keypad, _VATS_TEST_TALK="30"
+    )
+    assert record["transfers"] == [{
+        "kind": "attended", "by": f"sip/{line.sip_login}", "by_employee_id": str(anna.id), "to": "302",
+        "to_employee_id": str(boris.id), "answered": True,
+    }]  # fmt: skip
+    answered = [p["employee_id"] for p in record["participants"] if p["outcome"] == "answered"]
+    assert answered[0] == str(anna.id) and answered[-1] == str(boris.id)
+    assert record["answered_by"] in {f"sip/{x.sip_login}" for x in boris_lines}
+    assert pbx.kernel.db is not None
+    async with pbx.kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        took = await conn.fetchval("SELECT answered_by FROM crm_calls WHERE id = $1", uuid.UUID(record["id"]))
+    assert took == boris.id and await _tasks(pbx, vats_tenant.tenant_id) == []
