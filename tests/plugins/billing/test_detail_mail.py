@@ -124,6 +124,13 @@ async def test_the_report_asked_in_the_cabinet_arrives_as_xlsx_whose_rows_are_th
     assert [row[2] for row in calls] == [records[0].caller, records[1].caller, records[2].caller]
     assert rows[-1][0] == "Итого" and round(rows[-1][7] * 100) == sum(prices)
     assert "+74957654321" not in {row[3] for row in calls}  # the other PBX's call
+    # Another PBX's letter is not ours to follow: its address never shows on our page.
+    async with vats_kernel.db.tenant(other.tenant_id) as conn:
+        theirs, _ = await detail_mail.ask(
+            conn, other.tenant_id, since=day, until=day, zone="Europe/Moscow", to="secret@other.example"
+        )
+    page = await admin.http.get(CALLS, params={"since": str(day), "until": str(day), "mailed": theirs})
+    assert page.status_code == 200 and "secret@other.example" not in page.text and 'id="calls-notice"' not in page.text
 
 
 async def test_a_long_period_or_a_bad_address_is_refused_beside_its_field_and_nothing_is_queued(
