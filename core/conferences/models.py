@@ -12,7 +12,7 @@ import msgspec
 #   anyone:  nobody waits;
 #   admins:  the tenant's admins lead it;
 #   leaders: the employees listed in ``leader_ids`` lead it.
-# A leader is known by the SIP line they call from (an internal call), or by the leader PIN,
+# A leader is known by the SIP line they call from (an internal call: no PIN asked), or by the leader PIN,
 # which anyone may type instead of the room's PIN to enter as a leader (e.g. from a mobile).
 Starts = Literal["anyone", "admins", "leaders"]
 STARTS: tuple[str, ...] = ("anyone", "admins", "leaders")

@@ -159,7 +159,8 @@ class ConferenceRouter:
                 return {"VATS_ACTION": "play", "VATS_MEDIA": f"{INVALID}&{REFUSED}", "VATS_SUMMARY": summary,
                         "VATS_STATE": f"{STATE_PREFIX}{room.room_id.hex}:{tries}:{int(leader)}"}  # fmt: skip
             return self._ask(room, tries, leader, summary, again=True)
-        if room.pin is None and (room.leader_pin is None or leader):  # nothing to ask
+        # nothing to ask: an open room, or a leader known by their own phone (SIP already said who)
+        if (room.pin is None and room.leader_pin is None) or leader:
             return await self._enter(room, leader, summary)
         return self._ask(room, tries, leader, summary)
 

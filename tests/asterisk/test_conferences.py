@@ -17,6 +17,7 @@ from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.service import TenantCreated
 
 from tests.asterisk.conftest import Pbx
+from tests.asterisk.sip_phone import SipPhone
 from tests.asterisk.test_internal import dial_extension
 
 MAIN = "+74955550001"
@@ -129,3 +130,38 @@ async def test_a_colleague_dials_the_rooms_extension_and_waits_with_music_for_th
     assert members["202"]["Waiting"] == "No"  # the room started
     records = await pbx.records(2)
     assert {r["direction"] for r in records} == {"internal"} and {r["number"] for r in records} == {"700"}
+
+
+async def test_a_leader_on_a_real_phone_starts_the_room_for_a_caller_who_waits(
+    pbx: Pbx, vats_tenant: TenantCreated, vats_api: ApiClients
+) -> None:
+    tid = vats_tenant.tenant_id
+    d = pbx.kernel.directory
+    await d.assign_number(tid, MAIN)
+    boss, lines = await d.create_employee(tid, EmployeeCreate(full_name="Руководитель", email="b@t.example",
+                                                              extension="201"))  # fmt: skip
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    await _room(admin, number=MAIN, extension="700", pin="55", starts="leaders", leader_ids=[str(boss.id)])
+    await pbx.apply()
+    await pbx.call(MAIN, caller="+79165550001", digits="55#", pre=1.0, hold=25)  # an outside caller waits
+    (waiting,) = await _in_room(pbx, tid, 1)
+    assert waiting.caller == "+79165550001" and waiting.employee_id is None
+    line = lines[0]
+    port = pbx.sandbox.sip_port  # type: ignore[attr-defined]
+    phone = SipPhone(pbx.sandbox.root, line.sip_login, line.sip_password, port)
+    phone.start()
+    try:
+        started = time.monotonic()
+        while not pbx.ami.live.registered.get(line.sip_login):
+            assert time.monotonic() - started < 20, phone.output()[-800:]
+            await asyncio.sleep(0.2)
+        phone.dial(f"sip:700@127.0.0.1:{port}")  # the leader needs no PIN from his own phone
+        people = await _in_room(pbx, tid, 2)
+        members = {m["CallerIDNum"]: m for m in await _members(pbx, tid)}
+        phone.hang_up()
+    finally:
+        phone.stop()
+    (leader,) = [p for p in people if p.channel.startswith("PJSIP/")]
+    assert leader.employee_id == boss.id and leader.channel.startswith(f"PJSIP/{line.sip_login}-")
+    assert members["201"]["MarkedUser"] == "Yes" and members["+79165550001"]["Waiting"] == "No"
+    await _in_room(pbx, tid, 1)  # the leader hung up: the list follows

@@ -4,6 +4,7 @@ leader PIN, and the room's bridge with the participant's part."""
 
 from __future__ import annotations
 
+import msgspec
 from vats.core.asterisk import wire
 from vats.core.conferences import rooms
 from vats.core.conferences.models import RoomCreate, RoomUpdate
@@ -71,3 +72,19 @@ async def test_a_changed_room_routes_by_its_new_settings(vats_kernel: Kernel, va
     router.rooms._on_change("conference_rooms")  # what the vats_config notification does
     assert await router.answer(_step(wire.internal_did(tid, "700"))) is None
     assert await router.answer(_step(wire.internal_did(tid, "701"))) is not None
+
+
+async def test_an_admin_dialling_a_rooms_extension_leads_it_without_the_pin(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:
+        await rooms.create_room(conn, tid, RoomCreate(name="Совет", extension="700", pin="1234", starts="admins"))
+        admin_extension = await conn.fetchval("SELECT extension FROM employees WHERE id = $1", vats_tenant.admin_id)
+    router = ConferenceRouter(vats_kernel)
+    step = _step(wire.internal_did(tid, "700"))
+    by_admin = await router.answer(msgspec.structs.replace(step, caller=admin_extension))
+    assert by_admin is not None and by_admin["VATS_ACTION"] == "conference" and by_admin["VATS_DIALOPTS"] == "leader"
+    by_stranger = await router.answer(msgspec.structs.replace(step, caller="999"))  # no such colleague: the PIN
+    assert by_stranger is not None and by_stranger["VATS_ACTION"] == "collect"

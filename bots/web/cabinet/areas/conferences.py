@@ -166,7 +166,9 @@ TEXTS_RU = {
     "conferences_starts_leaders": "Ведущие из списка",
     "conferences_starts_hint": "Пока ведущего нет, остальные ждут под музыку.",
     "conferences_leaders": "Ведущие",
-    "conferences_leaders_hint": "Ведущий узнаётся по своему телефону при звонке на добавочный комнаты.",
+    "conferences_leaders_hint": (
+        "Ведущий узнаётся по своему телефону при звонке на добавочный комнаты (PIN-код не спрашивается)."
+    ),
     "conferences_record": "Записывать конференцию",
     "conferences_recorded": "Запись",
     "conferences_yes": "да",
@@ -211,7 +213,9 @@ TEXTS_EN = {
     "conferences_starts_leaders": "The listed leaders",
     "conferences_starts_hint": "Until a leader is in, the others wait with music.",
     "conferences_leaders": "Leaders",
-    "conferences_leaders_hint": "A leader is known by their own phone when they dial the room's extension.",
+    "conferences_leaders_hint": (
+        "A leader is known by their own phone when they dial the room's extension (no PIN asked)."
+    ),
     "conferences_record": "Record the conference",
     "conferences_recorded": "Recording",
     "conferences_yes": "yes",
