@@ -13,12 +13,13 @@ out changes.
   limit - reserved), so at least as much stays for the other processes and for the database
   path: a tenant near its limit never gets one and every call is checked in the database, as
   before. Its size is ``LEASE_CALLS`` calls of the longest allowed length (``max_call_s``) at
-  the price of the call that asked for it.
+  the price of the call that asked for it, doubled (up to ``GROWTH`` times) while the tenant's
+  calls use it up within a second of the last refill.
 * A call is served from the lease while the lease keeps more than the call's hold; the hold
   (what a call of ``max_call_s`` costs, as the database path holds) is written as the call's
   own ``billing_reservations`` row, and taken off the lease row, by a background task moments
-  later (in one statement per tenant for all calls since), so ``call_ended`` releases it
-  like any other hold. The reserved sum never changes in that move.
+  later (``WRITE_AFTER_S``; one statement per tenant for all calls since), so ``calls_ended``
+  releases it like any other hold. The reserved sum never changes in that move.
 * What the process knows is kept true by notifications (channel ``vats_billing``, triggers of
   migration 0050): a change of prices, tariffs or settings forgets every lease's plan and
   ``max_call_s`` (read again with the next refill; meanwhile the database path); a tenant whose
@@ -47,8 +48,11 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "vats_billing"
 LEASE_CALLS = 8  # a lease pays this many calls of the longest allowed length
+GROWTH = 8  # a busy tenant's lease (refilled again within GROW_WITHIN_S) doubles, up to this many times
+GROW_WITHIN_S = 1.0
 IDLE_S = 30.0  # a lease no call used for this long goes back
 RETRY_S = 5.0  # a tenant refused a lease is not asked again sooner
+WRITE_AFTER_S = 0.02  # the calls served from a lease are written this soon after (together)
 TICK_S = 1.0  # how often the background task looks at idle and aging leases
 STOP_TIMEOUT_S = 5.0  # closing waits this long for the background task at most
 EXPIRY_MARGIN_S = 600  # as prepaid.EXPIRY_MARGIN_S: ringing and the record's way through CEL
@@ -77,7 +81,8 @@ SELECT coalesce((SELECT amount_kop FROM lease),  -- $3 = 0: only read what the l
 
 # The calls served from the lease since the last write become their own holds, taken off the
 # lease row; the account's reserved sum is unchanged unless the lease row is gone (it expired:
-# then the holds are reserved on their own) or a call already had a hold (its share returns).
+# then the holds are reserved on their own), or a call already had a hold or its record (its
+# share returns).
 _SPENT = f"""
 WITH settings AS (
     SELECT max_call_s, set_config('synchronous_commit', 'off', true) AS relaxed FROM billing_settings
@@ -92,6 +97,8 @@ WITH settings AS (
     SELECT $1, c.call_id, c.amount_kop,
            now() + make_interval(secs => (SELECT max_call_s FROM settings) + {EXPIRY_MARGIN_S})
     FROM unnest($4::text[], $5::bigint[]) AS c(call_id, amount_kop)
+    -- a call so short that its record came first needs no hold: its money goes back
+    WHERE NOT EXISTS (SELECT 1 FROM call_records r WHERE r.linkedid = c.call_id)
     ON CONFLICT (tenant_id, call_id) DO NOTHING
     RETURNING amount_kop
 ), account AS (
@@ -117,10 +124,12 @@ class Lease:
     """One tenant's lease in this process: what is left to hand out, and what the process knew
     when it was last written (the plan its prices come from, the longest allowed call)."""
 
-    __slots__ = ("free_kop", "last_used", "max_call_s", "plan", "size_kop", "valid_until")
+    __slots__ = ("base_kop", "free_kop", "last_used", "max_call_s", "plan", "size_kop", "topped_up", "valid_until")
 
     def __init__(self, size_kop: int) -> None:
+        self.base_kop = size_kop  # its first size: it grows up to GROWTH times that
         self.size_kop = size_kop  # what a refill tops up to
+        self.topped_up = 0.0  # monotonic: its last refill
         self.free_kop = 0
         self.plan: tuple[uuid.UUID, int] | None = None
         self.max_call_s = 0
@@ -147,6 +156,7 @@ class Purse:
         self._generation = 0  # bumped whenever what was read may be stale (a notification, a gap)
         self._settling = asyncio.Lock()
         self._closing = False
+        self._write_soon = False  # a write of what was spent is due shortly
 
     # --- the hot path (no awaits: nothing else runs in between) ----------------------------
 
@@ -167,9 +177,13 @@ class Purse:
         lease.free_kop -= amount_kop
         self.served += 1
         self._spent.setdefault(tenant_id, []).append((call_id, amount_kop))
-        if lease.free_kop <= lease.size_kop // 2:
-            self._wanted[tenant_id] = lease.size_kop
-        self._wake.set()
+        if lease.free_kop <= lease.size_kop // 2:  # top it up; twice as much if the last refill was just now
+            busy = time.monotonic() - lease.topped_up < GROW_WITHIN_S and lease.size_kop < GROWTH * lease.base_kop
+            self._wanted[tenant_id] = lease.size_kop * 2 if busy else lease.size_kop
+            self._wake.set()
+        elif not self._write_soon:  # the calls of the next few milliseconds are written together
+            self._write_soon = True
+            asyncio.get_running_loop().call_later(WRITE_AFTER_S, self._wake.set)
         return True
 
     def want(self, tenant_id: uuid.UUID, hold_kop: int) -> None:
@@ -248,6 +262,7 @@ class Purse:
             await self._settle(self._db)
 
     async def _settle(self, db: Database) -> None:
+        self._write_soon = False
         now = time.monotonic()
         for tenant_id, lease in list(self.leases.items()):
             if now - lease.last_used > IDLE_S or now > lease.valid_until:
@@ -305,6 +320,7 @@ class Purse:
                 return
             lease = self.leases[tenant_id] = Lease(size_kop)
         lease.size_kop = size_kop
+        lease.topped_up = started
         lease.free_kop += more
         lease.max_call_s = int(row["max_call_s"])
         lease.plan = (row["plan_id"], int(row["plan_version"])) if row["plan_id"] is not None else None

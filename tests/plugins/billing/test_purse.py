@@ -10,7 +10,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from vats.core.calls.budget import CallBudget
+from vats.core.calls.records import store_batch
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 from vats.plugins import billing
@@ -171,3 +173,27 @@ async def test_the_lease_goes_back_at_shutdown(vats_kernel: Kernel, vats_tenant:
     await purse.close()
     reserved, rows, calls, leases = await reservations(vats_kernel, tenant)
     assert leases == 0 and reserved == rows == calls == 2 * HOLD
+
+
+async def test_a_call_whose_record_came_before_its_hold_was_written_holds_nothing(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """A call served from the lease that ended (and was rated) within milliseconds: its hold is
+    never written, so no money stays held for a finished call."""
+    from tests.plugins.billing.conftest import call
+
+    tenant = vats_tenant.tenant_id
+    await credit(vats_kernel, tenant, 10_000_000)
+    purse, rater = await leased(vats_kernel, tenant)
+    quick = await prepaid.budget(NoDatabase(), rater, tenant, MOSCOW, "quick", purse)  # type: ignore[arg-type]
+    assert quick is not None and quick.allowed
+    ended = msgspec.structs.replace(
+        call(tenant, "outbound", MOSCOW, talk_s=1), linkedid="quick", path=[f"budget: {quick.why}"]
+    )
+    async with vats_kernel.db.tenant(tenant) as conn:  # stored and rated before the purse wrote the hold
+        await store_batch(conn, vats_kernel.plugins, tenant, [ended])
+    await purse.settle()
+    reserved, rows, calls, leases = await reservations(vats_kernel, tenant)
+    assert calls == HOLD and reserved == rows == calls + leases  # only the first call's hold
+    async with vats_kernel.db.tenant(tenant) as conn:
+        assert await ledger.verify(conn, tenant) == (10_000_000 - 100, 10_000_000 - 100)
