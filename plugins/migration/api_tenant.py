@@ -1,5 +1,5 @@
 """/api/migration: a migrated PBX's admins follow and finish their migration (seed 000): its
-state with the progress of the completion, «Завершить миграцию» (and «Пересоздать»)."""
+state with the progress of the completion, «Завершить миграцию» and «Пересоздать»."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 from vats.bots.web.kit import ADMIN, KernelDep, MeDep
 from vats.plugins.migration.completion import CompleteIn, MigrationState, request_completion, state
+from vats.plugins.migration.recreate import Recreated, recreate
 
 
 class MigrationController(Controller):
@@ -34,3 +35,14 @@ class MigrationController(Controller):
         agreement accepted (``agreement``) or a scenario for every number (``numbers``); 422
         unless ``emails_confirmed`` is true."""
         return await request_completion(kernel, me.tenant_id, me.employee_id, emails_confirmed=data.emails_confirmed)
+
+    @post(
+        "/recreate",
+        operation_id="recreateMigration",
+        summary="«Пересоздать»: wipe the new settings, back to the wizard's employee step (calls keep the old rules)",
+        status_code=200,
+    )
+    async def recreate(self, me: MeDep, kernel: KernelDep) -> Recreated:
+        """What is wiped and what stays: docs/migration.md. Refused (409, ``status``) once the
+        completion was requested."""
+        return await recreate(kernel, me.tenant_id)

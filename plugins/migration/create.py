@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 from vats.core.db.database import Connection
 from vats.core.directory import employees as employees_repo
 from vats.core.directory import numbers as numbers_repo
@@ -14,7 +15,9 @@ from vats.core.directory.models import EmployeeCreate, EmployeeUpdate, Interval,
 from vats.core.directory.schedules import create_schedule
 from vats.core.directory.service import load_tenant
 from vats.core.engine.scenarios import create_scenario
+from vats.core.errors import ConflictError
 from vats.core.protocols import KernelAPI
+from vats.plugins.migration import invitations
 from vats.plugins.migration.legacy_rules import TAG
 from vats.plugins.migration.plan import (
     PLACEHOLDER_DOMAIN,
@@ -97,6 +100,73 @@ async def create_customer(kernel: KernelAPI, source: str, plan: CustomerPlan) ->
         return tid
 
 
+async def refill_customer(kernel: KernelAPI, plan: CustomerPlan, tenant_id: uuid.UUID) -> None:
+    """After «Пересоздать»: fill the customer's PBX again from the wizard's rows, in one
+    transaction. The tenant, its numbers (still on their old rules) and its first admin stay;
+    the kept SIP lines, parked on that admin, move to the employees they are bound to now (the
+    same terminal rows: log-ins, passwords and the phones' registrations carry on); the new
+    scenarios are built again."""
+    async with kernel.db.tenant(tenant_id) as conn:
+        state = await conn.fetchrow(
+            "SELECT admin_id, status FROM migration_states WHERE tenant_id = $1 FOR UPDATE", tenant_id
+        )
+        if state is None or state["status"] != "pending":
+            raise ConflictError("the migration of this PBX is being completed or was completed", field="draft_id")
+        admin_id = state["admin_id"]
+        tenant = await load_tenant(conn, tenant_id)
+        number_ids = {
+            r["e164"]: r["id"] for r in await conn.fetch("SELECT id, e164 FROM numbers WHERE tenant_id = $1", tenant_id)
+        }
+        owners: dict[str, uuid.UUID] = {}
+        admin = plan.admin
+        await _bind_lines(conn, tenant_id, admin_id, admin)
+        await employees_repo.update_employee(
+            conn, tenant, admin_id,
+            EmployeeUpdate(
+                full_name=admin.full_name, extension=admin.extension or msgspec.UNSET,
+                caller_id_number_id=number_ids.get(admin.caller_id) if admin.caller_id else None,
+            ),
+        )  # fmt: skip
+        for external in admin.external_numbers:
+            await employees_repo.add_external_number(conn, tenant_id, admin_id, external)
+        _own(owners, admin, admin_id)
+        for person in plan.employees:
+            employee, _ = await employees_repo.create_employee(
+                conn,
+                tenant,
+                EmployeeCreate(
+                    full_name=person.full_name, email=person.email, role=person.role,  # type: ignore[arg-type]
+                    extension=person.extension, sip_lines=[],
+                    caller_id_number_id=number_ids.get(person.caller_id) if person.caller_id else None,
+                ),
+            )  # fmt: skip
+            await _bind_lines(conn, tenant_id, employee.id, person)
+            for external in person.external_numbers:
+                await employees_repo.add_external_number(conn, tenant_id, employee.id, external)
+            await kernel.plugins.emit(
+                "employee_changed", tenant_id=tenant_id, conn=conn, employee_id=employee.id, change="created"
+            )
+            _own(owners, person, employee.id)
+        await build_scenarios(kernel, conn, tenant_id, plan, number_ids, owners, admin_id, old_rules=False)
+
+
+async def _bind_lines(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, person: PlannedEmployee) -> None:
+    """The person's kept lines, with their kinds, onto the employee (the same terminal rows); a
+    line the PBX does not hold (none should be missing) is created with its log-in and password."""
+    for line in person.lines:
+        moved = await conn.fetchval(
+            "UPDATE terminals SET employee_id = $3, kind = $4, schedule_id = NULL, position ="
+            " (SELECT coalesce(max(position) + 1, 0) FROM terminals WHERE tenant_id = $1 AND employee_id = $3)"
+            " WHERE tenant_id = $1 AND lower(sip_login) = lower($2) RETURNING id",
+            tenant_id, line.login, employee_id, line.kind,
+        )  # fmt: skip
+        if moved is None:
+            await employees_repo.add_sip_line(
+                conn, tenant_id, employee_id,
+                SipLineCreate(kind=line.kind, sip_login=line.login, sip_password=line.password),  # type: ignore[arg-type]
+            )  # fmt: skip
+
+
 async def build_scenarios(
     kernel: KernelAPI,
     conn: Connection,
@@ -164,8 +234,9 @@ def _old_rules(number: PlannedNumber, lines: set[str]) -> dict[str, Any]:
 
 
 async def invite_everyone(kernel: KernelAPI, tenant_id: uuid.UUID) -> int:
-    """Send the invitation (a link to set one's password) to every employee of a migrated PBX
-    who has a real e-mail (not a placeholder); returns how many were sent."""
+    """Send the migration's invitation (seed 000: the new cabinet's link and a temporary
+    password, ``invitations.py``) to every employee of a migrated PBX who has a real e-mail (not
+    a placeholder) and has not signed in yet; returns how many were sent."""
     async with kernel.db.tenant(tenant_id) as conn:
         ids = [
             r["id"]
@@ -175,9 +246,7 @@ async def invite_everyone(kernel: KernelAPI, tenant_id: uuid.UUID) -> int:
                 tenant_id, f"%@{PLACEHOLDER_DOMAIN}",
             )
         ]  # fmt: skip
-    for employee_id in ids:
-        await kernel.accounts.invite(tenant_id, employee_id)
-    return len(ids)
+    return sum([await invitations.invite(kernel, tenant_id, employee_id) for employee_id in ids])
 
 
 def _own(owners: dict[str, uuid.UUID], person: PlannedEmployee, employee_id: uuid.UUID) -> None:

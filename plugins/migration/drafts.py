@@ -16,7 +16,7 @@ from vats.core.db.database import Connection
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 from vats.core.migration_export import LineBinding, OldCustomer, OldEmployee
 from vats.core.protocols import KernelAPI
-from vats.plugins.migration.create import create_customer, invite_everyone
+from vats.plugins.migration.create import create_customer, invite_everyone, refill_customer
 from vats.plugins.migration.plan import (
     Problem,
     check_against_database,
@@ -86,21 +86,26 @@ async def add_drafts(conn: Connection, source: str, customers: list[OldCustomer]
         key = import_key(source, customer.id)
         row = await conn.fetchrow(
             "INSERT INTO migration_drafts (key, source, customer) VALUES ($1, $2, $3)"
-            " ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING id, tenant_id",
+            " ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING id, tenant_id, reopened",
             key, source, msgspec.to_builtins(customer),
         )  # fmt: skip
         assert row is not None
-        status: Literal["draft", "created"] = "created" if row["tenant_id"] else "draft"
+        status = _status(row)
         out.append(DraftSummary(id=row["id"], key=key, name=customer.name, status=status))
     return out
 
 
 async def list_drafts(conn: Connection) -> list[DraftSummary]:
-    rows = await conn.fetch("SELECT id, key, customer->>'name' AS name, tenant_id FROM migration_drafts ORDER BY key")
-    return [
-        DraftSummary(id=r["id"], key=r["key"], name=r["name"], status="created" if r["tenant_id"] else "draft")
-        for r in rows
-    ]
+    rows = await conn.fetch(
+        "SELECT id, key, customer->>'name' AS name, tenant_id, reopened FROM migration_drafts ORDER BY key"
+    )
+    return [DraftSummary(id=r["id"], key=r["key"], name=r["name"], status=_status(r)) for r in rows]
+
+
+def _status(row: Any) -> Literal["draft", "created"]:
+    """A draft whose PBX exists is "created", unless «Пересоздать» reopened it: then it is at
+    the employee step again and creating it fills that PBX again."""
+    return "created" if row["tenant_id"] is not None and not row["reopened"] else "draft"
 
 
 async def _load(conn: Connection, draft_id: uuid.UUID, *, lock: bool = False) -> Any:
@@ -141,10 +146,10 @@ async def view(conn: Connection, draft_id: uuid.UUID) -> DraftView:
     customer = msgspec.convert(row["customer"], OldCustomer)
     rows, saved = _rows_of(row, customer)
     problems: list[Problem] = []
-    if row["tenant_id"] is None:
+    if _status(row) == "draft":
         planned_customer, problems = _with_rows(customer, rows)
         plan = plan_customer(row["source"], planned_customer)
-        await check_against_database(conn, plan)
+        await check_against_database(conn, plan, refill=row["tenant_id"])
         problems += plan.problems
     addressees: list[str] = []
     for number in customer.numbers:
@@ -154,7 +159,7 @@ async def view(conn: Connection, draft_id: uuid.UUID) -> DraftView:
                 addressees.append(e164)
     return DraftView(
         id=row["id"], key=row["key"], customer_id=customer.id, name=customer.name,
-        status="created" if row["tenant_id"] else "draft", tenant_id=row["tenant_id"], saved=saved,
+        status=_status(row), tenant_id=row["tenant_id"], saved=saved,
         saved_at=row["saved_at"], employees=rows, lines=[line.login for line in customer.lines],
         addressees=addressees, numbers=[e for n in customer.numbers if (e := phone_or_none(n.number))],
         problems=problems,
@@ -164,7 +169,7 @@ async def view(conn: Connection, draft_id: uuid.UUID) -> DraftView:
 async def save_employees(conn: Connection, draft_id: uuid.UUID, rows: list[WizardEmployee]) -> DraftView:
     """Save the employee step as it is (seed 000: «Сохранить» at any step, even incomplete)."""
     row = await _load(conn, draft_id, lock=True)
-    if row["tenant_id"] is not None:
+    if _status(row) == "created":
         raise ConflictError("this customer's PBX was already created; change it in its cabinet", field="draft_id")
     await conn.execute(
         "UPDATE migration_drafts SET employees = $2, saved_at = now() WHERE id = $1",
@@ -178,14 +183,28 @@ async def create(kernel: KernelAPI, draft_id: uuid.UUID) -> Created:
     there is any; otherwise the PBX is created as ``vats migrate`` creates a customer."""
     async with kernel.db.system() as conn:
         row = await _load(conn, draft_id)
-        if row["tenant_id"] is not None:
+        if _status(row) == "created":
             raise ConflictError("this customer's PBX was already created", field="draft_id")
         customer = msgspec.convert(row["customer"], OldCustomer)
         rows, _ = _rows_of(row, customer)
         planned_customer, problems = _with_rows(customer, rows)
         plan = plan_customer(row["source"], planned_customer)
-        await check_against_database(conn, plan)
+        await check_against_database(conn, plan, refill=row["tenant_id"])
         problems += plan.problems
+    if row["tenant_id"] is not None:  # reopened by «Пересоздать»: fill that PBX again
+        if problems:
+            _refuse(problems)
+        async with kernel.db.system() as conn:  # one re-creation at a time
+            locked = await conn.fetchrow("SELECT reopened FROM migration_drafts WHERE id = $1 FOR UPDATE", draft_id)
+            if locked is None or not locked["reopened"]:
+                raise ConflictError("this customer's PBX was already created", field="draft_id")
+            await refill_customer(kernel, plan, row["tenant_id"])
+            await conn.execute("UPDATE migration_drafts SET reopened = false WHERE id = $1", draft_id)
+        invited = await invite_everyone(kernel, row["tenant_id"])
+        return Created(
+            tenant_id=row["tenant_id"], employees=1 + len(plan.employees), lines=plan.line_count,
+            numbers=len(plan.numbers), invitations_sent=invited,
+        )  # fmt: skip
     if plan.imported_tenant is not None:  # by vats migrate, or a creation that stopped before marking the draft
         async with kernel.db.system() as conn:
             await conn.execute(
@@ -193,9 +212,7 @@ async def create(kernel: KernelAPI, draft_id: uuid.UUID) -> Created:
             )
         raise ConflictError("this customer was already imported", field="draft_id")
     if problems:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise ValidationError(f"{first.message}{more}", field=first.place)
+        _refuse(problems)
     tenant_id = await create_customer(kernel, row["source"], plan)
     if tenant_id is None:
         raise ConflictError("this customer was already imported (vats migrate)", field="draft_id")
@@ -206,6 +223,12 @@ async def create(kernel: KernelAPI, draft_id: uuid.UUID) -> Created:
         tenant_id=tenant_id, employees=1 + len(plan.employees), lines=plan.line_count, numbers=len(plan.numbers),
         invitations_sent=invited,
     )  # fmt: skip
+
+
+def _refuse(problems: list[Problem]) -> None:
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    raise ValidationError(f"{first.message}{more}", field=first.place)
 
 
 async def short_numbers(conn: Connection, draft_id: uuid.UUID) -> dict[str, str]:

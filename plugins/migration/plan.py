@@ -342,19 +342,25 @@ def everyone(plan: CustomerPlan) -> Iterable[PlannedEmployee]:
     yield from plan.employees
 
 
-async def check_against_database(conn: Connection, plan: CustomerPlan) -> None:
+async def check_against_database(conn: Connection, plan: CustomerPlan, *, refill: uuid.UUID | None = None) -> None:
     """Add what only the database knows, in a system-scoped transaction: whether this customer
     was imported already (then nothing else matters), and numbers, log-ins and e-mails that any
-    tenant uses."""
-    plan.imported_tenant = await conn.fetchval("SELECT tenant_id FROM migration_imports WHERE key = $1", plan.key)
-    if plan.imported_tenant is not None:
-        return
+    tenant uses. ``refill``: the customer's own PBX, filled again after «Пересоздать»: what it
+    holds itself (its numbers, its kept lines, its admin) is no problem."""
+    if refill is None:
+        plan.imported_tenant = await conn.fetchval("SELECT tenant_id FROM migration_imports WHERE key = $1", plan.key)
+        if plan.imported_tenant is not None:
+            return
+    other = refill or uuid.UUID(int=0)
     numbers = [n.e164 for n in plan.numbers]
-    for row in await conn.fetch("SELECT e164 FROM numbers WHERE e164 = ANY($1::text[])", numbers):
+    for row in await conn.fetch(
+        "SELECT e164 FROM numbers WHERE e164 = ANY($1::text[]) AND tenant_id <> $2", numbers, other
+    ):
         plan.problems.append(Problem(place="numbers", message=f"{row['e164']} is already assigned to a PBX"))
     logins = {line.login.lower(): (person.full_name, line.login) for person in everyone(plan) for line in person.lines}
     for row in await conn.fetch(
-        "SELECT lower(sip_login) AS login FROM terminals WHERE lower(sip_login) = ANY($1::text[])", list(logins)
+        "SELECT lower(sip_login) AS login FROM terminals WHERE lower(sip_login) = ANY($1::text[]) AND tenant_id <> $2",
+        list(logins), other,
     ):
         owner, login = logins[row["login"]]
         plan.problems.append(Problem(
@@ -362,7 +368,9 @@ async def check_against_database(conn: Connection, plan: CustomerPlan) -> None:
         ))  # fmt: skip
     emails = [person.email for person in everyone(plan) if not person.placeholder_email]
     for row in await conn.fetch(
-        "SELECT lower(email) AS email FROM employees WHERE lower(email) = ANY($1::text[])", emails
+        "SELECT lower(email) AS email FROM employees WHERE lower(email) = ANY($1::text[])"
+        " AND NOT (tenant_id = $2 AND role = 'admin' AND lower(email) = lower($3))",
+        emails, other, plan.admin_email,
     ):
         plan.problems.append(
             Problem(place="employees", message=f"the e-mail {row['email']} is already an account's log-in")

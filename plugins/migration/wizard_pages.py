@@ -320,7 +320,8 @@ async def _created(conn: Any, tenant_id: uuid.UUID) -> dict[str, Any]:
         " (SELECT count(*) FROM employees e WHERE e.tenant_id = t.id) AS employees,"
         " (SELECT count(*) FROM terminals l WHERE l.tenant_id = t.id AND l.kind <> 'external') AS lines,"
         " (SELECT count(*) FROM numbers n WHERE n.tenant_id = t.id) AS numbers,"
-        " (SELECT count(*) FROM outbox o WHERE o.tenant_id = t.id AND o.kind = 'invitation') AS invitations"
+        " (SELECT count(*) FROM outbox o WHERE o.tenant_id = t.id"
+        " AND o.kind IN ('invitation', 'migration_invitation')) AS invitations"
         " FROM tenants t WHERE t.id = $1",
         tenant_id,
     )

@@ -142,6 +142,7 @@ ACCESS: dict[str, Any] = {
     "POST /api/migration/agreement/accept": ADMIN,
     "GET /api/migration": ADMIN,
     "POST /api/migration/complete": ADMIN,
+    "POST /api/migration/recreate": ADMIN,
     "POST /api/operator/billing/tariffs": OPERATOR,
     "PUT /api/operator/billing/tariffs/{code:str}": OPERATOR,
     "GET /api/operator/billing/rate-plans": OPERATOR,

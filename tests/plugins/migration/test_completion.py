@@ -187,3 +187,70 @@ async def test_only_a_migrated_pbxs_admin_sees_its_migration(vats_api: ApiClient
     stranger = await vats_api.as_employee(other.tenant_id, other.admin_id)
     missing = await stranger.get("/api/migration")
     assert missing.status_code == 404 and missing.json()["field"] == "tenant_id"
+
+
+async def test_recreate_wipes_the_new_settings_keeps_the_lines_and_the_old_rules_then_the_wizard_fills_it_again(
+    vats_api: ApiClients, vats_kernel: Kernel
+) -> None:
+    tenant_id, admin = await created_pbx(vats_api, vats_kernel)
+    assert vats_kernel.db is not None
+
+    async def lines() -> dict[str, tuple[uuid.UUID, str, str]]:
+        assert vats_kernel.db is not None
+        async with vats_kernel.db.tenant(tenant_id) as conn:
+            rows = await conn.fetch(
+                "SELECT t.sip_login, t.id, t.sip_password, e.full_name FROM terminals t"
+                " JOIN employees e ON e.id = t.employee_id WHERE t.tenant_id = $1 AND t.sip_login IS NOT NULL",
+                tenant_id,
+            )
+        return {r["sip_login"]: (r["id"], r["sip_password"], r["full_name"]) for r in rows}
+
+    before = await lines()
+    assert {login: owner for login, (_, _, owner) in before.items()} == {
+        "mb-anna": "Анна", "mb-boris": "Борис", "mb-vip": "VIP-стол",
+    }  # fmt: skip
+    recreated = await admin.post("/api/migration/recreate")
+    assert recreated.status_code == 200, recreated.text
+    body = recreated.json()
+    assert (body["employees_removed"], body["lines_kept"]) == (4, 3)
+    assert body["scenarios_removed"] == 1  # the new scenario; the old rules stay
+    # Only the first admin is left; the lines are the same rows with the same passwords, parked on them.
+    assert [e["full_name"] for e in (await admin.get("/api/employees")).json()["items"]] == ["Администратор"]
+    parked = await lines()
+    assert {k: (i, p) for k, (i, p, _) in parked.items()} == {k: (i, p) for k, (i, p, _) in before.items()}
+    assert {owner for _, _, owner in parked.values()} == {"Администратор"}
+    # Calls still follow the old rules, line by line.
+    assert rung(await call(admin, "+74990000001", WEEKDAY_NOON, "")) == [
+        (["sip/mb-anna"], 15), (["sip/mb-boris"], 25),
+    ]  # fmt: skip
+    state = (await admin.get("/api/migration")).json()
+    assert state["status"] == "pending" and state["numbers"][0]["new_scenario_id"] is None
+
+    # The draft is back at the employee step; created again, it fills the same PBX.
+    operator = vats_api.operator()
+    draft = (await operator.get(f"/api/operator/migrations/{body['draft_id']}")).json()
+    assert draft["status"] == "draft" and draft["tenant_id"] == str(tenant_id)
+    rows = [
+        {"full_name": "Анна", "extension": "301", "lines": [{"login": "mb-anna"}, {"login": "mb-vip", "kind": "mobile_app"}]},
+        {"full_name": "Борис", "lines": [{"login": "mb-boris"}], "external_numbers": ["+79161239001"]},
+    ]  # fmt: skip
+    saved = await operator.put(f"/api/operator/migrations/{body['draft_id']}/employees", json={"employees": rows})
+    assert saved.status_code == 200 and saved.json()["problems"] == [], saved.text
+    again = await operator.post(f"/api/operator/migrations/{body['draft_id']}/create")
+    assert again.status_code == 201, again.text
+    assert again.json()["tenant_id"] == str(tenant_id)
+    refilled = await lines()
+    assert {k: (i, p) for k, (i, p, _) in refilled.items()} == {k: (i, p) for k, (i, p, _) in before.items()}
+    assert {login: owner for login, (_, _, owner) in refilled.items()} == {
+        "mb-anna": "Анна", "mb-vip": "Анна", "mb-boris": "Борис",
+    }  # fmt: skip
+    state = (await admin.get("/api/migration")).json()
+    assert state["numbers"][0]["follows"] == "old_rules" and state["numbers"][0]["new_scenario_id"] is not None
+    assert (await operator.post(f"/api/operator/migrations/{body['draft_id']}/create")).status_code == 409
+
+    # Once the completion is requested, there is no going back.
+    await top_up(vats_api, tenant_id)
+    await accept_agreement(vats_kernel, tenant_id)
+    assert (await admin.post("/api/migration/complete", json={"emails_confirmed": True})).status_code == 202
+    refused = await admin.post("/api/migration/recreate")
+    assert refused.status_code == 409 and refused.json()["field"] == "status", refused.text

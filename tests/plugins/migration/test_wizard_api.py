@@ -4,6 +4,7 @@ any step even incomplete, the problems that stop «Создать ЛК ВАТС�
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from vats.bots.web.testing import ApiClients
@@ -79,16 +80,22 @@ async def test_the_wizard_proposes_saves_incomplete_steps_checks_and_creates(
             " WHERE e.tenant_id = $1 AND e.email = 'anna@romashka.example'",
             tenant_id,
         )
-        invited = sorted(
-            r["to"] for r in await conn.fetch(
-                "SELECT payload->>'to' AS to FROM outbox WHERE tenant_id = $1 AND kind = 'invitation'", tenant_id
+        letters = {
+            r["to"]: r["text"] for r in await conn.fetch(
+                "SELECT payload->>'to' AS to, payload->>'text' AS text FROM outbox"
+                " WHERE tenant_id = $1 AND kind = 'migration_invitation'",
+                tenant_id,
             )
-        )  # fmt: skip
-        signed_in = await conn.fetchval(
-            "SELECT count(*) FROM employees WHERE tenant_id = $1 AND password_hash IS NOT NULL", tenant_id
-        )
-    # The admin and Anna are invited (the row without an e-mail is not); nobody has a password yet.
-    assert invited == ["anna@romashka.example", "boss@romashka.example"] and signed_in == 0
+        }  # fmt: skip
+    # The admin and Anna are invited (the row without an e-mail is not), each with the new
+    # cabinet's link and a temporary password that signs in.
+    assert sorted(letters) == ["anna@romashka.example", "boss@romashka.example"]
+    password = re.search(r"Временный пароль: (\S+)", letters["anna@romashka.example"])
+    assert password is not None
+    signed = await vats_api.client().post(
+        "/api/auth/login", json={"email": "anna@romashka.example", "password": password.group(1)}
+    )
+    assert signed.status_code == 200, signed.text
     assert dict(anna) == {"role": "admin", "extension": "301", "kind": "mobile_app", "sip_password": "Anna-Line-1",
                           "e164": "+74951234002"}  # fmt: skip
     assert (await operator.post(f"{url}/create")).status_code == 409
