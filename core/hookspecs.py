@@ -462,6 +462,18 @@ def migration_completed(
 
 
 @hookspec
+def import_contacts(tenant_id: uuid.UUID, contacts: list[dict[str, Any]], conn: Connection) -> Answer[int | None]:
+    """Contacts brought from another system (a migration) for a plugin that keeps contacts.
+
+    Each contact is plain JSON: ``name``, ``numbers`` (E.164) and ``tags`` (contact tag names,
+    e.g. the old cabinet's VIP lists, which scenarios' tag filters match). Called by the
+    migration plugin when it creates a migrated PBX, in that transaction, scoped to the tenant.
+    Idempotent: a number already a contact keeps it (and gains the tags). Returns how many
+    contacts were stored, or None if the plugin keeps no contacts.
+    """
+
+
+@hookspec
 def tenant_balance(tenant_id: uuid.UUID, kernel: KernelAPI) -> Answer[int | None]:
     """A tenant's balance in integer kopecks (or an awaitable of it), from the billing plugin.
 

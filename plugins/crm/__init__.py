@@ -64,6 +64,13 @@ async def contact_name(tenant_id: uuid.UUID, number: str, conn: Connection) -> s
 
 
 @hookimpl
+async def import_contacts(tenant_id: uuid.UUID, contacts: list[dict[str, Any]], conn: Connection) -> int:
+    from vats.plugins.crm.imported import import_contacts as store
+
+    return await store(conn, tenant_id, contacts)
+
+
+@hookimpl
 async def call_ended(tenant_id: uuid.UUID, record: CallRecord, conn: Connection, kernel: KernelAPI) -> None:
     from vats.plugins.crm.ingest import on_call_ended
 

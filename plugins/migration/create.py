@@ -97,10 +97,12 @@ async def create_customer(kernel: KernelAPI, source: str, plan: CustomerPlan) ->
             tid, source, plan.key, created.admin_id, plan.tariff,
         )  # fmt: skip
         await build_scenarios(kernel, conn, tid, plan, number_ids, owners, created.admin_id)
+        if plan.contacts:  # the CRM (if any) keeps them: the VIP lists become contact tags
+            await kernel.plugins.emit("import_contacts", tenant_id=tid, conn=conn, contacts=plan.contacts)
         return tid
 
 
-async def refill_customer(kernel: KernelAPI, plan: CustomerPlan, tenant_id: uuid.UUID) -> None:
+async def refill_customer(kernel: KernelAPI, plan: CustomerPlan, tenant_id: uuid.UUID) -> uuid.UUID:
     """After «Пересоздать»: fill the customer's PBX again from the wizard's rows, in one
     transaction. The tenant, its numbers (still on their old rules) and its first admin stay;
     the kept SIP lines, parked on that admin, move to the employees they are bound to now (the
@@ -148,6 +150,7 @@ async def refill_customer(kernel: KernelAPI, plan: CustomerPlan, tenant_id: uuid
             )
             _own(owners, person, employee.id)
         await build_scenarios(kernel, conn, tenant_id, plan, number_ids, owners, admin_id, old_rules=False)
+        return admin_id  # type: ignore[no-any-return]
 
 
 async def _bind_lines(conn: Connection, tenant_id: uuid.UUID, employee_id: uuid.UUID, person: PlannedEmployee) -> None:
@@ -233,17 +236,19 @@ def _old_rules(number: PlannedNumber, lines: set[str]) -> dict[str, Any]:
     }
 
 
-async def invite_everyone(kernel: KernelAPI, tenant_id: uuid.UUID) -> int:
+async def invite_everyone(kernel: KernelAPI, tenant_id: uuid.UUID, *, besides: uuid.UUID | None = None) -> int:
     """Send the migration's invitation (seed 000: the new cabinet's link and a temporary
     password, ``invitations.py``) to every employee of a migrated PBX who has a real e-mail (not
-    a placeholder) and has not signed in yet; returns how many were sent."""
+    a placeholder) and has not accepted an invitation yet, ``besides`` one (the first admin after
+    «Пересоздать»: they have signed in, a new temporary password would replace theirs); returns
+    how many were sent."""
     async with kernel.db.tenant(tenant_id) as conn:
         ids = [
             r["id"]
             for r in await conn.fetch(
                 "SELECT id FROM employees WHERE tenant_id = $1 AND invitation_accepted_at IS NULL"
-                " AND lower(email) NOT LIKE $2 ORDER BY created_at, id",
-                tenant_id, f"%@{PLACEHOLDER_DOMAIN}",
+                " AND lower(email) NOT LIKE $2 AND id IS DISTINCT FROM $3 ORDER BY created_at, id",
+                tenant_id, f"%@{PLACEHOLDER_DOMAIN}", besides,
             )
         ]  # fmt: skip
     return sum([await invitations.invite(kernel, tenant_id, employee_id) for employee_id in ids])

@@ -198,9 +198,9 @@ async def create(kernel: KernelAPI, draft_id: uuid.UUID) -> Created:
             locked = await conn.fetchrow("SELECT reopened FROM migration_drafts WHERE id = $1 FOR UPDATE", draft_id)
             if locked is None or not locked["reopened"]:
                 raise ConflictError("this customer's PBX was already created", field="draft_id")
-            await refill_customer(kernel, plan, row["tenant_id"])
+            first_admin = await refill_customer(kernel, plan, row["tenant_id"])
             await conn.execute("UPDATE migration_drafts SET reopened = false WHERE id = $1", draft_id)
-        invited = await invite_everyone(kernel, row["tenant_id"])
+        invited = await invite_everyone(kernel, row["tenant_id"], besides=first_admin)
         return Created(
             tenant_id=row["tenant_id"], employees=1 + len(plan.employees), lines=plan.line_count,
             numbers=len(plan.numbers), invitations_sent=invited,

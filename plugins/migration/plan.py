@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 from vats.core.db.database import Connection
@@ -97,6 +98,9 @@ class CustomerPlan(msgspec.Struct, kw_only=True):
     problems: list[Problem]
     imported_tenant: uuid.UUID | None = None  # set when an earlier run already created it
     tariff: str | None = None  # the old tariff's name (billing maps it to a legacy tariff)
+    # The old contacts and VIP callers as the ``import_contacts`` hook takes them: name, numbers
+    # (E.164), tags (the VIP lists they are on, which the new scenarios' tag filters match).
+    contacts: list[dict[str, Any]] = []
 
     @property
     def line_count(self) -> int:
@@ -314,8 +318,39 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
     return CustomerPlan(
         key=key, customer_id=customer.id, name=customer.name, time_zone=customer.time_zone, admin_email=admin_email,
         admin=admin, employees=planned, numbers=numbers, problems=problems,
-        tariff=customer.tariff.name if customer.tariff is not None else None,
+        tariff=customer.tariff.name if customer.tariff is not None else None, contacts=_contacts(customer),
     )  # fmt: skip
+
+
+def _contacts(customer: OldCustomer) -> list[dict[str, Any]]:
+    """Every old contact with the VIP lists it is on as tags, and every VIP caller who was no
+    contact as one named by their number; unreadable numbers are left out."""
+    by_number: dict[str, dict[str, Any]] = {}
+    for contact in customer.contacts:
+        numbers = [e164 for n in contact.numbers if (e164 := phone_or_none(n))]
+        if numbers:
+            entry: dict[str, Any] = {
+                "name": contact.name,
+                "numbers": numbers,
+                "tags": list(dict.fromkeys(contact.vip_lists)),
+            }
+            for e164 in numbers:
+                by_number.setdefault(e164, entry)
+    for number in customer.numbers:
+        for vip in number.vip_lists:
+            for caller in vip.callers:
+                e164 = phone_or_none(caller)
+                if e164 is None:
+                    continue
+                entry = by_number.setdefault(e164, {"name": e164, "numbers": [e164], "tags": []})
+                tags: list[str] = entry["tags"]
+                if vip.name not in tags:
+                    tags.append(vip.name)
+    unique: list[dict[str, Any]] = []
+    for entry in by_number.values():
+        if not any(entry is seen for seen in unique):
+            unique.append(entry)
+    return unique
 
 
 def _email_of(person: OldEmployee, key: str, n: int, place: str, problems: list[Problem]) -> tuple[str, bool]:
@@ -360,7 +395,8 @@ async def check_against_database(conn: Connection, plan: CustomerPlan, *, refill
     logins = {line.login.lower(): (person.full_name, line.login) for person in everyone(plan) for line in person.lines}
     for row in await conn.fetch(
         "SELECT lower(sip_login) AS login FROM terminals WHERE lower(sip_login) = ANY($1::text[]) AND tenant_id <> $2",
-        list(logins), other,
+        list(logins),
+        other,
     ):
         owner, login = logins[row["login"]]
         plan.problems.append(Problem(
@@ -370,7 +406,9 @@ async def check_against_database(conn: Connection, plan: CustomerPlan, *, refill
     for row in await conn.fetch(
         "SELECT lower(email) AS email FROM employees WHERE lower(email) = ANY($1::text[])"
         " AND NOT (tenant_id = $2 AND role = 'admin' AND lower(email) = lower($3))",
-        emails, other, plan.admin_email,
+        emails,
+        other,
+        plan.admin_email,
     ):
         plan.problems.append(
             Problem(place="employees", message=f"the e-mail {row['email']} is already an account's log-in")

@@ -37,6 +37,7 @@ EXPORT: dict[str, Any] = {
                          "vip_lists": [{"name": "VIP", "callers": [VIP_CALLER], "forwarding": [{"to": "mb-vip"}]}]}],
             "short_numbers": [{"extension": "301", "to": "mb-anna"}, {"extension": "302", "to": "mb-boris"},
                               {"extension": "303", "to": "mb-vip"}],
+            "contacts": [{"name": "Пётр Иванов", "numbers": ["+7 495 777-00-01"], "vip_lists": ["VIP"]}],
             "tariff": {"name": "Офис-2019", "monthly_fee_kop": 99000},
         }
     ],
@@ -247,6 +248,15 @@ async def test_recreate_wipes_the_new_settings_keeps_the_lines_and_the_old_rules
     state = (await admin.get("/api/migration")).json()
     assert state["numbers"][0]["follows"] == "old_rules" and state["numbers"][0]["new_scenario_id"] is not None
     assert (await operator.post(f"/api/operator/migrations/{body['draft_id']}/create")).status_code == 409
+    # The first admin, signed in, keeps their password: the letter with a temporary one went out once.
+    async with vats_kernel.db.tenant(tenant_id) as conn:
+        letters = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE tenant_id = $1 AND kind = 'migration_invitation'"
+            " AND payload->>'to' = 'boss@landysh.example'",
+            tenant_id,
+        )
+    assert letters == 1
+    assert (await admin.get("/api/migration")).status_code == 200
 
     # Once the completion is requested, there is no going back.
     await top_up(vats_api, tenant_id)
@@ -254,3 +264,36 @@ async def test_recreate_wipes_the_new_settings_keeps_the_lines_and_the_old_rules
     assert (await admin.post("/api/migration/complete", json={"emails_confirmed": True})).status_code == 202
     refused = await admin.post("/api/migration/recreate")
     assert refused.status_code == 409 and refused.json()["field"] == "status", refused.text
+
+
+async def test_hook_import_contacts(vats_api: ApiClients, vats_kernel: Kernel) -> None:
+    """The old contacts and VIP callers reach the CRM as contacts tagged with their VIP lists:
+    the new scenario's VIP filter finds the caller (tried before completion through the
+    simulator); importing again stores nothing twice."""
+    tenant_id, admin = await created_pbx(vats_api, vats_kernel)
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tenant_id) as conn:
+        rows = await conn.fetch(
+            "SELECT c.number, c.name, array_agg(t.name ORDER BY t.name) AS tags FROM crm_contacts c"
+            " JOIN crm_contact_tags ct ON ct.contact_id = c.id JOIN tags t ON t.id = ct.tag_id"
+            " WHERE c.tenant_id = $1 GROUP BY c.number, c.name",
+            tenant_id,
+        )
+    assert [(r["number"], r["name"], r["tags"]) for r in rows] == [(VIP_CALLER, "Пётр Иванов", ["VIP"])]
+    new_id = (await admin.get("/api/migration")).json()["numbers"][0]["new_scenario_id"]
+    tried = await admin.post(
+        f"/api/scenarios/{new_id}/simulate",
+        json={"caller": VIP_CALLER, "at": WEEKDAY_NOON, "script": "303 answers", "number": NUMBER},
+    )
+    assert tried.status_code == 200, tried.text
+    assert tried.json()["path"][0] == "filter:VIP:working" and tried.json()["answered_by"] == "sip/mb-vip"
+    again = [{"name": "Пётр Иванов", "numbers": [VIP_CALLER], "tags": ["VIP"]}]
+    async with vats_kernel.db.tenant(tenant_id) as conn:
+        assert await vats_kernel.plugins.emit("import_contacts", tenant_id=tenant_id, conn=conn, contacts=again) == [1]
+        counts = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM crm_contacts WHERE tenant_id = $1) AS contacts,"
+            " (SELECT count(*) FROM crm_contact_tags WHERE tenant_id = $1) AS links,"
+            " (SELECT count(*) FROM tags WHERE tenant_id = $1 AND kind = 'contact') AS tags",
+            tenant_id,
+        )
+    assert dict(counts) == {"contacts": 1, "links": 1, "tags": 1}
