@@ -118,6 +118,8 @@ async def test_an_admin_sets_up_a_room_and_watches_who_is_in_it(
     browser.get(f"{cabinet_server.url}{PAGE}/{room.id}")
     audio = wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "#recordings audio")))
     assert audio.get_attribute("src").startswith(f"{cabinet_server.url}{PAGE}/{room.id}/recordings/conf-")
+    browser.execute_script("document.getElementById('room-form').scrollIntoView()")
+    browser.save_screenshot(str(screenshots / "conference-form-1280.png"))  # the leaders, recording and files
 
     problems += look(browser, cabinet_server.url + PAGE, "conferences", screenshots)
     browser.find_element(By.CSS_SELECTOR, "#add-room summary").click()
