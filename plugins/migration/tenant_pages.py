@@ -36,6 +36,7 @@ from vats.bots.web.cabinet.texts import Lang, problem_text
 from vats.core.errors import ValidationError, VatsError
 from vats.plugins.migration import agreement, completion
 from vats.plugins.migration.banner import banner
+from vats.plugins.migration.recreate import recreate
 
 PAGE = "/cabinet/migration"
 TEMPLATES = Path(__file__).with_name("templates")
@@ -80,7 +81,7 @@ class MigrationPages(Controller):
         watching = bool(request.query_params.get("watching"))
         if shown is None or (shown.status == "completed" and not watching):
             return Response(content=None, status_code=204)
-        return await page(request, "migration/_banner.html", banner=shown, zone=zone, base=PAGE)
+        return await page(request, "migration/_banner.html", banner=shown, zone=zone, base=PAGE, recreate=True)
 
     async def _agreement(self, request: Request[Any, Any, Any], status_code: int = 200, **context: Any) -> Template:
         me = require(request, ADMIN)
@@ -140,6 +141,24 @@ class MigrationPages(Controller):
             refused = refusal(language(request), exc, "complete", {}, say=say)
             return await self._confirm(request, REFUSED, errors={"complete": next(iter(refused["errors"].values()))})
         return redirect(f"{PAGE}/complete?started=1")
+
+    @get("/recreate")
+    async def confirm_recreate(self, request: Request[Any, Any, Any]) -> Template:
+        """«Пересоздать»: what is wiped and what stays, then the button (or the cancel link)."""
+        require(request, ADMIN)
+        done = bool(request.query_params.get("done"))
+        return await page(request, "migration/recreate.html", base=PAGE, done=done, errors={})
+
+    @post("/recreate")
+    async def recreate(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
+        me = require(request, ADMIN)
+        try:
+            await recreate(kernel_of(request), me.tenant_id)
+        except VatsError as exc:
+            refused = refusal(language(request), exc, "recreate", {}, say=say)
+            return await page(request, "migration/recreate.html", status_code=REFUSED, base=PAGE, done=False,
+                              errors={"recreate": next(iter(refused["errors"].values()))})  # fmt: skip
+        return redirect(f"{PAGE}/recreate?done=1")
 
 
 def tenant_pages() -> CabinetPages:

@@ -58,8 +58,12 @@ TEXTS_RU = {
     "mig_started": "Завершение миграции запущено.",
     # recreating
     "mig_recreate_title": "Пересоздать настройки",
-    "mig_recreate_hint": "Все настройки, сделанные в новом кабинете после переноса, будут удалены, "
-    "и процесс начнётся заново с настройки сотрудников. SIP-линии сохранят свои логины и пароли.",
+    "mig_recreate_hint": "Все настройки нового кабинета будут удалены: сотрудники (кроме первого администратора), "
+    "группы, новые сценарии и их графики. Номера, SIP-линии с их логинами и паролями и звонки по правилам "
+    "старого кабинета останутся как есть. Затем процесс начнётся заново с настройки сотрудников.",
+    "mig_recreated_next": "Звонки по-прежнему обрабатываются по правилам старого кабинета, телефоны остаются "
+    "зарегистрированы. Настройте сотрудников заново в мастере миграции вместе с оператором или службой "
+    "поддержки и снова создайте ЛК ВАТС.",
     "mig_recreate_ok": "Пересоздать",
     "mig_recreated": "Настройки удалены: продолжите с шага сотрудников.",
     # the operator's page
@@ -93,6 +97,9 @@ TEXTS_RU = {
     ),
     "err:the migration is already completed": "Миграция уже завершена",
     "err:this PBX was not migrated": "Эта АТС не переносилась из старого кабинета",
+    "err:the completion of the migration was requested: it can no longer be recreated": (
+        "Завершение миграции уже запущено: пересоздать настройки нельзя"
+    ),
 }
 
 TEXTS_EN = {
@@ -145,8 +152,11 @@ TEXTS_EN = {
     "mig_cancel": "Cancel",
     "mig_started": "Completing the migration has started.",
     "mig_recreate_title": "Start the settings over",
-    "mig_recreate_hint": "Every setting made in the new cabinet since the move is deleted and the process "
-    "starts again from the employee step. SIP lines keep their log-ins and passwords.",
+    "mig_recreate_hint": "Every setting of the new cabinet is deleted: employees (but the first admin), groups, "
+    "the new scenarios and their schedules. Numbers, SIP lines with their log-ins and passwords and the calls "
+    "on the old cabinet's rules stay as they are. Then the process starts again from the employee step.",
+    "mig_recreated_next": "Calls still follow the old cabinet's rules and the phones stay registered. Set the "
+    "employees up again in the migration wizard with the operator or support, and create the cabinet again.",
     "mig_recreate_ok": "Start over",
     "mig_recreated": "The settings were deleted: go on from the employee step.",
     "mig_op_title": "Migration agreement",

@@ -114,6 +114,14 @@ async def test_the_admin_checks_the_emails_goes_back_then_completes_and_the_bann
     emails = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#mig-emails .mig-email")]
     assert emails == ["anna@romashka.example", "boss@romashka.example"]
     problems = look(browser, screenshots, "migration-complete")
+    # «Пересоздать» asks first; «Отменить» there changes nothing.
+    browser.find_element(By.ID, "mig-recreate").click()
+    wait(browser).until(lambda d: page_id(d) == "migration-recreate")
+    problems += look(browser, screenshots, "migration-recreate")
+    browser.find_element(By.ID, "recreate-cancel").click()
+    wait(browser).until(lambda d: page_id(d) not in ("", "migration-recreate"))
+    wait(browser).until(ec.element_to_be_clickable((By.ID, "mig-complete"))).click()
+    wait(browser).until(lambda d: page_id(d) == "migration-complete")
     # «Отменить» goes back to Сотрудники, where an e-mail is corrected; the banner is still there.
     browser.find_element(By.ID, "complete-cancel").click()
     wait(browser).until(lambda d: "employees" in page_id(d))

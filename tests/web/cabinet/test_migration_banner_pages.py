@@ -149,7 +149,7 @@ async def top_up(api: ApiClients, tenant_id: uuid.UUID, kop: int = 100_000) -> N
     assert answer.status_code in (200, 201), answer.text
 
 
-async def test_the_confirmation_lists_every_employees_email_and_refuses_beside_the_button(
+async def test_the_confirmation_lists_every_employees_email_refuses_beside_the_button_and_then_allows_no_recreate(
     vats_api: ApiClients, vats_kernel: Kernel, cabinet: CabinetClient
 ) -> None:
     pbx = await migrated_pbx(vats_api, vats_kernel)
@@ -179,6 +179,11 @@ async def test_the_confirmation_lists_every_employees_email_and_refuses_beside_t
     assert "Завершение миграции запущено." in after.text and 'id="complete-form"' not in after.text
     banner = await cabinet.http.get("/cabinet/migration/banner")
     assert banner.status_code in (200, 204)  # completing (with its progress), or already completed
+    # Once the completion was requested there is no going back.
+    late = await cabinet.post_form("/cabinet/migration/recreate", {}, form_page="/cabinet/migration/recreate")
+    assert late.status_code == 422
+    error = re.search(r'id="recreate-error"[^>]*>([^<]+)<', late.text)
+    assert error and error.group(1) == "Завершение миграции уже запущено: пересоздать настройки нельзя"
 
 
 async def test_an_employee_cannot_open_or_post_the_completion(
@@ -190,3 +195,29 @@ async def test_an_employee_cannot_open_or_post_the_completion(
     token = await cabinet.csrf("/cabinet/me")
     refused = await cabinet.http.post("/cabinet/migration/complete", data={"_csrf_token": token})
     assert refused.status_code == 403
+
+
+async def test_recreate_wipes_the_new_settings_and_completing_then_names_the_numbers_without_a_scenario(
+    vats_api: ApiClients, vats_kernel: Kernel, cabinet: CabinetClient
+) -> None:
+    pbx = await migrated_pbx(vats_api, vats_kernel)
+    await signed_in(cabinet, "boss@romashka.example")
+    shown = await cabinet.http.get("/cabinet/migration/recreate")
+    assert shown.status_code == 200 and "кроме первого администратора" in shown.text
+    assert 'id="recreate-cancel"' in shown.text
+    done = await cabinet.post_form("/cabinet/migration/recreate", {}, form_page="/cabinet/migration/recreate")
+    assert done.status_code == 303 and done.headers["location"] == "/cabinet/migration/recreate?done=1"
+    after = await cabinet.http.get(done.headers["location"])
+    assert "Звонки по-прежнему обрабатываются по правилам старого кабинета" in after.text
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.system() as conn:
+        left = await conn.fetchval("SELECT array_agg(email) FROM employees WHERE tenant_id = $1", pbx["tenant"])
+    assert left == ["boss@romashka.example"]
+    # The new scenarios are gone with the rest: completing now is refused, naming the numbers.
+    await publish(vats_api, "Условия.")
+    await top_up(vats_api, pbx["tenant"])
+    await cabinet.post_form("/cabinet/migration/agreement", {"version": "1"}, form_page="/cabinet/migration/agreement")
+    refused = await cabinet.post_form("/cabinet/migration/complete", {}, form_page="/cabinet/migration/complete")
+    assert refused.status_code == 422
+    error = re.search(r'id="complete-error"[^>]*>([^<]+)<', refused.text)
+    assert error and error.group(1).startswith("У этих номеров нет нового сценария (он удалён): +74951236001")
