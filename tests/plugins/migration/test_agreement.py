@@ -109,3 +109,8 @@ async def test_a_tenant_cannot_publish_a_version(vats_kernel: Kernel, vats_tenan
     async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await agreement.publish(conn, AgreementIn(title="Оферта", body="Текст"), "tenant")
+
+
+async def test_two_operators_saving_at_once_publish_two_consecutive_versions(vats_kernel: Kernel) -> None:
+    versions = await asyncio.gather(*(_publish(vats_kernel, f"Текст {i}") for i in range(4)))
+    assert sorted(versions) == [1, 2, 3, 4]
