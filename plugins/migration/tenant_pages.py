@@ -1,6 +1,7 @@
 """The migration's pages in a migrated PBX's cabinet, for its admins (seed 000): the banner at the
 top of every page, the agreement to read and accept, and «Завершить миграцию» with its last
-check of the employees' e-mails («ОК» starts the completion, «Отменить» goes back to Сотрудники).
+check of the employees' e-mails («ОК» starts the completion, «Отменить» goes back to Сотрудники),
+and «Пересоздать» (asked first).
 
 The banner reaches every page through the shell's header hook (``CabinetPages.header``): a
 hidden slot, drawn for admins only, asks ``/cabinet/migration/banner`` once the page has loaded
@@ -71,7 +72,7 @@ class MigrationPages(Controller):
     include_in_schema = False
 
     @get("/banner")
-    async def banner(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
+    async def show_banner(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
         me = require(request, ADMIN)
         async with tenant_transaction(kernel_of(request), me) as tx:
             shown = await banner(tx.conn, tx.tenant.id)
@@ -150,7 +151,7 @@ class MigrationPages(Controller):
         return await page(request, "migration/recreate.html", base=PAGE, done=done, errors={})
 
     @post("/recreate")
-    async def recreate(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
+    async def start_over(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
         me = require(request, ADMIN)
         try:
             await recreate(kernel_of(request), me.tenant_id)
