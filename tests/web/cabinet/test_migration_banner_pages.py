@@ -89,6 +89,7 @@ async def test_a_migrated_pbxs_admin_gets_the_banner_and_an_employee_does_not(
     shown = await cabinet.http.get("/cabinet/migration/banner")
     assert shown.status_code == 200 and 'id="migration-banner"' in shown.text
     assert 'id="mig-read-agreement"' in shown.text and "Прочитать и принять" in shown.text
+    assert "Для каждого номера есть новый сценарий, у каждого сотрудника есть e-mail." in shown.text
     assert "Кнопка появится после принятия оферты." in shown.text and 'id="mig-complete"' not in shown.text
     worker = CabinetClient(vats_api.app)
     try:
@@ -213,6 +214,8 @@ async def test_recreate_wipes_the_new_settings_and_completing_then_names_the_num
     async with vats_kernel.db.system() as conn:
         left = await conn.fetchval("SELECT array_agg(email) FROM employees WHERE tenant_id = $1", pbx["tenant"])
     assert left == ["boss@romashka.example"]
+    warned = (await cabinet.http.get("/cabinet/migration/banner")).text
+    assert "Номера без нового сценария: +74951236001." in warned and 'id="mig-settings-ok"' not in warned
     # The new scenarios are gone with the rest: completing now is refused, naming the numbers.
     await publish(vats_api, "Условия.")
     await top_up(vats_api, pbx["tenant"])
