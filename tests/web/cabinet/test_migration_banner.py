@@ -23,6 +23,14 @@ from tests.web.cabinet.test_operator_portal import fits_a_phone, make_operator, 
 from tests.web.cabinet.test_pages import phone
 
 
+def press(driver: Any, element_id: str) -> None:
+    """Click a button or link in the middle of the screen (the webphone's floating button sits
+    at the bottom left, over whatever scrolled there)."""
+    element = wait(driver).until(ec.presence_of_element_located((By.ID, element_id)))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    wait(driver).until(ec.element_to_be_clickable((By.ID, element_id))).click()
+
+
 def look(driver: Any, shots: Path, name: str) -> list[str]:
     """Screenshots at both widths and axe's problems at both."""
     problems = []
@@ -52,12 +60,12 @@ async def test_the_admin_reads_and_accepts_the_agreement_from_the_banner(
     browser.find_element(By.CSS_SELECTOR, "#nav a[href='/cabinet/settings/numbers']").click()
     wait(browser).until(lambda d: page_id(d) != "" and "numbers" in page_id(d))
     assert browser.find_element(By.ID, "migration-banner").is_displayed()
-    browser.find_element(By.ID, "mig-read-agreement").click()
+    press(browser, "mig-read-agreement")
     wait(browser).until(lambda d: page_id(d) == "migration-agreement")
     assert "Условия тарифа сохраняются 30 дней." in browser.find_element(By.ID, "agreement-text").text
     problems += look(browser, screenshots, "migration-agreement")
     old = browser.find_element(By.ID, "accept-form")
-    browser.find_element(By.ID, "accept").click()
+    press(browser, "accept")
     wait(browser).until(ec.staleness_of(old))
     assert wait(browser).until(ec.visibility_of_element_located((By.ID, "notice"))).text == "Оферта принята."
     assert browser.find_element(By.ID, "agreement-accepted").is_displayed()
@@ -109,26 +117,26 @@ async def test_the_admin_checks_the_emails_goes_back_then_completes_and_the_bann
     assert (await admin.post("/api/migration/agreement/accept", json={"version": 1})).status_code == 201
     await top_up(vats_api, pbx["tenant"])
     sign_in(browser, cabinet_server, "boss@romashka.example")
-    wait(browser).until(ec.element_to_be_clickable((By.ID, "mig-complete"))).click()
+    press(browser, "mig-complete")
     wait(browser).until(lambda d: page_id(d) == "migration-complete")
     emails = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#mig-emails .mig-email")]
     assert emails == ["anna@romashka.example", "boss@romashka.example"]
     problems = look(browser, screenshots, "migration-complete")
     # «Пересоздать» asks first; «Отменить» there changes nothing.
-    browser.find_element(By.ID, "mig-recreate").click()
+    press(browser, "mig-recreate")
     wait(browser).until(lambda d: page_id(d) == "migration-recreate")
     problems += look(browser, screenshots, "migration-recreate")
-    browser.find_element(By.ID, "recreate-cancel").click()
+    press(browser, "recreate-cancel")
     wait(browser).until(lambda d: page_id(d) not in ("", "migration-recreate"))
-    wait(browser).until(ec.element_to_be_clickable((By.ID, "mig-complete"))).click()
+    press(browser, "mig-complete")
     wait(browser).until(lambda d: page_id(d) == "migration-complete")
     # «Отменить» goes back to Сотрудники, where an e-mail is corrected; the banner is still there.
-    browser.find_element(By.ID, "complete-cancel").click()
+    press(browser, "complete-cancel")
     wait(browser).until(lambda d: "employees" in page_id(d))
-    wait(browser).until(ec.element_to_be_clickable((By.ID, "mig-complete"))).click()
+    press(browser, "mig-complete")
     wait(browser).until(lambda d: page_id(d) == "migration-complete")
     old = browser.find_element(By.ID, "complete-form")
-    browser.find_element(By.ID, "complete-ok").click()
+    press(browser, "complete-ok")
     wait(browser).until(ec.staleness_of(old))
     notice = wait(browser).until(ec.visibility_of_element_located((By.ID, "notice")))
     assert notice.text == "Завершение миграции запущено."
