@@ -191,6 +191,7 @@ ACCESS: dict[str, Any] = {
     "POST /api/billing/documents/closing": ADMIN,
     "GET /api/billing/calls": ADMIN,
     "GET /api/billing/calls/xlsx": ADMIN,
+    "POST /api/billing/calls/mail": ADMIN,
     "GET /api/operator/billing/requisites": OPERATOR,
     "PUT /api/operator/billing/requisites": OPERATOR,
     "GET /api/operator/billing/vat-rates": OPERATOR,
@@ -407,6 +408,7 @@ BODIES: dict[str, Any] = {
     "PATCH /api/crm/settings": {"duplicate_check": True},
     "PUT /api/crm/users/{employee_id:uuid}": {"external_id": "crm-user-{n}"},
     "PUT /api/crm/webhook": {"url": "http://93.184.215.14/hooks"},
+    "POST /api/billing/calls/mail": {"since": "2026-11-01", "until": "2026-11-30"},
 }
 
 # Multipart uploads: (form fields, files).
