@@ -112,7 +112,8 @@ async def latest(conn: Connection) -> Agreement | None:
 
 
 async def version(conn: Connection, number: int) -> Agreement:
-    row = await conn.fetchrow(_AGREEMENT + " WHERE version = $1", number)
+    # Beyond the column's integer range nothing can exist (and the database would refuse the value).
+    row = await conn.fetchrow(_AGREEMENT + " WHERE version = $1", number) if 1 <= number < 2**31 else None
     if row is None:
         raise NotFoundError("no such version of the migration agreement", field="version")
     return Agreement(**dict(row))

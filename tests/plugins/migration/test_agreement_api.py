@@ -24,6 +24,8 @@ async def test_every_save_is_a_new_version_and_the_old_texts_stay(vats_api: ApiC
     assert [v["version"] for v in listed] == [2, 1]
     assert (await operator.get(f"{URL}/versions/1")).json()["body"] == "Условия 1"
     assert (await operator.get(f"{URL}/versions/9")).status_code == 404
+    assert (await operator.get(f"{URL}/versions/99999999999")).status_code == 404  # past the column's range
+    assert (await operator.get(f"{URL}/versions/-1")).status_code in (400, 404)
 
 
 async def test_a_bad_version_is_refused_naming_the_field(vats_api: ApiClients) -> None:
