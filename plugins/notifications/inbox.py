@@ -91,6 +91,8 @@ async def mark_read(
 ) -> int:
     """Mark one of my notifications read (or all of them: ``notice_id`` None); how many changed.
     Another employee's notification is not found, not marked."""
+    if notice_id is not None and not 1 <= notice_id < 2**63:
+        return 0  # beyond the column's range nothing exists (and the database would refuse the value)
     result = await conn.execute(
         "UPDATE notification_inbox SET read_at = now() WHERE tenant_id = $1 AND employee_id = $2"
         " AND read_at IS NULL AND ($3::bigint IS NULL OR id = $3)",

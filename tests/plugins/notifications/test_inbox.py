@@ -72,6 +72,9 @@ async def test_each_employee_sees_and_marks_only_their_own_notifications(
         await stranger.post_form(f"{PAGE}/read", {}, form_page=PAGE + "/")
         assert unread_on_bell((await admin.http.get(PAGE + "/bell")).text) == 2
         assert unread_on_bell((await stranger.http.get(PAGE + "/bell")).text) == 0  # theirs, read by them
+        # an id no notification can have (past the database's integer) is simply none of mine
+        huge = await admin.post_form(f"{PAGE}/{2**64}/read", {}, form_page=PAGE + "/")
+        assert huge.status_code == 200 and unread_on_bell((await admin.http.get(PAGE + "/bell")).text) == 2
         read = await admin.post_form(f"{PAGE}/{mine}/read", {}, form_page=PAGE + "/")
         assert read.status_code == 200 and f'data-id="{mine}" data-kind="test" data-read="true"' in read.text
         assert unread_on_bell((await admin.http.get(PAGE + "/bell")).text) == 1
