@@ -39,6 +39,14 @@ def list_recordings(media_dir: Path, tenant_id: uuid.UUID, room_id: uuid.UUID) -
     return sorted(found, key=lambda r: r.ended_at, reverse=True)
 
 
+def recordings_during(
+    media_dir: Path, tenant_id: uuid.UUID, room_id: uuid.UUID, start: dt.datetime, end: dt.datetime
+) -> list[RoomRecording]:
+    """The room's recordings that overlap ``start``..``end``: what was said in the room while a
+    participant's call was in it (the history's call page shows them to admins)."""
+    return [r for r in list_recordings(media_dir, tenant_id, room_id) if r.started_at <= end and r.ended_at >= start]
+
+
 def recording_file(media_dir: Path, tenant_id: uuid.UUID, room_id: uuid.UUID, recording_id: str) -> Path:
     """The file of one recording of the room (never a path outside the tenant's folder)."""
     if not recording_id.startswith(f"conf-{room_id.hex}-") or not all(ch.isalnum() or ch == "-" for ch in recording_id):

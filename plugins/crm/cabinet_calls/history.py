@@ -9,6 +9,7 @@ behind POST /api/calls), posted with the page's CSRF token."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -16,6 +17,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 from vats.bots.web.cabinet.kit import (
+    ADMIN,
     EVERYONE,
     WORKERS,
     form_fields,
@@ -30,14 +32,21 @@ from vats.bots.web.cabinet.kit import (
     texts,
 )
 from vats.core.asterisk.click_to_call import click_to_call
+from vats.core.conferences import recordings as room_recordings
+from vats.core.conferences import rooms
+from vats.core.db.database import Connection
 from vats.core.errors import VatsError
+from vats.core.protocols import KernelAPI
 from vats.plugins.crm import history
 from vats.plugins.crm.cabinet_calls.periods import PERIODS, choose_period, local, query_of
 from vats.plugins.crm.history import Filters
+from vats.plugins.crm.models import CallDetail
 from vats.plugins.crm.viewer import Viewer, viewer_for
 
 PAGE_SIZE = 50
 DIRECTIONS = ("inbound", "outbound", "internal")
+ROOM_STEP = "conference: "  # a call's path step when it entered a conference room (core.conferences.routing)
+ROOM_MARGIN = dt.timedelta(minutes=2)  # the PIN and the wait before the talk, after it the hang-up
 RESULTS = ("answered", "missed")
 
 
@@ -140,9 +149,11 @@ class HistoryPages(Controller):
             people = await _people(tx.conn, tx.tenant.id)
             tags = await _call_tags(tx.conn, tx.tenant.id)
             tz = tx.tenant.time_zone
+            # a conference room's recording is the admins' only (seed 003), whoever else sees the call
+            heard = await _room_recordings(tx.conn, tx.kernel, tx.tenant.id, detail) if me.role in ADMIN else []
         return await page(
             request, "crm_calls/call.html", detail=detail, people=people, may_listen=viewer.may_listen,
-            local=lambda moment: local(moment, tz), tags=tags, may_tag=me.role in WORKERS,
+            local=lambda moment: local(moment, tz), tags=tags, may_tag=me.role in WORKERS, room_recordings=heard,
         )  # fmt: skip
 
     @post("/{call_id:uuid}/tags")
@@ -175,6 +186,23 @@ class HistoryPages(Controller):
             return redirect("/cabinet/history")
         css = "notice" if ok else "error"
         return Response(f'<span class="{css}" role="status">{_escape(message)}</span>', media_type="text/html")
+
+
+async def _room_recordings(
+    conn: Connection, kernel: KernelAPI, tenant_id: uuid.UUID, detail: CallDetail
+) -> list[tuple[uuid.UUID, str]]:
+    """(room id, recording id) of the recordings of the rooms this call entered, made while it
+    was there. The path names the room as it was called then: a room renamed since is not found."""
+    names = {step.removeprefix(ROOM_STEP) for step in detail.path if step.startswith(ROOM_STEP)}
+    if not names:
+        return []
+    call = detail.call
+    start, end = call.started_at, call.started_at + dt.timedelta(seconds=call.talk_s) + ROOM_MARGIN
+    return [
+        (room.id, found.id)
+        for room in await rooms.list_rooms(conn, tenant_id) if room.name in names
+        for found in room_recordings.recordings_during(kernel.config.media_dir, tenant_id, room.id, start, end)
+    ]  # fmt: skip
 
 
 def _escape(text: str) -> str:
