@@ -15,7 +15,7 @@ from vats.core.kernel import Kernel
 from vats.plugins.billing import ledger, numbers_shop
 from vats.plugins.billing.numbers_shop import CatalogueNumber
 
-from tests.web.cabinet.axe import accessibility_problems
+from tests.web.cabinet.axe import accessibility_problems, problems_at_both_widths
 from tests.web.cabinet.conftest import Server, browser, cabinet_server, screenshots  # noqa: F401 (the fixtures)
 from tests.web.cabinet.test_browser import give_password, sign_in, wait
 from tests.web.cabinet.test_operator_portal import make_operator, op_sign_in
@@ -29,14 +29,6 @@ def _submit(driver: Any, button_id: str, old_id: str) -> None:
     old = driver.find_element(By.ID, old_id)
     driver.find_element(By.ID, button_id).click()
     wait(driver).until(ec.staleness_of(old))
-
-
-def _both_widths(driver: Any, name: str) -> list[str]:
-    problems = accessibility_problems(driver, f"{name} at 1280 px")
-    phone(driver, True)
-    problems += accessibility_problems(driver, f"{name} at 375 px")
-    phone(driver, False)
-    return problems
 
 
 async def test_the_operator_adds_numbers_with_a_report_changes_a_price_and_takes_one_off_sale(
@@ -59,7 +51,7 @@ async def test_the_operator_adds_numbers_with_a_report_changes_a_price_and_takes
     op_sign_in(browser, cabinet_server, path=PAGE)
     wait(browser).until(ec.presence_of_element_located((By.ID, "catalogue")))
     problems = look(browser, cabinet_server.url + PAGE, "billing-catalogue", screenshots)
-    problems += _both_widths(browser, "catalogue")
+    problems += problems_at_both_widths(browser, "catalogue")
 
     browser.get(cabinet_server.url + PAGE)
     browser.find_element(By.CSS_SELECTOR, "#add-panel summary").click()
@@ -73,7 +65,7 @@ async def test_the_operator_adds_numbers_with_a_report_changes_a_price_and_takes
     refused = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#refused-rows tbody tr")]
     assert len(refused) == 2 and "не номер телефона" in refused[0] and "уже в каталоге" in refused[1]
     browser.save_screenshot(str(screenshots / "billing-catalogue-report-1280.png"))
-    problems += _both_widths(browser, "catalogue with a report")
+    problems += problems_at_both_widths(browser, "catalogue with a report")
     phone(browser, True)
     browser.save_screenshot(str(screenshots / "billing-catalogue-report-375.png"))
     phone(browser, False)
@@ -129,7 +121,7 @@ async def test_the_call_detail_is_sent_by_e_mail_from_beside_the_download(
     _submit(browser, "calls-mail-submit", "calls-mail")
     error = wait(browser).until(ec.presence_of_element_located((By.ID, "email-error")))
     assert "адрес электронной почты" in error.text
-    problems = _both_widths(browser, "call detail, address refused")
+    problems = problems_at_both_widths(browser, "call detail, address refused")
     phone(browser, True)
     browser.save_screenshot(str(screenshots / "billing-calls-mail-refused-375.png"))
     phone(browser, False)
@@ -140,7 +132,7 @@ async def test_the_call_detail_is_sent_by_e_mail_from_beside_the_download(
     notice = wait(browser).until(ec.presence_of_element_located((By.ID, "calls-notice")))
     assert "отправлена на buh@romashka.example." in notice.text  # queued, or already sent
     browser.save_screenshot(str(screenshots / "billing-calls-mail-1280.png"))
-    problems += _both_widths(browser, "call detail by e-mail")
+    problems += problems_at_both_widths(browser, "call detail by e-mail")
     phone(browser, True)
     browser.save_screenshot(str(screenshots / "billing-calls-mail-375.png"))
     phone(browser, False)

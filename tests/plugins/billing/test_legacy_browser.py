@@ -18,24 +18,15 @@ from vats.core.operators.accounts import OperatorAccounts
 from vats.plugins.billing import catalogue, legacy
 from vats.plugins.billing.models import Tariff
 
-from tests.web.cabinet.axe import accessibility_problems
+from tests.web.cabinet.axe import problems_at_both_widths
 from tests.web.cabinet.conftest import Server, browser, cabinet_server, screenshots  # noqa: F401 (the fixtures)
 from tests.web.cabinet.test_browser import give_password, sign_in, wait
 from tests.web.cabinet.test_operator_pages import OP_PASSWORD, OPERATOR
 from tests.web.cabinet.test_operator_portal import op_sign_in
-from tests.web.cabinet.test_pages import look, phone
+from tests.web.cabinet.test_pages import look
 
 PAGE = "/operator/billing/legacy"
 TARIFF = "/cabinet/settings/finances/tariff"
-
-
-def _both_widths(driver: Any, name: str) -> list[str]:
-    problems = []
-    for width, on in ((1280, False), (375, True)):
-        phone(driver, on)
-        problems += accessibility_problems(driver, f"{name} at {width} px")
-    phone(driver, False)
-    return problems
 
 
 async def test_the_operator_maps_an_old_tariff_and_the_tenant_sees_its_end(
@@ -58,9 +49,9 @@ async def test_the_operator_maps_an_old_tariff_and_the_tenant_sees_its_end(
     assert "Эконом-2015" in browser.find_element(By.ID, "unmapped").text
     problems = look(browser, cabinet_server.url + "/operator/dashboard", "billing-legacy-summary", screenshots)
     assert "не сопоставлен: 1" in browser.find_element(By.ID, "widget-billing-legacy").text
-    problems += _both_widths(browser, "the portal's summary")
+    problems += problems_at_both_widths(browser, "the portal's summary")
     problems += look(browser, cabinet_server.url + PAGE + "/", "billing-legacy-operator", screenshots)
-    problems += _both_widths(browser, PAGE)
+    problems += problems_at_both_widths(browser, PAGE)
 
     browser.find_element(By.ID, "old_code").send_keys("Бизнес-2019")
     Select(browser.find_element(By.ID, "legacy_tariff")).select_by_value("old-business")
@@ -71,7 +62,7 @@ async def test_the_operator_maps_an_old_tariff_and_the_tenant_sees_its_end(
     error = wait(browser).until(ec.presence_of_element_located((By.ID, "target_tariff-error")))
     assert error.text == "Целевой тариф должен отличаться от старого."
     browser.save_screenshot(str(screenshots / "billing-legacy-refused-1280.png"))
-    problems += _both_widths(browser, "refused mapping")
+    problems += problems_at_both_widths(browser, "refused mapping")
     Select(browser.find_element(By.ID, "target_tariff")).select_by_value("pro")
     before = browser.find_element(By.ID, "main")
     browser.find_element(By.ID, "save-mapping").click()
@@ -94,5 +85,5 @@ async def test_the_operator_maps_an_old_tariff_and_the_tenant_sees_its_end(
     browser.get(cabinet_server.url + TARIFF)
     notice = wait(browser).until(ec.presence_of_element_located((By.ID, "legacy-terms"))).text
     assert f"«Бизнес (2019)» до {last:%d.%m.%Y} включительно" in notice and "«Про»" in notice
-    problems += _both_widths(browser, TARIFF)
+    problems += problems_at_both_widths(browser, TARIFF)
     assert problems == []

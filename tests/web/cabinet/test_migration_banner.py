@@ -15,7 +15,7 @@ from vats.bots.web.testing import ApiClients
 from vats.core.kernel import Kernel
 from vats.plugins.migration import completion
 
-from tests.web.cabinet.axe import accessibility_problems
+from tests.web.cabinet.axe import problems_at_both_widths
 from tests.web.cabinet.conftest import Server, chromium
 from tests.web.cabinet.test_browser import page_id, sign_in, wait
 from tests.web.cabinet.test_migration_banner_pages import migrated_pbx, publish, top_up
@@ -31,18 +31,6 @@ def press(driver: Any, element_id: str) -> None:
     wait(driver).until(ec.element_to_be_clickable((By.ID, element_id))).click()
 
 
-def look(driver: Any, shots: Path, name: str) -> list[str]:
-    """Screenshots at both widths and axe's problems at both."""
-    problems = []
-    for on in (False, True):
-        phone(driver, on)
-        width = 375 if on else 1280
-        driver.save_screenshot(str(shots / f"{name}-{width}.png"))
-        problems += accessibility_problems(driver, f"{name} at {width} px")
-    phone(driver, False)
-    return problems
-
-
 async def test_the_admin_reads_and_accepts_the_agreement_from_the_banner(
     cabinet_server: Server, browser: Any, vats_api: ApiClients, vats_kernel: Kernel, screenshots: Path
 ) -> None:
@@ -55,7 +43,7 @@ async def test_the_admin_reads_and_accepts_the_agreement_from_the_banner(
     # Right under the header, above the menu and the page.
     assert browser.execute_script("return document.getElementById('shell').nextElementSibling.id") == "migration-banner"
     assert "Переход в новый личный кабинет" in banner.text and "Кнопка появится после принятия оферты." in banner.text
-    problems = look(browser, screenshots, "migration-banner")
+    problems = problems_at_both_widths(browser, "migration-banner", screenshots)
     # It stays on every page the admin opens.
     browser.find_element(By.CSS_SELECTOR, "#nav a[href='/cabinet/settings/numbers']").click()
     wait(browser).until(lambda d: page_id(d) != "" and "numbers" in page_id(d))
@@ -63,7 +51,7 @@ async def test_the_admin_reads_and_accepts_the_agreement_from_the_banner(
     press(browser, "mig-read-agreement")
     wait(browser).until(lambda d: page_id(d) == "migration-agreement")
     assert "Условия тарифа сохраняются 30 дней." in browser.find_element(By.ID, "agreement-text").text
-    problems += look(browser, screenshots, "migration-agreement")
+    problems += problems_at_both_widths(browser, "migration-agreement", screenshots)
     old = browser.find_element(By.ID, "accept-form")
     press(browser, "accept")
     wait(browser).until(ec.staleness_of(old))
@@ -74,7 +62,7 @@ async def test_the_admin_reads_and_accepts_the_agreement_from_the_banner(
     assert "Принята редакция 1: Борис Админов" in step
     assert "Не нажимайте, пока не проверите все настройки" in browser.find_element(By.ID, "mig-step-complete").text
     assert browser.find_element(By.ID, "mig-complete").is_displayed()
-    problems += look(browser, screenshots, "migration-banner-accepted")
+    problems += problems_at_both_widths(browser, "migration-banner-accepted", screenshots)
     assert not problems, "\n".join(problems)
 
 
@@ -101,7 +89,7 @@ async def test_the_operator_publishes_a_version_in_the_portal_and_the_page_reads
     submit_form(browser, {"title": "Миграционная оферта", "body": "Условия перехода в новый кабинет."}, "publish")
     wait(browser).until(ec.staleness_of(old))
     assert wait(browser).until(ec.visibility_of_element_located((By.ID, "notice"))).text == "Опубликована редакция 1."
-    problems = look(browser, screenshots, "operator-migration-agreement")
+    problems = problems_at_both_widths(browser, "operator-migration-agreement", screenshots)
     phone(browser, True)
     assert fits_a_phone(browser), "the page scrolls sideways at 375 px"
     phone(browser, False)
@@ -121,11 +109,11 @@ async def test_the_admin_checks_the_emails_goes_back_then_completes_and_the_bann
     wait(browser).until(lambda d: page_id(d) == "migration-complete")
     emails = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#mig-emails .mig-email")]
     assert emails == ["anna@romashka.example", "boss@romashka.example"]
-    problems = look(browser, screenshots, "migration-complete")
+    problems = problems_at_both_widths(browser, "migration-complete", screenshots)
     # «Пересоздать» asks first; «Отменить» there changes nothing.
     press(browser, "mig-recreate")
     wait(browser).until(lambda d: page_id(d) == "migration-recreate")
-    problems += look(browser, screenshots, "migration-recreate")
+    problems += problems_at_both_widths(browser, "migration-recreate", screenshots)
     press(browser, "recreate-cancel")
     wait(browser).until(lambda d: page_id(d) not in ("", "migration-recreate"))
     press(browser, "mig-complete")
@@ -143,7 +131,7 @@ async def test_the_admin_checks_the_emails_goes_back_then_completes_and_the_bann
     # The banner shows the progress while the job runs, and the end once it is over.
     progress = wait(browser).until(ec.visibility_of_element_located((By.ID, "mig-completing")))
     assert "Миграция завершается: шаг 0 из" in progress.text
-    problems += look(browser, screenshots, "migration-completing")
+    problems += problems_at_both_widths(browser, "migration-completing", screenshots)
     assert await completion.run_completion(vats_kernel, pbx["tenant"])
     done = WebDriverWait(browser, 20).until(ec.visibility_of_element_located((By.ID, "mig-completed")))
     assert done.text == "Миграция завершена: звонки обрабатываются по сценариям нового кабинета."

@@ -14,6 +14,7 @@ from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 from vats.core.mail import DevInbox
 
+from tests.web.cabinet.axe import phone
 from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.test_browser import give_password, page_id, sign_in, wait
 
@@ -24,16 +25,6 @@ async def inbox_token(kernel: Kernel, to: str) -> str:
     match = re.search(r"token=([\w-]+)", messages[0].text)
     assert match
     return match.group(1)
-
-
-def phone(driver: Any, on: bool) -> None:
-    """Emulate a 375 px wide phone screen (device metrics, as the browser's own tools do)."""
-    if on:
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride", {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True}
-        )
-    else:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def look(driver: Any, url: str, name: str, shots: Path) -> list[str]:
