@@ -26,6 +26,12 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "updateCrmSettings": {"duplicate_check": True},
     "mapCrmUser": {"external_id": "amo-12345"},
     "setCrmWebhook": {"url": "https://crm.example.com/hooks/vats"},
+    # conference rooms (core/conferences)
+    "createConferenceRoom": {
+        "name": "Планёрка", "extension": "700", "pin": "2468", "starts": "leaders",
+        "leader_ids": ["3f2b8a9e-1c4d-4e5f-8a7b-9c0d1e2f3a4b"], "record": True,
+    },
+    "updateConferenceRoom": {"pin": None, "starts": "anyone"},
     # migration (plugins/migration): one old cabinet's customer, then the wizard's employee step
     "operatorAddMigrationDrafts": {
         "format": "vats-old-cabinet-export", "version": 1,
@@ -43,6 +49,13 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
             "caller_id": "+74951234001",
         }],
     },
+    "operatorPublishMigrationAgreement": {
+        "title": "Миграционная оферта",
+        "body": "1. Настройки нового кабинета вступают в силу после завершения миграции.\n"
+                "2. Условия прежнего тарифа сохраняются 30 календарных дней.",
+    },
+    "acceptMigrationAgreement": {"version": 2},
+    "completeMigration": {"emails_confirmed": True},
     # notifications (plugins/notifications)
     "addNotificationRecipient": {"kind": "email", "address": "buh@example.ru", "threshold_kop": 100000},
     "changeNotificationRecipient": {"threshold_kop": 50000, "language": "ru"},
