@@ -384,8 +384,10 @@ class CelRecords:
                     listener = await asyncpg.connect(self.kernel.owner_url)
                     await listener.add_listener(CHANNEL, lambda *_: self._wake.set())
                 await self.drain()
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), SWEEP_EVERY_S)
+                # asyncio.timeout, not wait_for: a cancellation racing wait_for's timeout is lost on 3.11
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(SWEEP_EVERY_S):
+                        await self._wake.wait()
                 self._wake.clear()
             except asyncio.CancelledError:
                 if listener is not None and not listener.is_closed():

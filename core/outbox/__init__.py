@@ -151,8 +151,11 @@ class Sender:
                 if await self.deliver_due() == self.batch:
                     continue
                 wait = await self._next_due_in()
+                # asyncio.timeout, not wait_for: on Python 3.11 a cancellation arriving as
+                # wait_for's own timeout fires is lost, and the loop would never stop
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=min(self.poll_s, wait))
+                    async with asyncio.timeout(min(self.poll_s, wait)):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
         finally:

@@ -75,8 +75,9 @@ async def follow_imports(kernel: KernelAPI) -> None:
         await conn.add_listener(CHANNEL, lambda *_: changed.set())
         await reload(kernel.db)  # an import may have committed before we listened
         while not conn.is_closed():
-            try:
-                await asyncio.wait_for(changed.wait(), timeout=30)
+            try:  # asyncio.timeout, not wait_for: a cancellation racing wait_for's timeout is lost on 3.11
+                async with asyncio.timeout(30):
+                    await changed.wait()
             except TimeoutError:
                 continue  # wake up now and then to notice a lost connection
             changed.clear()

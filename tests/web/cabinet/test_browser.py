@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -37,9 +38,27 @@ async def give_password(kernel: Kernel, tenant_id: uuid.UUID, employee_id: uuid.
     return email
 
 
+class _Wait(WebDriverWait[Any]):
+    """Chromedriver may also answer "node ... does not belong to the document" (not a stale
+    element error) when the element goes away while it inspects it: that too means look again."""
+
+    def until(self, method: Callable[[Any], Any], message: str = "") -> Any:
+        def tolerant(driver: Any) -> Any:
+            try:
+                return method(driver)
+            except StaleElementReferenceException:
+                raise
+            except WebDriverException as exc:
+                if "does not belong to the document" in str(exc):
+                    return False
+                raise
+
+        return super().until(tolerant, message)
+
+
 def wait(driver: Any) -> WebDriverWait[Any]:
     # A condition may read an element htmx swaps out at that moment: look again rather than fail.
-    return WebDriverWait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
+    return _Wait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
 
 
 def sign_in(driver: Any, server: Server, email: str, path: str = "/") -> None:

@@ -19,6 +19,7 @@ BLOCKS_RU = {
     "insurance": "страховка", "direct call": "прямой звонок", "forward": "переадресация", "queue": "очередь",
     "voicemail": "голосовое сообщение", "hangup": "завершение", "ivr": "голосовое меню",
     "extension dialing": "набор добавочного", "extension_dialing": "набор добавочного",
+    "old rules": "прежние правила",
 }  # fmt: skip
 
 EXACT_RU = {
@@ -28,6 +29,11 @@ EXACT_RU = {
     "go to insurance": "перейти к страховке",
     "greeting": "приветствие",
     "record": "запись разговора",
+    # the migration's old rules (plugins/migration/legacy_rules.py)
+    "the migration is not completed yet": "миграция ещё не завершена",
+    "forwarding list": "список переадресации",
+    "forwarding list, working time": "список переадресации, рабочее время",
+    "forwarding list, off hours": "список переадресации, нерабочее время",
     "not recorded: the tariff has no call recording": "без записи: тариф не включает запись разговоров",
     "message left": "оставлено сообщение",
     "task for the one called": "задача тому, кому звонили",
@@ -135,6 +141,8 @@ PATTERNS_RU: list[tuple[re.Pattern[str], str]] = [
         (r"^the region of (?P<n>\S+) is unknown$", "регион номера {n} неизвестен"),
         (r"^caller's region (?P<r>.+)$", "регион звонящего {r}"),
         (r"^contact tags: (?P<t_tags>.+)$", "теги контакта: {t_tags}"),
+        (r"^the old rules of (?P<n>\S+): (?P<t_label>.+)$", "прежние правила номера {n}: {t_label}"),
+        (r"^VIP list «(?P<name>.*)»$", "VIP-список «{name}»"),
         (r"^(?P<label>.+): (?P<t_s>[A-Z]+)$", "{label}: {t_s}"),
     )
 ]
