@@ -29,6 +29,7 @@ from vats.bots.telegram.outbox import Message, delivery, enqueue_message
 from vats.bots.telegram.texts import t
 from vats.core.bot import Language
 from vats.core.protocols import KernelAPI
+from vats.core.workers import idle
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class TelegramBot:
     async def _digests(self) -> None:
         while True:
             await self.send_digests(dt.datetime.now(dt.UTC))
-            await asyncio.sleep(60)
+            await idle(60)
 
     async def send_digests(self, now: dt.datetime) -> int:
         """Queue the digest for every tenant whose 09:00 has come today and who has not had it;

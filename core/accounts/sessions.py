@@ -27,6 +27,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+from vats.core.workers import stop_if_asked
 
 if TYPE_CHECKING:
     from vats.core.accounts.principal import Principal
@@ -126,6 +127,7 @@ class SessionCache:
     async def _listen_forever(self) -> None:
         delay = 0.5
         while True:
+            stop_if_asked()
             try:
                 conn = await asyncpg.connect(self.listen_url)
                 closed = asyncio.Event()

@@ -33,6 +33,7 @@ from vats.core.calls.intents import TaskIntent
 from vats.core.calls.models import Transfer
 from vats.core.calls.records import CallRecord, Participant, store_batch
 from vats.core.protocols import KernelAPI
+from vats.core.workers import stop_if_asked
 
 log = logging.getLogger(__name__)
 CHANNEL = "vats_cel"
@@ -380,6 +381,7 @@ class CelRecords:
         listener: asyncpg.Connection | None = None
         while True:
             try:
+                stop_if_asked()
                 if listener is None or listener.is_closed():
                     listener = await asyncpg.connect(self.kernel.owner_url)
                     await listener.add_listener(CHANNEL, lambda *_: self._wake.set())

@@ -28,6 +28,7 @@ from vats.core.engine.context import RingState
 from vats.core.engine.simulator import in_simulation
 from vats.core.media.standard import STANDARD, standard_path
 from vats.core.protocols import KernelAPI
+from vats.core.workers import stop_if_asked
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ class Telephony:
     async def _keep_rendered(self) -> None:
         """Re-render after configuration changes (debounced) and reload Asterisk when a file changed."""
         while True:
+            stop_if_asked()
             await self._changed.wait()
             await asyncio.sleep(DEBOUNCE_S)
             self._changed.clear()

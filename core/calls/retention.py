@@ -17,6 +17,7 @@ from pathlib import Path
 
 from vats.core.conferences import recordings as room_recordings
 from vats.core.protocols import KernelAPI
+from vats.core.workers import idle
 
 log = logging.getLogger(__name__)
 EVERY_S = 3600.0  # recordings expire by days: hourly is prompt enough
@@ -78,4 +79,4 @@ async def retention_worker(kernel: KernelAPI) -> None:
     """The background job: remove what expired, then again every hour."""
     while True:
         await remove_expired(kernel)
-        await asyncio.sleep(EVERY_S)
+        await idle(EVERY_S)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+from vats.core.workers import stop_if_asked
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Listener:
     async def _forever(self) -> None:
         delay = 0.5
         while True:
+            stop_if_asked()
             try:
                 conn = await asyncpg.connect(self.url)
                 closed = asyncio.Event()

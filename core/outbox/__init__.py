@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import asyncpg
 import msgspec
 from vats.core.db.database import Connection, Database
+from vats.core.workers import stop_if_asked
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class Sender:
         listener = await self._listen()
         try:
             while True:
+                stop_if_asked()
                 pause = self.paused_until - asyncio.get_running_loop().time()
                 if pause > 0:
                     await asyncio.sleep(pause)

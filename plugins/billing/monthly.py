@@ -23,7 +23,6 @@ before suspension), and suspended after ``suspend_after_days`` days (``tenant_su
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import datetime as dt
 import logging
@@ -33,6 +32,7 @@ from typing import Any
 import msgspec
 from vats.core.db.database import Connection
 from vats.core.protocols import KernelAPI
+from vats.core.workers import idle
 from vats.plugins.billing import ledger, settings
 from vats.plugins.billing.models import BillingSettings, Period, PeriodItem, TariffOption
 
@@ -326,4 +326,4 @@ async def worker(kernel: KernelAPI) -> None:
     """``vats serve``'s monthly job: a pass every minute (cheap when nothing is due)."""
     while True:
         await run_due(kernel)
-        await asyncio.sleep(RUN_EVERY_S)
+        await idle(RUN_EVERY_S)

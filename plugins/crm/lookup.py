@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 from vats.core.engine.context import CallerContact
+from vats.core.workers import stop_if_asked
 
 log = logging.getLogger(__name__)
 CHANNEL = "vats_crm_contacts"
@@ -130,6 +131,7 @@ class ContactLookup:
     async def _listen_forever(self) -> None:
         delay = 0.5
         while True:
+            stop_if_asked()
             try:
                 conn = await asyncpg.connect(self.db.url)
             except (OSError, asyncpg.PostgresError) as exc:

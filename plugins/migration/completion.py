@@ -32,6 +32,7 @@ from vats.core.db.database import Connection
 from vats.core.engine.scenarios import check_body, check_references
 from vats.core.errors import ConflictError, NotFoundError, ValidationError, VatsError
 from vats.core.protocols import KernelAPI
+from vats.core.workers import idle
 from vats.plugins.migration.agreement import accepted_version
 from vats.plugins.migration.plan import PLACEHOLDER_DOMAIN
 
@@ -181,7 +182,7 @@ async def completion_worker(kernel: KernelAPI) -> None:
     resuming those a stopped process left midway."""
     while True:
         await complete_requested(kernel)
-        await asyncio.sleep(POLL_S)
+        await idle(POLL_S)
 
 
 async def complete_requested(kernel: KernelAPI) -> int:

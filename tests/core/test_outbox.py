@@ -21,7 +21,7 @@ from vats.core.config import Config
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 from vats.core.mail import Mail, enqueue_mail, mail_sender
-from vats.core.outbox import RetryPolicy, Sender
+from vats.core.outbox import Item, Outcome, RetryPolicy, Sender, Sent
 
 from tests.smtp_server import SmtpServer, smtp_server  # noqa: F401 (the fixture)
 
@@ -191,3 +191,35 @@ async def test_an_invitation_written_while_smtp_is_down_goes_out_when_it_is_back
         extension = await conn.fetchval("SELECT extension FROM employees WHERE email = 'later@test.example'")
     assert "Ваш логин: later@test.example" in body and f"ваш внутренний номер: {extension}" in body
     assert "https://pbx.example/cabinet/me" in body and "https://soft.example/download" in body
+
+
+class _AnswerAsTheStopComes:
+    """A channel whose far side answers at the very moment the sender is asked to stop, awaited
+    the way aiosmtplib awaits an SMTP answer (``asyncio.wait_for``): on Python 3.11 that call
+    returns the answer and drops the stop request."""
+
+    name = "mail"
+
+    def __init__(self) -> None:
+        self.waiting = asyncio.Event()
+        self.answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def send(self, item: Item) -> Outcome:
+        self.waiting.set()
+        return Sent(reference=await asyncio.wait_for(self.answer, 10))
+
+
+async def test_a_sender_asked_to_stop_as_the_far_side_answers_stops_and_keeps_the_answer(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    outbox_id = await write(vats_kernel, vats_tenant, "late@mail.example")
+    channel = _AnswerAsTheStopComes()
+    task = asyncio.create_task(Sender(vats_kernel.db, channel, retry=QUICK, poll_s=0.1).run())
+    await asyncio.wait_for(channel.waiting.wait(), 10)
+    channel.answer.set_result("250 taken")
+    task.cancel()  # vats serve stopping, in the same instant
+    done, _ = await asyncio.wait([task], timeout=5)
+    assert done, "the sender went on running after it was asked to stop"
+    assert task.cancelled()
+    found = await row(vats_kernel, outbox_id)
+    assert found["sent_at"] is not None and found["reference"] == "250 taken"  # the answer is not lost either

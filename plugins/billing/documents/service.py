@@ -27,6 +27,7 @@ from vats.core.db.database import Connection
 from vats.core.directory.service import load_tenant
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 from vats.core.protocols import KernelAPI
+from vats.core.workers import idle
 from vats.plugins.billing import requisites, seller, vat
 from vats.plugins.billing.documents import pdf
 from vats.plugins.billing.documents.store import Document, Draft, existing, lock_number, store
@@ -243,4 +244,4 @@ async def worker(kernel: KernelAPI) -> None:
     """``vats serve``'s closing documents: a pass every ten minutes (cheap when nothing is due)."""
     while True:
         await close_due(kernel)
-        await asyncio.sleep(RUN_EVERY_S)
+        await idle(RUN_EVERY_S)

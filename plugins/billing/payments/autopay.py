@@ -20,7 +20,6 @@ month's limit): no card or an expired card, or the month's limit, fail the charg
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import datetime as dt
 import logging
@@ -33,6 +32,7 @@ from vats.core.db.database import Connection
 from vats.core.errors import ValidationError
 from vats.core.payments import GatewayError
 from vats.core.protocols import KernelAPI
+from vats.core.workers import idle
 from vats.plugins.billing.models import MAX_KOP
 from vats.plugins.billing.payments import gateways, service
 from vats.plugins.billing.payments.service import Payment, TopUpKop, payment_of
@@ -244,7 +244,7 @@ async def worker(kernel: KernelAPI) -> None:
     """``vats serve``'s autopay: every TICK_S, in every process (they never charge twice)."""
     while True:
         await tick(kernel)
-        await asyncio.sleep(TICK_S)
+        await idle(TICK_S)
 
 
 # --- charging ---------------------------------------------------------------------------

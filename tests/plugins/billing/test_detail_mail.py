@@ -40,8 +40,8 @@ async def worker(vats_kernel: Kernel, smtp_server: SmtpServer) -> AsyncIterator[
         yield
     finally:
         task.cancel()
-        # Not what this file proves: in CI the stop once took over 20 s (open, see the note of
-        # 2026-11-30); the task is cancelled either way, so a slow stop does not fail the letter's test.
+        # Not what this file proves (tests/core/test_outbox.py does: a stop that aiosmtplib's
+        # wait_for swallowed on Python 3.11 once kept this task running past 20 s in CI).
         await asyncio.wait([task], timeout=20)
 
 

@@ -60,7 +60,11 @@ def submit_form(driver: Any, fields: dict[str, str], button: str) -> None:
         element = driver.find_element(By.ID, element_id)
         element.clear()
         element.send_keys(value)
-    driver.find_element(By.ID, button).click()
+    pressed = driver.find_element(By.ID, button)
+    pressed.click()
+    # The answer replaces the page: until then the previous answer's errors are still on it, and
+    # a wait for an error would find the old one (and read it as it goes stale).
+    wait(driver).until(ec.staleness_of(pressed))
 
 
 def fits_a_phone(driver: Any) -> bool:
