@@ -163,17 +163,16 @@ def build_record(
     if not rows:
         return None
     linkedid = rows[0]["linkedid"]
-    summary: Summary | None = None
     # The call's own summary: the one its earliest channel logged first. A transfer to a
     # colleague logs the call's summary before routing the colleague's extension afresh, and
     # an attended transfer's call to the colleague logs one of its own (extensions.conf).
     opened = {r["uniqueid"]: i for i, r in enumerate(rows) if r["eventtype"] == "CHAN_START"}
     logged = [r for r in rows if r["eventtype"] == "USER_DEFINED" and r["userdeftype"] in SUMMARY_EVENTS]
+    summaries: list[Summary] = []
     for row in sorted(logged, key=lambda r: opened.get(r["uniqueid"], len(rows))):  # stable: first logged first
         with contextlib.suppress(Exception):
-            summary = decode_summary(_extra(row).get("extra", "") or "")
-        if summary is not None:
-            break
+            summaries.append(decode_summary(_extra(row).get("extra", "") or ""))
+    summary = summaries[0] if summaries else None
     first = rows[0]
     # The channel that ran the scenario (it logged the router's summary); the caller's own
     # channel for a real call, the ;2 half when a test originates Local/DID@vats-in.
@@ -276,7 +275,7 @@ def build_record(
         started_at=started, answered_at=answered_at.replace(tzinfo=_UTC) if answered_at else None, ended_at=ended,
         answered_by=answered_by, path=summary.path if summary else [FALLBACK_PATH] if fallback else [],
         ivr_input=summary.inputs if summary else [], participants=participants,
-        intents=msgspec.convert(summary.intents, list[TaskIntent]) if summary else [],
+        intents=_intents(summaries),
         caller_hung_up=answered_by is None and hangups.get(_channel_of(rows, origin), {}).get("dialstatus") == "CANCEL",
         linkedid=linkedid,
         recordings=recordings, voicemail=voicemail,
@@ -286,6 +285,20 @@ def build_record(
         fallback=fallback,
         transfers=handed_on,
     )  # fmt: skip
+
+
+def _intents(summaries: list[Summary]) -> list[TaskIntent]:
+    """The tasks the call's scenario asked for, then those of the scenarios a transfer ran after
+    it (a colleague who did not answer may send the caller to their voicemail: the message is
+    theirs), each task once; never another tenant's."""
+    wanted: list[TaskIntent] = []
+    for summary in summaries:
+        if summary.tenant_id != summaries[0].tenant_id:
+            continue
+        for intent in msgspec.convert(summary.intents, list[TaskIntent]):
+            if intent not in wanted:
+                wanted.append(intent)
+    return wanted
 
 
 def _in_bridge(rows: list[Any], bridge: str, besides: str) -> str:

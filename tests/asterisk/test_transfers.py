@@ -11,7 +11,7 @@ from typing import Any
 
 from vats.bots.web.app import create_app
 from vats.bots.web.testing import TEST_PASSWORD, ApiClients
-from vats.core.directory.models import EmployeeCreate
+from vats.core.directory.models import EmployeeCreate, EmployeeUpdate, ForwardTarget
 from vats.core.directory.service import TenantCreated
 
 from tests.asterisk.conftest import Pbx
@@ -28,17 +28,20 @@ async def _by_refer(pbx: Pbx, phone: SipPhone, boris_lines: list[Any]) -> None:
 
 async def _anna_transfers_to_302(
     pbx: Pbx, tenant: TenantCreated, *, boris_phones: str, hold: float,
-    how: Callable[[Pbx, SipPhone, list[Any]], Awaitable[None]] = _by_refer, **variables: str,
+    how: Callable[[Pbx, SipPhone, list[Any]], Awaitable[None]] = _by_refer, boris_settings: EmployeeUpdate | None = None,
+    **variables: str,
 ) -> Any:  # fmt: skip
     """Анна (301, a baresip phone) takes a call to the DID and hands it to 302 (Борис, whose
-    dialplan phones behave as ``boris_phones`` says), by REFER unless ``how`` says otherwise;
-    the call's record, Анна's line and the two employees."""
+    dialplan phones behave as ``boris_phones`` says, his card as ``boris_settings``), by REFER
+    unless ``how`` says otherwise; the call's record, Анна's line and the two employees."""
     d, tid = pbx.kernel.directory, tenant.tenant_id
     await d.assign_number(tid, DID)
     anna, anna_lines = await d.create_employee(tid, EmployeeCreate(
         full_name="Анна", email="anna@t.example", extension="301", availability="available"))  # fmt: skip
     boris, boris_lines = await d.create_employee(tid, EmployeeCreate(
         full_name="Борис", email="boris@t.example", extension="302", availability="available"))  # fmt: skip
+    if boris_settings is not None:
+        await d.update_employee(tid, boris.id, boris_settings)
     assert pbx.kernel.db is not None
     async with pbx.kernel.db.tenant(tid) as conn:
         scenario_id = await conn.fetchval(
@@ -132,6 +135,27 @@ async def test_a_call_transferred_to_a_colleague_who_does_not_answer_is_his_miss
     assert [(t["kind"], t["assignee_kind"], t["assignee_id"]) for t in tasks] == [("missed", "employee", boris.id)]
     shown = await call_page(pbx, vats_tenant, record["id"])
     assert "Анна перевёл(а) звонок на 302 (без консультации): никто не ответил</li>" in shown
+
+
+async def test_a_call_transferred_to_a_colleague_who_takes_no_calls_leaves_a_message_that_is_his_task(
+    pbx: Pbx, vats_tenant: TenantCreated
+) -> None:
+    # Борис takes no calls and sends callers to his voicemail: the transfer follows his own rule,
+    # as a call dialled to 302 would, and the message the caller leaves is his to hear.
+    away = EmployeeUpdate(availability="unavailable", off_hours=ForwardTarget(action="voicemail"))
+    record, _, anna, (boris, _) = await _anna_transfers_to_302(
+        pbx, vats_tenant, boris_phones="noanswer", hold=12, boris_settings=away  # the prompt takes 5.6 s
+    )
+    (transfer,) = record["transfers"]
+    assert (transfer["by_employee_id"], transfer["to"], transfer["answered"]) == (str(anna.id), "302", False)
+    assert not any(p["employee_id"] == str(boris.id) for p in record["participants"])  # his phones never rang
+    assert record["voicemail"]  # the caller was asked for a message
+    assert {"kind": "voicemail", "assignee_kind": "employee", "assignee_id": str(boris.id)} in record["intents"]
+    tasks = await _tasks(pbx, vats_tenant.tenant_id)
+    assert [(t["kind"], t["assignee_kind"], t["assignee_id"]) for t in tasks] == [("voicemail", "employee", boris.id)]
+    assert pbx.kernel.db is not None
+    async with pbx.kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        assert await conn.fetchval("SELECT voicemail FROM crm_tasks") == record["voicemail"]
 
 
 async def _by_the_keypad(pbx: Pbx, phone: SipPhone, boris_lines: list[Any]) -> None:
