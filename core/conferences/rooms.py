@@ -93,37 +93,18 @@ async def _set_leaders(conn: Connection, tenant_id: uuid.UUID, room_id: uuid.UUI
 
 
 async def create_room(conn: Connection, tenant_id: uuid.UUID, data: RoomCreate) -> Room:
-    values: dict[str, Any] = {
-        "name": check_name(data.name, "name"),
-        "extension": check_extension(data.extension.strip()) if data.extension and data.extension.strip() else None,
-        "pin": check_pin(data.pin, "pin"),
-        "leader_pin": check_pin(data.leader_pin, "leader_pin"),
-        "starts": data.starts,
-        "record": data.record,
-    }
-    values["leader_ids"] = await _check_leaders(conn, tenant_id, data.leader_ids)
-    _check_rules(values)
+    given = {f: getattr(data, f) for f in data.__struct_fields__ if f != "number"}
+    values = await _checked(conn, tenant_id, given, {})
     number_id = await _number_id(conn, tenant_id, data.number)
     await lock_tenant(conn, tenant_id)  # extensions are claimed under the tenant's lock
     room_id = uuid.uuid4()
-    try:
-        async with conn.transaction():
-            await conn.execute(
-                "INSERT INTO conference_rooms (id, tenant_id, name, number_id, extension, pin, leader_pin, starts,"
-                " record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                room_id, tenant_id, values["name"], number_id, values["extension"], values["pin"],
-                values["leader_pin"], values["starts"], values["record"],
-            )  # fmt: skip
-    except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name == "conference_rooms_number_id_key":
-            raise ConflictError("this number already leads into another room", field="number") from exc
-        raise
-    if values["extension"] is not None:
-        with translated_errors():
-            await conn.execute(
-                "INSERT INTO extensions (tenant_id, extension, room_id) VALUES ($1, $2, $3)",
-                tenant_id, values["extension"], room_id,
-            )  # fmt: skip
+    await _save(
+        conn,
+        "INSERT INTO conference_rooms (id, tenant_id, name, number_id, extension, pin, leader_pin, starts, record)"
+        " VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9)",
+        tenant_id, room_id, values, number_id,
+    )  # fmt: skip
+    await _claim_extension(conn, tenant_id, room_id, values["extension"])
     await _set_leaders(conn, tenant_id, room_id, values["leader_ids"])
     return await get_room(conn, tenant_id, room_id)
 
@@ -131,51 +112,76 @@ async def create_room(conn: Connection, tenant_id: uuid.UUID, data: RoomCreate) 
 async def update_room(conn: Connection, tenant_id: uuid.UUID, room_id: uuid.UUID, data: RoomUpdate) -> Room:
     await lock_tenant(conn, tenant_id)
     current = await get_room(conn, tenant_id, room_id)
-    values = msgspec.structs.asdict(current)
     given = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not msgspec.UNSET}
-    if "name" in given:
-        values["name"] = check_name(given["name"], "name")
-    if "extension" in given:
-        ext = given["extension"]
-        values["extension"] = check_extension(ext.strip()) if ext and ext.strip() else None
-    for field in ("pin", "leader_pin"):
-        if field in given:
-            values[field] = check_pin(given[field], field)
-    if "starts" in given:
-        values["starts"] = given["starts"]
-    if "record" in given:
-        values["record"] = given["record"]
-    if "leader_ids" in given:
-        values["leader_ids"] = await _check_leaders(conn, tenant_id, given["leader_ids"])
-    _check_rules(values)
+    values = await _checked(conn, tenant_id, given, msgspec.structs.asdict(current))
     number_id = (
         await _number_id(conn, tenant_id, given["number"])
         if "number" in given
         else await conn.fetchval("SELECT number_id FROM conference_rooms WHERE id = $1", room_id)
     )
+    await _save(
+        conn,
+        "UPDATE conference_rooms SET name = $3, number_id = $4, extension = $5, pin = $6, leader_pin = $7,"
+        " starts = $8, record = $9 WHERE tenant_id = $1 AND id = $2",
+        tenant_id, room_id, values, number_id,
+    )  # fmt: skip
+    if values["extension"] != current.extension:
+        await _claim_extension(conn, tenant_id, room_id, values["extension"])
+    if "leader_ids" in given:
+        await _set_leaders(conn, tenant_id, room_id, values["leader_ids"])
+    return await get_room(conn, tenant_id, room_id)
+
+
+async def _checked(
+    conn: Connection, tenant_id: uuid.UUID, given: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """``values`` with the ``given`` fields checked and put in, then the room's rules checked whole
+    (a new room is given every field; an update, the ones it changes)."""
+    values = dict(values)
+    if "name" in given:
+        values["name"] = check_name(given["name"], "name")
+    if "extension" in given:
+        extension = given["extension"]
+        values["extension"] = check_extension(extension.strip()) if extension and extension.strip() else None
+    for field in ("pin", "leader_pin"):
+        if field in given:
+            values[field] = check_pin(given[field], field)
+    for field in ("starts", "record"):
+        if field in given:
+            values[field] = given[field]
+    if "leader_ids" in given:
+        values["leader_ids"] = await _check_leaders(conn, tenant_id, given["leader_ids"])
+    _check_rules(values)
+    return values
+
+
+async def _save(
+    conn: Connection, sql: str, tenant_id: uuid.UUID, room_id: uuid.UUID, values: dict[str, Any],
+    number_id: uuid.UUID | None,
+) -> None:  # fmt: skip
+    """Write the room's row ($1 tenant, $2 room, then its columns); a number that already leads
+    into another room is a conflict on ``number``."""
     try:
         async with conn.transaction():
             await conn.execute(
-                "UPDATE conference_rooms SET name = $3, number_id = $4, extension = $5, pin = $6, leader_pin = $7,"
-                " starts = $8, record = $9 WHERE tenant_id = $1 AND id = $2",
-                tenant_id, room_id, values["name"], number_id, values["extension"], values["pin"],
+                sql, tenant_id, room_id, values["name"], number_id, values["extension"], values["pin"],
                 values["leader_pin"], values["starts"], values["record"],
             )  # fmt: skip
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "conference_rooms_number_id_key":
             raise ConflictError("this number already leads into another room", field="number") from exc
         raise
-    if values["extension"] != current.extension:
-        await conn.execute("DELETE FROM extensions WHERE tenant_id = $1 AND room_id = $2", tenant_id, room_id)
-        if values["extension"] is not None:
-            with translated_errors():
-                await conn.execute(
-                    "INSERT INTO extensions (tenant_id, extension, room_id) VALUES ($1, $2, $3)",
-                    tenant_id, values["extension"], room_id,
-                )  # fmt: skip
-    if "leader_ids" in given:
-        await _set_leaders(conn, tenant_id, room_id, values["leader_ids"])
-    return await get_room(conn, tenant_id, room_id)
+
+
+async def _claim_extension(conn: Connection, tenant_id: uuid.UUID, room_id: uuid.UUID, extension: str | None) -> None:
+    """The room's extension in the tenant's one list of extensions (one already taken: a conflict)."""
+    await conn.execute("DELETE FROM extensions WHERE tenant_id = $1 AND room_id = $2", tenant_id, room_id)
+    if extension is not None:
+        with translated_errors():
+            await conn.execute(
+                "INSERT INTO extensions (tenant_id, extension, room_id) VALUES ($1, $2, $3)",
+                tenant_id, extension, room_id,
+            )  # fmt: skip
 
 
 async def delete_room(conn: Connection, tenant_id: uuid.UUID, room_id: uuid.UUID) -> None:
