@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +26,7 @@ import msgspec
 from litestar import Controller, Request, Response, WebSocket, get, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromQuery
+from vats.bots.web.cabinet.sip_frames import read_request
 from vats.bots.web.kit import kernel_of, signed_in, tenant_transaction
 from vats.bots.web.problems import vats_error
 from vats.core.accounts.principal import Principal
@@ -39,11 +39,6 @@ log = logging.getLogger(__name__)
 SOCKET_PATH = "/cabinet/webphone/ws"
 SUBPROTOCOL = "sip"  # RFC 7118
 NO_STORE = {"Cache-Control": "no-store"}
-# A SIP request's From header (or its compact form "f"), and the user part of its URI
-FROM_USER = re.compile(r"^(?:from|f)[ \t]*:[^\r\n]*?sips?:([^@;>\s]+)@", re.IGNORECASE | re.MULTILINE)
-# A To header with a tag: the request belongs to a dialog Asterisk already has (a BYE, a re-INVITE
-# for hold), whose From is whatever Asterisk addressed the browser as, and Asterisk matches it
-TO_TAGGED = re.compile(r"^(?:to|t)[ \t]*:[^\r\n]*;[ \t]*tag=", re.IGNORECASE | re.MULTILINE)
 SESSION_CHECK_S = 5.0  # how soon a session ended elsewhere (sign-out, password reset) closes the socket
 
 
@@ -148,14 +143,19 @@ async def webphone_socket(socket: WebSocket[Any, Any, Any]) -> None:
 
 def sent_by_someone_else(frame: str, login: str) -> bool:
     """Is this frame a SIP request starting something (a REGISTER, a new call or message) whose
-    From is not ``login``? A request without a From header counts as someone else's: a
-    well-formed one always has it."""
-    if frame.startswith("SIP/2.0 ") or not frame.strip():
+    From is not ``login``? A request without one readable From counts as someone else's: a
+    well-formed one always has it. A REGISTER registers its To: that must be ``login`` too,
+    whatever tags it carries."""
+    request = read_request(frame)
+    if request is None:
         return False  # a response to Asterisk's request (INVITE, OPTIONS) or a keep-alive
-    if TO_TAGGED.search(frame):
-        return False  # within a dialog
-    found = FROM_USER.search(frame)
-    return found is None or found.group(1) != login
+    if request.method == "REGISTER":
+        return request.from_user != login or request.to_user != login
+    if request.to_tag:
+        # within a dialog Asterisk already has (a BYE, a re-INVITE for hold): its From is what
+        # Asterisk addressed the browser as, and Asterisk answers 481 to a dialog it does not know
+        return False
+    return request.from_user != login
 
 
 async def _relay(

@@ -18,6 +18,7 @@ import websocket
 from aiohttp import web
 from selenium.webdriver.common.by import By
 from vats.bots.web.app import create_app
+from vats.bots.web.cabinet.webphone import sent_by_someone_else
 from vats.bots.web.testing import TEST_PASSWORD
 from vats.core.config import Config
 from vats.core.directory.service import TenantCreated
@@ -184,7 +185,10 @@ async def test_the_sip_socket_closes_when_the_browser_speaks_as_another_employee
     try:
         email = await give_password(vats_kernel, tenant, vats_tenant.admin_id)
         cookie = await asyncio.to_thread(_session_cookie, server, email)
-        register = f"REGISTER sip:pbx.example SIP/2.0\r\nf: \"Коллега\" <sip:{theirs}@pbx.example>;tag=2\r\n\r\n"
+        register = (
+            f"REGISTER sip:pbx.example SIP/2.0\r\nf: \"Коллега\" <sip:{theirs}@pbx.example>;tag=2\r\n"
+            f"t: <sip:{theirs}@pbx.example>\r\n\r\n"
+        )
         as_colleague = await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie, frame=register)
         assert as_colleague == "closed: 4403", as_colleague
         no_from = await asyncio.to_thread(_open, server, origin=server.url, cookie=cookie, frame="MESSAGE sip:x SIP/2.0\r\n\r\n")
@@ -293,3 +297,33 @@ async def test_the_line_carries_the_operators_ice_servers_for_browsers_behind_na
         assert line["ice_servers"] == [{"urls": "turn:turn.example.org:3478", "username": "vats", "credential": "s3cret"}]
     finally:
         await client.close()
+
+
+MINE = "k8t9sbq1"
+
+
+@pytest.mark.parametrize(
+    ("frame", "refused"),
+    [
+        # the employee's own requests, as JsSIP writes them, pass
+        (f'REGISTER sip:pbx SIP/2.0\r\nFrom: "Анна" <sip:{MINE}@pbx>;tag=1\r\nTo: <sip:{MINE}@pbx>\r\n\r\n', False),
+        (f"INVITE sip:+74951234567@pbx SIP/2.0\r\nf: sip:{MINE}@pbx;tag=9\r\nt: <sip:+74951234567@pbx>\r\n\r\n", False),
+        # a display name that looks like the employee's URI does not make a colleague's URI theirs
+        (f'INVITE sip:1@pbx SIP/2.0\r\nFrom: "sip:{MINE}@x" <sip:colleague@pbx>;tag=1\r\nTo: <sip:1@pbx>\r\n\r\n', True),
+        # a tag inside the To URI is a URI parameter, not a dialog's tag
+        ("INVITE sip:1@pbx SIP/2.0\r\nFrom: <sip:colleague@pbx>;tag=1\r\nTo: <sip:+7999@pbx;tag=x>\r\n\r\n", True),
+        # a body line that looks like a tagged To header is not a header
+        ("INVITE sip:1@pbx SIP/2.0\r\nFrom: <sip:colleague@pbx>;tag=1\r\nTo: <sip:1@pbx>\r\n\r\nt: a;tag=1\r\n", True),
+        # a REGISTER registers its To: a tag does not exempt it, and it must be the employee's own
+        (f"REGISTER sip:pbx SIP/2.0\r\nFrom: <sip:{MINE}@pbx>;tag=1\r\nTo: <sip:colleague@pbx>;tag=2\r\n\r\n", True),
+        # two From headers, or a folded one hiding another user: not readable as the employee's
+        (f"MESSAGE sip:1@pbx SIP/2.0\r\nFrom: <sip:{MINE}@pbx>\r\nFrom: <sip:colleague@pbx>\r\n\r\n", True),
+        ("MESSAGE sip:1@pbx SIP/2.0\r\nFrom: \"x\"\r\n <sip:colleague@pbx>;tag=1\r\n\r\n", True),
+        # within a dialog Asterisk started, the browser's From is what Asterisk called it
+        ("BYE sip:x SIP/2.0\r\nFrom: <sip:asterisk-said@pbx>;tag=5\r\nTo: <sip:301@pbx>;tag=as1\r\n\r\n", False),
+        ("SIP/2.0 200 OK\r\nFrom: <sip:colleague@pbx>;tag=3\r\n\r\n", False),  # an answer
+        ("\r\n\r\n", False),  # a keep-alive
+    ],
+)
+def test_only_the_employees_own_requests_pass_however_the_headers_are_written(frame: str, refused: bool) -> None:
+    assert sent_by_someone_else(frame, MINE) is refused
