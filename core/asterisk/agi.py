@@ -140,7 +140,11 @@ class AgiRouter:
             return {"VATS_ACTION": "fallback"}
         snapshot = await self.kernel.snapshots.get(tenant_id)
         site = TenantSite(self.dialing, self.kernel.config.media_dir, tenant_id, snapshot.media)
-        variables = wire.variables_for(out.primitive, site)
+        try:
+            variables = wire.variables_for(out.primitive, site)
+        except wire.UnsafeAddress as exc:  # a scenario's address no check stopped: the static fallback
+            log.error("call to %s of tenant %s: %s", number, tenant_id, exc)
+            return {"VATS_ACTION": wire.FALLBACK}
         variables["VATS_STATE"] = out.state
         summary = Summary(
             tenant_id=str(tenant_id), number=number, caller=facts.caller, path=out.path,
@@ -179,7 +183,11 @@ class AgiRouter:
             return {"VATS_ACTION": wire.FALLBACK}
         snapshot = await self.kernel.snapshots.get(tenant_id)
         site = TenantSite(self.dialing, self.kernel.config.media_dir, tenant_id, snapshot.media)
-        variables = wire.variables_for(out.primitive, site)
+        try:
+            variables = wire.variables_for(out.primitive, site)
+        except wire.UnsafeAddress as exc:  # as for a DID: the static fallback dials the extension's lines
+            log.error("internal call to %s of tenant %s: %s", extension, tenant_id, exc)
+            return {"VATS_ACTION": wire.FALLBACK}
         variables["VATS_STATE"] = out.state
         summary = Summary(
             tenant_id=str(tenant_id), number=extension, caller=caller, path=out.path,
@@ -235,8 +243,13 @@ class AgiRouter:
         leg = DialLeg(
             address=f"tel/{decision.destination}" if decision.destination.startswith("+") else f"tel/{dialled}"
         )
+        try:
+            channel = self.dialing.channel(leg)
+        except wire.UnsafeAddress as exc:
+            log.error("outbound call from %s refused: %s", login, exc)
+            return {"VATS_ACTION": wire.REFUSE, "VATS_CAUSE": "21", "VATS_SUMMARY": encode_summary(summary)}
         return {
-            "VATS_ACTION": wire.OUTBOUND, "VATS_DIAL": self.dialing.channel(leg),
+            "VATS_ACTION": wire.OUTBOUND, "VATS_DIAL": channel,
             "VATS_CALLERID": decision.caller_id or "", "VATS_SUMMARY": encode_summary(summary),
             "VATS_FILE": new_file(media_dir, decision.tenant_id, "recordings") if decision.record else "",
             "VATS_DIALOPTS": f"S({budget.max_s})" if budget is not None and budget.max_s is not None else "",

@@ -200,19 +200,33 @@ def decode_summary(text: str) -> Summary:
     return _summary_decoder.decode(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
 
 
+class UnsafeAddress(ValueError):
+    """A leg's address that would not stay one dial target in the dialplan (a comma, ``&``, ``@``,
+    a quote...): refused rather than passed on, whatever let it into a scenario."""
+
+
+_TEL = re.compile(r"\+?[0-9]{1,20}")
+_LOGIN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
 class Dialing(msgspec.Struct, frozen=True, kw_only=True):
     """How addresses become Asterisk dial strings. ``{login}``: a SIP line's login;
-    ``{number}``: an outside number (digits, no +). Tests point both at dialplan phones."""
+    ``{number}``: an outside number (digits, no +). Tests point both at dialplan phones.
+    An address outside those characters raises ``UnsafeAddress``: it would travel in the
+    comma-split reply and in ``Dial()``'s ``&``-joined targets, so a ``,`` or ``&`` or ``@``
+    in it could dial another tenant's context or change Dial's options."""
 
     sip: str = "PJSIP/{login}"
     tel: str = "Local/{number}@vats-pstn"
 
     def channel(self, leg: DialLeg) -> str:
         kind, _, value = leg.address.partition("/")
-        if kind == "sip":
+        if kind == "sip" and _LOGIN.fullmatch(value):
             target = self.sip.format(login=value)
-        else:
+        elif kind == "tel" and _TEL.fullmatch(value):
             target = self.tel.format(number=value.lstrip("+"))
+        else:
+            raise UnsafeAddress(f"refused to dial {leg.address!r}: not sip/<log-in> or tel/<digits>")
         if leg.delay_s > 0 or leg.ring_s:  # a sequential employee's terminal: its own start and ring time
             # the target travels in the extension: / and @ would end it, so they are escaped
             escaped = target.replace("/", "~").replace("@", "^")

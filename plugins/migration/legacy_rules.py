@@ -21,6 +21,7 @@ from msgspec import Struct
 from vats.core.availability import CalendarFacts, is_working_time
 from vats.core.db.database import Connection
 from vats.core.directory.models import Interval
+from vats.core.directory.validation import check_sip_login, normalise_phone
 from vats.core.engine.block import Ref
 from vats.core.engine.context import Outcome, StepContext
 from vats.core.engine.dialing import Attempt
@@ -61,12 +62,25 @@ class OldRules(Struct, tag=TAG, tag_field="type", frozen=True, kw_only=True, for
     Cursor: ClassVar[type[Struct]] = OldRulesCursor
 
     async def validate(self, conn: Connection, tenant_id: uuid.UUID, where: str) -> None:
+        """Any admin may write this block through the scenarios API, and its lines and numbers
+        become Asterisk dial strings: each is held to what the other blocks accept (a SIP
+        log-in's characters; a valid phone number), and a number must already be in E.164 (the
+        block stores it as dialled, so ``8 495 ...`` would reach the dialplan as written)."""
+        _e164(self.number, f"{where}.number")
         lists = [("forwarding", self.forwarding), ("off_hours", self.off_hours)]
         lists += [(f"vip[{i}].forwarding", v.forwarding) for i, v in enumerate(self.vip)]
+        for i, vip in enumerate(self.vip):
+            for k, caller in enumerate(vip.callers):
+                _e164(caller, f"{where}.vip[{i}].callers[{k}]")
         for name, addressees in lists:
             for i, a in enumerate(addressees):
+                field = f"{where}.{name}[{i}]"
                 if (a.line is None) == (a.number is None):
-                    raise ValidationError("an addressee is a line or a number", field=f"{where}.{name}[{i}]")
+                    raise ValidationError("an addressee is a line or a number", field=field)
+                if a.line is not None:
+                    check_sip_login(a.line, f"{field}.line")
+                if a.number is not None:
+                    _e164(a.number, f"{field}.number")
 
     def references(self) -> list[Ref]:
         return []  # lines and numbers by value: deleting an employee never rewrites the old rules
@@ -102,6 +116,12 @@ class OldRules(Struct, tag=TAG, tag_field="type", frozen=True, kw_only=True, for
             return Outcome(primitive=rung.dial, cursor=OldRulesCursor(next=rung.next_index))
         ctx.note(BLOCK, "nobody answered", "on to insurance")
         return Outcome(done="failed")
+
+
+def _e164(number: str, field: str) -> None:
+    e164 = normalise_phone(number, field)
+    if e164 != number:
+        raise ValidationError(f"write the number in E.164: {e164}", field=field)
 
 
 def _lines(snapshot: TenantSnapshot) -> dict[str, tuple[str, uuid.UUID]]:

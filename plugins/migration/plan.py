@@ -207,6 +207,15 @@ def plan_customer(source: str, customer: OldCustomer) -> CustomerPlan:
                 vip_callers={vip.name: [p for c in vip.callers if (p := phone_or_none(c))] for vip in number.vip_lists},
             ))  # fmt: skip
     own_numbers = {n.e164 for n in numbers}
+    if explicit:  # the proposal (``propose``) reports unknown addressees itself
+        for i, number in enumerate(customer.numbers):
+            lists = [("forwarding", number.forwarding), ("off_hours", number.off_hours)]
+            lists += [(f"vip_lists[{v}].forwarding", vip.forwarding) for v, vip in enumerate(number.vip_lists)]
+            for list_name, steps in lists:
+                for s, step in enumerate(steps):
+                    if step.to.strip().lower() not in lines and phone_or_none(step.to) is None:
+                        message = f"unknown addressee {step.to!r}: neither a line of this customer nor a phone number"
+                        problems.append(Problem(place=f"numbers[{i}].{list_name}[{s}].to", message=message))
 
     short_of: dict[str, str] = {}
     for i, short in enumerate(customer.short_numbers):

@@ -8,6 +8,7 @@ import re
 import uuid
 from pathlib import Path
 
+import pytest
 from vats.core.asterisk import wire
 from vats.core.asterisk.render import RenderInput, Settings, render
 from vats.core.asterisk.sandbox import Sandbox
@@ -97,3 +98,20 @@ async def test_asterisk_loads_every_ops_context(asterisk_sandbox: Sandbox) -> No
         for context in op.contexts:
             shown = await asyncio.to_thread(asterisk_sandbox.cli, f"dialplan show vats-{context}")
             assert f"'vats-{context}'" in shown and "There is no existence" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["tel/1,1,G(ctx^s^1)", "tel/1@vats-t-x&Local/2", 'tel/+7916"1', "tel/", "tel/++7916", "sip/a,b", "sip/a&PJSIP/b",
+     "sip/a@b", "sip/", "sip/a b", "local/101", "tel/７９１６"],
+)  # fmt: skip
+def test_dialing_refuses_an_address_that_is_not_one_login_or_one_number(address: str) -> None:
+    with pytest.raises(wire.UnsafeAddress):
+        wire.Dialing().channel(DialLeg(address=address))
+
+
+def test_dialing_turns_logins_and_numbers_into_their_channels() -> None:
+    dialing = wire.Dialing()
+    assert dialing.channel(DialLeg(address="sip/mb-anna.2_X")) == "PJSIP/mb-anna.2_X"
+    assert dialing.channel(DialLeg(address="tel/+79161230077")) == "Local/79161230077@vats-pstn"
+    assert dialing.channel(DialLeg(address="tel/112")) == "Local/112@vats-pstn"
