@@ -17,6 +17,7 @@ import logging
 import uuid
 from typing import Any
 
+import msgspec
 from vats.core.conferences.models import LiveRoom, Participant
 from vats.core.conferences.routing import room_of_bridge
 from vats.core.db.database import Connection
@@ -163,3 +164,25 @@ async def live_rooms(conn: Connection, tenant_id: uuid.UUID) -> list[LiveRoom]:
                             employee_id=r["employee_id"], joined_at=r["joined_at"])
             )  # fmt: skip
     return list(rooms.values())
+
+
+def as_seen_by(rooms: list[LiveRoom], role: str) -> list[LiveRoom]:
+    """What a role may see of who is in the rooms: admins everything; others see colleagues
+    whole and an outside participant only by the last digits of their number (seed 003: a
+    caller's number is the history's, which users see within their scope only)."""
+    if role == "admin":
+        return rooms
+    return [msgspec.structs.replace(room, participants=[_as_seen(p) for p in room.participants]) for room in rooms]
+
+
+def _as_seen(participant: Participant) -> Participant:
+    if participant.employee_id is not None:  # a colleague: their name and extension are no secret
+        return participant
+    return msgspec.structs.replace(participant, caller=masked(participant.caller), caller_name="")
+
+
+def masked(number: str) -> str:
+    """An outside number shown without giving it away: its last two digits."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return f"•••{digits[-2:]}" if len(digits) > 4 else "•••"
+

@@ -187,8 +187,10 @@ class ConferenceRouter:
         # VATS_DIALOPTS: the participant's part (leader, waits for a leader, or neither)
         part = "leader" if leader and room.starts != "anyone" else "wait" if room.starts != "anyone" else ""
         folder = self.kernel.config.media_dir / "recordings" / str(room.tenant_id)
-        # a tariff without call recording (tenant_may_use, kept in the routing snapshot) records no room
-        record = room.record and RECORDING not in (await self.kernel.snapshots.get(room.tenant_id)).refused
+        # recorded as the PBX's calls are: only with its call-recording service switched on, and
+        # never on a tariff without call recording (tenant_may_use, kept in the routing snapshot)
+        snapshot = await self.kernel.snapshots.get(room.tenant_id)
+        record = room.record and snapshot.tenant.settings.recording_enabled and RECORDING not in snapshot.refused
         if record:
             folder.mkdir(parents=True, exist_ok=True)
         return {

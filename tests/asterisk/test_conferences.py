@@ -11,6 +11,7 @@ import uuid
 import wave
 from typing import Any
 
+import msgspec
 from vats.bots.web.testing import ApiClients
 from vats.core.conferences.live import live_rooms
 from vats.core.directory.models import EmployeeCreate
@@ -63,6 +64,8 @@ async def test_three_callers_with_the_pin_meet_in_the_room_and_a_wrong_pin_stays
     room = await _room(admin, number=MAIN, pin="1234", record=True)
     options = f"/api/operator/billing/tenants/{tid}/options"  # recording: a paid option of the Start tariff
     assert (await vats_api.operator().put(options, json={"options": ["recording"]})).status_code == 200
+    current = await pbx.kernel.directory.get_tenant(tid)  # the PBX's recording service is on
+    await pbx.kernel.directory.update_tenant(tid, settings=msgspec.structs.replace(current.settings, recording_enabled=True))
     await pbx.apply()
     callers = ["+79165550001", "+79165550002", "+79165550003"]
     for caller in callers:

@@ -4,6 +4,8 @@ leader PIN, and the room's bridge with the participant's part."""
 
 from __future__ import annotations
 
+import uuid
+
 import msgspec
 from vats.core.asterisk import wire
 from vats.core.conferences import rooms
@@ -57,12 +59,21 @@ async def test_a_room_asks_for_the_pin_lets_the_right_one_in_and_refuses_after_t
     assert summary.path == ["conference: Совет"] and summary.number == MAIN and summary.direction == "inbound"
 
 
+async def _recording_service(kernel: Kernel, tenant_id: uuid.UUID, on: bool) -> None:
+    current = await kernel.directory.get_tenant(tenant_id)
+    await kernel.directory.update_tenant(
+        tenant_id, settings=msgspec.structs.replace(current.settings, recording_enabled=on)
+    )
+    kernel.snapshots.invalidate(tenant_id)  # type: ignore[union-attr]
+
+
 async def test_a_changed_room_routes_by_its_new_settings(vats_kernel: Kernel, vats_tenant: TenantCreated) -> None:
     tid = vats_tenant.tenant_id
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(tid) as conn:
         room = await rooms.create_room(conn, tid, RoomCreate(name="Открытая", extension="700", record=True))
         await catalogue.set_options(conn, tid, ["recording"])  # a paid option of the Start tariff
+    await _recording_service(vats_kernel, tid, True)
     router = ConferenceRouter(vats_kernel)
     open_room = await router.answer(_step(wire.internal_did(tid, "700")))
     assert open_room is not None and open_room["VATS_ACTION"] == "conference"  # no PIN: straight in
@@ -88,3 +99,21 @@ async def test_an_admin_dialling_a_rooms_extension_leads_it_without_the_pin(
     assert by_admin is not None and by_admin["VATS_ACTION"] == "conference" and by_admin["VATS_DIALOPTS"] == "leader"
     by_stranger = await router.answer(msgspec.structs.replace(step, caller="999"))  # no such colleague: the PIN
     assert by_stranger is not None and by_stranger["VATS_ACTION"] == "collect"
+
+
+async def test_a_recorded_room_of_a_pbx_without_the_recording_service_records_nothing(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    # the PBX's recording service (Settings → АТС) is off: like its calls, its rooms are not recorded
+    tid = vats_tenant.tenant_id
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:
+        await rooms.create_room(conn, tid, RoomCreate(name="Планёрка", extension="700", record=True))
+        await catalogue.set_options(conn, tid, ["recording"])  # the tariff would allow it
+    await _recording_service(vats_kernel, tid, False)
+    router = ConferenceRouter(vats_kernel)
+    entered = await router.answer(_step(wire.internal_did(tid, "700")))
+    assert entered is not None and entered["VATS_ACTION"] == "conference" and entered["VATS_FILE"] == ""
+    await _recording_service(vats_kernel, tid, True)
+    entered = await router.answer(_step(wire.internal_did(tid, "700")))
+    assert entered is not None and entered["VATS_FILE"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import uuid
+from typing import Any
 
 from vats.bots.web.testing import ApiClients
 from vats.core.calls.retention import remove_expired
@@ -94,6 +96,30 @@ async def test_rooms_belong_to_their_pbx_and_only_admins_change_them(
     assert (await as_user.get("/api/conferences")).status_code == 403
     live = (await as_user.get("/api/conferences/live")).json()  # everyone sees who is in the rooms
     assert [(r["name"], r["participants"]) for r in live] == [("Наша", [])]
+
+
+async def test_an_outside_participants_number_is_whole_for_admins_and_only_its_last_digits_for_others(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    room = (await admin.post("/api/conferences", json={"name": "С клиентом", "extension": "700"})).json()
+    user, _ = await vats_kernel.directory.create_employee(tid, EmployeeCreate(full_name="Юля", email="u@t.example"))
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:  # as the AMI listener writes who entered
+        await conn.executemany(
+            "INSERT INTO conference_participants (tenant_id, room_id, channel, caller, caller_name, employee_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(tid, uuid.UUID(room["id"]), "PJSIP/trunk-1", "+79165550123", "Клиент Иванов", None),
+             (tid, uuid.UUID(room["id"]), "PJSIP/u-2", "201", "", user.id)],
+        )  # fmt: skip
+
+    def seen(live: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return [(p["caller"], p["caller_name"]) for r in live for p in r["participants"]]
+
+    assert seen((await admin.get("/api/conferences/live")).json()) == [("+79165550123", "Клиент Иванов"), ("201", "")]
+    as_user = await vats_api.as_employee(tid, user.id)
+    assert seen((await as_user.get("/api/conferences/live")).json()) == [("•••23", ""), ("201", "")]
 
 
 async def test_concurrent_rooms_on_one_extension_or_number_leave_one_winner(

@@ -12,7 +12,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from vats.core.bot import BotUser, Language
-from vats.core.conferences.live import live_rooms
+from vats.core.conferences.live import as_seen_by, live_rooms
 from vats.core.conferences.models import LiveRoom
 from vats.core.protocols import KernelAPI
 
@@ -54,7 +54,7 @@ def rooms_message(language: Language, rooms: list[LiveRoom], names: dict[uuid.UU
 
 async def _rooms(kernel: KernelAPI, user: BotUser, language: Language) -> tuple[str, InlineKeyboardMarkup]:
     async with kernel.db.tenant(user.tenant_id) as conn:
-        rooms = await live_rooms(conn, user.tenant_id)
+        rooms = as_seen_by(await live_rooms(conn, user.tenant_id), user.role)
         names = {r["id"]: r["full_name"] for r in await conn.fetch(
             "SELECT id, full_name FROM employees WHERE tenant_id = $1", user.tenant_id)}  # fmt: skip
     keyboard = InlineKeyboardMarkup(

@@ -91,6 +91,8 @@ async def test_an_admin_sets_up_a_room_and_watches_who_is_in_it(
     async with vats_kernel.db.tenant(tid) as conn:
         saved = await repo.get_room(conn, tid, room.id)
     assert (saved.pin, saved.starts, saved.leader_ids, saved.record) == ("4321", "leaders", [boss.id], True)
+    # the PBX has no recording service switched on: the form says the room will not be recorded yet
+    assert "Услуга записи не подключена" in browser.find_element(By.ID, "recording-off").text
 
     # Who is in the room, live: two join, one leaves; the page follows without a reload.
     assert "В комнате никого нет" in browser.find_element(By.ID, "conference-live").text

@@ -102,11 +102,12 @@ class ConferencePages(Controller):
             people = sorted(await employees_repo.list_employees(tx.conn, tx.tenant.id), key=lambda e: e.full_name)
             numbers = await _numbers(tx.conn, tx.tenant.id)
             zone = ZoneInfo(tx.tenant.time_zone)
+            recording_service = tx.tenant.settings.recording_enabled
         names = {e.id: e.full_name for e in people}
         files = recordings.list_recordings(kernel.config.media_dir, me.tenant_id, room_id)
         return await page(
             request, "conference.html", status, room=room, live=live, names=names, people=people, numbers=numbers,
-            starts=STARTS, files=files, zone=zone, **form_context(context),
+            starts=STARTS, files=files, zone=zone, recording_service=recording_service, **form_context(context),
         )  # fmt: skip
 
     @post("/{room_id:uuid}")
@@ -170,6 +171,7 @@ TEXTS_RU = {
         "Ведущий узнаётся по своему телефону при звонке на добавочный комнаты (PIN-код не спрашивается)."
     ),
     "conferences_record": "Записывать конференцию",
+    "conferences_recording_off": "Услуга записи не подключена (Настройки → АТС): комнаты не записываются.",
     "conferences_recorded": "Запись",
     "conferences_yes": "да",
     "conferences_no": "нет",
@@ -217,6 +219,7 @@ TEXTS_EN = {
         "A leader is known by their own phone when they dial the room's extension (no PIN asked)."
     ),
     "conferences_record": "Record the conference",
+    "conferences_recording_off": "The recording service is off (Settings → PBX): rooms are not recorded.",
     "conferences_recorded": "Recording",
     "conferences_yes": "yes",
     "conferences_no": "no",

@@ -1,5 +1,5 @@
-"""Conference rooms: admins manage them; everyone sees the rooms and who is in them now; the
-rooms' recordings are for admins only (seed 003)."""
+"""Conference rooms: admins manage them; everyone sees the rooms and who is in them now (outside
+callers' numbers whole for admins only); the rooms' recordings are for admins only (seed 003)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from litestar.response import File
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from vats.bots.web.kit import ADMIN, EVERYONE, TenantDep
 from vats.core.conferences import recordings, rooms
-from vats.core.conferences.live import live_rooms
+from vats.core.conferences.live import as_seen_by, live_rooms
 from vats.core.conferences.models import LiveRoom, Room, RoomCreate, RoomUpdate
 from vats.core.conferences.recordings import RoomRecording
 
@@ -37,7 +37,9 @@ class ConferenceController(Controller):
     @get("/live", operation_id="listLiveConferenceRooms", summary="Who is in each room now",
          opt={"roles": EVERYONE})  # fmt: skip
     async def live(self, tx: TenantDep) -> list[LiveRoom]:
-        return await live_rooms(tx.conn, tx.tenant.id)
+        """Admins see every participant whole; the others see an outside caller's number only
+        by its last two digits (``•••01``)."""
+        return as_seen_by(await live_rooms(tx.conn, tx.tenant.id), tx.me.role)
 
     @get("/{room_id:uuid}", operation_id="getConferenceRoom", summary="One conference room", opt={"roles": ADMIN})
     async def get_room(self, tx: TenantDep, room_id: RoomId) -> Room:
