@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select
@@ -93,6 +94,11 @@ async def test_an_admin_sets_up_a_room_and_watches_who_is_in_it(
     assert (saved.pin, saved.starts, saved.leader_ids, saved.record) == ("4321", "leaders", [boss.id], True)
     # the PBX has no recording service switched on: the form says the room will not be recorded yet
     assert "Услуга записи не подключена" in browser.find_element(By.ID, "recording-off").text
+    current = await vats_kernel.directory.get_tenant(tid)  # switched on, on a tariff without recording
+    await vats_kernel.directory.update_tenant(tid, settings=msgspec.structs.replace(current.settings, recording_enabled=True))
+    browser.refresh()
+    hint = wait(browser).until(ec.presence_of_element_located((By.ID, "recording-off")))
+    assert "тариф не включает запись" in hint.text
 
     # Who is in the room, live: two join, one leaves; the page follows without a reload.
     assert "В комнате никого нет" in browser.find_element(By.ID, "conference-live").text

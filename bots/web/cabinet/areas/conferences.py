@@ -31,6 +31,7 @@ from vats.core.conferences.live import live_rooms
 from vats.core.conferences.models import STARTS, RoomCreate, RoomUpdate
 from vats.core.directory import employees as employees_repo
 from vats.core.errors import ValidationError, VatsError
+from vats.core.features import RECORDING, may_use
 
 PAGE = "/cabinet/settings/conferences"
 LEADER = "leader-"  # a checkbox per employee: leader-<id>
@@ -102,12 +103,16 @@ class ConferencePages(Controller):
             people = sorted(await employees_repo.list_employees(tx.conn, tx.tenant.id), key=lambda e: e.full_name)
             numbers = await _numbers(tx.conn, tx.tenant.id)
             zone = ZoneInfo(tx.tenant.time_zone)
-            recording_service = tx.tenant.settings.recording_enabled
+            recording_off = (
+                "conferences_recording_off" if not tx.tenant.settings.recording_enabled
+                else None if await may_use(kernel.plugins, tx.tenant.id, RECORDING, tx.conn)
+                else "conferences_recording_refused"
+            )  # fmt: skip
         names = {e.id: e.full_name for e in people}
         files = recordings.list_recordings(kernel.config.media_dir, me.tenant_id, room_id)
         return await page(
             request, "conference.html", status, room=room, live=live, names=names, people=people, numbers=numbers,
-            starts=STARTS, files=files, zone=zone, recording_service=recording_service, **form_context(context),
+            starts=STARTS, files=files, zone=zone, recording_off=recording_off, **form_context(context),
         )  # fmt: skip
 
     @post("/{room_id:uuid}")
@@ -172,6 +177,8 @@ TEXTS_RU = {
     ),
     "conferences_record": "Записывать конференцию",
     "conferences_recording_off": "Услуга записи не подключена (Настройки → АТС): комнаты не записываются.",
+    "conferences_recording_refused": "Ваш тариф не включает запись разговоров: комнаты не записываются"
+    " (Мои финансы → Тариф).",
     "conferences_recorded": "Запись",
     "conferences_yes": "да",
     "conferences_no": "нет",
@@ -220,6 +227,8 @@ TEXTS_EN = {
     ),
     "conferences_record": "Record the conference",
     "conferences_recording_off": "The recording service is off (Settings → PBX): rooms are not recorded.",
+    "conferences_recording_refused": "Your tariff has no call recording: rooms are not recorded"
+    " (My finances → Tariff).",
     "conferences_recorded": "Recording",
     "conferences_yes": "yes",
     "conferences_no": "no",
