@@ -42,6 +42,24 @@ class Recreated(msgspec.Struct, kw_only=True):
 
 
 async def recreate(kernel: KernelAPI, tenant_id: uuid.UUID) -> Recreated:
+    # The wizard's draft is found and locked before anything is deleted (a PBX imported by
+    # `vats migrate` has none: refused with everything intact), and held until it is reopened,
+    # so no «Создать ЛК ВАТС» of that draft runs halfway through the wipe. The draft, then the
+    # PBX's migration state: the order ``drafts.create`` locks them in too.
+    async with kernel.db.system() as drafts:
+        draft_id = await drafts.fetchval(
+            "SELECT id FROM migration_drafts WHERE tenant_id = $1 FOR UPDATE", tenant_id
+        )
+        employees, groups, scenarios, lines = await _wipe(kernel, tenant_id, has_draft=draft_id is not None)
+        await drafts.execute("UPDATE migration_drafts SET reopened = true WHERE id = $1", draft_id)
+    return Recreated(
+        draft_id=draft_id, employees_removed=employees, groups_removed=groups, scenarios_removed=scenarios,
+        lines_kept=lines,
+    )  # fmt: skip
+
+
+async def _wipe(kernel: KernelAPI, tenant_id: uuid.UUID, *, has_draft: bool) -> tuple[int, int, int, int]:
+    """Employees, groups and scenarios removed, SIP lines kept (see the module's docstring)."""
     async with kernel.db.tenant(tenant_id) as conn:
         state = await conn.fetchrow("SELECT * FROM migration_states WHERE tenant_id = $1 FOR UPDATE", tenant_id)
         if state is None:
@@ -49,6 +67,11 @@ async def recreate(kernel: KernelAPI, tenant_id: uuid.UUID) -> Recreated:
         if state["status"] != "pending":
             raise ConflictError(
                 "the completion of the migration was requested: it can no longer be recreated", field="status"
+            )
+        if not has_draft:  # imported by `vats migrate`: the operator adds its export as a draft
+            raise ConflictError(
+                "this PBX was imported without the wizard: the operator adds its export as a draft first",
+                field="draft_id",
             )
         admin_id = state["admin_id"]
         await conn.execute(
@@ -92,16 +115,4 @@ async def recreate(kernel: KernelAPI, tenant_id: uuid.UUID) -> Recreated:
         await kernel.directory.delete_group(tenant_id, group_id, force=True)
     for employee_id in employees:
         await kernel.directory.delete_employee(tenant_id, employee_id, force=True)
-    async with kernel.db.system() as conn:
-        draft_id = await conn.fetchval(
-            "UPDATE migration_drafts SET reopened = true WHERE tenant_id = $1 RETURNING id", tenant_id
-        )
-        if draft_id is None:  # imported by `vats migrate`: the operator adds its export as a draft
-            raise ConflictError(
-                "this PBX was imported without the wizard: the operator adds its export as a draft first",
-                field="draft_id",
-            )
-    return Recreated(
-        draft_id=draft_id, employees_removed=len(employees), groups_removed=len(groups), scenarios_removed=scenarios,
-        lines_kept=total_lines,
-    )  # fmt: skip
+    return len(employees), len(groups), scenarios, total_lines
