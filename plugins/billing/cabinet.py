@@ -45,7 +45,7 @@ AUTOPAY = AUTOPAY_PAGE
 LIMIT = 100  # rows a tab shows
 
 # Roubles as people type them: digits (spaces between thousands allowed), at most two decimals.
-_ROUBLES = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
+_ROUBLES = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$", re.ASCII)  # ASCII: not "١٢" nor "²"
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _SPENT = (
     "SELECT coalesce(sum(-amount_kop), 0) FROM billing_ledger"
@@ -245,7 +245,7 @@ def autopay_in(form: dict[str, str]) -> AutopayIn:
         text = form.get(name, "").strip()
         data[field] = kopecks(text, name) if text else None
     day = form.get("monthly_day", "").strip()
-    if day and not day.isdigit():
+    if day and not (day.isascii() and day.isdigit() and len(day) <= 2):  # "²" is a digit int() refuses
         raise ValidationError("billing_bad_day", field="monthly_day")
     data["monthly_day"] = int(day) if day else None
     try:

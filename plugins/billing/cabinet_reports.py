@@ -182,7 +182,8 @@ def _query(request: Request[Any, Any, Any], zone: str, given: Mapping[str, Any] 
             days[field] = dt.date.fromisoformat(texts[field]) if texts[field] else default
         except ValueError:
             raise ValidationError("billing_bad_date", field=field) from None
-    offset = int(texts["offset"]) if texts["offset"].isdigit() and len(texts["offset"]) < 9 else 0
+    given_offset = texts["offset"]  # ASCII digits only: "²" is a digit to isdigit() and not to int()
+    offset = int(given_offset) if given_offset.isascii() and given_offset.isdigit() and len(given_offset) < 9 else 0
     within = detail.period(days["since"], days["until"], zone)
     return _Query(within=within, offset=offset, since_text=str(days["since"]), until_text=str(days["until"]))
 
@@ -195,7 +196,7 @@ class CallsPage(Controller):
     async def show(self, request: Request[Any, Any, Any]) -> Template:
         """The period's calls; after "send by e-mail", how that letter stands (``mailed``)."""
         mailed = str(request.query_params.get("mailed", ""))
-        if not (mailed.isdigit() and len(mailed) < 19):
+        if not (mailed.isascii() and mailed.isdigit() and len(mailed) < 19):  # "²": isdigit(), not int()
             return await self._show(request)
         me = require(request, ADMIN)
         async with tenant_transaction(kernel_of(request), me) as tx:

@@ -43,10 +43,6 @@ ORDER BY c.city, c.e164 LIMIT $3
 """
 
 
-_LOCK = (
-    "SELECT pg_advisory_xact_lock(k) FROM"
-    " (SELECT hashtextextended('billing_catalogue:' || e, 0) AS k FROM unnest($1::text[]) e ORDER BY e) s"
-)
 _CITIES = "SELECT DISTINCT city FROM billing_number_catalogue ORDER BY 1"
 _COUNTS = "SELECT count(*) AS total, count(*) FILTER (WHERE sold_to IS NULL) AS free FROM billing_number_catalogue"
 
@@ -189,10 +185,10 @@ class CataloguePage(Controller):
         added: list[str] = []
         seen: set[str] = set()
         async with kernel_of(request).db.system() as conn:
-            # Two operators adding the same numbers at once: the second waits for the first and
-            # finds them in the catalogue (else its prices would silently replace the first's).
-            # Locked in one order, so two lists that overlap cannot deadlock.
-            await conn.execute(_LOCK, sorted({e164 for _, _, e164 in numbers}))
+            # Two operators adding the same numbers at once (or the API putting one): the second
+            # waits for the first and finds them in the catalogue (else its prices would silently
+            # replace the first's).
+            await numbers_shop.lock_numbers(conn, (e164 for _, _, e164 in numbers))
             for line, typed, e164 in numbers:
                 if e164 in seen:
                     refused.append(Refused(line=line, text=typed, reason=t["billing_cat_repeated"].format(number=e164)))
@@ -227,6 +223,8 @@ class CataloguePage(Controller):
         prices, errors = _prices(form, lang)
         if prices is not None:
             async with kernel_of(request).db.system() as conn:
+                # the number's lock before its row's, in the order put_entry takes them (no deadlock)
+                await numbers_shop.lock_numbers(conn, [e164])
                 was = await conn.fetchrow(
                     "SELECT city, category, price_kop, monthly_kop, sold_to FROM billing_number_catalogue"
                     " WHERE e164 = $1 FOR UPDATE",

@@ -134,6 +134,22 @@ FROM (SELECT) AS one LEFT JOIN moved ON true ORDER BY moved.id
 """
 
 
+# The money held for a tenant's calls changes hands under this lock when a call's hold and its
+# record may cross: a call served from a process's lease gets its hold written moments after it
+# began (``purse.py``), and a call that short may already be stored and rated by then. Taken as
+# a statement of its own before the release (``post_calls``) and before the lease's holds are
+# written, so the statement after it reads what the other side committed (READ COMMITTED takes
+# a snapshot per statement): the holds are written either before the release, which then finds
+# them, or after the record is committed, which the writing then sees and holds nothing.
+_LOCK_HOLDS = "SELECT pg_advisory_xact_lock(hashtextextended('vats billing holds ' || $1, 0))"
+
+
+async def lock_holds(conn: Connection, tenant_id: uuid.UUID) -> None:
+    """Serialise, until ``conn``'s transaction ends, the release of the tenant's calls' holds
+    against the writing of holds for calls served from a lease."""
+    await conn.execute(_LOCK_HOLDS, str(tenant_id))
+
+
 async def post_calls(
     conn: Connection,
     tenant_id: uuid.UUID,
@@ -151,6 +167,8 @@ async def post_calls(
     for charge in charges:
         check_amount(charge.amount_kop)
     plan_id, version = plan if plan is not None else (None, 0)
+    if release:  # a lease's holds being written now are waited for (or wait for this record)
+        await lock_holds(conn, tenant_id)
     rows = await conn.fetch(
         _POST_CALLS, tenant_id, plan_id, version, [c.key for c in charges], [c.amount_kop for c in charges],
         [c.reason for c in charges], [c.billed_s for c in charges], list(release),

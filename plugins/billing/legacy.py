@@ -10,7 +10,11 @@ the completion's day + 30 is the first day on the target) it moves to the target
 difference for the rest of a charged period prorated as a tariff change is
 (``catalogue.assign_tariff``). An old code without a mapping: the PBX gets the default tariff
 and the operator sees a warning on the portal's page Старые тарифы until the code is mapped
-(then the waiting PBXs get its terms, their 30 days still counted from their completion).
+(then the waiting PBXs get its terms, their 30 days still counted from their completion; a PBX
+whose 30 days are already over is moved to the target at once, from the day of the mapping, the
+difference prorated as on the day of a switch; unless its tariff was changed meanwhile).
+A mapping being saved and a migration completing with its code are serialised by an advisory
+lock on the code, so a PBX is never left unmapped by a mapping saved at the same moment.
 
 Notices (``billing_event``): ``tariff_change_soon`` ``NOTICE_DAYS`` days before the change, and
 ``tariff_changed`` (``reason`` ``legacy_ended``) when it is made. Ten days because Russia's
@@ -105,20 +109,32 @@ async def _tariff_id(conn: Connection, code: str, field: str) -> Any:
     return found
 
 
+# A mapping being saved and a migration completing with the same old code take turns: the one
+# that waits reads (in its next statement) what the other committed. Without it the completion
+# reads no mapping while the save looks for waiting PBXs before the completion's row is
+# committed, and the PBX stays unmapped although its code is mapped.
+_LOCK_CODE = "SELECT pg_advisory_xact_lock(hashtextextended('vats billing legacy ' || $1, 0))"
+
+
 async def save_mapping(
-    conn: Connection, kernel: KernelAPI | None, old_code: str, legacy_tariff: str, target_tariff: str
-) -> tuple[LegacyMapping, int]:
+    conn: Connection, kernel: KernelAPI | None, old_code: str, legacy_tariff: str, target_tariff: str,
+    *, today: dt.date | None = None,
+) -> tuple[LegacyMapping, int]:  # fmt: skip
     """Map ``old_code`` (created or changed). The legacy tariff is usually one the operator made
     for it, marked ``legacy`` (never sold); a target must be sold. PBXs that completed their
-    migration with this code while it was unmapped get
-    its terms now. The mapping, and how many such PBXs got them."""
+    migration with this code while it was unmapped get its terms now: the legacy tariff for the
+    rest of their 30 days, or, when those are over, the target at once (from ``today``, the
+    difference prorated as a switch is; left alone if their tariff was changed meanwhile). The
+    mapping, and how many such PBXs got its terms."""
     code = clean_code(old_code)
+    today = today or _today()
     legacy_id = await _tariff_id(conn, legacy_tariff, "legacy_tariff")
     target_id = await _tariff_id(conn, target_tariff, "target_tariff")
     if legacy_id == target_id:
         raise ValidationError("the target tariff must differ from the legacy one", field="target_tariff")
     if await conn.fetchval("SELECT legacy FROM billing_tariffs WHERE id = $1", target_id):
         raise ValidationError("the target is a legacy tariff: choose one that is sold", field="target_tariff")
+    await conn.execute(_LOCK_CODE, code)
     await conn.execute(
         "INSERT INTO billing_legacy_tariffs (old_code, legacy_tariff_id, target_tariff_id) VALUES ($1, $2, $3)"
         " ON CONFLICT (old_code) DO UPDATE SET legacy_tariff_id = $2, target_tariff_id = $3, updated_at = now()",
@@ -134,8 +150,10 @@ async def save_mapping(
             "UPDATE billing_legacy_terms SET legacy_tariff_id = $2, target_tariff_id = $3 WHERE tenant_id = $1",
             row["tenant_id"], legacy_id, target_id,
         )  # fmt: skip
-        if row["switch_on"] > _today():  # still within its 30 days: the old terms for the rest of them
-            await catalogue.assign_tariff(conn, row["tenant_id"], legacy_tariff.strip(), kernel=kernel)
+        if row["switch_on"] > today:  # still within its 30 days: the old terms for the rest of them
+            await catalogue.assign_tariff(conn, row["tenant_id"], legacy_tariff.strip(), today=today, kernel=kernel)
+        else:  # mapped late: the monthly step would find it off the legacy tariff and leave it
+            await _late(conn, kernel, row["tenant_id"], today)
     saved = await mapping(conn, code)
     assert saved is not None  # written just now
     return saved, len(waiting)
@@ -166,6 +184,7 @@ async def migration_completed(
     code = "".join(ch for ch in raw if ch.isprintable()).strip()[:MAX_CODE] or "?"
     now = now or dt.datetime.now(dt.UTC)
     switch_on = now.astimezone(dt.UTC).date() + dt.timedelta(days=LEGACY_DAYS)
+    await conn.execute(_LOCK_CODE, code)  # a mapping of the code being saved now: after it (or it after us)
     row = await conn.fetchrow(
         "SELECT legacy_tariff_id, target_tariff_id FROM billing_legacy_tariffs WHERE old_code = $1", code
     )
@@ -278,23 +297,56 @@ async def step(kernel: KernelAPI, tenant_id: uuid.UUID, today: dt.date) -> str |
                 "monthly_now_kop": move.was_kop, "monthly_then_kop": move.now_kop,
             })  # fmt: skip
             return "tariff_change_soon"
-        move = await catalogue.tariff_move(conn, tenant_id, row["target"])
-        charged = await catalogue.assign_tariff(conn, tenant_id, row["target"], today=today, kernel=kernel)
-        await conn.execute(
-            "UPDATE billing_legacy_terms SET switched_at = now(), outcome = 'switched' WHERE tenant_id = $1", tenant_id
-        )
-        await conn.execute(
-            "INSERT INTO billing_tariff_changes (tenant_id, from_code, to_code, charged_kop, actor)"
-            " VALUES ($1, $2, $3, $4, 'system')",
-            tenant_id, row["legacy"], row["target"], charged,
-        )  # fmt: skip
+        await _switch(conn, kernel, tenant_id, (row["legacy"], row["name"]), (row["target"], row["target_name"]),
+                      row["switch_on"], today)  # fmt: skip
+        return "legacy_ended"
+
+
+async def _switch(
+    conn: Connection, kernel: KernelAPI | None, tenant_id: uuid.UUID, was: tuple[str, str], target: tuple[str, str],
+    switch_on: dt.date, today: dt.date,
+) -> None:  # fmt: skip
+    """Move the PBX from tariff ``was`` (code, name) to ``target`` (code, name) from ``today``,
+    the difference prorated; its terms marked switched; announced as ``tariff_changed``."""
+    move = await catalogue.tariff_move(conn, tenant_id, target[0])
+    charged = await catalogue.assign_tariff(conn, tenant_id, target[0], today=today, kernel=kernel)
+    await conn.execute(
+        "UPDATE billing_legacy_terms SET switched_at = now(), outcome = 'switched' WHERE tenant_id = $1", tenant_id
+    )
+    await conn.execute(
+        "INSERT INTO billing_tariff_changes (tenant_id, from_code, to_code, charged_kop, actor)"
+        " VALUES ($1, $2, $3, $4, 'system')",
+        tenant_id, was[0], target[0], charged,
+    )  # fmt: skip
+    if kernel is not None:
         await _emit(kernel, conn, tenant_id, "tariff_changed", {
-            "from": row["legacy"], "from_name": row["name"], "to": row["target"], "to_name": row["target_name"],
+            "from": was[0], "from_name": was[1], "to": target[0], "to_name": target[1],
             "charged_kop": charged, "monthly_kop": move.now_kop, "actor": "system", "reason": "legacy_ended",
-            "switch_on": str(row["switch_on"]),
+            "switch_on": str(switch_on),
             "balance_kop": await ledger.balance_of(conn, tenant_id),
         })  # fmt: skip
-        return "legacy_ended"
+
+
+async def _late(conn: Connection, kernel: KernelAPI | None, tenant_id: uuid.UUID, today: dt.date) -> None:
+    """A PBX whose code was mapped after its 30 days: to the target now, if it is still on the
+    default tariff it got while unmapped (else its tariff was chosen since: superseded)."""
+    row = await conn.fetchrow(
+        "SELECT g.switch_on, a.tariff_id = d.id AS waiting, d.code, d.name, t.code AS target, t.name AS target_name"
+        " FROM billing_legacy_terms g JOIN billing_accounts a ON a.tenant_id = g.tenant_id"
+        " JOIN billing_tariffs t ON t.id = g.target_tariff_id"
+        f" JOIN billing_tariffs d ON d.code = '{ledger.DEFAULT_TARIFF}' WHERE g.tenant_id = $1",
+        tenant_id,
+    )
+    if row is None:  # no account: nothing to move (the step would find nothing either)
+        return
+    if not row["waiting"]:
+        await conn.execute(
+            "UPDATE billing_legacy_terms SET switched_at = now(), outcome = 'superseded' WHERE tenant_id = $1",
+            tenant_id,
+        )
+        return
+    await _switch(conn, kernel, tenant_id, (row["code"], row["name"]), (row["target"], row["target_name"]),
+                  row["switch_on"], today)  # fmt: skip
 
 
 async def run_due(kernel: KernelAPI, today: dt.date | None = None) -> dict[str, int]:

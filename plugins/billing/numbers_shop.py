@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -98,6 +99,22 @@ async def catalogue(conn: Connection) -> list[CatalogueNumber]:
     return [_entry(r) for r in await conn.fetch(f"SELECT {_COLUMNS} FROM billing_number_catalogue ORDER BY e164")]
 
 
+# Writers of catalogue numbers take turns per number: the operator portal's "add" checks that a
+# number is new and then writes it, and the API's put writes it outright; without the lock an
+# API put committed between the two would have its prices silently replaced by the page's.
+# Taken in one order (sorted), so two overlapping lists cannot deadlock.
+_LOCK = (
+    "SELECT pg_advisory_xact_lock(k) FROM"
+    " (SELECT hashtextextended('billing_catalogue:' || e, 0) AS k FROM unnest($1::text[]) e ORDER BY e) s"
+)
+
+
+async def lock_numbers(conn: Connection, e164s: Iterable[str]) -> None:
+    """Wait for, then hold until ``conn``'s transaction ends, the right to write these catalogue
+    numbers (E.164, as stored)."""
+    await conn.execute(_LOCK, sorted(set(e164s)))
+
+
 async def put_entry(conn: Connection, entry: CatalogueNumber) -> CatalogueNumber:
     """Add a number to the catalogue or change an unsold one's city, category or prices; a sold
     number its buyer no longer has (the operator took it back) goes on sale again (system
@@ -105,6 +122,7 @@ async def put_entry(conn: Connection, entry: CatalogueNumber) -> CatalogueNumber
     e164 = normalise_phone(entry.e164, "e164")
     if not entry.city.strip():
         raise ValidationError("a city cannot be blank", field="city")
+    await lock_numbers(conn, [e164])  # the portal holds it already: granted at once
     if await conn.fetchval("SELECT true FROM numbers WHERE e164 = $1", e164):
         raise ConflictError("a tenant already has this number", field="e164")
     row = await conn.fetchrow(

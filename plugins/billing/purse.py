@@ -42,6 +42,7 @@ from typing import Any
 
 from vats.core.db.database import Database
 from vats.core.db.listen import Listener
+from vats.plugins.billing import ledger
 from vats.plugins.billing.rating import PLAN_OF_TENANT
 
 log = logging.getLogger(__name__)
@@ -275,7 +276,9 @@ class Purse:
                     await conn.execute(_RETURN, tenant_id, self.holder)
             self._dropped.discard(tenant_id)
         for tenant_id in list(self._wanted):
-            await self._lease(tenant_id, self._wanted.pop(tenant_id))
+            size_kop = self._wanted.pop(tenant_id, None)  # a notification may have dropped it meanwhile
+            if size_kop is not None:
+                await self._lease(tenant_id, size_kop)
 
     async def _write_spent(self, tenant_id: uuid.UUID) -> None:
         assert self._db is not None
@@ -285,6 +288,9 @@ class Purse:
         started = time.monotonic()
         try:
             async with self._db.system() as conn:
+                # a call's record being rated meanwhile either commits first (then it is seen
+                # below and the call holds nothing) or finds the hold written (ledger.lock_holds)
+                await ledger.lock_holds(conn, tenant_id)
                 calls, amounts = [c for c, _ in spent], [a for _, a in spent]
                 row = await conn.fetchrow(_SPENT, tenant_id, self.holder, sum(amounts), calls, amounts)
         except BaseException:

@@ -166,7 +166,7 @@ class Rater:
             leg = paid_leg(record)
             if leg is None:
                 continue
-            if not leg[0].isdigit():
+            if not (leg[0].isascii() and leg[0].isdigit()):
                 log.warning("call %s: destination %r is not a number; not charged", record.id, leg[0])
                 continue
             legs.append((record, *leg))

@@ -142,7 +142,8 @@ class TariffPage(Controller):
         changed = request.query_params.get("changed", "")
         charged = request.query_params.get("charged", "0")
         named = {c["code"]: c["name"] for c in columns}
-        if changed in named and changed == account.tariff and charged.lstrip("-").isdigit():
+        amount = charged.lstrip("-")  # ASCII digits only: "²" is a digit to isdigit() and not to int()
+        if changed in named and changed == account.tariff and amount.isascii() and amount.isdigit():
             done = TEXTS[lang]["tariff_changed"].format(name=named[changed], amount=money(int(charged), lang))
             context.setdefault("notice", done)
         context.setdefault("errors", {})

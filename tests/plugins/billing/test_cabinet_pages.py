@@ -167,6 +167,8 @@ async def test_autopay_refuses_beside_the_fields_until_terms_and_card(
         ({"threshold": "100", "threshold_amount": "0,5"}, "threshold_amount"),
         ({"monthly_day": "32", "monthly_amount": "100"}, "monthly_day"),
         ({"monthly_day": "x"}, "monthly_day"),
+        ({"monthly_day": "²"}, "monthly_day"),  # a digit to str.isdigit(), not to int()
+        ({"monthly_limit": "١٢"}, "monthly_limit"),  # Arabic-Indic digits: not roubles
         ({"monthly_limit": "12,345"}, "monthly_limit"),
         ({"threshold": "100", "threshold_amount": "500"}, "card"),  # no card bound yet
     ):

@@ -187,3 +187,15 @@ async def test_the_api_gives_the_same_report_to_its_own_tenant_only_and_refuses_
     xlsx = await admin.get("/api/billing/calls/xlsx", params={"since": day, "until": day})
     sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).active
     assert [r[7] for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], dt.datetime)] == [1, 2, 3]
+
+
+async def test_unicode_digits_in_the_address_or_the_form_show_the_page_not_a_server_error(
+    admin: CabinetClient,
+) -> None:
+    """"²" is a digit to str.isdigit() and not to int(): the page as if it were not given."""
+    for params in ({"mailed": "²"}, {"mailed": "١٢"}, {"offset": "²"}, {"offset": "٣"}):
+        r = await admin.http.get(CALLS, params=params)
+        assert r.status_code == 200, (params, r.status_code)
+        assert "Детализация" in r.text
+    mailed = await admin.post_form(f"{CALLS}/mail", {"offset": "²", "email": "boss@example.com"}, form_page=CALLS)
+    assert mailed.status_code == 303 and "mailed=" in mailed.headers["location"]

@@ -172,3 +172,27 @@ async def test_two_operators_adding_the_same_numbers_at_once_add_each_once_at_on
     assert len(prices) == 1
     puts = [r for r in await _audit(vats_kernel) if r["action"] == "billing_catalogue_number_put"]
     assert len(puts) == 50
+
+
+async def test_a_page_add_racing_an_api_put_of_the_same_number_never_replaces_its_prices(
+    operator: CabinetClient, vats_kernel: Kernel
+) -> None:
+    """The API's put (its transaction still open) and the portal's add of the same number: the
+    add waits, then finds the number there and reports it; the API's prices stand (before the
+    fix the add saw no number, wrote over the API's prices and said it added it)."""
+    form = {"numbers": "+74957772000", "city": "Тверь", "category": "ordinary", "price": "1000", "monthly": "100"}
+    async with vats_kernel.db.system() as conn:  # the API's request, as operator.py's put_number runs it
+        entry = CatalogueNumber(e164="+74957772000", city="Москва", category="gold", price_kop=300_000, monthly_kop=50_000)
+        await numbers_shop.put_entry(conn, entry)
+        adding = asyncio.create_task(operator.post_form(PAGE, form, form_page=PAGE))
+        for _ in range(500):  # until the add is answered, or waits for this transaction
+            async with vats_kernel.db.system() as probe:
+                if adding.done() or await probe.fetchval("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)"):
+                    break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the add neither answered nor waited")
+    added = await asyncio.wait_for(adding, 10)
+    assert "Добавлено номеров: 0." in added.text and [r[1] for r in _refused(added.text)] == ["+74957772000"]
+    kept = (await _catalogue(vats_kernel))["+74957772000"]
+    assert (kept.city, kept.price_kop) == ("Москва", 300_000)

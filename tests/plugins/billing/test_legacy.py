@@ -277,3 +277,87 @@ async def test_the_operator_maps_changes_and_removes_a_code_audited(vats_api: Ap
         actions = [r["action"] for r in await conn.fetch(
             "SELECT action FROM operator_audit WHERE action LIKE 'billing_legacy%' ORDER BY id")]  # fmt: skip
     assert actions == ["billing_legacy_tariff_mapped", "billing_legacy_tariff_mapped", "billing_legacy_tariff_unmapped"]
+
+
+async def _economy(vats_api: ApiClients) -> None:
+    r = await vats_api.operator().post("/api/operator/billing/tariffs", json={
+        "code": "old-economy", "name": "Эконом (2015)", "monthly_fee_kop": 30_000, "seats_included": 2,
+        "extra_seat_kop": 10_000, "legacy": True})  # fmt: skip
+    assert r.status_code == 201, r.text
+
+
+async def test_a_code_mapped_after_the_30_days_moves_the_waiting_pbx_to_the_target_at_once(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_register_plugin: Any, vats_tenant: TenantCreated
+) -> None:
+    """Completed on 10 March unmapped (default tariff); the operator maps the code on 20 April,
+    after its 30 days: the PBX is on the target from that day (before the fix it was marked
+    superseded by the next monthly step and stayed on the default tariff for ever)."""
+    events = Events()
+    vats_register_plugin(events)
+    tid = vats_tenant.tenant_id
+    async with vats_kernel.db.system() as conn:
+        await conn.execute("UPDATE billing_accounts SET charge_from = '2026-03-01', billing_day = 1 WHERE tenant_id = $1", tid)
+    await _complete(vats_kernel, tid, "Эконом-2015")
+    assert await _tariff(vats_kernel, tid) == "start"
+    await _economy(vats_api)
+    async with vats_kernel.db.system() as conn:
+        _, applied = await legacy.save_mapping(
+            conn, vats_kernel, "Эконом-2015", "old-economy", "pro", today=dt.date(2026, 4, 20)
+        )
+    assert applied == 1 and await _tariff(vats_kernel, tid) == "pro"
+    for day in (dt.date(2026, 4, 21), dt.date(2026, 5, 1)):
+        assert "superseded" not in await legacy.run_due(vats_kernel, today=day)
+    assert await _tariff(vats_kernel, tid) == "pro"
+    async with vats_kernel.db.system() as conn:
+        outcome = await conn.fetchval("SELECT outcome FROM billing_legacy_terms WHERE tenant_id = $1", tid)
+    assert outcome == "switched"
+    assert [(k, p["from"], p["to"], p["reason"]) for k, p in events.seen] == [
+        ("tariff_changed", "start", "pro", "legacy_ended")
+    ]
+
+
+async def test_a_code_mapped_late_leaves_a_tariff_chosen_meanwhile_alone(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    await _complete(vats_kernel, tid, "Эконом-2015")
+    assert (await vats_api.operator().put(f"/api/operator/billing/tenants/{tid}/tariff", json={"tariff": "pro"})).status_code == 200
+    await _economy(vats_api)
+    async with vats_kernel.db.system() as conn:
+        await legacy.save_mapping(conn, vats_kernel, "Эконом-2015", "old-economy", "start", today=dt.date(2026, 4, 20))
+        outcome = await conn.fetchval("SELECT outcome FROM billing_legacy_terms WHERE tenant_id = $1", tid)
+    assert outcome == "superseded" and await _tariff(vats_kernel, tid) == "pro"
+
+
+async def test_a_mapping_saved_while_a_migration_completes_with_its_code_maps_that_pbx(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """The completion's transaction (no mapping read yet committed) is still open while the
+    operator saves the mapping: once both commit, the PBX has the code's terms."""
+    tid = vats_tenant.tenant_id
+    await _economy(vats_api)
+    now = dt.datetime.now(dt.UTC)
+    saving: asyncio.Task[Any] | None = None
+
+    async def save() -> None:
+        async with vats_kernel.db.system() as conn:
+            await legacy.save_mapping(conn, vats_kernel, "Эконом-2015", "old-economy", "pro")
+
+    async with vats_kernel.db.tenant(tid) as conn:  # the migration's transaction
+        await legacy.migration_completed(conn, vats_kernel, tid, {"tariff": "Эконом-2015"}, now=now)
+        saving = asyncio.create_task(save())
+        for _ in range(500):  # until the save is done, or waits for this transaction
+            async with vats_kernel.db.system() as probe:
+                if saving.done() or await probe.fetchval("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)"):
+                    break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the save neither finished nor waited")
+    await asyncio.wait_for(saving, 10)
+    async with vats_kernel.db.system() as conn:
+        mapped = await conn.fetchval(
+            "SELECT l.code FROM billing_legacy_terms g JOIN billing_tariffs l ON l.id = g.legacy_tariff_id"
+            " WHERE g.tenant_id = $1",
+            tid,
+        )
+    assert mapped == "old-economy" and await _tariff(vats_kernel, tid) == "old-economy"

@@ -17,7 +17,7 @@ from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 from vats.plugins import billing
 from vats.plugins.billing import ledger, prepaid
-from vats.plugins.billing.purse import Purse
+from vats.plugins.billing.purse import LEASE_CALLS, Purse
 from vats.plugins.billing.rating import Rater
 
 MOSCOW = "+74951234567"  # seeded plan: 1 rouble a minute, 60/60
@@ -197,3 +197,85 @@ async def test_a_call_whose_record_came_before_its_hold_was_written_holds_nothin
     assert calls == HOLD and reserved == rows == calls + leases  # only the first call's hold
     async with vats_kernel.db.tenant(tenant) as conn:
         assert await ledger.verify(conn, tenant) == (10_000_000 - 100, 10_000_000 - 100)
+
+
+async def _hold_written_or_waiting(kernel: Kernel, tenant_id: uuid.UUID, call_id: str) -> bool:
+    """The lease's hold for ``call_id`` is committed, or its writer waits for a lock (the record's
+    transaction holds the tenant's account row, and with the fix the holds' advisory lock)."""
+    async with kernel.db.system() as conn:
+        found = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM billing_reservations WHERE tenant_id = $1 AND call_id = $2)"
+            " OR EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)",
+            tenant_id, call_id,
+        )  # fmt: skip
+        return bool(found)
+
+
+async def test_a_call_rated_while_its_lease_hold_is_being_written_leaves_no_hold(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """The record's transaction (stored, rated, its hold released: none written yet) is still
+    open while the purse writes the calls served from the lease: once both commit, the finished
+    call holds no money (before the fix the hold stayed until it expired, 4 h 10 min here)."""
+    from tests.plugins.billing.conftest import call
+
+    tenant = vats_tenant.tenant_id
+    await credit(vats_kernel, tenant, 10_000_000)
+    purse, rater = await leased(vats_kernel, tenant)
+    quick = await prepaid.budget(NoDatabase(), rater, tenant, MOSCOW, "crossing", purse)  # type: ignore[arg-type]
+    assert quick is not None and quick.allowed
+    ended = msgspec.structs.replace(
+        call(tenant, "outbound", MOSCOW, talk_s=1), linkedid="crossing", path=[f"budget: {quick.why}"]
+    )
+    async with vats_kernel.db.tenant(tenant) as conn:  # the call-record reader's transaction
+        await store_batch(conn, vats_kernel.plugins, tenant, [ended])
+        writing = asyncio.create_task(purse.settle())  # the purse writes what the lease served
+        for _ in range(500):  # until its hold is committed, or the writer waits for this transaction
+            if await _hold_written_or_waiting(vats_kernel, tenant, "crossing"):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the purse neither wrote the hold nor waited")
+    await asyncio.wait_for(writing, 10)
+    await purse.settle()
+    async with vats_kernel.db.tenant(tenant) as conn:
+        stuck = await conn.fetchval("SELECT count(*) FROM billing_reservations WHERE call_id = 'crossing'")
+        assert await ledger.verify(conn, tenant) == (10_000_000 - 100, 10_000_000 - 100)
+    reserved, rows, calls, leases = await reservations(vats_kernel, tenant)
+    assert stuck == 0 and calls == HOLD and reserved == rows == calls + leases  # only the first call's hold
+
+
+class DroppingPurse(Purse):
+    """A purse whose first lease request is answered while a notification drops another
+    tenant's lease (``_drop``, as the ``t:<tenant>`` notification or a gap in listening does)."""
+
+    def __init__(self, victim: uuid.UUID) -> None:
+        super().__init__()
+        self.victim = victim
+
+    async def _lease(self, tenant_id: uuid.UUID, size_kop: int) -> None:
+        await super()._lease(tenant_id, size_kop)
+        self._drop(self.victim)
+
+
+async def test_a_lease_dropped_during_a_settle_pass_does_not_stop_the_rest_of_the_pass(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    first, dropped, last = (
+        vats_tenant.tenant_id,
+        (await vats_kernel.directory.create_tenant(name="Вторая", admin_email="a@second.example")).tenant_id,
+        (await vats_kernel.directory.create_tenant(name="Третья", admin_email="a@third.example")).tenant_id,
+    )
+    for tenant in (first, dropped, last):
+        await credit(vats_kernel, tenant, 10_000_000)
+    purse = DroppingPurse(victim=dropped)
+    purse._db = vats_kernel.db  # settle() without the background task: the pass runs here
+    purse._wanted = {first: LEASE_CALLS * HOLD, dropped: LEASE_CALLS * HOLD, last: LEASE_CALLS * HOLD}
+    try:
+        await purse.settle()  # before the fix: KeyError on the dropped tenant, the last one never leased
+        assert set(purse.leases) == {first, last} and purse.leases[last].free_kop == LEASE_CALLS * HOLD
+    finally:
+        await purse.close()
+    for tenant in (first, dropped, last):
+        reserved, rows, calls, leases = await reservations(vats_kernel, tenant)
+        assert reserved == rows == calls == leases == 0  # every lease went back

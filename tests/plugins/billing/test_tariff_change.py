@@ -137,6 +137,8 @@ async def test_the_admin_compares_tariffs_and_upgrades_in_the_cabinet_and_the_ap
         assert moved.status_code in (302, 303), moved.text[:500]
         after = await client.http.get(moved.headers["location"])
         assert "Тариф изменён на «Про»" in after.text
+        odd = await client.http.get(TARIFF, params={"changed": "pro", "charged": "²"})  # isdigit(), not int()
+        assert odd.status_code == 200 and "Тариф изменён" not in odd.text
         down = await client.post_form(TARIFF, {"tariff": "start"}, form_page=TARIFF)
         assert down.status_code == 422 and "через оператора" in down.text
     finally:
