@@ -24,7 +24,9 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any, Literal
 
 import msgspec
@@ -39,6 +41,7 @@ from vats.plugins.migration.plan import PLACEHOLDER_DOMAIN
 log = logging.getLogger(__name__)
 
 POLL_S = 2.0  # how often the worker looks for requested completions
+MAX_BACKOFF_S = 600.0  # the longest a failing completion waits for its next try
 # Tests pause the job between steps (to kill the process midway); never set in production.
 STEP_PAUSE_ENV = "VATS_MIGRATION_STEP_PAUSE_S"
 
@@ -177,24 +180,60 @@ async def request_completion(
 # --- the background job --------------------------------------------------------------------
 
 
+class Backoff:
+    """When a tenant's completion may be tried again after it failed: ``POLL_S`` doubling with
+    each failure in a row up to ``MAX_BACKOFF_S``, so a completion that keeps failing (a bug, a
+    plugin's hook raising) is retried now and then, not on every pass, and never holds up the
+    others. Kept by the worker in memory: a restart tries every completion again at once."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._failed: dict[uuid.UUID, tuple[int, float]] = {}  # tenant -> (failures in a row, retry at)
+
+    def due(self, tenant_id: uuid.UUID) -> bool:
+        failed = self._failed.get(tenant_id)
+        return failed is None or self._clock() >= failed[1]
+
+    def failed(self, tenant_id: uuid.UUID) -> float:
+        """Note a failure; the seconds until the next try."""
+        failures = self._failed.get(tenant_id, (0, 0.0))[0] + 1
+        delay = min(MAX_BACKOFF_S, POLL_S * 2.0 ** min(failures, 20))
+        self._failed[tenant_id] = (failures, self._clock() + delay)
+        return delay
+
+    def succeeded(self, tenant_id: uuid.UUID) -> None:
+        self._failed.pop(tenant_id, None)
+
+
 async def completion_worker(kernel: KernelAPI) -> None:
     """The job ``vats serve`` runs (``register_workers``): completes every requested migration,
     resuming those a stopped process left midway."""
+    backoff = Backoff()
     while True:
-        await complete_requested(kernel)
+        await complete_requested(kernel, backoff)
         await idle(POLL_S)
 
 
-async def complete_requested(kernel: KernelAPI) -> int:
-    """Run every requested completion to its end; how many were completed."""
+async def complete_requested(kernel: KernelAPI, backoff: Backoff | None = None) -> int:
+    """Run every requested completion to its end; how many were completed. One that fails is
+    logged and left for later (``backoff``: not before its time comes again); the others go on."""
+    backoff = backoff if backoff is not None else Backoff()
     async with kernel.db.system() as conn:
         tenants = [r["tenant_id"] for r in await conn.fetch(
             "SELECT tenant_id FROM migration_states WHERE status = 'completing' ORDER BY requested_at"
         )]  # fmt: skip
     done = 0
     for tenant_id in tenants:
-        if await run_completion(kernel, tenant_id):
-            done += 1
+        if not backoff.due(tenant_id):
+            continue
+        try:
+            completed = await run_completion(kernel, tenant_id)
+        except Exception:  # the step's transaction rolled back: nothing half-done, tried again later
+            delay = backoff.failed(tenant_id)
+            log.exception("the completion of tenant %s's migration failed; tried again in %.0f s", tenant_id, delay)
+            continue
+        backoff.succeeded(tenant_id)
+        done += completed
     return done
 
 
