@@ -94,13 +94,11 @@ _MAILS: dict[str, dict[str, tuple[str, str]]] = {
             "Вас пригласили в виртуальную АТС «{tenant}». Ваш логин: {email}, ваш внутренний номер: {extension}.\n"
             "Чтобы принять приглашение и задать пароль, откройте ссылку (действует 7 дней):\n{link}\n\n"
             "Личный кабинет: {cabinet}\n"
-            "Настройки SIP-линии (логин, пароль, сервер) — в кабинете, на странице «Я»: {me}\n{softphone}\n"
-            "Токен приглашения (для API, POST /api/invitations/accept): {token}\n",
+            "Настройки SIP-линии (логин, пароль, сервер) — в кабинете, на странице «Профиль»: {me}\n{softphone}\n",
         ),
         "password_reset": (
             "Сброс пароля виртуальной АТС",
             "Чтобы задать новый пароль, откройте ссылку (действует 2 часа):\n{link}\n\n"
-            "Токен (для API, POST /api/auth/password-reset/confirm): {token}\n"
             "Если вы не просили сбросить пароль, ничего не делайте.\n",
         ),
     },
@@ -111,13 +109,11 @@ _MAILS: dict[str, dict[str, tuple[str, str]]] = {
             "You are invited to the virtual PBX “{tenant}”. Your log-in: {email}, your extension: {extension}.\n"
             "To accept the invitation and set your password, open this link (valid for 7 days):\n{link}\n\n"
             "The cabinet: {cabinet}\n"
-            "Your SIP line settings (log-in, password, server) are in the cabinet, page “Me”: {me}\n{softphone}\n"
-            "Invitation token (for the API, POST /api/invitations/accept): {token}\n",
+            "Your SIP line settings (log-in, password, server) are in the cabinet, page “Profile”: {me}\n{softphone}\n",
         ),
         "password_reset": (
             "Virtual PBX password reset",
             "To set a new password, open this link (valid for 2 hours):\n{link}\n\n"
-            "Token (for the API, POST /api/auth/password-reset/confirm): {token}\n"
             "If you did not ask for a reset, do nothing.\n",
         ),
     },
@@ -307,7 +303,7 @@ class Accounts:
                     else f"Софтфон для компьютера или телефона: {self.softphone_url}\n"
                 )  # fmt: skip
             mail = _mail(row["language"], "invitation", row["email"], tenant=row["tenant"], name=row["full_name"],
-                         email=row["email"], link=link, token=token, extension=row["extension"],
+                         email=row["email"], link=link, extension=row["extension"],
                          cabinet=f"{self.base_url}/cabinet", me=f"{self.base_url}/cabinet/me",
                          softphone=softphone)  # fmt: skip
             mail_id = await enqueue_mail(conn, tenant_id=tenant_id, kind="invitation", mail=mail)
@@ -418,7 +414,7 @@ class Accounts:
                 return
             token = await self._issue(conn, row["tenant_id"], row["id"], "password_reset", RESET_LIFETIME)
             link = f"{self.base_url}/reset-password?token={token}"
-            mail = _mail(row["language"], "password_reset", row["email"], link=link, token=token)
+            mail = _mail(row["language"], "password_reset", row["email"], link=link)
             mail_id = await enqueue_mail(conn, tenant_id=row["tenant_id"], kind="password_reset", mail=mail)
         await self.mail.deliver([mail_id])
 

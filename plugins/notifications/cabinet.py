@@ -193,7 +193,7 @@ TEXTS_RU = {
     "err:a sum in roubles, at least 0, with at most two digits of kopecks": (
         "Сумма в рублях, не меньше 0, копейки — две цифры"
     ),
-    "err:this employee has not linked the Telegram bot": "Сначала подключите Telegram-бота на странице «Я»",
+    "err:this employee has not linked the Telegram bot": "Сначала подключите Telegram-бота на странице «Профиль»",
     "err:too many codes to this number; try again in an hour": (
         "Слишком много кодов на этот номер; попробуйте через час"
     ),

@@ -265,6 +265,26 @@ async def test_account_e_mails_speak_the_persons_language_else_the_pbxs(
     assert reset.subject == "Virtual PBX password reset" and "/reset-password?token=" in reset.text
 
 
+async def test_the_invitation_letter_names_the_profile_page_and_keeps_the_token_only_in_its_link(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    from vats.core.directory.models import EmployeeCreate
+    from vats.core.mail import DevInbox
+
+    tid = vats_tenant.tenant_id
+    assert vats_kernel.db is not None
+    oleg, _ = await vats_kernel.directory.create_employee(
+        tid, EmployeeCreate(full_name="Олег Петров", email="oleg@test.example")
+    )
+    await vats_kernel.accounts.invite(tid, oleg.id)
+    [letter] = await DevInbox(vats_kernel.db).messages(to="oleg@test.example")
+    assert "на странице «Профиль»" in letter.text and "«Я»" not in letter.text
+    link = re.search(r"/invite\?token=([\w-]+)", letter.text)
+    assert link is not None
+    assert letter.text.count(link.group(1)) == 1  # in the link only: no "token for the API" line for an employee
+    assert "Токен" not in letter.text and "/api/" not in letter.text
+
+
 async def test_the_bot_speaks_the_language_chosen_in_the_cabinet_over_the_telegram_apps(
     vats_kernel: Kernel, vats_tenant: TenantCreated, vats_telegram: Any, fake_telegram: FakeTelegram
 ) -> None:
