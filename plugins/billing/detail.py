@@ -11,6 +11,7 @@ to a temporary file as they come) and the cabinet's pages are made from the same
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import tempfile
 import uuid
@@ -25,6 +26,10 @@ from vats.core.errors import ValidationError
 
 MAX_DAYS = 31
 FETCH = 1000  # rows per round trip of the cursor
+# The workbook is built on the event loop vats serve shares with call routing: it lets the loop
+# run other work every this many rows (about 25 ms at the measured 4,400 rows/s; the cursor
+# alone would give it a turn only every FETCH rows, a quarter of a second).
+YIELD_EVERY = 100
 
 Direction = Literal["outbound", "inbound", "forwarded"]
 DIRECTIONS_RU: dict[str, str] = {"outbound": "Исходящий", "inbound": "Входящий", "forwarded": "Переадресация"}
@@ -140,7 +145,8 @@ async def write_xlsx(calls: AsyncIterator[CallLine], totals_: Totals, within: Pe
 
     xlsxwriter in constant-memory mode writes each row to a temporary file as it comes (flat
     memory). Measured on the shared 2-core machine: 4,400 rows/s against 1,900 for openpyxl's
-    write-only workbook with lxml (1,100 without)."""
+    write-only workbook with lxml (1,100 without). The event loop gets a turn every
+    ``YIELD_EVERY`` rows, and the closing (the rows zipped into the file) runs in a thread."""
     zone = zoneinfo.ZoneInfo(within.zone)
     book = xlsxwriter.Workbook(out, {"constant_memory": True})
     try:
@@ -160,11 +166,22 @@ async def write_xlsx(calls: AsyncIterator[CallLine], totals_: Totals, within: Pe
                                      call.talk_s, call.billed_s))  # fmt: skip
             sheet.write_number(row, 7, call.price_kop / 100, roubles)
             row += 1
+            if row % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
         sheet.write_row(row, 0, ("Итого", f"{totals_.calls} звонков", "", "", "", totals_.talk_s, totals_.billed_s),
                         bold)  # fmt: skip
         sheet.write_number(row, 7, totals_.price_kop / 100, bold_roubles)
-    finally:
+    except BaseException:
         book.close()
+        raise
+    # zipping a month of rows takes seconds the loop need not wait; a thread cannot be stopped,
+    # so a cancelled build waits for it (else it would go on writing into a file closed under it)
+    closing = asyncio.get_running_loop().run_in_executor(None, book.close)
+    try:
+        await asyncio.shield(closing)
+    except asyncio.CancelledError:
+        await asyncio.wait({closing})
+        raise
     return row - 3
 
 

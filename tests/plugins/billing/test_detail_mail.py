@@ -13,7 +13,9 @@ import uuid
 import zoneinfo
 from collections.abc import AsyncIterator, Sequence
 from email.message import EmailMessage
+from typing import Any
 
+import pytest
 import pytest_asyncio
 from openpyxl import load_workbook
 from vats.bots.web.testing import ApiClients
@@ -21,7 +23,8 @@ from vats.core.calls.records import CallRecord, store_and_announce
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 from vats.core.mail import SmtpMailer
-from vats.plugins.billing import detail_mail
+from vats.core.outbox import Sender
+from vats.plugins.billing import detail, detail_mail
 
 from tests.plugins.billing.test_cabinet_pages import field_error
 from tests.plugins.billing.test_cabinet_reports import admin, record  # noqa: F401 (the fixture)
@@ -192,3 +195,41 @@ async def test_another_pbxs_admin_asking_for_the_same_days_gets_only_their_own_c
     letter = await smtp_server.wait_for(lambda: smtp_server.to("spy@other.example"))
     calls = [row for row in _attached_rows(letter[0]) if isinstance(row[0], dt.datetime)]
     assert [row[3] for row in calls] == ["+74957654321"]
+
+
+async def test_a_report_that_takes_longer_than_the_outbox_lease_is_sent_once_by_two_workers(
+    vats_kernel: Kernel,
+    vats_tenant: TenantCreated,
+    smtp_server: SmtpServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two processes' workers; the lease shortened to 1 s and the building made to take 3 s (a
+    month of a very busy PBX): the claim is renewed while the letter is made, so the second
+    worker never takes the row over and one letter arrives (before the fix: two)."""
+    monkeypatch.setattr(Sender, "LEASE", dt.timedelta(seconds=1))
+    monkeypatch.setattr(detail_mail, "RENEW_S", 0.2)
+    build = detail.write_xlsx
+
+    async def slow_build(*args: Any) -> int:
+        await asyncio.sleep(3)
+        return await build(*args)
+
+    monkeypatch.setattr(detail, "write_xlsx", slow_build)
+    mailer = SmtpMailer(smtp_server.url, "АТС <pbx@vats.example>")
+    workers = [asyncio.create_task(detail_mail.sender(vats_kernel.db, mailer, poll_s=0.1).run()) for _ in range(2)]
+    try:
+        today = dt.date.today()
+        async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+            outbox_id, _ = await detail_mail.ask(
+                conn, vats_tenant.tenant_id, since=today, until=today, zone="Europe/Moscow", to="buh@slow.example"
+            )
+        await smtp_server.wait_for(lambda: smtp_server.to("buh@slow.example"), within_s=20)
+        await asyncio.sleep(2)  # a second letter would have been sent by now
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.wait(workers, timeout=20)
+    async with vats_kernel.db.system() as conn:
+        row = await conn.fetchrow("SELECT attempts, uncertain, sent_at FROM outbox WHERE id = $1", outbox_id)
+    assert len(smtp_server.to("buh@slow.example")) == 1
+    assert (row["attempts"], row["uncertain"], row["sent_at"] is not None) == (1, 0, True)
