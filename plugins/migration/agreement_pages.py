@@ -42,7 +42,8 @@ class OperatorAgreementPage(Controller):
     async def show(self, request: Request[Any, Any, Any]) -> Template:
         context = await _context(request)
         published = str(request.query_params.get("published", ""))
-        notice = texts(language(request))["mig_op_published"].format(version=published) if published.isdigit() else ""
+        shown = published.isascii() and published.isdigit()
+        notice = texts(language(request))["mig_op_published"].format(version=published) if shown else ""
         current = context["current"]
         values = {"title": current.title, "body": current.body} if current else {}
         return page(request, "migration/operator_agreement.html", notice=notice, values=values, **context)

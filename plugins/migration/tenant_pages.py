@@ -107,7 +107,7 @@ class MigrationPages(Controller):
         form = await form_fields(request)
         try:
             text = form.get("version", "").strip()
-            if not text.isdigit() or len(text) > 9:
+            if not (text.isascii() and text.isdigit()) or len(text) > 9:  # "²" is a digit int() refuses
                 raise ValidationError("no such version of the migration agreement", field="version")
             async with tenant_transaction(kernel_of(request), me) as tx:
                 await agreement.accept(tx.conn, tx.tenant.id, me.employee_id, int(text))

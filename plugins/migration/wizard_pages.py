@@ -82,7 +82,7 @@ class MigrationWizard(Controller):
 
     async def _list(self, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
         text = str(request.query_params.get("offset", "0"))
-        offset = int(text) if text.isdigit() else 0
+        offset = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0  # not "²"
         async with kernel_of(request).db.system() as conn:
             drafts = []
             every = await list_drafts(conn)
@@ -105,7 +105,7 @@ class MigrationWizard(Controller):
         if request.query_params.get("too_big"):
             return await self._list(request, errors={"file": t["mw_too_big"].format(limit=UPLOAD_LIMIT_MB)})
         added = request.query_params.get("added")
-        notice = t["mw_added"].format(n=added) if added and added.isdigit() else ""
+        notice = t["mw_added"].format(n=added) if added and added.isascii() and added.isdigit() else ""
         return await self._list(request, notice=notice)
 
     @post(

@@ -142,6 +142,23 @@ async def test_the_admin_accepts_the_agreement_on_its_page_and_the_banner_moves_
     assert (row["employee_id"], row["version"]) == (pbx["admin"], 2)
 
 
+async def test_a_version_that_is_no_plain_number_is_refused_beside_the_button_not_a_server_error(
+    vats_api: ApiClients, vats_kernel: Kernel, cabinet: CabinetClient
+) -> None:
+    await migrated_pbx(vats_api, vats_kernel)
+    await publish(vats_api, "Редакция первая.")
+    await signed_in(cabinet, "boss@romashka.example")
+    for version in ["²", "١", "1²", "9" * 5000]:  # "²".isdigit() is true, int("²") raises
+        refused = await cabinet.post_form(
+            "/cabinet/migration/agreement", {"version": version}, form_page="/cabinet/migration/agreement"
+        )
+        assert refused.status_code == 422, (version, refused.text[:300])
+        assert re.search(r'id="accept-error"[^>]*>[^<]+<', refused.text), version
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.system() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM migration_agreement_acceptances") == 0
+
+
 async def top_up(api: ApiClients, tenant_id: uuid.UUID, kop: int = 100_000) -> None:
     answer = await api.operator().post(
         f"/api/operator/billing/tenants/{tenant_id}/adjustments",

@@ -278,3 +278,16 @@ async def test_the_wizard_speaks_english_when_the_operator_chooses_it(portal: Ca
     page = (await portal.http.get((await portal.http.post(draft_url, data=form)).headers["location"])).text
     assert "<h2>Employees</h2>" in page and ">Save<" in page and ">Create the PBX<" in page
     assert "<li>The employee needs a name</li>" in page and ">Migration<" in page
+
+
+async def test_an_offset_or_count_that_is_no_plain_number_shows_the_first_page_not_a_server_error(
+    portal: CabinetClient,
+) -> None:
+    await sign_in(portal)
+    assert (await upload(portal, "one.json", json.dumps(EXPORT).encode())).status_code == 303
+    for query in ["offset=²", "offset=1²", "offset=" + "9" * 5000, "added=²"]:  # "²".isdigit(), int("²") raises
+        shown = await portal.http.get(f"{PAGE}?{query}")
+        assert shown.status_code == 200, (query, shown.text[:300])
+        assert re.findall(r'<a href="/operator/migrations/[^"]+">([^<]+)</a>', shown.text) == ["Ромашка"], query
+        assert 'id="notice"' not in shown.text
+
