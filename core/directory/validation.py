@@ -91,8 +91,14 @@ def check_sip_password(password: str, field: str = "sip_password") -> str:
     return password
 
 
+PHONE_REQUIRED = "a phone number is required"
+
+
 def normalise_phone(text: str, field: str = "number", region: str = DEFAULT_PHONE_REGION) -> str:
-    """A valid phone number in E.164 (``+74951234567``); national formats assume ``region``."""
+    """A valid phone number in E.164 (``+74951234567``); national formats assume ``region``.
+    An empty value is a missing field, said so (not "'' is not a phone number")."""
+    if not text.strip():
+        raise ValidationError(PHONE_REQUIRED, field=field)
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -21,7 +21,8 @@ AssigneeKind = Literal["employee", "group"]
 Direction = Literal["inbound", "outbound", "internal"]
 
 Name = Annotated[str, msgspec.Meta(max_length=200)]
-Phone = Annotated[str, msgspec.Meta(min_length=2, max_length=40, examples=["+79161234567"])]
+# No minimum length: an empty number reaches normalise_phone, which asks for it ("a phone number is required").
+Phone = Annotated[str, msgspec.Meta(max_length=40, examples=["+79161234567"])]
 
 
 class Input(Struct, kw_only=True, forbid_unknown_fields=True):

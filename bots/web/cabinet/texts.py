@@ -91,6 +91,7 @@ RU: dict[str, str] = {
     "err:a password has at most 128 characters": "Пароль — не длиннее 128 символов.",
     "err:a password mixes letters with digits or symbols": "В пароле нужны буквы вместе с цифрами или знаками.",
     "err:the current password is wrong": "Текущий пароль неверен.",
+    "err:a phone number is required": "Укажите номер телефона.",
     "err:the link is not valid: it was used, replaced or has expired": (
         "Ссылка недействительна: ею уже воспользовались, её заменили или срок истёк."
     ),
