@@ -48,6 +48,7 @@ class AuditPage(Controller):
                 "at": _local(r["at"], zone),
                 "subject": r["subject"],
                 "change": r["change"],
+                "gender": gender_of(r["subject"]),
                 "name": r["name"],
                 "id": str(r["subject_id"]),
             }
@@ -63,6 +64,16 @@ def _local(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
     return at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
 
 
+# The grammatical gender of each subject's Russian noun (АТС and Группа are feminine); a
+# subject not listed is masculine (Сотрудник, Номер, Сценарий).
+GENDERS = ("m", "f")
+_GENDER = {"tenant": "f", "group": "f"}
+
+
+def gender_of(subject: str) -> str:
+    return _GENDER.get(subject, "m")
+
+
 TEXTS_RU = {
     "audit_title": "Журнал изменений",
     "audit_when": "Когда",
@@ -74,11 +85,17 @@ TEXTS_RU = {
     "audit_subject_group": "Группа",
     "audit_subject_number": "Номер",
     "audit_subject_tenant": "АТС",
-    "audit_change_created": "создан(а)",
-    "audit_change_updated": "изменён(а)",
-    "audit_change_deleted": "удалён(а)",
-    "audit_change_assigned": "подключён",
-    "audit_change_promoted_by_operator": "назначен(а) администратором (оператором)",
+    # The change agrees with the subject's noun: "Сотрудник … создан", "Группа … создана".
+    "audit_change_created_m": "создан",
+    "audit_change_created_f": "создана",
+    "audit_change_updated_m": "изменён",
+    "audit_change_updated_f": "изменена",
+    "audit_change_deleted_m": "удалён",
+    "audit_change_deleted_f": "удалена",
+    "audit_change_assigned_m": "добавлен",
+    "audit_change_assigned_f": "добавлена",
+    "audit_change_promoted_by_operator_m": "назначен администратором (оператором)",
+    "audit_change_promoted_by_operator_f": "назначена администратором (оператором)",
 }
 TEXTS_EN = {
     "audit_title": "Audit log",
@@ -91,12 +108,17 @@ TEXTS_EN = {
     "audit_subject_group": "Group",
     "audit_subject_number": "Number",
     "audit_subject_tenant": "PBX",
-    "audit_change_created": "created",
-    "audit_change_updated": "changed",
-    "audit_change_deleted": "deleted",
-    "audit_change_assigned": "assigned",
-    "audit_change_promoted_by_operator": "made an admin (by the operator)",
 }
+TEXTS_EN.update(
+    {
+        f"audit_change_{change}_{gender}": text
+        for change, text in (
+            ("created", "created"), ("updated", "changed"), ("deleted", "deleted"), ("assigned", "added"),
+            ("promoted_by_operator", "made an admin (by the operator)"),
+        )
+        for gender in GENDERS
+    }
+)  # fmt: skip
 
 
 def cabinet_pages() -> CabinetPages:

@@ -4,6 +4,7 @@ both widths with axe."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,14 @@ async def test_the_audit_page_lists_changes_with_current_names_for_admins_only(
     try:
         shown = await admin.http.get(AUDIT)
         assert shown.status_code == 200
-        assert f'data-id="{anna.id}"' in shown.text and "Анна Петрова</a>" in shown.text and "создан(а)" in shown.text
+        assert f'data-id="{anna.id}"' in shown.text and "Анна Петрова</a>" in shown.text
+        # The change agrees with the noun: "Сотрудник … создан", "АТС … создана", never "создан(а)".
+        changes = re.findall(
+            r'<tr data-subject="(\w+)" data-id="([^"]+)">.*?<td data-label="[^"]*">([^<]*)</td>', shown.text, re.S
+        )
+        assert ("employee", str(anna.id), "создан") in changes
+        assert ("tenant", str(vats_tenant.tenant_id), "создана") in changes
+        assert "(а)" not in shown.text
         email = await give_password(vats_kernel, vats_tenant.tenant_id, anna.id)
         assert (await head.sign_in(email, TEST_PASSWORD)).status_code == 303
         assert (await head.http.get(AUDIT)).status_code == 403
