@@ -82,11 +82,18 @@ _ACCEPTANCE = (
 
 
 def _check(data: AgreementIn) -> tuple[str, str]:
+    """The text as it is stored, or the first problem, naming its field. The lengths are checked
+    here too: a page builds ``AgreementIn`` directly, and its ``Meta`` limits bind only decoding
+    (the API's), so an over-long form would otherwise reach the table's CHECK."""
     title, body = data.title.strip(), data.body.strip()
     if not title:
         raise ValidationError("the agreement needs a title", field="title")
+    if len(title) > TITLE_MAX:
+        raise ValidationError(f"must be at most {TITLE_MAX} characters", field="title")
     if not body:
         raise ValidationError("the agreement needs a text", field="body")
+    if len(body) > BODY_MAX:
+        raise ValidationError(f"must be at most {BODY_MAX} characters", field="body")
     return title, body
 
 

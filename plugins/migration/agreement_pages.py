@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
-from vats.bots.web.cabinet.kit import REFUSED, CabinetPages, NavEntry, form_fields, kernel_of, redirect, refusal
+from vats.bots.web.cabinet.kit import REFUSED, CabinetPages, NavEntry, kernel_of, redirect, refusal
 from vats.bots.web.cabinet.operator.kit import actor, language, message, page, record, texts
 from vats.core.errors import VatsError
 from vats.plugins.migration import agreement
@@ -50,7 +50,10 @@ class OperatorAgreementPage(Controller):
 
     @post("/")
     async def publish(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
-        form = await form_fields(request)
+        # Read as posted: ``form_fields`` cuts every field to the kit's 10 000 characters, and
+        # an agreement's text may be up to 200 000 (``agreement._check`` holds both limits).
+        posted = await request.form()
+        form = {k: v for k in ("title", "body") if isinstance(v := posted.get(k, ""), str)}
         try:
             async with kernel_of(request).db.system() as conn:
                 saved = await agreement.publish(

@@ -1,7 +1,7 @@
 """The migration agreement's page in the operator portal (httpx on the app, the operator signed in
 through the real form, a real database): saving publishes a new version and keeps the old ones
-readable, an empty text is refused beside its field, and the page lists who accepted which
-version when."""
+readable, an empty or over-long text is refused beside its field (a long one is kept whole), and
+the page lists who accepted which version when."""
 
 from __future__ import annotations
 
@@ -53,6 +53,27 @@ async def test_an_empty_text_is_refused_beside_its_field_and_nothing_is_publishe
     assert vats_kernel.db is not None
     async with vats_kernel.db.system() as conn:
         assert await agreement.versions(conn) == []
+
+
+async def test_an_over_long_title_or_text_is_refused_beside_its_field_not_a_server_error(
+    portal: CabinetClient, vats_kernel: Kernel
+) -> None:
+    await sign_in(portal)
+    long_title = await portal.post_form(PAGE, {"title": "О" * 201, "body": "Условия"}, form_page=PAGE)
+    assert long_title.status_code == 422, long_title.text[:300]
+    assert 'id="title-error">Не длиннее 200 символов.<' in long_title.text
+    long_body = await portal.post_form(PAGE, {"title": "Оферта", "body": "у" * 200_001}, form_page=PAGE)
+    assert long_body.status_code == 422, long_body.text[:300]
+    assert 'id="body-error">Не длиннее 200000 символов.<' in long_body.text
+    assert 'value="Оферта"' in long_body.text  # what was typed stays
+    # At the limits (spaces around are not counted: they are not stored) it is published.
+    fits = await portal.post_form(PAGE, {"title": " " + "О" * 200 + " ", "body": "у" * 200_000}, form_page=PAGE)
+    assert fits.status_code == 303, fits.text[:300]
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.system() as conn:
+        assert [v.version for v in await agreement.versions(conn)] == [1]
+        stored = await agreement.latest(conn)
+    assert stored is not None and (len(stored.title), len(stored.body)) == (200, 200_000)  # whole, not cut
 
 
 async def test_the_page_lists_who_accepted_which_version_and_when(portal: CabinetClient, vats_kernel: Kernel) -> None:
