@@ -13,7 +13,7 @@ import msgspec
 from vats.core.conferences.models import STARTS, Room, RoomCreate, RoomUpdate
 from vats.core.db.database import Connection
 from vats.core.directory._sql import lock_tenant, translated_errors
-from vats.core.directory.validation import check_extension, check_name, normalise_phone
+from vats.core.directory.validation import check_extension, check_name, next_free_extension, normalise_phone
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 
 MAX_PIN = 10
@@ -97,6 +97,11 @@ async def create_room(conn: Connection, tenant_id: uuid.UUID, data: RoomCreate) 
     values = await _checked(conn, tenant_id, given, {})
     number_id = await _number_id(conn, tenant_id, data.number)
     await lock_tenant(conn, tenant_id)  # extensions are claimed under the tenant's lock
+    if number_id is None and values["extension"] is None:
+        # Neither a number nor an extension: nobody could reach the room. Pick the next free
+        # extension, as an employee left without one gets.
+        taken = await conn.fetch("SELECT extension FROM extensions WHERE tenant_id = $1", tenant_id)
+        values["extension"] = next_free_extension(r["extension"] for r in taken)
     room_id = uuid.uuid4()
     await _save(
         conn,
@@ -119,6 +124,8 @@ async def update_room(conn: Connection, tenant_id: uuid.UUID, room_id: uuid.UUID
         if "number" in given
         else await conn.fetchval("SELECT number_id FROM conference_rooms WHERE id = $1", room_id)
     )
+    if number_id is None and values["extension"] is None:
+        raise ValidationError("a room keeps a number or an extension, else nobody can reach it", field="extension")
     await _save(
         conn,
         "UPDATE conference_rooms SET name = $3, number_id = $4, extension = $5, pin = $6, leader_pin = $7,"

@@ -49,6 +49,34 @@ async def test_an_admin_creates_a_room_with_a_number_an_extension_a_pin_and_lead
     assert (await admin.get(f"/api/conferences/{room['id']}")).status_code == 404
 
 
+async def test_a_room_given_neither_number_nor_extension_gets_the_next_free_extension_and_keeps_one(
+    vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    tid = vats_tenant.tenant_id
+    await vats_kernel.directory.assign_number(tid, MAIN)
+    admin = await vats_api.as_employee(tid, vats_tenant.admin_id)
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:
+        taken = {r["extension"] for r in await conn.fetch("SELECT extension FROM extensions WHERE tenant_id = $1", tid)}
+    created = await admin.post("/api/conferences", json={"name": "Летучка", "number": "", "extension": " "})
+    assert created.status_code == 201, created.text
+    room = created.json()
+    assert room["number"] is None and room["extension"] and room["extension"] not in taken
+    # The room's extension is in the PBX's one list: an employee cannot take it.
+    anna = await admin.post(
+        "/api/employees", json={"full_name": "Анна", "email": "anna@t.example", "extension": room["extension"]}
+    )
+    assert anna.status_code == 409 and anna.json()["field"] == "extension"
+    # Taking away the only way in is refused, naming the field; a number instead is fine.
+    refused = await admin.patch(f"/api/conferences/{room['id']}", json={"extension": None})
+    assert refused.status_code == 422 and refused.json()["field"] == "extension", refused.text
+    assert (await admin.get(f"/api/conferences/{room['id']}")).json()["extension"] == room["extension"]
+    swapped = await admin.patch(f"/api/conferences/{room['id']}", json={"number": MAIN, "extension": None})
+    assert swapped.status_code == 200 and swapped.json()["extension"] is None, swapped.text
+    refused = await admin.patch(f"/api/conferences/{room['id']}", json={"number": None})
+    assert refused.status_code == 422 and refused.json()["field"] == "extension", refused.text
+
+
 async def test_bad_rooms_are_refused_naming_the_field(
     vats_api: ApiClients, vats_kernel: Kernel, vats_tenant: TenantCreated
 ) -> None:

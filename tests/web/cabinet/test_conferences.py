@@ -146,3 +146,33 @@ async def test_a_user_has_no_conference_settings(
     browser.get(cabinet_server.url + PAGE)
     wait(browser).until(ec.presence_of_element_located((By.ID, "main")))
     assert not browser.find_elements(By.ID, "add-room")
+
+
+async def test_a_room_added_without_number_or_extension_gets_one_and_cannot_lose_its_only_way_in(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    from tests.web.cabinet.test_company import admin_client
+
+    tid = vats_tenant.tenant_id
+    admin = await admin_client(vats_kernel, vats_tenant)
+    try:
+        added = await admin.post_form(PAGE, {"name": "Летучка", "number": "", "extension": ""}, form_page=PAGE)
+        assert added.status_code in (302, 303), added.text[:500]
+        assert vats_kernel.db is not None
+        async with vats_kernel.db.tenant(tid) as conn:
+            (room,) = await repo.list_rooms(conn, tid)
+        assert room.number is None and room.extension is not None
+        listed = (await admin.http.get(PAGE)).text
+        assert f"добавочный {room.extension}" in listed
+        # Emptying the only way in: refused beside the extension field, nothing saved.
+        card = f"{PAGE}/{room.id}"
+        refused = await admin.post_form(card, {"name": "Летучка", "number": "", "extension": ""}, form_page=card)
+        assert refused.status_code == 422
+        assert (
+            '<small class="field-error" id="extension-error">'
+            "У комнаты должен остаться номер или добавочный, иначе в неё не попасть.</small>"
+        ) in refused.text
+        async with vats_kernel.db.tenant(tid) as conn:
+            assert (await repo.get_room(conn, tid, room.id)).extension == room.extension
+    finally:
+        await admin.close()

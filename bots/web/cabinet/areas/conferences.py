@@ -162,6 +162,7 @@ TEXTS_RU = {
     "conferences_number": "Номер",
     "conferences_no_number": "— без номера —",
     "conferences_extension": "Добавочный",
+    "conferences_extension_hint": "Пусто и без номера — выберем свободный добавочный.",
     "conferences_pin": "PIN-код",
     "conferences_pin_hint": "Цифры, которые набирает каждый участник. Пусто — вход без кода.",
     "conferences_leader_pin": "PIN-код ведущего",
@@ -203,6 +204,9 @@ TEXTS_RU = {
     "err:this number already leads into another room": "Этот номер уже ведёт в другую комнату.",
     "err:leader_ids refers to nothing in this PBX": "Такого сотрудника нет.",
     "err:no such conference room": "Такой комнаты нет.",
+    "err:a room keeps a number or an extension, else nobody can reach it": (
+        "У комнаты должен остаться номер или добавочный, иначе в неё не попасть."
+    ),
 }
 TEXTS_EN = {
     "conferences_title": "Conferences",
@@ -212,6 +216,7 @@ TEXTS_EN = {
     "conferences_number": "Number",
     "conferences_no_number": "— no number —",
     "conferences_extension": "Extension",
+    "conferences_extension_hint": "Empty and no number: the next free extension is picked.",
     "conferences_pin": "PIN",
     "conferences_pin_hint": "Digits every participant types. Empty: no PIN.",
     "conferences_leader_pin": "Leader PIN",
