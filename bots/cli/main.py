@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial, wraps
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import msgspec
 import typer
@@ -68,7 +68,14 @@ def one_line(text: str) -> str:
 
 def say(message: str) -> None:
     """A plain line on stderr (never wrapped or boxed, whatever the terminal's width)."""
-    print(one_line(message), file=sys.stderr, flush=True)
+    _line(sys.stderr, one_line(message))
+
+
+def _line(stream: TextIO, text: str) -> None:
+    """``text`` and its newline in one write: print() writes them apart, and a log record another
+    thread writes in between would be glued to the line (seen with output sent to a file)."""
+    stream.write(text + "\n")
+    stream.flush()
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -242,10 +249,15 @@ async def _serve(config: Config) -> None:
             kernel.telephony = telephony
             say(f"call router (FastAGI) on {config.agi_host}:{telephony.agi_port}")
         base = f"{'https' if tls else 'http'}://{config.host}:{config.port}"
-        if config.demo and (demo := await ensure_demo(kernel.directory)) is not None:
-            # Plain print: one line a person can copy and a script can parse. Shown once, on the
+        demo = await ensure_demo(kernel.directory) if config.demo else None
+        if demo is not None:
+            # A plain line a person can copy and a script can parse. Shown once, on the
             # terminal only; it never goes to a log.
-            print(f"Demo tenant created. Admin log-in: {demo.admin_email} password: {demo.admin_password} (shown once)")
+            _line(
+                sys.stdout,
+                f"Demo tenant created. Admin log-in: {demo.admin_email} password: {demo.admin_password} (shown once)",
+            )
+        next_step = await _next_step(kernel, config, "https" if tls else "http", demo_created=demo is not None)
         app = await app_built
         server = _uvicorn_server(app, config, tls)
 
@@ -253,7 +265,8 @@ async def _serve(config: Config) -> None:
             # uvicorn offers no event for "listening"; poll its flag so the line means the port is open.
             while not server.started:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
-            print(f"vats is serving on {base}  (API docs: {base}/schema, health: {base}/health)", flush=True)
+            serving = f"vats is serving on {base}  (API docs: {base}/schema, health: {base}/health)"
+            _line(sys.stdout, f"{serving}\n{next_step}")  # what to do next: the last line
             # Not needed to be ready: the API docs are built once serving (off the event loop).
             await asyncio.to_thread(finish_api_docs, app)
 
@@ -269,6 +282,24 @@ async def _serve(config: Config) -> None:
         await telephony.stop()
         await kernel.stop()
         out.print("vats stopped")
+
+
+async def _next_step(kernel: Any, config: Config, scheme: str, *, demo_created: bool) -> str:
+    """The start-up's last line, for a person: where to open the cabinet and as whom."""
+    from vats.core.directory.demo import DEMO_ADMIN_EMAIL
+
+    host = "127.0.0.1" if config.host in ("", "0.0.0.0", "::") else config.host  # a bind-all address is not one to open
+    cabinet = f"{scheme}://{host}:{config.port}/"
+    if demo_created:
+        return f"Откройте {cabinet} и войдите как {DEMO_ADMIN_EMAIL} с паролем из строки выше."
+    async with kernel.db.system() as conn:
+        demo_admin = await conn.fetchval("SELECT email FROM employees WHERE lower(email) = $1", DEMO_ADMIN_EMAIL)
+    if demo_admin is not None:
+        return (
+            f"Откройте {cabinet} и войдите как {demo_admin}. Пароль забыт: «Забыли пароль?» на странице входа,"
+            " письмо со ссылкой покажет `vats mail list`."
+        )
+    return f"Откройте {cabinet} и войдите своим e-mail и паролем."
 
 
 # --- tenants and numbers ------------------------------------------------------------------

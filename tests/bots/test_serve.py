@@ -5,12 +5,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import psutil
 
-from tests.serve import free_port, start_serve
+from tests.serve import Served, free_port, start_serve
 
 
 def postgres_running(data_dir: Path) -> bool:
@@ -20,12 +21,25 @@ def postgres_running(data_dir: Path) -> bool:
     return False
 
 
+def next_step(served: Served) -> str:
+    """The line printed right after "vats is serving" (read by the server's reader thread)."""
+    deadline = time.monotonic() + 15
+    while not served.output and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert served.output, "nothing printed after the serving line"
+    return served.output[0].rstrip("\n")
+
+
 def test_serve_on_embedded_postgres_with_demo_and_clean_stop(tmp_path: Path) -> None:
     port = free_port()
     served = start_serve(tmp_path, port=port)
     try:
         login = served.admin_login()
         assert login and login[0] == "admin@demo.vats.example"
+        # The start-up ends with what to do next, on a line of its own.
+        assert next_step(served) == (
+            f"Откройте http://127.0.0.1:{port}/ и войдите как admin@demo.vats.example с паролем из строки выше."
+        )
         assert f"http://127.0.0.1:{port}/schema" in served.startup_text
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
             health = json.load(response)
@@ -53,7 +67,10 @@ def test_serve_on_embedded_postgres_with_demo_and_clean_stop(tmp_path: Path) -> 
 
     # A second start keeps the data and does not create the demo again.
     again = start_serve(tmp_path, port=port)
+    reminder = next_step(again)
     out = again.startup_text + again.stop()
+    assert reminder.startswith(f"Откройте http://127.0.0.1:{port}/ и войдите как admin@demo.vats.example.")
+    assert "«Забыли пароль?»" in reminder and "vats mail list" in reminder
     assert "Demo tenant created" not in out and again.process.returncode == 0
     assert login[1] not in out  # the password is never printed again
 
