@@ -153,5 +153,6 @@ class CabinetController(Controller):
             errors = {exc.field or "full_name": problem_text(lang, exc.message)}
             return await self._employees_page(request, 422, errors=errors, values=form, adding=True)
         await kernel.accounts.invite(me.tenant_id, employee.id)
-        notice = texts(lang)["employee_added"].format(email=employee.email)
-        return await self._employees_page(request, notice=notice, q=employee.email)
+        notice = texts(lang)["employee_added"].format(name=employee.full_name, email=employee.email)
+        # The whole list again (not filtered to the new one): the notice names who was added.
+        return await self._employees_page(request, notice=notice)

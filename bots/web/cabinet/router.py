@@ -20,6 +20,7 @@ from litestar.security.jwt import JWTCookieAuth, Token
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
+from vats.bots.web.cabinet.favicon import favicon
 from vats.bots.web.cabinet.history import boosted_posts_keep_the_address
 from vats.bots.web.cabinet.pages import EXCEPTION_HANDLERS
 from vats.bots.web.cabinet.registry import CabinetRegistry
@@ -69,7 +70,7 @@ def cabinet_router(cookie_auth: JWTCookieAuth[Principal, Token], secret: str, re
     return Router(
         path="/",
         # The operator area's pages sit behind the operator's own session: bots/web/cabinet/operator/router.py.
-        route_handlers=[SignInController, *registry.routers("tenant"), assets],
+        route_handlers=[SignInController, *registry.routers("tenant"), assets, favicon],
         opt={"exclude_from_auth": True},
         middleware=[
             boosted_posts_keep_the_address,

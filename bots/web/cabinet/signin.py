@@ -118,7 +118,11 @@ class SignInController(Controller):
             except VatsError:
                 token = ""
             error = problem_text(language(request), exc.message)
-            return public_page(request, "invite.html", 422, token=token, who=who_now, error=error)
+            beside = bool(token) and exc.field == "password"  # beside the field; the page's own line is for the link
+            return public_page(
+                request, "invite.html", 422, token=token, who=who_now, error="" if beside else error,
+                password_error=error if beside else "",
+            )  # fmt: skip
         signed_in = await kernel.accounts.login(who["email"], password, _client(request))
         return redirect(landing(signed_in.principal), cookies=[session_cookie(request, signed_in.principal)])
 
@@ -132,7 +136,10 @@ class SignInController(Controller):
         try:
             await kernel_of(request).accounts.reset_password(token, password)
         except VatsError as exc:
+            error = problem_text(language(request), exc.message)
+            beside = exc.field == "password"  # beside the field; the page's own line is for the link
             return public_page(
-                request, "reset.html", 422, token=token, error=problem_text(language(request), exc.message), done=False
-            )
+                request, "reset.html", 422, token=token, error="" if beside else error,
+                password_error=error if beside else "", done=False,
+            )  # fmt: skip
         return public_page(request, "reset.html", token="", error="", done=True)

@@ -316,11 +316,13 @@ class ContactPages(Controller):
         require(request, WORKERS)
         form, _ = await form_of(request)
         try:
+            title = form.get("title", "").strip()
+            if not title:  # said beside the field (the form leaves the check to the server: novalidate)
+                raise ValidationError("required", field="title")
             async with crm(request) as c:
                 deal = await deals.create(
                     c.conn, c.viewer,
-                    DealIn(contact_id=contact_id, title=form.get("title", "").strip()[:300] or "—",
-                           private=form.get("private") == "on"),
+                    DealIn(contact_id=contact_id, title=title[:300], private=form.get("private") == "on"),
                 )  # fmt: skip
         except VatsError as exc:
             errors = {exc.field or "title": problem(request, exc)}

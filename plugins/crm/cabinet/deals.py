@@ -13,7 +13,7 @@ from litestar.response import Template
 from msgspec import UNSET
 from vats.bots.web.cabinet.kit import REFUSED
 from vats.bots.web.kit import WORKERS
-from vats.core.errors import VatsError
+from vats.core.errors import ValidationError, VatsError
 from vats.plugins.crm import cards, deals
 from vats.plugins.crm.cabinet.common import (
     crm,
@@ -102,6 +102,8 @@ class DealPages(Controller):
                 status = form.get("status")
                 responsible = uuid_or_none(form.get("responsible_id"), "responsible_id")
                 title = form.get("title", "").strip()
+                if not title:  # a title is cleared by mistake, not on purpose: said beside the field
+                    raise ValidationError("required", field="title")
                 update = DealUpdate(
                     title=title[:300] if title else UNSET,
                     status=status if status in STATUSES else UNSET,  # type: ignore[arg-type]

@@ -222,6 +222,8 @@ class TaskPages(Controller):
                 kind, assignee = _assignee(form.get("assignee", ""), me.employee_id)
                 status = form.get("status")
                 title = form.get("title", "").strip()
+                if not title:  # a title is cleared by mistake, not on purpose: said beside the field
+                    raise ValidationError("required", field="title")
                 update = TaskUpdate(
                     title=title[:300] if title else UNSET,
                     status=status if status in EDITABLE else UNSET,  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select
 from vats.core.calls.records import CallRecord, Participant, store_and_announce
 from vats.core.directory.service import TenantCreated
@@ -78,3 +79,21 @@ async def test_a_deal_made_on_the_contacts_card_moves_stage_and_takes_a_comment_
     assert "Исходящий" in text_of(browser, "#contact-calls")
     browser.find_element(By.CSS_SELECTOR, f"#contact-calls a[href='/cabinet/history/{call.id}']").click()
     wait(browser).until(lambda d: page_id(d) == "call")  # the history's own page of the call
+
+
+async def test_a_deal_without_a_title_is_refused_beside_the_field_in_russian_and_not_made(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    office = await office_of(vats_kernel, vats_tenant)
+    contact = await office.contact("+74956660002", "Иван Петров")
+    sign_in(browser, cabinet_server, "olga@test.example", f"/cabinet/contacts/{contact}")
+    button = browser.find_element(By.ID, "create-deal")
+    button.click()  # the title left empty: the server answers, not the browser
+    wait(browser).until(ec.staleness_of(button))
+    assert text_of(browser, "#title-error") == "Заполните это поле."
+    title = browser.find_element(By.ID, "deal-title")
+    assert title.get_attribute("aria-invalid") == "true"
+    assert title.find_element(By.XPATH, "..") == browser.find_element(By.ID, "title-error").find_element(By.XPATH, "..")
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM crm_deals WHERE contact_id = $1", contact) == 0

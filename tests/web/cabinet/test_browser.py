@@ -117,8 +117,11 @@ async def test_adding_an_employee_shows_a_bad_email_beside_its_field_then_adds_a
 
     submit("Анна Иванова", "anna@example.com")
     notice = wait(browser).until(ec.presence_of_element_located((By.ID, "notice")))
-    assert "anna@example.com" in notice.text
-    assert "Анна Иванова" in browser.find_element(By.ID, "employee-list").text
+    assert "anna@example.com" in notice.text and "Анна Иванова" in notice.text
+    # The whole list again, not one filtered to the newcomer: the search box is empty and the admin is there too.
+    listed = browser.find_element(By.ID, "employee-list").text
+    assert "Анна Иванова" in listed and "admin@test.example" in listed
+    assert browser.find_element(By.CSS_SELECTOR, "input[type=search][name=q]").get_attribute("value") == ""
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
         lines = await conn.fetchval(

@@ -101,7 +101,7 @@ async def test_the_invitation_sets_a_password_and_leads_into_the_cabinet(
     assert "Анна Иванова (anna@test.example), АТС «Test company»" in browser.find_element(By.ID, "who").text
     browser.find_element(By.ID, "password").send_keys("onlyletters")  # long enough, but the service refuses it
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    error = wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".error")))
+    error = wait(browser).until(ec.presence_of_element_located((By.ID, "password-error")))  # beside the field
     assert error.text == "В пароле нужны буквы вместе с цифрами или знаками."
     browser.find_element(By.ID, "password").send_keys("anna-Passw0rd")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
