@@ -37,7 +37,7 @@ def check_call(browser: Any) -> list[str]:
     Select(browser.find_element(By.ID, "answer-202")).select_by_visible_text("отвечает")
     browser.find_element(By.ID, "check-run").click()
     answered = wait(browser).until(ec.presence_of_element_located((By.ID, "trace-answered")))
-    assert answered.text == "Ответил(а): Борис Орлов (202)"
+    assert answered.text == "Кто ответил: Борис Орлов (202)"
     return [s.text for s in browser.find_elements(By.CSS_SELECTOR, "#trace-steps > li")]
 
 

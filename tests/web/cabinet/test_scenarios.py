@@ -159,7 +159,7 @@ async def test_checking_a_call_shows_who_rang_and_who_answered_step_by_step(
     Select(browser.find_element(By.ID, "answer-202")).select_by_visible_text("отвечает")
     browser.find_element(By.ID, "check-run").click()
     answered = wait(browser).until(ec.presence_of_element_located((By.ID, "trace-answered")))
-    assert answered.text == "Ответил(а): Борис Орлов (202)"
+    assert answered.text == "Кто ответил: Борис Орлов (202)"
     steps = [s.text for s in browser.find_elements(By.CSS_SELECTOR, "#trace-steps > li")]
     assert steps[0].startswith("Звонит: Анна Смирнова (201)") and "→ нет ответа" in steps[0]
     assert steps[1].startswith("Звонит: Борис Орлов (202)") and "→ ответили: Борис Орлов (202)" in steps[1]

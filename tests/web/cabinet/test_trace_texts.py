@@ -87,3 +87,44 @@ async def test_a_simulated_calls_trace_reads_in_russian(vats_kernel: Kernel, vat
     assert any("Анна Смирнова" in line and "недоступен" in line for line in lines)
     english = [line for line in lines if re.search(r"(?<![/\w])(?!sip\b|tel\b)[a-z_]{3,}", line)]
     assert not english, "\n".join(lines)
+
+
+async def test_a_ring_everyone_at_once_trace_names_the_people_and_the_path_as_the_editor_does(
+    vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    """The newcomer's case: everyone at once, Борис answers. The page names employees (with their
+    lines' kinds), not sip/<login> or tel/<number>, and the path's steps as the editor does."""
+    from vats.bots.web.cabinet.scenarios.pages import form_parts
+
+    tid = vats_tenant.tenant_id
+    anna, _ = await vats_kernel.directory.create_employee(
+        tid, EmployeeCreate(full_name="Анна Смирнова", email="anna@test.example", extension="201",
+                            availability="available"),
+    )  # fmt: skip
+    boris, _ = await vats_kernel.directory.create_employee(
+        tid, EmployeeCreate(full_name="Борис Орлов", email="boris@test.example", extension="202",
+                            availability="available"),
+    )  # fmt: skip
+    await vats_kernel.directory.assign_number(tid, "+74951234567", "Основной")
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(tid) as conn:
+        scenario = next(s for s in await repo.scenarios_of(conn, tid) if s.is_default)
+        body = {"default": {"handling": {"type": "forward", "order": "parallel", "targets": [
+            {"kind": "employee", "id": str(anna.id)}, {"kind": "employee", "id": str(boris.id)},
+            {"kind": "external", "number": "+79161234567"}]}}}  # fmt: skip
+        await repo.replace_scenario(conn, tid, scenario.id, scenario.name, body, vats_kernel.blocks)
+    vats_kernel.snapshots.invalidate(tid)
+    snapshot = await vats_kernel.snapshots.get(tid)
+    facts = CallFacts(number="+74951234567", caller="+79031112233", at=parse_at("2026-12-01T12:00:00+03:00"))
+    sim = await simulate(vats_kernel.engine, facts, parse_script("202 answers"), scenario_id=scenario.id)
+    assert (sim.answered_by or "").startswith("sip/")  # the API's trace stays machine-readable
+    blocks = {p.tag: p.label for p in form_parts(vats_kernel)}
+    shown = checks.trace(sim, snapshot, "ru", blocks)
+    lines = [line for step in shown.steps for line in step.why]
+    text = "\n".join(lines)
+    assert "sip/" not in text and "tel/" not in text and "everyone" not in text, text
+    ring = next(line for line in lines if "звонок всем сразу" in line)
+    assert "Анна Смирнова (" in ring and "Борис Орлов (" in ring and "+79161234567" in ring, ring
+    assert any(line.startswith("переадресация: на звонок ответили: Борис Орлов (") for line in lines), text
+    assert shown.answered_by == "Борис Орлов (202)"
+    assert shown.path == ["Номера, не входящие в фильтры", f"Обработка звонка: {blocks['forward']}"]

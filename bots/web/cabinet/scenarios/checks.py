@@ -13,6 +13,8 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from vats.bots.web.cabinet.scenarios.editor import STAGES
+from vats.bots.web.cabinet.scenarios.editor import T as EDITOR_T
 from vats.bots.web.cabinet.scenarios.trace_texts import block_name, trace_text
 from vats.bots.web.cabinet.texts import Lang
 from vats.core.engine.simulator import Simulation
@@ -27,7 +29,7 @@ T: dict[Lang, dict[str, str]] = {
         "no answer": "не отвечает", "answers": "отвечает", "busy": "занят", "unavailable": "недоступен",
         "answer": "ответ", "play": "Играет", "collect": "Ждёт нажатия после", "dial": "Звонит",
         "queue": "Очередь: звонит", "voicemail": "Записывает голосовое сообщение", "hangup": "Завершает вызов",
-        "record": "Запись разговора", "answered_by": "Ответил(а)", "nobody": "Никто не ответил",
+        "record": "Запись разговора", "answered_by": "Кто ответил", "nobody": "Никто не ответил",
         "pressed": "нажато", "no_key": "ничего не нажато", "status": "итог", "bad_time": "Укажите дату и время.",
         "bad_keys": "Клавиши: цифры, * и #, через запятую.", "ring": "с",
     },
@@ -141,13 +143,95 @@ def _who(address: str, employee_id: str | None, snapshot: TenantSnapshot) -> str
     return address.removeprefix("tel/")
 
 
-def trace(sim: Simulation, snapshot: TenantSnapshot, lang: Lang) -> Trace:
+# A line's address in the engine's notes: a SIP line or an outside number.
+_ADDRESS = re.compile(r"\b(?:sip/[A-Za-z0-9_.-]+|tel/\+?\d+)")
+_ADDRESS_LIST = re.compile(rf"{_ADDRESS.pattern}(?:, {_ADDRESS.pattern})*")
+
+
+def _line_of(address: str, snapshot: TenantSnapshot) -> tuple[str, str] | None:
+    """The employee's name and the kind of their line an address rings, if it is one of theirs."""
+    if address.startswith("sip/"):
+        login = address.removeprefix("sip/")
+        owner_id = snapshot.owner_of_login(login)
+        employee = snapshot.employees.get(owner_id) if owner_id else None
+        terminal = next((t for t in employee.terminals if t.sip_login == login), None) if employee else None
+    else:
+        own = snapshot.owner_of_number(address.removeprefix("tel/"))
+        employee, terminal = own if own else (None, None)
+    if employee is None:
+        return None
+    return employee.full_name, terminal.kind if terminal else ""
+
+
+def readable(text: str, snapshot: TenantSnapshot, lang: Lang) -> str:
+    """A noted text with its addresses (``sip/<login>``, ``tel/<number>``) as a person reads
+    them: the employee's name and the line's kind (a list of lines grouped per person), an
+    unknown outside number as the number."""
+
+    def one(address: str) -> str:
+        found = _line_of(address, snapshot)
+        if found is None:
+            return address.removeprefix("tel/")
+        name, kind = found
+        return f"{name} ({trace_text(lang, kind)})" if kind else name
+
+    def many(match: re.Match[str]) -> str:
+        addresses = match.group(0).split(", ")
+        if len(addresses) == 1:
+            return one(addresses[0])
+        people: dict[str, list[str]] = {}  # a person's lines together, in ringing order
+        for address in addresses:
+            found = _line_of(address, snapshot)
+            if found is None:
+                people.setdefault(address.removeprefix("tel/"), [])
+            else:
+                kinds = people.setdefault(found[0], [])
+                if found[1] and trace_text(lang, found[1]) not in kinds:
+                    kinds.append(trace_text(lang, found[1]))
+        return "; ".join(f"{who} ({', '.join(kinds)})" if kinds else who for who, kinds in people.items())
+
+    return _ADDRESS_LIST.sub(many, text)
+
+
+_PATH_RU = {
+    "default": "Номера, не входящие в фильтры", "off": "нерабочее время", "working": "рабочее время",
+    "internal": "Внутренний звонок",
+}  # fmt: skip
+_PATH_EN = {
+    "default": "Numbers not in filters", "off": "off hours", "working": "working hours", "internal": "Internal call",
+}  # fmt: skip
+
+
+def path_label(label: str, lang: Lang, blocks: Mapping[str, str]) -> str:
+    """One step of the call's path (the engine's key: ``default``, ``filter:<name>:working``,
+    ``handling:forward``, ``menu:ivr``) as the scenario editor names it."""
+    words = _PATH_RU if lang == "ru" else _PATH_EN
+    head, _, rest = label.partition(":")
+    if label in ("default", "internal"):
+        return words[label]
+    if label == "default:off":
+        return f"{words['default']}, {words['off']}"
+    if head == "filter" and rest:
+        name, _, when = rest.rpartition(":")
+        filter_word = "Фильтр" if lang == "ru" else "Filter"
+        return f"{filter_word} «{name}», {words.get(when, when)}"
+    if head in STAGES and rest:
+        return f"{EDITOR_T[lang][head]}: {blocks.get(rest, rest)}"
+    return label
+
+
+def trace(
+    sim: Simulation, snapshot: TenantSnapshot, lang: Lang, blocks: Mapping[str, str] | None = None
+) -> Trace:
     """The simulation step by step, in the page's language: what the PBX did, what came of it,
-    and the engine's reasons (its trace, as the API returns it)."""
+    and the engine's reasons (its trace, as the API returns it, translated here: addresses as
+    employees' names, the path as the editor names its parts; ``blocks``: a block's tag to its
+    name in the editor's picker)."""
     t = T[lang]
     why: dict[int, list[str]] = {}
     for entry in sim.trace:
-        decision, reason = trace_text(lang, entry.decision), trace_text(lang, entry.why)
+        decision = readable(trace_text(lang, entry.decision), snapshot, lang)
+        reason = readable(trace_text(lang, entry.why), snapshot, lang)
         line = f"{block_name(lang, entry.block)}: {decision}" + (f" ({reason})" if reason else "")
         why.setdefault(entry.step, []).append(line)
     legs_of: dict[str, str] = {}
@@ -180,4 +264,4 @@ def trace(sim: Simulation, snapshot: TenantSnapshot, lang: Lang) -> Trace:
     answered = legs_of.get(sim.answered_by or "", "") or (
         _who(sim.answered_by, None, snapshot) if sim.answered_by else ""
     )
-    return Trace(steps=steps, answered_by=answered, path=sim.path)
+    return Trace(steps=steps, answered_by=answered, path=[path_label(p, lang, blocks or {}) for p in sim.path])

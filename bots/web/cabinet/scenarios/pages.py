@@ -268,6 +268,6 @@ class ScenarioPages(Controller):
         except VatsError as exc:
             check.errors[exc.field or "caller"] = problem(lang, exc.message)
             return await self._editor(request, scenario, scenario.name, scenario.body, 422, check=check)
-        return await self._editor(
-            request, scenario, scenario.name, scenario.body, check=check, trace=checks.trace(sim, snapshot, lang)
-        )
+        blocks = {p.tag: (p.label_en or p.label) if lang == "en" else p.label for p in form_parts(kernel)}
+        shown = checks.trace(sim, snapshot, lang, blocks)
+        return await self._editor(request, scenario, scenario.name, scenario.body, check=check, trace=shown)
