@@ -397,10 +397,19 @@ async def check_against_database(conn: Connection, plan: CustomerPlan, *, refill
             return
     other = refill or uuid.UUID(int=0)
     numbers = [n.e164 for n in plan.numbers]
-    for row in await conn.fetch(
+    elsewhere = {r["e164"] for r in await conn.fetch(
         "SELECT e164 FROM numbers WHERE e164 = ANY($1::text[]) AND tenant_id <> $2", numbers, other
-    ):
-        plan.problems.append(Problem(place="numbers", message=f"{row['e164']} is already assigned to a PBX"))
+    )}  # fmt: skip
+    for e164 in numbers:
+        if e164 in elsewhere:
+            plan.problems.append(Problem(place="numbers", message=f"{e164} is already assigned to a PBX"))
+    if refill is not None:  # filled again, it keeps its numbers: one taken back since cannot be rebuilt
+        held = {r["e164"] for r in await conn.fetch(
+            "SELECT e164 FROM numbers WHERE e164 = ANY($1::text[]) AND tenant_id = $2", numbers, refill
+        )}  # fmt: skip
+        for e164 in numbers:
+            if e164 not in held and e164 not in elsewhere:
+                plan.problems.append(Problem(place="numbers", message=f"{e164} is no longer a number of this PBX"))
     logins = {line.login.lower(): (person.full_name, line.login) for person in everyone(plan) for line in person.lines}
     for row in await conn.fetch(
         "SELECT lower(sip_login) AS login FROM terminals WHERE lower(sip_login) = ANY($1::text[]) AND tenant_id <> $2",

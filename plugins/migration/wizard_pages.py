@@ -165,7 +165,8 @@ class MigrationWizard(Controller):
     ) -> Template:
         async with kernel_of(request).db.system() as conn:
             short = await short_numbers(conn, draft.id)
-            created = await _created(conn, draft.tenant_id) if draft.tenant_id else None
+            # a draft «Пересоздать» reopened has its PBX but is at the employee step again
+            created = await _created(conn, draft.tenant_id) if draft.tenant_id and draft.status == "created" else None
         rows, general = shown_rows(draft, short, _translator(request), keys)
         bound = {line["login"].lower() for row in rows for line in row["lines"]}
         return page(

@@ -207,6 +207,8 @@ _RU: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^another employee has this name: (?P<v>.+)$"), "Сотрудник с именем «{v}» уже есть."),
     (re.compile(r"^another employee has this e-mail: (?P<v>.+)$"), "E-mail {v} уже у другого сотрудника."),
     (re.compile(r"^(?P<v>\+\d+) is already assigned to a PBX$"), "Номер {v} уже подключён к другой ВАТС."),
+    (re.compile(r"^(?P<v>\+\d+) is no longer a number of this PBX$"),
+     "Номер {v} больше не подключён к этой ВАТС: подключите его снова, чтобы пересоздать ЛК."),
     (re.compile(r"^the SIP log-in (?P<l>\S+) \(line of (?P<n>.+)\) is already used by another PBX's line$"),
      "SIP-логин {l} (линия «{n}») уже занят линией другой ВАТС."),
     (re.compile(r"^the e-mail (?P<v>\S+) is already an account's log-in$"),
