@@ -6,7 +6,9 @@ third-party plugin is loaded exactly like ours. ``VATS_PLUGINS`` is an allow-lis
 A tenant may switch a plugin off (table ``tenant_plugins``): its event hooks then do nothing
 for that tenant, and frontends ask ``is_enabled`` before serving its blocks and routes. A
 plugin that sets ``vats_tenant_switchable = False`` (billing: a PBX must not switch its own
-charges off) cannot be switched off and is never skipped.
+charges off) cannot be switched off and is never skipped. A plugin's module may set
+``vats_about = PluginAbout(...)``: its title and one line on what it does, shown in the
+cabinet's Settings → АТС → Модули (without it the plugin's name is shown).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iter
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+import msgspec
 import pluggy
 from pluggy import HookImpl
 from vats.core import hookspecs
@@ -31,6 +34,16 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "vats"
 
 T = TypeVar("T")
+
+
+class PluginAbout(msgspec.Struct, frozen=True, kw_only=True):
+    """A plugin's title and one line on what it does, for a PBX's admin (Russian first, and
+    English): set as ``vats_about`` in the plugin's module."""
+
+    title: str
+    description: str
+    title_en: str = ""
+    description_en: str = ""
 
 
 class PluginError(ValueError):
@@ -113,6 +126,11 @@ class PluginHost:
             module = getattr(plugin, "__name__", type(plugin).__module__)
             infos.append(PluginInfo(name, module, hooks))
         return infos
+
+    def about(self, name: str) -> PluginAbout | None:
+        """The plugin's ``vats_about`` (None: it gives none, show its name)."""
+        about = getattr(self.pm.get_plugin(name), "vats_about", None)
+        return about if isinstance(about, PluginAbout) else None
 
     def switchable(self, name: str) -> bool:
         """May a tenant switch this plugin off? (False: ``vats_tenant_switchable = False``.)"""

@@ -12,8 +12,16 @@ from typing import Any
 from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
+from vats.core.plugins import PluginAbout
 from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
+
+vats_about = PluginAbout(
+    title="Telegram-бот",
+    description="Бот АТС в Telegram: звонки, задачи и настройки сотрудника в мессенджере.",
+    title_en="Telegram bot",
+    description_en="The PBX's Telegram bot: an employee's calls, tasks and settings in the messenger.",
+)
 
 
 @hookimpl

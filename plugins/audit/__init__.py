@@ -17,6 +17,14 @@ from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Number, Tenant
+from vats.core.plugins import PluginAbout
+
+vats_about = PluginAbout(
+    title="Журнал изменений",
+    description="Кто и когда создал, изменил или удалил сотрудников, группы и номера.",
+    title_en="Audit log",
+    description_en="Who created, changed or deleted employees, groups and numbers, and when.",
+)
 
 
 @hookimpl

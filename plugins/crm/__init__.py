@@ -27,9 +27,17 @@ from vats.core.calls.records import CallRecord
 from vats.core.db.database import Connection, Database
 from vats.core.db.migrate import MigrationSource
 from vats.core.engine.context import CallerContact
+from vats.core.plugins import PluginAbout
 from vats.core.protocols import KernelAPI
 from vats.core.tasks import TaskNotice
 from vats.plugins.crm.lookup import ContactLookup
+
+vats_about = PluginAbout(
+    title="CRM",
+    description="Контакты, история звонков, задачи, сделки и статистика.",
+    title_en="CRM",
+    description_en="Contacts, call history, tasks, deals and statistics.",
+)
 
 contacts_for_routing = ContactLookup()
 

@@ -18,6 +18,14 @@ from vats.core import hookimpl, outbox
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.errors import ValidationError
+from vats.core.plugins import PluginAbout
+
+vats_about = PluginAbout(
+    title="Внешняя CRM",
+    description="Сообщает внешней CRM (вебхуком) о звонках, контактах и задачах.",
+    title_en="External CRM",
+    description_en="Tells an external CRM (by webhook) about calls, contacts and tasks.",
+)
 
 if TYPE_CHECKING:  # aiohttp (through Destinations) is loaded by the routes and the sender only
     from vats.core.destinations import Destinations

@@ -15,8 +15,16 @@ from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Reference
 from vats.core.engine.forms import BlockFormPart
 from vats.core.media.refs import standard_ref
+from vats.core.plugins import PluginAbout
 from vats.plugins.ivr.blocks import ExtensionDialingBlock, IvrBlock
 from vats.plugins.ivr.menus import menus_by_id
+
+vats_about = PluginAbout(
+    title="Голосовое меню",
+    description="Голосовые меню (IVR): «нажмите 1 — отдел продаж…» и набор добавочного.",
+    title_en="Voice menu",
+    description_en='Voice menus (IVR): "press 1 for sales…" and dialling an extension.',
+)
 
 
 @hookimpl

@@ -31,9 +31,17 @@ from typing import Any
 from vats.core import hookimpl
 from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
+from vats.core.plugins import PluginAbout
 from vats.core.protocols import KernelAPI
 from vats.core.sms import SmsProvider
 from vats.plugins.notifications import events
+
+vats_about = PluginAbout(
+    title="Уведомления",
+    description="Письма и SMS о балансе, оплатах и миграции; колокольчик уведомлений в кабинете.",
+    title_en="Notifications",
+    description_en="E-mails and SMS about the balance, payments and the migration; the cabinet's notification bell.",
+)
 
 
 @hookimpl

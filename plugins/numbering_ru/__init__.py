@@ -23,10 +23,18 @@ import typer
 from vats.core import hookimpl
 from vats.core.db.database import Connection, Database
 from vats.core.db.migrate import MigrationSource
+from vats.core.plugins import PluginAbout
 from vats.core.protocols import KernelAPI
 from vats.core.regions import CallerRegion
 from vats.plugins.numbering_ru.registry import CHANNEL, RangeIndex, import_files, load_index
 from vats.plugins.numbering_ru.subjects import SUBJECTS, subjects_for
+
+vats_about = PluginAbout(
+    title="Российская нумерация",
+    description="Узнаёт регион и оператора звонящего по российскому номеру (для фильтров по региону).",
+    title_en="Russian numbering",
+    description_en="Finds a Russian caller's region and carrier (for filters by region).",
+)
 
 log = logging.getLogger(__name__)
 

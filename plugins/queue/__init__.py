@@ -14,7 +14,15 @@ from vats.core.db.database import Connection
 from vats.core.directory.models import Number, Tenant
 from vats.core.engine.dialing import Target
 from vats.core.engine.forms import BlockFormPart
+from vats.core.plugins import PluginAbout
 from vats.plugins.queue.blocks import Forward, HangupBlock, OnFailure, VoicemailBlock
+
+vats_about = PluginAbout(
+    title="Переадресация и голосовая почта",
+    description="Блоки сценария «Переадресация», «Голосовая почта», «Завершение» и сценарий по умолчанию.",
+    title_en="Forwarding and voicemail",
+    description_en="The scenario blocks forward, voicemail and hang up, and the default scenario.",
+)
 
 DEFAULT_SCENARIO = "По умолчанию"
 

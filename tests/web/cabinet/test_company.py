@@ -133,6 +133,34 @@ async def test_plugins_are_switched_per_pbx_and_billing_cannot_be(vats_kernel: K
         await admin.close()
 
 
+async def test_the_modules_list_names_each_plugin_in_russian_with_a_line_on_what_it_does(
+    vats_kernel: Kernel, vats_tenant: TenantCreated, vats_register_plugin: Any
+) -> None:
+    class Bare:  # a third party's plugin without vats_about: shown by its name
+        pass
+
+    vats_register_plugin(Bare(), name="bare_plugin")
+    admin = await admin_client(vats_kernel, vats_tenant)
+    try:
+        listed = (await admin.http.get(PBX)).text
+        rows = {
+            name: row.split("</li>", 1)[0]
+            for name, row in re.findall(r'data-plugin="([^"]+)"(.*?</li>)', listed, re.S)
+        }
+        audit = rows["audit"]
+        assert '<strong class="plugin-title">Журнал изменений</strong> <small>(audit)</small>' in audit
+        assert "Кто и когда создал, изменил или удалил" in audit
+        assert 'aria-label="Выключить: Журнал изменений"' in audit
+        assert '<strong class="plugin-title">Голосовое меню</strong>' in rows["ivr"]
+        assert '<strong class="plugin-title">bare_plugin</strong>' in rows["bare_plugin"]
+        assert "plugin-description" not in rows["bare_plugin"]
+        await admin.post_form("/cabinet/me/language", {"language": "en"}, form_page="/cabinet/me")
+        english = (await admin.http.get(PBX)).text
+        assert '<strong class="plugin-title">Audit log</strong>' in english
+    finally:
+        await admin.close()
+
+
 async def test_the_audit_page_lists_changes_with_current_names_for_admins_only(
     vats_kernel: Kernel, vats_tenant: TenantCreated
 ) -> None:

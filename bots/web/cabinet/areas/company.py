@@ -16,6 +16,7 @@ from vats.core.directory.models import RoleSettings, RolesSettings
 from vats.core.errors import ValidationError, VatsError
 from vats.core.features import RECORDING, may_use
 from vats.core.media.library import list_media
+from vats.core.plugins import PluginAbout
 
 PAGE = "/cabinet/settings/pbx"
 SCOPED_ROLES = ("head", "user", "restricted")  # admins always see everything
@@ -48,6 +49,15 @@ def retention_from_form(form: dict[str, str]) -> int | None:
     return int(text)
 
 
+
+def _about(about: PluginAbout | None, name: str, lang: str) -> dict[str, str]:
+    """A plugin's title and line in the page's language; without ``vats_about``, its name."""
+    if about is None:
+        return {"title": name, "description": ""}
+    if lang == "en":
+        return {"title": about.title_en or about.title, "description": about.description_en or about.description}
+    return {"title": about.title, "description": about.description}
+
 class CompanyPages(Controller):
     path = PAGE
     include_in_schema = False
@@ -67,10 +77,11 @@ class CompanyPages(Controller):
             recording_refused = not await may_use(kernel.plugins, tenant.id, RECORDING, tx.conn)
         warnings = [("", "")] + [(str(m.id), m.name) for m in chains]  # "": the standard warning
         plugins = [
-            {"name": n, "enabled": n not in disabled, "switchable": kernel.plugins.switchable(n)}
+            {"name": n, "enabled": n not in disabled, "switchable": kernel.plugins.switchable(n),
+             **_about(kernel.plugins.about(n), n, language(request))}
             for n in kernel.plugins.names()
             if not n.startswith("vats.")  # the kernel's own helpers (ring memory) are not plugins to switch
-        ]
+        ]  # fmt: skip
         context.setdefault("errors", {})
         context.setdefault("notice", "")
         return await page(
