@@ -29,7 +29,7 @@ from vats.bots.telegram.outbox import Message, delivery, enqueue_message
 from vats.bots.telegram.texts import t
 from vats.core.bot import Language
 from vats.core.protocols import KernelAPI
-from vats.core.workers import idle
+from vats.core.stopping import idle
 
 log = logging.getLogger(__name__)
 

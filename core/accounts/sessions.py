@@ -27,7 +27,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-from vats.core.workers import stop_if_asked
+from vats.core.stopping import stop_if_asked
 
 if TYPE_CHECKING:
     from vats.core.accounts.principal import Principal

@@ -33,7 +33,7 @@ from vats.core.calls.intents import TaskIntent
 from vats.core.calls.models import Transfer
 from vats.core.calls.records import CallRecord, Participant, store_batch
 from vats.core.protocols import KernelAPI
-from vats.core.workers import stop_if_asked
+from vats.core.stopping import stop_if_asked
 
 log = logging.getLogger(__name__)
 CHANNEL = "vats_cel"

@@ -28,7 +28,7 @@ from vats.core.engine.context import RingState
 from vats.core.engine.simulator import in_simulation
 from vats.core.media.standard import STANDARD, standard_path
 from vats.core.protocols import KernelAPI
-from vats.core.workers import stop_if_asked
+from vats.core.stopping import stop_if_asked
 
 log = logging.getLogger(__name__)
 

@@ -206,6 +206,7 @@ class UnsafeAddress(ValueError):
 
 
 _TEL = re.compile(r"\+?[0-9]{1,20}")
+_SPACING = re.compile(r"[ ()-]")  # how a forwarding number may be written: "+7 (495) 123-45-67"
 _LOGIN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
@@ -223,8 +224,8 @@ class Dialing(msgspec.Struct, frozen=True, kw_only=True):
         kind, _, value = leg.address.partition("/")
         if kind == "sip" and _LOGIN.fullmatch(value):
             target = self.sip.format(login=value)
-        elif kind == "tel" and _TEL.fullmatch(value):
-            target = self.tel.format(number=value.lstrip("+"))
+        elif kind == "tel" and _TEL.fullmatch(number := _SPACING.sub("", value)):
+            target = self.tel.format(number=number.lstrip("+"))
         else:
             raise UnsafeAddress(f"refused to dial {leg.address!r}: not sip/<log-in> or tel/<digits>")
         if leg.delay_s > 0 or leg.ring_s:  # a sequential employee's terminal: its own start and ring time

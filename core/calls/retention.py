@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vats.core.conferences import recordings as room_recordings
 from vats.core.protocols import KernelAPI
-from vats.core.workers import idle
+from vats.core.stopping import idle
 
 log = logging.getLogger(__name__)
 EVERY_S = 3600.0  # recordings expire by days: hourly is prompt enough

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-from vats.core.workers import stop_if_asked
+from vats.core.stopping import stop_if_asked
 
 log = logging.getLogger(__name__)
 

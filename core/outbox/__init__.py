@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import asyncpg
 import msgspec
 from vats.core.db.database import Connection, Database
-from vats.core.workers import stop_if_asked
+from vats.core.stopping import stop_if_asked
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from typing import Any
 import msgspec
 from vats.core.db.database import Connection
 from vats.core.protocols import KernelAPI
-from vats.core.workers import idle
+from vats.core.stopping import idle
 from vats.plugins.billing import ledger, settings
 from vats.plugins.billing.models import BillingSettings, Period, PeriodItem, TariffOption
 

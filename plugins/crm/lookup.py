@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 from vats.core.engine.context import CallerContact
-from vats.core.workers import stop_if_asked
+from vats.core.stopping import stop_if_asked
 
 log = logging.getLogger(__name__)
 CHANNEL = "vats_crm_contacts"

@@ -34,7 +34,7 @@ from vats.core.db.database import Connection
 from vats.core.engine.scenarios import check_body, check_references
 from vats.core.errors import ConflictError, NotFoundError, ValidationError, VatsError
 from vats.core.protocols import KernelAPI
-from vats.core.workers import idle
+from vats.core.stopping import idle
 from vats.plugins.migration.agreement import accepted_version
 from vats.plugins.migration.plan import PLACEHOLDER_DOMAIN
 

@@ -115,3 +115,5 @@ def test_dialing_turns_logins_and_numbers_into_their_channels() -> None:
     assert dialing.channel(DialLeg(address="sip/mb-anna.2_X")) == "PJSIP/mb-anna.2_X"
     assert dialing.channel(DialLeg(address="tel/+79161230077")) == "Local/79161230077@vats-pstn"
     assert dialing.channel(DialLeg(address="tel/112")) == "Local/112@vats-pstn"
+    # a forwarding number kept as the admin wrote it is dialled as its digits
+    assert dialing.channel(DialLeg(address="tel/+7 (495) 123-45-67")) == "Local/74951234567@vats-pstn"

@@ -27,7 +27,7 @@ from vats.core.db.database import Connection
 from vats.core.directory.service import load_tenant
 from vats.core.errors import ConflictError, NotFoundError, ValidationError
 from vats.core.protocols import KernelAPI
-from vats.core.workers import idle
+from vats.core.stopping import idle
 from vats.plugins.billing import requisites, seller, vat
 from vats.plugins.billing.documents import pdf
 from vats.plugins.billing.documents.store import Document, Draft, existing, lock_number, store

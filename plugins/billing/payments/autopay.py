@@ -32,7 +32,7 @@ from vats.core.db.database import Connection
 from vats.core.errors import ValidationError
 from vats.core.payments import GatewayError
 from vats.core.protocols import KernelAPI
-from vats.core.workers import idle
+from vats.core.stopping import idle
 from vats.plugins.billing.models import MAX_KOP
 from vats.plugins.billing.payments import gateways, service
 from vats.plugins.billing.payments.service import Payment, TopUpKop, payment_of
