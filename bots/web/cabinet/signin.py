@@ -10,7 +10,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 from vats.bots.web.cabinet.pages import language, public_page
 from vats.bots.web.cabinet.session import PUBLIC, cleared_cookie, redirect, safe_next, session_cookie
-from vats.bots.web.cabinet.texts import problem_text, texts
+from vats.bots.web.cabinet.texts import Lang, problem_text, texts
 from vats.bots.web.kit import kernel_of
 from vats.core.accounts.service import AuthError, ForbiddenError, Principal, RateLimitedError
 from vats.core.errors import VatsError
@@ -39,6 +39,11 @@ def _other_ways(request: Request[Any, Any, Any]) -> list[Any]:
     return list(request.app.state["cabinet"].recovery(language(request)))
 
 
+def empty_fields(lang: Lang, **fields: str) -> dict[str, str]:
+    """The message for each field left empty (a form with ``novalidate`` leaves this to the server)."""
+    return {name: problem_text(lang, "required") for name, value in fields.items() if not value.strip()}
+
+
 class SignInController(Controller):
     path = "/"
     include_in_schema = False
@@ -64,6 +69,8 @@ class SignInController(Controller):
         t = texts(lang)
         email, password = await _field(request, "email"), await _field(request, "password")
         form_next = safe_next(await _field(request, "next") or next, "")
+        if missing := empty_fields(lang, email=email, password=password):  # no attempt counted against the limit
+            return public_page(request, "signin.html", 422, next=form_next, message="", email=email, errors=missing)
         try:
             signed_in = await kernel_of(request).accounts.login(email, password, _client(request))
         except RateLimitedError as exc:
@@ -91,7 +98,11 @@ class SignInController(Controller):
 
     @post("/signin/forgot")
     async def forgot(self, request: Request[Any, Any, Any]) -> Template:
-        await kernel_of(request).accounts.request_password_reset(await _field(request, "email"))
+        email = await _field(request, "email")
+        if missing := empty_fields(language(request), email=email):  # "sent" to nobody would mislead
+            return public_page(request, "forgot.html", 422, sent=False, other_ways=_other_ways(request),
+                               email_error=missing["email"])  # fmt: skip
+        await kernel_of(request).accounts.request_password_reset(email)
         return public_page(request, "forgot.html", sent=True, other_ways=_other_ways(request))
 
     @get("/invite")

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from vats.bots.web.app import create_app
+from vats.bots.web.cabinet.texts import texts
 from vats.bots.web.testing import TEST_PASSWORD
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
@@ -48,5 +49,23 @@ async def test_a_form_with_its_required_field_empty_gets_the_servers_russian_mes
             assert vats_kernel.db is not None
             async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
                 assert await conn.fetchval(f"SELECT count(*) FROM {table} WHERE name = ''") == 0
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("page", ["/signin", "/signin/forgot", "/operator/signin"])
+async def test_a_sign_in_or_recovery_form_left_empty_is_answered_beside_its_fields(
+    vats_kernel: Kernel, vats_tenant: TenantCreated, page: str
+) -> None:
+    client = CabinetClient(create_app(vats_kernel))
+    try:
+        form = (await client.http.get(page)).text
+        assert re.search(rf'<form[^>]*action="{re.escape(page)}"[^>]*novalidate', form)
+        answer = await client.post_form(page, {"email": "", "password": ""}, form_page=page)
+        assert answer.status_code == 422
+        assert 'id="email-error">Заполните это поле.<' in answer.text
+        assert 'aria-invalid="true" aria-describedby="email-error"' in answer.text
+        assert "signin-message" not in answer.text  # not "wrong e-mail or password": nothing was tried
+        assert texts("ru")["reset_sent"] not in answer.text  # nor "the link is sent" to nobody
     finally:
         await client.close()

@@ -26,6 +26,7 @@ from vats.bots.web.cabinet.operator.texts import message, texts
 from vats.bots.web.cabinet.pages import LANG_COOKIE, language
 from vats.bots.web.cabinet.registry import CabinetRegistry
 from vats.bots.web.cabinet.session import redirect, safe_next
+from vats.bots.web.cabinet.signin import empty_fields
 from vats.bots.web.cabinet.texts import LANGS
 from vats.bots.web.kit import OperatorScope, kernel_of
 from vats.core.accounts.service import AuthError, RateLimitedError
@@ -127,8 +128,12 @@ class OperatorSignIn(Controller):
         if not target.startswith("/operator"):
             target = HOME
         kernel = kernel_of(request)
+        password = (await request.form()).get("password", "")  # not stripped: spaces may be part of it
+        if missing := empty_fields(language(request), email=email, password=str(password)):  # no attempt counted
+            return public_page(
+                request, "signin.html", 422, next=form.get("next", ""), message="", email=email, errors=missing
+            )
         try:
-            password = (await request.form()).get("password", "")  # not stripped: spaces may be part of it
             operator = await operator_accounts(kernel).login(email, str(password)[:MAX_FIELD], _client(request))
         except RateLimitedError as exc:
             minutes = max(1, (exc.retry_after + 59) // 60)
