@@ -16,7 +16,7 @@ from vats.core.directory.models import EmployeeCreate
 from vats.core.directory.service import TenantCreated
 from vats.core.kernel import Kernel
 
-from tests.web.cabinet.axe import accessibility_problems
+from tests.web.cabinet.axe import accessibility_problems, phone
 from tests.web.cabinet.client import CabinetClient
 from tests.web.cabinet.conftest import Server
 from tests.web.cabinet.test_browser import give_password, sign_in
@@ -198,4 +198,12 @@ async def test_the_pbx_and_audit_pages_read_well_at_both_widths(
         problems += look(browser, cabinet_server.url + path, name, screenshots)
         problems += accessibility_problems(browser, name)
         assert browser.find_element(By.ID, "main").get_attribute("data-page") == name
+    for width in (1280, 375):  # the modules' titles and lines, for a person to look at (a tall screen)
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 3000, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+        browser.get(cabinet_server.url + PBX)
+        browser.save_screenshot(str(screenshots / f"pbx-plugins-{width}.png"))
+    phone(browser, False)
     assert not problems, "\n".join(problems)
