@@ -164,6 +164,9 @@ async def test_checking_a_call_shows_who_rang_and_who_answered_step_by_step(
     assert steps[0].startswith("Звонит: Анна Смирнова (201)") and "→ нет ответа" in steps[0]
     assert steps[1].startswith("Звонит: Борис Орлов (202)") and "→ ответили: Борис Орлов (202)" in steps[1]
     assert browser.find_element(By.ID, "check-caller").get_attribute("value") == "+79161234567"
+    path = browser.find_element(By.CSS_SELECTOR, "#trace-steps ~ p.path").text
+    assert path == "Путь по сценарию: Номера, не входящие в фильтры → Обработка звонка: Переадресация", path
+    assert "sip/" not in browser.find_element(By.ID, "trace-steps").text
     _shots(browser, screenshots, "scenario-check")
 
     # A caller number that is no number is shown beside its field.
