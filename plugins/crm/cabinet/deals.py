@@ -121,10 +121,12 @@ class DealPages(Controller):
         require(request, WORKERS)
         form, _ = await form_of(request)
         text = form.get("text", "").strip()
-        if text:
-            async with crm(request) as c:
-                await deals.get(c.conn, c.viewer, deal_id)
-                await cards.add_comment(c.conn, c.tenant_id, "deal", deal_id, c.viewer.employee_id, text)
+        if not text:  # said beside the field (the form leaves the check to the server: novalidate)
+            errors = {"text": problem(request, ValidationError("required", field="text"))}
+            return await self._card(request, deal_id, REFUSED, errors=errors)
+        async with crm(request) as c:
+            await deals.get(c.conn, c.viewer, deal_id)
+            await cards.add_comment(c.conn, c.tenant_id, "deal", deal_id, c.viewer.employee_id, text)
         return await self._card(request, deal_id)
 
     @post("/{deal_id:uuid}/attachments")

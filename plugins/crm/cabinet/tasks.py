@@ -244,10 +244,12 @@ class TaskPages(Controller):
         require(request, EVERYONE)
         form, _ = await form_of(request)
         text = form.get("text", "").strip()
-        if text:
-            async with crm(request) as c:
-                await tasks.get(c.conn, c.viewer, task_id)
-                await cards.add_comment(c.conn, c.tenant_id, "task", task_id, c.viewer.employee_id, text)
+        if not text:  # said beside the field (the form leaves the check to the server: novalidate)
+            errors = {"text": problem(request, ValidationError("required", field="text"))}
+            return await self._card(request, task_id, REFUSED, errors=errors)
+        async with crm(request) as c:
+            await tasks.get(c.conn, c.viewer, task_id)
+            await cards.add_comment(c.conn, c.tenant_id, "task", task_id, c.viewer.employee_id, text)
         return await self._card(request, task_id)
 
     @post("/{task_id:uuid}/attachments")

@@ -97,3 +97,22 @@ async def test_a_deal_without_a_title_is_refused_beside_the_field_in_russian_and
     assert vats_kernel.db is not None
     async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
         assert await conn.fetchval("SELECT count(*) FROM crm_deals WHERE contact_id = $1", contact) == 0
+
+
+async def test_an_empty_comment_is_refused_beside_its_field_in_russian_and_not_saved(
+    cabinet_server: Server, browser: Any, vats_kernel: Kernel, vats_tenant: TenantCreated
+) -> None:
+    office = await office_of(vats_kernel, vats_tenant)
+    contact = await office.contact("+74956660003", "Мария Сидорова")
+    sign_in(browser, cabinet_server, "olga@test.example", f"/cabinet/contacts/{contact}")
+    browser.find_element(By.ID, "deal-title").send_keys("Поставка")
+    browser.find_element(By.ID, "create-deal").click()
+    wait(browser).until(lambda d: page_id(d) == "crm-deal")
+    button = browser.find_element(By.ID, "comment-submit")
+    button.click()  # nothing typed: the server answers, not the browser
+    wait(browser).until(ec.staleness_of(button))
+    assert text_of(browser, "#text-error") == "Заполните это поле."
+    assert browser.find_element(By.ID, "comment-text").get_attribute("aria-invalid") == "true"
+    assert vats_kernel.db is not None
+    async with vats_kernel.db.tenant(vats_tenant.tenant_id) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM crm_comments") == 0
