@@ -38,6 +38,7 @@ from vats.core.db.database import Connection
 from vats.core.db.migrate import MigrationSource
 from vats.core.directory.models import Tenant
 from vats.core.payments import PaymentGateway
+from vats.core.plugins import PluginAbout
 from vats.core.protocols import KernelAPI
 from vats.core.workers import Worker
 from vats.plugins.billing import features, ledger, legacy, monthly, prepaid
@@ -47,6 +48,12 @@ from vats.plugins.billing.rating import Rater
 rater = Rater()
 purse = Purse()
 vats_tenant_switchable = False  # a PBX must not switch its own charges off
+vats_about = PluginAbout(
+    title="Биллинг",
+    description="Тарифы, баланс и оплата, стоимость звонков, автоплатёж, счета и закрывающие документы.",
+    title_en="Billing",
+    description_en="Tariffs, balance and payments, call charges, autopay, invoices and closing documents.",
+)
 
 
 @hookimpl

@@ -16,8 +16,16 @@ import typer
 from vats.core import hookimpl
 from vats.core.db.migrate import MigrationSource
 from vats.core.migration_export import ExportSource
+from vats.core.plugins import PluginAbout
 from vats.plugins.migration.sources.freepbx import FreePbxExtensionsSource
 from vats.plugins.migration.sources.json_export import JsonExportSource
+
+vats_about = PluginAbout(
+    title="Переезд со старой АТС",
+    description="Перенос сотрудников, номеров и правил со старой АТС, соглашение и завершение переезда.",
+    title_en="Migration from the old PBX",
+    description_en="Brings employees, numbers and rules over from the old PBX; the agreement and the switch-over.",
+)
 
 
 @hookimpl
