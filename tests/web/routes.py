@@ -21,6 +21,8 @@ OPERATOR = "operator"
 ACCESS: dict[str, Any] = {
     "GET /health": PUBLIC,
     "GET /health/live": PUBLIC,
+    "GET /favicon.svg": PUBLIC,  # the cabinet's icon, asked by every page before signing in
+    "GET /favicon.ico": PUBLIC,
     "GET /api/auth/session": EVERYONE,
     "POST /api/auth/login": PUBLIC,
     "POST /api/auth/refresh": PUBLIC,

@@ -158,6 +158,8 @@ async def test_a_conference_room_is_recorded_only_with_the_option(
     vats_kernel: Kernel, vats_tenant: TenantCreated, vats_api: ApiClients
 ) -> None:
     tid = vats_tenant.tenant_id
+    current = await vats_kernel.directory.get_tenant(tid)  # the PBX's recording service is on
+    await vats_kernel.directory.update_tenant(tid, settings=msgspec.structs.replace(current.settings, recording_enabled=True))
     async with vats_kernel.db.tenant(tid) as conn:
         room = await rooms.create_room(conn, tid, RoomCreate(name="Планёрка", extension="700", record=True))
     router = ConferenceRouter(vats_kernel)
