@@ -220,7 +220,9 @@ async def test_wrong_passwords_are_limited_like_the_tenants_and_sign_out_ends_th
     browser.find_element(By.ID, "email").clear()  # the refused page keeps the e-mail typed
     browser.find_element(By.ID, "email").send_keys(OPERATOR)
     browser.find_element(By.ID, "password").send_keys(OP_PASSWORD)  # the right one is refused too, for now
+    refused = browser.find_element(By.ID, "signin-message")
     browser.find_element(By.CSS_SELECTOR, "#operator-signin button[type=submit]").click()
+    wait(browser).until(ec.staleness_of(refused))  # the answer, not the message of the page before it
     assert wait(browser).until(ec.presence_of_element_located((By.ID, "signin-message"))).text.startswith(
         "Слишком много"
     )
